@@ -1,0 +1,73 @@
+//! The error of fieldledger-core. Bindings and the server map it to their own public errors.
+
+use crate::id::TicketId;
+use crate::role::Role;
+use crate::section::Section;
+
+/// Everything that can go wrong inside fieldledger-core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The policy does not let this role write this section; nothing was written.
+    #[error("the role {role} may not write the {section} section of a ticket")]
+    Forbidden {
+        /// The role of the user who tried.
+        role: Role,
+        /// The section it tried to write.
+        section: Section,
+    },
+    /// An input was refused; nothing was written.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// What was wrong (a field or a kind of input).
+        field: &'static str,
+        /// Why, in words a user can act on.
+        reason: String,
+    },
+    /// The ticket is not in this store.
+    #[error("ticket {0} is not in this store")]
+    UnknownTicket(TicketId),
+    /// An entry that an operation refers to does not exist in the ticket.
+    #[error("the ticket has no {kind} with id {id}")]
+    UnknownEntry {
+        /// The kind of entry (visit, cost, …).
+        kind: &'static str,
+        /// The id that was given.
+        id: String,
+    },
+    /// A ticket with this id exists already.
+    #[error("ticket {0} exists already")]
+    DuplicateTicket(TicketId),
+    /// Stored data could not be read: the file is damaged or not a fieldledger store.
+    #[error("the store is damaged or not a fieldledger store: {0}")]
+    Corrupt(String),
+    /// The store was written by a newer fieldledger than this one.
+    #[error("the store has schema version {found}, newer than {supported} that this version reads")]
+    NewerSchema {
+        /// The version found in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// A document operation of automerge failed.
+    #[error("document error: {0}")]
+    Document(#[from] automerge::AutomergeError),
+    /// SQLite failed.
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// The file system failed.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// An [`Error::Invalid`] for `field` with a reason.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The result type of fieldledger-core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

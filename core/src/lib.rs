@@ -1,0 +1,26 @@
+//! fieldledger-core: what a technician's phone and the office server share.
+//!
+//! - [`ticket`]: one automerge document per ticket, its sections, operations and typed views;
+//! - [`policy`]: which roles may write which sections;
+//! - [`store`]: the device store, one SQLite file per device;
+//! - [`exchange`]: moving changes between stores without a server.
+//!
+//! The crate knows nothing of uniffi or axum; the bindings and the server wrap it.
+
+pub mod author;
+pub mod blob;
+pub mod error;
+pub mod id;
+pub mod policy;
+pub mod role;
+pub mod section;
+pub mod ticket;
+pub mod time;
+
+pub use author::Author;
+pub use error::{Error, Result};
+pub use id::{DeviceId, EntryId, TicketId, UserId};
+pub use role::Role;
+pub use section::Section;
+pub use ticket::{Operation, Ticket, TicketView};
+pub use time::{Clock, Date, SystemClock, Timestamp};

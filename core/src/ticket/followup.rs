@@ -1,0 +1,112 @@
+//! Return visits (回访): the technical service department calls or visits the customer after the
+//! service and records how it went.
+
+use automerge::ReadDoc;
+use automerge::transaction::Transaction;
+use serde::{Deserialize, Serialize};
+
+use super::codec::put_record;
+use super::operation::WriteContext;
+use super::validate::{LONG, bounded};
+use crate::error::{Error, Result};
+use crate::id::{EntryId, UserId};
+use crate::section::Section;
+use crate::time::{Date, Timestamp};
+
+/// How the customer was (or is to be) reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactMethod {
+    /// A telephone call.
+    Phone,
+    /// A visit in person.
+    Visit,
+    /// E-mail.
+    Email,
+    /// An instant message.
+    Message,
+}
+
+/// The outcome of a return visit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// How the customer was reached.
+    pub method: ContactMethod,
+    /// Satisfaction from 1 (very unsatisfied) to 5 (very satisfied).
+    pub satisfaction: u8,
+    /// Whether the customer considers the problem resolved.
+    pub resolved: bool,
+    /// What the customer said.
+    #[serde(default)]
+    pub notes: String,
+    /// When it was done (device time).
+    pub done_at: Timestamp,
+    /// Who did it.
+    pub done_by: UserId,
+}
+
+/// A return visit as read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReturnVisit {
+    /// Entry id.
+    pub id: EntryId,
+    /// The day it is planned for.
+    pub planned_for: Date,
+    /// How it is planned to be done.
+    pub method: ContactMethod,
+    /// Who planned it.
+    pub planned_by: UserId,
+    /// The outcome, once done.
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+}
+
+pub(crate) fn plan(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    planned_for: Date,
+    method: ContactMethod,
+) -> Result<EntryId> {
+    let entry = ReturnVisit {
+        id: EntryId::random(),
+        planned_for,
+        method,
+        planned_by: ctx.author.user.clone(),
+        outcome: None,
+    };
+    let followups = ctx.section(tx, Section::Followups)?;
+    put_record(tx, &followups, entry.id.as_str(), &entry)?;
+    Ok(entry.id)
+}
+
+pub(crate) fn record(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    visit_id: &EntryId,
+    method: ContactMethod,
+    satisfaction: u8,
+    resolved: bool,
+    notes: &str,
+) -> Result<()> {
+    if !(1..=5).contains(&satisfaction) {
+        return Err(Error::invalid(
+            "satisfaction",
+            format!("{satisfaction} is not from 1 to 5"),
+        ));
+    }
+    let followups = ctx.section(tx, Section::Followups)?;
+    let visit = ctx.entry(tx, &followups, visit_id, "return visit")?;
+    if tx.get(&visit, "outcome")?.is_some() {
+        return Err(Error::invalid("return visit", "already has an outcome"));
+    }
+    let outcome = Outcome {
+        method,
+        satisfaction,
+        resolved,
+        notes: bounded("notes", notes.trim(), LONG)?,
+        done_at: ctx.at,
+        done_by: ctx.author.user.clone(),
+    };
+    put_record(tx, &visit, "outcome", &outcome)?;
+    Ok(())
+}

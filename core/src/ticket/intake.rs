@@ -1,0 +1,217 @@
+//! Intake and registration: the complaint information processing form (客户投诉信息处理单).
+
+use automerge::transaction::Transaction;
+use serde::{Deserialize, Serialize};
+
+use super::codec::{put_field, update_text};
+use super::operation::WriteContext;
+use super::validate::{LONG, SHORT, bounded, optional, required};
+use crate::error::{Error, Result};
+use crate::id::UserId;
+use crate::section::Section;
+use crate::time::Timestamp;
+
+/// What the customer or sales representative asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketKind {
+    /// A complaint (投诉) about a product or service.
+    #[default]
+    Complaint,
+    /// Installation (安装).
+    Installation,
+    /// Commissioning and debugging (调试).
+    Commissioning,
+    /// Power-on (送电).
+    PowerOn,
+    /// A request for repair (维修).
+    RepairRequest,
+    /// A question to answer.
+    Inquiry,
+}
+
+/// Who brought the information in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntakeSource {
+    /// The customer directly.
+    #[default]
+    Customer,
+    /// A sales representative on the customer's behalf.
+    SalesRepresentative,
+}
+
+/// The registration fields of the regulation, as entered at intake.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Registration {
+    /// What kind of case this is.
+    pub kind: TicketKind,
+    /// Whether the specialist judged it a complaint.
+    pub complaint: bool,
+    /// Product name (产品名称).
+    pub product_name: String,
+    /// Specification and model (规格型号).
+    pub model: String,
+    /// Factory job number of the unit (工号).
+    pub job_number: String,
+    /// Contract number (合同号).
+    pub contract_number: String,
+    /// Customer name (客户名称).
+    pub customer_name: String,
+    /// Customer contact person (客户联系人).
+    pub contact_person: String,
+    /// How to reach the contact person (联系方式).
+    pub contact_method: String,
+    /// The complaint content (投诉内容).
+    pub content: String,
+    /// The customer's requests (要求).
+    pub requests: String,
+    /// Who brought the information in.
+    pub source: IntakeSource,
+    /// The sales representative, when the source is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sales_representative: Option<String>,
+    /// A major complaint, which involves the general manager and R&D.
+    pub major: bool,
+}
+
+impl Registration {
+    /// Checks every field and returns the cleaned registration.
+    pub(crate) fn validated(&self) -> Result<Registration> {
+        let sales_representative = optional(
+            "sales representative",
+            self.sales_representative.as_deref(),
+            SHORT,
+        )?;
+        if self.source == IntakeSource::SalesRepresentative && sales_representative.is_none() {
+            return Err(Error::invalid(
+                "sales representative",
+                "must be named when the information came from one",
+            ));
+        }
+        Ok(Registration {
+            kind: self.kind,
+            complaint: self.complaint,
+            product_name: required("product name", &self.product_name, SHORT)?,
+            model: bounded("model", self.model.trim(), SHORT)?,
+            job_number: bounded("job number", self.job_number.trim(), SHORT)?,
+            contract_number: bounded("contract number", self.contract_number.trim(), SHORT)?,
+            customer_name: required("customer name", &self.customer_name, SHORT)?,
+            contact_person: bounded("contact person", self.contact_person.trim(), SHORT)?,
+            contact_method: bounded("contact method", self.contact_method.trim(), SHORT)?,
+            content: required("content", &self.content, LONG)?,
+            requests: bounded("requests", &self.requests, LONG)?,
+            source: self.source,
+            sales_representative,
+            major: self.major,
+        })
+    }
+}
+
+/// The intake section as read: the registration and when and by whom it was made.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Intake {
+    /// The registration fields.
+    #[serde(flatten)]
+    pub registration: Registration,
+    /// When the ticket was registered (device time).
+    pub registered_at: Option<Timestamp>,
+    /// Who registered it.
+    pub registered_by: Option<UserId>,
+}
+
+/// A correction of some registration fields; fields left `None` are not touched, so that two
+/// people correcting different fields at once both keep their correction.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IntakeAmendment {
+    /// New kind.
+    pub kind: Option<TicketKind>,
+    /// New complaint judgement.
+    pub complaint: Option<bool>,
+    /// New product name.
+    pub product_name: Option<String>,
+    /// New model.
+    pub model: Option<String>,
+    /// New job number.
+    pub job_number: Option<String>,
+    /// New contract number.
+    pub contract_number: Option<String>,
+    /// New customer name.
+    pub customer_name: Option<String>,
+    /// New contact person.
+    pub contact_person: Option<String>,
+    /// New contact method.
+    pub contact_method: Option<String>,
+    /// New complaint content (merged character by character with concurrent edits).
+    pub content: Option<String>,
+    /// New requests (merged character by character with concurrent edits).
+    pub requests: Option<String>,
+    /// New major-complaint flag.
+    pub major: Option<bool>,
+}
+
+pub(crate) fn amend(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    a: &IntakeAmendment,
+) -> Result<()> {
+    let intake = ctx.section(tx, Section::Intake)?;
+    let mut wrote = false;
+    let mut put = |tx: &mut Transaction<'_>, key: &str, value: serde_json::Value| -> Result<()> {
+        wrote = true;
+        put_field(tx, &intake, key, &value)
+    };
+    if let Some(kind) = a.kind {
+        put(tx, "kind", serde_json::json!(kind))?;
+    }
+    if let Some(complaint) = a.complaint {
+        put(tx, "complaint", complaint.into())?;
+    }
+    if let Some(major) = a.major {
+        put(tx, "major", major.into())?;
+    }
+    let short_fields = [
+        ("product_name", "product name", &a.product_name, true),
+        ("model", "model", &a.model, false),
+        ("job_number", "job number", &a.job_number, false),
+        (
+            "contract_number",
+            "contract number",
+            &a.contract_number,
+            false,
+        ),
+        ("customer_name", "customer name", &a.customer_name, true),
+        ("contact_person", "contact person", &a.contact_person, false),
+        ("contact_method", "contact method", &a.contact_method, false),
+    ];
+    for (key, label, value, is_required) in short_fields {
+        if let Some(value) = value {
+            let value = if is_required {
+                required(label, value, SHORT)?
+            } else {
+                bounded(label, value.trim(), SHORT)?
+            };
+            put(tx, key, value.into())?;
+        }
+    }
+    if let Some(content) = &a.content {
+        update_text(tx, &intake, "content", &required("content", content, LONG)?)?;
+        wrote = true;
+    }
+    if let Some(requests) = &a.requests {
+        update_text(
+            tx,
+            &intake,
+            "requests",
+            &bounded("requests", requests, LONG)?,
+        )?;
+        wrote = true;
+    }
+    if wrote {
+        Ok(())
+    } else {
+        Err(Error::invalid("amendment", "changes no field"))
+    }
+}

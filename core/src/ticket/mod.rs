@@ -1,0 +1,283 @@
+//! A ticket: one automerge document per complaint or service request, with its sections, the
+//! operations that write them and the typed views that read them.
+
+pub mod codec;
+mod conflicts;
+pub mod cost;
+pub mod decision;
+pub mod dispatch;
+pub mod followup;
+mod history;
+pub mod intake;
+pub mod letter;
+pub mod meta;
+pub mod operation;
+pub mod quality;
+pub mod returns;
+pub mod signoff;
+mod validate;
+pub mod view;
+pub mod visit;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, Automerge, ChangeHash, ROOT, ReadDoc};
+
+pub use conflicts::FieldConflict;
+pub use history::{ChangeNote, HistoryEntry, Touched, touched};
+pub use operation::Operation;
+pub use view::TicketView;
+
+use self::codec::{put_record, to_json, update_text};
+use self::decision::DecisionConflict;
+use self::intake::Registration;
+use self::meta::{Meta, SCHEMA_VERSION};
+use self::operation::WriteContext;
+use crate::author::Author;
+use crate::error::{Error, Result};
+use crate::id::{EntryId, TicketId};
+use crate::policy;
+use crate::section::Section;
+use crate::time::Timestamp;
+
+/// The result of a recorded operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// The change that holds it.
+    pub change: ChangeHash,
+    /// The entry it created (a visit, a decision, a cost), if it created one.
+    pub entry: Option<EntryId>,
+}
+
+/// One ticket's document.
+#[derive(Clone, Debug)]
+pub struct Ticket {
+    id: TicketId,
+    doc: Automerge,
+}
+
+impl Ticket {
+    /// Registers a new ticket: one change that writes `meta`, the registration, and the empty
+    /// collections every later entry goes into (so that entries added concurrently on different
+    /// devices land in the same objects).
+    pub fn register(
+        id: TicketId,
+        actor: ActorId,
+        author: &Author,
+        at: Timestamp,
+        registration: &Registration,
+    ) -> Result<Ticket> {
+        if !policy::may_register(author.role) {
+            return Err(Error::Forbidden {
+                role: author.role,
+                section: Section::Intake,
+            });
+        }
+        let registration = registration.validated()?;
+        let mut doc = Automerge::new().with_actor(actor);
+        let note = ChangeNote::new("register", author);
+        let meta = Meta {
+            schema: SCHEMA_VERSION,
+            ticket_id: Some(id.clone()),
+            ledger_number: None,
+            created_at: Some(at),
+            created_by: Some(author.user.clone()),
+        };
+        doc.transact_with(
+            |_| {
+                CommitOptions::default()
+                    .with_message(note.to_message())
+                    .with_time(at.millis())
+            },
+            |tx| -> Result<()> {
+                put_record(tx, &ROOT, Section::Meta.key(), &meta)?;
+                let mut intake = codec::fields(
+                    serde_json::to_value(&registration)
+                        .map_err(|e| Error::invalid("registration", e.to_string()))?,
+                );
+                intake.remove("content");
+                intake.remove("requests");
+                intake.insert("registered_at".into(), at.millis().into());
+                intake.insert("registered_by".into(), author.user.as_str().into());
+                let intake_obj = put_record(tx, &ROOT, Section::Intake.key(), &intake)?;
+                update_text(tx, &intake_obj, "content", &registration.content)?;
+                update_text(tx, &intake_obj, "requests", &registration.requests)?;
+                let empty = serde_json::json!({});
+                put_record(
+                    tx,
+                    &ROOT,
+                    Section::Dispatch.key(),
+                    &serde_json::json!({"handoffs": {}, "orders": {}}),
+                )?;
+                for section in [
+                    Section::Visits,
+                    Section::Decisions,
+                    Section::Returns,
+                    Section::Costs,
+                    Section::Followups,
+                    Section::Signoff,
+                ] {
+                    put_record(tx, &ROOT, section.key(), &empty)?;
+                }
+                let quality = put_record(
+                    tx,
+                    &ROOT,
+                    Section::Quality.key(),
+                    &serde_json::json!({"actions": {}}),
+                )?;
+                update_text(tx, &quality, "cause", "")?;
+                let letter = put_record(tx, &ROOT, Section::Letter.key(), &empty)?;
+                update_text(tx, &letter, "body", "")
+            },
+        )
+        .map_err(|failure| failure.error)?;
+        Ok(Ticket { id, doc })
+    }
+
+    /// A ticket from a saved document (snapshot or concatenated chunks), writing as `actor`.
+    pub fn load(id: TicketId, bytes: &[u8], actor: ActorId) -> Result<Ticket> {
+        let doc = Automerge::load(bytes)
+            .map_err(|e| Error::Corrupt(format!("ticket {id} does not load: {e}")))?
+            .with_actor(actor);
+        Ok(Ticket { id, doc })
+    }
+
+    /// A ticket from an automerge document.
+    pub fn from_doc(id: TicketId, doc: Automerge) -> Ticket {
+        Ticket { id, doc }
+    }
+
+    /// The ticket's id.
+    pub fn id(&self) -> &TicketId {
+        &self.id
+    }
+
+    /// The underlying document.
+    pub fn doc(&self) -> &Automerge {
+        &self.doc
+    }
+
+    /// The current heads of the document.
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// Records `op` by `author` at device time `at` as one change, after checking the policy and
+    /// the input. On any error the document is unchanged.
+    pub fn apply(&mut self, author: &Author, at: Timestamp, op: &Operation) -> Result<Applied> {
+        policy::check(author.role, op.section())?;
+        let ctx = WriteContext {
+            author,
+            at,
+            base_heads: self.doc.get_heads(),
+        };
+        let note = ChangeNote::new(op.name(), author);
+        let success = self
+            .doc
+            .transact_with(
+                |_| {
+                    CommitOptions::default()
+                        .with_message(note.to_message())
+                        .with_time(at.millis())
+                },
+                |tx| {
+                    let entry = op.write(tx, &ctx)?;
+                    if tx.pending_ops() == 0 {
+                        return Err(Error::invalid(op.name(), "would change nothing"));
+                    }
+                    Ok(entry)
+                },
+            )
+            .map_err(|failure| failure.error)?;
+        let change = success
+            .hash
+            .ok_or_else(|| Error::invalid(op.name(), "would change nothing"))?;
+        Ok(Applied {
+            change,
+            entry: success.result,
+        })
+    }
+
+    /// The whole ticket as it is now.
+    pub fn view(&self) -> TicketView {
+        self.read(None)
+    }
+
+    /// The ticket as it was at `heads`, for example the state a customer signed.
+    pub fn view_at(&self, heads: &[ChangeHash]) -> Result<TicketView> {
+        if let Some(missing) = heads
+            .iter()
+            .find(|h| self.doc.get_change_by_hash(h).is_none())
+        {
+            return Err(Error::invalid(
+                "heads",
+                format!("change {missing} is not in this ticket"),
+            ));
+        }
+        Ok(self.read(Some(heads)))
+    }
+
+    /// The ticket exactly as the customer saw it when giving the sign-off `signoff`.
+    pub fn view_signed(&self, signoff: &EntryId) -> Result<TicketView> {
+        let signed = self
+            .view()
+            .signoffs
+            .into_iter()
+            .find(|s| &s.id == signoff)
+            .ok_or_else(|| Error::UnknownEntry {
+                kind: "sign-off",
+                id: signoff.to_string(),
+            })?;
+        let heads = signed
+            .heads
+            .iter()
+            .map(|h| {
+                h.parse().map_err(|_| {
+                    Error::Corrupt(format!("sign-off head {h:?} is not a change hash"))
+                })
+            })
+            .collect::<Result<Vec<ChangeHash>>>()?;
+        self.view_at(&heads)
+    }
+
+    fn read(&self, heads: Option<&[ChangeHash]>) -> TicketView {
+        TicketView::from_json(to_json(&self.doc.hydrate(heads)))
+    }
+
+    /// The current decision conflict, if concurrent dispositions disagree.
+    pub fn decision_conflict(&self) -> Option<DecisionConflict> {
+        self.view().decisions.conflict()
+    }
+
+    /// Every field that holds concurrent values.
+    pub fn field_conflicts(&self) -> Result<Vec<FieldConflict>> {
+        conflicts::field_conflicts(&self.doc)
+    }
+
+    /// Every change, in causal order, with author, device time and the sections it touched.
+    pub fn history(&self) -> Vec<HistoryEntry> {
+        history::history(&self.doc)
+    }
+
+    /// The changes a peer that has `heads` lacks, in automerge's incremental format.
+    pub fn changes_since(&self, heads: &[ChangeHash]) -> Vec<u8> {
+        let known: Vec<ChangeHash> = heads
+            .iter()
+            .copied()
+            .filter(|h| self.doc.get_change_by_hash(h).is_some())
+            .collect();
+        self.doc.save_after(&known)
+    }
+
+    /// Applies changes from elsewhere (incremental format); returns how many new changes came
+    /// in. Changes whose dependencies are missing wait until those arrive.
+    pub fn merge_changes(&mut self, bytes: &[u8]) -> Result<usize> {
+        self.doc
+            .load_incremental(bytes)
+            .map_err(|e| Error::Corrupt(format!("changes for ticket {} do not load: {e}", self.id)))
+    }
+
+    /// The full document, compacted.
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+}

@@ -1,0 +1,366 @@
+//! Everything a user can do to an existing ticket, as data: each [`Operation`] becomes exactly
+//! one automerge change with a message naming the action and its author.
+
+use automerge::transaction::{Transactable, Transaction};
+use automerge::{ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use serde::{Deserialize, Serialize};
+
+use super::codec::child;
+use super::cost::{self, NewCost};
+use super::decision::{self, Disposition};
+use super::dispatch::{self, NewTravelOrder};
+use super::followup::{self, ContactMethod};
+use super::intake::{self, IntakeAmendment};
+use super::letter;
+use super::quality::{self, ActionStatus, NewAction, Responsibility};
+use super::returns::{self, InspectionStage, Verdict};
+use super::signoff::{self, NewSignOff};
+use super::visit::{self, Work};
+use crate::author::Author;
+use crate::blob::BlobRef;
+use crate::error::{Error, Result};
+use crate::id::{EntryId, UserId};
+use crate::role::Role;
+use crate::section::Section;
+use crate::time::{Date, Timestamp};
+
+/// One step of the service flow, recorded on an existing ticket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Operation {
+    /// Corrects registration fields.
+    AmendIntake(IntakeAmendment),
+    /// Passes the registered form on to the roles that must act.
+    HandOff {
+        /// The receiving roles.
+        to: Vec<Role>,
+        /// A note for them.
+        note: String,
+    },
+    /// Issues a travel task order.
+    IssueTravelOrder(NewTravelOrder),
+    /// Changes who an order assigns.
+    ReassignOrder {
+        /// The order.
+        order_id: EntryId,
+        /// The new assignees.
+        assignees: Vec<UserId>,
+    },
+    /// The technician arrives on site; starts a visit.
+    Arrive {
+        /// The order served, if any.
+        order_id: Option<EntryId>,
+        /// Where.
+        site: String,
+    },
+    /// The technician leaves the site; ends a visit.
+    Depart {
+        /// The visit.
+        visit_id: EntryId,
+    },
+    /// Adds a work-log entry to a visit.
+    LogWork {
+        /// The visit.
+        visit_id: EntryId,
+        /// What was done.
+        work: Work,
+    },
+    /// Attaches a stored photo to a visit.
+    AttachPhoto {
+        /// The visit.
+        visit_id: EntryId,
+        /// The stored file.
+        blob: BlobRef,
+        /// What it shows.
+        caption: String,
+    },
+    /// Records a disposition; it supersedes every entry currently in force.
+    Decide {
+        /// The remedy.
+        disposition: Disposition,
+        /// Why.
+        rationale: String,
+    },
+    /// Asks for a unit to be returned to the factory.
+    RequestReturn {
+        /// The unit's job number or serial.
+        unit: String,
+        /// Why.
+        reason: String,
+    },
+    /// The returned unit arrived at the factory.
+    ReceiveReturn {
+        /// The return.
+        return_id: EntryId,
+    },
+    /// Records an inspection of a returned or retested unit.
+    RecordInspection {
+        /// The return.
+        return_id: EntryId,
+        /// Incoming or retest.
+        stage: InspectionStage,
+        /// The verdict.
+        verdict: Verdict,
+        /// What was found.
+        findings: String,
+    },
+    /// Records the cause found.
+    RecordCause {
+        /// The cause.
+        cause: String,
+    },
+    /// Rules on responsibility.
+    RuleResponsibility {
+        /// The responsible party.
+        responsibility: Responsibility,
+    },
+    /// Raises a corrective or preventive action.
+    AddCorrectiveAction(NewAction),
+    /// Moves a corrective or preventive action on.
+    SetActionStatus {
+        /// The action.
+        action_id: EntryId,
+        /// Its new status.
+        status: ActionStatus,
+    },
+    /// Writes or rewrites the technical analysis letter.
+    DraftLetter {
+        /// Its reference number.
+        number: String,
+        /// The text.
+        body: String,
+    },
+    /// Issues the letter; it can no longer change.
+    IssueLetter,
+    /// Registers a service cost.
+    SubmitCost(NewCost),
+    /// Audits a cost.
+    AuditCost {
+        /// The cost.
+        cost_id: EntryId,
+        /// Approved or not.
+        approved: bool,
+        /// The auditor's note.
+        note: String,
+    },
+    /// Settles an approved cost.
+    SettleCost {
+        /// The cost.
+        cost_id: EntryId,
+        /// The accounting reference.
+        reference: String,
+    },
+    /// Plans a return visit.
+    PlanReturnVisit {
+        /// The day.
+        planned_for: Date,
+        /// How.
+        method: ContactMethod,
+    },
+    /// Records the outcome of a return visit.
+    RecordReturnVisit {
+        /// The return visit.
+        visit_id: EntryId,
+        /// How it was done.
+        method: ContactMethod,
+        /// Satisfaction 1 to 5.
+        satisfaction: u8,
+        /// Whether the customer considers it resolved.
+        resolved: bool,
+        /// What the customer said.
+        notes: String,
+    },
+    /// Records the customer's sign-off of the ticket as it stands.
+    SignOff(NewSignOff),
+}
+
+impl Operation {
+    /// The action's stable name, as written in the change message.
+    pub fn name(&self) -> &'static str {
+        self.describe().0
+    }
+
+    /// The section the operation writes.
+    pub fn section(&self) -> Section {
+        self.describe().1
+    }
+
+    fn describe(&self) -> (&'static str, Section) {
+        use Section::*;
+        match self {
+            Operation::AmendIntake(_) => ("amend_intake", Intake),
+            Operation::HandOff { .. } => ("hand_off", Dispatch),
+            Operation::IssueTravelOrder(_) => ("issue_travel_order", Dispatch),
+            Operation::ReassignOrder { .. } => ("reassign_order", Dispatch),
+            Operation::Arrive { .. } => ("arrive", Visits),
+            Operation::Depart { .. } => ("depart", Visits),
+            Operation::LogWork { .. } => ("log_work", Visits),
+            Operation::AttachPhoto { .. } => ("attach_photo", Visits),
+            Operation::Decide { .. } => ("decide", Decisions),
+            Operation::RequestReturn { .. } => ("request_return", Returns),
+            Operation::ReceiveReturn { .. } => ("receive_return", Returns),
+            Operation::RecordInspection { .. } => ("record_inspection", Returns),
+            Operation::RecordCause { .. } => ("record_cause", Quality),
+            Operation::RuleResponsibility { .. } => ("rule_responsibility", Quality),
+            Operation::AddCorrectiveAction(_) => ("add_corrective_action", Quality),
+            Operation::SetActionStatus { .. } => ("set_action_status", Quality),
+            Operation::DraftLetter { .. } => ("draft_letter", Letter),
+            Operation::IssueLetter => ("issue_letter", Letter),
+            Operation::SubmitCost(_) => ("submit_cost", Costs),
+            Operation::AuditCost { .. } => ("audit_cost", Costs),
+            Operation::SettleCost { .. } => ("settle_cost", Costs),
+            Operation::PlanReturnVisit { .. } => ("plan_return_visit", Followups),
+            Operation::RecordReturnVisit { .. } => ("record_return_visit", Followups),
+            Operation::SignOff(_) => ("sign_off", Signoff),
+        }
+    }
+
+    /// Writes the operation into `tx`; returns the id of the entry it created, if any.
+    pub(crate) fn write(
+        &self,
+        tx: &mut Transaction<'_>,
+        ctx: &WriteContext<'_>,
+    ) -> Result<Option<EntryId>> {
+        let created = match self {
+            Operation::AmendIntake(a) => intake::amend(tx, ctx, a).map(|()| None)?,
+            Operation::HandOff { to, note } => Some(dispatch::hand_off(tx, ctx, to, note)?),
+            Operation::IssueTravelOrder(order) => Some(dispatch::issue_order(tx, ctx, order)?),
+            Operation::ReassignOrder {
+                order_id,
+                assignees,
+            } => dispatch::reassign(tx, ctx, order_id, assignees).map(|()| None)?,
+            Operation::Arrive { order_id, site } => {
+                Some(visit::arrive(tx, ctx, order_id.as_ref(), site)?)
+            }
+            Operation::Depart { visit_id } => visit::depart(tx, ctx, visit_id).map(|()| None)?,
+            Operation::LogWork { visit_id, work } => {
+                Some(visit::log_work(tx, ctx, visit_id, work)?)
+            }
+            Operation::AttachPhoto {
+                visit_id,
+                blob,
+                caption,
+            } => Some(visit::attach_photo(tx, ctx, visit_id, blob, caption)?),
+            Operation::Decide {
+                disposition,
+                rationale,
+            } => Some(decision::decide(tx, ctx, *disposition, rationale)?),
+            Operation::RequestReturn { unit, reason } => {
+                Some(returns::request(tx, ctx, unit, reason)?)
+            }
+            Operation::ReceiveReturn { return_id } => {
+                returns::receive(tx, ctx, return_id).map(|()| None)?
+            }
+            Operation::RecordInspection {
+                return_id,
+                stage,
+                verdict,
+                findings,
+            } => Some(returns::inspect(
+                tx, ctx, return_id, *stage, *verdict, findings,
+            )?),
+            Operation::RecordCause { cause } => {
+                quality::record_cause(tx, ctx, cause).map(|()| None)?
+            }
+            Operation::RuleResponsibility { responsibility } => {
+                quality::rule(tx, ctx, *responsibility).map(|()| None)?
+            }
+            Operation::AddCorrectiveAction(action) => Some(quality::add_action(tx, ctx, action)?),
+            Operation::SetActionStatus { action_id, status } => {
+                quality::set_action_status(tx, ctx, action_id, *status).map(|()| None)?
+            }
+            Operation::DraftLetter { number, body } => {
+                letter::draft(tx, ctx, number, body).map(|()| None)?
+            }
+            Operation::IssueLetter => letter::issue(tx, ctx).map(|()| None)?,
+            Operation::SubmitCost(cost) => Some(cost::submit(tx, ctx, cost)?),
+            Operation::AuditCost {
+                cost_id,
+                approved,
+                note,
+            } => cost::audit(tx, ctx, cost_id, *approved, note).map(|()| None)?,
+            Operation::SettleCost { cost_id, reference } => {
+                cost::settle(tx, ctx, cost_id, reference).map(|()| None)?
+            }
+            Operation::PlanReturnVisit {
+                planned_for,
+                method,
+            } => Some(followup::plan(tx, ctx, *planned_for, *method)?),
+            Operation::RecordReturnVisit {
+                visit_id,
+                method,
+                satisfaction,
+                resolved,
+                notes,
+            } => followup::record(tx, ctx, visit_id, *method, *satisfaction, *resolved, notes)
+                .map(|()| None)?,
+            Operation::SignOff(s) => Some(signoff::sign(tx, ctx, s)?),
+        };
+        Ok(created)
+    }
+}
+
+/// What every write needs to know: who writes, when, and the heads the change builds on.
+pub(crate) struct WriteContext<'a> {
+    pub(crate) author: &'a Author,
+    pub(crate) at: Timestamp,
+    pub(crate) base_heads: Vec<ChangeHash>,
+}
+
+impl WriteContext<'_> {
+    /// The map of a section, created when a document from elsewhere lacks it.
+    pub(crate) fn section(&self, tx: &mut Transaction<'_>, section: Section) -> Result<ObjId> {
+        match child(tx, &ROOT, section.key(), ObjType::Map)? {
+            Some(obj) => Ok(obj),
+            None => Ok(tx.put_object(ROOT, section.key(), ObjType::Map)?),
+        }
+    }
+
+    /// A map of entries inside a section, such as `dispatch.orders`.
+    pub(crate) fn collection(
+        &self,
+        tx: &mut Transaction<'_>,
+        section: Section,
+        key: &str,
+    ) -> Result<ObjId> {
+        let parent = self.section(tx, section)?;
+        match child(tx, &parent, key, ObjType::Map)? {
+            Some(obj) => Ok(obj),
+            None => Ok(tx.put_object(&parent, key, ObjType::Map)?),
+        }
+    }
+
+    /// A list inside an entry, such as a visit's work log.
+    pub(crate) fn list(&self, tx: &mut Transaction<'_>, entry: &ObjId, key: &str) -> Result<ObjId> {
+        match child(tx, entry, key, ObjType::List)? {
+            Some(obj) => Ok(obj),
+            None => Ok(tx.put_object(entry, key, ObjType::List)?),
+        }
+    }
+
+    /// The entry `id` of the map `parent`, which must exist.
+    pub(crate) fn entry(
+        &self,
+        tx: &Transaction<'_>,
+        parent: &ObjId,
+        id: &EntryId,
+        kind: &'static str,
+    ) -> Result<ObjId> {
+        child(tx, parent, id.as_str(), ObjType::Map)?.ok_or_else(|| Error::UnknownEntry {
+            kind,
+            id: id.to_string(),
+        })
+    }
+
+    /// Reads the whole section as JSON, as the transaction sees it.
+    pub(crate) fn read_section(
+        &self,
+        tx: &Transaction<'_>,
+        section: Section,
+    ) -> Result<serde_json::Value> {
+        match child(tx, &ROOT, section.key(), ObjType::Map)? {
+            Some(obj) => Ok(super::codec::to_json(&tx.hydrate(&obj, None)?)),
+            None => Ok(serde_json::Value::Null),
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Cause, responsibility, and corrective and preventive actions (纠正预防措施), kept by QA.
+
+use automerge::transaction::Transaction;
+use serde::{Deserialize, Serialize};
+
+use super::codec::{put_field, put_record, update_text};
+use super::operation::WriteContext;
+use super::validate::{LONG, SHORT, required};
+use crate::error::Result;
+use crate::id::{EntryId, UserId};
+use crate::section::Section;
+use crate::time::{Date, Timestamp};
+
+/// Who is responsible for what went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Responsibility {
+    /// Design (设计).
+    Design,
+    /// Manufacturing (制造).
+    Manufacturing,
+    /// A supplier (供应商).
+    Supplier,
+    /// Transport and packaging (运输包装).
+    TransportPackaging,
+    /// Installation (安装).
+    Installation,
+    /// The customer's use (客户使用).
+    CustomerUse,
+    /// Sales (销售).
+    Sales,
+}
+
+/// Whether an action corrects this case or prevents the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Corrective (纠正).
+    Corrective,
+    /// Preventive (预防).
+    Preventive,
+}
+
+/// Where an action stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    /// Not done yet.
+    Open,
+    /// Done by its owner.
+    Done,
+    /// Checked by QA.
+    Verified,
+    /// No longer needed.
+    Cancelled,
+}
+
+/// A corrective or preventive action as read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CorrectiveAction {
+    /// Entry id.
+    pub id: EntryId,
+    /// Corrective or preventive.
+    pub kind: ActionKind,
+    /// What is to be done.
+    pub description: String,
+    /// The responsible department or person.
+    pub owner: String,
+    /// When it is due.
+    pub due: Date,
+    /// Where it stands.
+    pub status: ActionStatus,
+    /// When it was raised (device time).
+    pub raised_at: Timestamp,
+    /// Who raised it.
+    pub raised_by: UserId,
+}
+
+/// A new corrective or preventive action.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewAction {
+    /// Corrective or preventive.
+    pub kind: ActionKind,
+    /// What is to be done.
+    pub description: String,
+    /// The responsible department or person.
+    pub owner: String,
+    /// When it is due.
+    pub due: Date,
+}
+
+/// The quality section as read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Quality {
+    /// The cause found.
+    pub cause: String,
+    /// The responsibility ruled, once ruled.
+    pub responsibility: Option<Responsibility>,
+    /// Who ruled it.
+    pub ruled_by: Option<UserId>,
+    /// When (device time).
+    pub ruled_at: Option<Timestamp>,
+    /// Corrective and preventive actions, oldest first.
+    pub actions: Vec<CorrectiveAction>,
+}
+
+pub(crate) fn record_cause(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    cause: &str,
+) -> Result<()> {
+    let quality = ctx.section(tx, Section::Quality)?;
+    update_text(tx, &quality, "cause", &required("cause", cause, LONG)?)
+}
+
+pub(crate) fn rule(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    responsibility: Responsibility,
+) -> Result<()> {
+    let quality = ctx.section(tx, Section::Quality)?;
+    put_field(tx, &quality, "responsibility", &responsibility)?;
+    put_field(tx, &quality, "ruled_by", &ctx.author.user)?;
+    put_field(tx, &quality, "ruled_at", &ctx.at)
+}
+
+pub(crate) fn add_action(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    action: &NewAction,
+) -> Result<EntryId> {
+    let entry = CorrectiveAction {
+        id: EntryId::random(),
+        kind: action.kind,
+        description: required("action", &action.description, LONG)?,
+        owner: required("owner", &action.owner, SHORT)?,
+        due: action.due,
+        status: ActionStatus::Open,
+        raised_at: ctx.at,
+        raised_by: ctx.author.user.clone(),
+    };
+    let actions = ctx.collection(tx, Section::Quality, "actions")?;
+    put_record(tx, &actions, entry.id.as_str(), &entry)?;
+    Ok(entry.id)
+}
+
+pub(crate) fn set_action_status(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    action_id: &EntryId,
+    status: ActionStatus,
+) -> Result<()> {
+    let actions = ctx.collection(tx, Section::Quality, "actions")?;
+    let action = ctx.entry(tx, &actions, action_id, "corrective action")?;
+    put_field(tx, &action, "status", &status)
+}

@@ -1,0 +1,165 @@
+//! The typed view of a whole ticket, read from its document at any heads.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::codec::{fields, from_json};
+use super::cost::Cost;
+use super::decision::Decisions;
+use super::dispatch::Dispatch;
+use super::followup::ReturnVisit;
+use super::intake::Intake;
+use super::letter::Letter;
+use super::meta::Meta;
+use super::quality::Quality;
+use super::returns::ReturnedUnit;
+use super::signoff::SignOff;
+use super::visit::Visit;
+
+/// Everything a ticket records, section by section.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    /// Schema version, id, ledger number.
+    pub meta: Meta,
+    /// The registration.
+    pub intake: Intake,
+    /// Hand-offs and travel task orders.
+    pub dispatch: Dispatch,
+    /// Stays on site, by arrival.
+    pub visits: Vec<Visit>,
+    /// Disposition entries.
+    pub decisions: Decisions,
+    /// Returned units, by request time.
+    pub returns: Vec<ReturnedUnit>,
+    /// Cause, responsibility and actions.
+    pub quality: Quality,
+    /// The technical analysis letter.
+    pub letter: Letter,
+    /// Costs, by submission time.
+    pub costs: Vec<Cost>,
+    /// Return visits, by planned day.
+    pub followups: Vec<ReturnVisit>,
+    /// Sign-offs, by signing time.
+    pub signoffs: Vec<SignOff>,
+    /// Parts of the document this version could not read (written by a newer version or
+    /// damaged); they stay in the document untouched.
+    pub unreadable: Vec<String>,
+}
+
+impl TicketView {
+    /// Reads the view from the JSON form of a whole document.
+    pub(crate) fn from_json(root: Value) -> TicketView {
+        let mut root = fields(root);
+        let mut unreadable = Vec::new();
+        let mut take = |key: &str| root.remove(key).unwrap_or(Value::Null);
+        let (meta, intake, dispatch, visits, decisions) = (
+            take("meta"),
+            take("intake"),
+            take("dispatch"),
+            take("visits"),
+            take("decisions"),
+        );
+        let (returns, quality, letter, costs, followups, signoff) = (
+            take("returns"),
+            take("quality"),
+            take("letter"),
+            take("costs"),
+            take("followups"),
+            take("signoff"),
+        );
+        let u = &mut unreadable;
+        let mut dispatch = fields(dispatch);
+        let mut quality = fields(quality);
+        let actions = quality.remove("actions").unwrap_or(Value::Null);
+        let mut view = TicketView {
+            meta: record(meta, "meta", u),
+            intake: record(intake, "intake", u),
+            dispatch: Dispatch {
+                handoffs: entries(
+                    dispatch.remove("handoffs").unwrap_or_default(),
+                    "hand-off",
+                    u,
+                ),
+                orders: entries(
+                    dispatch.remove("orders").unwrap_or_default(),
+                    "travel task order",
+                    u,
+                ),
+            },
+            visits: entries(visits, "visit", u),
+            decisions: Decisions {
+                entries: entries(decisions, "decision", u),
+            },
+            returns: entries(returns, "returned unit", u),
+            quality: Quality {
+                actions: entries(actions, "corrective action", u),
+                ..record(Value::Object(quality), "quality", u)
+            },
+            letter: record(letter, "letter", u),
+            costs: entries(costs, "cost", u),
+            followups: entries(followups, "return visit", u),
+            signoffs: entries(signoff, "sign-off", u),
+            unreadable: Vec::new(),
+        };
+        view.sort();
+        view.unreadable = unreadable;
+        view
+    }
+
+    fn sort(&mut self) {
+        self.dispatch
+            .handoffs
+            .sort_by(|a, b| (a.handed_off_at, &a.id).cmp(&(b.handed_off_at, &b.id)));
+        self.dispatch
+            .orders
+            .sort_by(|a, b| (a.issued_at, &a.id).cmp(&(b.issued_at, &b.id)));
+        self.visits
+            .sort_by(|a, b| (a.arrived_at, &a.id).cmp(&(b.arrived_at, &b.id)));
+        self.decisions
+            .entries
+            .sort_by(|a, b| (a.recorded_at, &a.id).cmp(&(b.recorded_at, &b.id)));
+        self.returns
+            .sort_by(|a, b| (a.requested_at, &a.id).cmp(&(b.requested_at, &b.id)));
+        self.quality
+            .actions
+            .sort_by(|a, b| (a.raised_at, &a.id).cmp(&(b.raised_at, &b.id)));
+        self.costs
+            .sort_by(|a, b| (a.submitted_at, &a.id).cmp(&(b.submitted_at, &b.id)));
+        self.followups
+            .sort_by(|a, b| (a.planned_for, &a.id).cmp(&(b.planned_for, &b.id)));
+        self.signoffs
+            .sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
+    }
+}
+
+/// Reads a single-record section; a damaged one reads as empty and is reported.
+fn record<T: DeserializeOwned + Default>(
+    value: Value,
+    what: &str,
+    unreadable: &mut Vec<String>,
+) -> T {
+    if value.is_null() {
+        return T::default();
+    }
+    from_json(value, what).unwrap_or_else(|e| {
+        unreadable.push(e);
+        T::default()
+    })
+}
+
+/// Reads a map of entries keyed by id; each unreadable entry is left out and reported.
+pub(crate) fn entries<T: DeserializeOwned>(
+    value: Value,
+    what: &str,
+    unreadable: &mut Vec<String>,
+) -> Vec<T> {
+    fields(value)
+        .into_iter()
+        .filter_map(|(key, entry)| {
+            from_json(entry, what)
+                .map_err(|e| unreadable.push(format!("{e} (entry {key})")))
+                .ok()
+        })
+        .collect()
+}
