@@ -10,10 +10,12 @@
 pub mod author;
 pub mod blob;
 pub mod error;
+pub mod exchange;
 pub mod id;
 pub mod policy;
 pub mod role;
 pub mod section;
+pub mod store;
 pub mod ticket;
 pub mod time;
 
@@ -22,5 +24,6 @@ pub use error::{Error, Result};
 pub use id::{DeviceId, EntryId, TicketId, UserId};
 pub use role::Role;
 pub use section::Section;
+pub use store::{Store, StoreOptions, TicketSummary};
 pub use ticket::{Operation, Ticket, TicketView};
-pub use time::{Clock, Date, SystemClock, Timestamp};
+pub use time::{Clock, Date, SteppingClock, SystemClock, Timestamp};

@@ -43,6 +43,33 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock that starts at a given time and advances by a fixed step each time it is read, for
+/// deterministic tests and simulations.
+#[derive(Debug)]
+pub struct SteppingClock {
+    next: std::sync::atomic::AtomicI64,
+    step: i64,
+}
+
+impl SteppingClock {
+    /// A clock whose first reading is `start` and each later one `step` milliseconds after.
+    pub fn new(start: Timestamp, step: i64) -> Self {
+        Self {
+            next: std::sync::atomic::AtomicI64::new(start.0),
+            step,
+        }
+    }
+}
+
+impl Clock for SteppingClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(
+            self.next
+                .fetch_add(self.step, std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+}
+
 /// A calendar date without a time zone (`YYYY-MM-DD`), for due dates and planned return visits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

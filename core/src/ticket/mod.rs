@@ -281,3 +281,6 @@ impl Ticket {
         self.doc.save()
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,706 @@
+//! Tests of the ticket document: every operation reads back, concurrent work merges, the policy
+//! refuses before writing.
+
+use automerge::ActorId;
+
+use super::cost::{Bearer, CostKind, NewCost};
+use super::decision::Disposition;
+use super::dispatch::{Department, NewTravelOrder, OrderKind};
+use super::followup::ContactMethod;
+use super::intake::{IntakeAmendment, IntakeSource, Registration, TicketKind};
+use super::letter::LetterStatus;
+use super::quality::{ActionKind, ActionStatus, NewAction, Responsibility};
+use super::returns::{InspectionStage, Verdict};
+use super::signoff::NewSignOff;
+use super::visit::{Measurement, PartLine, Work};
+use super::*;
+use crate::blob::BlobRef;
+use crate::role::Role;
+use crate::time::Date;
+
+fn author(user: &str, role: Role) -> Author {
+    Author::new(user.parse().expect("user id"), role)
+}
+
+pub(crate) fn registration() -> Registration {
+    Registration {
+        kind: TicketKind::Complaint,
+        complaint: true,
+        product_name: "KYN28A-12 switchgear".into(),
+        model: "KYN28A-12/1250".into(),
+        job_number: "J2026-0417".into(),
+        contract_number: "HT-2025-311".into(),
+        customer_name: "Hebei Steel No. 2 Plant".into(),
+        contact_person: "Li Ming".into(),
+        contact_method: "+86 138 0000 0000".into(),
+        content: "Breaker in bay 3 fails to close after maintenance.".into(),
+        requests: "Send a technician this week.".into(),
+        source: IntakeSource::Customer,
+        sales_representative: None,
+        major: false,
+    }
+}
+
+fn new_ticket() -> Ticket {
+    Ticket::register(
+        TicketId::random(),
+        ActorId::random(),
+        &author("desk.wang", Role::ServiceDesk),
+        Timestamp(1_000),
+        &registration(),
+    )
+    .expect("register")
+}
+
+fn apply(t: &mut Ticket, who: &Author, at: i64, op: Operation) -> Option<EntryId> {
+    t.apply(who, Timestamp(at), &op).expect("apply").entry
+}
+
+fn fork(t: &Ticket) -> Ticket {
+    Ticket::from_doc(t.id().clone(), t.doc().fork())
+}
+
+fn merge(a: &mut Ticket, b: &Ticket) {
+    a.merge_changes(&b.changes_since(&a.heads()))
+        .expect("merge");
+}
+
+#[test]
+fn registration_reads_back() {
+    let t = new_ticket();
+    let view = t.view();
+    assert_eq!(view.intake.registration, registration());
+    assert_eq!(view.intake.registered_at, Some(Timestamp(1_000)));
+    assert_eq!(view.meta.ticket_id.as_ref(), Some(t.id()));
+    assert_eq!(view.meta.schema, meta::SCHEMA_VERSION);
+    assert!(view.unreadable.is_empty(), "{:?}", view.unreadable);
+}
+
+#[test]
+fn registration_needs_the_regulation_fields() {
+    let mut missing = registration();
+    missing.customer_name = "  ".into();
+    let err = Ticket::register(
+        TicketId::random(),
+        ActorId::random(),
+        &author("desk.wang", Role::ServiceDesk),
+        Timestamp(0),
+        &missing,
+    )
+    .err()
+    .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("invalid customer name: must not be empty")
+    );
+}
+
+#[test]
+fn the_whole_flow_reads_back_section_by_section() {
+    let mut t = new_ticket();
+    let desk = author("desk.wang", Role::ServiceDesk);
+    let tech = author("tech.zhang", Role::Technician);
+    let qa = author("qa.chen", Role::QualityAssurance);
+    let inspector = author("insp.liu", Role::Inspection);
+    let technical = author("tech.dept.he", Role::Technical);
+    let finance = author("fin.zhao", Role::Finance);
+
+    apply(
+        &mut t,
+        &desk,
+        2_000,
+        Operation::HandOff {
+            to: vec![Role::Technician, Role::Supervisor],
+            note: "urgent".into(),
+        },
+    );
+    let order = apply(
+        &mut t,
+        &desk,
+        3_000,
+        Operation::IssueTravelOrder(NewTravelOrder {
+            number: "CC-2026-0091".into(),
+            kind: OrderKind::OnSiteService,
+            issuing_department: Department::TechnicalService,
+            assignees: vec![tech.user.clone()],
+        }),
+    );
+    let visit = apply(
+        &mut t,
+        &tech,
+        4_000,
+        Operation::Arrive {
+            order_id: order.clone(),
+            site: "110 kV substation, bay 3".into(),
+        },
+    )
+    .expect("visit id");
+    apply(
+        &mut t,
+        &tech,
+        5_000,
+        Operation::LogWork {
+            visit_id: visit.clone(),
+            work: Work::Step {
+                description: "Insulation test of the breaker".into(),
+                measurements: vec![Measurement {
+                    quantity: "A-PE".into(),
+                    value: 2500.0,
+                    unit: "MΩ".into(),
+                }],
+            },
+        },
+    );
+    let part = PartLine {
+        part_number: "VS1-12-CL".into(),
+        quantity: 1,
+        serial: Some("S-88".into()),
+        description: "closing coil".into(),
+    };
+    apply(
+        &mut t,
+        &tech,
+        5_500,
+        Operation::LogWork {
+            visit_id: visit.clone(),
+            work: Work::PartRemoved(part.clone()),
+        },
+    );
+    apply(
+        &mut t,
+        &tech,
+        5_600,
+        Operation::LogWork {
+            visit_id: visit.clone(),
+            work: Work::PartUsed(part.clone()),
+        },
+    );
+    apply(
+        &mut t,
+        &tech,
+        5_700,
+        Operation::LogWork {
+            visit_id: visit.clone(),
+            work: Work::Repair {
+                description: "Replaced the closing coil".into(),
+            },
+        },
+    );
+    let blob = BlobRef {
+        sha256: "ab".repeat(32),
+        mime: "image/jpeg".into(),
+        size: 1234,
+    };
+    apply(
+        &mut t,
+        &tech,
+        5_800,
+        Operation::AttachPhoto {
+            visit_id: visit.clone(),
+            blob: blob.clone(),
+            caption: "burnt coil".into(),
+        },
+    );
+    apply(
+        &mut t,
+        &tech,
+        6_000,
+        Operation::Decide {
+            disposition: Disposition::RepairOnSite,
+            rationale: "coil burnt".into(),
+        },
+    );
+    let signoff = apply(
+        &mut t,
+        &tech,
+        6_500,
+        Operation::SignOff(NewSignOff {
+            signer_name: "Li Ming".into(),
+            signer_title: "Electrical engineer".into(),
+            statement: "Works".into(),
+            visit_id: Some(visit.clone()),
+            signature: None,
+        }),
+    );
+    apply(
+        &mut t,
+        &tech,
+        7_000,
+        Operation::Depart {
+            visit_id: visit.clone(),
+        },
+    );
+    let ret = apply(
+        &mut t,
+        &tech,
+        7_100,
+        Operation::RequestReturn {
+            unit: "S-88".into(),
+            reason: "analyse the burnt coil".into(),
+        },
+    )
+    .expect("return");
+    apply(
+        &mut t,
+        &inspector,
+        8_000,
+        Operation::ReceiveReturn {
+            return_id: ret.clone(),
+        },
+    );
+    apply(
+        &mut t,
+        &inspector,
+        8_100,
+        Operation::RecordInspection {
+            return_id: ret.clone(),
+            stage: InspectionStage::Incoming,
+            verdict: Verdict::DefectConfirmed,
+            findings: "turn short".into(),
+        },
+    );
+    apply(
+        &mut t,
+        &qa,
+        9_000,
+        Operation::RecordCause {
+            cause: "Coil wire insulation defect".into(),
+        },
+    );
+    apply(
+        &mut t,
+        &qa,
+        9_100,
+        Operation::RuleResponsibility {
+            responsibility: Responsibility::Supplier,
+        },
+    );
+    let due: Date = "2026-12-31".parse().expect("date");
+    let action = apply(
+        &mut t,
+        &qa,
+        9_200,
+        Operation::AddCorrectiveAction(NewAction {
+            kind: ActionKind::Corrective,
+            description: "Incoming test of coils".into(),
+            owner: "procurement".into(),
+            due,
+        }),
+    )
+    .expect("action");
+    apply(
+        &mut t,
+        &qa,
+        9_300,
+        Operation::SetActionStatus {
+            action_id: action.clone(),
+            status: ActionStatus::Done,
+        },
+    );
+    apply(
+        &mut t,
+        &technical,
+        9_400,
+        Operation::DraftLetter {
+            number: "TA-2026-07".into(),
+            body: "Analysis".into(),
+        },
+    );
+    apply(&mut t, &technical, 9_500, Operation::IssueLetter);
+    let cost = apply(
+        &mut t,
+        &desk,
+        10_000,
+        Operation::SubmitCost(NewCost {
+            kind: CostKind::Travel,
+            amount_minor: 128_050,
+            currency: "CNY".into(),
+            bearer: Bearer::Supplier,
+            description: "train and hotel".into(),
+        }),
+    )
+    .expect("cost");
+    apply(
+        &mut t,
+        &desk,
+        10_100,
+        Operation::AuditCost {
+            cost_id: cost.clone(),
+            approved: true,
+            note: "ok".into(),
+        },
+    );
+    apply(
+        &mut t,
+        &finance,
+        10_200,
+        Operation::SettleCost {
+            cost_id: cost.clone(),
+            reference: "PZ-778".into(),
+        },
+    );
+    let planned: Date = "2027-01-05".parse().expect("date");
+    let rv = apply(
+        &mut t,
+        &desk,
+        11_000,
+        Operation::PlanReturnVisit {
+            planned_for: planned,
+            method: ContactMethod::Phone,
+        },
+    )
+    .expect("rv");
+    apply(
+        &mut t,
+        &desk,
+        12_000,
+        Operation::RecordReturnVisit {
+            visit_id: rv.clone(),
+            method: ContactMethod::Phone,
+            satisfaction: 5,
+            resolved: true,
+            notes: "happy".into(),
+        },
+    );
+    apply(
+        &mut t,
+        &desk,
+        12_500,
+        Operation::AmendIntake(IntakeAmendment {
+            model: Some("KYN28A-12/1600".into()),
+            ..Default::default()
+        }),
+    );
+
+    let v = t.view();
+    assert!(v.unreadable.is_empty(), "{:?}", v.unreadable);
+    assert_eq!(v.intake.registration.model, "KYN28A-12/1600");
+    assert_eq!(v.dispatch.handoffs.len(), 1);
+    assert_eq!(v.dispatch.orders[0].assignees, vec![tech.user.clone()]);
+    let visit_view = &v.visits[0];
+    assert_eq!(visit_view.order_id, order);
+    assert_eq!(visit_view.departed_at, Some(Timestamp(7_000)));
+    assert_eq!(visit_view.log.len(), 4);
+    assert!(
+        matches!(&visit_view.log[0].work, Work::Step { measurements, .. } if measurements[0].value == 2500.0 && measurements[0].unit == "MΩ")
+    );
+    assert_eq!(visit_view.log[1].work, Work::PartRemoved(part));
+    assert_eq!(visit_view.photos[0].blob, blob);
+    assert_eq!(v.decisions.disposition(), Some(Disposition::RepairOnSite));
+    assert_eq!(
+        v.returns[0].inspections[0].verdict,
+        Verdict::DefectConfirmed
+    );
+    assert_eq!(v.returns[0].received_by.as_ref(), Some(&inspector.user));
+    assert_eq!(v.quality.cause, "Coil wire insulation defect");
+    assert_eq!(v.quality.responsibility, Some(Responsibility::Supplier));
+    assert_eq!(v.quality.actions[0].status, ActionStatus::Done);
+    assert_eq!(v.letter.status, LetterStatus::Issued);
+    assert_eq!(v.letter.body, "Analysis");
+    assert_eq!(v.costs[0].amount_minor, 128_050);
+    assert_eq!(
+        v.costs[0].settlement.as_ref().map(|s| s.reference.as_str()),
+        Some("PZ-778")
+    );
+    assert_eq!(
+        v.followups[0].outcome.as_ref().map(|o| o.satisfaction),
+        Some(5)
+    );
+    assert_eq!(v.signoffs[0].id, signoff.clone().expect("signoff"));
+
+    let signed = t
+        .view_signed(&signoff.expect("signoff"))
+        .expect("signed state");
+    assert_eq!(
+        signed.intake.registration.model, "KYN28A-12/1250",
+        "the signed state predates the amendment"
+    );
+    assert!(signed.visits[0].departed_at.is_none());
+    assert!(signed.signoffs.is_empty());
+
+    let history = t.history();
+    assert_eq!(history.len(), 27);
+    let decide = history
+        .iter()
+        .find(|h| h.note.as_ref().is_some_and(|n| n.action == "decide"))
+        .expect("decide in history");
+    assert_eq!(decide.sections, vec![Section::Decisions]);
+    assert_eq!(decide.recorded_at, Timestamp(6_000));
+    assert_eq!(decide.note.as_ref().map(|n| n.role), Some(Role::Technician));
+    assert_eq!(
+        history[0].sections.len(),
+        Section::ALL.len(),
+        "registration writes every section"
+    );
+}
+
+#[test]
+fn a_technician_cannot_write_quality_and_nothing_changes() {
+    let mut t = new_ticket();
+    let heads = t.heads();
+    let err = t
+        .apply(
+            &author("tech.zhang", Role::Technician),
+            Timestamp(2),
+            &Operation::RecordCause { cause: "x".into() },
+        )
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("the role technician may not write the quality section of a ticket")
+    );
+    assert_eq!(t.heads(), heads);
+}
+
+#[test]
+fn invalid_input_leaves_the_document_unchanged() {
+    let mut t = new_ticket();
+    let heads = t.heads();
+    let tech = author("tech.zhang", Role::Technician);
+    let missing = Operation::Depart {
+        visit_id: "nope".parse().expect("id"),
+    };
+    assert!(matches!(
+        t.apply(&tech, Timestamp(2), &missing),
+        Err(Error::UnknownEntry { kind: "visit", .. })
+    ));
+    let desk = author("desk.wang", Role::ServiceDesk);
+    let rv = Operation::SubmitCost(NewCost {
+        kind: CostKind::Parts,
+        amount_minor: -5,
+        currency: "CNY".into(),
+        bearer: Bearer::Company,
+        description: "x".into(),
+    });
+    assert!(t.apply(&desk, Timestamp(3), &rv).is_err());
+    assert_eq!(t.heads(), heads);
+}
+
+#[test]
+fn concurrent_decisions_conflict_until_a_later_entry_resolves_them() {
+    let mut a = new_ticket();
+    let mut b = fork(&a);
+    let zhang = author("tech.zhang", Role::Technician);
+    let li = author("tech.li", Role::Technician);
+    apply(
+        &mut a,
+        &zhang,
+        10,
+        Operation::Decide {
+            disposition: Disposition::RepairOnSite,
+            rationale: "fixable".into(),
+        },
+    );
+    apply(
+        &mut b,
+        &li,
+        11,
+        Operation::Decide {
+            disposition: Disposition::ReturnToFactory,
+            rationale: "needs lab".into(),
+        },
+    );
+    merge(&mut a, &b);
+    merge(&mut b, &a);
+    assert_eq!(a.heads(), b.heads());
+    assert_eq!(a.view(), b.view());
+    let conflict = a.decision_conflict().expect("conflict");
+    assert_eq!(conflict.entries.len(), 2);
+    assert_eq!(a.view().decisions.disposition(), None);
+
+    let supervisor = author("sup.sun", Role::Supervisor);
+    apply(
+        &mut b,
+        &supervisor,
+        20,
+        Operation::Decide {
+            disposition: Disposition::ReturnToFactory,
+            rationale: "lab it".into(),
+        },
+    );
+    merge(&mut a, &b);
+    assert!(a.decision_conflict().is_none());
+    assert_eq!(
+        a.view().decisions.disposition(),
+        Some(Disposition::ReturnToFactory)
+    );
+    assert_eq!(a.view().decisions.entries.len(), 3);
+}
+
+#[test]
+fn concurrent_agreeing_decisions_are_not_a_conflict() {
+    let mut a = new_ticket();
+    let mut b = fork(&a);
+    apply(
+        &mut a,
+        &author("tech.zhang", Role::Technician),
+        10,
+        Operation::Decide {
+            disposition: Disposition::Replace,
+            rationale: "a".into(),
+        },
+    );
+    apply(
+        &mut b,
+        &author("tech.li", Role::Technician),
+        11,
+        Operation::Decide {
+            disposition: Disposition::Replace,
+            rationale: "b".into(),
+        },
+    );
+    merge(&mut a, &b);
+    assert!(a.decision_conflict().is_none());
+    assert_eq!(a.view().decisions.disposition(), Some(Disposition::Replace));
+}
+
+#[test]
+fn concurrent_edits_of_one_field_show_all_values_and_of_different_fields_both_survive() {
+    let mut a = new_ticket();
+    let mut b = fork(&a);
+    let desk = author("desk.wang", Role::ServiceDesk);
+    let amend = |model: Option<&str>, contract: Option<&str>| {
+        Operation::AmendIntake(IntakeAmendment {
+            model: model.map(Into::into),
+            contract_number: contract.map(Into::into),
+            ..Default::default()
+        })
+    };
+    apply(&mut a, &desk, 10, amend(Some("M-A"), Some("HT-NEW")));
+    apply(&mut b, &desk, 11, amend(Some("M-B"), None));
+    apply(
+        &mut b,
+        &desk,
+        12,
+        Operation::AmendIntake(IntakeAmendment {
+            job_number: Some("J-NEW".into()),
+            ..Default::default()
+        }),
+    );
+    merge(&mut a, &b);
+    merge(&mut b, &a);
+    let view = a.view();
+    assert_eq!(view.intake.registration.contract_number, "HT-NEW");
+    assert_eq!(view.intake.registration.job_number, "J-NEW");
+    let conflicts = a.field_conflicts().expect("conflicts");
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(
+        conflicts[0].path,
+        vec!["intake".to_string(), "model".to_string()]
+    );
+    let mut values: Vec<_> = conflicts[0]
+        .values
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(
+        values[0], view.intake.registration.model,
+        "the shown value comes first"
+    );
+    values.sort();
+    assert_eq!(values, vec!["M-A", "M-B"]);
+    assert_eq!(b.field_conflicts().expect("conflicts"), conflicts);
+}
+
+#[test]
+fn concurrent_text_edits_merge_character_by_character() {
+    let mut a = new_ticket();
+    let mut b = fork(&a);
+    let desk = author("desk.wang", Role::ServiceDesk);
+    let content = |s: &str| {
+        Operation::AmendIntake(IntakeAmendment {
+            content: Some(s.into()),
+            ..Default::default()
+        })
+    };
+    apply(
+        &mut a,
+        &desk,
+        10,
+        content("URGENT: Breaker in bay 3 fails to close after maintenance."),
+    );
+    apply(
+        &mut b,
+        &desk,
+        11,
+        content("Breaker in bay 3 fails to close after maintenance. Customer waits."),
+    );
+    merge(&mut a, &b);
+    assert_eq!(
+        a.view().intake.registration.content,
+        "URGENT: Breaker in bay 3 fails to close after maintenance. Customer waits."
+    );
+}
+
+#[test]
+fn an_issued_letter_no_longer_changes() {
+    let mut t = new_ticket();
+    let technical = author("tech.dept.he", Role::Technical);
+    apply(
+        &mut t,
+        &technical,
+        1,
+        Operation::DraftLetter {
+            number: "TA-1".into(),
+            body: "v1".into(),
+        },
+    );
+    apply(&mut t, &technical, 2, Operation::IssueLetter);
+    assert!(
+        t.apply(
+            &technical,
+            Timestamp(3),
+            &Operation::DraftLetter {
+                number: "TA-1".into(),
+                body: "v2".into()
+            }
+        )
+        .is_err()
+    );
+    assert_eq!(t.view().letter.body, "v1");
+}
+
+#[test]
+fn a_cost_is_settled_only_after_approval() {
+    let mut t = new_ticket();
+    let desk = author("desk.wang", Role::ServiceDesk);
+    let finance = author("fin.zhao", Role::Finance);
+    let cost = apply(
+        &mut t,
+        &desk,
+        1,
+        Operation::SubmitCost(NewCost {
+            kind: CostKind::Parts,
+            amount_minor: 100,
+            currency: "CNY".into(),
+            bearer: Bearer::Company,
+            description: "coil".into(),
+        }),
+    )
+    .expect("cost");
+    let settle = Operation::SettleCost {
+        cost_id: cost.clone(),
+        reference: "PZ-1".into(),
+    };
+    assert!(t.apply(&finance, Timestamp(2), &settle).is_err());
+    apply(
+        &mut t,
+        &desk,
+        3,
+        Operation::AuditCost {
+            cost_id: cost,
+            approved: true,
+            note: String::new(),
+        },
+    );
+    assert!(t.apply(&finance, Timestamp(4), &settle).is_ok());
+}
+
+#[test]
+fn a_document_saved_and_loaded_reads_the_same() {
+    let t = new_ticket();
+    let loaded = Ticket::load(t.id().clone(), &t.save(), ActorId::random()).expect("load");
+    assert_eq!(loaded.view(), t.view());
+    assert!(Ticket::load(t.id().clone(), b"not automerge", ActorId::random()).is_err());
+}
