@@ -1,1 +1,3 @@
-//! x
+//! Tests that cross crates, one module per capability.
+
+mod offline_exchange;

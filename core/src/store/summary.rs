@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::id::{TicketId, UserId};
-use crate::ticket::TicketView;
+use crate::section::Section;
+use crate::ticket::Ticket;
 use crate::ticket::decision::Disposition;
 use crate::ticket::intake::TicketKind;
 use crate::time::Timestamp;
@@ -49,11 +50,18 @@ pub struct TicketSummary {
 }
 
 impl TicketSummary {
-    /// The summary of `view`, updated at `updated_at`.
-    pub fn of(ticket_id: &TicketId, view: &TicketView, updated_at: Timestamp) -> Self {
+    /// The summary of `ticket`, updated at `updated_at`; reads only the small sections.
+    pub fn read(ticket: &Ticket, updated_at: Timestamp) -> Result<Self> {
+        let view = ticket.view_sections(&[
+            Section::Meta,
+            Section::Intake,
+            Section::Dispatch,
+            Section::Decisions,
+            Section::Signoff,
+        ])?;
         let reg = &view.intake.registration;
-        TicketSummary {
-            ticket_id: ticket_id.clone(),
+        Ok(TicketSummary {
+            ticket_id: ticket.id().clone(),
             ledger_number: view.meta.ledger_number.clone(),
             kind: reg.kind,
             complaint: reg.complaint,
@@ -65,11 +73,11 @@ impl TicketSummary {
             assignees: view.dispatch.assignees(),
             disposition: view.decisions.disposition(),
             decision_conflict: view.decisions.conflict().is_some(),
-            on_site: view.visits.iter().any(|v| v.departed_at.is_none()),
+            on_site: ticket.on_site()?,
             signed_off: !view.signoffs.is_empty(),
             registered_at: view.intake.registered_at,
             updated_at,
-        }
+        })
     }
 }
 

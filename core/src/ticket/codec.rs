@@ -2,26 +2,81 @@
 //! as nested maps, lists and scalars, and read back through `serde_json::Value`.
 
 use automerge::transaction::{Transactable, Transaction};
-use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, hydrate};
+use automerge::{
+    ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, ValueRef, hydrate,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
 
 use crate::error::{Error, Result};
 
-/// Converts a hydrated automerge value to JSON. Text objects become strings.
-pub(crate) fn to_json(value: &hydrate::Value) -> Value {
-    match value {
-        hydrate::Value::Scalar(s) => scalar_to_json(s),
-        hydrate::Value::Map(map) => Value::Object(
-            map.iter()
-                .map(|(key, v)| (key.clone(), to_json(&v.value)))
-                .collect(),
-        ),
-        hydrate::Value::List(list) => {
-            Value::Array(list.iter().map(|v| to_json(&v.value)).collect())
+/// Reads the object `obj` of type `obj_type` (at `heads`, or now) as JSON. Text objects become
+/// strings. This walks the document with its range iterators, which is many times faster than
+/// hydrating it.
+pub(crate) fn read_json<R: ReadDoc>(
+    doc: &R,
+    obj: &ObjId,
+    obj_type: ObjType,
+    heads: Option<&[ChangeHash]>,
+) -> Result<Value> {
+    let nested = |value: ValueRef<'_>, id: ObjId| -> Result<Value> {
+        match value {
+            ValueRef::Object(t) => read_json(doc, &id, t, heads),
+            ValueRef::Scalar(s) => Ok(scalar_ref_to_json(&s)),
         }
-        hydrate::Value::Text(text) => Value::String(text.to_string()),
+    };
+    Ok(match obj_type {
+        ObjType::Map | ObjType::Table => {
+            let items: Vec<_> = match heads {
+                Some(h) => doc
+                    .map_range_at(obj, .., h)
+                    .map(|i| (i.key.to_string(), i.id(), i.value))
+                    .collect(),
+                None => doc
+                    .map_range(obj, ..)
+                    .map(|i| (i.key.to_string(), i.id(), i.value))
+                    .collect(),
+            };
+            let mut map = Map::new();
+            for (key, id, value) in items {
+                map.insert(key, nested(value, id)?);
+            }
+            Value::Object(map)
+        }
+        ObjType::List => {
+            let items: Vec<_> = match heads {
+                Some(h) => doc
+                    .list_range_at(obj, .., h)
+                    .map(|i| (i.id(), i.value))
+                    .collect(),
+                None => doc.list_range(obj, ..).map(|i| (i.id(), i.value)).collect(),
+            };
+            Value::Array(
+                items
+                    .into_iter()
+                    .map(|(id, value)| nested(value, id))
+                    .collect::<Result<_>>()?,
+            )
+        }
+        ObjType::Text => Value::String(match heads {
+            Some(h) => doc.text_at(obj, h)?,
+            None => doc.text(obj)?,
+        }),
+    })
+}
+
+fn scalar_ref_to_json(value: &ScalarValueRef<'_>) -> Value {
+    match value {
+        ScalarValueRef::Str(s) => Value::String(s.to_string()),
+        ScalarValueRef::Int(n) | ScalarValueRef::Timestamp(n) | ScalarValueRef::Counter(n) => {
+            Value::from(*n)
+        }
+        ScalarValueRef::Uint(n) => Value::from(*n),
+        ScalarValueRef::F64(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        ScalarValueRef::Boolean(b) => Value::Bool(*b),
+        ScalarValueRef::Bytes(b) => Value::String(hex::encode(b)),
+        ScalarValueRef::Null | ScalarValueRef::Unknown { .. } => Value::Null,
     }
 }
 
@@ -78,16 +133,64 @@ pub(crate) fn put_record<T: Serialize>(
     Ok(tx.batch_create_object(obj, key, &value, false)?)
 }
 
-/// Appends `record` at the end of the list `list`.
-pub(crate) fn push_record<T: Serialize>(
+/// Writes `record` as one scalar holding its JSON under `key` of the map `obj`. Records that
+/// are written once and never edited field by field (a work-log entry, a decision, an audit)
+/// are embedded like this: one operation instead of one per field, which keeps documents small
+/// and fast to load and read.
+pub(crate) fn put_embedded<T: Serialize>(
+    tx: &mut Transaction<'_>,
+    obj: &ObjId,
+    key: &str,
+    record: &T,
+) -> Result<()> {
+    tx.put(obj, key, json_of(record)?.to_string())?;
+    Ok(())
+}
+
+/// Appends `record`, embedded as one JSON scalar, at the end of the list `list`.
+pub(crate) fn push_embedded<T: Serialize>(
     tx: &mut Transaction<'_>,
     list: &ObjId,
     record: &T,
 ) -> Result<()> {
-    let value = to_hydrate(&json_of(record)?);
     let end = tx.length(list);
-    tx.batch_create_object(list, end, &value, true)?;
+    tx.insert(list, end, json_of(record)?.to_string())?;
     Ok(())
+}
+
+/// Reads a record that is either a map or embedded as a JSON string.
+pub(crate) fn decode<T: DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
+    match value {
+        Value::String(s) => serde_json::from_str(&s),
+        other => serde_json::from_value(other),
+    }
+}
+
+/// Serde helpers for fields that hold embedded records.
+pub(crate) mod embedded {
+    use serde::Deserialize;
+    use serde::de::{DeserializeOwned, Deserializer, Error};
+    use serde_json::Value;
+
+    /// A list of embedded records.
+    pub(crate) fn list<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        Vec::<Value>::deserialize(d)?
+            .into_iter()
+            .map(|v| super::decode(v).map_err(D::Error::custom))
+            .collect()
+    }
+
+    /// An optional embedded record.
+    pub(crate) fn option<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => super::decode(v).map(Some).map_err(D::Error::custom),
+        }
+    }
 }
 
 /// Puts one scalar field (given as any serialisable value) under `key` of `obj`.
@@ -140,7 +243,7 @@ pub(crate) fn update_text(
 
 /// Reads a typed record from JSON; a value of the wrong shape is reported, not panicked on.
 pub(crate) fn from_json<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, String> {
-    serde_json::from_value(value).map_err(|e| format!("{what}: {e}"))
+    decode(value).map_err(|e| format!("{what}: {e}"))
 }
 
 /// The fields of a JSON object, or an empty map for anything else.

@@ -4,7 +4,7 @@
 use automerge::{Automerge, ObjId, ObjType, Prop, ROOT, ReadDoc, Value};
 use serde::{Deserialize, Serialize};
 
-use super::codec::{scalar_to_json, to_json};
+use super::codec::{read_json, scalar_to_json};
 use crate::error::Result;
 
 /// A field with concurrent values.
@@ -37,11 +37,11 @@ fn walk(
     };
     for prop in props {
         let mut values = doc.get_all(obj, prop.clone())?;
-        if let Some((_, winner)) = doc.get(obj, prop.clone())? {
-            if let Some(at) = values.iter().position(|(_, id)| *id == winner) {
-                let shown = values.remove(at);
-                values.insert(0, shown);
-            }
+        if let Some((_, winner)) = doc.get(obj, prop.clone())?
+            && let Some(at) = values.iter().position(|(_, id)| *id == winner)
+        {
+            let shown = values.remove(at);
+            values.insert(0, shown);
         }
         path.push(match &prop {
             Prop::Map(key) => key.clone(),
@@ -67,7 +67,13 @@ fn walk(
 
 fn value_json(doc: &Automerge, value: &Value<'_>, id: &ObjId) -> Result<serde_json::Value> {
     Ok(match value {
-        Value::Scalar(s) => scalar_to_json(s),
-        Value::Object(_) => to_json(&ReadDoc::hydrate(doc, id, None)?),
+        // An embedded record reads as the record, not as its JSON text.
+        Value::Scalar(s) => match scalar_to_json(s) {
+            serde_json::Value::String(text) if text.starts_with('{') => {
+                serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+            }
+            other => other,
+        },
+        Value::Object(t) => read_json(doc, id, *t, None)?,
     })
 }

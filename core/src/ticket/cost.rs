@@ -5,7 +5,7 @@ use automerge::ReadDoc;
 use automerge::transaction::Transaction;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{child, put_record};
+use super::codec::{decode, embedded, put_embedded, put_record, scalar_to_json};
 use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, required};
 use crate::error::{Error, Result};
@@ -89,10 +89,10 @@ pub struct Cost {
     /// When (device time).
     pub submitted_at: Timestamp,
     /// The audit, once audited.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "embedded::option")]
     pub audit: Option<Audit>,
     /// The settlement, once settled.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "embedded::option")]
     pub settlement: Option<Settlement>,
 }
 
@@ -161,7 +161,7 @@ pub(crate) fn audit(
         by: ctx.author.user.clone(),
         at: ctx.at,
     };
-    put_record(tx, &cost, "audit", &audit)?;
+    put_embedded(tx, &cost, "audit", &audit)?;
     Ok(())
 }
 
@@ -173,13 +173,11 @@ pub(crate) fn settle(
 ) -> Result<()> {
     let costs = ctx.section(tx, Section::Costs)?;
     let cost = ctx.entry(tx, &costs, cost_id, "cost")?;
-    let approved = match child(tx, &cost, "audit", automerge::ObjType::Map)? {
-        Some(audit) => matches!(
-            tx.get(&audit, "approved")?,
-            Some((automerge::Value::Scalar(s), _)) if s.as_ref() == &automerge::ScalarValue::Boolean(true)
-        ),
-        None => false,
+    let audit: Option<Audit> = match tx.get(&cost, "audit")? {
+        Some((automerge::Value::Scalar(s), _)) => decode(scalar_to_json(&s)).ok(),
+        _ => None,
     };
+    let approved = audit.is_some_and(|a| a.approved);
     if !approved {
         return Err(Error::invalid(
             "settlement",
@@ -191,6 +189,6 @@ pub(crate) fn settle(
         by: ctx.author.user.clone(),
         at: ctx.at,
     };
-    put_record(tx, &cost, "settlement", &settlement)?;
+    put_embedded(tx, &cost, "settlement", &settlement)?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::codec::put_record;
+use super::codec::put_embedded;
 use super::operation::WriteContext;
 use super::validate::{LONG, required};
 use super::view::entries;
@@ -130,6 +130,6 @@ pub(crate) fn decide(
         seen,
     };
     let decisions = ctx.section(tx, Section::Decisions)?;
-    put_record(tx, &decisions, entry.id.as_str(), &entry)?;
+    put_embedded(tx, &decisions, entry.id.as_str(), &entry)?;
     Ok(entry.id)
 }

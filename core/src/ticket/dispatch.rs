@@ -3,7 +3,7 @@
 use automerge::transaction::Transaction;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{put_field, put_record};
+use super::codec::{put_embedded, put_field, put_record};
 use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, required};
 use crate::error::{Error, Result};
@@ -141,7 +141,7 @@ pub(crate) fn hand_off(
         by: ctx.author.user.clone(),
     };
     let handoffs = ctx.collection(tx, Section::Dispatch, "handoffs")?;
-    put_record(tx, &handoffs, entry.id.as_str(), &entry)?;
+    put_embedded(tx, &handoffs, entry.id.as_str(), &entry)?;
     Ok(entry.id)
 }
 

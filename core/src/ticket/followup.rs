@@ -5,7 +5,7 @@ use automerge::ReadDoc;
 use automerge::transaction::Transaction;
 use serde::{Deserialize, Serialize};
 
-use super::codec::put_record;
+use super::codec::{embedded, put_embedded, put_record};
 use super::operation::WriteContext;
 use super::validate::{LONG, bounded};
 use crate::error::{Error, Result};
@@ -57,7 +57,7 @@ pub struct ReturnVisit {
     /// Who planned it.
     pub planned_by: UserId,
     /// The outcome, once done.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "embedded::option")]
     pub outcome: Option<Outcome>,
 }
 
@@ -107,6 +107,6 @@ pub(crate) fn record(
         done_at: ctx.at,
         done_by: ctx.author.user.clone(),
     };
-    put_record(tx, &visit, "outcome", &outcome)?;
+    put_embedded(tx, &visit, "outcome", &outcome)?;
     Ok(())
 }

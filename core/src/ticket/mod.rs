@@ -19,15 +19,15 @@ mod validate;
 pub mod view;
 pub mod visit;
 
-use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, Automerge, ChangeHash, ROOT, ReadDoc};
+use automerge::transaction::CommitOptions;
+use automerge::{ActorId, Automerge, ChangeHash, ObjType, ROOT, ReadDoc};
 
 pub use conflicts::FieldConflict;
 pub use history::{ChangeNote, HistoryEntry, Touched, touched};
 pub use operation::Operation;
 pub use view::TicketView;
 
-use self::codec::{put_record, to_json, update_text};
+use self::codec::{put_record, read_json, update_text};
 use self::decision::DecisionConflict;
 use self::intake::Registration;
 use self::meta::{Meta, SCHEMA_VERSION};
@@ -42,8 +42,9 @@ use crate::time::Timestamp;
 /// The result of a recorded operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Applied {
-    /// The change that holds it.
-    pub change: ChangeHash,
+    /// The change that holds it; `None` when the operation found everything already as asked
+    /// (for example a correction to the value a field already has).
+    pub change: Option<ChangeHash>,
     /// The entry it created (a visit, a decision, a cost), if it created one.
     pub entry: Option<EntryId>,
 }
@@ -179,26 +180,17 @@ impl Ticket {
                         .with_message(note.to_message())
                         .with_time(at.millis())
                 },
-                |tx| {
-                    let entry = op.write(tx, &ctx)?;
-                    if tx.pending_ops() == 0 {
-                        return Err(Error::invalid(op.name(), "would change nothing"));
-                    }
-                    Ok(entry)
-                },
+                |tx| op.write(tx, &ctx),
             )
             .map_err(|failure| failure.error)?;
-        let change = success
-            .hash
-            .ok_or_else(|| Error::invalid(op.name(), "would change nothing"))?;
         Ok(Applied {
-            change,
+            change: success.hash,
             entry: success.result,
         })
     }
 
     /// The whole ticket as it is now.
-    pub fn view(&self) -> TicketView {
+    pub fn view(&self) -> Result<TicketView> {
         self.read(None)
     }
 
@@ -213,13 +205,13 @@ impl Ticket {
                 format!("change {missing} is not in this ticket"),
             ));
         }
-        Ok(self.read(Some(heads)))
+        self.read(Some(heads))
     }
 
     /// The ticket exactly as the customer saw it when giving the sign-off `signoff`.
     pub fn view_signed(&self, signoff: &EntryId) -> Result<TicketView> {
         let signed = self
-            .view()
+            .view()?
             .signoffs
             .into_iter()
             .find(|s| &s.id == signoff)
@@ -239,13 +231,45 @@ impl Ticket {
         self.view_at(&heads)
     }
 
-    fn read(&self, heads: Option<&[ChangeHash]>) -> TicketView {
-        TicketView::from_json(to_json(&self.doc.hydrate(heads)))
+    fn read(&self, heads: Option<&[ChangeHash]>) -> Result<TicketView> {
+        let root = read_json(&self.doc, &ROOT, ObjType::Map, heads)?;
+        Ok(TicketView::from_json(root))
+    }
+
+    /// A view with only `sections` read (the others empty): cheaper than [`Ticket::view`] when
+    /// a caller needs a few small sections of a ticket with a long work log.
+    pub fn view_sections(&self, sections: &[Section]) -> Result<TicketView> {
+        let mut root = serde_json::Map::new();
+        for &section in sections {
+            if let Some(obj) = codec::child(&self.doc, &ROOT, section.key(), ObjType::Map)? {
+                root.insert(
+                    section.key().to_owned(),
+                    read_json(&self.doc, &obj, ObjType::Map, None)?,
+                );
+            }
+        }
+        Ok(TicketView::from_json(serde_json::Value::Object(root)))
+    }
+
+    /// Whether a visit has started and not ended, read without loading the work logs.
+    pub fn on_site(&self) -> Result<bool> {
+        let Some(visits) = codec::child(&self.doc, &ROOT, Section::Visits.key(), ObjType::Map)?
+        else {
+            return Ok(false);
+        };
+        for item in self.doc.map_range(&visits, ..) {
+            if matches!(item.value, automerge::ValueRef::Object(ObjType::Map))
+                && self.doc.get(item.id(), "departed_at")?.is_none()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The current decision conflict, if concurrent dispositions disagree.
-    pub fn decision_conflict(&self) -> Option<DecisionConflict> {
-        self.view().decisions.conflict()
+    pub fn decision_conflict(&self) -> Result<Option<DecisionConflict>> {
+        Ok(self.view()?.decisions.conflict())
     }
 
     /// Every field that holds concurrent values.

@@ -2,7 +2,7 @@
 //! one automerge change with a message naming the action and its author.
 
 use automerge::transaction::{Transactable, Transaction};
-use automerge::{ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use automerge::{ChangeHash, ObjId, ObjType, ROOT};
 use serde::{Deserialize, Serialize};
 
 use super::codec::child;
@@ -359,7 +359,7 @@ impl WriteContext<'_> {
         section: Section,
     ) -> Result<serde_json::Value> {
         match child(tx, &ROOT, section.key(), ObjType::Map)? {
-            Some(obj) => Ok(super::codec::to_json(&tx.hydrate(&obj, None)?)),
+            Some(obj) => super::codec::read_json(tx, &obj, ObjType::Map, None),
             None => Ok(serde_json::Value::Null),
         }
     }

@@ -4,7 +4,7 @@ use automerge::ReadDoc;
 use automerge::transaction::Transaction;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{push_record, put_field, put_record};
+use super::codec::{embedded, push_embedded, put_field, put_record};
 use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, required};
 use crate::error::{Error, Result};
@@ -74,7 +74,7 @@ pub struct ReturnedUnit {
     #[serde(default)]
     pub received_by: Option<UserId>,
     /// Inspections, in the order they were recorded.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "embedded::list")]
     pub inspections: Vec<Inspection>,
 }
 
@@ -157,6 +157,6 @@ pub(crate) fn inspect(
     let returns = ctx.section(tx, Section::Returns)?;
     let unit = ctx.entry(tx, &returns, return_id, "returned unit")?;
     let inspections = ctx.list(tx, &unit, "inspections")?;
-    push_record(tx, &inspections, &entry)?;
+    push_embedded(tx, &inspections, &entry)?;
     Ok(entry.id)
 }

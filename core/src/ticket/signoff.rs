@@ -3,7 +3,7 @@
 use automerge::transaction::Transaction;
 use serde::{Deserialize, Serialize};
 
-use super::codec::put_record;
+use super::codec::put_embedded;
 use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, optional, required};
 use crate::blob::BlobRef;
@@ -78,6 +78,6 @@ pub(crate) fn sign(
         recorded_by: ctx.author.user.clone(),
     };
     let signoffs = ctx.section(tx, Section::Signoff)?;
-    put_record(tx, &signoffs, entry.id.as_str(), &entry)?;
+    put_embedded(tx, &signoffs, entry.id.as_str(), &entry)?;
     Ok(entry.id)
 }

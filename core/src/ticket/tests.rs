@@ -68,7 +68,7 @@ fn merge(a: &mut Ticket, b: &Ticket) {
 #[test]
 fn registration_reads_back() {
     let t = new_ticket();
-    let view = t.view();
+    let view = t.view().expect("view");
     assert_eq!(view.intake.registration, registration());
     assert_eq!(view.intake.registered_at, Some(Timestamp(1_000)));
     assert_eq!(view.meta.ticket_id.as_ref(), Some(t.id()));
@@ -372,7 +372,7 @@ fn the_whole_flow_reads_back_section_by_section() {
         }),
     );
 
-    let v = t.view();
+    let v = t.view().expect("view");
     assert!(v.unreadable.is_empty(), "{:?}", v.unreadable);
     assert_eq!(v.intake.registration.model, "KYN28A-12/1600");
     assert_eq!(v.dispatch.handoffs.len(), 1);
@@ -504,10 +504,10 @@ fn concurrent_decisions_conflict_until_a_later_entry_resolves_them() {
     merge(&mut a, &b);
     merge(&mut b, &a);
     assert_eq!(a.heads(), b.heads());
-    assert_eq!(a.view(), b.view());
-    let conflict = a.decision_conflict().expect("conflict");
+    assert_eq!(a.view().expect("view"), b.view().expect("view"));
+    let conflict = a.decision_conflict().expect("read").expect("conflict");
     assert_eq!(conflict.entries.len(), 2);
-    assert_eq!(a.view().decisions.disposition(), None);
+    assert_eq!(a.view().expect("view").decisions.disposition(), None);
 
     let supervisor = author("sup.sun", Role::Supervisor);
     apply(
@@ -520,12 +520,12 @@ fn concurrent_decisions_conflict_until_a_later_entry_resolves_them() {
         },
     );
     merge(&mut a, &b);
-    assert!(a.decision_conflict().is_none());
+    assert!(a.decision_conflict().expect("read").is_none());
     assert_eq!(
-        a.view().decisions.disposition(),
+        a.view().expect("view").decisions.disposition(),
         Some(Disposition::ReturnToFactory)
     );
-    assert_eq!(a.view().decisions.entries.len(), 3);
+    assert_eq!(a.view().expect("view").decisions.entries.len(), 3);
 }
 
 #[test]
@@ -551,8 +551,11 @@ fn concurrent_agreeing_decisions_are_not_a_conflict() {
         },
     );
     merge(&mut a, &b);
-    assert!(a.decision_conflict().is_none());
-    assert_eq!(a.view().decisions.disposition(), Some(Disposition::Replace));
+    assert!(a.decision_conflict().expect("read").is_none());
+    assert_eq!(
+        a.view().expect("view").decisions.disposition(),
+        Some(Disposition::Replace)
+    );
 }
 
 #[test]
@@ -580,7 +583,7 @@ fn concurrent_edits_of_one_field_show_all_values_and_of_different_fields_both_su
     );
     merge(&mut a, &b);
     merge(&mut b, &a);
-    let view = a.view();
+    let view = a.view().expect("view");
     assert_eq!(view.intake.registration.contract_number, "HT-NEW");
     assert_eq!(view.intake.registration.job_number, "J-NEW");
     let conflicts = a.field_conflicts().expect("conflicts");
@@ -628,7 +631,7 @@ fn concurrent_text_edits_merge_character_by_character() {
     );
     merge(&mut a, &b);
     assert_eq!(
-        a.view().intake.registration.content,
+        a.view().expect("view").intake.registration.content,
         "URGENT: Breaker in bay 3 fails to close after maintenance. Customer waits."
     );
 }
@@ -658,7 +661,7 @@ fn an_issued_letter_no_longer_changes() {
         )
         .is_err()
     );
-    assert_eq!(t.view().letter.body, "v1");
+    assert_eq!(t.view().expect("view").letter.body, "v1");
 }
 
 #[test]
@@ -701,6 +704,6 @@ fn a_cost_is_settled_only_after_approval() {
 fn a_document_saved_and_loaded_reads_the_same() {
     let t = new_ticket();
     let loaded = Ticket::load(t.id().clone(), &t.save(), ActorId::random()).expect("load");
-    assert_eq!(loaded.view(), t.view());
+    assert_eq!(loaded.view().expect("view"), t.view().expect("view"));
     assert!(Ticket::load(t.id().clone(), b"not automerge", ActorId::random()).is_err());
 }

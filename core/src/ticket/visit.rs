@@ -5,7 +5,7 @@ use automerge::ReadDoc;
 use automerge::transaction::Transaction;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{push_record, put_field, put_record};
+use super::codec::{embedded, push_embedded, put_field, put_record};
 use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, optional, required};
 use crate::blob::BlobRef;
@@ -112,10 +112,10 @@ pub struct Visit {
     #[serde(default)]
     pub departed_at: Option<Timestamp>,
     /// The work log, in the order entries were added.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "embedded::list")]
     pub log: Vec<LogEntry>,
     /// Photos, in the order they were added.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "embedded::list")]
     pub photos: Vec<Photo>,
 }
 
@@ -224,7 +224,7 @@ pub(crate) fn log_work(
     let visits = ctx.section(tx, Section::Visits)?;
     let visit = ctx.entry(tx, &visits, visit_id, "visit")?;
     let log = ctx.list(tx, &visit, "log")?;
-    push_record(tx, &log, &entry)?;
+    push_embedded(tx, &log, &entry)?;
     Ok(entry.id)
 }
 
@@ -246,6 +246,6 @@ pub(crate) fn attach_photo(
     let visits = ctx.section(tx, Section::Visits)?;
     let visit = ctx.entry(tx, &visits, visit_id, "visit")?;
     let photos = ctx.list(tx, &visit, "photos")?;
-    push_record(tx, &photos, &photo)?;
+    push_embedded(tx, &photos, &photo)?;
     Ok(photo.id)
 }
