@@ -48,6 +48,25 @@ pub enum Error {
         /// The newest version this build knows.
         supported: i64,
     },
+    /// The device is not enrolled with a server.
+    #[error("this device is not enrolled with a server")]
+    NotEnrolled,
+    /// The server could not be reached.
+    #[error("the server cannot be reached: {0}")]
+    Offline(String),
+    /// The server did not accept the device's token (unknown or revoked).
+    #[error("the server refused this device's token: {0}")]
+    Unauthorized(String),
+    /// The server refused a request.
+    #[error("the server refused the request ({status} {code}): {message}")]
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// The server's error code.
+        code: String,
+        /// The server's explanation.
+        message: String,
+    },
     /// A document operation of automerge failed.
     #[error("document error: {0}")]
     Document(#[from] automerge::AutomergeError),

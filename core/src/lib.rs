@@ -3,7 +3,8 @@
 //! - [`ticket`]: one automerge document per ticket, its sections, operations and typed views;
 //! - [`policy`]: which roles may write which sections;
 //! - [`store`]: the device store, one SQLite file per device;
-//! - [`exchange`]: moving changes between stores without a server.
+//! - [`exchange`]: moving changes between stores without a server;
+//! - [`protocol`], [`sync`], [`transport`]: sync with the office server.
 //!
 //! The crate knows nothing of uniffi or axum; the bindings and the server wrap it.
 
@@ -13,11 +14,14 @@ pub mod error;
 pub mod exchange;
 pub mod id;
 pub mod policy;
+pub mod protocol;
 pub mod role;
 pub mod section;
 pub mod store;
+pub mod sync;
 pub mod ticket;
 pub mod time;
+pub mod transport;
 
 pub use author::Author;
 pub use error::{Error, Result};

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use automerge::ActorId;
 use rusqlite::Connection;
 
-use super::load_document;
+use super::documents;
 use crate::error::Result;
 use crate::id::TicketId;
 use crate::ticket::Ticket;
@@ -35,7 +35,7 @@ impl TicketCache {
     ) -> Result<&mut Ticket> {
         self.tick += 1;
         if !self.tickets.contains_key(id) {
-            let ticket = load_document(conn, id, actor)?;
+            let ticket = documents::load(conn, id, actor)?;
             self.make_room();
             self.tickets.insert(id.clone(), (self.tick, ticket));
         }

@@ -8,8 +8,10 @@
 
 mod blobs;
 mod cache;
+pub mod documents;
 mod schema;
 pub mod summary;
+pub mod sync_state;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -19,6 +21,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use self::blobs::BlobFolder;
 use self::cache::TicketCache;
+pub use self::documents::DocumentSize;
 pub use self::summary::TicketSummary;
 use crate::author::Author;
 use crate::blob::BlobRef;
@@ -65,24 +68,6 @@ impl std::fmt::Debug for StoreOptions {
     }
 }
 
-/// How much space one document takes in the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DocumentSize {
-    /// Bytes of the snapshot.
-    pub snapshot_bytes: u64,
-    /// Bytes of the chunks since the snapshot.
-    pub chunk_bytes: u64,
-    /// Number of chunks since the snapshot.
-    pub chunks: u64,
-}
-
-impl DocumentSize {
-    /// Snapshot and chunks together.
-    pub fn total(&self) -> u64 {
-        self.snapshot_bytes + self.chunk_bytes
-    }
-}
-
 struct Writer {
     conn: Connection,
     cache: TicketCache,
@@ -119,22 +104,6 @@ fn classify(error: Error) -> Error {
         }
         _ => error,
     }
-}
-
-fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
-    heads.iter().flat_map(|h| h.0).collect()
-}
-
-fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>> {
-    if !bytes.len().is_multiple_of(32) {
-        return Err(Error::Corrupt(
-            "stored heads are not whole change hashes".into(),
-        ));
-    }
-    bytes
-        .chunks(32)
-        .map(|c| ChangeHash::try_from(c).map_err(|e| Error::Corrupt(e.to_string())))
-        .collect()
 }
 
 impl Store {
@@ -411,20 +380,7 @@ impl Store {
 
     /// How much space the document of ticket `id` takes.
     pub fn document_size(&self, id: &TicketId) -> Result<DocumentSize> {
-        self.reader()
-            .query_row(
-                "SELECT length(snapshot), chunk_bytes, chunk_count FROM documents WHERE ticket_id = ?1",
-                [id.as_str()],
-                |r| {
-                    Ok(DocumentSize {
-                        snapshot_bytes: r.get(0)?,
-                        chunk_bytes: r.get(1)?,
-                        chunks: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?
-            .ok_or_else(|| Error::UnknownTicket(id.clone()))
+        documents::size(&self.reader(), id)
     }
 
     /// Rewrites the document of ticket `id` as one snapshot.
@@ -433,7 +389,7 @@ impl Store {
         let w = &mut *guard;
         let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
         let tx = w.conn.transaction()?;
-        write_snapshot(&tx, ticket)?;
+        documents::snapshot(&tx, ticket)?;
         tx.commit()?;
         Ok(())
     }
@@ -501,7 +457,7 @@ impl Store {
             Ok((
                 id.parse()
                     .map_err(|_| Error::Corrupt(format!("unreadable ticket id {id:?}")))?,
-                decode_heads(&heads)?,
+                documents::decode_heads(&heads)?,
             ))
         })
         .collect()
@@ -517,23 +473,13 @@ fn op_blobs(op: &Operation) -> Vec<BlobRef> {
     }
 }
 
+/// Stores a new document and its summary.
 fn insert_document(tx: &Transaction<'_>, ticket: &Ticket, at: Timestamp) -> Result<()> {
-    let inserted = tx.execute(
-        "INSERT OR IGNORE INTO documents (ticket_id, snapshot, heads) VALUES (?1, ?2, ?3)",
-        params![
-            ticket.id().as_str(),
-            ticket.save(),
-            encode_heads(&ticket.heads())
-        ],
-    )?;
-    if inserted == 0 {
-        return Err(Error::DuplicateTicket(ticket.id().clone()));
-    }
+    documents::insert(tx, ticket)?;
     summary::save(tx, &TicketSummary::read(ticket, at)?)
 }
 
-/// Appends the changes made since `before` as one chunk, updates the summary, and compacts the
-/// document once it has `compact_after` chunks.
+/// Appends the changes made since `before` and updates the summary.
 fn append_changes(
     tx: &Transaction<'_>,
     ticket: &Ticket,
@@ -541,56 +487,8 @@ fn append_changes(
     at: Timestamp,
     compact_after: u32,
 ) -> Result<()> {
-    let id = ticket.id().as_str();
-    let (chunks, seq): (u32, i64) = tx.query_row(
-        "SELECT chunk_count, next_seq FROM documents WHERE ticket_id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    if chunks + 1 >= compact_after {
-        write_snapshot(tx, ticket)?;
-    } else {
-        let chunk = ticket.changes_since(before);
-        tx.prepare_cached("INSERT INTO chunks (ticket_id, seq, data) VALUES (?1, ?2, ?3)")?
-            .execute(params![id, seq, chunk])?;
-        tx.prepare_cached(
-            "UPDATE documents SET chunk_count = chunk_count + 1, chunk_bytes = chunk_bytes + ?2,
-                 next_seq = next_seq + 1, heads = ?3 WHERE ticket_id = ?1",
-        )?
-        .execute(params![id, chunk.len(), encode_heads(&ticket.heads())])?;
-    }
+    documents::append(tx, ticket, before, compact_after)?;
     summary::save(tx, &TicketSummary::read(ticket, at)?)
-}
-
-fn write_snapshot(tx: &Transaction<'_>, ticket: &Ticket) -> Result<()> {
-    let id = ticket.id().as_str();
-    tx.execute("DELETE FROM chunks WHERE ticket_id = ?1", [id])?;
-    tx.execute(
-        "UPDATE documents SET snapshot = ?2, chunk_count = 0, chunk_bytes = 0, heads = ?3 WHERE ticket_id = ?1",
-        params![id, ticket.save(), encode_heads(&ticket.heads())],
-    )?;
-    Ok(())
-}
-
-/// Reads the document of ticket `id`: its snapshot and every chunk since.
-fn load_document(conn: &Connection, id: &TicketId, actor: &ActorId) -> Result<Ticket> {
-    let snapshot: Vec<u8> = conn
-        .prepare_cached("SELECT snapshot FROM documents WHERE ticket_id = ?1")?
-        .query_row([id.as_str()], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::UnknownTicket(id.clone()))?;
-    let mut ticket = Ticket::load(id.clone(), &snapshot, actor.clone())?;
-    let mut stmt =
-        conn.prepare_cached("SELECT data FROM chunks WHERE ticket_id = ?1 ORDER BY seq")?;
-    let mut rows = stmt.query([id.as_str()])?;
-    let mut chunks = Vec::new();
-    while let Some(row) = rows.next()? {
-        chunks.extend_from_slice(&row.get::<_, Vec<u8>>(0)?);
-    }
-    if !chunks.is_empty() {
-        ticket.merge_changes(&chunks)?;
-    }
-    Ok(ticket)
 }
 
 #[cfg(test)]

@@ -8,7 +8,13 @@ use crate::error::{Error, Result};
 pub(crate) const APPLICATION_ID: i64 = 0x464C_4453;
 
 /// The migrations in order; migration `i` takes the database from version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    concat!(
+        include_str!("documents.sql"),
+        include_str!("migrations/001_initial.sql")
+    ),
+    include_str!("migrations/002_sync.sql"),
+];
 
 /// The schema version this build writes.
 pub(crate) fn current_version() -> i64 {

@@ -157,6 +157,25 @@ impl Ticket {
         &self.doc
     }
 
+    /// The document, for the sync protocol to apply messages to.
+    pub(crate) fn doc_mut(&mut self) -> &mut Automerge {
+        &mut self.doc
+    }
+
+    /// The heads among `heads` that this document has.
+    pub fn known_heads(&self, heads: &[ChangeHash]) -> Vec<ChangeHash> {
+        heads
+            .iter()
+            .copied()
+            .filter(|h| self.doc.get_change_meta_by_hash(h).is_some())
+            .collect()
+    }
+
+    /// How many changes this document has that a peer with `heads` lacks.
+    pub fn changes_beyond(&self, heads: &[ChangeHash]) -> usize {
+        self.doc.get_changes_meta(&self.known_heads(heads)).len()
+    }
+
     /// The current heads of the document.
     pub fn heads(&self) -> Vec<ChangeHash> {
         self.doc.get_heads()
@@ -284,12 +303,7 @@ impl Ticket {
 
     /// The changes a peer that has `heads` lacks, in automerge's incremental format.
     pub fn changes_since(&self, heads: &[ChangeHash]) -> Vec<u8> {
-        let known: Vec<ChangeHash> = heads
-            .iter()
-            .copied()
-            .filter(|h| self.doc.get_change_by_hash(h).is_some())
-            .collect();
-        self.doc.save_after(&known)
+        self.doc.save_after(&self.known_heads(heads))
     }
 
     /// Applies changes from elsewhere (incremental format); returns how many new changes came

@@ -1,5 +1,5 @@
--- The device store, first version: identity, documents as snapshot plus chunks, a summary per
--- ticket for fast lists, and the blobs kept beside the database.
+-- The device store, first version: identity, a summary per ticket for fast lists, and the
+-- blobs kept beside the database. The document tables come from documents.sql.
 CREATE TABLE device (
     singleton   INTEGER PRIMARY KEY CHECK (singleton = 1),
     device_id   TEXT    NOT NULL,
@@ -8,22 +8,6 @@ CREATE TABLE device (
     role        TEXT,
     created_at  INTEGER NOT NULL
 );
-
-CREATE TABLE documents (
-    ticket_id    TEXT    PRIMARY KEY,
-    snapshot     BLOB    NOT NULL,
-    chunk_count  INTEGER NOT NULL DEFAULT 0,
-    chunk_bytes  INTEGER NOT NULL DEFAULT 0,
-    next_seq     INTEGER NOT NULL DEFAULT 0,
-    heads        BLOB    NOT NULL
-);
-
-CREATE TABLE chunks (
-    ticket_id  TEXT    NOT NULL REFERENCES documents (ticket_id) ON DELETE CASCADE,
-    seq        INTEGER NOT NULL,
-    data       BLOB    NOT NULL,
-    PRIMARY KEY (ticket_id, seq)
-) WITHOUT ROWID;
 
 CREATE TABLE summaries (
     ticket_id          TEXT    PRIMARY KEY REFERENCES documents (ticket_id) ON DELETE CASCADE,

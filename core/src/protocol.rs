@@ -1,0 +1,174 @@
+//! The sync protocol's messages as they travel between a device and the office server:
+//! `POST /v1/sync` carries one [`SyncRequest`] and returns one [`SyncResponse`], both in CBOR.
+//! `docs/sync-protocol.md` describes the exchange; this file is its exact shape.
+//!
+//! Field names on the wire are one or two letters to keep every request small; the Rust names
+//! say what they are.
+
+use automerge::ChangeHash;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::id::TicketId;
+
+/// The protocol version this build speaks. A server refuses requests of another version with
+/// `unsupported_version`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The media type of sync bodies.
+pub const CONTENT_TYPE: &str = "application/vnd.fieldledger.sync+cbor";
+
+/// One document's part of a sync exchange: an automerge sync message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMessage {
+    /// The ticket.
+    #[serde(rename = "t")]
+    pub ticket_id: TicketId,
+    /// An encoded `automerge::sync::Message`.
+    #[serde(rename = "m", with = "serde_bytes")]
+    pub message: Vec<u8>,
+}
+
+/// What a device sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// [`PROTOCOL_VERSION`].
+    #[serde(rename = "v")]
+    pub version: u32,
+    /// The position in the server's change feed up to which this device has everything.
+    #[serde(rename = "c")]
+    pub cursor: u64,
+    /// Sync messages for the documents the device has something to say about.
+    #[serde(rename = "d", default)]
+    pub docs: Vec<DocMessage>,
+}
+
+/// Heads of a document that the server has durably stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The ticket.
+    #[serde(rename = "t")]
+    pub ticket_id: TicketId,
+    /// The server's heads of the document after this exchange, committed before the response.
+    #[serde(rename = "h", with = "heads")]
+    pub heads: Vec<ChangeHash>,
+}
+
+/// Why one document of a request was not (wholly) taken. Other documents are unaffected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocError {
+    /// The ticket.
+    #[serde(rename = "t")]
+    pub ticket_id: TicketId,
+    /// A stable code: `forbidden`, `forged_actor`, `section_forbidden`, `bad_message`,
+    /// `missing_dependencies`, `too_large`, `not_a_ticket`.
+    #[serde(rename = "c")]
+    pub code: String,
+    /// What happened, in words.
+    #[serde(rename = "m")]
+    pub message: String,
+    /// The refused change (hex hash), when one change is the cause.
+    #[serde(rename = "h", default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
+    /// The section the refused change touched, when the policy refused it.
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+}
+
+/// What the server answers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// [`PROTOCOL_VERSION`].
+    #[serde(rename = "v")]
+    pub version: u32,
+    /// The new feed position, to send in the next request.
+    #[serde(rename = "c")]
+    pub cursor: u64,
+    /// Whether the feed has more for this device: ask again at once.
+    #[serde(rename = "x", default)]
+    pub more: bool,
+    /// Sync messages for the device.
+    #[serde(rename = "d", default)]
+    pub docs: Vec<DocMessage>,
+    /// The durably stored heads of every document this exchange touched.
+    #[serde(rename = "r", default)]
+    pub receipts: Vec<Receipt>,
+    /// Documents of the request that were refused, wholly or in part.
+    #[serde(rename = "e", default)]
+    pub errors: Vec<DocError>,
+    /// Tickets this device may no longer read: drop them once nothing of yours is unconfirmed.
+    #[serde(rename = "p", default)]
+    pub dropped: Vec<TicketId>,
+}
+
+/// Encodes a message as CBOR.
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail, and these types always serialise.
+    let _ = ciborium::into_writer(message, &mut out);
+    out
+}
+
+/// Decodes a CBOR message, refusing malformed input with [`Error::Invalid`].
+pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T> {
+    ciborium::from_reader(bytes).map_err(|e| Error::invalid("sync message", e.to_string()))
+}
+
+/// Document heads on the wire: one byte string of concatenated 32-byte hashes.
+pub mod heads {
+    use automerge::ChangeHash;
+    use serde::de::Error as _;
+    use serde::{Deserializer, Serializer};
+
+    /// Writes heads as one byte string.
+    pub fn serialize<S: Serializer>(heads: &[ChangeHash], s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = heads.iter().flat_map(|h| h.0).collect();
+        serde_bytes::serialize(&bytes, s)
+    }
+
+    /// Reads heads from one byte string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ChangeHash>, D::Error> {
+        let bytes: serde_bytes::ByteBuf = serde_bytes::deserialize(d)?;
+        if bytes.len() % 32 != 0 {
+            return Err(D::Error::custom("heads are not whole 32-byte hashes"));
+        }
+        bytes
+            .chunks(32)
+            .map(|c| ChangeHash::try_from(c).map_err(D::Error::custom))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_round_trip() {
+        let response = SyncResponse {
+            version: PROTOCOL_VERSION,
+            cursor: 42,
+            more: true,
+            docs: vec![DocMessage { ticket_id: TicketId::random(), message: vec![1, 2, 3] }],
+            receipts: vec![Receipt { ticket_id: TicketId::random(), heads: vec![ChangeHash([7; 32])] }],
+            errors: vec![DocError {
+                ticket_id: TicketId::random(),
+                code: "forbidden".into(),
+                message: "no".into(),
+                change: None,
+                section: Some("quality".into()),
+            }],
+            dropped: vec![TicketId::random()],
+        };
+        assert_eq!(decode::<SyncResponse>(&encode(&response)).ok(), Some(response));
+    }
+
+    #[test]
+    fn garbage_and_bad_identifiers_are_refused() {
+        assert!(decode::<SyncRequest>(b"\xff\x00garbage").is_err());
+        let bad_id = encode(&serde_json::json!({"v": 1, "c": 0, "d": [{"t": "../x", "m": []}]}));
+        assert!(decode::<SyncRequest>(&bad_id).is_err());
+        let bad_heads = encode(&serde_json::json!({"t": "abc", "h": serde_bytes::ByteBuf::from(vec![1u8; 5])}));
+        assert!(decode::<Receipt>(&bad_heads).is_err());
+    }
+}

@@ -1,0 +1,347 @@
+//! What the device store keeps for sync with the office server: the enrolment, the change-feed
+//! cursor, and per ticket the heads the office has confirmed and the automerge sync state.
+//! "What the office has not yet received" is always derived from confirmed heads.
+
+use automerge::sync::{self, SyncDoc};
+use automerge::{Automerge, ChangeHash};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, append_changes, documents, insert_document};
+use crate::error::{Error, Result};
+use crate::id::TicketId;
+use crate::section::Section;
+use crate::ticket::Ticket;
+use crate::time::Timestamp;
+
+/// Where this device syncs and with which token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    /// The server's base URL, for example `https://service.example.com`.
+    pub server_url: String,
+    /// The device's bearer token, as printed at enrolment.
+    pub token: String,
+}
+
+/// How far this device is in step with the office.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// When a sync last completed (this device's clock).
+    pub last_sync_at: Option<Timestamp>,
+    /// When a sync was last tried.
+    pub last_attempt_at: Option<Timestamp>,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+    /// Changes on this device that the office has not confirmed.
+    pub unconfirmed_changes: usize,
+    /// Tickets with such changes.
+    pub unconfirmed_tickets: usize,
+    /// Photos and signatures not yet uploaded.
+    pub blobs_waiting: usize,
+    /// The change-feed position.
+    pub cursor: u64,
+}
+
+/// What applying one server message did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Incoming {
+    /// New changes arrived.
+    pub(crate) changed: bool,
+    /// The ticket was new to this device.
+    pub(crate) new_ticket: bool,
+    /// The exchange is not finished: the server asked for changes, or some cannot be applied yet.
+    pub(crate) needs_reply: bool,
+}
+
+/// A sync state for a peer known to have `shared`: the next message it generates carries every
+/// change since then, so that a usual exchange takes one round trip.
+pub(crate) fn primed_state(shared: Vec<ChangeHash>, their_need: Vec<ChangeHash>) -> sync::State {
+    let mut state = sync::State::new();
+    state.their_heads = Some(shared.clone());
+    state.their_need = Some(their_need);
+    state.their_have = Some(vec![sync::Have {
+        last_sync: shared.clone(),
+        bloom: sync::BloomFilter::default(),
+    }]);
+    state.shared_heads = shared;
+    state
+}
+
+fn decode_state(bytes: Option<Vec<u8>>) -> sync::State {
+    bytes
+        .and_then(|b| sync::State::decode(&b).ok())
+        .unwrap_or_default()
+}
+
+struct SyncRow {
+    confirmed: Vec<ChangeHash>,
+    state: sync::State,
+}
+
+fn sync_row(conn: &Connection, id: &TicketId) -> Result<SyncRow> {
+    let row = conn
+        .prepare_cached("SELECT confirmed_heads, sync_state FROM sync_docs WHERE ticket_id = ?1")?
+        .query_row([id.as_str()], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<Vec<u8>>>(1)?)))
+        .optional()?;
+    Ok(match row {
+        Some((confirmed, state)) => SyncRow {
+            confirmed: documents::decode_heads(&confirmed)?,
+            state: decode_state(state),
+        },
+        None => SyncRow {
+            confirmed: Vec::new(),
+            state: sync::State::new(),
+        },
+    })
+}
+
+fn save_sync_row(conn: &Connection, id: &TicketId, confirmed: Option<&[ChangeHash]>, state: &sync::State) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_docs (ticket_id, confirmed_heads, sync_state) VALUES (?1, coalesce(?2, x''), ?3)
+         ON CONFLICT (ticket_id) DO UPDATE SET
+             confirmed_heads = coalesce(?2, confirmed_heads), sync_state = ?3",
+    )?
+    .execute(params![id.as_str(), confirmed.map(documents::encode_heads), state.encode()])?;
+    Ok(())
+}
+
+impl Store {
+    /// Records the server and token this device syncs with.
+    pub fn enrol(&self, server_url: &str, token: &str) -> Result<()> {
+        let url = server_url.trim().trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(Error::invalid("server address", format!("{url:?} is not an http(s) URL")));
+        }
+        if token.trim().is_empty() {
+            return Err(Error::invalid("token", "must not be empty"));
+        }
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE sync_meta SET server_url = ?1, token = ?2",
+                params![url, token.trim()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The server and token this device syncs with, once enrolled.
+    pub fn enrolment(&self) -> Result<Option<Enrolment>> {
+        let (url, token) = self.reader().query_row("SELECT server_url, token FROM sync_meta", [], |r| {
+            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        Ok(url.zip(token).map(|(server_url, token)| Enrolment { server_url, token }))
+    }
+
+    /// The change-feed position this device has reached.
+    pub fn cursor(&self) -> Result<u64> {
+        Ok(self.reader().query_row("SELECT cursor FROM sync_meta", [], |r| r.get(0))?)
+    }
+
+    pub(crate) fn set_cursor(&self, cursor: u64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE sync_meta SET cursor = ?1", [cursor])?;
+            Ok(())
+        })
+    }
+
+    /// Records the end of a sync attempt: success sets the last sync time.
+    pub(crate) fn record_sync_attempt(&self, outcome: std::result::Result<(), &str>) -> Result<()> {
+        let now = self.options.clock.now().millis();
+        self.write(|tx| {
+            match outcome {
+                Ok(()) => tx.execute(
+                    "UPDATE sync_meta SET last_sync_at = ?1, last_attempt_at = ?1, last_error = NULL",
+                    [now],
+                )?,
+                Err(e) => tx.execute(
+                    "UPDATE sync_meta SET last_attempt_at = ?1, last_error = ?2",
+                    params![now, e],
+                )?,
+            };
+            Ok(())
+        })
+    }
+
+    /// Tickets whose heads differ from what the office confirmed: they may hold changes to send.
+    pub(crate) fn tickets_with_unconfirmed_heads(&self) -> Result<Vec<TicketId>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.ticket_id FROM documents d LEFT JOIN sync_docs s ON s.ticket_id = d.ticket_id
+             WHERE s.ticket_id IS NULL OR s.confirmed_heads != d.heads ORDER BY d.ticket_id",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|id| id?.parse().map_err(|_| Error::Corrupt("unreadable ticket id".into())))
+            .collect()
+    }
+
+    /// Changes of ticket `id` that the office has not confirmed.
+    pub fn unconfirmed_changes(&self, id: &TicketId) -> Result<usize> {
+        let mut guard = self.writer();
+        let w = &mut *guard;
+        let confirmed = sync_row(&w.conn, id)?.confirmed;
+        let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
+        Ok(ticket.changes_beyond(&confirmed))
+    }
+
+    /// The sync message for ticket `id` carrying every change the office may lack (and any it
+    /// asked for), or `None` when there is nothing to send and nothing was asked.
+    pub(crate) fn outgoing_message(&self, id: &TicketId, their_need: &[ChangeHash]) -> Result<Option<Vec<u8>>> {
+        let mut guard = self.writer();
+        let w = &mut *guard;
+        let row = sync_row(&w.conn, id)?;
+        let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
+        if their_need.is_empty() && ticket.changes_beyond(&row.confirmed) == 0 {
+            return Ok(None);
+        }
+        let mut shared = ticket.known_heads(&row.state.shared_heads);
+        shared.extend(ticket.known_heads(&row.confirmed));
+        shared.sort();
+        shared.dedup();
+        let mut state = primed_state(shared, their_need.to_vec());
+        Ok(ticket.doc().generate_sync_message(&mut state).map(|m| m.encode()))
+    }
+
+    /// Applies a sync message from the server to ticket `id` in one transaction; a ticket new
+    /// to this device is stored once the message has made it a whole ticket.
+    pub(crate) fn apply_incoming(&self, id: &TicketId, message: sync::Message) -> Result<Incoming> {
+        let at = self.options.clock.now();
+        let mut guard = self.writer();
+        let w = &mut *guard;
+        let mut state = sync_row(&w.conn, id)?.state;
+        let known = match w.cache.get_or_load(&w.conn, id, &self.actor) {
+            Ok(_) => true,
+            Err(Error::UnknownTicket(_)) => false,
+            Err(e) => return Err(e),
+        };
+        if !known {
+            let mut ticket = Ticket::from_doc(id.clone(), Automerge::new().with_actor(self.actor.clone()));
+            ticket.doc_mut().receive_sync_message(&mut state, message)?;
+            let named = ticket.view_sections(&[Section::Meta])?.meta.ticket_id;
+            let whole = named.as_ref() == Some(id);
+            if whole {
+                let tx = w.conn.transaction()?;
+                insert_document(&tx, &ticket, at)?;
+                save_sync_row(&tx, id, None, &state)?;
+                tx.commit()?;
+                w.cache.insert(ticket);
+            }
+            return Ok(Incoming {
+                changed: whole,
+                new_ticket: whole,
+                needs_reply: !whole || needs_reply(&state, None),
+            });
+        }
+        let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
+        let before = ticket.heads();
+        let outcome = (|| -> Result<Incoming> {
+            ticket.doc_mut().receive_sync_message(&mut state, message)?;
+            let changed = ticket.heads() != before;
+            let tx = w.conn.transaction()?;
+            if changed {
+                append_changes(&tx, ticket, &before, at, self.options.compact_after_chunks)?;
+            }
+            save_sync_row(&tx, id, None, &state)?;
+            tx.commit()?;
+            Ok(Incoming {
+                changed,
+                new_ticket: false,
+                needs_reply: needs_reply(&state, Some(ticket.doc())),
+            })
+        })();
+        if outcome.is_err() {
+            w.cache.remove(id);
+        }
+        outcome
+    }
+
+    /// Records that the office durably holds `heads` of ticket `id`.
+    pub(crate) fn confirm(&self, id: &TicketId, heads: &[ChangeHash]) -> Result<()> {
+        let mut guard = self.writer();
+        let w = &mut *guard;
+        let ticket = match w.cache.get_or_load(&w.conn, id, &self.actor) {
+            Ok(ticket) => ticket,
+            Err(Error::UnknownTicket(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let known = ticket.known_heads(heads);
+        let mut state = sync::State::new();
+        state.shared_heads = known.clone();
+        save_sync_row(&w.conn, id, Some(&known), &state)
+    }
+
+    /// Drops ticket `id` from this device once the office has everything this device wrote
+    /// to it; returns whether it was dropped.
+    pub(crate) fn drop_if_confirmed(&self, id: &TicketId) -> Result<bool> {
+        if self.unconfirmed_changes(id).or_else(|e| match e {
+            Error::UnknownTicket(_) => Ok(0),
+            e => Err(e),
+        })? > 0
+        {
+            return Ok(false);
+        }
+        let mut guard = self.writer();
+        let w = &mut *guard;
+        let tx = w.conn.transaction()?;
+        documents::delete(&tx, id)?;
+        tx.commit()?;
+        w.cache.remove(id);
+        Ok(true)
+    }
+
+    /// Remembers why the office refused (part of) ticket `id` in the last sync.
+    pub(crate) fn record_ticket_error(&self, id: &TicketId, error: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE sync_docs SET last_error = ?2 WHERE ticket_id = ?1",
+                params![id.as_str(), error],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Marks a blob as uploaded to the office.
+    pub fn mark_blob_uploaded(&self, sha256: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE blobs SET uploaded = 1 WHERE sha256 = ?1", [sha256])?;
+            Ok(())
+        })
+    }
+
+    /// How far this device is in step with the office.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let (last_sync_at, last_attempt_at, last_error, cursor) = self.reader().query_row(
+            "SELECT last_sync_at, last_attempt_at, last_error, cursor FROM sync_meta",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, Option<i64>>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, u64>(3)?,
+                ))
+            },
+        )?;
+        let mut status = SyncStatus {
+            last_sync_at: last_sync_at.map(Timestamp),
+            last_attempt_at: last_attempt_at.map(Timestamp),
+            last_error,
+            cursor,
+            blobs_waiting: self.pending_blobs()?.len(),
+            ..SyncStatus::default()
+        };
+        for id in self.tickets_with_unconfirmed_heads()? {
+            let changes = self.unconfirmed_changes(&id)?;
+            if changes > 0 {
+                status.unconfirmed_tickets += 1;
+                status.unconfirmed_changes += changes;
+            }
+        }
+        Ok(status)
+    }
+}
+
+fn needs_reply(state: &sync::State, doc: Option<&Automerge>) -> bool {
+    let asked = state.their_need.as_ref().is_some_and(|n| !n.is_empty());
+    let waiting = doc.is_some_and(|d| !automerge::ReadDoc::get_missing_deps(d, &[]).is_empty());
+    asked || waiting
+}

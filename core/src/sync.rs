@@ -1,0 +1,215 @@
+//! Sync with the office server, without I/O: a [`SyncSession`] turns the device store's state
+//! into [`SyncRequest`]s and applies [`SyncResponse`]s; a [`Transport`] moves the bytes.
+//! [`sync`] drives a session over a transport until neither side has anything to send, then
+//! uploads the blobs that are waiting.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::ChangeHash;
+use automerge::sync::Message;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::id::TicketId;
+use crate::protocol::{DocError, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use crate::store::Store;
+
+/// The most request rounds one sync makes; a sync that needs more stops and reports it.
+pub const MAX_ROUNDS: u32 = 32;
+
+/// Moves sync bodies and blobs to the office server and back.
+pub trait Transport {
+    /// Sends an encoded [`SyncRequest`] to `POST /v1/sync`; returns the encoded response.
+    fn sync(&self, request: Vec<u8>) -> Result<Vec<u8>>;
+    /// How many bytes of the blob the server holds: `None` when it has the whole blob.
+    fn blob_offset(&self, sha256: &str) -> Result<Option<u64>>;
+    /// Sends `bytes` of the blob, starting at `offset`, of a blob of `total` bytes.
+    fn upload_blob(&self, sha256: &str, offset: u64, total: u64, bytes: &[u8]) -> Result<()>;
+}
+
+/// What one sync did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// Request rounds made.
+    pub rounds: u32,
+    /// Tickets that received changes from the office.
+    pub tickets_received: usize,
+    /// Tickets new to this device.
+    pub tickets_new: usize,
+    /// Tickets whose changes the office confirmed.
+    pub tickets_confirmed: usize,
+    /// Tickets dropped because this device may no longer read them.
+    pub tickets_dropped: usize,
+    /// Blobs uploaded.
+    pub blobs_uploaded: usize,
+    /// Documents the office refused, wholly or in part.
+    pub errors: Vec<DocError>,
+    /// Bytes sent in sync requests.
+    pub bytes_sent: u64,
+    /// Bytes received in sync responses.
+    pub bytes_received: u64,
+    /// Whether the session stopped at [`MAX_ROUNDS`] with work left.
+    pub incomplete: bool,
+}
+
+/// One sync exchange in progress: which tickets still have something to say.
+#[derive(Debug)]
+pub struct SyncSession<'a> {
+    store: &'a Store,
+    started: bool,
+    more: bool,
+    /// Tickets the office refused in this session: not sent again until the next sync.
+    refused: BTreeSet<TicketId>,
+    /// Tickets whose exchange is not finished, with the changes the office asked for.
+    replies: BTreeMap<TicketId, Vec<ChangeHash>>,
+    report: SyncReport,
+}
+
+impl<'a> SyncSession<'a> {
+    /// A session over `store`.
+    pub fn new(store: &'a Store) -> Self {
+        Self {
+            store,
+            started: false,
+            more: false,
+            refused: BTreeSet::new(),
+            replies: BTreeMap::new(),
+            report: SyncReport::default(),
+        }
+    }
+
+    /// The next request, or `None` when the exchange is complete. The first request is always
+    /// made, to learn what changed on the server.
+    pub fn next_request(&mut self) -> Result<Option<SyncRequest>> {
+        if self.report.rounds >= MAX_ROUNDS {
+            self.report.incomplete = true;
+            return Ok(None);
+        }
+        let mut docs = Vec::new();
+        let mut candidates: BTreeSet<TicketId> = self.store.tickets_with_unconfirmed_heads()?.into_iter().collect();
+        candidates.extend(self.replies.keys().cloned());
+        for id in candidates.difference(&self.refused) {
+            let need = self.replies.get(id).cloned().unwrap_or_default();
+            let message = match self.store.outgoing_message(id, &need) {
+                Ok(message) => message,
+                Err(Error::UnknownTicket(_)) => None,
+                Err(e) => return Err(e),
+            };
+            if let Some(message) = message {
+                docs.push(DocMessage {
+                    ticket_id: id.clone(),
+                    message,
+                });
+            }
+        }
+        self.replies.clear();
+        if self.started && docs.is_empty() && !self.more {
+            return Ok(None);
+        }
+        self.started = true;
+        self.report.rounds += 1;
+        Ok(Some(SyncRequest {
+            version: PROTOCOL_VERSION,
+            cursor: self.store.cursor()?,
+            docs,
+        }))
+    }
+
+    /// Applies the server's answer: incoming changes (one transaction per ticket), receipts,
+    /// refusals, tickets to drop, and last the new cursor.
+    pub fn handle_response(&mut self, response: SyncResponse) -> Result<()> {
+        if response.version != PROTOCOL_VERSION {
+            return Err(Error::Rejected {
+                status: 200,
+                code: "unsupported_version".into(),
+                message: format!("the server speaks protocol version {}", response.version),
+            });
+        }
+        for doc in response.docs {
+            let message = Message::decode(&doc.message)
+                .map_err(|e| Error::invalid("sync message", format!("for ticket {}: {e}", doc.ticket_id)))?;
+            let need = message.need.clone();
+            let incoming = self.store.apply_incoming(&doc.ticket_id, message)?;
+            self.report.tickets_received += usize::from(incoming.changed);
+            self.report.tickets_new += usize::from(incoming.new_ticket);
+            if incoming.needs_reply {
+                self.replies.insert(doc.ticket_id, need);
+            }
+        }
+        for receipt in &response.receipts {
+            self.store.confirm(&receipt.ticket_id, &receipt.heads)?;
+            self.report.tickets_confirmed += 1;
+        }
+        for error in response.errors {
+            self.store.record_ticket_error(&error.ticket_id, &error.message)?;
+            self.refused.insert(error.ticket_id.clone());
+            self.report.errors.push(error);
+        }
+        for id in &response.dropped {
+            if self.store.drop_if_confirmed(id)? {
+                self.report.tickets_dropped += 1;
+            }
+        }
+        self.store.set_cursor(response.cursor)?;
+        self.more = response.more;
+        Ok(())
+    }
+
+    /// What the session did.
+    pub fn finish(self) -> SyncReport {
+        self.report
+    }
+}
+
+/// Syncs `store` with the office over `transport` until neither side has anything to send,
+/// then uploads waiting blobs. Each step is safe to interrupt and repeat.
+pub fn sync(store: &Store, transport: &dyn Transport) -> Result<SyncReport> {
+    let outcome = run(store, transport);
+    let recorded = match &outcome {
+        Ok(_) => store.record_sync_attempt(Ok(())),
+        Err(e) => store.record_sync_attempt(Err(&e.to_string())),
+    };
+    let report = outcome?;
+    recorded?;
+    Ok(report)
+}
+
+fn run(store: &Store, transport: &dyn Transport) -> Result<SyncReport> {
+    let mut session = SyncSession::new(store);
+    while let Some(request) = session.next_request()? {
+        let body = crate::protocol::encode(&request);
+        session.report.bytes_sent += body.len() as u64;
+        let answer = transport.sync(body)?;
+        session.report.bytes_received += answer.len() as u64;
+        session.handle_response(crate::protocol::decode(&answer)?)?;
+    }
+    let mut report = session.finish();
+    report.blobs_uploaded = upload_blobs(store, transport)?;
+    Ok(report)
+}
+
+/// The largest piece of a blob sent in one request.
+const BLOB_PIECE: u64 = 1024 * 1024;
+
+fn upload_blobs(store: &Store, transport: &dyn Transport) -> Result<usize> {
+    let mut uploaded = 0;
+    for blob in store.pending_blobs()? {
+        let Some(path) = store.blob_path(&blob.sha256)? else {
+            continue;
+        };
+        let bytes = std::fs::read(&path)?;
+        let total = bytes.len() as u64;
+        let mut offset = transport.blob_offset(&blob.sha256)?;
+        while let Some(at) = offset.filter(|&at| at < total) {
+            let end = (at + BLOB_PIECE).min(total);
+            let piece = bytes
+                .get(at as usize..end as usize)
+                .ok_or_else(|| Error::invalid("blob offset", format!("{at} is beyond the file")))?;
+            transport.upload_blob(&blob.sha256, at, total, piece)?;
+            offset = Some(end);
+        }
+        store.mark_blob_uploaded(&blob.sha256)?;
+        uploaded += 1;
+    }
+    Ok(uploaded)
+}
