@@ -17,6 +17,7 @@ pub mod policy;
 pub mod protocol;
 pub mod role;
 pub mod section;
+pub mod status;
 pub mod store;
 pub mod sync;
 pub mod ticket;

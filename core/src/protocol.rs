@@ -41,6 +41,10 @@ pub struct SyncRequest {
     /// Sync messages for the documents the device has something to say about.
     #[serde(rename = "d", default)]
     pub docs: Vec<DocMessage>,
+    /// The automerge actor ids this device writes as (16 bytes each). The server binds an
+    /// actor to the first device that presents it and refuses it from any other.
+    #[serde(rename = "a", default)]
+    pub actors: Vec<serde_bytes::ByteBuf>,
 }
 
 /// Heads of a document that the server has durably stored.
@@ -149,8 +153,14 @@ mod tests {
             version: PROTOCOL_VERSION,
             cursor: 42,
             more: true,
-            docs: vec![DocMessage { ticket_id: TicketId::random(), message: vec![1, 2, 3] }],
-            receipts: vec![Receipt { ticket_id: TicketId::random(), heads: vec![ChangeHash([7; 32])] }],
+            docs: vec![DocMessage {
+                ticket_id: TicketId::random(),
+                message: vec![1, 2, 3],
+            }],
+            receipts: vec![Receipt {
+                ticket_id: TicketId::random(),
+                heads: vec![ChangeHash([7; 32])],
+            }],
             errors: vec![DocError {
                 ticket_id: TicketId::random(),
                 code: "forbidden".into(),
@@ -160,7 +170,10 @@ mod tests {
             }],
             dropped: vec![TicketId::random()],
         };
-        assert_eq!(decode::<SyncResponse>(&encode(&response)).ok(), Some(response));
+        assert_eq!(
+            decode::<SyncResponse>(&encode(&response)).ok(),
+            Some(response)
+        );
     }
 
     #[test]
@@ -168,7 +181,8 @@ mod tests {
         assert!(decode::<SyncRequest>(b"\xff\x00garbage").is_err());
         let bad_id = encode(&serde_json::json!({"v": 1, "c": 0, "d": [{"t": "../x", "m": []}]}));
         assert!(decode::<SyncRequest>(&bad_id).is_err());
-        let bad_heads = encode(&serde_json::json!({"t": "abc", "h": serde_bytes::ByteBuf::from(vec![1u8; 5])}));
+        let bad_heads =
+            encode(&serde_json::json!({"t": "abc", "h": serde_bytes::ByteBuf::from(vec![1u8; 5])}));
         assert!(decode::<Receipt>(&bad_heads).is_err());
     }
 }

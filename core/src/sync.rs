@@ -86,7 +86,11 @@ impl<'a> SyncSession<'a> {
             return Ok(None);
         }
         let mut docs = Vec::new();
-        let mut candidates: BTreeSet<TicketId> = self.store.tickets_with_unconfirmed_heads()?.into_iter().collect();
+        let mut candidates: BTreeSet<TicketId> = self
+            .store
+            .tickets_with_unconfirmed_heads()?
+            .into_iter()
+            .collect();
         candidates.extend(self.replies.keys().cloned());
         for id in candidates.difference(&self.refused) {
             let need = self.replies.get(id).cloned().unwrap_or_default();
@@ -112,6 +116,9 @@ impl<'a> SyncSession<'a> {
             version: PROTOCOL_VERSION,
             cursor: self.store.cursor()?,
             docs,
+            actors: vec![serde_bytes::ByteBuf::from(
+                self.store.actor_id().to_bytes().to_vec(),
+            )],
         }))
     }
 
@@ -126,8 +133,9 @@ impl<'a> SyncSession<'a> {
             });
         }
         for doc in response.docs {
-            let message = Message::decode(&doc.message)
-                .map_err(|e| Error::invalid("sync message", format!("for ticket {}: {e}", doc.ticket_id)))?;
+            let message = Message::decode(&doc.message).map_err(|e| {
+                Error::invalid("sync message", format!("for ticket {}: {e}", doc.ticket_id))
+            })?;
             let need = message.need.clone();
             let incoming = self.store.apply_incoming(&doc.ticket_id, message)?;
             self.report.tickets_received += usize::from(incoming.changed);
@@ -141,7 +149,8 @@ impl<'a> SyncSession<'a> {
             self.report.tickets_confirmed += 1;
         }
         for error in response.errors {
-            self.store.record_ticket_error(&error.ticket_id, &error.message)?;
+            self.store
+                .record_ticket_error(&error.ticket_id, &error.message)?;
             self.refused.insert(error.ticket_id.clone());
             self.report.errors.push(error);
         }

@@ -38,7 +38,9 @@ impl HttpTransport {
 }
 
 /// Turns an HTTP answer into bytes, or into the error the caller acts on.
-fn answer(response: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<Vec<u8>> {
+fn answer(
+    response: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Vec<u8>> {
     let mut response = response.map_err(|e| Error::Offline(e.to_string()))?;
     let status = response.status().as_u16();
     let body = response
@@ -61,7 +63,11 @@ fn answer(response: std::result::Result<ureq::http::Response<ureq::Body>, ureq::
         .unwrap_or_else(|| ("error".into(), String::from_utf8_lossy(&body).into_owned()));
     Err(match status {
         401 => Error::Unauthorized(message),
-        _ => Error::Rejected { status, code, message },
+        _ => Error::Rejected {
+            status,
+            code,
+            message,
+        },
     })
 }
 
@@ -83,8 +89,8 @@ impl Transport for HttpTransport {
                 .header("Authorization", self.bearer())
                 .call(),
         )?;
-        let state: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| Error::invalid("blob state", e.to_string()))?;
+        let state: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| Error::invalid("blob state", e.to_string()))?;
         if state["complete"].as_bool() == Some(true) {
             Ok(None)
         } else {
@@ -95,7 +101,10 @@ impl Transport for HttpTransport {
     fn upload_blob(&self, sha256: &str, offset: u64, total: u64, bytes: &[u8]) -> Result<()> {
         answer(
             self.agent
-                .put(format!("{}/v1/blobs/{sha256}?offset={offset}&total={total}", self.base))
+                .put(format!(
+                    "{}/v1/blobs/{sha256}?offset={offset}&total={total}",
+                    self.base
+                ))
                 .header("Authorization", self.bearer())
                 .header("Content-Type", "application/octet-stream")
                 .send(bytes),

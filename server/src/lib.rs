@@ -1,4 +1,137 @@
-//! The office server of fieldledger: sync endpoint, central complaint ledger, REST API.
+//! The office server of fieldledger: it merges every ticket that devices and office users send
+//! into the central complaint ledger, answers devices with receipts and what they lack, and lets
+//! nobody read or write what is not theirs.
 //!
-//! Nothing is served yet; the server arrives with the sync issue and reuses the ticket
-//! documents and policy of `fieldledger_core`.
+//! [`app`] builds the router from an [`AppState`]; [`serve`] runs it with graceful shutdown, on
+//! plain HTTP or on HTTPS with rustls.
+
+pub mod admission;
+pub mod auth;
+pub mod blobs;
+pub mod committer;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod http;
+pub mod ledger;
+pub mod metrics;
+pub mod storage;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use fieldledger_core::{Clock, SystemClock};
+
+use crate::blobs::BlobStore;
+use crate::engine::{Engine, Limits};
+use crate::error::ServerError;
+use crate::metrics::Metrics;
+use crate::storage::Storage;
+use crate::storage::sqlite::SqliteStorage;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The merge engine.
+    pub engine: Arc<Engine>,
+    /// The storage behind it.
+    pub storage: Arc<dyn Storage>,
+    /// Uploaded photos and signatures.
+    pub blobs: Arc<BlobStore>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// The server's clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// The state of a server keeping its data in `data_dir` (SQLite and the blob folder).
+    pub fn open(data_dir: &Path) -> Result<AppState, ServerError> {
+        Self::open_with(data_dir, Arc::new(SystemClock), Limits::default())
+    }
+
+    /// Like [`AppState::open`], with a clock and limits.
+    pub fn open_with(
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+        limits: Limits,
+    ) -> Result<AppState, ServerError> {
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(data_dir, clock.now())?);
+        let metrics = Arc::new(Metrics::default());
+        let engine = Arc::new(Engine::new(
+            storage.clone(),
+            clock.clone(),
+            metrics.clone(),
+            limits,
+        )?);
+        Ok(AppState {
+            engine,
+            storage,
+            blobs: Arc::new(BlobStore::open(data_dir.join("blobs"))?),
+            metrics,
+            clock,
+        })
+    }
+}
+
+/// The router of the server.
+pub fn app(state: AppState) -> Router {
+    http::routes()
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(120),
+        ))
+        .with_state(state)
+}
+
+/// How the server listens.
+#[derive(Clone, Debug)]
+pub struct Listen {
+    /// The address.
+    pub addr: SocketAddr,
+    /// A PEM certificate chain and key for HTTPS; plain HTTP when absent.
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+/// Serves `state` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    state: AppState,
+    listen: Listen,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let router = app(state);
+    match listen.tls {
+        None => {
+            let listener = tokio::net::TcpListener::bind(listen.addr).await?;
+            tracing::info!(addr = %listener.local_addr()?, "serving HTTP");
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await?;
+        }
+        Some((cert, key)) => {
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                stopper.graceful_shutdown(Some(Duration::from_secs(30)));
+            });
+            tracing::info!(addr = %listen.addr, "serving HTTPS");
+            axum_server::bind_rustls(listen.addr, config)
+                .handle(handle)
+                .serve(router.into_make_service())
+                .await?;
+        }
+    }
+    Ok(())
+}

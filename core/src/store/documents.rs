@@ -38,7 +38,9 @@ pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
 /// Reads stored heads.
 pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>> {
     if !bytes.len().is_multiple_of(32) {
-        return Err(Error::Corrupt("stored heads are not whole change hashes".into()));
+        return Err(Error::Corrupt(
+            "stored heads are not whole change hashes".into(),
+        ));
     }
     bytes
         .chunks(32)
@@ -48,48 +50,96 @@ pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>> {
 
 /// Stores a new document as one snapshot; refuses a ticket that exists already.
 pub fn insert(tx: &Transaction<'_>, ticket: &Ticket) -> Result<()> {
-    let inserted = tx.execute(
-        "INSERT OR IGNORE INTO documents (ticket_id, snapshot, heads) VALUES (?1, ?2, ?3)",
-        params![ticket.id().as_str(), ticket.save(), encode_heads(&ticket.heads())],
-    )?;
+    insert_bytes(tx, ticket.id(), &ticket.save(), &ticket.heads())
+}
+
+/// Stores a new document from its saved bytes.
+pub fn insert_bytes(
+    tx: &Transaction<'_>,
+    id: &TicketId,
+    snapshot: &[u8],
+    heads: &[ChangeHash],
+) -> Result<()> {
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO documents (ticket_id, snapshot, heads) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![id.as_str(), snapshot, encode_heads(heads)])?;
     if inserted == 0 {
-        return Err(Error::DuplicateTicket(ticket.id().clone()));
+        return Err(Error::DuplicateTicket(id.clone()));
     }
     Ok(())
 }
 
 /// Appends the changes `ticket` has beyond `before` as one chunk; once the document has
 /// `compact_after` chunks it is rewritten as one snapshot instead.
-pub fn append(tx: &Transaction<'_>, ticket: &Ticket, before: &[ChangeHash], compact_after: u32) -> Result<()> {
-    let id = ticket.id().as_str();
-    let (chunks, seq): (u32, i64) = tx
-        .prepare_cached("SELECT chunk_count, next_seq FROM documents WHERE ticket_id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .ok_or_else(|| Error::UnknownTicket(ticket.id().clone()))?;
-    if chunks + 1 >= compact_after {
+pub fn append(
+    tx: &Transaction<'_>,
+    ticket: &Ticket,
+    before: &[ChangeHash],
+    compact_after: u32,
+) -> Result<()> {
+    if chunk_count(tx, ticket.id())? + 1 >= compact_after {
         return snapshot(tx, ticket);
     }
-    let chunk = ticket.changes_since(before);
+    append_chunk(
+        tx,
+        ticket.id(),
+        &ticket.changes_since(before),
+        &ticket.heads(),
+    )
+}
+
+/// How many chunks the document of ticket `id` has since its snapshot.
+pub fn chunk_count(conn: &Connection, id: &TicketId) -> Result<u32> {
+    conn.prepare_cached("SELECT chunk_count FROM documents WHERE ticket_id = ?1")?
+        .query_row([id.as_str()], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::UnknownTicket(id.clone()))
+}
+
+/// Appends one chunk of changes (automerge's incremental format) and records the new heads.
+pub fn append_chunk(
+    tx: &Transaction<'_>,
+    id: &TicketId,
+    chunk: &[u8],
+    heads: &[ChangeHash],
+) -> Result<()> {
+    let updated = tx
+        .prepare_cached(
+            "UPDATE documents SET chunk_count = chunk_count + 1, chunk_bytes = chunk_bytes + ?2,
+                 next_seq = next_seq + 1, heads = ?3 WHERE ticket_id = ?1 RETURNING next_seq - 1",
+        )?
+        .query_row(
+            params![id.as_str(), chunk.len(), encode_heads(heads)],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .ok_or_else(|| Error::UnknownTicket(id.clone()))?;
     tx.prepare_cached("INSERT INTO chunks (ticket_id, seq, data) VALUES (?1, ?2, ?3)")?
-        .execute(params![id, seq, chunk])?;
-    tx.prepare_cached(
-        "UPDATE documents SET chunk_count = chunk_count + 1, chunk_bytes = chunk_bytes + ?2,
-             next_seq = next_seq + 1, heads = ?3 WHERE ticket_id = ?1",
-    )?
-    .execute(params![id, chunk.len(), encode_heads(&ticket.heads())])?;
+        .execute(params![id.as_str(), updated, chunk])?;
     Ok(())
 }
 
 /// Rewrites the document as one snapshot.
 pub fn snapshot(tx: &Transaction<'_>, ticket: &Ticket) -> Result<()> {
-    let id = ticket.id().as_str();
-    tx.prepare_cached("DELETE FROM chunks WHERE ticket_id = ?1")?.execute([id])?;
+    replace_snapshot(tx, ticket.id(), &ticket.save(), &ticket.heads())
+}
+
+/// Replaces the document's snapshot and drops its chunks.
+pub fn replace_snapshot(
+    tx: &Transaction<'_>,
+    id: &TicketId,
+    snapshot: &[u8],
+    heads: &[ChangeHash],
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM chunks WHERE ticket_id = ?1")?
+        .execute([id.as_str()])?;
     tx.prepare_cached(
         "UPDATE documents SET snapshot = ?2, chunk_count = 0, chunk_bytes = 0, heads = ?3
          WHERE ticket_id = ?1",
     )?
-    .execute(params![id, ticket.save(), encode_heads(&ticket.heads())])?;
+    .execute(params![id.as_str(), snapshot, encode_heads(heads)])?;
     Ok(())
 }
 
@@ -101,7 +151,8 @@ pub fn load(conn: &Connection, id: &TicketId, actor: &ActorId) -> Result<Ticket>
         .optional()?
         .ok_or_else(|| Error::UnknownTicket(id.clone()))?;
     let mut ticket = Ticket::load(id.clone(), &snapshot, actor.clone())?;
-    let mut stmt = conn.prepare_cached("SELECT data FROM chunks WHERE ticket_id = ?1 ORDER BY seq")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT data FROM chunks WHERE ticket_id = ?1 ORDER BY seq")?;
     let mut rows = stmt.query([id.as_str()])?;
     let mut chunks = Vec::new();
     while let Some(row) = rows.next()? {

@@ -9,7 +9,7 @@
 mod blobs;
 mod cache;
 pub mod documents;
-mod schema;
+pub mod schema;
 pub mod summary;
 pub mod sync_state;
 

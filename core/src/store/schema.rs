@@ -1,4 +1,5 @@
-//! The device database's schema and its migrations, keyed on `PRAGMA user_version`.
+//! The device database's schema and its migrations, keyed on `PRAGMA user_version`. The
+//! migration runner is shared with the office server's database.
 
 use rusqlite::Connection;
 
@@ -28,10 +29,18 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    run(conn, APPLICATION_ID, MIGRATIONS, target)
+}
+
+/// Brings the database of the application `app_id` to version `target` by running the
+/// `migrations` it lacks, each in its own transaction; refuses another application's file and
+/// a newer version than `migrations` knows.
+pub fn run(conn: &mut Connection, app_id: i64, migrations: &[&str], target: i64) -> Result<()> {
+    let current_version = || migrations.len() as i64;
     let application_id: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
-    if application_id != APPLICATION_ID && (tables > 0 || version > 0) {
+    if application_id != app_id && (tables > 0 || version > 0) {
         return Err(Error::Corrupt(
             "the file is a SQLite database of another application".into(),
         ));
@@ -42,14 +51,14 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
             supported: current_version(),
         });
     }
-    for (step, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+    for (step, sql) in migrations.iter().enumerate().skip(version as usize) {
         let next = step as i64 + 1;
         if next > target {
             break;
         }
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        tx.pragma_update(None, "application_id", app_id)?;
         tx.pragma_update(None, "user_version", next)?;
         tx.commit()?;
     }

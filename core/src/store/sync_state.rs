@@ -54,8 +54,9 @@ pub(crate) struct Incoming {
 }
 
 /// A sync state for a peer known to have `shared`: the next message it generates carries every
-/// change since then, so that a usual exchange takes one round trip.
-pub(crate) fn primed_state(shared: Vec<ChangeHash>, their_need: Vec<ChangeHash>) -> sync::State {
+/// change since then, so that a usual exchange takes one round trip. The server primes its
+/// state for a device the same way from what the device is known to hold.
+pub fn primed_state(shared: Vec<ChangeHash>, their_need: Vec<ChangeHash>) -> sync::State {
     let mut state = sync::State::new();
     state.their_heads = Some(shared.clone());
     state.their_need = Some(their_need);
@@ -81,7 +82,9 @@ struct SyncRow {
 fn sync_row(conn: &Connection, id: &TicketId) -> Result<SyncRow> {
     let row = conn
         .prepare_cached("SELECT confirmed_heads, sync_state FROM sync_docs WHERE ticket_id = ?1")?
-        .query_row([id.as_str()], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<Vec<u8>>>(1)?)))
+        .query_row([id.as_str()], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<Vec<u8>>>(1)?))
+        })
         .optional()?;
     Ok(match row {
         Some((confirmed, state)) => SyncRow {
@@ -95,7 +98,12 @@ fn sync_row(conn: &Connection, id: &TicketId) -> Result<SyncRow> {
     })
 }
 
-fn save_sync_row(conn: &Connection, id: &TicketId, confirmed: Option<&[ChangeHash]>, state: &sync::State) -> Result<()> {
+fn save_sync_row(
+    conn: &Connection,
+    id: &TicketId,
+    confirmed: Option<&[ChangeHash]>,
+    state: &sync::State,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO sync_docs (ticket_id, confirmed_heads, sync_state) VALUES (?1, coalesce(?2, x''), ?3)
          ON CONFLICT (ticket_id) DO UPDATE SET
@@ -110,7 +118,10 @@ impl Store {
     pub fn enrol(&self, server_url: &str, token: &str) -> Result<()> {
         let url = server_url.trim().trim_end_matches('/');
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(Error::invalid("server address", format!("{url:?} is not an http(s) URL")));
+            return Err(Error::invalid(
+                "server address",
+                format!("{url:?} is not an http(s) URL"),
+            ));
         }
         if token.trim().is_empty() {
             return Err(Error::invalid("token", "must not be empty"));
@@ -126,15 +137,24 @@ impl Store {
 
     /// The server and token this device syncs with, once enrolled.
     pub fn enrolment(&self) -> Result<Option<Enrolment>> {
-        let (url, token) = self.reader().query_row("SELECT server_url, token FROM sync_meta", [], |r| {
-            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?))
-        })?;
-        Ok(url.zip(token).map(|(server_url, token)| Enrolment { server_url, token }))
+        let (url, token) =
+            self.reader()
+                .query_row("SELECT server_url, token FROM sync_meta", [], |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                    ))
+                })?;
+        Ok(url
+            .zip(token)
+            .map(|(server_url, token)| Enrolment { server_url, token }))
     }
 
     /// The change-feed position this device has reached.
     pub fn cursor(&self) -> Result<u64> {
-        Ok(self.reader().query_row("SELECT cursor FROM sync_meta", [], |r| r.get(0))?)
+        Ok(self
+            .reader()
+            .query_row("SELECT cursor FROM sync_meta", [], |r| r.get(0))?)
     }
 
     pub(crate) fn set_cursor(&self, cursor: u64) -> Result<()> {
@@ -170,8 +190,11 @@ impl Store {
              WHERE s.ticket_id IS NULL OR s.confirmed_heads != d.heads ORDER BY d.ticket_id",
         )?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        rows.map(|id| id?.parse().map_err(|_| Error::Corrupt("unreadable ticket id".into())))
-            .collect()
+        rows.map(|id| {
+            id?.parse()
+                .map_err(|_| Error::Corrupt("unreadable ticket id".into()))
+        })
+        .collect()
     }
 
     /// Changes of ticket `id` that the office has not confirmed.
@@ -185,7 +208,11 @@ impl Store {
 
     /// The sync message for ticket `id` carrying every change the office may lack (and any it
     /// asked for), or `None` when there is nothing to send and nothing was asked.
-    pub(crate) fn outgoing_message(&self, id: &TicketId, their_need: &[ChangeHash]) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn outgoing_message(
+        &self,
+        id: &TicketId,
+        their_need: &[ChangeHash],
+    ) -> Result<Option<Vec<u8>>> {
         let mut guard = self.writer();
         let w = &mut *guard;
         let row = sync_row(&w.conn, id)?;
@@ -198,7 +225,10 @@ impl Store {
         shared.sort();
         shared.dedup();
         let mut state = primed_state(shared, their_need.to_vec());
-        Ok(ticket.doc().generate_sync_message(&mut state).map(|m| m.encode()))
+        Ok(ticket
+            .doc()
+            .generate_sync_message(&mut state)
+            .map(|m| m.encode()))
     }
 
     /// Applies a sync message from the server to ticket `id` in one transaction; a ticket new
@@ -214,7 +244,8 @@ impl Store {
             Err(e) => return Err(e),
         };
         if !known {
-            let mut ticket = Ticket::from_doc(id.clone(), Automerge::new().with_actor(self.actor.clone()));
+            let mut ticket =
+                Ticket::from_doc(id.clone(), Automerge::new().with_actor(self.actor.clone()));
             ticket.doc_mut().receive_sync_message(&mut state, message)?;
             let named = ticket.view_sections(&[Section::Meta])?.meta.ticket_id;
             let whole = named.as_ref() == Some(id);

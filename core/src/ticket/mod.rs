@@ -157,6 +157,44 @@ impl Ticket {
         &self.doc
     }
 
+    /// Makes later changes of this ticket under `actor`: the server writes each office user's
+    /// edits under that user's own actor.
+    pub fn set_actor(&mut self, actor: ActorId) {
+        self.doc.set_actor(actor);
+    }
+
+    /// Writes the ledger number the office server assigned into `meta`, as one change by the
+    /// server (`author`). Only the server calls this: the policy gives `meta` to no user role,
+    /// so a device that tried would have its change refused.
+    pub fn assign_ledger_number(
+        &mut self,
+        author: &Author,
+        at: Timestamp,
+        number: &str,
+    ) -> Result<ChangeHash> {
+        let note = ChangeNote::new("assign_ledger_number", author);
+        let success = self
+            .doc
+            .transact_with(
+                |_| {
+                    CommitOptions::default()
+                        .with_message(note.to_message())
+                        .with_time(at.millis())
+                },
+                |tx| -> Result<()> {
+                    let meta = match codec::child(tx, &ROOT, Section::Meta.key(), ObjType::Map)? {
+                        Some(meta) => meta,
+                        None => return Err(Error::invalid("ticket", "has no meta section")),
+                    };
+                    codec::put_field(tx, &meta, "ledger_number", &number)
+                },
+            )
+            .map_err(|failure| failure.error)?;
+        success
+            .hash
+            .ok_or_else(|| Error::invalid("ledger number", "is already this number"))
+    }
+
     /// The document, for the sync protocol to apply messages to.
     pub(crate) fn doc_mut(&mut self) -> &mut Automerge {
         &mut self.doc

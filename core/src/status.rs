@@ -1,0 +1,92 @@
+//! Where a ticket stands in the service flow, derived from its sections every time it is read,
+//! never stored as a field that could disagree with them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ticket::TicketView;
+use crate::ticket::returns::{InspectionStage, Verdict};
+
+/// The stage of a ticket in DOMAIN.md's flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Information received, registration incomplete.
+    Received,
+    /// Registered on the complaint form.
+    Registered,
+    /// Handed off to the people who must act.
+    HandedOff,
+    /// A travel task order is issued.
+    Dispatched,
+    /// A technician is on site.
+    OnSite,
+    /// A unit is to come back to the factory.
+    AwaitingReturn,
+    /// A returned unit waits for inspection or retest.
+    AwaitingInspection,
+    /// The remedy is done: signed off, or decided with nothing outstanding.
+    Resolved,
+    /// A return visit found the customer's problem not resolved.
+    Reopened,
+}
+
+impl Status {
+    /// The stable machine name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Received => "received",
+            Status::Registered => "registered",
+            Status::HandedOff => "handed_off",
+            Status::Dispatched => "dispatched",
+            Status::OnSite => "on_site",
+            Status::AwaitingReturn => "awaiting_return",
+            Status::AwaitingInspection => "awaiting_inspection",
+            Status::Resolved => "resolved",
+            Status::Reopened => "reopened",
+        }
+    }
+
+    /// The status of the ticket `view`.
+    pub fn of(view: &TicketView) -> Status {
+        let latest_outcome = view
+            .followups
+            .iter()
+            .filter_map(|f| f.outcome.as_ref())
+            .max_by_key(|o| o.done_at);
+        if latest_outcome.is_some_and(|o| !o.resolved) {
+            return Status::Reopened;
+        }
+        let open_return = view.returns.iter().find(|r| {
+            !r.inspections
+                .iter()
+                .any(|i| i.stage == InspectionStage::Retest && i.verdict == Verdict::Passed)
+                && !r
+                    .inspections
+                    .iter()
+                    .any(|i| i.verdict == Verdict::NoDefectFound)
+        });
+        if let Some(unit) = open_return {
+            return if unit.received_at.is_none() {
+                Status::AwaitingReturn
+            } else {
+                Status::AwaitingInspection
+            };
+        }
+        if view.visits.iter().any(|v| v.departed_at.is_none()) {
+            return Status::OnSite;
+        }
+        let decided = view.decisions.disposition().is_some();
+        if !view.signoffs.is_empty() || (decided && !view.visits.is_empty()) {
+            return Status::Resolved;
+        }
+        if !view.dispatch.orders.is_empty() {
+            Status::Dispatched
+        } else if !view.dispatch.handoffs.is_empty() {
+            Status::HandedOff
+        } else if view.intake.registered_at.is_some() {
+            Status::Registered
+        } else {
+            Status::Received
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The check every arriving change passes before it is stored: its actor must be bound to the
+//! sending device, and the sections it touches writable by the device's user under
+//! `fieldledger_core::policy`. A change that fails is refused, and so is any change that
+//! depends on it; the others are admitted.
+
+use std::collections::BTreeSet;
+
+use automerge::{ActorId, Automerge, Change, ChangeHash};
+use fieldledger_core::ticket::touched;
+use fieldledger_core::{Role, Section, policy};
+
+/// Why a change was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The change.
+    pub change: ChangeHash,
+    /// A stable code: `forged_actor`, `section_forbidden`, `unknown_section`,
+    /// `missing_dependencies`.
+    pub code: &'static str,
+    /// The section, when the policy refused it.
+    pub section: Option<Section>,
+    /// What happened.
+    pub message: String,
+}
+
+/// The outcome of admitting a set of changes to a document.
+#[derive(Debug)]
+pub struct Admission {
+    /// The document with the admitted changes applied.
+    pub doc: Automerge,
+    /// The hashes of the admitted changes, in the order applied.
+    pub admitted: Vec<ChangeHash>,
+    /// The refused changes.
+    pub refused: Vec<Refusal>,
+}
+
+/// Admits what it may of `changes` into a copy of `doc`: changes by `actors` (the device's),
+/// touching only sections that `role` may write.
+pub fn admit(doc: &Automerge, changes: Vec<Change>, actors: &[ActorId], role: Role) -> Admission {
+    let mut work = doc.clone();
+    let mut pending: Vec<Change> = changes
+        .into_iter()
+        .filter(|c| work.get_change_meta_by_hash(&c.hash()).is_none())
+        .collect();
+    let mut admitted = Vec::new();
+    let mut refused = Vec::new();
+    let mut refused_hashes = BTreeSet::new();
+    loop {
+        let mut progress = false;
+        let mut waiting = Vec::new();
+        for change in pending {
+            let hash = change.hash();
+            if change.deps().iter().any(|d| refused_hashes.contains(d)) {
+                refused_hashes.insert(hash);
+                refused.push(Refusal {
+                    change: hash,
+                    code: "depends_on_refused",
+                    section: None,
+                    message: format!("change {hash} depends on a refused change"),
+                });
+                progress = true;
+                continue;
+            }
+            if change
+                .deps()
+                .iter()
+                .any(|d| work.get_change_meta_by_hash(d).is_none())
+            {
+                waiting.push(change);
+                continue;
+            }
+            progress = true;
+            if !actors.contains(change.actor_id()) {
+                refused_hashes.insert(hash);
+                refused.push(Refusal {
+                    change: hash,
+                    code: "forged_actor",
+                    section: None,
+                    message: format!(
+                        "change {hash} was made by actor {} which is not this device's",
+                        change.actor_id()
+                    ),
+                });
+                continue;
+            }
+            let before = work.clone();
+            if let Err(e) = work.apply_changes([change]) {
+                work = before;
+                refused_hashes.insert(hash);
+                refused.push(Refusal {
+                    change: hash,
+                    code: "bad_change",
+                    section: None,
+                    message: format!("change {hash} does not apply: {e}"),
+                });
+                continue;
+            }
+            let touched = touched(&work, hash);
+            let registers = before.get_heads().is_empty();
+            let verdict = if let Some(key) = touched.unknown.iter().next() {
+                Err((
+                    "unknown_section",
+                    None,
+                    format!("change {hash} writes {key:?}, which is not a ticket section"),
+                ))
+            } else {
+                policy::check_change(role, &touched.sections, registers).map_err(|e| {
+                    let section = match &e {
+                        fieldledger_core::Error::Forbidden { section, .. } => Some(*section),
+                        _ => None,
+                    };
+                    (
+                        "section_forbidden",
+                        section,
+                        format!("change {hash} refused: {e}"),
+                    )
+                })
+            };
+            match verdict {
+                Ok(()) => admitted.push(hash),
+                Err((code, section, message)) => {
+                    work = before;
+                    refused_hashes.insert(hash);
+                    refused.push(Refusal {
+                        change: hash,
+                        code,
+                        section,
+                        message,
+                    });
+                }
+            }
+        }
+        pending = waiting;
+        if pending.is_empty() || !progress {
+            break;
+        }
+    }
+    for change in pending {
+        let hash = change.hash();
+        refused.push(Refusal {
+            change: hash,
+            code: "missing_dependencies",
+            section: None,
+            message: format!("change {hash} depends on changes the server does not have"),
+        });
+    }
+    Admission {
+        doc: work,
+        admitted,
+        refused,
+    }
+}

@@ -1,0 +1,69 @@
+//! Device tokens: random, shown once at enrolment, stored only as their SHA-256. Every request
+//! but `/healthz`, `/metrics` and the OpenAPI document carries one as `Authorization: Bearer`.
+
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::ServerError;
+use crate::storage::{Device, User};
+
+/// The prefix of every token, so that a leaked one is easy to recognise.
+pub const TOKEN_PREFIX: &str = "flt_";
+
+/// A new random token.
+pub fn new_token() -> String {
+    format!("{TOKEN_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()))
+}
+
+/// The stored form of a token.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.trim().as_bytes()).into()
+}
+
+/// The authenticated device and its user.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The device whose token was presented.
+    pub device: Device,
+    /// The device's user.
+    pub user: User,
+}
+
+fn unauthorized(message: &str) -> ServerError {
+    ServerError::refused(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| unauthorized("an Authorization: Bearer token is required"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() < 200)
+            .ok_or_else(|| {
+                unauthorized("the Authorization header is not a fieldledger bearer token")
+            })?;
+        let hash = token_hash(token);
+        let storage = state.storage.clone();
+        let found = tokio::task::spawn_blocking(move || storage.device_by_token(&hash))
+            .await
+            .map_err(|e| {
+                ServerError::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })??;
+        let (device, user) =
+            found.ok_or_else(|| unauthorized("the token is unknown or its device was revoked"))?;
+        Ok(Caller { device, user })
+    }
+}

@@ -1,0 +1,150 @@
+//! Photos and signatures on the server: files named by SHA-256 in the data directory, uploaded
+//! in pieces that can resume where a broken connection left off, verified before they count.
+
+use std::fs::{self, OpenOptions};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use axum::http::StatusCode;
+use fieldledger_core::blob::check_sha256;
+use sha2::{Digest, Sha256};
+
+use crate::error::ServerError;
+
+/// The largest blob accepted, in bytes.
+pub const MAX_BLOB: u64 = 64 * 1024 * 1024;
+
+/// Where an upload stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct UploadState {
+    /// Bytes received so far.
+    pub offset: u64,
+    /// Whether the blob is complete and verified.
+    pub complete: bool,
+}
+
+/// The blob folder.
+#[derive(Debug)]
+pub struct BlobStore {
+    dir: PathBuf,
+}
+
+fn check(sha256: &str) -> Result<(), ServerError> {
+    check_sha256(sha256).map_err(|e| ServerError::bad_request("bad_hash", e.to_string()))
+}
+
+impl BlobStore {
+    /// The blob folder at `dir`.
+    pub fn open(dir: PathBuf) -> Result<Self, ServerError> {
+        fs::create_dir_all(dir.join(".partial"))?;
+        Ok(Self { dir })
+    }
+
+    fn complete_path(&self, sha256: &str) -> PathBuf {
+        self.dir.join(sha256)
+    }
+
+    fn partial_path(&self, sha256: &str) -> PathBuf {
+        self.dir.join(".partial").join(sha256)
+    }
+
+    /// Where the upload of `sha256` stands.
+    pub fn state(&self, sha256: &str) -> Result<UploadState, ServerError> {
+        check(sha256)?;
+        if self.complete_path(sha256).is_file() {
+            let offset = fs::metadata(self.complete_path(sha256))?.len();
+            return Ok(UploadState {
+                offset,
+                complete: true,
+            });
+        }
+        let offset = fs::metadata(self.partial_path(sha256))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        Ok(UploadState {
+            offset,
+            complete: false,
+        })
+    }
+
+    /// Appends `bytes` at `offset` of the blob `sha256` of `total` bytes; when the last piece
+    /// arrives the content is verified against its hash. Returns the new state.
+    pub fn put(
+        &self,
+        sha256: &str,
+        offset: u64,
+        total: u64,
+        bytes: &[u8],
+    ) -> Result<UploadState, ServerError> {
+        let state = self.state(sha256)?;
+        if state.complete {
+            return Ok(state);
+        }
+        if total > MAX_BLOB {
+            return Err(ServerError::refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("a blob may have at most {MAX_BLOB} bytes"),
+            ));
+        }
+        if offset != state.offset {
+            return Err(ServerError::refused(
+                StatusCode::CONFLICT,
+                "wrong_offset",
+                format!(
+                    "the server holds {} bytes of this blob; send from there",
+                    state.offset
+                ),
+            ));
+        }
+        let end = offset + bytes.len() as u64;
+        if end > total {
+            return Err(ServerError::bad_request(
+                "too_long",
+                "the piece goes beyond the blob's total size",
+            ));
+        }
+        let partial = self.partial_path(sha256);
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&partial)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        if end < total {
+            return Ok(UploadState {
+                offset: end,
+                complete: false,
+            });
+        }
+        let mut hasher = Sha256::new();
+        let mut reader = fs::File::open(&partial)?;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = reader.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        if hex::encode(hasher.finalize()) != sha256 {
+            fs::remove_file(&partial)?;
+            return Err(ServerError::bad_request(
+                "hash_mismatch",
+                "the content does not have the SHA-256 it was sent under; send it again",
+            ));
+        }
+        fs::rename(&partial, self.complete_path(sha256))?;
+        Ok(UploadState {
+            offset: end,
+            complete: true,
+        })
+    }
+
+    /// The content of a complete blob.
+    pub fn read(&self, sha256: &str) -> Result<Vec<u8>, ServerError> {
+        check(sha256)?;
+        fs::read(self.complete_path(sha256))
+            .map_err(|_| ServerError::not_found(format!("no blob {sha256}")))
+    }
+}

@@ -1,0 +1,295 @@
+//! The demo organisation that `serve --demo` seeds: a user of every role, a technician with an
+//! enrolled device, and tickets in several states, so that a newcomer sees real data at once.
+
+use fieldledger_core::ticket::decision::Disposition;
+use fieldledger_core::ticket::dispatch::{Department, NewTravelOrder, OrderKind};
+use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
+use fieldledger_core::ticket::signoff::NewSignOff;
+use fieldledger_core::ticket::visit::{Measurement, Work};
+use fieldledger_core::{DeviceId, Operation, Role, TicketId, UserId};
+
+use crate::AppState;
+use crate::auth::{new_token, token_hash};
+use crate::error::ServerError;
+use crate::storage::{Device, User};
+
+/// The demo users: id, name, role.
+pub const USERS: [(&str, &str, Role); 14] = [
+    ("tech.zhang", "张伟 Zhang Wei", Role::Technician),
+    ("tech.li", "李娜 Li Na", Role::Technician),
+    ("desk.wang", "王芳 Wang Fang", Role::ServiceDesk),
+    ("sup.sun", "孙强 Sun Qiang", Role::Supervisor),
+    ("commerce.ma", "马丽 Ma Li", Role::Commerce),
+    ("qa.chen", "陈静 Chen Jing", Role::QualityAssurance),
+    ("insp.liu", "刘洋 Liu Yang", Role::Inspection),
+    ("tech.dept.he", "何磊 He Lei", Role::Technical),
+    ("rnd.gao", "高峰 Gao Feng", Role::RnD),
+    ("mfg.zhou", "周敏 Zhou Min", Role::Manufacturing),
+    ("proc.wu", "吴刚 Wu Gang", Role::Procurement),
+    ("fin.zhao", "赵丽 Zhao Li", Role::Finance),
+    ("sales.xu", "徐明 Xu Ming", Role::Sales),
+    ("mgr.qian", "钱总 Qian Zong", Role::Manager),
+];
+
+/// Tokens printed for the newcomer.
+#[derive(Debug)]
+pub struct DemoTokens {
+    /// The demo technician's device token.
+    pub technician: String,
+    /// A service-desk token for the office API.
+    pub desk: String,
+    /// An administrator's token.
+    pub admin: String,
+}
+
+fn uid(s: &str) -> Result<UserId, ServerError> {
+    s.parse()
+        .map_err(|e: fieldledger_core::Error| ServerError::Core(e))
+}
+
+/// Enrols a new device for `user` and returns its token.
+pub fn enrol(
+    state: &AppState,
+    user: &UserId,
+    label: &str,
+) -> Result<(DeviceId, String), ServerError> {
+    if state.storage.user(user)?.is_none() {
+        return Err(ServerError::not_found(format!("no user {user}")));
+    }
+    let token = new_token();
+    let device = Device {
+        id: DeviceId::random(),
+        user: user.clone(),
+        label: label.to_owned(),
+        enrolled_at: state.clock.now(),
+        revoked_at: None,
+    };
+    state.storage.add_device(&device, &token_hash(&token))?;
+    Ok((device.id, token))
+}
+
+fn registration(
+    customer: &str,
+    product: &str,
+    model: &str,
+    job: &str,
+    content: &str,
+    major: bool,
+) -> Registration {
+    Registration {
+        kind: TicketKind::Complaint,
+        complaint: true,
+        product_name: product.into(),
+        model: model.into(),
+        job_number: job.into(),
+        contract_number: format!("HT-{job}"),
+        customer_name: customer.into(),
+        contact_person: "刘工 Engineer Liu".into(),
+        contact_method: "0311-8866 1234".into(),
+        content: content.into(),
+        requests: "请尽快派人到现场 Please send someone on site soon.".into(),
+        source: IntakeSource::Customer,
+        sales_representative: None,
+        major,
+    }
+}
+
+/// Seeds the demo organisation when the server has no users yet; always returns fresh tokens.
+pub fn seed(state: &AppState) -> Result<DemoTokens, ServerError> {
+    if state.storage.users()?.is_empty() {
+        let now = state.clock.now();
+        for (id, name, role) in
+            USERS
+                .iter()
+                .copied()
+                .chain([("admin", "管理员 Administrator", Role::Admin)])
+        {
+            state.storage.add_user(&User {
+                id: uid(id)?,
+                name: name.into(),
+                role,
+                actor: None,
+                created_at: now,
+            })?;
+        }
+        seed_tickets(state)?;
+    }
+    let user = |id: &str| -> Result<User, ServerError> {
+        state
+            .storage
+            .user(&uid(id)?)?
+            .ok_or_else(|| ServerError::not_found(format!("no demo user {id}")))
+    };
+    Ok(DemoTokens {
+        technician: enrol(state, &user("tech.zhang")?.id, "demo phone of tech.zhang")?.1,
+        desk: enrol(state, &user("desk.wang")?.id, "demo desk of desk.wang")?.1,
+        admin: enrol(state, &user("admin")?.id, "demo admin console")?.1,
+    })
+}
+
+fn seed_tickets(state: &AppState) -> Result<(), ServerError> {
+    let user = |id: &str| -> Result<User, ServerError> {
+        state
+            .storage
+            .user(&uid(id)?)?
+            .ok_or_else(|| ServerError::not_found(format!("no demo user {id}")))
+    };
+    let (desk, zhang, li) = (user("desk.wang")?, user("tech.zhang")?, user("tech.li")?);
+    let engine = &state.engine;
+    let record = |who: &User, id: &TicketId, op: Operation| engine.record(who, id, &op);
+    let order = |number: &str, to: &User| {
+        Operation::IssueTravelOrder(NewTravelOrder {
+            number: number.into(),
+            kind: OrderKind::OnSiteService,
+            issuing_department: Department::TechnicalService,
+            assignees: vec![to.id.clone()],
+        })
+    };
+
+    engine.register(
+        &desk,
+        &registration(
+            "沧州水务集团 Cangzhou Water",
+            "KYN28A-12 开关柜 switchgear",
+            "KYN28A-12/1250",
+            "J2026-0311",
+            "3号柜断路器无法合闸 Breaker in bay 3 will not close.",
+            false,
+        ),
+    )?;
+
+    let handed = engine.register(
+        &desk,
+        &registration(
+            "唐山港务 Tangshan Port",
+            "SVG 无功补偿装置 static var generator",
+            "SVG-10/5000",
+            "J2025-1187",
+            "装置频繁报过流故障 Frequent overcurrent trips.",
+            false,
+        ),
+    )?;
+    record(
+        &desk,
+        &handed,
+        Operation::HandOff {
+            to: vec![Role::Technician, Role::Supervisor],
+            note: "客户很着急 customer is waiting".into(),
+        },
+    )?;
+
+    let dispatched = engine.register(
+        &desk,
+        &registration(
+            "河北钢铁二厂 Hebei Steel No. 2",
+            "ZN63 真空断路器 vacuum breaker",
+            "ZN63-12/1250-31.5",
+            "J2026-0102",
+            "合闸线圈烧毁 Closing coil burnt out.",
+            true,
+        ),
+    )?;
+    record(
+        &desk,
+        &dispatched,
+        Operation::HandOff {
+            to: vec![Role::Technician, Role::Manager, Role::RnD],
+            note: "重大投诉 major complaint".into(),
+        },
+    )?;
+    record(&desk, &dispatched, order("CC-2026-0091", &zhang))?;
+
+    let on_site = engine.register(
+        &desk,
+        &registration(
+            "石家庄热电 Shijiazhuang Power",
+            "DTU 配电终端 distribution terminal",
+            "DTU-8F",
+            "J2025-0877",
+            "通信中断 Communication lost.",
+            false,
+        ),
+    )?;
+    record(&desk, &on_site, order("CC-2026-0092", &zhang))?;
+    let visit = record(
+        &zhang,
+        &on_site,
+        Operation::Arrive {
+            order_id: None,
+            site: "110kV 变电站 substation, 2号间隔 bay 2".into(),
+        },
+    )?
+    .entry;
+    if let Some(visit_id) = visit {
+        record(
+            &zhang,
+            &on_site,
+            Operation::LogWork {
+                visit_id,
+                work: Work::Step {
+                    description: "检查光纤通道 Checked the fibre channel".into(),
+                    measurements: vec![Measurement {
+                        quantity: "光功率 optical power".into(),
+                        value: -18.5,
+                        unit: "dBm".into(),
+                    }],
+                },
+            },
+        )?;
+    }
+
+    let resolved = engine.register(
+        &desk,
+        &registration(
+            "保定纺织 Baoding Textiles",
+            "APF 有源滤波器 active filter",
+            "APF-400/100",
+            "J2025-0456",
+            "谐波超标 Harmonics above limit.",
+            false,
+        ),
+    )?;
+    record(&desk, &resolved, order("CC-2026-0080", &li))?;
+    if let Some(visit_id) = record(
+        &li,
+        &resolved,
+        Operation::Arrive {
+            order_id: None,
+            site: "配电室 switch room".into(),
+        },
+    )?
+    .entry
+    {
+        record(
+            &li,
+            &resolved,
+            Operation::LogWork {
+                visit_id: visit_id.clone(),
+                work: Work::Repair {
+                    description: "更新控制参数 Updated control parameters".into(),
+                },
+            },
+        )?;
+        record(
+            &li,
+            &resolved,
+            Operation::Decide {
+                disposition: Disposition::RepairOnSite,
+                rationale: "参数设置不当 parameters were wrong".into(),
+            },
+        )?;
+        record(
+            &li,
+            &resolved,
+            Operation::SignOff(NewSignOff {
+                signer_name: "赵工 Engineer Zhao".into(),
+                signer_title: "电气主管 electrical lead".into(),
+                statement: "设备运行正常 equipment runs normally".into(),
+                visit_id: Some(visit_id.clone()),
+                signature: None,
+            }),
+        )?;
+        record(&li, &resolved, Operation::Depart { visit_id })?;
+    }
+    Ok(())
+}

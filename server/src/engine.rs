@@ -1,0 +1,852 @@
+//! The heart of the server: merges what devices and office users send into the ticket documents,
+//! answers devices with what they lack, and hands every write to the [`Committer`], so that
+//! nothing is confirmed before it is durably stored.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use automerge::sync::{self, SyncDoc};
+use automerge::{ActorId, Automerge, Change, ChangeHash};
+use axum::http::StatusCode;
+use fieldledger_core::protocol::{
+    DocError, DocMessage, PROTOCOL_VERSION, Receipt, SyncRequest, SyncResponse,
+};
+use fieldledger_core::store::sync_state::primed_state;
+use fieldledger_core::ticket::intake::Registration;
+use fieldledger_core::ticket::{Applied, HistoryEntry};
+use fieldledger_core::{
+    Author, Clock, Operation, Role, Section, Ticket, TicketId, TicketView, Timestamp, UserId,
+};
+
+use crate::admission::admit;
+use crate::auth::Caller;
+use crate::committer::Committer;
+use crate::error::ServerError;
+use crate::ledger::LedgerRow;
+use crate::metrics::Metrics;
+use crate::storage::{
+    Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, SecurityEvent, Storage, User,
+};
+
+type Result<T, E = ServerError> = std::result::Result<T, E>;
+
+/// Limits on what one request may carry.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Documents in one sync request.
+    pub docs_per_request: usize,
+    /// Bytes of one document's sync message.
+    pub message_bytes: usize,
+    /// Bytes of one stored document.
+    pub document_bytes: usize,
+    /// Tickets the feed hands out per response.
+    pub feed_page: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            docs_per_request: 1_000,
+            message_bytes: 4 * 1024 * 1024,
+            document_bytes: 16 * 1024 * 1024,
+            feed_page: 200,
+        }
+    }
+}
+
+/// A document rewritten as one snapshot after this many chunks.
+const COMPACT_AFTER: u32 = 64;
+
+/// Roles whose devices receive only the tickets assigned to (or created by) their user.
+pub fn reads_assigned_only(role: Role) -> bool {
+    matches!(role, Role::Technician | Role::Sales)
+}
+
+struct Cached {
+    ticket: Ticket,
+    chunks: u32,
+    pending: u32,
+    used: u64,
+}
+
+struct Docs {
+    docs: HashMap<TicketId, Cached>,
+    tick: u64,
+    capacity: usize,
+    ledger_numbers: BTreeMap<i32, u64>,
+    generation: u64,
+}
+
+/// The merge engine. One lock guards the loaded documents; durable writes happen after it is
+/// released, grouped by the committer.
+pub struct Engine {
+    storage: Arc<dyn Storage>,
+    docs: Mutex<Docs>,
+    committer: Committer,
+    system_actor: ActorId,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    limits: Limits,
+}
+
+/// The author of changes the server makes itself (ledger numbers).
+pub fn system_author() -> Author {
+    Author::new(
+        UserId::try_from("system".to_owned()).unwrap_or_else(|_| UserId::random()),
+        Role::Admin,
+    )
+}
+
+fn year_of(at: Timestamp) -> i32 {
+    // Days since the epoch to a civil year (proleptic Gregorian), without a date library.
+    let days = at.millis().div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2)) as i32
+}
+
+impl Engine {
+    /// An engine over `storage`.
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        limits: Limits,
+    ) -> Result<Self> {
+        let system_actor = storage.system_actor()?;
+        let ledger_numbers = storage.ledger_numbers()?;
+        Ok(Self {
+            committer: Committer::start(storage.clone(), clock.clone()),
+            storage,
+            docs: Mutex::new(Docs {
+                docs: HashMap::new(),
+                tick: 0,
+                capacity: 4_096,
+                ledger_numbers,
+                generation: 0,
+            }),
+            system_actor,
+            clock,
+            metrics,
+            limits,
+        })
+    }
+
+    /// The storage behind the engine.
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Docs> {
+        self.docs.lock().unwrap_or_else(|p| {
+            let mut docs = p.into_inner();
+            docs.docs.clear();
+            docs.generation += 1;
+            docs
+        })
+    }
+
+    /// Loads ticket `id` into the cache; `false` when the server does not have it.
+    fn load(&self, docs: &mut Docs, id: &TicketId) -> Result<bool> {
+        docs.tick += 1;
+        let tick = docs.tick;
+        if let Some(cached) = docs.docs.get_mut(id) {
+            cached.used = tick;
+            return Ok(true);
+        }
+        let Some((ticket, chunks)) = self.storage.load_ticket(id, &self.system_actor)? else {
+            return Ok(false);
+        };
+        if docs.docs.len() >= docs.capacity {
+            let idle: Vec<TicketId> = {
+                let mut idle: Vec<_> = docs
+                    .docs
+                    .iter()
+                    .filter(|(_, c)| c.pending == 0)
+                    .map(|(k, c)| (c.used, k.clone()))
+                    .collect();
+                idle.sort();
+                idle.into_iter()
+                    .take(docs.capacity / 4 + 1)
+                    .map(|(_, k)| k)
+                    .collect()
+            };
+            for key in idle {
+                docs.docs.remove(&key);
+            }
+        }
+        docs.docs.insert(
+            id.clone(),
+            Cached {
+                ticket,
+                chunks,
+                pending: 0,
+                used: tick,
+            },
+        );
+        Ok(true)
+    }
+
+    /// Commits `batch`, then releases the documents it held in the cache. When the commit fails
+    /// every loaded document is dropped, since they may hold what was not stored.
+    ///
+    /// The batch is queued while the caller still holds the document lock, so batches reach the
+    /// disk in the order their changes entered memory: a receipt never covers a change that an
+    /// earlier, still unwritten batch holds.
+    fn commit(&self, docs: MutexGuard<'_, Docs>, batch: Batch) -> Result<()> {
+        let generation = docs.generation;
+        let held: Vec<TicketId> = batch.docs.iter().map(|d| d.ticket_id.clone()).collect();
+        let queued = (!batch.is_empty()).then(|| self.committer.enqueue(batch, generation));
+        drop(docs);
+        let outcome = queued.map_or(Ok(()), |q| q.wait());
+        let mut docs = self.lock();
+        if outcome.is_err() || docs.generation != generation {
+            docs.docs.clear();
+            docs.generation += 1;
+        } else {
+            for id in held {
+                if let Some(cached) = docs.docs.get_mut(&id) {
+                    cached.pending = cached.pending.saturating_sub(1);
+                }
+            }
+        }
+        outcome
+    }
+
+    /// Records that ticket `id` changed from `before`: assigns a ledger number the first time,
+    /// and adds the document write and its ledger row to `batch`.
+    fn stage(
+        &self,
+        docs: &mut Docs,
+        id: &TicketId,
+        before: &[ChangeHash],
+        new: bool,
+        author: (&UserId, Option<&fieldledger_core::DeviceId>),
+        now: Timestamp,
+        batch: &mut Batch,
+    ) -> Result<()> {
+        let year = year_of(now);
+        let needs_number = {
+            let cached = docs
+                .docs
+                .get(id)
+                .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
+            let meta = cached.ticket.view_sections(&[Section::Meta])?.meta;
+            meta.ledger_number.is_none() && meta.ticket_id.as_ref() == Some(id)
+        };
+        if needs_number {
+            let next = docs.ledger_numbers.get(&year).copied().unwrap_or(0) + 1;
+            docs.ledger_numbers.insert(year, next);
+            let number = format!("KS-{year}-{next:06}");
+            let cached = docs
+                .docs
+                .get_mut(id)
+                .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
+            cached.ticket.set_actor(self.system_actor.clone());
+            cached
+                .ticket
+                .assign_ledger_number(&system_author(), now, &number)?;
+        }
+        let cached = docs
+            .docs
+            .get_mut(id)
+            .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
+        let view = cached.ticket.view()?;
+        let received_at = if new {
+            now
+        } else {
+            self.storage.ledger_row(id)?.map_or(now, |r| r.received_at)
+        };
+        let changes: Vec<ChangeHash> = cached
+            .ticket
+            .doc()
+            .get_changes_meta(before)
+            .iter()
+            .map(|c| c.hash)
+            .collect();
+        let bytes = if new || cached.chunks + 1 >= COMPACT_AFTER {
+            cached.chunks = 0;
+            DocBytes::Snapshot(cached.ticket.save())
+        } else {
+            cached.chunks += 1;
+            DocBytes::Chunk(cached.ticket.changes_since(before))
+        };
+        let size = match &bytes {
+            DocBytes::Snapshot(b) | DocBytes::Chunk(b) => b.len(),
+        };
+        if new && size > self.limits.document_bytes {
+            return Err(ServerError::refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the document is too large",
+            ));
+        }
+        cached.pending += 1;
+        self.metrics.changes_merged(changes.len() as u64);
+        batch.docs.push(DocWrite {
+            ticket_id: id.clone(),
+            new,
+            bytes,
+            heads: cached.ticket.heads(),
+            changes,
+            user: author.0.clone(),
+            device: author.1.cloned(),
+            ledger: LedgerRow::project(id, &view, received_at, now),
+        });
+        Ok(())
+    }
+
+    /// Handles one sync request of an enrolled device.
+    pub fn sync(&self, caller: &Caller, request: SyncRequest) -> Result<SyncResponse> {
+        if request.version != PROTOCOL_VERSION {
+            return Err(ServerError::bad_request(
+                "unsupported_version",
+                format!(
+                    "this server speaks sync protocol version {PROTOCOL_VERSION}, not {}",
+                    request.version
+                ),
+            ));
+        }
+        if request.docs.len() > self.limits.docs_per_request {
+            return Err(ServerError::refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many_documents",
+                format!(
+                    "a request may carry at most {} documents",
+                    self.limits.docs_per_request
+                ),
+            ));
+        }
+        let now = self.clock.now();
+        let device = &caller.device;
+        let mut batch = Batch::default();
+        let claimed: Vec<ActorId> = request
+            .actors
+            .iter()
+            .filter(|a| !a.is_empty() && a.len() <= 32)
+            .map(|a| ActorId::from(a.to_vec()))
+            .collect();
+        for actor in self.storage.bind_actors(&device.id, &claimed)? {
+            batch.events.push(self.event(
+                caller,
+                None,
+                "forged_actor",
+                format!("device presented actor {actor}, bound to another device"),
+            ));
+        }
+        let actors = self.storage.device_actors(&device.id)?;
+        let everything = !reads_assigned_only(caller.user.role);
+        let page = self.storage.feed(
+            &device.id,
+            &caller.user.id,
+            everything,
+            request.cursor,
+            self.limits.feed_page,
+        )?;
+        let mut response = SyncResponse {
+            version: PROTOCOL_VERSION,
+            cursor: page.cursor,
+            more: page.more,
+            ..SyncResponse::default()
+        };
+        let mut docs = self.lock();
+        let mut seen = BTreeSet::new();
+        let dropped: BTreeSet<TicketId> = page.dropped.iter().cloned().collect();
+        let request_cursor = request.cursor;
+        for doc in request.docs {
+            if !seen.insert(doc.ticket_id.clone()) {
+                continue;
+            }
+            let id = doc.ticket_id.clone();
+            if let Err(error) = self.receive(
+                &mut docs,
+                caller,
+                &actors,
+                doc,
+                (request_cursor, page.cursor),
+                now,
+                &mut batch,
+                &mut response,
+            ) {
+                response.errors.push(error);
+                self.metrics.refusal();
+            }
+            if !everything
+                && !dropped.contains(&id)
+                && !self.storage.has_access(&caller.user.id, &id)?
+                && !self.created_here(&docs, &id, caller)
+            {
+                response.dropped.push(id.clone());
+                batch.device_docs.push(DeviceDocWrite {
+                    device: device.id.clone(),
+                    ticket_id: id,
+                    state: None,
+                });
+            }
+        }
+        for id in &page.tickets {
+            if seen.contains(id) {
+                continue;
+            }
+            self.send(
+                &mut docs,
+                caller,
+                id,
+                request_cursor,
+                page.cursor,
+                &mut batch,
+                &mut response,
+            )?;
+        }
+        for id in page.dropped {
+            batch.device_docs.push(DeviceDocWrite {
+                device: device.id.clone(),
+                ticket_id: id.clone(),
+                state: None,
+            });
+            response.dropped.push(id);
+        }
+        self.commit(docs, batch)?;
+        Ok(response)
+    }
+
+    /// Whether the ticket in the cache was registered by the caller (its access row may not be
+    /// committed yet).
+    fn created_here(&self, docs: &Docs, id: &TicketId, caller: &Caller) -> bool {
+        docs.docs
+            .get(id)
+            .and_then(|c| c.ticket.view_sections(&[Section::Meta]).ok())
+            .is_some_and(|v| v.meta.created_by.as_ref() == Some(&caller.user.id))
+    }
+
+    fn event(
+        &self,
+        caller: &Caller,
+        ticket: Option<&TicketId>,
+        kind: &str,
+        detail: String,
+    ) -> SecurityEvent {
+        SecurityEvent {
+            at: self.clock.now(),
+            kind: kind.to_owned(),
+            device: Some(caller.device.id.clone()),
+            user: Some(caller.user.id.clone()),
+            ticket: ticket.cloned(),
+            detail,
+        }
+    }
+
+    /// What the server knows `device` holds of ticket `id`, acknowledging what was last sent
+    /// once the device presents the cursor of the response that carried it.
+    fn device_doc(&self, caller: &Caller, id: &TicketId, cursor: u64) -> Result<DeviceDoc> {
+        let mut dd = self
+            .storage
+            .device_doc(&caller.device.id, id)?
+            .unwrap_or_default();
+        if let Some((heads, sent_cursor)) = dd.sent.take() {
+            if cursor >= sent_cursor {
+                dd.shared = heads;
+            } else {
+                dd.sent = Some((heads, sent_cursor));
+            }
+        }
+        Ok(dd)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn receive(
+        &self,
+        docs: &mut Docs,
+        caller: &Caller,
+        actors: &[ActorId],
+        doc: DocMessage,
+        (request_cursor, page_cursor): (u64, u64),
+        now: Timestamp,
+        batch: &mut Batch,
+        response: &mut SyncResponse,
+    ) -> Result<(), DocError> {
+        let id = doc.ticket_id.clone();
+        let refuse = |code: &str, message: String| DocError {
+            ticket_id: id.clone(),
+            code: code.to_owned(),
+            message,
+            change: None,
+            section: None,
+        };
+        let internal = |e: ServerError| refuse("internal", e.parts().2);
+        if doc.message.len() > self.limits.message_bytes {
+            return Err(refuse(
+                "too_large",
+                format!(
+                    "a document message may have at most {} bytes",
+                    self.limits.message_bytes
+                ),
+            ));
+        }
+        let message = sync::Message::decode(&doc.message).map_err(|e| {
+            refuse(
+                "bad_message",
+                format!("the sync message does not decode: {e}"),
+            )
+        })?;
+        let exists = self.load(docs, &id).map_err(internal)?;
+        let role = caller.user.role;
+        if exists {
+            let readable = !reads_assigned_only(role)
+                || self
+                    .storage
+                    .has_access(&caller.user.id, &id)
+                    .map_err(internal)?
+                || self
+                    .storage
+                    .device_doc(&caller.device.id, &id)
+                    .map_err(internal)?
+                    .is_some();
+            if !readable {
+                batch.events.push(self.event(
+                    caller,
+                    Some(&id),
+                    "forbidden",
+                    "device sent a ticket it may not read".into(),
+                ));
+                return Err(refuse(
+                    "forbidden",
+                    format!("ticket {id} is not assigned to this device's user"),
+                ));
+            }
+        }
+        let mut dd = self
+            .device_doc(caller, &id, request_cursor)
+            .map_err(internal)?;
+        let changes = decode_changes(&message).map_err(|e| refuse("bad_message", e))?;
+        let base = match docs.docs.get(&id) {
+            Some(c) => c.ticket.doc().clone(),
+            None => Automerge::new().with_actor(self.system_actor.clone()),
+        };
+        let before = base.get_heads();
+        let admission = admit(&base, changes, actors, role);
+        let mut first_error = None;
+        for refusal in &admission.refused {
+            batch
+                .events
+                .push(self.event(caller, Some(&id), refusal.code, refusal.message.clone()));
+            first_error.get_or_insert(DocError {
+                ticket_id: id.clone(),
+                code: refusal.code.to_owned(),
+                message: refusal.message.clone(),
+                change: Some(refusal.change.to_string()),
+                section: refusal.section.map(|s| s.key().to_owned()),
+            });
+        }
+        let mut merged = admission.doc;
+        let mut state = primed_state(dd.shared.clone(), Vec::new());
+        let mut heard = message;
+        heard.changes = Vec::<Vec<u8>>::new().into();
+        merged
+            .receive_sync_message(&mut state, heard)
+            .map_err(|e| refuse("bad_message", e.to_string()))?;
+        if !exists {
+            let ticket = Ticket::from_doc(id.clone(), merged);
+            let named = ticket
+                .view_sections(&[Section::Meta])
+                .map_err(|e| internal(e.into()))?
+                .meta
+                .ticket_id;
+            if named.as_ref() != Some(&id) {
+                return Err(first_error.unwrap_or_else(|| {
+                    refuse(
+                        "not_a_ticket",
+                        format!("the changes do not register ticket {id}"),
+                    )
+                }));
+            }
+            let used = docs.tick;
+            docs.docs.insert(
+                id.clone(),
+                Cached {
+                    ticket,
+                    chunks: 0,
+                    pending: 0,
+                    used,
+                },
+            );
+        } else if merged.get_heads() != before {
+            let cached = docs
+                .docs
+                .get_mut(&id)
+                .ok_or_else(|| refuse("internal", "ticket not loaded".into()))?;
+            cached.ticket = Ticket::from_doc(id.clone(), merged);
+        }
+        let changed = docs
+            .docs
+            .get(&id)
+            .is_some_and(|c| c.ticket.heads() != before);
+        if changed {
+            self.stage(
+                docs,
+                &id,
+                &before,
+                !exists,
+                (&caller.user.id, Some(&caller.device.id)),
+                now,
+                batch,
+            )
+            .map_err(|e| refuse(e.parts().1, e.parts().2))?;
+        }
+        let cached = docs
+            .docs
+            .get(&id)
+            .ok_or_else(|| refuse("internal", "ticket not loaded".into()))?;
+        let reply = cached.ticket.doc().generate_sync_message(&mut state);
+        dd.shared = state.shared_heads.clone();
+        if let Some(reply) = reply.filter(|m| !m.changes.is_empty() || !m.need.is_empty()) {
+            if !reply.changes.is_empty() && page_cursor > request_cursor {
+                dd.sent = Some((cached.ticket.heads(), page_cursor));
+            }
+            response.docs.push(DocMessage {
+                ticket_id: id.clone(),
+                message: reply.encode(),
+            });
+        }
+        response.receipts.push(Receipt {
+            ticket_id: id.clone(),
+            heads: cached.ticket.heads(),
+        });
+        batch.device_docs.push(DeviceDocWrite {
+            device: caller.device.id.clone(),
+            ticket_id: id,
+            state: Some(dd),
+        });
+        match first_error {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &self,
+        docs: &mut Docs,
+        caller: &Caller,
+        id: &TicketId,
+        request_cursor: u64,
+        page_cursor: u64,
+        batch: &mut Batch,
+        response: &mut SyncResponse,
+    ) -> Result<()> {
+        if !self.load(docs, id)? {
+            return Ok(());
+        }
+        let mut dd = self.device_doc(caller, id, request_cursor)?;
+        let cached = docs
+            .docs
+            .get(id)
+            .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
+        let shared = cached.ticket.known_heads(&dd.shared);
+        let mut state = primed_state(shared, Vec::new());
+        let Some(message) = cached.ticket.doc().generate_sync_message(&mut state) else {
+            return Ok(());
+        };
+        if message.changes.is_empty() {
+            return Ok(());
+        }
+        if page_cursor > request_cursor {
+            dd.sent = Some((cached.ticket.heads(), page_cursor));
+        }
+        response.docs.push(DocMessage {
+            ticket_id: id.clone(),
+            message: message.encode(),
+        });
+        response.receipts.push(Receipt {
+            ticket_id: id.clone(),
+            heads: cached.ticket.heads(),
+        });
+        batch.device_docs.push(DeviceDocWrite {
+            device: caller.device.id.clone(),
+            ticket_id: id.clone(),
+            state: Some(dd),
+        });
+        Ok(())
+    }
+
+    /// Registers a ticket at the desk as `user`.
+    pub fn register(&self, user: &User, registration: &Registration) -> Result<TicketId> {
+        let now = self.clock.now();
+        let id = TicketId::random();
+        let actor = user.actor.clone().unwrap_or_else(ActorId::random);
+        let ticket = Ticket::register(
+            id.clone(),
+            actor,
+            &Author::new(user.id.clone(), user.role),
+            now,
+            registration,
+        )?;
+        let mut docs = self.lock();
+        let used = docs.tick;
+        docs.docs.insert(
+            id.clone(),
+            Cached {
+                ticket,
+                chunks: 0,
+                pending: 0,
+                used,
+            },
+        );
+        let mut batch = Batch::default();
+        self.stage(&mut docs, &id, &[], true, (&user.id, None), now, &mut batch)?;
+        self.commit(docs, batch)?;
+        Ok(id)
+    }
+
+    /// Records `op` on ticket `id` as the office user `user`, under the user's own actor.
+    pub fn record(&self, user: &User, id: &TicketId, op: &Operation) -> Result<Applied> {
+        let now = self.clock.now();
+        let mut docs = self.lock();
+        if !self.load(&mut docs, id)? {
+            return Err(ServerError::not_found(format!(
+                "ticket {id} does not exist"
+            )));
+        }
+        let cached = docs
+            .docs
+            .get_mut(id)
+            .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
+        let before = cached.ticket.heads();
+        cached
+            .ticket
+            .set_actor(user.actor.clone().unwrap_or_else(ActorId::random));
+        let applied = cached
+            .ticket
+            .apply(&Author::new(user.id.clone(), user.role), now, op);
+        cached.ticket.set_actor(self.system_actor.clone());
+        let applied = applied?;
+        let mut batch = Batch::default();
+        if applied.change.is_some() {
+            self.stage(
+                &mut docs,
+                id,
+                &before,
+                false,
+                (&user.id, None),
+                now,
+                &mut batch,
+            )?;
+        }
+        self.commit(docs, batch)?;
+        Ok(applied)
+    }
+
+    /// Runs `f` on ticket `id`.
+    pub fn read<T>(&self, id: &TicketId, f: impl FnOnce(&Ticket) -> T) -> Result<T> {
+        let mut docs = self.lock();
+        if !self.load(&mut docs, id)? {
+            return Err(ServerError::not_found(format!(
+                "ticket {id} does not exist"
+            )));
+        }
+        let cached = docs
+            .docs
+            .get(id)
+            .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
+        Ok(f(&cached.ticket))
+    }
+
+    /// A ticket as the office sees it: the view, the conflicts and the history with receipt times.
+    pub fn ticket_detail(&self, id: &TicketId) -> Result<TicketDetail> {
+        let (view, conflicts, history) = self.read(id, |t| -> Result<_> {
+            Ok((t.view()?, t.field_conflicts()?, t.history()))
+        })??;
+        let received = self.storage.received_at(id)?;
+        let history = history
+            .into_iter()
+            .map(|entry| {
+                let received_at = entry
+                    .hash
+                    .parse::<ChangeHash>()
+                    .ok()
+                    .and_then(|h| received.get(&h).copied());
+                HistoryLine { entry, received_at }
+            })
+            .collect();
+        Ok(TicketDetail {
+            ticket_id: id.clone(),
+            decision_conflict: view.decisions.conflict(),
+            view,
+            field_conflicts: conflicts,
+            history,
+        })
+    }
+
+    /// Rewrites every ledger row from its document; returns how many.
+    pub fn rebuild_ledger(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let mut rows = Vec::new();
+        for id in self.storage.ticket_ids()? {
+            let view = self.read(&id, Ticket::view)??;
+            let received_at = self.storage.ledger_row(&id)?.map_or(now, |r| r.received_at);
+            rows.push(LedgerRow::project(&id, &view, received_at, now));
+        }
+        self.storage.replace_ledger_rows(&rows)?;
+        Ok(rows.len())
+    }
+}
+
+/// A ticket as the office API returns it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TicketDetail {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Every section.
+    pub view: TicketView,
+    /// The decision conflict, if any.
+    pub decision_conflict: Option<fieldledger_core::ticket::decision::DecisionConflict>,
+    /// Fields with concurrent values.
+    pub field_conflicts: Vec<fieldledger_core::ticket::FieldConflict>,
+    /// Every change, with the time the server received it.
+    pub history: Vec<HistoryLine>,
+}
+
+/// One change in a ticket's history, with its receipt time.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HistoryLine {
+    /// The change as the document records it.
+    #[serde(flatten)]
+    pub entry: HistoryEntry,
+    /// When the server first received it.
+    pub received_at: Option<Timestamp>,
+}
+
+/// The changes a sync message carries, one by one.
+fn decode_changes(message: &sync::Message) -> std::result::Result<Vec<Change>, String> {
+    let mut changes = Vec::new();
+    for chunk in message.changes.iter() {
+        match Change::from_bytes(chunk.to_vec()) {
+            Ok(change) => changes.push(change),
+            Err(_) => {
+                let doc = Automerge::load(chunk)
+                    .map_err(|e| format!("a change chunk does not decode: {e}"))?;
+                changes.extend(doc.get_changes(&[]));
+            }
+        }
+    }
+    Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::year_of;
+    use fieldledger_core::Timestamp;
+
+    #[test]
+    fn years_of_timestamps() {
+        assert_eq!(year_of(Timestamp(0)), 1970);
+        assert_eq!(year_of(Timestamp(1_767_225_599_000)), 2025);
+        assert_eq!(year_of(Timestamp(1_767_225_600_000)), 2026);
+        assert_eq!(year_of(Timestamp(951_782_400_000)), 2000);
+    }
+}

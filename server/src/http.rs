@@ -1,0 +1,262 @@
+//! The HTTP surface: the sync endpoint for devices, blob upload, and the first part of the
+//! office REST API. Handlers are thin: they check who asks, then call the engine off the async
+//! threads (automerge and SQLite work blocks).
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use fieldledger_core::protocol::{self, CONTENT_TYPE, SyncRequest};
+use fieldledger_core::ticket::intake::Registration;
+use fieldledger_core::{Operation, TicketId, policy};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::blobs::{MAX_BLOB, UploadState};
+use crate::engine::reads_assigned_only;
+use crate::error::ServerError;
+use crate::ledger::{LedgerPage, LedgerQuery};
+
+type Result<T, E = ServerError> = std::result::Result<T, E>;
+
+/// The largest sync body accepted.
+pub const MAX_SYNC_BODY: usize = 32 * 1024 * 1024;
+/// The largest piece of a blob upload.
+pub const MAX_BLOB_PIECE: usize = 4 * 1024 * 1024;
+
+/// Runs blocking engine work on the blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        ServerError::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+    })?
+}
+
+/// The routes of the server.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/me", get(me))
+        .route(
+            "/v1/sync",
+            post(sync).layer(DefaultBodyLimit::max(MAX_SYNC_BODY)),
+        )
+        .route(
+            "/v1/blobs/{sha256}",
+            get(blob)
+                .put(upload)
+                .layer(DefaultBodyLimit::max(MAX_BLOB_PIECE)),
+        )
+        .route("/v1/blobs/{sha256}/upload", get(upload_state))
+        .route("/v1/tickets", post(register))
+        .route("/v1/tickets/{id}", get(ticket))
+        .route("/v1/tickets/{id}/operations", post(operation))
+        .route("/v1/ledger", get(ledger))
+        .route("/v1/security-events", get(security_events))
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>> {
+    let storage = state.storage.clone();
+    blocking(move || storage.system_actor().map(drop)).await?;
+    Ok(Json(serde_json::json!({ "status": "ok" })))
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../openapi.json"),
+    )
+}
+
+async fn me(caller: Caller) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "user": caller.user.id,
+        "name": caller.user.name,
+        "role": caller.user.role,
+        "device": caller.device.id,
+    }))
+}
+
+async fn sync(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Response> {
+    let started = Instant::now();
+    let outcome = async {
+        let request: SyncRequest = protocol::decode(&body)
+            .map_err(|e| ServerError::bad_request("bad_body", e.to_string()))?;
+        let engine = state.engine.clone();
+        let response = blocking(move || engine.sync(&caller, request)).await?;
+        Ok::<_, ServerError>(
+            (
+                [(header::CONTENT_TYPE, CONTENT_TYPE)],
+                protocol::encode(&response),
+            )
+                .into_response(),
+        )
+    }
+    .await;
+    state
+        .metrics
+        .sync_request(started.elapsed(), outcome.is_err());
+    outcome
+}
+
+#[derive(Deserialize)]
+struct Piece {
+    offset: u64,
+    total: u64,
+}
+
+async fn upload_state(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(sha256): Path<String>,
+) -> Result<Json<UploadState>> {
+    let blobs = state.blobs.clone();
+    Ok(Json(blocking(move || blobs.state(&sha256)).await?))
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(sha256): Path<String>,
+    Query(piece): Query<Piece>,
+    body: Bytes,
+) -> Result<Json<UploadState>> {
+    if piece.total > MAX_BLOB {
+        return Err(ServerError::refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("a blob may have at most {MAX_BLOB} bytes"),
+        ));
+    }
+    let (blobs, storage, now) = (
+        state.blobs.clone(),
+        state.storage.clone(),
+        state.clock.now(),
+    );
+    Ok(Json(
+        blocking(move || {
+            let upload = blobs.put(&sha256, piece.offset, piece.total, &body)?;
+            if upload.complete {
+                storage.add_blob(&sha256, upload.offset, now)?;
+            }
+            Ok(upload)
+        })
+        .await?,
+    ))
+}
+
+async fn blob(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(sha256): Path<String>,
+) -> Result<Response> {
+    let blobs = state.blobs.clone();
+    let bytes = blocking(move || blobs.read(&sha256)).await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+fn ticket_id(raw: &str) -> Result<TicketId> {
+    raw.parse()
+        .map_err(|e: fieldledger_core::Error| ServerError::bad_request("bad_id", e.to_string()))
+}
+
+/// Refuses callers whose role reads only assigned tickets, unless this one is theirs.
+fn ensure_readable(state: &AppState, caller: &Caller, id: &TicketId) -> Result<()> {
+    if reads_assigned_only(caller.user.role) && !state.storage.has_access(&caller.user.id, id)? {
+        return Err(ServerError::forbidden(format!(
+            "ticket {id} is not assigned to you"
+        )));
+    }
+    Ok(())
+}
+
+async fn register(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(registration): Json<Registration>,
+) -> Result<Response> {
+    if !policy::may_register(caller.user.role) {
+        return Err(ServerError::forbidden(format!(
+            "the role {} may not register tickets",
+            caller.user.role
+        )));
+    }
+    let engine = state.engine.clone();
+    let id = blocking(move || engine.register(&caller.user, &registration)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "ticket_id": id })),
+    )
+        .into_response())
+}
+
+async fn ticket(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let id = ticket_id(&id)?;
+    let engine = state.engine.clone();
+    let detail = blocking(move || {
+        ensure_readable(&state, &caller, &id)?;
+        engine.ticket_detail(&id)
+    })
+    .await?;
+    Ok(Json(detail).into_response())
+}
+
+async fn operation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(op): Json<Operation>,
+) -> Result<Response> {
+    let id = ticket_id(&id)?;
+    let engine = state.engine.clone();
+    let applied = blocking(move || {
+        ensure_readable(&state, &caller, &id)?;
+        engine.record(&caller.user, &id, &op)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({
+        "change": applied.change.map(|h| h.to_string()),
+        "entry": applied.entry,
+    }))
+    .into_response())
+}
+
+async fn ledger(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(mut query): Query<LedgerQuery>,
+) -> Result<Json<LedgerPage>> {
+    if reads_assigned_only(caller.user.role) {
+        query.readable_by = Some(caller.user.id.clone());
+    }
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || storage.ledger(&query)).await?))
+}
+
+async fn security_events(State(state): State<AppState>, caller: Caller) -> Result<Response> {
+    if caller.user.role != fieldledger_core::Role::Admin {
+        return Err(ServerError::forbidden(
+            "only administrators see security events",
+        ));
+    }
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || storage.security_events(200)).await?).into_response())
+}

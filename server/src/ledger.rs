@@ -1,0 +1,137 @@
+//! The central complaint ledger (客户投诉信息处理台账): one row per ticket, projected from its
+//! document in the same transaction that stores the document, and rebuildable from them.
+
+use fieldledger_core::status::Status;
+use fieldledger_core::{Date, TicketId, TicketView, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+
+/// One line of the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerRow {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Its ledger number, for example `KS-2026-000123`.
+    pub ledger_number: Option<String>,
+    /// Where it stands.
+    pub status: Status,
+    /// What kind of case (`complaint`, `installation`, …).
+    pub kind: String,
+    /// Judged a complaint.
+    pub complaint: bool,
+    /// A major complaint.
+    pub major: bool,
+    /// Customer name.
+    pub customer_name: String,
+    /// Product name.
+    pub product_name: String,
+    /// Specification and model.
+    pub model: String,
+    /// Factory job number.
+    pub job_number: String,
+    /// Contract number.
+    pub contract_number: String,
+    /// Technicians assigned by travel task orders.
+    pub assignees: Vec<UserId>,
+    /// Who registered it (they may read it, as its assignees may).
+    pub created_by: Option<UserId>,
+    /// The disposition in force, if one without conflict.
+    pub disposition: Option<String>,
+    /// Whether concurrent dispositions disagree.
+    pub decision_conflict: bool,
+    /// When it was registered (device time).
+    pub registered_at: Option<Timestamp>,
+    /// When the server first received it.
+    pub received_at: Timestamp,
+    /// When the server last changed it.
+    pub updated_at: Timestamp,
+    /// The sum of its costs in minor units (of all currencies; most tickets have one).
+    pub cost_total_minor: i64,
+    /// The next return visit not yet done.
+    pub next_return_visit: Option<Date>,
+}
+
+fn name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+impl LedgerRow {
+    /// The row of a ticket `view`, changed at `now`.
+    pub fn project(
+        ticket_id: &TicketId,
+        view: &TicketView,
+        received_at: Timestamp,
+        now: Timestamp,
+    ) -> LedgerRow {
+        let reg = &view.intake.registration;
+        LedgerRow {
+            ticket_id: ticket_id.clone(),
+            ledger_number: view.meta.ledger_number.clone(),
+            status: Status::of(view),
+            kind: name(&reg.kind),
+            complaint: reg.complaint,
+            major: reg.major,
+            customer_name: reg.customer_name.clone(),
+            product_name: reg.product_name.clone(),
+            model: reg.model.clone(),
+            job_number: reg.job_number.clone(),
+            contract_number: reg.contract_number.clone(),
+            assignees: view.dispatch.assignees(),
+            created_by: view.meta.created_by.clone(),
+            disposition: view.decisions.disposition().map(|d| name(&d)),
+            decision_conflict: view.decisions.conflict().is_some(),
+            registered_at: view.intake.registered_at,
+            received_at,
+            updated_at: now,
+            cost_total_minor: view.costs.iter().map(|c| c.amount_minor).sum(),
+            next_return_visit: view
+                .followups
+                .iter()
+                .filter(|f| f.outcome.is_none())
+                .map(|f| f.planned_for)
+                .min(),
+        }
+    }
+}
+
+/// A filter on the ledger, with paging. Text filters match a part of the field.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LedgerQuery {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Customer name contains.
+    pub customer: Option<String>,
+    /// Product name contains.
+    pub product: Option<String>,
+    /// Model contains.
+    pub model: Option<String>,
+    /// Job number contains.
+    pub job_number: Option<String>,
+    /// Contract number contains.
+    pub contract_number: Option<String>,
+    /// Assigned to this user.
+    pub assignee: Option<UserId>,
+    /// Registered at or after (milliseconds).
+    pub registered_from: Option<i64>,
+    /// Registered before (milliseconds).
+    pub registered_to: Option<i64>,
+    /// Only tickets this user may read (technicians).
+    #[serde(skip)]
+    pub readable_by: Option<UserId>,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return (at most 500; 50 when absent).
+    pub limit: Option<u64>,
+}
+
+/// A page of the ledger.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerPage {
+    /// The rows, most recently changed first.
+    pub rows: Vec<LedgerRow>,
+    /// How many rows match in all.
+    pub total: u64,
+}

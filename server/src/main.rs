@@ -1,0 +1,237 @@
+//! `fieldledger-server`: runs the office server and administers its users and devices.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use fieldledger_core::{DeviceId, Role, UserId};
+use fieldledger_server::storage::User;
+use fieldledger_server::{AppState, Listen, demo, serve};
+
+/// The fieldledger office server.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Where the database and blobs live.
+    #[arg(
+        long,
+        global = true,
+        env = "FIELDLEDGER_DATA_DIR",
+        default_value = "./fieldledger-data"
+    )]
+    data_dir: PathBuf,
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true, env = "FIELDLEDGER_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the server.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, env = "FIELDLEDGER_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// A PEM certificate chain: serve HTTPS (with --tls-key).
+        #[arg(long, env = "FIELDLEDGER_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of the certificate.
+        #[arg(long, env = "FIELDLEDGER_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Seeds a demo organisation (once) and prints fresh demo tokens.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manages users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manages devices and their tokens.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// Rebuilds every ledger row from the ticket documents.
+    RebuildLedger,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Adds a user.
+    Add {
+        /// The user id (a-z, 0-9, '.', '-', '_').
+        id: UserId,
+        /// The name shown.
+        #[arg(long)]
+        name: String,
+        /// The role: technician, service_desk, supervisor, commerce, quality_assurance,
+        /// inspection, technical, rn_d, manufacturing, procurement, finance, sales, manager, admin.
+        #[arg(long)]
+        role: Role,
+    },
+    /// Lists users.
+    List,
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Enrols a device for a user and prints its token (shown only this once).
+    Enrol {
+        /// The user.
+        user: UserId,
+        /// A label, for example "Zhang Wei's phone".
+        #[arg(long, default_value = "device")]
+        label: String,
+    },
+    /// Revokes a device; its token stops working at once.
+    Revoke {
+        /// The device id.
+        device: DeviceId,
+    },
+    /// Lists devices.
+    List,
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let state = AppState::open(&cli.data_dir)?;
+    match cli.command {
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            demo,
+        } => {
+            if demo {
+                let tokens = demo::seed(&state)?;
+                println!("fieldledger demo organisation is ready.");
+                println!(
+                    "  technician tech.zhang (device token): {}",
+                    tokens.technician
+                );
+                println!("  service desk desk.wang (API token):   {}", tokens.desk);
+                println!("  administrator admin (API token):      {}", tokens.admin);
+                let scheme = if tls_cert.is_some() { "https" } else { "http" };
+                println!(
+                    "  server: {scheme}://{listen}   (try: curl -H 'Authorization: Bearer <token>' {scheme}://{listen}/v1/ledger)"
+                );
+            }
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(serve(
+                state,
+                Listen {
+                    addr: listen,
+                    tls: tls_cert.zip(tls_key),
+                },
+                shutdown_signal(),
+            ))?;
+        }
+        Command::User {
+            command: UserCommand::Add { id, name, role },
+        } => {
+            if id.as_str() == "system" {
+                return Err("the user id 'system' is reserved for the server itself".into());
+            }
+            state.storage.add_user(&User {
+                id: id.clone(),
+                name,
+                role,
+                actor: None,
+                created_at: state.clock.now(),
+            })?;
+            println!("added user {id} ({role})");
+        }
+        Command::User {
+            command: UserCommand::List,
+        } => {
+            for user in state.storage.users()? {
+                println!("{}\t{}\t{}", user.id, user.role, user.name);
+            }
+        }
+        Command::Device {
+            command: DeviceCommand::Enrol { user, label },
+        } => {
+            let (device, token) = demo::enrol(&state, &user, &label)?;
+            println!("device {device} enrolled for {user}");
+            println!("token (shown only now): {token}");
+        }
+        Command::Device {
+            command: DeviceCommand::Revoke { device },
+        } => {
+            if state.storage.revoke_device(&device, state.clock.now())? {
+                println!("revoked device {device}");
+            } else {
+                return Err(format!("no active device {device}").into());
+            }
+        }
+        Command::Device {
+            command: DeviceCommand::List,
+        } => {
+            for device in state.storage.devices()? {
+                let status = if device.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    device.id, device.user, status, device.label
+                );
+            }
+        }
+        Command::RebuildLedger => {
+            let rows = state.engine.rebuild_ledger()?;
+            println!("rebuilt {rows} ledger rows");
+        }
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.log_json);
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

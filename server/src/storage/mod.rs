@@ -1,0 +1,212 @@
+//! Everything the server keeps, behind one trait so that another database (PostgreSQL for
+//! several stateless servers) can take SQLite's place. [`sqlite::SqliteStorage`] is the embedded
+//! default.
+
+pub mod sqlite;
+
+use std::collections::BTreeMap;
+
+use automerge::{ActorId, ChangeHash};
+use fieldledger_core::{DeviceId, Role, Ticket, TicketId, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ServerError;
+use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
+
+/// The result type of storage.
+pub type Result<T, E = ServerError> = std::result::Result<T, E>;
+
+/// A person who uses fieldledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Their id.
+    pub id: UserId,
+    /// Their name as shown.
+    pub name: String,
+    /// Their role.
+    pub role: Role,
+    /// The automerge actor under which the server writes their office edits.
+    #[serde(skip)]
+    pub actor: Option<ActorId>,
+    /// When they were added.
+    pub created_at: Timestamp,
+}
+
+/// An enrolled device (a phone, or an office client) with its token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// Its id.
+    pub id: DeviceId,
+    /// Whose device it is.
+    pub user: UserId,
+    /// A label, for example "Zhang Wei's phone".
+    pub label: String,
+    /// When it was enrolled.
+    pub enrolled_at: Timestamp,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// What the server knows about one device's copy of one document.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceDoc {
+    /// Heads both are known to have (the encoded automerge sync state holds them).
+    pub shared: Vec<ChangeHash>,
+    /// Heads last sent, with the feed cursor whose presentation acknowledges them.
+    pub sent: Option<(Vec<ChangeHash>, u64)>,
+}
+
+/// A page of the change feed for one device.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeedPage {
+    /// Tickets that changed after the cursor and that the device may read, oldest first.
+    pub tickets: Vec<TicketId>,
+    /// Tickets that changed after the cursor that the device holds but may no longer read.
+    pub dropped: Vec<TicketId>,
+    /// The cursor to hand back.
+    pub cursor: u64,
+    /// Whether more tickets follow.
+    pub more: bool,
+}
+
+/// How a document is written: whole (new, or compacted) or as one more chunk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocBytes {
+    /// A whole saved document; replaces the snapshot and drops the chunks.
+    Snapshot(Vec<u8>),
+    /// Changes in automerge's incremental format, appended.
+    Chunk(Vec<u8>),
+}
+
+/// One document's part of a commit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DocWrite {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Whether the document is new to the server.
+    pub new: bool,
+    /// The bytes to store.
+    pub bytes: DocBytes,
+    /// The document's heads after this write.
+    pub heads: Vec<ChangeHash>,
+    /// The changes this write adds, to note when and from whom they arrived.
+    pub changes: Vec<ChangeHash>,
+    /// Who sent them.
+    pub user: UserId,
+    /// From which device, when a device sent them.
+    pub device: Option<DeviceId>,
+    /// The ledger row after this write; it also decides who may read the ticket.
+    pub ledger: LedgerRow,
+}
+
+/// One device-and-document part of a commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceDocWrite {
+    /// The device.
+    pub device: DeviceId,
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// The new state, or `None` to forget the device's copy (it may no longer read it).
+    pub state: Option<DeviceDoc>,
+}
+
+/// A refusal or other event that an administrator should see.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEvent {
+    /// When.
+    pub at: Timestamp,
+    /// What, for example `section_forbidden` or `forged_actor`.
+    pub kind: String,
+    /// Which device.
+    pub device: Option<DeviceId>,
+    /// Which user.
+    pub user: Option<UserId>,
+    /// Which ticket.
+    pub ticket: Option<TicketId>,
+    /// Details.
+    pub detail: String,
+}
+
+/// Everything one request writes, committed in one transaction (possibly with other batches).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Batch {
+    /// Documents and their ledger rows.
+    pub docs: Vec<DocWrite>,
+    /// Per-device sync states.
+    pub device_docs: Vec<DeviceDocWrite>,
+    /// Events for the administrator.
+    pub events: Vec<SecurityEvent>,
+}
+
+impl Batch {
+    /// Whether the batch writes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty() && self.device_docs.is_empty() && self.events.is_empty()
+    }
+}
+
+/// What the server keeps. Writes of the sync path go through [`Storage::commit`], one
+/// transaction for any number of batches; everything else is a small query or command.
+pub trait Storage: Send + Sync + 'static {
+    /// The actor under which the server itself writes (ledger numbers).
+    fn system_actor(&self) -> Result<ActorId>;
+
+    /// Adds a user; refuses an id that exists.
+    fn add_user(&self, user: &User) -> Result<()>;
+    /// Every user.
+    fn users(&self) -> Result<Vec<User>>;
+    /// One user.
+    fn user(&self, id: &UserId) -> Result<Option<User>>;
+
+    /// Adds a device with the hash of its token.
+    fn add_device(&self, device: &Device, token_hash: &[u8; 32]) -> Result<()>;
+    /// Revokes a device; returns whether it existed and was active.
+    fn revoke_device(&self, id: &DeviceId, at: Timestamp) -> Result<bool>;
+    /// Every device.
+    fn devices(&self) -> Result<Vec<Device>>;
+    /// The active device holding the token with this hash, and its user.
+    fn device_by_token(&self, token_hash: &[u8; 32]) -> Result<Option<(Device, User)>>;
+    /// Binds unbound `actors` to `device`; returns the actors bound to another device instead.
+    fn bind_actors(&self, device: &DeviceId, actors: &[ActorId]) -> Result<Vec<ActorId>>;
+    /// The actors bound to `device`.
+    fn device_actors(&self, device: &DeviceId) -> Result<Vec<ActorId>>;
+
+    /// Loads the document of a ticket, writing as `actor`; `None` when it is not stored.
+    fn load_ticket(&self, id: &TicketId, actor: &ActorId) -> Result<Option<(Ticket, u32)>>;
+    /// Every stored ticket id.
+    fn ticket_ids(&self) -> Result<Vec<TicketId>>;
+    /// What the server knows of `device`'s copy of ticket `id`.
+    fn device_doc(&self, device: &DeviceId, id: &TicketId) -> Result<Option<DeviceDoc>>;
+    /// Whether `user` is an assignee or the creator of ticket `id`.
+    fn has_access(&self, user: &UserId, id: &TicketId) -> Result<bool>;
+    /// Tickets changed after `cursor` that `user` (all of them when `everything`) may read,
+    /// and those `device` holds but may no longer read.
+    fn feed(
+        &self,
+        device: &DeviceId,
+        user: &UserId,
+        everything: bool,
+        cursor: u64,
+        limit: usize,
+    ) -> Result<FeedPage>;
+    /// The last ledger number given in each year.
+    fn ledger_numbers(&self) -> Result<BTreeMap<i32, u64>>;
+    /// When the server first received each change of ticket `id`.
+    fn received_at(&self, id: &TicketId) -> Result<BTreeMap<ChangeHash, Timestamp>>;
+
+    /// Writes `batches` in one transaction at `at`.
+    fn commit(&self, batches: &[Batch], at: Timestamp) -> Result<()>;
+    /// Rewrites every ledger row from its document.
+    fn replace_ledger_rows(&self, rows: &[LedgerRow]) -> Result<()>;
+    /// A page of the ledger.
+    fn ledger(&self, query: &LedgerQuery) -> Result<LedgerPage>;
+    /// One ledger row.
+    fn ledger_row(&self, id: &TicketId) -> Result<Option<LedgerRow>>;
+
+    /// Records a complete blob.
+    fn add_blob(&self, sha256: &str, size: u64, at: Timestamp) -> Result<()>;
+    /// The size of a stored blob.
+    fn blob_size(&self, sha256: &str) -> Result<Option<u64>>;
+    /// The newest security events, newest first.
+    fn security_events(&self, limit: usize) -> Result<Vec<SecurityEvent>>;
+}

@@ -1,0 +1,811 @@
+//! The embedded default storage: one SQLite file in the data directory, WAL, one writer
+//! connection and a few readers. `synchronous=FULL`: a receipt promises that a change survives
+//! even a power cut.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use automerge::sync;
+use automerge::{ActorId, ChangeHash};
+use fieldledger_core::store::{documents, schema};
+use fieldledger_core::{DeviceId, Role, Ticket, TicketId, Timestamp, UserId};
+use rusqlite::types::Value;
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Row, Transaction, params, params_from_iter,
+};
+
+use super::{Batch, Device, DeviceDoc, DocBytes, FeedPage, Result, SecurityEvent, Storage, User};
+use crate::error::ServerError;
+use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
+
+/// Marks a SQLite file as a fieldledger server database ("FLSV").
+const APPLICATION_ID: i64 = 0x464C_5356;
+/// The file inside the data directory.
+pub const DATABASE_FILE: &str = "fieldledger-server.db";
+const READERS: usize = 4;
+
+/// SQLite storage in a data directory.
+pub struct SqliteStorage {
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    path: std::path::PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStorage")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn corrupt(what: &str) -> ServerError {
+    ServerError::Core(fieldledger_core::Error::Corrupt(format!(
+        "unreadable {what} in the server database"
+    )))
+}
+
+fn parse<T: std::str::FromStr>(s: String, what: &str) -> Result<T> {
+    s.parse().map_err(|_| corrupt(what))
+}
+
+impl SqliteStorage {
+    /// Opens (or creates) the database in `dir`.
+    pub fn open(dir: &Path, now: Timestamp) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(DATABASE_FILE);
+        let mut conn = Connection::open(&path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "temp_store", 2)?;
+        let first = format!(
+            "{}\n{}",
+            documents::SCHEMA,
+            include_str!("../../migrations/001_initial.sql")
+        );
+        let migrations = [first.as_str()];
+        schema::run(
+            &mut conn,
+            APPLICATION_ID,
+            &migrations,
+            migrations.len() as i64,
+        )?;
+        conn.execute(
+            "INSERT OR IGNORE INTO server_meta (singleton, system_actor, created_at) VALUES (1, ?1, ?2)",
+            params![ActorId::random().to_bytes(), now.millis()],
+        )?;
+        let readers = (0..READERS)
+            .map(|_| -> Result<Connection> {
+                let r = Connection::open_with_flags(
+                    &path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                r.busy_timeout(std::time::Duration::from_secs(10))?;
+                Ok(r)
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            writer: Mutex::new(conn),
+            readers: Mutex::new(readers),
+            path,
+        })
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on a reader connection.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => Connection::open_with_flags(
+                &self.path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?,
+        };
+        let result = f(&conn);
+        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < READERS {
+            pool.push(conn);
+        }
+        result
+    }
+
+    /// Runs `f` in one write transaction, committed when it returns `Ok`.
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs SQLite's integrity check; `Ok(())` when the database is sound.
+    pub fn integrity_check(&self) -> Result<()> {
+        self.read(|c| {
+            let verdict: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            if verdict == "ok" {
+                Ok(())
+            } else {
+                Err(corrupt(&format!("database ({verdict})")))
+            }
+        })
+    }
+}
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<(String, String, String, Vec<u8>, i64)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn user_of(row: (String, String, String, Vec<u8>, i64)) -> Result<User> {
+    Ok(User {
+        id: parse(row.0, "user id")?,
+        name: row.1,
+        role: parse::<Role>(row.2, "role")?,
+        actor: Some(ActorId::from(row.3)),
+        created_at: Timestamp(row.4),
+    })
+}
+
+fn device_from_row(r: &Row<'_>) -> rusqlite::Result<(String, String, String, i64, Option<i64>)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn device_of(row: (String, String, String, i64, Option<i64>)) -> Result<Device> {
+    Ok(Device {
+        id: parse(row.0, "device id")?,
+        user: parse(row.1, "user id")?,
+        label: row.2,
+        enrolled_at: Timestamp(row.3),
+        revoked_at: row.4.map(Timestamp),
+    })
+}
+
+const LEDGER_COLUMNS: &str =
+    "ticket_id, ledger_number, status, kind, complaint, major, customer_name,
+    product_name, model, job_number, contract_number, assignees, disposition, decision_conflict,
+    registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by";
+
+fn ledger_of(r: &Row<'_>) -> rusqlite::Result<std::result::Result<LedgerRow, String>> {
+    let id: String = r.get(0)?;
+    let status: String = r.get(2)?;
+    let assignees: String = r.get(11)?;
+    let next: Option<String> = r.get(18)?;
+    Ok((|| {
+        Ok(LedgerRow {
+            ticket_id: id.parse().map_err(|_| "ticket id")?,
+            ledger_number: r.get(1).map_err(|_| "ledger number")?,
+            status: serde_json::from_value(serde_json::Value::String(status))
+                .map_err(|_| "status")?,
+            kind: r.get(3).map_err(|_| "kind")?,
+            complaint: r.get(4).map_err(|_| "complaint")?,
+            major: r.get(5).map_err(|_| "major")?,
+            customer_name: r.get(6).map_err(|_| "customer")?,
+            product_name: r.get(7).map_err(|_| "product")?,
+            model: r.get(8).map_err(|_| "model")?,
+            job_number: r.get(9).map_err(|_| "job number")?,
+            contract_number: r.get(10).map_err(|_| "contract number")?,
+            assignees: assignees
+                .split_whitespace()
+                .map(|u| u.parse().map_err(|_| "assignee"))
+                .collect::<std::result::Result<_, _>>()?,
+            created_by: r
+                .get::<_, Option<String>>(19)
+                .map_err(|_| "creator")?
+                .map(|u| u.parse().map_err(|_| "creator"))
+                .transpose()?,
+            disposition: r.get(12).map_err(|_| "disposition")?,
+            decision_conflict: r.get(13).map_err(|_| "conflict")?,
+            registered_at: r
+                .get::<_, Option<i64>>(14)
+                .map_err(|_| "registered")?
+                .map(Timestamp),
+            received_at: Timestamp(r.get(15).map_err(|_| "received")?),
+            updated_at: Timestamp(r.get(16).map_err(|_| "updated")?),
+            cost_total_minor: r.get(17).map_err(|_| "costs")?,
+            next_return_visit: next
+                .map(|d| d.parse().map_err(|_| "return visit"))
+                .transpose()?,
+        })
+    })()
+    .map_err(|what: &str| what.to_owned()))
+}
+
+fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
+    let assignees: Vec<&str> = row.assignees.iter().map(UserId::as_str).collect();
+    tx.prepare_cached(
+        "INSERT INTO ledger (ticket_id, ledger_number, status, kind, complaint, major, customer_name,
+             product_name, model, job_number, contract_number, assignees, disposition, decision_conflict,
+             registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+         ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
+             status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
+             major = excluded.major, customer_name = excluded.customer_name,
+             product_name = excluded.product_name, model = excluded.model,
+             job_number = excluded.job_number, contract_number = excluded.contract_number,
+             assignees = excluded.assignees, disposition = excluded.disposition,
+             decision_conflict = excluded.decision_conflict, registered_at = excluded.registered_at,
+             updated_at = excluded.updated_at, cost_total_minor = excluded.cost_total_minor,
+             next_return_visit = excluded.next_return_visit, created_by = excluded.created_by",
+    )?
+    .execute(params![
+        row.ticket_id.as_str(),
+        row.ledger_number,
+        row.status.as_str(),
+        row.kind,
+        row.complaint,
+        row.major,
+        row.customer_name,
+        row.product_name,
+        row.model,
+        row.job_number,
+        row.contract_number,
+        assignees.join(" "),
+        row.disposition,
+        row.decision_conflict,
+        row.registered_at.map(Timestamp::millis),
+        row.received_at.millis(),
+        row.updated_at.millis(),
+        row.cost_total_minor,
+        row.next_return_visit.map(|d| d.to_string()),
+        row.created_by.as_ref().map(UserId::as_str),
+    ])?;
+    if let Some(number) = &row.ledger_number {
+        if let Some((year, n)) = parse_ledger_number(number) {
+            tx.prepare_cached(
+                "INSERT INTO ledger_numbers (year, last) VALUES (?1, ?2)
+                 ON CONFLICT (year) DO UPDATE SET last = max(last, excluded.last)",
+            )?
+            .execute(params![year, n])?;
+        }
+    }
+    // Who may read the ticket follows the row: its assignees and its creator.
+    let id = row.ticket_id.as_str();
+    tx.prepare_cached("DELETE FROM access WHERE ticket_id = ?1 AND reason = 'assigned'")?
+        .execute([id])?;
+    for user in &row.assignees {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO access (user_id, ticket_id, reason) VALUES (?1, ?2, 'assigned')",
+        )?
+        .execute(params![user.as_str(), id])?;
+    }
+    if let Some(creator) = &row.created_by {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO access (user_id, ticket_id, reason) VALUES (?1, ?2, 'created')",
+        )?
+        .execute(params![creator.as_str(), id])?;
+    }
+    Ok(())
+}
+
+/// The year and serial of a ledger number such as `KS-2026-000123`.
+pub fn parse_ledger_number(number: &str) -> Option<(i32, u64)> {
+    let mut parts = number.split('-');
+    let (prefix, year, serial) = (parts.next()?, parts.next()?, parts.next()?);
+    (prefix == "KS" && parts.next().is_none())
+        .then(|| Some((year.parse().ok()?, serial.parse().ok()?)))
+        .flatten()
+}
+
+fn encode_state(shared: &[ChangeHash]) -> Vec<u8> {
+    let mut state = sync::State::new();
+    state.shared_heads = shared.to_vec();
+    state.encode()
+}
+
+impl Storage for SqliteStorage {
+    fn system_actor(&self) -> Result<ActorId> {
+        self.read(|c| {
+            Ok(ActorId::from(c.query_row(
+                "SELECT system_actor FROM server_meta",
+                [],
+                |r| r.get::<_, Vec<u8>>(0),
+            )?))
+        })
+    }
+
+    fn add_user(&self, user: &User) -> Result<()> {
+        let actor = user.actor.clone().unwrap_or_else(ActorId::random);
+        self.write(|tx| {
+            let added = tx.execute(
+                "INSERT OR IGNORE INTO users (user_id, name, role, actor_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![user.id.as_str(), user.name, user.role.as_str(), actor.to_bytes(), user.created_at.millis()],
+            )?;
+            if added == 0 {
+                return Err(ServerError::refused(
+                    axum::http::StatusCode::CONFLICT,
+                    "exists",
+                    format!("user {} exists already", user.id),
+                ));
+            }
+            Ok(())
+        })
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT user_id, name, role, actor_id, created_at FROM users ORDER BY user_id",
+            )?;
+            let rows = stmt
+                .query_map([], user_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter().map(user_of).collect()
+        })
+    }
+
+    fn user(&self, id: &UserId) -> Result<Option<User>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT user_id, name, role, actor_id, created_at FROM users WHERE user_id = ?1",
+            )?
+            .query_row([id.as_str()], user_from_row)
+            .optional()?
+            .map(user_of)
+            .transpose()
+        })
+    }
+
+    fn add_device(&self, device: &Device, token_hash: &[u8; 32]) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO devices (device_id, user_id, label, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![device.id.as_str(), device.user.as_str(), device.label, &token_hash[..], device.enrolled_at.millis()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn revoke_device(&self, id: &DeviceId, at: Timestamp) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+                params![id.as_str(), at.millis()],
+            )? > 0)
+        })
+    }
+
+    fn devices(&self) -> Result<Vec<Device>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare("SELECT device_id, user_id, label, enrolled_at, revoked_at FROM devices ORDER BY user_id, enrolled_at")?;
+            let rows = stmt.query_map([], device_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter().map(device_of).collect()
+        })
+    }
+
+    fn device_by_token(&self, token_hash: &[u8; 32]) -> Result<Option<(Device, User)>> {
+        let found = self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT device_id, user_id, label, enrolled_at, revoked_at FROM devices
+                 WHERE token_hash = ?1 AND revoked_at IS NULL",
+            )?
+            .query_row([&token_hash[..]], device_from_row)
+            .optional()?)
+        })?;
+        let Some(row) = found else { return Ok(None) };
+        let device = device_of(row)?;
+        let user = self
+            .user(&device.user)?
+            .ok_or_else(|| corrupt("device owner"))?;
+        Ok(Some((device, user)))
+    }
+
+    fn bind_actors(&self, device: &DeviceId, actors: &[ActorId]) -> Result<Vec<ActorId>> {
+        let known = self.device_actors(device)?;
+        if actors.iter().all(|a| known.contains(a)) {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| {
+            let mut elsewhere = Vec::new();
+            for actor in actors {
+                tx.execute(
+                    "INSERT OR IGNORE INTO device_actors (actor_id, device_id) VALUES (?1, ?2)",
+                    params![actor.to_bytes(), device.as_str()],
+                )?;
+                let owner: String = tx.query_row(
+                    "SELECT device_id FROM device_actors WHERE actor_id = ?1",
+                    [actor.to_bytes()],
+                    |r| r.get(0),
+                )?;
+                if owner != device.as_str() {
+                    elsewhere.push(actor.clone());
+                }
+            }
+            Ok(elsewhere)
+        })
+    }
+
+    fn device_actors(&self, device: &DeviceId) -> Result<Vec<ActorId>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT actor_id FROM device_actors WHERE device_id = ?1")?;
+            let rows = stmt.query_map([device.as_str()], |r| r.get::<_, Vec<u8>>(0))?;
+            Ok(rows
+                .collect::<rusqlite::Result<Vec<_>>>()?
+                .into_iter()
+                .map(ActorId::from)
+                .collect())
+        })
+    }
+
+    fn load_ticket(&self, id: &TicketId, actor: &ActorId) -> Result<Option<(Ticket, u32)>> {
+        self.read(|c| match documents::load(c, id, actor) {
+            Ok(ticket) => Ok(Some((ticket, documents::chunk_count(c, id)?))),
+            Err(fieldledger_core::Error::UnknownTicket(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        })
+    }
+
+    fn ticket_ids(&self) -> Result<Vec<TicketId>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT ticket_id FROM documents ORDER BY ticket_id")?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter().map(|id| parse(id, "ticket id")).collect()
+        })
+    }
+
+    fn device_doc(&self, device: &DeviceId, id: &TicketId) -> Result<Option<DeviceDoc>> {
+        self.read(|c| {
+            let row = c
+                .prepare_cached("SELECT sync_state, sent_heads, sent_cursor FROM device_docs WHERE device_id = ?1 AND ticket_id = ?2")?
+                .query_row([device.as_str(), id.as_str()], |r| {
+                    Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<Vec<u8>>>(1)?, r.get::<_, Option<u64>>(2)?))
+                })
+                .optional()?;
+            row.map(|(state, sent_heads, sent_cursor)| {
+                let shared = sync::State::decode(&state).map_err(|_| corrupt("sync state"))?.shared_heads;
+                let sent = match (sent_heads, sent_cursor) {
+                    (Some(h), Some(c)) => Some((documents::decode_heads(&h)?, c)),
+                    _ => None,
+                };
+                Ok(DeviceDoc { shared, sent })
+            })
+            .transpose()
+        })
+    }
+
+    fn has_access(&self, user: &UserId, id: &TicketId) -> Result<bool> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT 1 FROM access WHERE user_id = ?1 AND ticket_id = ?2")?
+                    .query_row([user.as_str(), id.as_str()], |_| Ok(()))
+                    .optional()?
+                    .is_some(),
+            )
+        })
+    }
+
+    fn feed(
+        &self,
+        device: &DeviceId,
+        user: &UserId,
+        everything: bool,
+        cursor: u64,
+        limit: usize,
+    ) -> Result<FeedPage> {
+        self.read(|c| {
+            let head: u64 = c.query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |r| r.get(0))?;
+            if head <= cursor {
+                return Ok(FeedPage {
+                    cursor: head.max(cursor),
+                    ..FeedPage::default()
+                });
+            }
+            let sql = if everything {
+                "SELECT ticket_id, max(seq) AS last FROM feed WHERE seq > ?1 AND ?2 = ?2
+                 GROUP BY ticket_id ORDER BY last LIMIT ?3"
+            } else {
+                "SELECT f.ticket_id, max(f.seq) AS last FROM feed f
+                 JOIN access a ON a.ticket_id = f.ticket_id AND a.user_id = ?2
+                 WHERE f.seq > ?1 GROUP BY f.ticket_id ORDER BY last LIMIT ?3"
+            };
+            let mut stmt = c.prepare_cached(sql)?;
+            let rows = stmt
+                .query_map(params![cursor, user.as_str(), limit as i64 + 1], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let more = rows.len() > limit;
+            let page: Vec<_> = rows.into_iter().take(limit).collect();
+            let new_cursor = if more { page.last().map_or(cursor, |(_, seq)| *seq) } else { head };
+            let tickets = page
+                .into_iter()
+                .map(|(id, _)| parse(id, "ticket id"))
+                .collect::<Result<Vec<TicketId>>>()?;
+            let dropped = if everything {
+                Vec::new()
+            } else {
+                let mut stmt = c.prepare_cached(
+                    "SELECT DISTINCT f.ticket_id FROM feed f
+                     JOIN device_docs d ON d.ticket_id = f.ticket_id AND d.device_id = ?2
+                     WHERE f.seq > ?1 AND f.seq <= ?4 AND NOT EXISTS
+                         (SELECT 1 FROM access a WHERE a.ticket_id = f.ticket_id AND a.user_id = ?3)",
+                )?;
+                let rows = stmt
+                    .query_map(params![cursor, device.as_str(), user.as_str(), new_cursor], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                rows.into_iter().map(|id| parse(id, "ticket id")).collect::<Result<_>>()?
+            };
+            Ok(FeedPage {
+                tickets,
+                dropped,
+                cursor: new_cursor,
+                more,
+            })
+        })
+    }
+
+    fn ledger_numbers(&self) -> Result<BTreeMap<i32, u64>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT year, last FROM ledger_numbers")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn received_at(&self, id: &TicketId) -> Result<BTreeMap<ChangeHash, Timestamp>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT hash, received_at FROM changes WHERE ticket_id = ?1")?;
+            let rows = stmt
+                .query_map([id.as_str()], |r| {
+                    Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(h, at)| {
+                    Ok((
+                        ChangeHash::try_from(&h[..]).map_err(|_| corrupt("change hash"))?,
+                        Timestamp(at),
+                    ))
+                })
+                .collect()
+        })
+    }
+
+    fn commit(&self, batches: &[Batch], at: Timestamp) -> Result<()> {
+        self.write(|tx| {
+            for batch in batches {
+                for doc in &batch.docs {
+                    match (&doc.bytes, doc.new) {
+                        (DocBytes::Snapshot(bytes), true) => documents::insert_bytes(tx, &doc.ticket_id, bytes, &doc.heads)?,
+                        (DocBytes::Snapshot(bytes), false) => documents::replace_snapshot(tx, &doc.ticket_id, bytes, &doc.heads)?,
+                        (DocBytes::Chunk(bytes), _) => documents::append_chunk(tx, &doc.ticket_id, bytes, &doc.heads)?,
+                    }
+                    save_ledger_row(tx, &doc.ledger)?;
+                    tx.prepare_cached("INSERT INTO feed (ticket_id, changes, received_at) VALUES (?1, ?2, ?3)")?
+                        .execute(params![doc.ticket_id.as_str(), doc.changes.len(), at.millis()])?;
+                    for hash in &doc.changes {
+                        tx.prepare_cached(
+                            "INSERT OR IGNORE INTO changes (hash, ticket_id, received_at, user_id, device_id)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                        )?
+                        .execute(params![
+                            &hash.0[..],
+                            doc.ticket_id.as_str(),
+                            at.millis(),
+                            doc.user.as_str(),
+                            doc.device.as_ref().map(DeviceId::as_str)
+                        ])?;
+                    }
+                }
+                for write in &batch.device_docs {
+                    match &write.state {
+                        Some(state) => {
+                            tx.prepare_cached(
+                                "INSERT INTO device_docs (device_id, ticket_id, sync_state, sent_heads, sent_cursor)
+                                 VALUES (?1, ?2, ?3, ?4, ?5)
+                                 ON CONFLICT (device_id, ticket_id) DO UPDATE SET sync_state = excluded.sync_state,
+                                     sent_heads = excluded.sent_heads, sent_cursor = excluded.sent_cursor",
+                            )?
+                            .execute(params![
+                                write.device.as_str(),
+                                write.ticket_id.as_str(),
+                                encode_state(&state.shared),
+                                state.sent.as_ref().map(|(h, _)| documents::encode_heads(h)),
+                                state.sent.as_ref().map(|(_, c)| *c),
+                            ])?;
+                        }
+                        None => {
+                            tx.prepare_cached("DELETE FROM device_docs WHERE device_id = ?1 AND ticket_id = ?2")?
+                                .execute([write.device.as_str(), write.ticket_id.as_str()])?;
+                        }
+                    }
+                }
+                for event in &batch.events {
+                    tracing::warn!(kind = %event.kind, device = ?event.device, user = ?event.user, ticket = ?event.ticket, "{}", event.detail);
+                    tx.prepare_cached(
+                        "INSERT INTO security_events (at, kind, device_id, user_id, ticket_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?
+                    .execute(params![
+                        event.at.millis(),
+                        event.kind,
+                        event.device.as_ref().map(DeviceId::as_str),
+                        event.user.as_ref().map(UserId::as_str),
+                        event.ticket.as_ref().map(TicketId::as_str),
+                        event.detail
+                    ])?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn replace_ledger_rows(&self, rows: &[LedgerRow]) -> Result<()> {
+        self.write(|tx| {
+            for row in rows {
+                save_ledger_row(tx, row)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn ledger(&self, query: &LedgerQuery) -> Result<LedgerPage> {
+        let mut clauses = Vec::new();
+        let mut args: Vec<Value> = Vec::new();
+        let mut arg = |clause: &str, value: Value, args: &mut Vec<Value>| {
+            args.push(value);
+            clauses.push(clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(status) = query.status {
+            arg("status = ?", Value::Text(status.as_str().into()), &mut args);
+        }
+        let contains = |s: &str| {
+            Value::Text(format!(
+                "%{}%",
+                s.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            ))
+        };
+        for (column, value) in [
+            ("customer_name", &query.customer),
+            ("product_name", &query.product),
+            ("model", &query.model),
+            ("job_number", &query.job_number),
+            ("contract_number", &query.contract_number),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                arg(
+                    &format!("{column} LIKE ? ESCAPE '\\'"),
+                    contains(v),
+                    &mut args,
+                );
+            }
+        }
+        if let Some(user) = &query.assignee {
+            arg(
+                "(' ' || assignees || ' ') LIKE ?",
+                Value::Text(format!("% {} %", user.as_str())),
+                &mut args,
+            );
+        }
+        if let Some(from) = query.registered_from {
+            arg("registered_at >= ?", Value::Integer(from), &mut args);
+        }
+        if let Some(to) = query.registered_to {
+            arg("registered_at < ?", Value::Integer(to), &mut args);
+        }
+        if let Some(user) = &query.readable_by {
+            arg(
+                "ticket_id IN (SELECT ticket_id FROM access WHERE user_id = ?)",
+                Value::Text(user.as_str().into()),
+                &mut args,
+            );
+        }
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let limit = query.limit.unwrap_or(50).min(500);
+        self.read(|c| {
+            let total: u64 = c.query_row(&format!("SELECT count(*) FROM ledger {filter}"), params_from_iter(args.iter()), |r| r.get(0))?;
+            let sql = format!(
+                "SELECT {LEDGER_COLUMNS} FROM ledger {filter} ORDER BY updated_at DESC, ticket_id LIMIT {limit} OFFSET {}",
+                query.offset
+            );
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt
+                .query_map(params_from_iter(args.iter()), ledger_of)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = rows.into_iter().map(|r| r.map_err(|what| corrupt(&what))).collect::<Result<_>>()?;
+            Ok(LedgerPage { rows, total })
+        })
+    }
+
+    fn ledger_row(&self, id: &TicketId) -> Result<Option<LedgerRow>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {LEDGER_COLUMNS} FROM ledger WHERE ticket_id = ?1"
+            ))?
+            .query_row([id.as_str()], ledger_of)
+            .optional()?
+            .map(|r| r.map_err(|what| corrupt(&what)))
+            .transpose()
+        })
+    }
+
+    fn add_blob(&self, sha256: &str, size: u64, at: Timestamp) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO blobs (sha256, size, received_at) VALUES (?1, ?2, ?3)",
+                params![sha256, size, at.millis()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn blob_size(&self, sha256: &str) -> Result<Option<u64>> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT size FROM blobs WHERE sha256 = ?1")?
+                    .query_row([sha256], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+    }
+
+    fn security_events(&self, limit: usize) -> Result<Vec<SecurityEvent>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT at, kind, device_id, user_id, ticket_id, detail FROM security_events ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = stmt
+                .query_map([limit as i64], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(at, kind, device, user, ticket, detail)| {
+                    Ok(SecurityEvent {
+                        at: Timestamp(at),
+                        kind,
+                        device: device.map(|d| parse(d, "device id")).transpose()?,
+                        user: user.map(|u| parse(u, "user id")).transpose()?,
+                        ticket: ticket.map(|t| parse(t, "ticket id")).transpose()?,
+                        detail,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ledger_numbers_parse() {
+        assert_eq!(parse_ledger_number("KS-2026-000123"), Some((2026, 123)));
+        assert_eq!(parse_ledger_number("XX-2026-1"), None);
+        assert_eq!(parse_ledger_number("KS-2026"), None);
+    }
+
+    #[test]
+    fn a_fresh_database_passes_its_integrity_check_and_keeps_its_system_actor() {
+        let dir = tempfile::tempdir().expect("dir");
+        let storage = SqliteStorage::open(dir.path(), Timestamp(0)).expect("open");
+        storage.integrity_check().expect("sound");
+        let actor = storage.system_actor().expect("actor");
+        drop(storage);
+        let again = SqliteStorage::open(dir.path(), Timestamp(1)).expect("reopen");
+        assert_eq!(again.system_actor().expect("actor"), actor);
+    }
+}
