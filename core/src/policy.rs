@@ -1,11 +1,10 @@
 //! Who may write which section of a ticket: the one table, enforced on the device before a
 //! change is made and on the server when a change arrives.
 
-use std::collections::BTreeSet;
-
 use crate::error::Error;
 use crate::role::Role;
 use crate::section::Section;
+use crate::ticket::Touched;
 
 /// The roles that may write `section`, from the responsibilities of DOMAIN.md. Admins may write
 /// every section except `meta`, which only the registration of a ticket (and the server) writes.
@@ -55,16 +54,14 @@ pub fn check(role: Role, section: Section) -> Result<(), Error> {
     }
 }
 
-/// Refuses a change by `role` that touches `sections`, naming the first section it may not
+/// Refuses a change by `role` that touches `touched`, naming the first section it may not
 /// write. A change that `registers` the ticket (the first change of its document) may also
-/// write `meta` when the role may register tickets.
-pub fn check_change(
-    role: Role,
-    sections: &BTreeSet<Section>,
-    registers: bool,
-) -> Result<(), Error> {
-    for &section in sections {
-        let allowed = if registers && REGISTRATION_SECTIONS.contains(&section) {
+/// write `meta` when the role may register tickets, and may lay out the empty structure of
+/// every other section.
+pub fn check_change(role: Role, touched: &Touched, registers: bool) -> Result<(), Error> {
+    for &section in &touched.sections {
+        let skeleton = registers && touched.structure_only.contains(&section);
+        let allowed = if registers && (REGISTRATION_SECTIONS.contains(&section) || skeleton) {
             may_register(role)
         } else {
             may_write(role, section)
@@ -81,6 +78,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn registration_may_lay_out_but_not_fill_other_sections() {
+        let skeleton = Touched {
+            sections: [Section::Meta, Section::Intake, Section::Quality].into(),
+            structure_only: [Section::Quality].into(),
+            ..Touched::default()
+        };
+        assert!(check_change(Role::Technician, &skeleton, true).is_ok());
+        assert!(check_change(Role::Technician, &skeleton, false).is_err());
+        let filled = Touched {
+            structure_only: Default::default(),
+            ..skeleton
+        };
+        assert!(check_change(Role::Technician, &filled, true).is_err());
+    }
+
+    #[test]
     fn technicians_cannot_write_quality_or_costs() {
         assert!(check(Role::Technician, Section::Visits).is_ok());
         for section in [Section::Quality, Section::Costs, Section::Letter] {
@@ -94,7 +107,10 @@ mod tests {
 
     #[test]
     fn meta_is_written_only_by_registration() {
-        let meta = BTreeSet::from([Section::Meta, Section::Intake]);
+        let meta = Touched {
+            sections: [Section::Meta, Section::Intake].into(),
+            ..Touched::default()
+        };
         assert!(check_change(Role::ServiceDesk, &meta, true).is_ok());
         assert!(check_change(Role::ServiceDesk, &meta, false).is_err());
         assert!(check_change(Role::Finance, &meta, true).is_err());

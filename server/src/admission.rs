@@ -104,7 +104,7 @@ pub fn admit(doc: &Automerge, changes: Vec<Change>, actors: &[ActorId], role: Ro
                     format!("change {hash} writes {key:?}, which is not a ticket section"),
                 ))
             } else {
-                policy::check_change(role, &touched.sections, registers).map_err(|e| {
+                policy::check_change(role, &touched, registers).map_err(|e| {
                     let section = match &e {
                         fieldledger_core::Error::Forbidden { section, .. } => Some(*section),
                         _ => None,

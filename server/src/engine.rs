@@ -758,8 +758,8 @@ impl Engine {
 
     /// A ticket as the office sees it: the view, the conflicts and the history with receipt times.
     pub fn ticket_detail(&self, id: &TicketId) -> Result<TicketDetail> {
-        let (view, conflicts, history) = self.read(id, |t| -> Result<_> {
-            Ok((t.view()?, t.field_conflicts()?, t.history()))
+        let (view, conflicts, history, heads) = self.read(id, |t| -> Result<_> {
+            Ok((t.view()?, t.field_conflicts()?, t.history(), t.heads()))
         })??;
         let received = self.storage.received_at(id)?;
         let history = history
@@ -775,6 +775,7 @@ impl Engine {
             .collect();
         Ok(TicketDetail {
             ticket_id: id.clone(),
+            heads: heads.iter().map(ToString::to_string).collect(),
             decision_conflict: view.decisions.conflict(),
             view,
             field_conflicts: conflicts,
@@ -801,6 +802,8 @@ impl Engine {
 pub struct TicketDetail {
     /// The ticket.
     pub ticket_id: TicketId,
+    /// The document's heads (hex change hashes).
+    pub heads: Vec<String>,
     /// Every section.
     pub view: TicketView,
     /// The decision conflict, if any.

@@ -17,6 +17,9 @@ pub mod ledger;
 pub mod metrics;
 pub mod storage;
 
+/// The web framework, re-exported for tests that serve [`app`] themselves.
+pub use axum;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,3 +1,4 @@
 //! Tests that cross crates, one module per capability.
 
 mod offline_exchange;
+mod sync;

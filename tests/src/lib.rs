@@ -1,12 +1,19 @@
 //! Shared helpers for the tests that cross crates: stores for named users, the registration of
-//! a typical complaint, and full exchanges between stores.
+//! a typical complaint, exchanges between stores, and a real office server on loopback.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
 use fieldledger_core::exchange::ImportReport;
+use fieldledger_core::sync::SyncReport;
 use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
-use fieldledger_core::{Author, Result, Role, SteppingClock, Store, StoreOptions, Timestamp};
+use fieldledger_core::transport::HttpTransport;
+use fieldledger_core::{
+    Author, Result, Role, SteppingClock, Store, StoreOptions, Timestamp, UserId,
+};
+use fieldledger_server::storage::User;
+use fieldledger_server::{AppState, app, demo};
 
 /// Opens a store in `dir` for `user` acting as `role`, with a clock that starts at `start`
 /// (milliseconds) and steps one second per action.
@@ -43,4 +50,154 @@ pub fn complaint(customer: &str) -> Registration {
 /// Gives `to` every change `from` has that `to` lacks.
 pub fn send(from: &Store, to: &Store) -> Result<ImportReport> {
     to.import(&from.export_for(&to.inventory()?)?)
+}
+
+/// A real office server on a loopback port, in this process, on its own runtime.
+pub struct TestServer {
+    /// The server's state, for setting up users and reading what it stored.
+    pub state: AppState,
+    /// Its base URL.
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh data directory.
+    pub fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("server data dir");
+        let mut server = Self::start_in(dir.path());
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts a server on the data directory `dir`.
+    pub fn start_in(dir: &Path) -> TestServer {
+        let state = AppState::open(dir).expect("server state");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(SocketAddr::from((
+                [127, 0, 0, 1],
+                0,
+            ))))
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = app(state.clone());
+        let thread = std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let _ = axum_serve(listener, router, stopped).await;
+            });
+        });
+        TestServer {
+            state,
+            url: format!("http://{addr}"),
+            stop: Some(stop),
+            thread: Some(thread),
+            _dir: None,
+        }
+    }
+
+    /// Adds a user.
+    pub fn user(&self, id: &str, role: Role) -> UserId {
+        let id: UserId = id.parse().expect("user id");
+        self.state
+            .storage
+            .add_user(&User {
+                id: id.clone(),
+                name: id.to_string(),
+                role,
+                actor: None,
+                created_at: Timestamp(0),
+            })
+            .expect("add user");
+        id
+    }
+
+    /// Enrols a device for `user` and returns its token.
+    pub fn token(&self, user: &UserId) -> String {
+        demo::enrol(&self.state, user, "test device")
+            .expect("enrol")
+            .1
+    }
+
+    /// Enrols `store` with this server under a new token of `user`.
+    pub fn enrol(&self, store: &Store, user: &UserId) {
+        store
+            .enrol(&self.url, &self.token(user))
+            .expect("enrol store");
+    }
+
+    /// A JSON call to the office API with `token`; returns the status and the body.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        let url = format!("{}{path}", self.url);
+        let auth = format!("Bearer {token}");
+        let response = match (method, body) {
+            ("GET", _) => agent.get(&url).header("Authorization", &auth).call(),
+            (_, Some(body)) => agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json")
+                .send(body.to_string().as_bytes()),
+            (_, None) => agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .send(&b""[..]),
+        };
+        let mut response = response.expect("request");
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+}
+
+async fn axum_serve(
+    listener: tokio::net::TcpListener,
+    router: axum_router::Router,
+    stopped: tokio::sync::oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    axum_router::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        })
+        .await
+}
+
+use fieldledger_server::axum as axum_router;
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Syncs `store` with the server it is enrolled with.
+pub fn sync(store: &Store) -> Result<SyncReport> {
+    let enrolment = store
+        .enrolment()?
+        .ok_or(fieldledger_core::Error::NotEnrolled)?;
+    fieldledger_core::sync::sync(store, &HttpTransport::new(&enrolment))
 }

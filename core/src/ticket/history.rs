@@ -49,6 +49,9 @@ impl ChangeNote {
 pub struct Touched {
     /// The ticket sections written.
     pub sections: BTreeSet<Section>,
+    /// Of those, the sections in which the change only created objects (maps, lists, texts)
+    /// and wrote no value: the empty skeleton that registration lays out.
+    pub structure_only: BTreeSet<Section>,
     /// Top-level keys that are not sections of this schema.
     pub unknown: BTreeSet<String>,
 }
@@ -61,7 +64,18 @@ pub fn touched(doc: &Automerge, hash: ChangeHash) -> Touched {
         .map(|c| c.deps().to_vec())
         .unwrap_or_default();
     let mut touched = Touched::default();
+    let mut with_values = BTreeSet::new();
     for patch in doc.diff(&deps, &[hash]) {
+        let creates_object = matches!(
+            &patch.action,
+            automerge::PatchAction::PutMap {
+                value: (automerge::Value::Object(_), _),
+                ..
+            } | automerge::PatchAction::PutSeq {
+                value: (automerge::Value::Object(_), _),
+                ..
+            }
+        );
         let key = match (patch.path.first(), &patch.action) {
             (Some((_, Prop::Map(key))), _) => Some(key.clone()),
             (None, automerge::PatchAction::PutMap { key, .. }) if patch.obj == ROOT => {
@@ -74,11 +88,19 @@ pub fn touched(doc: &Automerge, hash: ChangeHash) -> Touched {
         };
         if let Some(key) = key {
             match key.parse::<Section>() {
-                Ok(section) => touched.sections.insert(section),
-                Err(_) => touched.unknown.insert(key),
+                Ok(section) => {
+                    touched.sections.insert(section);
+                    if !creates_object {
+                        with_values.insert(section);
+                    }
+                }
+                Err(_) => {
+                    touched.unknown.insert(key);
+                }
             };
         }
     }
+    touched.structure_only = touched.sections.difference(&with_values).copied().collect();
     touched
 }
 

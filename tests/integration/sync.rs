@@ -1,0 +1,398 @@
+//! Devices and the desk work on the same tickets through a real office server on loopback.
+
+use fieldledger_core::sync::{SyncReport, Transport};
+use fieldledger_core::ticket::decision::Disposition;
+use fieldledger_core::transport::HttpTransport;
+use fieldledger_core::{Error, Operation, Role, Store, TicketId, UserId};
+use fieldledger_tests::{TestServer, complaint, store_for, sync};
+use serde_json::json;
+
+struct Office {
+    server: TestServer,
+    desk: String,
+    zhang: UserId,
+    li: UserId,
+}
+
+fn office() -> Office {
+    let server = TestServer::start();
+    let desk_user = server.user("desk.wang", Role::ServiceDesk);
+    let desk = server.token(&desk_user);
+    let zhang = server.user("tech.zhang", Role::Technician);
+    let li = server.user("tech.li", Role::Technician);
+    Office {
+        server,
+        desk,
+        zhang,
+        li,
+    }
+}
+
+fn device(office: &Office, dir: &tempfile::TempDir, user: &UserId) -> Store {
+    let store = store_for(
+        dir.path(),
+        user.as_str(),
+        Role::Technician,
+        1_790_000_000_000,
+    )
+    .expect("store");
+    office.server.enrol(&store, user);
+    store
+}
+
+/// The desk registers a complaint and sends both technicians on one travel task order.
+fn desk_ticket(office: &Office) -> TicketId {
+    let (status, body) = office.server.call(
+        "POST",
+        "/v1/tickets",
+        &office.desk,
+        Some(json!(complaint("Cangzhou Water"))),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id: TicketId = body["ticket_id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("ticket id");
+    let order = json!({
+        "op": "issue_travel_order", "number": "CC-2026-0101", "kind": "on_site_service",
+        "issuing_department": "technical_service", "assignees": [office.zhang, office.li]
+    });
+    let (status, body) = office.server.call(
+        "POST",
+        &format!("/v1/tickets/{id}/operations"),
+        &office.desk,
+        Some(order),
+    );
+    assert_eq!(status, 200, "{body}");
+    id
+}
+
+fn server_heads(office: &Office, id: &TicketId) -> Vec<String> {
+    let (status, body) =
+        office
+            .server
+            .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None);
+    assert_eq!(status, 200, "{body}");
+    let mut heads: Vec<String> = body["heads"]
+        .as_array()
+        .expect("heads")
+        .iter()
+        .filter_map(|h| h.as_str().map(String::from))
+        .collect();
+    heads.sort();
+    heads
+}
+
+fn device_heads(store: &Store, id: &TicketId) -> Vec<String> {
+    let mut heads: Vec<String> = store
+        .heads(id)
+        .expect("heads")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    heads.sort();
+    heads
+}
+
+fn decide(store: &Store, id: &TicketId, disposition: Disposition) {
+    let visit = store
+        .record(
+            id,
+            &Operation::Arrive {
+                order_id: None,
+                site: "bay 3".into(),
+            },
+        )
+        .expect("arrive")
+        .entry
+        .expect("visit");
+    store
+        .record(id, &Operation::Depart { visit_id: visit })
+        .expect("depart");
+    store
+        .record(
+            id,
+            &Operation::Decide {
+                disposition,
+                rationale: "seen on site".into(),
+            },
+        )
+        .expect("decide");
+}
+
+fn run_scenario(order: &[usize]) {
+    let office = office();
+    let id = desk_ticket(&office);
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let devices = [
+        device(&office, &dirs.0, &office.zhang),
+        device(&office, &dirs.1, &office.li),
+    ];
+    for d in &devices {
+        assert_eq!(sync(d).expect("first sync").tickets_new, 1);
+    }
+    decide(&devices[0], &id, Disposition::RepairOnSite);
+    decide(&devices[1], &id, Disposition::ReturnToFactory);
+    let amend = json!({"op": "amend_intake", "contact_method": "0311-9999 0000"});
+    let (status, body) = office.server.call(
+        "POST",
+        &format!("/v1/tickets/{id}/operations"),
+        &office.desk,
+        Some(amend),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    for &i in order {
+        let report = sync(&devices[i]).expect("sync");
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+    }
+    let heads = server_heads(&office, &id);
+    for d in &devices {
+        assert_eq!(device_heads(d, &id), heads, "order {order:?}");
+        assert_eq!(
+            d.unconfirmed_changes(&id).expect("unconfirmed"),
+            0,
+            "every change is covered by a receipt"
+        );
+        assert_eq!(
+            d.view(&id)
+                .expect("view")
+                .intake
+                .registration
+                .contact_method,
+            "0311-9999 0000"
+        );
+    }
+    let (_, ledger) = office.server.call("GET", "/v1/ledger", &office.desk, None);
+    let row = &ledger["rows"][0];
+    assert_eq!(row["decision_conflict"], json!(true), "{row}");
+    assert_eq!(
+        row["ledger_number"].as_str().map(|n| n.starts_with("KS-")),
+        Some(true)
+    );
+    assert_eq!(
+        devices[0].view(&id).expect("view").meta.ledger_number,
+        row["ledger_number"].as_str().map(String::from)
+    );
+    let (_, detail) = office
+        .server
+        .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None);
+    assert_eq!(
+        detail["decision_conflict"]["entries"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let history: Vec<&str> = detail["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|h| h["hash"].as_str())
+        .collect();
+    for d in &devices {
+        for entry in d.history(&id).expect("history") {
+            assert!(
+                history.contains(&entry.hash.as_str()),
+                "the server lacks {}",
+                entry.hash
+            );
+        }
+    }
+}
+
+#[test]
+fn two_devices_and_the_desk_converge_in_any_order() {
+    run_scenario(&[0, 1, 0]);
+    run_scenario(&[1, 0, 1]);
+    run_scenario(&[0, 1, 1, 0]);
+}
+
+#[test]
+fn a_ticket_registered_offline_gets_its_ledger_number_once() {
+    let office = office();
+    let dir = tempfile::tempdir().expect("dir");
+    let store = device(&office, &dir, &office.zhang);
+    let id = store
+        .register(&complaint("Baoding Textiles"))
+        .expect("register offline");
+    let first = sync(&store).expect("sync");
+    assert_eq!(first.tickets_confirmed, 1);
+    let number = store
+        .view(&id)
+        .expect("view")
+        .meta
+        .ledger_number
+        .expect("number synced back");
+    sync(&store).expect("again");
+    assert_eq!(
+        store.view(&id).expect("view").meta.ledger_number,
+        Some(number.clone())
+    );
+    let (_, ledger) = office.server.call("GET", "/v1/ledger", &office.desk, None);
+    assert_eq!(ledger["total"], json!(1));
+    assert_eq!(ledger["rows"][0]["ledger_number"], json!(number));
+    assert_eq!(store.unconfirmed_changes(&id).expect("unconfirmed"), 0);
+}
+
+#[test]
+fn a_sync_where_nothing_changed_is_one_small_request_and_only_changed_tickets_travel() {
+    let office = office();
+    let supervisor = office.server.user("sup.sun", Role::Supervisor);
+    let desk = office
+        .server
+        .state
+        .storage
+        .user(&"desk.wang".parse().expect("id"))
+        .expect("user")
+        .expect("desk");
+    let mut ids = Vec::new();
+    for n in 0..1_000 {
+        ids.push(
+            office
+                .server
+                .state
+                .engine
+                .register(&desk, &complaint(&format!("Customer {n}")))
+                .expect("register"),
+        );
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let store = store_for(dir.path(), "sup.sun", Role::Supervisor, 0).expect("store");
+    office.server.enrol(&store, &supervisor);
+    let first = sync(&store).expect("first sync");
+    assert_eq!(first.tickets_new, 1_000);
+    assert_eq!(store.list().expect("list").len(), 1_000);
+
+    let idle: SyncReport = sync(&store).expect("idle sync");
+    assert_eq!(idle.rounds, 1, "one request");
+    assert_eq!((idle.tickets_received, idle.tickets_confirmed), (0, 0));
+    assert!(
+        idle.bytes_sent < 100 && idle.bytes_received < 100,
+        "{idle:?}"
+    );
+
+    for id in ids.iter().step_by(100) {
+        let op = Operation::HandOff {
+            to: vec![Role::Technician],
+            note: "go".into(),
+        };
+        office
+            .server
+            .state
+            .engine
+            .record(&desk, id, &op)
+            .expect("hand off");
+    }
+    let some = sync(&store).expect("sync of 10");
+    assert_eq!(some.rounds, 1);
+    assert_eq!(some.tickets_received, 10);
+    for id in ids.iter().step_by(100) {
+        assert_eq!(store.view(id).expect("view").dispatch.handoffs.len(), 1);
+    }
+}
+
+/// A transport that loses one exchange at a chosen point.
+struct Flaky<'a> {
+    inner: &'a HttpTransport,
+    drop_request: std::cell::Cell<bool>,
+    drop_response: std::cell::Cell<bool>,
+}
+
+impl Transport for Flaky<'_> {
+    fn sync(&self, request: Vec<u8>) -> fieldledger_core::Result<Vec<u8>> {
+        if self.drop_request.replace(false) {
+            return Err(Error::Offline(
+                "connection cut before the request arrived".into(),
+            ));
+        }
+        let answer = self.inner.sync(request)?;
+        if self.drop_response.replace(false) {
+            return Err(Error::Offline(
+                "connection cut after the server committed".into(),
+            ));
+        }
+        Ok(answer)
+    }
+    fn blob_offset(&self, sha256: &str) -> fieldledger_core::Result<Option<u64>> {
+        self.inner.blob_offset(sha256)
+    }
+    fn upload_blob(
+        &self,
+        sha256: &str,
+        offset: u64,
+        total: u64,
+        bytes: &[u8],
+    ) -> fieldledger_core::Result<()> {
+        self.inner.upload_blob(sha256, offset, total, bytes)
+    }
+}
+
+#[test]
+fn a_cut_connection_loses_nothing_and_duplicates_nothing() {
+    for (before, after) in [(true, false), (false, true)] {
+        let office = office();
+        let id = desk_ticket(&office);
+        let dir = tempfile::tempdir().expect("dir");
+        let store = device(&office, &dir, &office.zhang);
+        sync(&store).expect("first sync");
+        let own = store
+            .register(&complaint("Tangshan Port"))
+            .expect("offline ticket");
+        decide(&store, &id, Disposition::Replace);
+        office.server.call(
+            "POST",
+            &format!("/v1/tickets/{id}/operations"),
+            &office.desk,
+            Some(json!({"op": "amend_intake", "model": "ZN63-12/1600"})),
+        );
+
+        let http = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
+        let flaky = Flaky {
+            inner: &http,
+            drop_request: before.into(),
+            drop_response: after.into(),
+        };
+        assert!(matches!(
+            fieldledger_core::sync::sync(&store, &flaky),
+            Err(Error::Offline(_))
+        ));
+        assert!(store.sync_status().expect("status").last_error.is_some());
+        fieldledger_core::sync::sync(&store, &flaky).expect("sync again");
+
+        for ticket in [&id, &own] {
+            assert_eq!(device_heads(&store, ticket), server_heads(&office, ticket));
+            assert_eq!(store.unconfirmed_changes(ticket).expect("unconfirmed"), 0);
+        }
+        assert_eq!(
+            store.view(&id).expect("view").intake.registration.model,
+            "ZN63-12/1600"
+        );
+        let (_, ledger) = office.server.call("GET", "/v1/ledger", &office.desk, None);
+        assert_eq!(
+            ledger["total"],
+            json!(2),
+            "the offline ticket is in the ledger once"
+        );
+        let (_, detail) =
+            office
+                .server
+                .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None);
+        assert_eq!(
+            detail["view"]["decisions"]["entries"]
+                .as_array()
+                .map(Vec::len),
+            Some(1),
+            "the decision is there once"
+        );
+        let status = store.sync_status().expect("status");
+        assert!(
+            status.last_error.is_none()
+                && status.last_sync_at.is_some()
+                && status.unconfirmed_changes == 0
+        );
+    }
+}
