@@ -1,0 +1,282 @@
+//! Nobody reads or writes what is not theirs: assignment decides what a technician's device
+//! receives, and every arriving change is checked against its device and the policy.
+
+use automerge::sync::SyncDoc;
+use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use fieldledger_core::store::sync_state::primed_state;
+use fieldledger_core::sync::Transport;
+use fieldledger_core::transport::HttpTransport;
+use fieldledger_core::{Author, Error, Operation, Role, Store, TicketId, Timestamp, UserId};
+use fieldledger_tests::{TestServer, complaint, store_for, sync};
+use serde_json::json;
+
+struct Setup {
+    server: TestServer,
+    desk: String,
+    zhang: UserId,
+    li: UserId,
+}
+
+fn setup() -> Setup {
+    let server = TestServer::start();
+    let desk_user = server.user("desk.wang", Role::ServiceDesk);
+    let desk = server.token(&desk_user);
+    let zhang = server.user("tech.zhang", Role::Technician);
+    let li = server.user("tech.li", Role::Technician);
+    Setup {
+        server,
+        desk,
+        zhang,
+        li,
+    }
+}
+
+fn ticket_for(s: &Setup, assignees: &[&UserId]) -> (TicketId, Option<String>) {
+    let (status, body) = s.server.call(
+        "POST",
+        "/v1/tickets",
+        &s.desk,
+        Some(json!(complaint("Hebei Steel"))),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id: TicketId = body["ticket_id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("ticket id");
+    if assignees.is_empty() {
+        return (id, None);
+    }
+    let order = json!({"op": "issue_travel_order", "number": "CC-1", "kind": "on_site_service",
+        "issuing_department": "technical_service", "assignees": assignees});
+    let (status, body) = s.server.call(
+        "POST",
+        &format!("/v1/tickets/{id}/operations"),
+        &s.desk,
+        Some(order),
+    );
+    assert_eq!(status, 200, "{body}");
+    (id, body["entry"].as_str().map(String::from))
+}
+
+fn device(s: &Setup, dir: &tempfile::TempDir, user: &UserId) -> Store {
+    let store = store_for(
+        dir.path(),
+        user.as_str(),
+        Role::Technician,
+        1_790_000_000_000,
+    )
+    .expect("store");
+    s.server.enrol(&store, user);
+    store
+}
+
+fn server_change_count(s: &Setup, id: &TicketId) -> usize {
+    let (_, detail) = s
+        .server
+        .call("GET", &format!("/v1/tickets/{id}"), &s.desk, None);
+    detail["history"].as_array().map_or(0, Vec::len)
+}
+
+/// Sends a change made outside the store's own checks: `op` by `author`, written under `actor`.
+fn send_crafted(
+    store: &Store,
+    id: &TicketId,
+    actor: automerge::ActorId,
+    author: &Author,
+    op: &Operation,
+) -> SyncResponse {
+    let ticket = store.read_ticket(id, Clone::clone).expect("ticket");
+    let mut crafted = ticket.clone();
+    crafted.set_actor(actor);
+    crafted
+        .apply(author, Timestamp(1), op)
+        .expect("crafted change");
+    let mut state = primed_state(ticket.heads(), Vec::new());
+    let message = crafted
+        .doc()
+        .generate_sync_message(&mut state)
+        .expect("message")
+        .encode();
+    let request = SyncRequest {
+        version: PROTOCOL_VERSION,
+        cursor: store.cursor().expect("cursor"),
+        docs: vec![DocMessage {
+            ticket_id: id.clone(),
+            message,
+        }],
+        actors: vec![serde_bytes::ByteBuf::from(
+            store.actor_id().to_bytes().to_vec(),
+        )],
+    };
+    let transport = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
+    protocol::decode(&transport.sync(protocol::encode(&request)).expect("answer"))
+        .expect("response")
+}
+
+#[test]
+fn a_technician_receives_only_assigned_tickets() {
+    let s = setup();
+    let (mine, _) = ticket_for(&s, &[&s.zhang]);
+    let (theirs, _) = ticket_for(&s, &[&s.li]);
+    let (nobodys, _) = ticket_for(&s, &[]);
+    let dir = tempfile::tempdir().expect("dir");
+    let zhang = device(&s, &dir, &s.zhang);
+    sync(&zhang).expect("sync");
+    let held: Vec<TicketId> = zhang
+        .list()
+        .expect("list")
+        .into_iter()
+        .map(|t| t.ticket_id)
+        .collect();
+    assert_eq!(held, vec![mine.clone()]);
+    let token = s.server.token(&s.zhang);
+    for other in [&theirs, &nobodys] {
+        let (status, _) = s
+            .server
+            .call("GET", &format!("/v1/tickets/{other}"), &token, None);
+        assert_eq!(status, 403);
+    }
+    let (_, ledger) = s.server.call("GET", "/v1/ledger", &token, None);
+    assert_eq!(ledger["total"], json!(1));
+}
+
+#[test]
+fn a_change_under_another_devices_actor_is_refused_and_logged() {
+    let s = setup();
+    let (id, _) = ticket_for(&s, &[&s.zhang, &s.li]);
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let (zhang, li) = (device(&s, &dirs.0, &s.zhang), device(&s, &dirs.1, &s.li));
+    sync(&zhang).expect("sync");
+    sync(&li).expect("sync");
+    let before = server_change_count(&s, &id);
+    let forged = send_crafted(
+        &li,
+        &id,
+        zhang.actor_id().clone(),
+        &Author::new(s.zhang.clone(), Role::Technician),
+        &Operation::Arrive {
+            order_id: None,
+            site: "x".into(),
+        },
+    );
+    assert_eq!(forged.errors.len(), 1, "{forged:?}");
+    assert_eq!(forged.errors[0].code, "forged_actor");
+    assert!(forged.errors[0].change.is_some());
+    assert_eq!(
+        server_change_count(&s, &id),
+        before,
+        "nothing of it is stored"
+    );
+    let events = s.server.state.storage.security_events(10).expect("events");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "forged_actor" && e.ticket.as_ref() == Some(&id))
+    );
+}
+
+#[test]
+fn a_change_to_a_section_the_user_may_not_write_is_refused_and_logged() {
+    let s = setup();
+    let (id, _) = ticket_for(&s, &[&s.li]);
+    let dir = tempfile::tempdir().expect("dir");
+    let li = device(&s, &dir, &s.li);
+    sync(&li).expect("sync");
+    let before = server_change_count(&s, &id);
+    let posing = Author::new(s.li.clone(), Role::QualityAssurance);
+    let response = send_crafted(
+        &li,
+        &id,
+        li.actor_id().clone(),
+        &posing,
+        &Operation::RecordCause {
+            cause: "guess".into(),
+        },
+    );
+    assert_eq!(response.errors.len(), 1, "{response:?}");
+    assert_eq!(response.errors[0].code, "section_forbidden");
+    assert_eq!(response.errors[0].section.as_deref(), Some("quality"));
+    assert!(
+        response.errors[0].message.contains("technician"),
+        "{}",
+        response.errors[0].message
+    );
+    assert_eq!(server_change_count(&s, &id), before);
+    let events = s.server.state.storage.security_events(10).expect("events");
+    assert!(events.iter().any(|e| e.kind == "section_forbidden"));
+}
+
+#[test]
+fn a_revoked_token_stops_working() {
+    let s = setup();
+    let dir = tempfile::tempdir().expect("dir");
+    let zhang = device(&s, &dir, &s.zhang);
+    sync(&zhang).expect("sync");
+    let devices = s.server.state.storage.devices().expect("devices");
+    let device = devices
+        .iter()
+        .find(|d| d.user == s.zhang)
+        .expect("zhang's device");
+    assert!(
+        s.server
+            .state
+            .storage
+            .revoke_device(&device.id, Timestamp(5))
+            .expect("revoke")
+    );
+    assert!(matches!(sync(&zhang), Err(Error::Unauthorized(_))));
+    let (status, body) = s.server.call("GET", "/v1/me", "flt_not-a-real-token", None);
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], json!("unauthorized"));
+}
+
+#[test]
+fn reassignment_keeps_earlier_work_and_drops_the_copy() {
+    let s = setup();
+    let (id, order) = ticket_for(&s, &[&s.zhang]);
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let (zhang, li) = (device(&s, &dirs.0, &s.zhang), device(&s, &dirs.1, &s.li));
+    sync(&zhang).expect("sync");
+    zhang
+        .record(
+            &id,
+            &Operation::Arrive {
+                order_id: None,
+                site: "made before the reassignment".into(),
+            },
+        )
+        .expect("offline work");
+    let reassign =
+        json!({"op": "reassign_order", "order_id": order.expect("order id"), "assignees": [s.li]});
+    let (status, body) = s.server.call(
+        "POST",
+        &format!("/v1/tickets/{id}/operations"),
+        &s.desk,
+        Some(reassign),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let report = sync(&zhang).expect("sync after reassignment");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.tickets_dropped, 1);
+    assert!(
+        zhang.list().expect("list").is_empty(),
+        "the copy is dropped"
+    );
+    sync(&li).expect("li syncs");
+    let visits = li.view(&id).expect("view").visits;
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].site, "made before the reassignment");
+    assert_eq!(
+        sync(&zhang).expect("later sync").tickets_new,
+        0,
+        "it does not come back"
+    );
+}
