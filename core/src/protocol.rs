@@ -133,7 +133,7 @@ pub mod heads {
     /// Reads heads from one byte string.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ChangeHash>, D::Error> {
         let bytes: serde_bytes::ByteBuf = serde_bytes::deserialize(d)?;
-        if bytes.len() % 32 != 0 {
+        if !bytes.len().is_multiple_of(32) {
             return Err(D::Error::custom("heads are not whole 32-byte hashes"));
         }
         bytes

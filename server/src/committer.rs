@@ -13,10 +13,13 @@ use crate::storage::{Batch, Storage};
 /// The most batches written in one transaction.
 const GROUP: usize = 256;
 
+/// Where a batch's outcome is reported.
+type Done = SyncSender<Result<(), String>>;
+
 struct Job {
     batch: Batch,
     generation: u64,
-    done: SyncSender<Result<(), String>>,
+    done: Done,
 }
 
 /// A queued batch; [`Queued::wait`] returns once it is durably written (or failed).
@@ -95,7 +98,7 @@ fn run(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, jobs: Receiver<Job>) {
         if live.is_empty() {
             continue;
         }
-        let (batches, waiters): (Vec<Batch>, Vec<(u64, SyncSender<Result<(), String>>)>) = live
+        let (batches, waiters): (Vec<Batch>, Vec<(u64, Done)>) = live
             .into_iter()
             .map(|j| (j.batch, (j.generation, j.done)))
             .unzip();

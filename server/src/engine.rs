@@ -54,6 +54,22 @@ impl Default for Limits {
     }
 }
 
+/// Who sends a write, and when the server took it.
+struct Origin<'a> {
+    user: &'a UserId,
+    device: Option<&'a fieldledger_core::DeviceId>,
+    at: Timestamp,
+}
+
+/// One sync request in progress: who asks, with which actors, and the feed positions.
+struct Exchange<'a> {
+    caller: &'a Caller,
+    actors: &'a [ActorId],
+    request_cursor: u64,
+    page_cursor: u64,
+    now: Timestamp,
+}
+
 /// A document rewritten as one snapshot after this many chunks.
 const COMPACT_AFTER: u32 = 64;
 
@@ -226,10 +242,10 @@ impl Engine {
         id: &TicketId,
         before: &[ChangeHash],
         new: bool,
-        author: (&UserId, Option<&fieldledger_core::DeviceId>),
-        now: Timestamp,
+        origin: &Origin<'_>,
         batch: &mut Batch,
     ) -> Result<()> {
+        let now = origin.at;
         let year = year_of(now);
         let needs_number = {
             let cached = docs
@@ -294,8 +310,8 @@ impl Engine {
             bytes,
             heads: cached.ticket.heads(),
             changes,
-            user: author.0.clone(),
-            device: author.1.cloned(),
+            user: origin.user.clone(),
+            device: origin.device.cloned(),
             ledger: LedgerRow::project(id, &view, received_at, now),
         });
         Ok(())
@@ -357,22 +373,19 @@ impl Engine {
         let mut docs = self.lock();
         let mut seen = BTreeSet::new();
         let dropped: BTreeSet<TicketId> = page.dropped.iter().cloned().collect();
-        let request_cursor = request.cursor;
+        let exchange = Exchange {
+            caller,
+            actors: &actors,
+            request_cursor: request.cursor,
+            page_cursor: page.cursor,
+            now,
+        };
         for doc in request.docs {
             if !seen.insert(doc.ticket_id.clone()) {
                 continue;
             }
             let id = doc.ticket_id.clone();
-            if let Err(error) = self.receive(
-                &mut docs,
-                caller,
-                &actors,
-                doc,
-                (request_cursor, page.cursor),
-                now,
-                &mut batch,
-                &mut response,
-            ) {
+            if let Err(error) = self.receive(&mut docs, &exchange, doc, &mut batch, &mut response) {
                 response.errors.push(error);
                 self.metrics.refusal();
             }
@@ -393,15 +406,7 @@ impl Engine {
             if seen.contains(id) {
                 continue;
             }
-            self.send(
-                &mut docs,
-                caller,
-                id,
-                request_cursor,
-                page.cursor,
-                &mut batch,
-                &mut response,
-            )?;
+            self.send(&mut docs, &exchange, id, &mut batch, &mut response)?;
         }
         for id in page.dropped {
             batch.device_docs.push(DeviceDocWrite {
@@ -458,18 +463,21 @@ impl Engine {
         Ok(dd)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn receive(
         &self,
         docs: &mut Docs,
-        caller: &Caller,
-        actors: &[ActorId],
+        exchange: &Exchange<'_>,
         doc: DocMessage,
-        (request_cursor, page_cursor): (u64, u64),
-        now: Timestamp,
         batch: &mut Batch,
         response: &mut SyncResponse,
     ) -> Result<(), DocError> {
+        let Exchange {
+            caller,
+            actors,
+            request_cursor,
+            page_cursor,
+            now,
+        } = *exchange;
         let id = doc.ticket_id.clone();
         let refuse = |code: &str, message: String| DocError {
             ticket_id: id.clone(),
@@ -587,16 +595,13 @@ impl Engine {
             .get(&id)
             .is_some_and(|c| c.ticket.heads() != before);
         if changed {
-            self.stage(
-                docs,
-                &id,
-                &before,
-                !exists,
-                (&caller.user.id, Some(&caller.device.id)),
-                now,
-                batch,
-            )
-            .map_err(|e| refuse(e.parts().1, e.parts().2))?;
+            let origin = Origin {
+                user: &caller.user.id,
+                device: Some(&caller.device.id),
+                at: now,
+            };
+            self.stage(docs, &id, &before, !exists, &origin, batch)
+                .map_err(|e| refuse(e.parts().1, e.parts().2))?;
         }
         let cached = docs
             .docs
@@ -628,17 +633,20 @@ impl Engine {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn send(
         &self,
         docs: &mut Docs,
-        caller: &Caller,
+        exchange: &Exchange<'_>,
         id: &TicketId,
-        request_cursor: u64,
-        page_cursor: u64,
         batch: &mut Batch,
         response: &mut SyncResponse,
     ) -> Result<()> {
+        let Exchange {
+            caller,
+            request_cursor,
+            page_cursor,
+            ..
+        } = *exchange;
         if !self.load(docs, id)? {
             return Ok(());
         }
@@ -698,7 +706,18 @@ impl Engine {
             },
         );
         let mut batch = Batch::default();
-        self.stage(&mut docs, &id, &[], true, (&user.id, None), now, &mut batch)?;
+        self.stage(
+            &mut docs,
+            &id,
+            &[],
+            true,
+            &Origin {
+                user: &user.id,
+                device: None,
+                at: now,
+            },
+            &mut batch,
+        )?;
         self.commit(docs, batch)?;
         Ok(id)
     }
@@ -727,15 +746,12 @@ impl Engine {
         let applied = applied?;
         let mut batch = Batch::default();
         if applied.change.is_some() {
-            self.stage(
-                &mut docs,
-                id,
-                &before,
-                false,
-                (&user.id, None),
-                now,
-                &mut batch,
-            )?;
+            let origin = Origin {
+                user: &user.id,
+                device: None,
+                at: now,
+            };
+            self.stage(&mut docs, id, &before, false, &origin, &mut batch)?;
         }
         self.commit(docs, batch)?;
         Ok(applied)

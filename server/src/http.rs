@@ -7,7 +7,7 @@ use std::time::Instant;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,6 +29,72 @@ type Result<T, E = ServerError> = std::result::Result<T, E>;
 pub const MAX_SYNC_BODY: usize = 32 * 1024 * 1024;
 /// The largest piece of a blob upload.
 pub const MAX_BLOB_PIECE: usize = 4 * 1024 * 1024;
+
+/// Turns axum's rejection of a body, path or query into the server's JSON error.
+fn rejected(status: StatusCode, text: String) -> ServerError {
+    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "too_large"
+    } else {
+        "bad_body"
+    };
+    ServerError::refused(status, code, text)
+}
+
+/// A JSON body whose rejection answers in the server's error format.
+struct Body<T>(T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ServerError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(e) => Err(rejected(e.status(), e.body_text())),
+        }
+    }
+}
+
+/// Raw bytes whose rejection (too large) answers in the server's error format.
+struct Raw(Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Raw {
+    type Rejection = ServerError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self> {
+        Bytes::from_request(req, state)
+            .await
+            .map(Raw)
+            .map_err(|e| rejected(e.status(), e.body_text()))
+    }
+}
+
+/// Query parameters whose rejection answers in the server's error format.
+struct Params<T>(T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| Params(q))
+            .map_err(|e| rejected(e.status(), e.body_text()))
+    }
+}
+
+/// A path segment whose rejection (not UTF-8) answers in the server's error format.
+struct Segment(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(p)| Segment(p))
+            .map_err(|e| rejected(StatusCode::BAD_REQUEST, e.body_text()))
+    }
+}
 
 /// Runs blocking engine work on the blocking pool.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -91,7 +157,7 @@ async fn me(caller: Caller) -> Json<serde_json::Value> {
     }))
 }
 
-async fn sync(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Response> {
+async fn sync(State(state): State<AppState>, caller: Caller, Raw(body): Raw) -> Result<Response> {
     let started = Instant::now();
     let outcome = async {
         let request: SyncRequest = protocol::decode(&body)
@@ -122,7 +188,7 @@ struct Piece {
 async fn upload_state(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(sha256): Path<String>,
+    Segment(sha256): Segment,
 ) -> Result<Json<UploadState>> {
     let blobs = state.blobs.clone();
     Ok(Json(blocking(move || blobs.state(&sha256)).await?))
@@ -131,9 +197,9 @@ async fn upload_state(
 async fn upload(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(sha256): Path<String>,
-    Query(piece): Query<Piece>,
-    body: Bytes,
+    Segment(sha256): Segment,
+    Params(piece): Params<Piece>,
+    Raw(body): Raw,
 ) -> Result<Json<UploadState>> {
     if piece.total > MAX_BLOB {
         return Err(ServerError::refused(
@@ -162,7 +228,7 @@ async fn upload(
 async fn blob(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(sha256): Path<String>,
+    Segment(sha256): Segment,
 ) -> Result<Response> {
     let blobs = state.blobs.clone();
     let bytes = blocking(move || blobs.read(&sha256)).await?;
@@ -187,7 +253,7 @@ fn ensure_readable(state: &AppState, caller: &Caller, id: &TicketId) -> Result<(
 async fn register(
     State(state): State<AppState>,
     caller: Caller,
-    Json(registration): Json<Registration>,
+    Body(registration): Body<Registration>,
 ) -> Result<Response> {
     if !policy::may_register(caller.user.role) {
         return Err(ServerError::forbidden(format!(
@@ -207,7 +273,7 @@ async fn register(
 async fn ticket(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Segment(id): Segment,
 ) -> Result<Response> {
     let id = ticket_id(&id)?;
     let engine = state.engine.clone();
@@ -222,8 +288,8 @@ async fn ticket(
 async fn operation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
-    Json(op): Json<Operation>,
+    Segment(id): Segment,
+    Body(op): Body<Operation>,
 ) -> Result<Response> {
     let id = ticket_id(&id)?;
     let engine = state.engine.clone();
@@ -242,7 +308,7 @@ async fn operation(
 async fn ledger(
     State(state): State<AppState>,
     caller: Caller,
-    Query(mut query): Query<LedgerQuery>,
+    Params(mut query): Params<LedgerQuery>,
 ) -> Result<Json<LedgerPage>> {
     if reads_assigned_only(caller.user.role) {
         query.readable_by = Some(caller.user.id.clone());

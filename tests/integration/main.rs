@@ -1,5 +1,6 @@
 //! Tests that cross crates, one module per capability.
 
 mod access;
+mod bad_input;
 mod offline_exchange;
 mod sync;

@@ -255,14 +255,14 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
         row.next_return_visit.map(|d| d.to_string()),
         row.created_by.as_ref().map(UserId::as_str),
     ])?;
-    if let Some(number) = &row.ledger_number {
-        if let Some((year, n)) = parse_ledger_number(number) {
-            tx.prepare_cached(
-                "INSERT INTO ledger_numbers (year, last) VALUES (?1, ?2)
+    if let Some(number) = &row.ledger_number
+        && let Some((year, n)) = parse_ledger_number(number)
+    {
+        tx.prepare_cached(
+            "INSERT INTO ledger_numbers (year, last) VALUES (?1, ?2)
                  ON CONFLICT (year) DO UPDATE SET last = max(last, excluded.last)",
-            )?
-            .execute(params![year, n])?;
-        }
+        )?
+        .execute(params![year, n])?;
     }
     // Who may read the ticket follows the row: its assignees and its creator.
     let id = row.ticket_id.as_str();
