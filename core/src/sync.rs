@@ -13,9 +13,22 @@ use crate::error::{Error, Result};
 use crate::id::TicketId;
 use crate::protocol::{DocError, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use crate::store::Store;
+use crate::store::sync_state::reset_message;
 
 /// The most request rounds one sync makes; a sync that needs more stops and reports it.
 pub const MAX_ROUNDS: u32 = 32;
+
+/// The most documents one request carries; more go in the next round.
+pub const DOCS_PER_REQUEST: usize = 100;
+
+/// What a ticket's exchange still needs from this device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Reply {
+    /// The server asked for these changes.
+    Need(Vec<ChangeHash>),
+    /// The server's idea of what this device holds is wrong: start the ticket over.
+    Reset,
+}
 
 /// Moves sync bodies and blobs to the office server and back.
 pub trait Transport {
@@ -36,7 +49,7 @@ pub struct SyncReport {
     pub tickets_received: usize,
     /// Tickets new to this device.
     pub tickets_new: usize,
-    /// Tickets whose changes the office confirmed.
+    /// Receipts received: tickets the office confirmed it holds durably.
     pub tickets_confirmed: usize,
     /// Tickets dropped because this device may no longer read them.
     pub tickets_dropped: usize,
@@ -60,8 +73,8 @@ pub struct SyncSession<'a> {
     more: bool,
     /// Tickets the office refused in this session: not sent again until the next sync.
     refused: BTreeSet<TicketId>,
-    /// Tickets whose exchange is not finished, with the changes the office asked for.
-    replies: BTreeMap<TicketId, Vec<ChangeHash>>,
+    /// Tickets whose exchange is not finished, and what they need.
+    replies: BTreeMap<TicketId, Reply>,
     report: SyncReport,
 }
 
@@ -92,12 +105,19 @@ impl<'a> SyncSession<'a> {
             .into_iter()
             .collect();
         candidates.extend(self.replies.keys().cloned());
+        let mut deferred = BTreeMap::new();
         for id in candidates.difference(&self.refused) {
-            let need = self.replies.get(id).cloned().unwrap_or_default();
-            let message = match self.store.outgoing_message(id, &need) {
-                Ok(message) => message,
-                Err(Error::UnknownTicket(_)) => None,
-                Err(e) => return Err(e),
+            let reply = self.replies.remove(id);
+            if docs.len() >= DOCS_PER_REQUEST {
+                if let Some(reply) = reply {
+                    deferred.insert(id.clone(), reply);
+                }
+                continue;
+            }
+            let message = match reply {
+                Some(Reply::Reset) => Some(reset_message()),
+                Some(Reply::Need(need)) => self.outgoing(id, &need)?,
+                None => self.outgoing(id, &[])?,
             };
             if let Some(message) = message {
                 docs.push(DocMessage {
@@ -106,7 +126,7 @@ impl<'a> SyncSession<'a> {
                 });
             }
         }
-        self.replies.clear();
+        self.replies = deferred;
         if self.started && docs.is_empty() && !self.more {
             return Ok(None);
         }
@@ -120,6 +140,13 @@ impl<'a> SyncSession<'a> {
                 self.store.actor_id().to_bytes().to_vec(),
             )],
         }))
+    }
+
+    fn outgoing(&self, id: &TicketId, need: &[ChangeHash]) -> Result<Option<Vec<u8>>> {
+        match self.store.outgoing_message(id, need) {
+            Err(Error::UnknownTicket(_)) => Ok(None),
+            other => other,
+        }
     }
 
     /// Applies the server's answer: incoming changes (one transaction per ticket), receipts,
@@ -140,8 +167,10 @@ impl<'a> SyncSession<'a> {
             let incoming = self.store.apply_incoming(&doc.ticket_id, message)?;
             self.report.tickets_received += usize::from(incoming.changed);
             self.report.tickets_new += usize::from(incoming.new_ticket);
-            if incoming.needs_reply {
-                self.replies.insert(doc.ticket_id, need);
+            if incoming.incomplete {
+                self.replies.insert(doc.ticket_id, Reply::Reset);
+            } else if incoming.needs_reply {
+                self.replies.insert(doc.ticket_id, Reply::Need(need));
             }
         }
         for receipt in &response.receipts {
@@ -151,7 +180,11 @@ impl<'a> SyncSession<'a> {
         for error in response.errors {
             self.store
                 .record_ticket_error(&error.ticket_id, &error.message)?;
-            self.refused.insert(error.ticket_id.clone());
+            // Missing dependencies are asked for in the server's message; anything else is
+            // not retried in this sync.
+            if error.code != "missing_dependencies" {
+                self.refused.insert(error.ticket_id.clone());
+            }
             self.report.errors.push(error);
         }
         for id in &response.dropped {
@@ -208,14 +241,22 @@ fn upload_blobs(store: &Store, transport: &dyn Transport) -> Result<usize> {
         };
         let bytes = std::fs::read(&path)?;
         let total = bytes.len() as u64;
-        let mut offset = transport.blob_offset(&blob.sha256)?;
-        while let Some(at) = offset.filter(|&at| at < total) {
+        // Send from where the server stands until it reports the blob complete; a server that
+        // holds every byte but has not verified them gets an empty last piece to finish with.
+        let mut pieces = 0;
+        while let Some(at) = transport.blob_offset(&blob.sha256)? {
+            pieces += 1;
+            if pieces > total / BLOB_PIECE + 3 {
+                return Err(Error::invalid(
+                    "blob upload",
+                    format!("blob {} does not complete", blob.sha256),
+                ));
+            }
             let end = (at + BLOB_PIECE).min(total);
             let piece = bytes
                 .get(at as usize..end as usize)
                 .ok_or_else(|| Error::invalid("blob offset", format!("{at} is beyond the file")))?;
             transport.upload_blob(&blob.sha256, at, total, piece)?;
-            offset = Some(end);
         }
         store.mark_blob_uploaded(&blob.sha256)?;
         uploaded += 1;

@@ -23,10 +23,12 @@ pub struct UploadState {
     pub complete: bool,
 }
 
-/// The blob folder.
+/// The blob folder. Uploads are written one at a time, so that two devices sending the same
+/// photo never interleave their pieces.
 #[derive(Debug)]
 pub struct BlobStore {
     dir: PathBuf,
+    writing: std::sync::Mutex<()>,
 }
 
 fn check(sha256: &str) -> Result<(), ServerError> {
@@ -37,7 +39,10 @@ impl BlobStore {
     /// The blob folder at `dir`.
     pub fn open(dir: PathBuf) -> Result<Self, ServerError> {
         fs::create_dir_all(dir.join(".partial"))?;
-        Ok(Self { dir })
+        Ok(Self {
+            dir,
+            writing: std::sync::Mutex::new(()),
+        })
     }
 
     fn complete_path(&self, sha256: &str) -> PathBuf {
@@ -76,6 +81,7 @@ impl BlobStore {
         total: u64,
         bytes: &[u8],
     ) -> Result<UploadState, ServerError> {
+        let _writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
         let state = self.state(sha256)?;
         if state.complete {
             return Ok(state);

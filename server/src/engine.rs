@@ -273,10 +273,17 @@ impl Engine {
             .get_mut(id)
             .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
         let view = cached.ticket.view()?;
-        let received_at = if new {
-            now
+        // Who registered a ticket is what the server saw, not what the document claims: it
+        // decides who may read the ticket.
+        let stored = if new {
+            None
         } else {
-            self.storage.ledger_row(id)?.map_or(now, |r| r.received_at)
+            self.storage.ledger_row(id)?
+        };
+        let received_at = stored.as_ref().map_or(now, |r| r.received_at);
+        let created_by = match &stored {
+            Some(row) => row.created_by.clone(),
+            None => Some(origin.user.clone()),
         };
         let changes: Vec<ChangeHash> = cached
             .ticket
@@ -292,16 +299,6 @@ impl Engine {
             cached.chunks += 1;
             DocBytes::Chunk(cached.ticket.changes_since(before))
         };
-        let size = match &bytes {
-            DocBytes::Snapshot(b) | DocBytes::Chunk(b) => b.len(),
-        };
-        if new && size > self.limits.document_bytes {
-            return Err(ServerError::refused(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "the document is too large",
-            ));
-        }
         cached.pending += 1;
         self.metrics.changes_merged(changes.len() as u64);
         batch.docs.push(DocWrite {
@@ -312,7 +309,10 @@ impl Engine {
             changes,
             user: origin.user.clone(),
             device: origin.device.cloned(),
-            ledger: LedgerRow::project(id, &view, received_at, now),
+            ledger: LedgerRow {
+                created_by,
+                ..LedgerRow::project(id, &view, received_at, now)
+            },
         });
         Ok(())
     }
@@ -352,7 +352,7 @@ impl Engine {
                 caller,
                 None,
                 "forged_actor",
-                format!("device presented actor {actor}, bound to another device"),
+                format!("device presented actor {actor}, which belongs to someone else"),
             ));
         }
         let actors = self.storage.device_actors(&device.id)?;
@@ -394,12 +394,7 @@ impl Engine {
                 && !self.storage.has_access(&caller.user.id, &id)?
                 && !self.created_here(&docs, &id, caller)
             {
-                response.dropped.push(id.clone());
-                batch.device_docs.push(DeviceDocWrite {
-                    device: device.id.clone(),
-                    ticket_id: id,
-                    state: None,
-                });
+                response.dropped.push(id);
             }
         }
         for id in &page.tickets {
@@ -408,14 +403,9 @@ impl Engine {
             }
             self.send(&mut docs, &exchange, id, &mut batch, &mut response)?;
         }
-        for id in page.dropped {
-            batch.device_docs.push(DeviceDocWrite {
-                device: device.id.clone(),
-                ticket_id: id.clone(),
-                state: None,
-            });
-            response.dropped.push(id);
-        }
+        // The device's copy stays on record: if this response is lost, the same feed rows list
+        // the ticket as dropped again.
+        response.dropped.extend(page.dropped);
         self.commit(docs, batch)?;
         Ok(response)
     }
@@ -559,6 +549,15 @@ impl Engine {
             .receive_sync_message(&mut state, heard)
             .map_err(|e| refuse("bad_message", e.to_string()))?;
         if !exists {
+            if merged.save().len() > self.limits.document_bytes {
+                return Err(refuse(
+                    "too_large",
+                    format!(
+                        "a document may have at most {} bytes",
+                        self.limits.document_bytes
+                    ),
+                ));
+            }
             let ticket = Ticket::from_doc(id.clone(), merged);
             let named = ticket
                 .view_sections(&[Section::Meta])
@@ -625,7 +624,7 @@ impl Engine {
         batch.device_docs.push(DeviceDocWrite {
             device: caller.device.id.clone(),
             ticket_id: id,
-            state: Some(dd),
+            state: dd,
         });
         match first_error {
             Some(error) => Err(error),
@@ -677,7 +676,7 @@ impl Engine {
         batch.device_docs.push(DeviceDocWrite {
             device: caller.device.id.clone(),
             ticket_id: id.clone(),
-            state: Some(dd),
+            state: dd,
         });
         Ok(())
     }

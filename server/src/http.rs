@@ -227,9 +227,14 @@ async fn upload(
 
 async fn blob(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Segment(sha256): Segment,
 ) -> Result<Response> {
+    if reads_assigned_only(caller.user.role) {
+        return Err(ServerError::forbidden(
+            "photos are downloaded in the office; your device holds its own",
+        ));
+    }
     let blobs = state.blobs.clone();
     let bytes = blocking(move || blobs.read(&sha256)).await?;
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())

@@ -208,16 +208,28 @@ fn photos_upload_resumably_after_the_ticket_syncs() {
         .http_status_as_error(false)
         .build()
         .new_agent();
-    let mut response = agent
-        .get(format!("{}/v1/blobs/{}", server.url, blob.sha256))
-        .header("Authorization", format!("Bearer {token}"))
-        .call()
-        .expect("download");
+    let download = |token: &str| {
+        agent
+            .get(format!("{}/v1/blobs/{}", server.url, blob.sha256))
+            .header("Authorization", format!("Bearer {token}"))
+            .call()
+            .expect("download")
+    };
+    assert_eq!(
+        download(&token).status().as_u16(),
+        403,
+        "technicians do not download from the office"
+    );
+    let desk = server.user("desk.wang", Role::ServiceDesk);
+    let mut response = download(&server.token(&desk));
     let downloaded = response
         .body_mut()
         .with_config()
         .limit(10_000_000)
         .read_to_vec()
         .expect("bytes");
-    assert_eq!(downloaded, bytes);
+    assert!(
+        downloaded == bytes,
+        "the download is the photo, byte for byte"
+    );
 }

@@ -396,3 +396,60 @@ fn a_cut_connection_loses_nothing_and_duplicates_nothing() {
         );
     }
 }
+
+#[test]
+fn a_device_the_server_misjudges_gets_the_whole_ticket() {
+    let office = office();
+    let id = desk_ticket(&office);
+    let dir = tempfile::tempdir().expect("dir");
+    let store = device(&office, &dir, &office.zhang);
+    // The server wrongly believes the device already holds the ticket as it stands now …
+    let heads = office
+        .server
+        .state
+        .engine
+        .read(&id, |t| t.heads())
+        .expect("heads");
+    let device_id = office
+        .server
+        .state
+        .storage
+        .devices()
+        .expect("devices")
+        .into_iter()
+        .find(|d| d.user == office.zhang)
+        .expect("device")
+        .id;
+    let belief = fieldledger_server::storage::Batch {
+        device_docs: vec![fieldledger_server::storage::DeviceDocWrite {
+            device: device_id,
+            ticket_id: id.clone(),
+            state: fieldledger_server::storage::DeviceDoc {
+                shared: heads,
+                sent: None,
+            },
+        }],
+        ..Default::default()
+    };
+    office
+        .server
+        .state
+        .storage
+        .commit(&[belief], fieldledger_core::Timestamp(0))
+        .expect("belief");
+    // … so after one more change it sends only that change, which the device cannot apply.
+    office.server.call(
+        "POST",
+        &format!("/v1/tickets/{id}/operations"),
+        &office.desk,
+        Some(json!({"op": "amend_intake", "model": "ZN63-12/2000"})),
+    );
+    let report = sync(&store).expect("sync");
+    assert!(report.rounds >= 2, "{report:?}");
+    assert_eq!(report.tickets_new, 1);
+    assert_eq!(device_heads(&store, &id), server_heads(&office, &id));
+    assert_eq!(
+        store.view(&id).expect("view").intake.registration.model,
+        "ZN63-12/2000"
+    );
+}

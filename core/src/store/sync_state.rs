@@ -49,8 +49,11 @@ pub(crate) struct Incoming {
     pub(crate) changed: bool,
     /// The ticket was new to this device.
     pub(crate) new_ticket: bool,
-    /// The exchange is not finished: the server asked for changes, or some cannot be applied yet.
+    /// The server asked for changes.
     pub(crate) needs_reply: bool,
+    /// Some changes cannot be applied yet (their dependencies are missing): the server's idea of
+    /// what this device holds is wrong, and the ticket must be resent from the start.
+    pub(crate) incomplete: bool,
 }
 
 /// A sync state for a peer known to have `shared`: the next message it generates carries every
@@ -259,7 +262,8 @@ impl Store {
             return Ok(Incoming {
                 changed: whole,
                 new_ticket: whole,
-                needs_reply: !whole || needs_reply(&state, None),
+                needs_reply: asked(&state),
+                incomplete: !whole,
             });
         }
         let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
@@ -276,7 +280,8 @@ impl Store {
             Ok(Incoming {
                 changed,
                 new_ticket: false,
-                needs_reply: needs_reply(&state, Some(ticket.doc())),
+                needs_reply: asked(&state),
+                incomplete: !automerge::ReadDoc::get_missing_deps(ticket.doc(), &[]).is_empty(),
             })
         })();
         if outcome.is_err() {
@@ -303,12 +308,10 @@ impl Store {
     /// Drops ticket `id` from this device once the office has everything this device wrote
     /// to it; returns whether it was dropped.
     pub(crate) fn drop_if_confirmed(&self, id: &TicketId) -> Result<bool> {
-        if self.unconfirmed_changes(id).or_else(|e| match e {
-            Error::UnknownTicket(_) => Ok(0),
-            e => Err(e),
-        })? > 0
-        {
-            return Ok(false);
+        match self.unconfirmed_changes(id) {
+            Ok(0) => {}
+            Ok(_) | Err(Error::UnknownTicket(_)) => return Ok(false),
+            Err(e) => return Err(e),
         }
         let mut guard = self.writer();
         let w = &mut *guard;
@@ -371,8 +374,16 @@ impl Store {
     }
 }
 
-fn needs_reply(state: &sync::State, doc: Option<&Automerge>) -> bool {
-    let asked = state.their_need.as_ref().is_some_and(|n| !n.is_empty());
-    let waiting = doc.is_some_and(|d| !automerge::ReadDoc::get_missing_deps(d, &[]).is_empty());
-    asked || waiting
+/// Whether the server's message asked for specific changes.
+fn asked(state: &sync::State) -> bool {
+    state.their_need.as_ref().is_some_and(|n| !n.is_empty())
+}
+
+/// A sync message that says "I hold nothing of this ticket": the server answers with all of it.
+pub(crate) fn reset_message() -> Vec<u8> {
+    let mut state = sync::State::new();
+    Automerge::new()
+        .generate_sync_message(&mut state)
+        .map(|m| m.encode())
+        .unwrap_or_default()
 }

@@ -106,8 +106,8 @@ pub struct DeviceDocWrite {
     pub device: DeviceId,
     /// The ticket.
     pub ticket_id: TicketId,
-    /// The new state, or `None` to forget the device's copy (it may no longer read it).
-    pub state: Option<DeviceDoc>,
+    /// The new state.
+    pub state: DeviceDoc,
 }
 
 /// A refusal or other event that an administrator should see.

@@ -24,6 +24,8 @@ const APPLICATION_ID: i64 = 0x464C_5356;
 /// The file inside the data directory.
 pub const DATABASE_FILE: &str = "fieldledger-server.db";
 const READERS: usize = 4;
+/// The most automerge actors one device may hold (one per install of the app, in practice).
+const MAX_ACTORS_PER_DEVICE: usize = 8;
 
 /// SQLite storage in a data directory.
 pub struct SqliteStorage {
@@ -403,17 +405,23 @@ impl Storage for SqliteStorage {
         }
         self.write(|tx| {
             let mut elsewhere = Vec::new();
-            for actor in actors {
+            for actor in actors.iter().take(MAX_ACTORS_PER_DEVICE) {
+                // The server's own actor and the office users' actors are never a device's.
                 tx.execute(
-                    "INSERT OR IGNORE INTO device_actors (actor_id, device_id) VALUES (?1, ?2)",
-                    params![actor.to_bytes(), device.as_str()],
+                    "INSERT OR IGNORE INTO device_actors (actor_id, device_id)
+                     SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM users WHERE actor_id = ?1)
+                         AND NOT EXISTS (SELECT 1 FROM server_meta WHERE system_actor = ?1)
+                         AND (SELECT count(*) FROM device_actors WHERE device_id = ?2) < ?3",
+                    params![actor.to_bytes(), device.as_str(), MAX_ACTORS_PER_DEVICE],
                 )?;
-                let owner: String = tx.query_row(
-                    "SELECT device_id FROM device_actors WHERE actor_id = ?1",
-                    [actor.to_bytes()],
-                    |r| r.get(0),
-                )?;
-                if owner != device.as_str() {
+                let owner: Option<String> = tx
+                    .query_row(
+                        "SELECT device_id FROM device_actors WHERE actor_id = ?1",
+                        [actor.to_bytes()],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if owner.as_deref() != Some(device.as_str()) {
                     elsewhere.push(actor.clone());
                 }
             }
@@ -598,27 +606,20 @@ impl Storage for SqliteStorage {
                     }
                 }
                 for write in &batch.device_docs {
-                    match &write.state {
-                        Some(state) => {
-                            tx.prepare_cached(
-                                "INSERT INTO device_docs (device_id, ticket_id, sync_state, sent_heads, sent_cursor)
-                                 VALUES (?1, ?2, ?3, ?4, ?5)
-                                 ON CONFLICT (device_id, ticket_id) DO UPDATE SET sync_state = excluded.sync_state,
-                                     sent_heads = excluded.sent_heads, sent_cursor = excluded.sent_cursor",
-                            )?
-                            .execute(params![
-                                write.device.as_str(),
-                                write.ticket_id.as_str(),
-                                encode_state(&state.shared),
-                                state.sent.as_ref().map(|(h, _)| documents::encode_heads(h)),
-                                state.sent.as_ref().map(|(_, c)| *c),
-                            ])?;
-                        }
-                        None => {
-                            tx.prepare_cached("DELETE FROM device_docs WHERE device_id = ?1 AND ticket_id = ?2")?
-                                .execute([write.device.as_str(), write.ticket_id.as_str()])?;
-                        }
-                    }
+                    let state = &write.state;
+                    tx.prepare_cached(
+                        "INSERT INTO device_docs (device_id, ticket_id, sync_state, sent_heads, sent_cursor)
+                         VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (device_id, ticket_id) DO UPDATE SET sync_state = excluded.sync_state,
+                             sent_heads = excluded.sent_heads, sent_cursor = excluded.sent_cursor",
+                    )?
+                    .execute(params![
+                        write.device.as_str(),
+                        write.ticket_id.as_str(),
+                        encode_state(&state.shared),
+                        state.sent.as_ref().map(|(h, _)| documents::encode_heads(h)),
+                        state.sent.as_ref().map(|(_, c)| *c),
+                    ])?;
                 }
                 for event in &batch.events {
                     tracing::warn!(kind = %event.kind, device = ?event.device, user = ?event.user, ticket = ?event.ticket, "{}", event.detail);
