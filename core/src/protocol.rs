@@ -41,6 +41,10 @@ pub struct SyncRequest {
     /// Sync messages for the documents the device has something to say about.
     #[serde(rename = "d", default)]
     pub docs: Vec<DocMessage>,
+    /// The id of the last response this device processed whole (0 before the first): it
+    /// acknowledges the changes that response carried.
+    #[serde(rename = "k", default)]
+    pub ack: u64,
     /// The automerge actor ids this device writes as (16 bytes each). The server binds an
     /// actor to the first device that presents it and refuses it from any other.
     #[serde(rename = "a", default)]
@@ -88,6 +92,9 @@ pub struct SyncResponse {
     /// The new feed position, to send in the next request.
     #[serde(rename = "c")]
     pub cursor: u64,
+    /// This response's id, to present as `ack` in the next request once it is processed whole.
+    #[serde(rename = "k", default)]
+    pub id: u64,
     /// Whether the feed has more for this device: ask again at once.
     #[serde(rename = "x", default)]
     pub more: bool,

@@ -135,6 +135,7 @@ impl<'a> SyncSession<'a> {
         Ok(Some(SyncRequest {
             version: PROTOCOL_VERSION,
             cursor: self.store.cursor()?,
+            ack: self.store.last_response()?,
             docs,
             actors: vec![serde_bytes::ByteBuf::from(
                 self.store.actor_id().to_bytes().to_vec(),
@@ -192,7 +193,7 @@ impl<'a> SyncSession<'a> {
                 self.report.tickets_dropped += 1;
             }
         }
-        self.store.set_cursor(response.cursor)?;
+        self.store.finish_response(response.cursor, response.id)?;
         self.more = response.more;
         Ok(())
     }

@@ -51,13 +51,14 @@ CREATE TABLE changes (
 CREATE INDEX changes_by_ticket ON changes (ticket_id);
 
 -- Per device and document: the automerge sync state (what both are known to have), and the
--- heads last sent with the feed cursor that acknowledges them once the device presents it.
+-- heads last sent with the id of the response that carried them; the device acknowledges them
+-- by presenting that id in its next request.
 CREATE TABLE device_docs (
     device_id    TEXT    NOT NULL REFERENCES devices (device_id),
     ticket_id    TEXT    NOT NULL REFERENCES documents (ticket_id),
     sync_state   BLOB    NOT NULL,
     sent_heads   BLOB,
-    sent_cursor  INTEGER,
+    sent_ack     INTEGER,
     PRIMARY KEY (device_id, ticket_id)
 ) WITHOUT ROWID;
 

@@ -65,8 +65,10 @@ struct Origin<'a> {
 struct Exchange<'a> {
     caller: &'a Caller,
     actors: &'a [ActorId],
-    request_cursor: u64,
-    page_cursor: u64,
+    /// The response the device says it processed last.
+    acked: u64,
+    /// This response's id.
+    response_id: u64,
     now: Timestamp,
 }
 
@@ -368,6 +370,8 @@ impl Engine {
             version: PROTOCOL_VERSION,
             cursor: page.cursor,
             more: page.more,
+            // Kept below 2^63: SQLite stores it as a signed integer.
+            id: (rand::random::<u64>() >> 1).max(1),
             ..SyncResponse::default()
         };
         let mut docs = self.lock();
@@ -376,8 +380,8 @@ impl Engine {
         let exchange = Exchange {
             caller,
             actors: &actors,
-            request_cursor: request.cursor,
-            page_cursor: page.cursor,
+            acked: request.ack,
+            response_id: response.id,
             now,
         };
         for doc in request.docs {
@@ -437,17 +441,17 @@ impl Engine {
     }
 
     /// What the server knows `device` holds of ticket `id`, acknowledging what was last sent
-    /// once the device presents the cursor of the response that carried it.
-    fn device_doc(&self, caller: &Caller, id: &TicketId, cursor: u64) -> Result<DeviceDoc> {
+    /// once the device presents the id of the response that carried it (`acked`).
+    fn device_doc(&self, caller: &Caller, id: &TicketId, acked: u64) -> Result<DeviceDoc> {
         let mut dd = self
             .storage
             .device_doc(&caller.device.id, id)?
             .unwrap_or_default();
-        if let Some((heads, sent_cursor)) = dd.sent.take() {
-            if cursor >= sent_cursor {
+        if let Some((heads, sent_in)) = dd.sent.take() {
+            if acked == sent_in {
                 dd.shared = heads;
             } else {
-                dd.sent = Some((heads, sent_cursor));
+                dd.sent = Some((heads, sent_in));
             }
         }
         Ok(dd)
@@ -464,8 +468,8 @@ impl Engine {
         let Exchange {
             caller,
             actors,
-            request_cursor,
-            page_cursor,
+            acked,
+            response_id,
             now,
         } = *exchange;
         let id = doc.ticket_id.clone();
@@ -518,9 +522,7 @@ impl Engine {
                 ));
             }
         }
-        let mut dd = self
-            .device_doc(caller, &id, request_cursor)
-            .map_err(internal)?;
+        let mut dd = self.device_doc(caller, &id, acked).map_err(internal)?;
         let changes = decode_changes(&message).map_err(|e| refuse("bad_message", e))?;
         let base = match docs.docs.get(&id) {
             Some(c) => c.ticket.doc().clone(),
@@ -609,8 +611,8 @@ impl Engine {
         let reply = cached.ticket.doc().generate_sync_message(&mut state);
         dd.shared = state.shared_heads.clone();
         if let Some(reply) = reply.filter(|m| !m.changes.is_empty() || !m.need.is_empty()) {
-            if !reply.changes.is_empty() && page_cursor > request_cursor {
-                dd.sent = Some((cached.ticket.heads(), page_cursor));
+            if !reply.changes.is_empty() {
+                dd.sent = Some((cached.ticket.heads(), response_id));
             }
             response.docs.push(DocMessage {
                 ticket_id: id.clone(),
@@ -642,14 +644,14 @@ impl Engine {
     ) -> Result<()> {
         let Exchange {
             caller,
-            request_cursor,
-            page_cursor,
+            acked,
+            response_id,
             ..
         } = *exchange;
         if !self.load(docs, id)? {
             return Ok(());
         }
-        let mut dd = self.device_doc(caller, id, request_cursor)?;
+        let mut dd = self.device_doc(caller, id, acked)?;
         let cached = docs
             .docs
             .get(id)
@@ -662,9 +664,7 @@ impl Engine {
         if message.changes.is_empty() {
             return Ok(());
         }
-        if page_cursor > request_cursor {
-            dd.sent = Some((cached.ticket.heads(), page_cursor));
-        }
+        dd.sent = Some((cached.ticket.heads(), response_id));
         response.docs.push(DocMessage {
             ticket_id: id.clone(),
             message: message.encode(),

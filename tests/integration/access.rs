@@ -101,6 +101,7 @@ fn send_crafted(
     let request = SyncRequest {
         version: PROTOCOL_VERSION,
         cursor: store.cursor().expect("cursor"),
+        ack: 0,
         docs: vec![DocMessage {
             ticket_id: id.clone(),
             message,

@@ -160,9 +160,20 @@ impl Store {
             .query_row("SELECT cursor FROM sync_meta", [], |r| r.get(0))?)
     }
 
-    pub(crate) fn set_cursor(&self, cursor: u64) -> Result<()> {
+    /// The id of the last server response this device processed whole.
+    pub(crate) fn last_response(&self) -> Result<u64> {
+        Ok(self
+            .reader()
+            .query_row("SELECT last_response FROM sync_meta", [], |r| r.get(0))?)
+    }
+
+    /// Records, once a response is processed whole, its feed position and its id.
+    pub(crate) fn finish_response(&self, cursor: u64, response: u64) -> Result<()> {
         self.write(|tx| {
-            tx.execute("UPDATE sync_meta SET cursor = ?1", [cursor])?;
+            tx.execute(
+                "UPDATE sync_meta SET cursor = ?1, last_response = ?2",
+                [cursor, response],
+            )?;
             Ok(())
         })
     }

@@ -52,7 +52,8 @@ pub struct Device {
 pub struct DeviceDoc {
     /// Heads both are known to have (the encoded automerge sync state holds them).
     pub shared: Vec<ChangeHash>,
-    /// Heads last sent, with the feed cursor whose presentation acknowledges them.
+    /// Heads last sent, with the id of the response that carried them: the device acknowledges
+    /// them by presenting that id.
     pub sent: Option<(Vec<ChangeHash>, u64)>,
 }
 

@@ -463,14 +463,14 @@ impl Storage for SqliteStorage {
     fn device_doc(&self, device: &DeviceId, id: &TicketId) -> Result<Option<DeviceDoc>> {
         self.read(|c| {
             let row = c
-                .prepare_cached("SELECT sync_state, sent_heads, sent_cursor FROM device_docs WHERE device_id = ?1 AND ticket_id = ?2")?
+                .prepare_cached("SELECT sync_state, sent_heads, sent_ack FROM device_docs WHERE device_id = ?1 AND ticket_id = ?2")?
                 .query_row([device.as_str(), id.as_str()], |r| {
                     Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<Vec<u8>>>(1)?, r.get::<_, Option<u64>>(2)?))
                 })
                 .optional()?;
-            row.map(|(state, sent_heads, sent_cursor)| {
+            row.map(|(state, sent_heads, sent_ack)| {
                 let shared = sync::State::decode(&state).map_err(|_| corrupt("sync state"))?.shared_heads;
-                let sent = match (sent_heads, sent_cursor) {
+                let sent = match (sent_heads, sent_ack) {
                     (Some(h), Some(c)) => Some((documents::decode_heads(&h)?, c)),
                     _ => None,
                 };
@@ -608,10 +608,10 @@ impl Storage for SqliteStorage {
                 for write in &batch.device_docs {
                     let state = &write.state;
                     tx.prepare_cached(
-                        "INSERT INTO device_docs (device_id, ticket_id, sync_state, sent_heads, sent_cursor)
+                        "INSERT INTO device_docs (device_id, ticket_id, sync_state, sent_heads, sent_ack)
                          VALUES (?1, ?2, ?3, ?4, ?5)
                          ON CONFLICT (device_id, ticket_id) DO UPDATE SET sync_state = excluded.sync_state,
-                             sent_heads = excluded.sent_heads, sent_cursor = excluded.sent_cursor",
+                             sent_heads = excluded.sent_heads, sent_ack = excluded.sent_ack",
                     )?
                     .execute(params![
                         write.device.as_str(),

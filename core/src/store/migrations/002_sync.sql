@@ -5,6 +5,7 @@ CREATE TABLE sync_meta (
     server_url       TEXT,
     token            TEXT,
     cursor           INTEGER NOT NULL DEFAULT 0,
+    last_response    INTEGER NOT NULL DEFAULT 0,
     last_sync_at     INTEGER,
     last_attempt_at  INTEGER,
     last_error       TEXT
