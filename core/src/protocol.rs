@@ -159,6 +159,7 @@ mod tests {
         let response = SyncResponse {
             version: PROTOCOL_VERSION,
             cursor: 42,
+            id: 7,
             more: true,
             docs: vec![DocMessage {
                 ticket_id: TicketId::random(),
