@@ -43,6 +43,7 @@ pub fn admit(doc: &Automerge, changes: Vec<Change>, actors: &[ActorId], role: Ro
         .filter(|c| work.get_change_meta_by_hash(&c.hash()).is_none())
         .collect();
     let mut admitted = Vec::new();
+    let mut admitted_changes: Vec<Change> = Vec::new();
     let mut refused = Vec::new();
     let mut refused_hashes = BTreeSet::new();
     loop {
@@ -83,9 +84,16 @@ pub fn admit(doc: &Automerge, changes: Vec<Change>, actors: &[ActorId], role: Ro
                 });
                 continue;
             }
-            let before = work.clone();
-            if let Err(e) = work.apply_changes([change]) {
-                work = before;
+            let registers = work.get_heads().is_empty();
+            // Undoing a refused change means rebuilding from the original document and the
+            // changes admitted so far: refusals are rare, so no copy is made up front.
+            let rebuild = |admitted_changes: &[Change]| {
+                let mut again = doc.clone();
+                let _ = again.apply_changes(admitted_changes.iter().cloned());
+                again
+            };
+            if let Err(e) = work.apply_changes([change.clone()]) {
+                work = rebuild(&admitted_changes);
                 refused_hashes.insert(hash);
                 refused.push(Refusal {
                     change: hash,
@@ -96,7 +104,6 @@ pub fn admit(doc: &Automerge, changes: Vec<Change>, actors: &[ActorId], role: Ro
                 continue;
             }
             let touched = touched(&work, hash);
-            let registers = before.get_heads().is_empty();
             let verdict = if let Some(key) = touched.unknown.iter().next() {
                 Err((
                     "unknown_section",
@@ -117,9 +124,12 @@ pub fn admit(doc: &Automerge, changes: Vec<Change>, actors: &[ActorId], role: Ro
                 })
             };
             match verdict {
-                Ok(()) => admitted.push(hash),
+                Ok(()) => {
+                    admitted.push(hash);
+                    admitted_changes.push(change);
+                }
                 Err((code, section, message)) => {
-                    work = before;
+                    work = rebuild(&admitted_changes);
                     refused_hashes.insert(hash);
                     refused.push(Refusal {
                         change: hash,

@@ -85,6 +85,8 @@ struct Cached {
     chunks: u32,
     pending: u32,
     used: u64,
+    /// When the server first received the ticket and who registered it, once known.
+    origin: Option<(Timestamp, Option<UserId>)>,
 }
 
 struct Docs {
@@ -200,12 +202,7 @@ impl Engine {
         }
         docs.docs.insert(
             id.clone(),
-            Cached {
-                ticket,
-                chunks,
-                pending: 0,
-                used: tick,
-            },
+            Cached { ticket, chunks, pending: 0, used: tick, origin: None },
         );
         Ok(true)
     }
@@ -274,7 +271,7 @@ impl Engine {
             .docs
             .get_mut(id)
             .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
-        let view = cached.ticket.view()?;
+        let view = cached.ticket.view_without_logs()?;
         // Who registered a ticket is what the server saw, not what the document claims: it
         // decides who may read the ticket.
         let stored = if new {
@@ -302,6 +299,7 @@ impl Engine {
             DocBytes::Chunk(cached.ticket.changes_since(before))
         };
         cached.pending += 1;
+        cached.origin = Some((received_at, created_by.clone()));
         self.metrics.changes_merged(changes.len() as u64);
         batch.docs.push(DocWrite {
             ticket_id: id.clone(),
@@ -577,12 +575,7 @@ impl Engine {
             let used = docs.tick;
             docs.docs.insert(
                 id.clone(),
-                Cached {
-                    ticket,
-                    chunks: 0,
-                    pending: 0,
-                    used,
-                },
+                Cached { ticket, chunks: 0, pending: 0, used, origin: None },
             );
         } else if merged.get_heads() != before {
             let cached = docs
@@ -697,12 +690,7 @@ impl Engine {
         let used = docs.tick;
         docs.docs.insert(
             id.clone(),
-            Cached {
-                ticket,
-                chunks: 0,
-                pending: 0,
-                used,
-            },
+            Cached { ticket, chunks: 0, pending: 0, used, origin: None },
         );
         let mut batch = Batch::default();
         self.stage(

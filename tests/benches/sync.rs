@@ -7,6 +7,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use fieldledger_core::ticket::visit::{Measurement, Work};
+use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{EntryId, Operation, Role, Store, TicketId};
 use fieldledger_tests::{TestServer, complaint, store_for, sync};
 
@@ -161,6 +162,8 @@ fn throughput(server: &TestServer, devices: usize, duration: Duration) {
             .map(|(store, id, visit)| {
                 let barrier = barrier.clone();
                 scope.spawn(move || {
+                    // A device keeps its transport (and so its connection) between syncs.
+                    let transport = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
                     barrier.wait();
                     let begin = Instant::now();
                     let (mut syncs, mut latencies, mut errors) = (0usize, Vec::new(), 0usize);
@@ -169,7 +172,7 @@ fn throughput(server: &TestServer, devices: usize, duration: Duration) {
                         n += 1;
                         store.record(id, &step(visit, n)).expect("record");
                         let t = Instant::now();
-                        match sync(store) {
+                        match fieldledger_core::sync::sync(store, &transport) {
                             Ok(report) if report.errors.is_empty() => {
                                 syncs += report.tickets_confirmed;
                                 latencies.push(t.elapsed());
@@ -209,14 +212,21 @@ fn throughput(server: &TestServer, devices: usize, duration: Duration) {
     );
 }
 
+/// Runs every part, or only the parts named on the command line (`wire`, `idle`,
+/// `throughput`); `--test` (as `cargo test --benches` passes) runs the quick `wire` part.
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let quick = std::env::args().any(|a| a == "--test");
+    let wanted = |part: &str| if quick { part == "wire" } else { args.is_empty() || args.iter().any(|a| a == part) };
     let server = TestServer::start();
     server.user("desk.bench", Role::ServiceDesk);
-    wire_overhead(&server);
-    if quick {
-        return;
+    if wanted("wire") {
+        wire_overhead(&server);
     }
-    idle_sync(&server);
-    throughput(&server, 50, Duration::from_secs(10));
+    if wanted("idle") {
+        idle_sync(&server);
+    }
+    if wanted("throughput") {
+        throughput(&server, 50, Duration::from_secs(10));
+    }
 }

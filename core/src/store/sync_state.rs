@@ -142,7 +142,7 @@ impl Store {
     pub fn enrolment(&self) -> Result<Option<Enrolment>> {
         let (url, token) =
             self.reader()
-                .query_row("SELECT server_url, token FROM sync_meta", [], |r| {
+                .prepare_cached("SELECT server_url, token FROM sync_meta")?.query_row( [], |r| {
                     Ok((
                         r.get::<_, Option<String>>(0)?,
                         r.get::<_, Option<String>>(1)?,
@@ -157,14 +157,14 @@ impl Store {
     pub fn cursor(&self) -> Result<u64> {
         Ok(self
             .reader()
-            .query_row("SELECT cursor FROM sync_meta", [], |r| r.get(0))?)
+            .prepare_cached("SELECT cursor FROM sync_meta")?.query_row( [], |r| r.get(0))?)
     }
 
     /// The id of the last server response this device processed whole.
     pub(crate) fn last_response(&self) -> Result<u64> {
         Ok(self
             .reader()
-            .query_row("SELECT last_response FROM sync_meta", [], |r| r.get(0))?)
+            .prepare_cached("SELECT last_response FROM sync_meta")?.query_row( [], |r| r.get(0))?)
     }
 
     /// Records, once a response is processed whole, its feed position and its id.
@@ -354,8 +354,7 @@ impl Store {
 
     /// How far this device is in step with the office.
     pub fn sync_status(&self) -> Result<SyncStatus> {
-        let (last_sync_at, last_attempt_at, last_error, cursor) = self.reader().query_row(
-            "SELECT last_sync_at, last_attempt_at, last_error, cursor FROM sync_meta",
+        let (last_sync_at, last_attempt_at, last_error, cursor) = self.reader().prepare_cached("SELECT last_sync_at, last_attempt_at, last_error, cursor FROM sync_meta")?.query_row(
             [],
             |r| {
                 Ok((

@@ -66,7 +66,7 @@ pub(crate) fn read_json<R: ReadDoc>(
     })
 }
 
-fn scalar_ref_to_json(value: &ScalarValueRef<'_>) -> Value {
+pub(crate) fn scalar_ref_to_json(value: &ScalarValueRef<'_>) -> Value {
     match value {
         ScalarValueRef::Str(s) => Value::String(s.to_string()),
         ScalarValueRef::Int(n) | ScalarValueRef::Timestamp(n) | ScalarValueRef::Counter(n) => {

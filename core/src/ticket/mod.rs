@@ -308,6 +308,44 @@ impl Ticket {
         Ok(TicketView::from_json(serde_json::Value::Object(root)))
     }
 
+    /// Every section, but with each visit read without its work log and photos: what lists and
+    /// the ledger need, at a cost that does not grow with the work log.
+    pub fn view_without_logs(&self) -> Result<TicketView> {
+        let doc = &self.doc;
+        let mut root = serde_json::Map::new();
+        for section in Section::ALL {
+            let Some(obj) = codec::child(doc, &ROOT, section.key(), ObjType::Map)? else {
+                continue;
+            };
+            let value = if section == Section::Visits {
+                let mut visits = serde_json::Map::new();
+                for visit in doc.map_range(&obj, ..) {
+                    let automerge::ValueRef::Object(ObjType::Map) = visit.value else {
+                        continue;
+                    };
+                    let visit_obj = visit.id();
+                    let mut fields = serde_json::Map::new();
+                    for field in doc.map_range(&visit_obj, ..) {
+                        if field.key == "log" || field.key == "photos" {
+                            continue;
+                        }
+                        let value = match field.value {
+                            automerge::ValueRef::Object(t) => read_json(doc, &field.id(), t, None)?,
+                            automerge::ValueRef::Scalar(s) => codec::scalar_ref_to_json(&s),
+                        };
+                        fields.insert(field.key.to_string(), value);
+                    }
+                    visits.insert(visit.key.to_string(), serde_json::Value::Object(fields));
+                }
+                serde_json::Value::Object(visits)
+            } else {
+                read_json(doc, &obj, ObjType::Map, None)?
+            };
+            root.insert(section.key().to_owned(), value);
+        }
+        Ok(TicketView::from_json(serde_json::Value::Object(root)))
+    }
+
     /// Whether a visit has started and not ended, read without loading the work logs.
     pub fn on_site(&self) -> Result<bool> {
         let Some(visits) = codec::child(&self.doc, &ROOT, Section::Visits.key(), ObjType::Map)?

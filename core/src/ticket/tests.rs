@@ -418,6 +418,13 @@ fn the_whole_flow_reads_back_section_by_section() {
     assert!(signed.visits[0].departed_at.is_none());
     assert!(signed.signoffs.is_empty());
 
+    let mut without_logs = t.view().expect("view");
+    for visit in &mut without_logs.visits {
+        visit.log.clear();
+        visit.photos.clear();
+    }
+    assert_eq!(t.view_without_logs().expect("light view"), without_logs);
+
     let history = t.history();
     assert_eq!(history.len(), 27);
     let decide = history

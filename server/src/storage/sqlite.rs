@@ -130,7 +130,7 @@ impl SqliteStorage {
     /// Runs SQLite's integrity check; `Ok(())` when the database is sound.
     pub fn integrity_check(&self) -> Result<()> {
         self.read(|c| {
-            let verdict: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            let verdict: String = c.prepare_cached("PRAGMA integrity_check")?.query_row( [], |r| r.get(0))?;
             if verdict == "ok" {
                 Ok(())
             } else {
@@ -303,8 +303,7 @@ fn encode_state(shared: &[ChangeHash]) -> Vec<u8> {
 impl Storage for SqliteStorage {
     fn system_actor(&self) -> Result<ActorId> {
         self.read(|c| {
-            Ok(ActorId::from(c.query_row(
-                "SELECT system_actor FROM server_meta",
+            Ok(ActorId::from(c.prepare_cached("SELECT system_actor FROM server_meta")?.query_row(
                 [],
                 |r| r.get::<_, Vec<u8>>(0),
             )?))
@@ -415,8 +414,7 @@ impl Storage for SqliteStorage {
                     params![actor.to_bytes(), device.as_str(), MAX_ACTORS_PER_DEVICE],
                 )?;
                 let owner: Option<String> = tx
-                    .query_row(
-                        "SELECT device_id FROM device_actors WHERE actor_id = ?1",
+                    .prepare_cached("SELECT device_id FROM device_actors WHERE actor_id = ?1")?.query_row(
                         [actor.to_bytes()],
                         |r| r.get(0),
                     )
@@ -500,7 +498,7 @@ impl Storage for SqliteStorage {
         limit: usize,
     ) -> Result<FeedPage> {
         self.read(|c| {
-            let head: u64 = c.query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |r| r.get(0))?;
+            let head: u64 = c.prepare_cached("SELECT coalesce(max(seq), 0) FROM feed")?.query_row( [], |r| r.get(0))?;
             if head <= cursor {
                 return Ok(FeedPage {
                     cursor: head.max(cursor),
