@@ -1,0 +1,108 @@
+//! `fieldledger-device`: a technician's device store on the command line, to try the office
+//! server by hand (`serve --demo`) before the mobile app exists.
+//!
+//! ```text
+//! fieldledger-device --store ./phone enrol http://127.0.0.1:8080 <token>
+//! fieldledger-device --store ./phone sync
+//! fieldledger-device --store ./phone list
+//! fieldledger-device --store ./phone status
+//! ```
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use fieldledger_core::transport::HttpTransport;
+use fieldledger_core::{Author, Error, Role, Store};
+
+/// A device store on the command line.
+#[derive(Parser)]
+#[command(about)]
+struct Cli {
+    /// The folder of the device store.
+    #[arg(long, default_value = "./fieldledger-device")]
+    store: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Enrols this store with a server using a device token, and takes on the token's user.
+    Enrol {
+        /// The server, for example http://127.0.0.1:8080.
+        server: String,
+        /// The device token printed by `fieldledger-server device enrol` or `serve --demo`.
+        token: String,
+    },
+    /// Syncs with the server until nothing is left to exchange.
+    Sync,
+    /// Lists the tickets on this device.
+    List,
+    /// Shows how far this device is in step with the office.
+    Status,
+}
+
+fn whoami(server: &str, token: &str) -> Result<Author, Box<dyn std::error::Error>> {
+    let mut response = ureq::get(format!("{}/v1/me", server.trim_end_matches('/')))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()?;
+    let me: serde_json::Value = serde_json::from_str(&response.body_mut().read_to_string()?)?;
+    let user = me["user"].as_str().ok_or("the server did not name the user")?.parse()?;
+    let role: Role = me["role"].as_str().ok_or("the server did not name the role")?.parse()?;
+    Ok(Author::new(user, role))
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let store = Store::open(&cli.store)?;
+    match cli.command {
+        Command::Enrol { server, token } => {
+            let author = whoami(&server, &token)?;
+            store.enrol(&server, &token)?;
+            store.set_user(&author)?;
+            println!("enrolled as {} ({}) with {server}", author.user, author.role);
+        }
+        Command::Sync => {
+            let enrolment = store.enrolment()?.ok_or(Error::NotEnrolled)?;
+            let report = fieldledger_core::sync::sync(&store, &HttpTransport::new(&enrolment))?;
+            println!(
+                "synced in {} round(s): {} ticket(s) received ({} new), {} confirmed, {} dropped, {} blob(s) uploaded, {} error(s)",
+                report.rounds,
+                report.tickets_received,
+                report.tickets_new,
+                report.tickets_confirmed,
+                report.tickets_dropped,
+                report.blobs_uploaded,
+                report.errors.len()
+            );
+            for error in report.errors {
+                println!("  {}: {} ({})", error.ticket_id, error.message, error.code);
+            }
+        }
+        Command::List => {
+            for t in store.list()? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.ledger_number.as_deref().unwrap_or("(no number yet)"),
+                    t.ticket_id,
+                    t.customer_name,
+                    t.product_name,
+                    t.disposition.map(|d| format!("{d:?}")).unwrap_or_default()
+                );
+            }
+        }
+        Command::Status => {
+            println!("{}", serde_json::to_string_pretty(&store.sync_status()?)?);
+        }
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
