@@ -202,7 +202,13 @@ impl Engine {
         }
         docs.docs.insert(
             id.clone(),
-            Cached { ticket, chunks, pending: 0, used: tick, origin: None },
+            Cached {
+                ticket,
+                chunks,
+                pending: 0,
+                used: tick,
+                origin: None,
+            },
         );
         Ok(true)
     }
@@ -575,7 +581,13 @@ impl Engine {
             let used = docs.tick;
             docs.docs.insert(
                 id.clone(),
-                Cached { ticket, chunks: 0, pending: 0, used, origin: None },
+                Cached {
+                    ticket,
+                    chunks: 0,
+                    pending: 0,
+                    used,
+                    origin: None,
+                },
             );
         } else if merged.get_heads() != before {
             let cached = docs
@@ -690,7 +702,13 @@ impl Engine {
         let used = docs.tick;
         docs.docs.insert(
             id.clone(),
-            Cached { ticket, chunks: 0, pending: 0, used, origin: None },
+            Cached {
+                ticket,
+                chunks: 0,
+                pending: 0,
+                used,
+                origin: None,
+            },
         );
         let mut batch = Batch::default();
         self.stage(

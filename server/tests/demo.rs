@@ -11,10 +11,21 @@ use fieldledger_core::{Author, Role, Store};
 #[test]
 fn serve_demo_then_a_device_syncs_with_the_printed_token() {
     let data = tempfile::tempdir().expect("data dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
     let listen = format!("127.0.0.1:{port}");
     let mut server = Command::new(env!("CARGO_BIN_EXE_fieldledger-server"))
-        .args(["--data-dir", &data.path().to_string_lossy(), "serve", "--demo", "--listen", &listen])
+        .args([
+            "--data-dir",
+            &data.path().to_string_lossy(),
+            "serve",
+            "--demo",
+            "--listen",
+            &listen,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -23,29 +34,62 @@ fn serve_demo_then_a_device_syncs_with_the_printed_token() {
     let token = BufReader::new(stdout)
         .lines()
         .map_while(Result::ok)
-        .find_map(|line| line.split("(device token): ").nth(1).map(|t| t.trim().to_owned()))
+        .find_map(|line| {
+            line.split("(device token): ")
+                .nth(1)
+                .map(|t| t.trim().to_owned())
+        })
         .expect("the demo prints the technician's token");
 
     let url = format!("http://{listen}");
     let started = Instant::now();
     while ureq::get(format!("{url}/healthz")).call().is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "the server did not come up");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not come up"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 
     let phone = tempfile::tempdir().expect("phone dir");
     let store = Store::open(phone.path()).expect("store");
-    store.set_user(&Author::new("tech.zhang".parse().expect("id"), Role::Technician)).expect("user");
+    store
+        .set_user(&Author::new(
+            "tech.zhang".parse().expect("id"),
+            Role::Technician,
+        ))
+        .expect("user");
     store.enrol(&url, &token).expect("enrol");
-    let report = fieldledger_core::sync::sync(&store, &HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"))).expect("sync");
+    let report = fieldledger_core::sync::sync(
+        &store,
+        &HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled")),
+    )
+    .expect("sync");
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let tickets = store.list().expect("list");
-    assert_eq!(tickets.len(), 2, "the demo assigns two tickets to tech.zhang");
-    assert!(tickets.iter().all(|t| t.ledger_number.as_deref().is_some_and(|n| n.starts_with("KS-"))));
-    assert!(tickets.iter().any(|t| t.on_site), "one of them has a visit in progress");
+    assert_eq!(
+        tickets.len(),
+        2,
+        "the demo assigns two tickets to tech.zhang"
+    );
+    assert!(tickets.iter().all(|t| {
+        t.ledger_number
+            .as_deref()
+            .is_some_and(|n| n.starts_with("KS-"))
+    }));
+    assert!(
+        tickets.iter().any(|t| t.on_site),
+        "one of them has a visit in progress"
+    );
 
-    let stopped = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill");
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(stopped.success());
     let status = server.wait().expect("wait");
-    assert!(status.success(), "graceful shutdown exits cleanly: {status:?}");
+    assert!(
+        status.success(),
+        "graceful shutdown exits cleanly: {status:?}"
+    );
 }

@@ -163,7 +163,9 @@ fn throughput(server: &TestServer, devices: usize, duration: Duration) {
                 let barrier = barrier.clone();
                 scope.spawn(move || {
                     // A device keeps its transport (and so its connection) between syncs.
-                    let transport = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
+                    let transport = HttpTransport::new(
+                        &store.enrolment().expect("enrolment").expect("enrolled"),
+                    );
                     barrier.wait();
                     let begin = Instant::now();
                     let (mut syncs, mut latencies, mut errors) = (0usize, Vec::new(), 0usize);
@@ -215,9 +217,18 @@ fn throughput(server: &TestServer, devices: usize, duration: Duration) {
 /// Runs every part, or only the parts named on the command line (`wire`, `idle`,
 /// `throughput`); `--test` (as `cargo test --benches` passes) runs the quick `wire` part.
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let quick = std::env::args().any(|a| a == "--test");
-    let wanted = |part: &str| if quick { part == "wire" } else { args.is_empty() || args.iter().any(|a| a == part) };
+    let wanted = |part: &str| {
+        if quick {
+            part == "wire"
+        } else {
+            args.is_empty() || args.iter().any(|a| a == part)
+        }
+    };
     let server = TestServer::start();
     server.user("desk.bench", Role::ServiceDesk);
     if wanted("wire") {

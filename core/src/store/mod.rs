@@ -152,7 +152,8 @@ impl Store {
     /// The device's identity, made on first open.
     fn identity(conn: &Connection, now: Timestamp) -> Result<(DeviceId, ActorId)> {
         let found = conn
-            .prepare_cached("SELECT device_id, actor_id FROM device")?.query_row( [], |r| {
+            .prepare_cached("SELECT device_id, actor_id FROM device")?
+            .query_row([], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
             })
             .optional()?;
@@ -211,7 +212,8 @@ impl Store {
     pub fn user(&self) -> Result<Option<Author>> {
         let row = self
             .reader()
-            .prepare_cached("SELECT user_id, role FROM device")?.query_row( [], |r| {
+            .prepare_cached("SELECT user_id, role FROM device")?
+            .query_row([], |r| {
                 Ok((
                     r.get::<_, Option<String>>(0)?,
                     r.get::<_, Option<String>>(1)?,

@@ -140,14 +140,15 @@ impl Store {
 
     /// The server and token this device syncs with, once enrolled.
     pub fn enrolment(&self) -> Result<Option<Enrolment>> {
-        let (url, token) =
-            self.reader()
-                .prepare_cached("SELECT server_url, token FROM sync_meta")?.query_row( [], |r| {
-                    Ok((
-                        r.get::<_, Option<String>>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                    ))
-                })?;
+        let (url, token) = self
+            .reader()
+            .prepare_cached("SELECT server_url, token FROM sync_meta")?
+            .query_row([], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                ))
+            })?;
         Ok(url
             .zip(token)
             .map(|(server_url, token)| Enrolment { server_url, token }))
@@ -157,14 +158,16 @@ impl Store {
     pub fn cursor(&self) -> Result<u64> {
         Ok(self
             .reader()
-            .prepare_cached("SELECT cursor FROM sync_meta")?.query_row( [], |r| r.get(0))?)
+            .prepare_cached("SELECT cursor FROM sync_meta")?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// The id of the last server response this device processed whole.
     pub(crate) fn last_response(&self) -> Result<u64> {
         Ok(self
             .reader()
-            .prepare_cached("SELECT last_response FROM sync_meta")?.query_row( [], |r| r.get(0))?)
+            .prepare_cached("SELECT last_response FROM sync_meta")?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// Records, once a response is processed whole, its feed position and its id.
@@ -354,17 +357,19 @@ impl Store {
 
     /// How far this device is in step with the office.
     pub fn sync_status(&self) -> Result<SyncStatus> {
-        let (last_sync_at, last_attempt_at, last_error, cursor) = self.reader().prepare_cached("SELECT last_sync_at, last_attempt_at, last_error, cursor FROM sync_meta")?.query_row(
-            [],
-            |r| {
+        let (last_sync_at, last_attempt_at, last_error, cursor) = self
+            .reader()
+            .prepare_cached(
+                "SELECT last_sync_at, last_attempt_at, last_error, cursor FROM sync_meta",
+            )?
+            .query_row([], |r| {
                 Ok((
                     r.get::<_, Option<i64>>(0)?,
                     r.get::<_, Option<i64>>(1)?,
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, u64>(3)?,
                 ))
-            },
-        )?;
+            })?;
         let mut status = SyncStatus {
             last_sync_at: last_sync_at.map(Timestamp),
             last_attempt_at: last_attempt_at.map(Timestamp),

@@ -130,7 +130,9 @@ impl SqliteStorage {
     /// Runs SQLite's integrity check; `Ok(())` when the database is sound.
     pub fn integrity_check(&self) -> Result<()> {
         self.read(|c| {
-            let verdict: String = c.prepare_cached("PRAGMA integrity_check")?.query_row( [], |r| r.get(0))?;
+            let verdict: String = c
+                .prepare_cached("PRAGMA integrity_check")?
+                .query_row([], |r| r.get(0))?;
             if verdict == "ok" {
                 Ok(())
             } else {
@@ -303,10 +305,10 @@ fn encode_state(shared: &[ChangeHash]) -> Vec<u8> {
 impl Storage for SqliteStorage {
     fn system_actor(&self) -> Result<ActorId> {
         self.read(|c| {
-            Ok(ActorId::from(c.prepare_cached("SELECT system_actor FROM server_meta")?.query_row(
-                [],
-                |r| r.get::<_, Vec<u8>>(0),
-            )?))
+            Ok(ActorId::from(
+                c.prepare_cached("SELECT system_actor FROM server_meta")?
+                    .query_row([], |r| r.get::<_, Vec<u8>>(0))?,
+            ))
         })
     }
 
@@ -414,10 +416,8 @@ impl Storage for SqliteStorage {
                     params![actor.to_bytes(), device.as_str(), MAX_ACTORS_PER_DEVICE],
                 )?;
                 let owner: Option<String> = tx
-                    .prepare_cached("SELECT device_id FROM device_actors WHERE actor_id = ?1")?.query_row(
-                        [actor.to_bytes()],
-                        |r| r.get(0),
-                    )
+                    .prepare_cached("SELECT device_id FROM device_actors WHERE actor_id = ?1")?
+                    .query_row([actor.to_bytes()], |r| r.get(0))
                     .optional()?;
                 if owner.as_deref() != Some(device.as_str()) {
                     elsewhere.push(actor.clone());

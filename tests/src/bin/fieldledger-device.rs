@@ -47,8 +47,14 @@ fn whoami(server: &str, token: &str) -> Result<Author, Box<dyn std::error::Error
         .header("Authorization", format!("Bearer {token}"))
         .call()?;
     let me: serde_json::Value = serde_json::from_str(&response.body_mut().read_to_string()?)?;
-    let user = me["user"].as_str().ok_or("the server did not name the user")?.parse()?;
-    let role: Role = me["role"].as_str().ok_or("the server did not name the role")?.parse()?;
+    let user = me["user"]
+        .as_str()
+        .ok_or("the server did not name the user")?
+        .parse()?;
+    let role: Role = me["role"]
+        .as_str()
+        .ok_or("the server did not name the role")?
+        .parse()?;
     Ok(Author::new(user, role))
 }
 
@@ -59,7 +65,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let author = whoami(&server, &token)?;
             store.enrol(&server, &token)?;
             store.set_user(&author)?;
-            println!("enrolled as {} ({}) with {server}", author.user, author.role);
+            println!(
+                "enrolled as {} ({}) with {server}",
+                author.user, author.role
+            );
         }
         Command::Sync => {
             let enrolment = store.enrolment()?.ok_or(Error::NotEnrolled)?;
