@@ -40,9 +40,10 @@ macro_rules! id_type {
         pub struct $name(String);
 
         impl $name {
-            /// A new random identifier.
+            /// A new random identifier: lowercase hex digits, zero-padded to a fixed width.
             pub fn random() -> Self {
-                Self(format!("{:x}", rand::random::<$random_bits>()))
+                let width = 2 * std::mem::size_of::<$random_bits>();
+                Self(format!("{:0width$x}", rand::random::<$random_bits>()))
             }
 
             /// The identifier as text.

@@ -22,7 +22,7 @@ pub const CONTENT_TYPE: &str = "application/vnd.fieldledger.sync+cbor";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocMessage {
     /// The ticket.
-    #[serde(rename = "t")]
+    #[serde(rename = "t", with = "wire_id")]
     pub ticket_id: TicketId,
     /// An encoded `automerge::sync::Message`.
     #[serde(rename = "m", with = "serde_bytes")]
@@ -55,7 +55,7 @@ pub struct SyncRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
     /// The ticket.
-    #[serde(rename = "t")]
+    #[serde(rename = "t", with = "wire_id")]
     pub ticket_id: TicketId,
     /// The server's heads of the document after this exchange, committed before the response.
     #[serde(rename = "h", with = "heads")]
@@ -66,7 +66,7 @@ pub struct Receipt {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocError {
     /// The ticket.
-    #[serde(rename = "t")]
+    #[serde(rename = "t", with = "wire_id")]
     pub ticket_id: TicketId,
     /// A stable code: `forbidden`, `forged_actor`, `section_forbidden`, `bad_message`,
     /// `missing_dependencies`, `too_large`, `not_a_ticket`.
@@ -123,6 +123,54 @@ pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
 /// Decodes a CBOR message, refusing malformed input with [`Error::Invalid`].
 pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T> {
     ciborium::from_reader(bytes).map_err(|e| Error::invalid("sync message", e.to_string()))
+}
+
+/// Ticket ids on the wire: an id of 32 lowercase hex digits (every id a device or the desk
+/// makes) travels as its 16 bytes; any other id as its text.
+pub mod wire_id {
+    use std::fmt;
+
+    use serde::de::{self, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    use crate::id::TicketId;
+
+    /// Writes a ticket id compactly.
+    pub fn serialize<S: Serializer>(id: &TicketId, s: S) -> Result<S::Ok, S::Error> {
+        let text = id.as_str();
+        let compact =
+            text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        match hex::decode(text) {
+            Ok(bytes) if compact => s.serialize_bytes(&bytes),
+            _ => s.serialize_str(text),
+        }
+    }
+
+    struct IdVisitor;
+
+    impl Visitor<'_> for IdVisitor {
+        type Value = TicketId;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a ticket id as 16 bytes or as text")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<TicketId, E> {
+            v.parse().map_err(E::custom)
+        }
+
+        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<TicketId, E> {
+            if v.len() != 16 {
+                return Err(E::custom("a ticket id in bytes has 16 of them"));
+            }
+            hex::encode(v).parse().map_err(E::custom)
+        }
+    }
+
+    /// Reads a ticket id written either way.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TicketId, D::Error> {
+        d.deserialize_any(IdVisitor)
+    }
 }
 
 /// Document heads on the wire: one byte string of concatenated 32-byte hashes.
@@ -182,6 +230,23 @@ mod tests {
             decode::<SyncResponse>(&encode(&response)).ok(),
             Some(response)
         );
+    }
+
+    #[test]
+    fn ticket_ids_travel_as_sixteen_bytes_and_other_ids_as_text() {
+        let random = DocMessage {
+            ticket_id: TicketId::random(),
+            message: vec![],
+        };
+        let named = DocMessage {
+            ticket_id: "desk-0001".parse().expect("id"),
+            message: vec![],
+        };
+        // A map of two keys: 1 + (2 + 17) + (2 + 1) bytes, against 40 with the id as text.
+        assert_eq!(encode(&random).len(), 23);
+        for message in [random, named] {
+            assert_eq!(decode::<DocMessage>(&encode(&message)).ok(), Some(message));
+        }
     }
 
     #[test]
