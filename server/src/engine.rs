@@ -353,7 +353,8 @@ impl Engine {
             .filter(|a| !a.is_empty() && a.len() <= 32)
             .map(|a| ActorId::from(a.to_vec()))
             .collect();
-        for actor in self.storage.bind_actors(&device.id, &claimed)? {
+        let binding = self.storage.bind_actors(&device.id, &claimed)?;
+        for actor in binding.refused {
             batch.events.push(self.event(
                 caller,
                 None,
@@ -361,7 +362,7 @@ impl Engine {
                 format!("device presented actor {actor}, which belongs to someone else"),
             ));
         }
-        let actors = self.storage.device_actors(&device.id)?;
+        let actors = binding.bound;
         let everything = !reads_assigned_only(caller.user.role);
         let page = self.storage.feed(
             &device.id,

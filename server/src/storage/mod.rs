@@ -57,6 +57,15 @@ pub struct DeviceDoc {
     pub sent: Option<(Vec<ChangeHash>, u64)>,
 }
 
+/// The actors of a device after it presented some.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ActorBinding {
+    /// Every actor bound to the device.
+    pub bound: Vec<ActorId>,
+    /// Presented actors that belong to someone else.
+    pub refused: Vec<ActorId>,
+}
+
 /// A page of the change feed for one device.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FeedPage {
@@ -167,10 +176,8 @@ pub trait Storage: Send + Sync + 'static {
     fn devices(&self) -> Result<Vec<Device>>;
     /// The active device holding the token with this hash, and its user.
     fn device_by_token(&self, token_hash: &[u8; 32]) -> Result<Option<(Device, User)>>;
-    /// Binds unbound `actors` to `device`; returns the actors bound to another device instead.
-    fn bind_actors(&self, device: &DeviceId, actors: &[ActorId]) -> Result<Vec<ActorId>>;
-    /// The actors bound to `device`.
-    fn device_actors(&self, device: &DeviceId) -> Result<Vec<ActorId>>;
+    /// Binds unbound `actors` to `device`.
+    fn bind_actors(&self, device: &DeviceId, actors: &[ActorId]) -> Result<ActorBinding>;
 
     /// Loads the document of a ticket, writing as `actor`; `None` when it is not stored.
     fn load_ticket(&self, id: &TicketId, actor: &ActorId) -> Result<Option<(Ticket, u32)>>;

@@ -15,7 +15,10 @@ use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Row, Transaction, params, params_from_iter,
 };
 
-use super::{Batch, Device, DeviceDoc, DocBytes, FeedPage, Result, SecurityEvent, Storage, User};
+use super::{
+    ActorBinding, Batch, Device, DeviceDoc, DocBytes, FeedPage, Result, SecurityEvent, Storage,
+    User,
+};
 use crate::error::ServerError;
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
 
@@ -125,6 +128,20 @@ impl SqliteStorage {
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
+    }
+
+    /// The actors bound to `device`.
+    fn device_actors(&self, device: &DeviceId) -> Result<Vec<ActorId>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT actor_id FROM device_actors WHERE device_id = ?1")?;
+            let rows = stmt.query_map([device.as_str()], |r| r.get::<_, Vec<u8>>(0))?;
+            Ok(rows
+                .collect::<rusqlite::Result<Vec<_>>>()?
+                .into_iter()
+                .map(ActorId::from)
+                .collect())
+        })
     }
 
     /// Runs SQLite's integrity check; `Ok(())` when the database is sound.
@@ -399,12 +416,15 @@ impl Storage for SqliteStorage {
         Ok(Some((device, user)))
     }
 
-    fn bind_actors(&self, device: &DeviceId, actors: &[ActorId]) -> Result<Vec<ActorId>> {
+    fn bind_actors(&self, device: &DeviceId, actors: &[ActorId]) -> Result<ActorBinding> {
         let known = self.device_actors(device)?;
         if actors.iter().all(|a| known.contains(a)) {
-            return Ok(Vec::new());
+            return Ok(ActorBinding {
+                bound: known,
+                refused: Vec::new(),
+            });
         }
-        self.write(|tx| {
+        let refused = self.write(|tx| {
             let mut elsewhere = Vec::new();
             for actor in actors.iter().take(MAX_ACTORS_PER_DEVICE) {
                 // The server's own actor and the office users' actors are never a device's.
@@ -424,19 +444,10 @@ impl Storage for SqliteStorage {
                 }
             }
             Ok(elsewhere)
-        })
-    }
-
-    fn device_actors(&self, device: &DeviceId) -> Result<Vec<ActorId>> {
-        self.read(|c| {
-            let mut stmt =
-                c.prepare_cached("SELECT actor_id FROM device_actors WHERE device_id = ?1")?;
-            let rows = stmt.query_map([device.as_str()], |r| r.get::<_, Vec<u8>>(0))?;
-            Ok(rows
-                .collect::<rusqlite::Result<Vec<_>>>()?
-                .into_iter()
-                .map(ActorId::from)
-                .collect())
+        })?;
+        Ok(ActorBinding {
+            bound: self.device_actors(device)?,
+            refused,
         })
     }
 
