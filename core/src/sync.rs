@@ -174,10 +174,13 @@ impl<'a> SyncSession<'a> {
                 self.replies.insert(doc.ticket_id, Reply::Need(need));
             }
         }
-        for receipt in &response.receipts {
-            self.store.confirm(&receipt.ticket_id, &receipt.heads)?;
-            self.report.tickets_confirmed += 1;
-        }
+        let receipts: Vec<_> = response
+            .receipts
+            .into_iter()
+            .map(|r| (r.ticket_id, r.heads))
+            .collect();
+        self.store.confirm(&receipts)?;
+        self.report.tickets_confirmed += receipts.len();
         for error in response.errors {
             self.store
                 .record_ticket_error(&error.ticket_id, &error.message)?;
@@ -207,14 +210,11 @@ impl<'a> SyncSession<'a> {
 /// Syncs `store` with the office over `transport` until neither side has anything to send,
 /// then uploads waiting blobs. Each step is safe to interrupt and repeat.
 pub fn sync(store: &Store, transport: &dyn Transport) -> Result<SyncReport> {
-    let outcome = run(store, transport);
-    let recorded = match &outcome {
-        Ok(_) => store.record_sync_attempt(Ok(())),
-        Err(e) => store.record_sync_attempt(Err(&e.to_string())),
-    };
-    let report = outcome?;
-    recorded?;
-    Ok(report)
+    // Each response processed whole records a successful contact; a failure is recorded here.
+    run(store, transport).or_else(|e| {
+        store.record_sync_failure(&e.to_string())?;
+        Err(e)
+    })
 }
 
 fn run(store: &Store, transport: &dyn Transport) -> Result<SyncReport> {

@@ -170,31 +170,28 @@ impl Store {
             .query_row([], |r| r.get(0))?)
     }
 
-    /// Records, once a response is processed whole, its feed position and its id.
+    /// Records, once a response is processed whole, its feed position and its id, and that the
+    /// office was reached.
     pub(crate) fn finish_response(&self, cursor: u64, response: u64) -> Result<()> {
+        let now = self.options.clock.now().millis();
         self.write(|tx| {
-            tx.execute(
-                "UPDATE sync_meta SET cursor = ?1, last_response = ?2",
-                [cursor, response],
-            )?;
+            tx.prepare_cached(
+                "UPDATE sync_meta SET cursor = ?1, last_response = ?2, last_sync_at = ?3,
+                     last_attempt_at = ?3, last_error = NULL",
+            )?
+            .execute(params![cursor, response, now])?;
             Ok(())
         })
     }
 
-    /// Records the end of a sync attempt: success sets the last sync time.
-    pub(crate) fn record_sync_attempt(&self, outcome: std::result::Result<(), &str>) -> Result<()> {
+    /// Records that a sync failed, and why.
+    pub(crate) fn record_sync_failure(&self, error: &str) -> Result<()> {
         let now = self.options.clock.now().millis();
         self.write(|tx| {
-            match outcome {
-                Ok(()) => tx.execute(
-                    "UPDATE sync_meta SET last_sync_at = ?1, last_attempt_at = ?1, last_error = NULL",
-                    [now],
-                )?,
-                Err(e) => tx.execute(
-                    "UPDATE sync_meta SET last_attempt_at = ?1, last_error = ?2",
-                    params![now, e],
-                )?,
-            };
+            tx.execute(
+                "UPDATE sync_meta SET last_attempt_at = ?1, last_error = ?2",
+                params![now, error],
+            )?;
             Ok(())
         })
     }
@@ -304,19 +301,26 @@ impl Store {
         outcome
     }
 
-    /// Records that the office durably holds `heads` of ticket `id`.
-    pub(crate) fn confirm(&self, id: &TicketId, heads: &[ChangeHash]) -> Result<()> {
+    /// Records that the office durably holds the given heads of each ticket, in one transaction.
+    pub(crate) fn confirm(&self, receipts: &[(TicketId, Vec<ChangeHash>)]) -> Result<()> {
         let mut guard = self.writer();
         let w = &mut *guard;
-        let ticket = match w.cache.get_or_load(&w.conn, id, &self.actor) {
-            Ok(ticket) => ticket,
-            Err(Error::UnknownTicket(_)) => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        let known = ticket.known_heads(heads);
-        let mut state = sync::State::new();
-        state.shared_heads = known.clone();
-        save_sync_row(&w.conn, id, Some(&known), &state)
+        let mut known = Vec::with_capacity(receipts.len());
+        for (id, heads) in receipts {
+            match w.cache.get_or_load(&w.conn, id, &self.actor) {
+                Ok(ticket) => known.push((id, ticket.known_heads(heads))),
+                Err(Error::UnknownTicket(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let tx = w.conn.transaction()?;
+        for (id, heads) in known {
+            let mut state = sync::State::new();
+            state.shared_heads = heads.clone();
+            save_sync_row(&tx, id, Some(&heads), &state)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Drops ticket `id` from this device once the office has everything this device wrote

@@ -541,10 +541,10 @@ impl Storage for SqliteStorage {
                 Vec::new()
             } else {
                 let mut stmt = c.prepare_cached(
-                    "SELECT DISTINCT f.ticket_id FROM feed f
-                     JOIN device_docs d ON d.ticket_id = f.ticket_id AND d.device_id = ?2
-                     WHERE f.seq > ?1 AND f.seq <= ?4 AND NOT EXISTS
-                         (SELECT 1 FROM access a WHERE a.ticket_id = f.ticket_id AND a.user_id = ?3)",
+                    "SELECT d.ticket_id FROM device_docs d
+                     WHERE d.device_id = ?2
+                       AND NOT EXISTS (SELECT 1 FROM access a WHERE a.ticket_id = d.ticket_id AND a.user_id = ?3)
+                       AND EXISTS (SELECT 1 FROM feed f WHERE f.ticket_id = d.ticket_id AND f.seq > ?1 AND f.seq <= ?4)",
                 )?;
                 let rows = stmt
                     .query_map(params![cursor, device.as_str(), user.as_str(), new_cursor], |r| r.get::<_, String>(0))?
