@@ -41,6 +41,8 @@ pub struct Limits {
     pub document_bytes: usize,
     /// Tickets the feed hands out per response.
     pub feed_page: usize,
+    /// Bytes of document messages after which a response hands out no more feed tickets.
+    pub response_bytes: usize,
 }
 
 impl Default for Limits {
@@ -50,6 +52,7 @@ impl Default for Limits {
             message_bytes: 4 * 1024 * 1024,
             document_bytes: 16 * 1024 * 1024,
             feed_page: 200,
+            response_bytes: 8 * 1024 * 1024,
         }
     }
 }
@@ -406,11 +409,20 @@ impl Engine {
                 response.dropped.push(id);
             }
         }
-        for id in &page.tickets {
-            if seen.contains(id) {
-                continue;
+        let mut remaining = page.tickets.len();
+        for (id, seq) in &page.tickets {
+            remaining -= 1;
+            if !seen.contains(id) {
+                self.send(&mut docs, &exchange, id, &mut batch, &mut response)?;
             }
-            self.send(&mut docs, &exchange, id, &mut batch, &mut response)?;
+            // A response stays small enough for a phone to take in one piece: past the budget,
+            // the rest of the page waits for the next round.
+            let size: usize = response.docs.iter().map(|d| d.message.len()).sum();
+            if size > self.limits.response_bytes && remaining > 0 {
+                response.cursor = *seq;
+                response.more = true;
+                break;
+            }
         }
         // The device's copy stays on record: if this response is lost, the same feed rows list
         // the ticket as dropped again.

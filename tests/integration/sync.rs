@@ -453,3 +453,93 @@ fn a_device_the_server_misjudges_gets_the_whole_ticket() {
         "ZN63-12/2000"
     );
 }
+
+#[test]
+fn a_large_first_sync_comes_in_several_small_responses() {
+    let limits = fieldledger_server::engine::Limits {
+        response_bytes: 4_000,
+        ..Default::default()
+    };
+    let server = TestServer::start_with(limits);
+    let desk_user = server.user("desk.wang", Role::ServiceDesk);
+    let supervisor = server.user("sup.sun", Role::Supervisor);
+    let desk = server
+        .state
+        .storage
+        .user(&desk_user)
+        .expect("user")
+        .expect("desk");
+    for n in 0..20 {
+        server
+            .state
+            .engine
+            .register(&desk, &complaint(&format!("Customer {n}")))
+            .expect("register");
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let store = store_for(dir.path(), "sup.sun", Role::Supervisor, 0).expect("store");
+    server.enrol(&store, &supervisor);
+    let report = sync(&store).expect("sync");
+    assert!(report.rounds >= 4, "{report:?}");
+    assert_eq!(store.list().expect("list").len(), 20);
+    assert_eq!(sync(&store).expect("idle").rounds, 1);
+}
+
+#[test]
+fn the_ledger_rebuilds_to_the_same_rows_and_metrics_count_the_syncs() {
+    let office = office();
+    let id = desk_ticket(&office);
+    let dir = tempfile::tempdir().expect("dir");
+    let store = device(&office, &dir, &office.zhang);
+    sync(&store).expect("sync");
+    decide(&store, &id, Disposition::Replace);
+    sync(&store).expect("sync");
+    let before = office
+        .server
+        .state
+        .storage
+        .ledger_row(&id)
+        .expect("row")
+        .expect("ledger row");
+    assert_eq!(
+        office
+            .server
+            .state
+            .engine
+            .rebuild_ledger()
+            .expect("rebuild"),
+        1
+    );
+    let after = office
+        .server
+        .state
+        .storage
+        .ledger_row(&id)
+        .expect("row")
+        .expect("ledger row");
+    assert_eq!(
+        fieldledger_server::ledger::LedgerRow {
+            updated_at: before.updated_at,
+            ..after
+        },
+        before
+    );
+
+    let (status, metrics) = office.server.call("GET", "/metrics", "", None);
+    assert_eq!(status, 200);
+    let text = metrics.as_str().expect("text");
+    let requests: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("fieldledger_sync_requests_total "))
+        .and_then(|n| n.parse().ok())
+        .expect("sync request counter");
+    assert!(requests >= 2, "{text}");
+    assert!(
+        text.contains("fieldledger_changes_merged_total")
+            && text.contains("fieldledger_sync_duration_seconds_bucket")
+    );
+    let (status, openapi) = office.server.call("GET", "/v1/openapi.json", "", None);
+    assert_eq!(status, 200);
+    assert_eq!(openapi["openapi"], json!("3.1.0"));
+    assert!(openapi["paths"]["/v1/sync"].is_object());
+}

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+use fieldledger_core::SystemClock;
 use fieldledger_core::exchange::ImportReport;
 use fieldledger_core::sync::SyncReport;
 use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
@@ -12,6 +13,7 @@ use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{
     Author, Result, Role, SteppingClock, Store, StoreOptions, Timestamp, UserId,
 };
+use fieldledger_server::engine::Limits;
 use fieldledger_server::storage::User;
 use fieldledger_server::{AppState, app, demo};
 
@@ -66,15 +68,25 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on a fresh data directory.
     pub fn start() -> TestServer {
+        Self::start_with(Limits::default())
+    }
+
+    /// Starts a server with `limits` on a fresh data directory.
+    pub fn start_with(limits: Limits) -> TestServer {
         let dir = tempfile::tempdir().expect("server data dir");
-        let mut server = Self::start_in(dir.path());
+        let state =
+            AppState::open_with(dir.path(), Arc::new(SystemClock), limits).expect("server state");
+        let mut server = Self::serve(state);
         server._dir = Some(dir);
         server
     }
 
     /// Starts a server on the data directory `dir`.
     pub fn start_in(dir: &Path) -> TestServer {
-        let state = AppState::open(dir).expect("server state");
+        Self::serve(AppState::open(dir).expect("server state"))
+    }
+
+    fn serve(state: AppState) -> TestServer {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -70,7 +70,8 @@ pub struct ActorBinding {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FeedPage {
     /// Tickets that changed after the cursor and that the device may read, oldest first.
-    pub tickets: Vec<TicketId>,
+    /// Each with the position of its latest feed row.
+    pub tickets: Vec<(TicketId, u64)>,
     /// Tickets that changed after the cursor that the device holds but may no longer read.
     pub dropped: Vec<TicketId>,
     /// The cursor to hand back.

@@ -535,8 +535,8 @@ impl Storage for SqliteStorage {
             let new_cursor = if more { page.last().map_or(cursor, |(_, seq)| *seq) } else { head };
             let tickets = page
                 .into_iter()
-                .map(|(id, _)| parse(id, "ticket id"))
-                .collect::<Result<Vec<TicketId>>>()?;
+                .map(|(id, seq)| Ok((parse(id, "ticket id")?, seq)))
+                .collect::<Result<Vec<(TicketId, u64)>>>()?;
             let dropped = if everything {
                 Vec::new()
             } else {
