@@ -543,3 +543,70 @@ fn the_ledger_rebuilds_to_the_same_rows_and_metrics_count_the_syncs() {
     assert_eq!(openapi["openapi"], json!("3.1.0"));
     assert!(openapi["paths"]["/v1/sync"].is_object());
 }
+
+#[test]
+fn the_ledger_filters_and_pages() {
+    let office = office();
+    let desk = office
+        .server
+        .state
+        .storage
+        .user(&"desk.wang".parse().expect("id"))
+        .expect("user")
+        .expect("desk");
+    let engine = &office.server.state.engine;
+    for n in 0..7 {
+        let mut registration = complaint(&format!("Hebei Steel plant {n}"));
+        registration.model = if n % 2 == 0 {
+            "ZN63-12/1250".into()
+        } else {
+            "KYN28A-12".into()
+        };
+        let id = engine.register(&desk, &registration).expect("register");
+        if n < 3 {
+            let order =
+                Operation::IssueTravelOrder(fieldledger_core::ticket::dispatch::NewTravelOrder {
+                    number: format!("CC-{n}"),
+                    kind: fieldledger_core::ticket::dispatch::OrderKind::OnSiteService,
+                    issuing_department:
+                        fieldledger_core::ticket::dispatch::Department::TechnicalService,
+                    assignees: vec![office.li.clone()],
+                });
+            engine.record(&desk, &id, &order).expect("order");
+        }
+    }
+    engine
+        .register(&desk, &complaint("Tangshan Port"))
+        .expect("register");
+    let total = |query: &str| {
+        let (status, page) =
+            office
+                .server
+                .call("GET", &format!("/v1/ledger?{query}"), &office.desk, None);
+        assert_eq!(status, 200, "{query}: {page}");
+        (
+            page["total"].as_u64().expect("total"),
+            page["rows"].as_array().map_or(0, Vec::len),
+        )
+    };
+    assert_eq!(total(""), (8, 8));
+    assert_eq!(total("customer=Hebei"), (7, 7));
+    assert_eq!(total("customer=Hebei&model=ZN63"), (4, 4));
+    assert_eq!(total("status=dispatched"), (3, 3));
+    assert_eq!(total(&format!("assignee={}", office.li)), (3, 3));
+    assert_eq!(total("customer=Hebei&limit=3&offset=6"), (7, 1));
+    assert_eq!(
+        total("customer=100%25"),
+        (0, 0),
+        "wildcards in a filter are taken literally"
+    );
+    assert_eq!(total("registered_from=0&registered_to=1"), (0, 0));
+    let (_, first) = office
+        .server
+        .call("GET", "/v1/ledger?limit=1", &office.desk, None);
+    assert_eq!(
+        first["rows"][0]["customer_name"],
+        json!("Tangshan Port"),
+        "most recently changed first"
+    );
+}
