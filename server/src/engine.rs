@@ -486,8 +486,8 @@ impl Engine {
             caller,
             actors,
             acked,
-            response_id,
             now,
+            ..
         } = *exchange;
         let id = doc.ticket_id.clone();
         let refuse = |code: &str, message: String| DocError {
@@ -628,24 +628,8 @@ impl Engine {
             .ok_or_else(|| refuse("internal", "ticket not loaded".into()))?;
         let reply = cached.ticket.doc().generate_sync_message(&mut state);
         dd.shared = state.shared_heads.clone();
-        if let Some(reply) = reply.filter(|m| !m.changes.is_empty() || !m.need.is_empty()) {
-            if !reply.changes.is_empty() {
-                dd.sent = Some((cached.ticket.heads(), response_id));
-            }
-            response.docs.push(DocMessage {
-                ticket_id: id.clone(),
-                message: reply.encode(),
-            });
-        }
-        response.receipts.push(Receipt {
-            ticket_id: id.clone(),
-            heads: cached.ticket.heads(),
-        });
-        batch.device_docs.push(DeviceDocWrite {
-            device: caller.device.id.clone(),
-            ticket_id: id,
-            state: dd,
-        });
+        let reply = reply.filter(|m| !m.changes.is_empty() || !m.need.is_empty());
+        answer(exchange, &cached.ticket, reply, dd, batch, response);
         match first_error {
             Some(error) => Err(error),
             None => Ok(()),
@@ -660,16 +644,11 @@ impl Engine {
         batch: &mut Batch,
         response: &mut SyncResponse,
     ) -> Result<()> {
-        let Exchange {
-            caller,
-            acked,
-            response_id,
-            ..
-        } = *exchange;
+        let Exchange { caller, acked, .. } = *exchange;
         if !self.load(docs, id)? {
             return Ok(());
         }
-        let mut dd = self.device_doc(caller, id, acked)?;
+        let dd = self.device_doc(caller, id, acked)?;
         let cached = docs
             .docs
             .get(id)
@@ -682,20 +661,7 @@ impl Engine {
         if message.changes.is_empty() {
             return Ok(());
         }
-        dd.sent = Some((cached.ticket.heads(), response_id));
-        response.docs.push(DocMessage {
-            ticket_id: id.clone(),
-            message: message.encode(),
-        });
-        response.receipts.push(Receipt {
-            ticket_id: id.clone(),
-            heads: cached.ticket.heads(),
-        });
-        batch.device_docs.push(DeviceDocWrite {
-            device: caller.device.id.clone(),
-            ticket_id: id.clone(),
-            state: dd,
-        });
+        answer(exchange, &cached.ticket, Some(message), dd, batch, response);
         Ok(())
     }
 
@@ -744,15 +710,7 @@ impl Engine {
     pub fn record(&self, user: &User, id: &TicketId, op: &Operation) -> Result<Applied> {
         let now = self.clock.now();
         let mut docs = self.lock();
-        if !self.load(&mut docs, id)? {
-            return Err(ServerError::not_found(format!(
-                "ticket {id} does not exist"
-            )));
-        }
-        let cached = docs
-            .docs
-            .get_mut(id)
-            .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
+        let cached = self.existing(&mut docs, id)?;
         let before = cached.ticket.heads();
         cached
             .ticket
@@ -775,19 +733,22 @@ impl Engine {
         Ok(applied)
     }
 
-    /// Runs `f` on ticket `id`.
-    pub fn read<T>(&self, id: &TicketId, f: impl FnOnce(&Ticket) -> T) -> Result<T> {
-        let mut docs = self.lock();
-        if !self.load(&mut docs, id)? {
+    /// The loaded ticket `id`, which must exist.
+    fn existing<'a>(&self, docs: &'a mut Docs, id: &TicketId) -> Result<&'a mut Cached> {
+        if !self.load(docs, id)? {
             return Err(ServerError::not_found(format!(
                 "ticket {id} does not exist"
             )));
         }
-        let cached = docs
-            .docs
-            .get(id)
-            .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
-        Ok(f(&cached.ticket))
+        docs.docs
+            .get_mut(id)
+            .ok_or_else(|| ServerError::not_found("ticket not loaded"))
+    }
+
+    /// Runs `f` on ticket `id`.
+    pub fn read<T>(&self, id: &TicketId, f: impl FnOnce(&Ticket) -> T) -> Result<T> {
+        let mut docs = self.lock();
+        Ok(f(&self.existing(&mut docs, id)?.ticket))
     }
 
     /// A ticket as the office sees it: the view, the conflicts and the history with receipt times.
@@ -829,6 +790,38 @@ impl Engine {
         self.storage.replace_ledger_rows(&rows)?;
         Ok(rows.len())
     }
+}
+
+/// Adds to the response what the device gets for a ticket: the message, if any (remembering
+/// the heads it carries until the device acknowledges this response), the receipt of the
+/// server's heads, and the device's new state.
+fn answer(
+    exchange: &Exchange<'_>,
+    ticket: &Ticket,
+    message: Option<sync::Message>,
+    mut dd: DeviceDoc,
+    batch: &mut Batch,
+    response: &mut SyncResponse,
+) {
+    let id = ticket.id();
+    if let Some(message) = message {
+        if !message.changes.is_empty() {
+            dd.sent = Some((ticket.heads(), exchange.response_id));
+        }
+        response.docs.push(DocMessage {
+            ticket_id: id.clone(),
+            message: message.encode(),
+        });
+    }
+    response.receipts.push(Receipt {
+        ticket_id: id.clone(),
+        heads: ticket.heads(),
+    });
+    batch.device_docs.push(DeviceDocWrite {
+        device: exchange.caller.device.id.clone(),
+        ticket_id: id.clone(),
+        state: dd,
+    });
 }
 
 /// A ticket as the office API returns it.

@@ -6,72 +6,11 @@ use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::sync::Transport;
 use fieldledger_core::transport::HttpTransport;
-use fieldledger_core::{Author, Error, Operation, Role, Store, TicketId, Timestamp, UserId};
-use fieldledger_tests::{TestServer, complaint, store_for, sync};
+use fieldledger_core::{Author, Error, Operation, Role, Store, TicketId, Timestamp};
+use fieldledger_tests::{Office, sync};
 use serde_json::json;
 
-struct Setup {
-    server: TestServer,
-    desk: String,
-    zhang: UserId,
-    li: UserId,
-}
-
-fn setup() -> Setup {
-    let server = TestServer::start();
-    let desk_user = server.user("desk.wang", Role::ServiceDesk);
-    let desk = server.token(&desk_user);
-    let zhang = server.user("tech.zhang", Role::Technician);
-    let li = server.user("tech.li", Role::Technician);
-    Setup {
-        server,
-        desk,
-        zhang,
-        li,
-    }
-}
-
-fn ticket_for(s: &Setup, assignees: &[&UserId]) -> (TicketId, Option<String>) {
-    let (status, body) = s.server.call(
-        "POST",
-        "/v1/tickets",
-        &s.desk,
-        Some(json!(complaint("Hebei Steel"))),
-    );
-    assert_eq!(status, 201, "{body}");
-    let id: TicketId = body["ticket_id"]
-        .as_str()
-        .expect("id")
-        .parse()
-        .expect("ticket id");
-    if assignees.is_empty() {
-        return (id, None);
-    }
-    let order = json!({"op": "issue_travel_order", "number": "CC-1", "kind": "on_site_service",
-        "issuing_department": "technical_service", "assignees": assignees});
-    let (status, body) = s.server.call(
-        "POST",
-        &format!("/v1/tickets/{id}/operations"),
-        &s.desk,
-        Some(order),
-    );
-    assert_eq!(status, 200, "{body}");
-    (id, body["entry"].as_str().map(String::from))
-}
-
-fn device(s: &Setup, dir: &tempfile::TempDir, user: &UserId) -> Store {
-    let store = store_for(
-        dir.path(),
-        user.as_str(),
-        Role::Technician,
-        1_790_000_000_000,
-    )
-    .expect("store");
-    s.server.enrol(&store, user);
-    store
-}
-
-fn server_change_count(s: &Setup, id: &TicketId) -> usize {
+fn server_change_count(s: &Office, id: &TicketId) -> usize {
     let (_, detail) = s
         .server
         .call("GET", &format!("/v1/tickets/{id}"), &s.desk, None);
@@ -117,12 +56,12 @@ fn send_crafted(
 
 #[test]
 fn a_technician_receives_only_assigned_tickets() {
-    let s = setup();
-    let (mine, _) = ticket_for(&s, &[&s.zhang]);
-    let (theirs, _) = ticket_for(&s, &[&s.li]);
-    let (nobodys, _) = ticket_for(&s, &[]);
+    let s = Office::start();
+    let (mine, _) = s.desk_ticket(&[&s.zhang]);
+    let (theirs, _) = s.desk_ticket(&[&s.li]);
+    let (nobodys, _) = s.desk_ticket(&[]);
     let dir = tempfile::tempdir().expect("dir");
-    let zhang = device(&s, &dir, &s.zhang);
+    let zhang = s.device(&dir, &s.zhang);
     sync(&zhang).expect("sync");
     let held: Vec<TicketId> = zhang
         .list()
@@ -144,13 +83,13 @@ fn a_technician_receives_only_assigned_tickets() {
 
 #[test]
 fn a_change_under_another_devices_actor_is_refused_and_logged() {
-    let s = setup();
-    let (id, _) = ticket_for(&s, &[&s.zhang, &s.li]);
+    let s = Office::start();
+    let (id, _) = s.desk_ticket(&[&s.zhang, &s.li]);
     let dirs = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
     );
-    let (zhang, li) = (device(&s, &dirs.0, &s.zhang), device(&s, &dirs.1, &s.li));
+    let (zhang, li) = (s.device(&dirs.0, &s.zhang), s.device(&dirs.1, &s.li));
     sync(&zhang).expect("sync");
     sync(&li).expect("sync");
     let before = server_change_count(&s, &id);
@@ -182,10 +121,10 @@ fn a_change_under_another_devices_actor_is_refused_and_logged() {
 
 #[test]
 fn a_change_to_a_section_the_user_may_not_write_is_refused_and_logged() {
-    let s = setup();
-    let (id, _) = ticket_for(&s, &[&s.li]);
+    let s = Office::start();
+    let (id, _) = s.desk_ticket(&[&s.li]);
     let dir = tempfile::tempdir().expect("dir");
-    let li = device(&s, &dir, &s.li);
+    let li = s.device(&dir, &s.li);
     sync(&li).expect("sync");
     let before = server_change_count(&s, &id);
     let posing = Author::new(s.li.clone(), Role::QualityAssurance);
@@ -213,9 +152,9 @@ fn a_change_to_a_section_the_user_may_not_write_is_refused_and_logged() {
 
 #[test]
 fn a_revoked_token_stops_working() {
-    let s = setup();
+    let s = Office::start();
     let dir = tempfile::tempdir().expect("dir");
-    let zhang = device(&s, &dir, &s.zhang);
+    let zhang = s.device(&dir, &s.zhang);
     sync(&zhang).expect("sync");
     let devices = s.server.state.storage.devices().expect("devices");
     let device = devices
@@ -237,13 +176,13 @@ fn a_revoked_token_stops_working() {
 
 #[test]
 fn reassignment_keeps_earlier_work_and_drops_the_copy() {
-    let s = setup();
-    let (id, order) = ticket_for(&s, &[&s.zhang]);
+    let s = Office::start();
+    let (id, order) = s.desk_ticket(&[&s.zhang]);
     let dirs = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
     );
-    let (zhang, li) = (device(&s, &dirs.0, &s.zhang), device(&s, &dirs.1, &s.li));
+    let (zhang, li) = (s.device(&dirs.0, &s.zhang), s.device(&dirs.1, &s.li));
     sync(&zhang).expect("sync");
     zhang
         .record(

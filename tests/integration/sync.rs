@@ -3,70 +3,9 @@
 use fieldledger_core::sync::{SyncReport, Transport};
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::transport::HttpTransport;
-use fieldledger_core::{Error, Operation, Role, Store, TicketId, UserId};
-use fieldledger_tests::{TestServer, complaint, store_for, sync};
+use fieldledger_core::{Error, Operation, Role, Store, TicketId};
+use fieldledger_tests::{Office, TestServer, complaint, store_for, sync};
 use serde_json::json;
-
-struct Office {
-    server: TestServer,
-    desk: String,
-    zhang: UserId,
-    li: UserId,
-}
-
-fn office() -> Office {
-    let server = TestServer::start();
-    let desk_user = server.user("desk.wang", Role::ServiceDesk);
-    let desk = server.token(&desk_user);
-    let zhang = server.user("tech.zhang", Role::Technician);
-    let li = server.user("tech.li", Role::Technician);
-    Office {
-        server,
-        desk,
-        zhang,
-        li,
-    }
-}
-
-fn device(office: &Office, dir: &tempfile::TempDir, user: &UserId) -> Store {
-    let store = store_for(
-        dir.path(),
-        user.as_str(),
-        Role::Technician,
-        1_790_000_000_000,
-    )
-    .expect("store");
-    office.server.enrol(&store, user);
-    store
-}
-
-/// The desk registers a complaint and sends both technicians on one travel task order.
-fn desk_ticket(office: &Office) -> TicketId {
-    let (status, body) = office.server.call(
-        "POST",
-        "/v1/tickets",
-        &office.desk,
-        Some(json!(complaint("Cangzhou Water"))),
-    );
-    assert_eq!(status, 201, "{body}");
-    let id: TicketId = body["ticket_id"]
-        .as_str()
-        .expect("id")
-        .parse()
-        .expect("ticket id");
-    let order = json!({
-        "op": "issue_travel_order", "number": "CC-2026-0101", "kind": "on_site_service",
-        "issuing_department": "technical_service", "assignees": [office.zhang, office.li]
-    });
-    let (status, body) = office.server.call(
-        "POST",
-        &format!("/v1/tickets/{id}/operations"),
-        &office.desk,
-        Some(order),
-    );
-    assert_eq!(status, 200, "{body}");
-    id
-}
 
 fn server_heads(office: &Office, id: &TicketId) -> Vec<String> {
     let (status, body) =
@@ -122,15 +61,15 @@ fn decide(store: &Store, id: &TicketId, disposition: Disposition) {
 }
 
 fn run_scenario(order: &[usize]) {
-    let office = office();
-    let id = desk_ticket(&office);
+    let office = Office::start();
+    let id = office.desk_ticket(&[&office.zhang, &office.li]).0;
     let dirs = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
     );
     let devices = [
-        device(&office, &dirs.0, &office.zhang),
-        device(&office, &dirs.1, &office.li),
+        office.device(&dirs.0, &office.zhang),
+        office.device(&dirs.1, &office.li),
     ];
     for d in &devices {
         assert_eq!(sync(d).expect("first sync").tickets_new, 1);
@@ -213,9 +152,9 @@ fn two_devices_and_the_desk_converge_in_any_order() {
 
 #[test]
 fn a_ticket_registered_offline_gets_its_ledger_number_once() {
-    let office = office();
+    let office = Office::start();
     let dir = tempfile::tempdir().expect("dir");
-    let store = device(&office, &dir, &office.zhang);
+    let store = office.device(&dir, &office.zhang);
     let id = store
         .register(&complaint("Baoding Textiles"))
         .expect("register offline");
@@ -240,7 +179,7 @@ fn a_ticket_registered_offline_gets_its_ledger_number_once() {
 
 #[test]
 fn a_sync_where_nothing_changed_is_one_small_request_and_only_changed_tickets_travel() {
-    let office = office();
+    let office = Office::start();
     let supervisor = office.server.user("sup.sun", Role::Supervisor);
     let desk = office
         .server
@@ -334,10 +273,10 @@ impl Transport for Flaky<'_> {
 #[test]
 fn a_cut_connection_loses_nothing_and_duplicates_nothing() {
     for (before, after) in [(true, false), (false, true)] {
-        let office = office();
-        let id = desk_ticket(&office);
+        let office = Office::start();
+        let id = office.desk_ticket(&[&office.zhang, &office.li]).0;
         let dir = tempfile::tempdir().expect("dir");
-        let store = device(&office, &dir, &office.zhang);
+        let store = office.device(&dir, &office.zhang);
         sync(&store).expect("first sync");
         let own = store
             .register(&complaint("Tangshan Port"))
@@ -399,10 +338,10 @@ fn a_cut_connection_loses_nothing_and_duplicates_nothing() {
 
 #[test]
 fn a_device_the_server_misjudges_gets_the_whole_ticket() {
-    let office = office();
-    let id = desk_ticket(&office);
+    let office = Office::start();
+    let id = office.desk_ticket(&[&office.zhang, &office.li]).0;
     let dir = tempfile::tempdir().expect("dir");
-    let store = device(&office, &dir, &office.zhang);
+    let store = office.device(&dir, &office.zhang);
     // The server wrongly believes the device already holds the ticket as it stands now …
     let heads = office
         .server
@@ -487,10 +426,10 @@ fn a_large_first_sync_comes_in_several_small_responses() {
 
 #[test]
 fn the_ledger_rebuilds_to_the_same_rows_and_metrics_count_the_syncs() {
-    let office = office();
-    let id = desk_ticket(&office);
+    let office = Office::start();
+    let id = office.desk_ticket(&[&office.zhang, &office.li]).0;
     let dir = tempfile::tempdir().expect("dir");
-    let store = device(&office, &dir, &office.zhang);
+    let store = office.device(&dir, &office.zhang);
     sync(&store).expect("sync");
     decide(&store, &id, Disposition::Replace);
     sync(&store).expect("sync");
@@ -546,7 +485,7 @@ fn the_ledger_rebuilds_to_the_same_rows_and_metrics_count_the_syncs() {
 
 #[test]
 fn the_ledger_filters_and_pages() {
-    let office = office();
+    let office = Office::start();
     let desk = office
         .server
         .state

@@ -11,7 +11,7 @@ use fieldledger_core::sync::SyncReport;
 use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{
-    Author, Result, Role, SteppingClock, Store, StoreOptions, Timestamp, UserId,
+    Author, Result, Role, SteppingClock, Store, StoreOptions, TicketId, Timestamp, UserId,
 };
 use fieldledger_server::engine::Limits;
 use fieldledger_server::storage::User;
@@ -203,6 +203,80 @@ impl Drop for TestServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// A server with the usual cast: the service desk (with a token) and two technicians.
+pub struct Office {
+    /// The server.
+    pub server: TestServer,
+    /// The service desk's API token.
+    pub desk: String,
+    /// Technician Zhang.
+    pub zhang: UserId,
+    /// Technician Li.
+    pub li: UserId,
+}
+
+impl Office {
+    /// Starts a server with desk.wang, tech.zhang and tech.li.
+    pub fn start() -> Office {
+        let server = TestServer::start();
+        let desk_user = server.user("desk.wang", Role::ServiceDesk);
+        let desk = server.token(&desk_user);
+        let zhang = server.user("tech.zhang", Role::Technician);
+        let li = server.user("tech.li", Role::Technician);
+        Office {
+            server,
+            desk,
+            zhang,
+            li,
+        }
+    }
+
+    /// The desk registers a complaint over the API and, when there are `assignees`, sends them
+    /// on a travel task order; returns the ticket and the order.
+    pub fn desk_ticket(&self, assignees: &[&UserId]) -> (TicketId, Option<String>) {
+        let (status, body) = self.server.call(
+            "POST",
+            "/v1/tickets",
+            &self.desk,
+            Some(serde_json::json!(complaint("Cangzhou Water"))),
+        );
+        assert_eq!(status, 201, "{body}");
+        let id: TicketId = body["ticket_id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("ticket id");
+        if assignees.is_empty() {
+            return (id, None);
+        }
+        let order = serde_json::json!({
+            "op": "issue_travel_order", "number": "CC-2026-0101", "kind": "on_site_service",
+            "issuing_department": "technical_service", "assignees": assignees
+        });
+        let (status, body) = self.server.call(
+            "POST",
+            &format!("/v1/tickets/{id}/operations"),
+            &self.desk,
+            Some(order),
+        );
+        assert_eq!(status, 200, "{body}");
+        (id, body["entry"].as_str().map(String::from))
+    }
+
+    /// A technician's device store in `dir`, enrolled with the server for `user`.
+    pub fn device(&self, dir: &tempfile::TempDir, user: &UserId) -> Store {
+        let store = store_for(
+            dir.path(),
+            user.as_str(),
+            Role::Technician,
+            1_790_000_000_000,
+        )
+        .expect("store");
+        self.server.enrol(&store, user);
+        store
     }
 }
 
