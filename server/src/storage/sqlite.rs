@@ -517,7 +517,9 @@ impl Storage for SqliteStorage {
                 });
             }
             let sql = if everything {
-                "SELECT ticket_id, max(seq) AS last FROM feed WHERE seq > ?1 AND ?2 = ?2
+                // NOT INDEXED: walk the rows after the cursor by their key, so that the cost
+                // follows what changed, not the length of the feed.
+                "SELECT ticket_id, max(seq) AS last FROM feed NOT INDEXED WHERE seq > ?1 AND ?2 = ?2
                  GROUP BY ticket_id ORDER BY last LIMIT ?3"
             } else {
                 "SELECT f.ticket_id, max(f.seq) AS last FROM feed f
