@@ -541,12 +541,16 @@ impl Engine {
         }
         let mut dd = self.device_doc(caller, &id, acked).map_err(internal)?;
         let changes = decode_changes(&message).map_err(|e| refuse("bad_message", e))?;
-        let base = match docs.docs.get(&id) {
-            Some(c) => c.ticket.doc().clone(),
-            None => Automerge::new().with_actor(self.system_actor.clone()),
+        let (before, admission) = match docs.docs.get(&id) {
+            Some(c) => (
+                c.ticket.heads(),
+                admit(c.ticket.doc(), changes, actors, role),
+            ),
+            None => {
+                let empty = Automerge::new().with_actor(self.system_actor.clone());
+                (Vec::new(), admit(&empty, changes, actors, role))
+            }
         };
-        let before = base.get_heads();
-        let admission = admit(&base, changes, actors, role);
         let mut first_error = None;
         for refusal in &admission.refused {
             batch

@@ -18,13 +18,13 @@ fn server_change_count(s: &Office, id: &TicketId) -> usize {
 }
 
 /// Sends a change made outside the store's own checks: `op` by `author`, written under `actor`.
-fn send_crafted(
+fn crafted(
     store: &Store,
     id: &TicketId,
     actor: automerge::ActorId,
     author: &Author,
     op: &Operation,
-) -> SyncResponse {
+) -> DocMessage {
     let ticket = store.read_ticket(id, Clone::clone).expect("ticket");
     let mut crafted = ticket.clone();
     crafted.set_actor(actor);
@@ -37,14 +37,19 @@ fn send_crafted(
         .generate_sync_message(&mut state)
         .expect("message")
         .encode();
+    DocMessage {
+        ticket_id: id.clone(),
+        message,
+    }
+}
+
+/// Sends document messages made outside the store's own checks, as `store`'s device.
+fn send_docs(store: &Store, docs: Vec<DocMessage>) -> SyncResponse {
     let request = SyncRequest {
         version: PROTOCOL_VERSION,
         cursor: store.cursor().expect("cursor"),
         ack: 0,
-        docs: vec![DocMessage {
-            ticket_id: id.clone(),
-            message,
-        }],
+        docs,
         actors: vec![serde_bytes::ByteBuf::from(
             store.actor_id().to_bytes().to_vec(),
         )],
@@ -52,6 +57,17 @@ fn send_crafted(
     let transport = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
     protocol::decode(&transport.sync(protocol::encode(&request)).expect("answer"))
         .expect("response")
+}
+
+/// Sends one change made outside the store's own checks: `op` by `author`, under `actor`.
+fn send_crafted(
+    store: &Store,
+    id: &TicketId,
+    actor: automerge::ActorId,
+    author: &Author,
+    op: &Operation,
+) -> SyncResponse {
+    send_docs(store, vec![crafted(store, id, actor, author, op)])
 }
 
 #[test]
@@ -218,5 +234,51 @@ fn reassignment_keeps_earlier_work_and_drops_the_copy() {
         sync(&zhang).expect("later sync").tickets_new,
         0,
         "it does not come back"
+    );
+}
+
+#[test]
+fn a_refused_document_never_blocks_the_others_in_the_same_request() {
+    let s = Office::start();
+    let (bad, _) = s.desk_ticket(&[&s.li]);
+    let (good, _) = s.desk_ticket(&[&s.li]);
+    let dir = tempfile::tempdir().expect("dir");
+    let li = s.device(&dir, &s.li);
+    sync(&li).expect("sync");
+    let before = server_change_count(&s, &good);
+    let technician = Author::new(s.li.clone(), Role::Technician);
+    let posing = Author::new(s.li.clone(), Role::QualityAssurance);
+    let docs = vec![
+        crafted(
+            &li,
+            &bad,
+            li.actor_id().clone(),
+            &posing,
+            &Operation::RecordCause {
+                cause: "guess".into(),
+            },
+        ),
+        crafted(
+            &li,
+            &good,
+            li.actor_id().clone(),
+            &technician,
+            &Operation::Arrive {
+                order_id: None,
+                site: "bay 4".into(),
+            },
+        ),
+    ];
+    let response = send_docs(&li, docs);
+    assert_eq!(response.errors.len(), 1, "{response:?}");
+    assert_eq!(response.errors[0].ticket_id, bad);
+    assert!(
+        response.receipts.iter().any(|r| r.ticket_id == good),
+        "{response:?}"
+    );
+    assert_eq!(
+        server_change_count(&s, &good),
+        before + 1,
+        "the good document's change is stored"
     );
 }
