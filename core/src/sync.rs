@@ -26,6 +26,8 @@ pub const DOCS_PER_REQUEST: usize = 100;
 enum Reply {
     /// The server asked for these changes.
     Need(Vec<ChangeHash>),
+    /// The server holds these heads, some of which this device lacks: ask for them.
+    Fetch(Vec<ChangeHash>),
     /// The server's idea of what this device holds is wrong: start the ticket over.
     Reset,
 }
@@ -117,6 +119,7 @@ impl<'a> SyncSession<'a> {
             let message = match reply {
                 Some(Reply::Reset) => Some(reset_message()),
                 Some(Reply::Need(need)) => self.outgoing(id, &need)?,
+                Some(Reply::Fetch(heads)) => Some(self.store.fetch_message(id, &heads)?),
                 None => self.outgoing(id, &[])?,
             };
             if let Some(message) = message {
@@ -179,7 +182,9 @@ impl<'a> SyncSession<'a> {
             .into_iter()
             .map(|r| (r.ticket_id, r.heads))
             .collect();
-        self.store.confirm(&receipts)?;
+        for (id, heads) in self.store.confirm(&receipts)? {
+            self.replies.entry(id).or_insert(Reply::Fetch(heads));
+        }
         self.report.tickets_confirmed += receipts.len();
         for error in response.errors {
             self.store

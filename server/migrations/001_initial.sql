@@ -29,12 +29,14 @@ CREATE TABLE device_actors (
     device_id  TEXT NOT NULL REFERENCES devices (device_id)
 ) WITHOUT ROWID;
 
--- The change feed: one row each time a document's stored heads change.
+-- The change feed: one row each time a document's stored heads change, with the device whose
+-- request wrote it (that device got everything of the write in its answer).
 CREATE TABLE feed (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     ticket_id    TEXT    NOT NULL REFERENCES documents (ticket_id),
     changes      INTEGER NOT NULL,
-    received_at  INTEGER NOT NULL
+    received_at  INTEGER NOT NULL,
+    device_id    TEXT
 );
 
 CREATE INDEX feed_by_ticket ON feed (ticket_id, seq);

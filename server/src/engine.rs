@@ -657,7 +657,11 @@ impl Engine {
             .docs
             .get(id)
             .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
-        let shared = cached.ticket.known_heads(&dd.shared);
+        let mut shared = cached.ticket.known_heads(&dd.shared);
+        shared.sort();
+        if shared == cached.ticket.heads() {
+            return Ok(());
+        }
         let mut state = primed_state(shared, Vec::new());
         let Some(message) = cached.ticket.doc().generate_sync_message(&mut state) else {
             return Ok(());

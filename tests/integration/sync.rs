@@ -549,3 +549,75 @@ fn the_ledger_filters_and_pages() {
         "most recently changed first"
     );
 }
+
+/// A transport that loses the document messages of the first response but keeps its receipts,
+/// as when the server wrongly believes (through its bloom filter) that the device holds them.
+struct LosesMessages<'a> {
+    inner: &'a HttpTransport,
+    armed: std::cell::Cell<bool>,
+}
+
+impl Transport for LosesMessages<'_> {
+    fn sync(&self, request: Vec<u8>) -> fieldledger_core::Result<Vec<u8>> {
+        let answer = self.inner.sync(request)?;
+        if !self.armed.replace(false) {
+            return Ok(answer);
+        }
+        let mut response: fieldledger_core::protocol::SyncResponse =
+            fieldledger_core::protocol::decode(&answer)?;
+        response.docs.clear();
+        Ok(fieldledger_core::protocol::encode(&response))
+    }
+    fn blob_offset(&self, sha256: &str) -> fieldledger_core::Result<Option<u64>> {
+        self.inner.blob_offset(sha256)
+    }
+    fn upload_blob(
+        &self,
+        sha256: &str,
+        offset: u64,
+        total: u64,
+        bytes: &[u8],
+    ) -> fieldledger_core::Result<()> {
+        self.inner.upload_blob(sha256, offset, total, bytes)
+    }
+}
+
+#[test]
+fn a_receipt_naming_changes_the_device_lacks_makes_it_ask_for_them() {
+    let office = Office::start();
+    let dir = tempfile::tempdir().expect("dir");
+    let store = office.device(&dir, &office.zhang);
+    let id = store
+        .register(&complaint("Baoding Textiles"))
+        .expect("register");
+    let control_dir = tempfile::tempdir().expect("dir");
+    let control = office.device(&control_dir, &office.li);
+    control
+        .register(&complaint("Baoding Textiles"))
+        .expect("register");
+    let normal = sync(&control).expect("control sync");
+
+    let http = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
+    let lossy = LosesMessages {
+        inner: &http,
+        armed: true.into(),
+    };
+    let report = fieldledger_core::sync::sync(&store, &lossy).expect("sync");
+    assert!(report.rounds >= 2, "the device asked again: {report:?}");
+    assert!(
+        report.bytes_sent < normal.bytes_sent + 300,
+        "asking is a small message, not a second upload: {} against {}",
+        report.bytes_sent,
+        normal.bytes_sent
+    );
+    assert_eq!(device_heads(&store, &id), server_heads(&office, &id));
+    assert!(
+        store.view(&id).expect("view").meta.ledger_number.is_some(),
+        "the ledger number arrived"
+    );
+    let idle = sync(&store).expect("idle");
+    assert!(
+        idle.bytes_sent < 100,
+        "nothing is resent afterwards: {idle:?}"
+    );
+}

@@ -220,6 +220,22 @@ impl Store {
         Ok(ticket.changes_beyond(&confirmed))
     }
 
+    /// A sync message for ticket `id` that asks the server for what this device lacks of the
+    /// server's `heads`. It carries no changes: it tells the server this device's heads, and
+    /// should the server lack any of them it asks in its answer.
+    pub(crate) fn fetch_message(&self, id: &TicketId, heads: &[ChangeHash]) -> Result<Vec<u8>> {
+        let mut guard = self.writer();
+        let w = &mut *guard;
+        let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
+        let mut state = primed_state(ticket.heads(), Vec::new());
+        state.their_heads = Some(heads.to_vec());
+        Ok(ticket
+            .doc()
+            .generate_sync_message(&mut state)
+            .map(|m| m.encode())
+            .unwrap_or_default())
+    }
+
     /// The sync message for ticket `id` carrying every change the office may lack (and any it
     /// asked for), or `None` when there is nothing to send and nothing was asked.
     pub(crate) fn outgoing_message(
@@ -302,13 +318,26 @@ impl Store {
     }
 
     /// Records that the office durably holds the given heads of each ticket, in one transaction.
-    pub(crate) fn confirm(&self, receipts: &[(TicketId, Vec<ChangeHash>)]) -> Result<()> {
+    /// Returns the tickets whose receipt names changes this device does not have: the server
+    /// skipped them (its view of what the device holds comes from a bloom filter, which can be
+    /// wrong), so the device must ask for them.
+    pub(crate) fn confirm(
+        &self,
+        receipts: &[(TicketId, Vec<ChangeHash>)],
+    ) -> Result<Vec<(TicketId, Vec<ChangeHash>)>> {
         let mut guard = self.writer();
         let w = &mut *guard;
         let mut known = Vec::with_capacity(receipts.len());
+        let mut lacking = Vec::new();
         for (id, heads) in receipts {
             match w.cache.get_or_load(&w.conn, id, &self.actor) {
-                Ok(ticket) => known.push((id, ticket.known_heads(heads))),
+                Ok(ticket) => {
+                    let have = ticket.known_heads(heads);
+                    if have.len() < heads.len() {
+                        lacking.push((id.clone(), heads.clone()));
+                    }
+                    known.push((id, have));
+                }
                 Err(Error::UnknownTicket(_)) => {}
                 Err(e) => return Err(e),
             }
@@ -320,7 +349,7 @@ impl Store {
             save_sync_row(&tx, id, Some(&heads), &state)?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(lacking)
     }
 
     /// Drops ticket `id` from this device once the office has everything this device wrote

@@ -188,8 +188,9 @@ pub trait Storage: Send + Sync + 'static {
     fn device_doc(&self, device: &DeviceId, id: &TicketId) -> Result<Option<DeviceDoc>>;
     /// Whether `user` is an assignee or the creator of ticket `id`.
     fn has_access(&self, user: &UserId, id: &TicketId) -> Result<bool>;
-    /// Tickets changed after `cursor` that `user` (all of them when `everything`) may read,
-    /// and those `device` holds but may no longer read.
+    /// Tickets changed after `cursor` by anyone but `device` (whose answers carried its own
+    /// writes) that `user` (all of them when `everything`) may read, and those `device` holds
+    /// but may no longer read.
     fn feed(
         &self,
         device: &DeviceId,

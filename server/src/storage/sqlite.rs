@@ -519,16 +519,17 @@ impl Storage for SqliteStorage {
             let sql = if everything {
                 // NOT INDEXED: walk the rows after the cursor by their key, so that the cost
                 // follows what changed, not the length of the feed.
-                "SELECT ticket_id, max(seq) AS last FROM feed NOT INDEXED WHERE seq > ?1 AND ?2 = ?2
+                "SELECT ticket_id, max(seq) AS last FROM feed NOT INDEXED
+                 WHERE seq > ?1 AND ?2 = ?2 AND device_id IS NOT ?4
                  GROUP BY ticket_id ORDER BY last LIMIT ?3"
             } else {
                 "SELECT f.ticket_id, max(f.seq) AS last FROM feed f
                  JOIN access a ON a.ticket_id = f.ticket_id AND a.user_id = ?2
-                 WHERE f.seq > ?1 GROUP BY f.ticket_id ORDER BY last LIMIT ?3"
+                 WHERE f.seq > ?1 AND f.device_id IS NOT ?4 GROUP BY f.ticket_id ORDER BY last LIMIT ?3"
             };
             let mut stmt = c.prepare_cached(sql)?;
             let rows = stmt
-                .query_map(params![cursor, user.as_str(), limit as i64 + 1], |r| {
+                .query_map(params![cursor, user.as_str(), limit as i64 + 1, device.as_str()], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -600,8 +601,15 @@ impl Storage for SqliteStorage {
                         (DocBytes::Chunk(bytes), _) => documents::append_chunk(tx, &doc.ticket_id, bytes, &doc.heads)?,
                     }
                     save_ledger_row(tx, &doc.ledger)?;
-                    tx.prepare_cached("INSERT INTO feed (ticket_id, changes, received_at) VALUES (?1, ?2, ?3)")?
-                        .execute(params![doc.ticket_id.as_str(), doc.changes.len(), at.millis()])?;
+                    tx.prepare_cached(
+                        "INSERT INTO feed (ticket_id, changes, received_at, device_id) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![
+                        doc.ticket_id.as_str(),
+                        doc.changes.len(),
+                        at.millis(),
+                        doc.device.as_ref().map(DeviceId::as_str)
+                    ])?;
                     for hash in &doc.changes {
                         tx.prepare_cached(
                             "INSERT OR IGNORE INTO changes (hash, ticket_id, received_at, user_id, device_id)
