@@ -26,7 +26,9 @@ use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
 const APPLICATION_ID: i64 = 0x464C_5356;
 /// The file inside the data directory.
 pub const DATABASE_FILE: &str = "fieldledger-server.db";
-const READERS: usize = 4;
+/// Reader connections kept open; a read beyond them opens (and then closes) another, which
+/// costs a schema parse.
+const READERS: usize = 32;
 /// The most automerge actors one device may hold (one per install of the app, in practice).
 const MAX_ACTORS_PER_DEVICE: usize = 8;
 
