@@ -100,6 +100,23 @@ struct Docs {
     generation: u64,
 }
 
+impl Docs {
+    /// Puts a ticket new to the cache in it.
+    fn insert_new(&mut self, id: TicketId, ticket: Ticket) {
+        let used = self.tick;
+        self.docs.insert(
+            id,
+            Cached {
+                ticket,
+                chunks: 0,
+                pending: 0,
+                used,
+                origin: None,
+            },
+        );
+    }
+}
+
 /// The merge engine. One lock guards the loaded documents; durable writes happen after it is
 /// released, grouped by the committer.
 pub struct Engine {
@@ -595,17 +612,7 @@ impl Engine {
                     )
                 }));
             }
-            let used = docs.tick;
-            docs.docs.insert(
-                id.clone(),
-                Cached {
-                    ticket,
-                    chunks: 0,
-                    pending: 0,
-                    used,
-                    origin: None,
-                },
-            );
+            docs.insert_new(id.clone(), ticket);
         } else if merged.get_heads() != before {
             let cached = docs
                 .docs
@@ -686,17 +693,7 @@ impl Engine {
             registration,
         )?;
         let mut docs = self.lock();
-        let used = docs.tick;
-        docs.docs.insert(
-            id.clone(),
-            Cached {
-                ticket,
-                chunks: 0,
-                pending: 0,
-                used,
-                origin: None,
-            },
-        );
+        docs.insert_new(id.clone(), ticket);
         let mut batch = Batch::default();
         self.stage(
             &mut docs,

@@ -32,6 +32,21 @@ fn device(server: &TestServer, dir: &std::path::Path, user: &str, role: Role) ->
     store
 }
 
+/// Registers a ticket on `store` and starts a visit; returns both.
+fn on_site(store: &Store, customer: &str) -> (TicketId, EntryId) {
+    let id = store.register(&complaint(customer)).expect("register");
+    let arrive = Operation::Arrive {
+        order_id: None,
+        site: "bay".into(),
+    };
+    let visit = store
+        .record(&id, &arrive)
+        .expect("arrive")
+        .entry
+        .expect("visit");
+    (id, visit)
+}
+
 /// Raw bytes of the changes `store` holds for `id` that the office has not confirmed.
 fn raw_unconfirmed(store: &Store, id: &TicketId, confirmed: &[automerge::ChangeHash]) -> usize {
     store
@@ -50,20 +65,7 @@ fn wire_overhead(server: &TestServer) {
     let store = device(server, dir.path(), "tech.wire", Role::Technician);
     let mut tickets = Vec::new();
     for n in 0..10 {
-        let id = store
-            .register(&complaint(&format!("Wire customer {n}")))
-            .expect("register");
-        let visit = store
-            .record(
-                &id,
-                &Operation::Arrive {
-                    order_id: None,
-                    site: "bay".into(),
-                },
-            )
-            .expect("arrive")
-            .entry
-            .expect("visit");
+        let (id, visit) = on_site(&store, &format!("Wire customer {n}"));
         tickets.push((id, visit));
     }
     sync(&store).expect("first sync");
@@ -136,20 +138,7 @@ fn throughput(server: &TestServer, devices: usize, duration: Duration) {
             &format!("tech.load{i}"),
             Role::Technician,
         );
-        let id = store
-            .register(&complaint(&format!("Load customer {i}")))
-            .expect("register");
-        let visit = store
-            .record(
-                &id,
-                &Operation::Arrive {
-                    order_id: None,
-                    site: "bay".into(),
-                },
-            )
-            .expect("arrive")
-            .entry
-            .expect("visit");
+        let (id, visit) = on_site(&store, &format!("Load customer {i}"));
         sync(&store).expect("first sync");
         stores.push((store, id, visit));
     }

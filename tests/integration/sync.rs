@@ -4,7 +4,7 @@ use fieldledger_core::sync::{SyncReport, Transport};
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Error, Operation, Role, Store, TicketId};
-use fieldledger_tests::{Office, TestServer, complaint, store_for, sync};
+use fieldledger_tests::{Intercepted, Office, TestServer, complaint, store_for, sync};
 use serde_json::json;
 
 fn server_heads(office: &Office, id: &TicketId) -> Vec<String> {
@@ -234,42 +234,6 @@ fn a_sync_where_nothing_changed_is_one_small_request_and_only_changed_tickets_tr
     }
 }
 
-/// A transport that loses one exchange at a chosen point.
-struct Flaky<'a> {
-    inner: &'a HttpTransport,
-    drop_request: std::cell::Cell<bool>,
-    drop_response: std::cell::Cell<bool>,
-}
-
-impl Transport for Flaky<'_> {
-    fn sync(&self, request: Vec<u8>) -> fieldledger_core::Result<Vec<u8>> {
-        if self.drop_request.replace(false) {
-            return Err(Error::Offline(
-                "connection cut before the request arrived".into(),
-            ));
-        }
-        let answer = self.inner.sync(request)?;
-        if self.drop_response.replace(false) {
-            return Err(Error::Offline(
-                "connection cut after the server committed".into(),
-            ));
-        }
-        Ok(answer)
-    }
-    fn blob_offset(&self, sha256: &str) -> fieldledger_core::Result<Option<u64>> {
-        self.inner.blob_offset(sha256)
-    }
-    fn upload_blob(
-        &self,
-        sha256: &str,
-        offset: u64,
-        total: u64,
-        bytes: &[u8],
-    ) -> fieldledger_core::Result<()> {
-        self.inner.upload_blob(sha256, offset, total, bytes)
-    }
-}
-
 #[test]
 fn a_cut_connection_loses_nothing_and_duplicates_nothing() {
     for (before, after) in [(true, false), (false, true)] {
@@ -290,10 +254,23 @@ fn a_cut_connection_loses_nothing_and_duplicates_nothing() {
         );
 
         let http = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
-        let flaky = Flaky {
+        let (cut_before, cut_after) = (std::cell::Cell::new(before), std::cell::Cell::new(after));
+        let flaky = Intercepted {
             inner: &http,
-            drop_request: before.into(),
-            drop_response: after.into(),
+            hook: |inner: &HttpTransport, request: Vec<u8>| {
+                if cut_before.replace(false) {
+                    return Err(Error::Offline(
+                        "connection cut before the request arrived".into(),
+                    ));
+                }
+                let answer = inner.sync(request)?;
+                if cut_after.replace(false) {
+                    return Err(Error::Offline(
+                        "connection cut after the server committed".into(),
+                    ));
+                }
+                Ok(answer)
+            },
         };
         assert!(matches!(
             fieldledger_core::sync::sync(&store, &flaky),
@@ -550,38 +527,6 @@ fn the_ledger_filters_and_pages() {
     );
 }
 
-/// A transport that loses the document messages of the first response but keeps its receipts,
-/// as when the server wrongly believes (through its bloom filter) that the device holds them.
-struct LosesMessages<'a> {
-    inner: &'a HttpTransport,
-    armed: std::cell::Cell<bool>,
-}
-
-impl Transport for LosesMessages<'_> {
-    fn sync(&self, request: Vec<u8>) -> fieldledger_core::Result<Vec<u8>> {
-        let answer = self.inner.sync(request)?;
-        if !self.armed.replace(false) {
-            return Ok(answer);
-        }
-        let mut response: fieldledger_core::protocol::SyncResponse =
-            fieldledger_core::protocol::decode(&answer)?;
-        response.docs.clear();
-        Ok(fieldledger_core::protocol::encode(&response))
-    }
-    fn blob_offset(&self, sha256: &str) -> fieldledger_core::Result<Option<u64>> {
-        self.inner.blob_offset(sha256)
-    }
-    fn upload_blob(
-        &self,
-        sha256: &str,
-        offset: u64,
-        total: u64,
-        bytes: &[u8],
-    ) -> fieldledger_core::Result<()> {
-        self.inner.upload_blob(sha256, offset, total, bytes)
-    }
-}
-
 #[test]
 fn a_receipt_naming_changes_the_device_lacks_makes_it_ask_for_them() {
     let office = Office::start();
@@ -598,9 +543,21 @@ fn a_receipt_naming_changes_the_device_lacks_makes_it_ask_for_them() {
     let normal = sync(&control).expect("control sync");
 
     let http = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
-    let lossy = LosesMessages {
+    // The first response loses its document messages but keeps its receipts, as when the
+    // server wrongly believes (through the device's bloom filter) that the device has them.
+    let armed = std::cell::Cell::new(true);
+    let lossy = Intercepted {
         inner: &http,
-        armed: true.into(),
+        hook: |inner: &HttpTransport, request: Vec<u8>| {
+            let answer = inner.sync(request)?;
+            if !armed.replace(false) {
+                return Ok(answer);
+            }
+            let mut response: fieldledger_core::protocol::SyncResponse =
+                fieldledger_core::protocol::decode(&answer)?;
+            response.docs.clear();
+            Ok(fieldledger_core::protocol::encode(&response))
+        },
     };
     let report = fieldledger_core::sync::sync(&store, &lossy).expect("sync");
     assert!(report.rounds >= 2, "the device asked again: {report:?}");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use fieldledger_core::SystemClock;
 use fieldledger_core::exchange::ImportReport;
-use fieldledger_core::sync::SyncReport;
+use fieldledger_core::sync::{SyncReport, Transport};
 use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{
@@ -277,6 +277,29 @@ impl Office {
         .expect("store");
         self.server.enrol(&store, user);
         store
+    }
+}
+
+/// A transport whose sync bodies go through `hook`, which may alter or cut them, while blobs
+/// pass unchanged: for tests that break a sync at a chosen point.
+pub struct Intercepted<'a, F> {
+    /// The real transport.
+    pub inner: &'a HttpTransport,
+    /// Called with the real transport and each request.
+    pub hook: F,
+}
+
+impl<F: Fn(&HttpTransport, Vec<u8>) -> Result<Vec<u8>>> Transport for Intercepted<'_, F> {
+    fn sync(&self, request: Vec<u8>) -> Result<Vec<u8>> {
+        (self.hook)(self.inner, request)
+    }
+
+    fn blob_offset(&self, sha256: &str) -> Result<Option<u64>> {
+        self.inner.blob_offset(sha256)
+    }
+
+    fn upload_blob(&self, sha256: &str, offset: u64, total: u64, bytes: &[u8]) -> Result<()> {
+        self.inner.upload_blob(sha256, offset, total, bytes)
     }
 }
 
