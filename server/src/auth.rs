@@ -36,13 +36,27 @@ fn unauthorized(message: &str) -> ServerError {
     ServerError::refused(StatusCode::UNAUTHORIZED, "unauthorized", message)
 }
 
-impl FromRequestParts<AppState> for Caller {
+/// A well-formed bearer token, not yet checked against the devices: handlers that run blocking
+/// work anyway check it there, saving a thread hand-off ([`Bearer::caller`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Bearer {
+    hash: [u8; 32],
+}
+
+impl Bearer {
+    /// The device and user of this token; refused when unknown or revoked. Blocks on storage.
+    pub fn caller(self, storage: &dyn crate::storage::Storage) -> Result<Caller, ServerError> {
+        let (device, user) = storage
+            .device_by_token(&self.hash)?
+            .ok_or_else(|| unauthorized("the token is unknown or its device was revoked"))?;
+        Ok(Caller { device, user })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     type Rejection = ServerError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -55,15 +69,25 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| {
                 unauthorized("the Authorization header is not a fieldledger bearer token")
             })?;
-        let hash = token_hash(token);
+        Ok(Bearer {
+            hash: token_hash(token),
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let bearer = Bearer::from_request_parts(parts, state).await?;
         let storage = state.storage.clone();
-        let found = tokio::task::spawn_blocking(move || storage.device_by_token(&hash))
+        tokio::task::spawn_blocking(move || bearer.caller(storage.as_ref()))
             .await
             .map_err(|e| {
                 ServerError::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })??;
-        let (device, user) =
-            found.ok_or_else(|| unauthorized("the token is unknown or its device was revoked"))?;
-        Ok(Caller { device, user })
+            })?
     }
 }

@@ -17,7 +17,7 @@ use fieldledger_core::{Operation, TicketId, policy};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Bearer, Caller};
 use crate::blobs::{MAX_BLOB, UploadState};
 use crate::engine::reads_assigned_only;
 use crate::error::ServerError;
@@ -157,13 +157,18 @@ async fn me(caller: Caller) -> Json<serde_json::Value> {
     }))
 }
 
-async fn sync(State(state): State<AppState>, caller: Caller, Raw(body): Raw) -> Result<Response> {
+async fn sync(State(state): State<AppState>, bearer: Bearer, Raw(body): Raw) -> Result<Response> {
     let started = Instant::now();
     let outcome = async {
-        let request: SyncRequest = protocol::decode(&body)
-            .map_err(|e| ServerError::bad_request("bad_body", e.to_string()))?;
-        let engine = state.engine.clone();
-        let response = blocking(move || engine.sync(&caller, request)).await?;
+        let (engine, storage) = (state.engine.clone(), state.storage.clone());
+        let response = blocking(move || {
+            // The token is checked before the body is even decoded.
+            let caller = bearer.caller(storage.as_ref())?;
+            let request: SyncRequest = protocol::decode(&body)
+                .map_err(|e| ServerError::bad_request("bad_body", e.to_string()))?;
+            engine.sync(&caller, request)
+        })
+        .await?;
         Ok::<_, ServerError>(
             (
                 [(header::CONTENT_TYPE, CONTENT_TYPE)],
