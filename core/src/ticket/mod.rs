@@ -19,7 +19,7 @@ mod validate;
 pub mod view;
 pub mod visit;
 
-use automerge::transaction::CommitOptions;
+use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, ObjType, ROOT, ReadDoc};
 
 pub use conflicts::FieldConflict;
@@ -38,6 +38,30 @@ use crate::id::{EntryId, TicketId};
 use crate::policy;
 use crate::section::Section;
 use crate::time::Timestamp;
+
+/// Runs `write` as exactly one change of `doc`: its message names `action` and `author`, its
+/// time is the device time `at`. On an error the transaction is rolled back and nothing is
+/// written. Returns what `write` returned and the change's hash (`None` when it wrote nothing).
+fn one_change<T>(
+    doc: &mut Automerge,
+    action: &str,
+    author: &Author,
+    at: Timestamp,
+    write: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+) -> Result<(T, Option<ChangeHash>)> {
+    let note = ChangeNote::new(action, author);
+    let success = doc
+        .transact_with(
+            |_| {
+                CommitOptions::default()
+                    .with_message(note.to_message())
+                    .with_time(at.millis())
+            },
+            write,
+        )
+        .map_err(|failure| failure.error)?;
+    Ok((success.result, success.hash))
+}
 
 /// The result of a recorded operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,7 +99,6 @@ impl Ticket {
         }
         let registration = registration.validated()?;
         let mut doc = Automerge::new().with_actor(actor);
-        let note = ChangeNote::new("register", author);
         let meta = Meta {
             schema: SCHEMA_VERSION,
             ticket_id: Some(id.clone()),
@@ -83,54 +106,46 @@ impl Ticket {
             created_at: Some(at),
             created_by: Some(author.user.clone()),
         };
-        doc.transact_with(
-            |_| {
-                CommitOptions::default()
-                    .with_message(note.to_message())
-                    .with_time(at.millis())
-            },
-            |tx| -> Result<()> {
-                put_record(tx, &ROOT, Section::Meta.key(), &meta)?;
-                let mut intake = codec::fields(
-                    serde_json::to_value(&registration)
-                        .map_err(|e| Error::invalid("registration", e.to_string()))?,
-                );
-                intake.remove("content");
-                intake.remove("requests");
-                intake.insert("registered_at".into(), at.millis().into());
-                intake.insert("registered_by".into(), author.user.as_str().into());
-                let intake_obj = put_record(tx, &ROOT, Section::Intake.key(), &intake)?;
-                update_text(tx, &intake_obj, "content", &registration.content)?;
-                update_text(tx, &intake_obj, "requests", &registration.requests)?;
-                let empty = serde_json::json!({});
-                put_record(
-                    tx,
-                    &ROOT,
-                    Section::Dispatch.key(),
-                    &serde_json::json!({"handoffs": {}, "orders": {}}),
-                )?;
-                for section in [
-                    Section::Visits,
-                    Section::Decisions,
-                    Section::Returns,
-                    Section::Costs,
-                    Section::Followups,
-                    Section::Signoff,
-                ] {
-                    put_record(tx, &ROOT, section.key(), &empty)?;
-                }
-                let quality = put_record(
-                    tx,
-                    &ROOT,
-                    Section::Quality.key(),
-                    &serde_json::json!({"actions": {}}),
-                )?;
-                update_text(tx, &quality, "cause", "")?;
-                let letter = put_record(tx, &ROOT, Section::Letter.key(), &empty)?;
-                update_text(tx, &letter, "body", "")
-            },
-        )
-        .map_err(|failure| failure.error)?;
+        one_change(&mut doc, "register", author, at, |tx| {
+            put_record(tx, &ROOT, Section::Meta.key(), &meta)?;
+            let mut intake = codec::fields(
+                serde_json::to_value(&registration)
+                    .map_err(|e| Error::invalid("registration", e.to_string()))?,
+            );
+            intake.remove("content");
+            intake.remove("requests");
+            intake.insert("registered_at".into(), at.millis().into());
+            intake.insert("registered_by".into(), author.user.as_str().into());
+            let intake_obj = put_record(tx, &ROOT, Section::Intake.key(), &intake)?;
+            update_text(tx, &intake_obj, "content", &registration.content)?;
+            update_text(tx, &intake_obj, "requests", &registration.requests)?;
+            let empty = serde_json::json!({});
+            put_record(
+                tx,
+                &ROOT,
+                Section::Dispatch.key(),
+                &serde_json::json!({"handoffs": {}, "orders": {}}),
+            )?;
+            for section in [
+                Section::Visits,
+                Section::Decisions,
+                Section::Returns,
+                Section::Costs,
+                Section::Followups,
+                Section::Signoff,
+            ] {
+                put_record(tx, &ROOT, section.key(), &empty)?;
+            }
+            let quality = put_record(
+                tx,
+                &ROOT,
+                Section::Quality.key(),
+                &serde_json::json!({"actions": {}}),
+            )?;
+            update_text(tx, &quality, "cause", "")?;
+            let letter = put_record(tx, &ROOT, Section::Letter.key(), &empty)?;
+            update_text(tx, &letter, "body", "")
+        })?;
         Ok(Ticket { id, doc })
     }
 
@@ -172,27 +187,12 @@ impl Ticket {
         at: Timestamp,
         number: &str,
     ) -> Result<ChangeHash> {
-        let note = ChangeNote::new("assign_ledger_number", author);
-        let success = self
-            .doc
-            .transact_with(
-                |_| {
-                    CommitOptions::default()
-                        .with_message(note.to_message())
-                        .with_time(at.millis())
-                },
-                |tx| -> Result<()> {
-                    let meta = match codec::child(tx, &ROOT, Section::Meta.key(), ObjType::Map)? {
-                        Some(meta) => meta,
-                        None => return Err(Error::invalid("ticket", "has no meta section")),
-                    };
-                    codec::put_field(tx, &meta, "ledger_number", &number)
-                },
-            )
-            .map_err(|failure| failure.error)?;
-        success
-            .hash
-            .ok_or_else(|| Error::invalid("ledger number", "is already this number"))
+        let ((), hash) = one_change(&mut self.doc, "assign_ledger_number", author, at, |tx| {
+            let meta = codec::child(tx, &ROOT, Section::Meta.key(), ObjType::Map)?
+                .ok_or_else(|| Error::invalid("ticket", "has no meta section"))?;
+            codec::put_field(tx, &meta, "ledger_number", &number)
+        })?;
+        hash.ok_or_else(|| Error::invalid("ledger number", "is already this number"))
     }
 
     /// The document, for the sync protocol to apply messages to.
@@ -228,22 +228,10 @@ impl Ticket {
             at,
             base_heads: self.doc.get_heads(),
         };
-        let note = ChangeNote::new(op.name(), author);
-        let success = self
-            .doc
-            .transact_with(
-                |_| {
-                    CommitOptions::default()
-                        .with_message(note.to_message())
-                        .with_time(at.millis())
-                },
-                |tx| op.write(tx, &ctx),
-            )
-            .map_err(|failure| failure.error)?;
-        Ok(Applied {
-            change: success.hash,
-            entry: success.result,
-        })
+        let (entry, change) = one_change(&mut self.doc, op.name(), author, at, |tx| {
+            op.write(tx, &ctx)
+        })?;
+        Ok(Applied { change, entry })
     }
 
     /// The whole ticket as it is now.
