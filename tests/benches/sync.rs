@@ -121,12 +121,6 @@ fn idle_sync(server: &TestServer) {
 }
 
 fn throughput(server: &TestServer, devices: usize, duration: Duration) {
-    let desk = server
-        .state
-        .storage
-        .user(&"desk.bench".parse().expect("id"))
-        .expect("user")
-        .expect("desk");
     let dirs: Vec<_> = (0..devices)
         .map(|_| tempfile::tempdir().expect("dir"))
         .collect();
@@ -142,7 +136,6 @@ fn throughput(server: &TestServer, devices: usize, duration: Duration) {
         sync(&store).expect("first sync");
         stores.push((store, id, visit));
     }
-    let _ = desk;
     let barrier = Arc::new(Barrier::new(devices));
     let started = Instant::now();
     let results: Vec<(usize, Vec<Duration>, usize)> = std::thread::scope(|scope| {
