@@ -7,6 +7,7 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
 use fieldledger_core::Clock;
 
+use crate::documents::Documents;
 use crate::error::ServerError;
 use crate::storage::{Batch, Storage};
 
@@ -52,18 +53,22 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Starts the writer thread over `storage`.
-    pub fn start(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>) -> Self {
+    /// Starts the writer thread over `storage`; a failed commit invalidates `documents`.
+    pub fn start(
+        storage: Arc<dyn Storage>,
+        clock: Arc<dyn Clock>,
+        documents: Arc<Documents>,
+    ) -> Self {
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("fieldledger-commit".into())
-            .spawn(move || run(storage, clock, jobs))
+            .spawn(move || run(storage, clock, documents, jobs))
             .map(drop)
             .unwrap_or_else(|e| tracing::error!("cannot start the storage writer: {e}"));
         Self { queue }
     }
 
-    /// Queues `batch`, staged at cache `generation`.
+    /// Queues `batch`, staged on documents of `generation`.
     pub fn enqueue(&self, batch: Batch, generation: u64) -> Queued {
         let (done, wait) = mpsc::sync_channel(1);
         if let Err(mpsc::SendError(job)) = self.queue.send(Job {
@@ -77,10 +82,12 @@ impl Committer {
     }
 }
 
-fn run(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, jobs: Receiver<Job>) {
-    // Once a commit fails, batches staged on the same in-memory state must fail too: they may
-    // build on what was not written.
-    let mut failed_upto: Option<u64> = None;
+fn run(
+    storage: Arc<dyn Storage>,
+    clock: Arc<dyn Clock>,
+    documents: Arc<Documents>,
+    jobs: Receiver<Job>,
+) {
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
         while group.len() < GROUP {
@@ -89,25 +96,25 @@ fn run(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, jobs: Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let (doomed, live): (Vec<Job>, Vec<Job>) = group
-            .into_iter()
-            .partition(|j| failed_upto.is_some_and(|g| j.generation <= g));
+        // Batches staged on documents of an older generation may build on what a failed commit
+        // did not write: they fail too.
+        let current = documents.generation();
+        let (doomed, live): (Vec<Job>, Vec<Job>) =
+            group.into_iter().partition(|j| j.generation < current);
         for job in doomed {
             let _ = job.done.send(Err("an earlier write failed; retry".into()));
         }
         if live.is_empty() {
             continue;
         }
-        let (batches, waiters): (Vec<Batch>, Vec<(u64, Done)>) = live
-            .into_iter()
-            .map(|j| (j.batch, (j.generation, j.done)))
-            .unzip();
+        let (batches, waiters): (Vec<Batch>, Vec<Done>) =
+            live.into_iter().map(|j| (j.batch, j.done)).unzip();
         let outcome = storage.commit(&batches, clock.now());
         if let Err(e) = &outcome {
             tracing::error!(error = %e, "commit failed");
-            failed_upto = waiters.iter().map(|(g, _)| *g).max().max(failed_upto);
+            documents.invalidate();
         }
-        for (_, done) in waiters {
+        for done in waiters {
             let _ = done.send(outcome.as_ref().map(drop).map_err(|e| e.to_string()));
         }
     }

@@ -2,8 +2,8 @@
 //! answers devices with what they lack, and hands every write to the [`Committer`], so that
 //! nothing is confirmed before it is durably stored.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, Automerge, Change, ChangeHash};
@@ -21,6 +21,7 @@ use fieldledger_core::{
 use crate::admission::admit;
 use crate::auth::Caller;
 use crate::committer::Committer;
+use crate::documents::{Cached, Documents, Locked, Slots};
 use crate::error::ServerError;
 use crate::ledger::LedgerRow;
 use crate::metrics::Metrics;
@@ -78,50 +79,20 @@ struct Exchange<'a> {
 /// A document rewritten as one snapshot after this many chunks.
 const COMPACT_AFTER: u32 = 64;
 
+/// About how many documents the server keeps loaded.
+const CACHED_DOCUMENTS: usize = 4_096;
+
 /// Roles whose devices receive only the tickets assigned to (or created by) their user.
 pub fn reads_assigned_only(role: Role) -> bool {
     matches!(role, Role::Technician | Role::Sales)
 }
 
-struct Cached {
-    ticket: Ticket,
-    chunks: u32,
-    pending: u32,
-    used: u64,
-    /// When the server first received the ticket and who registered it, once known.
-    origin: Option<(Timestamp, Option<UserId>)>,
-}
-
-struct Docs {
-    docs: HashMap<TicketId, Cached>,
-    tick: u64,
-    capacity: usize,
-    ledger_numbers: BTreeMap<i32, u64>,
-    generation: u64,
-}
-
-impl Docs {
-    /// Puts a ticket new to the cache in it.
-    fn insert_new(&mut self, id: TicketId, ticket: Ticket) {
-        let used = self.tick;
-        self.docs.insert(
-            id,
-            Cached {
-                ticket,
-                chunks: 0,
-                pending: 0,
-                used,
-                origin: None,
-            },
-        );
-    }
-}
-
-/// The merge engine. One lock guards the loaded documents; durable writes happen after it is
-/// released, grouped by the committer.
+/// The merge engine. Each loaded document has its own lock (see [`Documents`]); durable writes
+/// happen after the locks are released, grouped by the committer.
 pub struct Engine {
     storage: Arc<dyn Storage>,
-    docs: Mutex<Docs>,
+    documents: Arc<Documents>,
+    ledger_numbers: Mutex<BTreeMap<i32, u64>>,
     committer: Committer,
     system_actor: ActorId,
     clock: Arc<dyn Clock>,
@@ -159,17 +130,13 @@ impl Engine {
         limits: Limits,
     ) -> Result<Self> {
         let system_actor = storage.system_actor()?;
-        let ledger_numbers = storage.ledger_numbers()?;
+        let ledger_numbers = Mutex::new(storage.ledger_numbers()?);
+        let documents = Arc::new(Documents::new(CACHED_DOCUMENTS));
         Ok(Self {
-            committer: Committer::start(storage.clone(), clock.clone()),
+            committer: Committer::start(storage.clone(), clock.clone(), documents.clone()),
             storage,
-            docs: Mutex::new(Docs {
-                docs: HashMap::new(),
-                tick: 0,
-                capacity: 4_096,
-                ledger_numbers,
-                generation: 0,
-            }),
+            documents,
+            ledger_numbers,
             system_actor,
             clock,
             metrics,
@@ -182,80 +149,32 @@ impl Engine {
         &self.storage
     }
 
-    fn lock(&self) -> MutexGuard<'_, Docs> {
-        self.docs.lock().unwrap_or_else(|p| {
-            let mut docs = p.into_inner();
-            docs.docs.clear();
-            docs.generation += 1;
-            docs
-        })
-    }
-
-    /// Loads ticket `id` into the cache; `false` when the server does not have it.
-    fn load(&self, docs: &mut Docs, id: &TicketId) -> Result<bool> {
-        docs.tick += 1;
-        let tick = docs.tick;
-        if let Some(cached) = docs.docs.get_mut(id) {
-            cached.used = tick;
+    /// Loads ticket `id` (locked in `locked`) into the cache; `false` when the server does not
+    /// have it.
+    fn load(&self, locked: &mut Locked<'_>, id: &TicketId) -> Result<bool> {
+        if locked.is_loaded(id) {
             return Ok(true);
         }
+        // Read before the document: a commit that fails meanwhile makes this copy's batches
+        // fail too, which is safe.
+        let born = self.documents.generation();
         let Some((ticket, chunks)) = self.storage.load_ticket(id, &self.system_actor)? else {
             return Ok(false);
         };
-        if docs.docs.len() >= docs.capacity {
-            let idle: Vec<TicketId> = {
-                let mut idle: Vec<_> = docs
-                    .docs
-                    .iter()
-                    .filter(|(_, c)| c.pending == 0)
-                    .map(|(k, c)| (c.used, k.clone()))
-                    .collect();
-                idle.sort();
-                idle.into_iter()
-                    .take(docs.capacity / 4 + 1)
-                    .map(|(_, k)| k)
-                    .collect()
-            };
-            for key in idle {
-                docs.docs.remove(&key);
-            }
-        }
-        docs.docs.insert(
-            id.clone(),
-            Cached {
-                ticket,
-                chunks,
-                pending: 0,
-                used: tick,
-                origin: None,
-            },
-        );
-        Ok(true)
+        Ok(locked.put(id, Cached::new(ticket, chunks, born)))
     }
 
-    /// Commits `batch`, then releases the documents it held in the cache. When the commit fails
-    /// every loaded document is dropped, since they may hold what was not stored.
-    ///
-    /// The batch is queued while the caller still holds the document lock, so batches reach the
-    /// disk in the order their changes entered memory: a receipt never covers a change that an
-    /// earlier, still unwritten batch holds.
-    fn commit(&self, docs: MutexGuard<'_, Docs>, batch: Batch) -> Result<()> {
-        let generation = docs.generation;
+    /// Commits `batch`, staged on the documents of `locked`, then releases them. The batch is
+    /// queued while the locks are held, so batches reach the disk in the order their changes
+    /// entered memory: a receipt never covers a change that an earlier, still unwritten batch
+    /// holds.
+    fn commit(&self, slots: &Slots<'_>, locked: Locked<'_>, batch: Batch) -> Result<()> {
+        let generation = locked.generation();
         let held: Vec<TicketId> = batch.docs.iter().map(|d| d.ticket_id.clone()).collect();
         let queued = (!batch.is_empty()).then(|| self.committer.enqueue(batch, generation));
-        drop(docs);
+        drop(locked);
         let outcome = queued.map_or(Ok(()), |q| q.wait());
-        let mut docs = self.lock();
-        if outcome.is_err() || docs.generation != generation {
-            docs.docs.clear();
-            docs.generation += 1;
-        } else {
-            for id in held {
-                if let Some(cached) = docs.docs.get_mut(&id) {
-                    cached.pending = cached.pending.saturating_sub(1);
-                }
-            }
-        }
+        slots.release(&held);
         outcome
     }
 
@@ -263,7 +182,7 @@ impl Engine {
     /// and adds the document write and its ledger row to `batch`.
     fn stage(
         &self,
-        docs: &mut Docs,
+        docs: &mut Locked<'_>,
         id: &TicketId,
         before: &[ChangeHash],
         new: bool,
@@ -274,18 +193,23 @@ impl Engine {
         let year = year_of(now);
         let needs_number = {
             let cached = docs
-                .docs
                 .get(id)
                 .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
             let meta = cached.ticket.view_sections(&[Section::Meta])?.meta;
             meta.ledger_number.is_none() && meta.ticket_id.as_ref() == Some(id)
         };
         if needs_number {
-            let next = docs.ledger_numbers.get(&year).copied().unwrap_or(0) + 1;
-            docs.ledger_numbers.insert(year, next);
+            let next = {
+                let mut numbers = self
+                    .ledger_numbers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                let next = numbers.get(&year).copied().unwrap_or(0) + 1;
+                numbers.insert(year, next);
+                next
+            };
             let number = format!("KS-{year}-{next:06}");
             let cached = docs
-                .docs
                 .get_mut(id)
                 .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
             cached.ticket.set_actor(self.system_actor.clone());
@@ -294,21 +218,18 @@ impl Engine {
                 .assign_ledger_number(&system_author(), now, &number)?;
         }
         let cached = docs
-            .docs
             .get_mut(id)
             .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
         let view = cached.ticket.view_without_logs()?;
         // Who registered a ticket is what the server saw, not what the document claims: it
         // decides who may read the ticket.
-        let stored = if new {
-            None
-        } else {
-            self.storage.ledger_row(id)?
-        };
-        let received_at = stored.as_ref().map_or(now, |r| r.received_at);
-        let created_by = match &stored {
-            Some(row) => row.created_by.clone(),
-            None => Some(origin.user.clone()),
+        let (received_at, created_by) = match (&cached.origin, new) {
+            (Some(known), _) => known.clone(),
+            (None, true) => (now, Some(origin.user.clone())),
+            (None, false) => match self.storage.ledger_row(id)? {
+                Some(row) => (row.received_at, row.created_by),
+                None => (now, Some(origin.user.clone())),
+            },
         };
         let changes: Vec<ChangeHash> = cached
             .ticket
@@ -399,7 +320,14 @@ impl Engine {
             id: (rand::random::<u64>() >> 1).max(1),
             ..SyncResponse::default()
         };
-        let mut docs = self.lock();
+        // Every ticket this request may touch, locked together until its writes are queued.
+        let touched = request
+            .docs
+            .iter()
+            .map(|d| d.ticket_id.clone())
+            .chain(page.tickets.iter().map(|(id, _)| id.clone()));
+        let slots = self.documents.slots(touched);
+        let mut docs = slots.lock();
         let mut seen = BTreeSet::new();
         let dropped: BTreeSet<TicketId> = page.dropped.iter().cloned().collect();
         let exchange = Exchange {
@@ -444,15 +372,14 @@ impl Engine {
         // The device's copy stays on record: if this response is lost, the same feed rows list
         // the ticket as dropped again.
         response.dropped.extend(page.dropped);
-        self.commit(docs, batch)?;
+        self.commit(&slots, docs, batch)?;
         Ok(response)
     }
 
     /// Whether the ticket in the cache was registered by the caller (its access row may not be
     /// committed yet).
-    fn created_here(&self, docs: &Docs, id: &TicketId, caller: &Caller) -> bool {
-        docs.docs
-            .get(id)
+    fn created_here(&self, docs: &Locked<'_>, id: &TicketId, caller: &Caller) -> bool {
+        docs.get(id)
             .and_then(|c| c.ticket.view_sections(&[Section::Meta]).ok())
             .is_some_and(|v| v.meta.created_by.as_ref() == Some(&caller.user.id))
     }
@@ -493,7 +420,7 @@ impl Engine {
 
     fn receive(
         &self,
-        docs: &mut Docs,
+        docs: &mut Locked<'_>,
         exchange: &Exchange<'_>,
         doc: DocMessage,
         batch: &mut Batch,
@@ -558,7 +485,7 @@ impl Engine {
         }
         let mut dd = self.device_doc(caller, &id, acked).map_err(internal)?;
         let changes = decode_changes(&message).map_err(|e| refuse("bad_message", e))?;
-        let (before, admission) = match docs.docs.get(&id) {
+        let (before, admission) = match docs.get(&id) {
             Some(c) => (
                 c.ticket.heads(),
                 admit(c.ticket.doc(), changes, actors, role),
@@ -612,18 +539,14 @@ impl Engine {
                     )
                 }));
             }
-            docs.insert_new(id.clone(), ticket);
+            docs.put(&id, Cached::new(ticket, 0, self.documents.generation()));
         } else if merged.get_heads() != before {
             let cached = docs
-                .docs
                 .get_mut(&id)
                 .ok_or_else(|| refuse("internal", "ticket not loaded".into()))?;
             cached.ticket = Ticket::from_doc(id.clone(), merged);
         }
-        let changed = docs
-            .docs
-            .get(&id)
-            .is_some_and(|c| c.ticket.heads() != before);
+        let changed = docs.get(&id).is_some_and(|c| c.ticket.heads() != before);
         if changed {
             let origin = Origin {
                 user: &caller.user.id,
@@ -634,7 +557,6 @@ impl Engine {
                 .map_err(|e| refuse(e.parts().1, e.parts().2))?;
         }
         let cached = docs
-            .docs
             .get(&id)
             .ok_or_else(|| refuse("internal", "ticket not loaded".into()))?;
         let reply = cached.ticket.doc().generate_sync_message(&mut state);
@@ -649,7 +571,7 @@ impl Engine {
 
     fn send(
         &self,
-        docs: &mut Docs,
+        docs: &mut Locked<'_>,
         exchange: &Exchange<'_>,
         id: &TicketId,
         batch: &mut Batch,
@@ -661,7 +583,6 @@ impl Engine {
         }
         let dd = self.device_doc(caller, id, acked)?;
         let cached = docs
-            .docs
             .get(id)
             .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
         let mut shared = cached.ticket.known_heads(&dd.shared);
@@ -692,8 +613,9 @@ impl Engine {
             now,
             registration,
         )?;
-        let mut docs = self.lock();
-        docs.insert_new(id.clone(), ticket);
+        let slots = self.documents.slots([id.clone()]);
+        let mut docs = slots.lock();
+        docs.put(&id, Cached::new(ticket, 0, self.documents.generation()));
         let mut batch = Batch::default();
         self.stage(
             &mut docs,
@@ -707,14 +629,15 @@ impl Engine {
             },
             &mut batch,
         )?;
-        self.commit(docs, batch)?;
+        self.commit(&slots, docs, batch)?;
         Ok(id)
     }
 
     /// Records `op` on ticket `id` as the office user `user`, under the user's own actor.
     pub fn record(&self, user: &User, id: &TicketId, op: &Operation) -> Result<Applied> {
         let now = self.clock.now();
-        let mut docs = self.lock();
+        let slots = self.documents.slots([id.clone()]);
+        let mut docs = slots.lock();
         let cached = self.existing(&mut docs, id)?;
         let before = cached.ticket.heads();
         cached
@@ -734,25 +657,25 @@ impl Engine {
             };
             self.stage(&mut docs, id, &before, false, &origin, &mut batch)?;
         }
-        self.commit(docs, batch)?;
+        self.commit(&slots, docs, batch)?;
         Ok(applied)
     }
 
     /// The loaded ticket `id`, which must exist.
-    fn existing<'a>(&self, docs: &'a mut Docs, id: &TicketId) -> Result<&'a mut Cached> {
+    fn existing<'a>(&self, docs: &'a mut Locked<'_>, id: &TicketId) -> Result<&'a mut Cached> {
         if !self.load(docs, id)? {
             return Err(ServerError::not_found(format!(
                 "ticket {id} does not exist"
             )));
         }
-        docs.docs
-            .get_mut(id)
+        docs.get_mut(id)
             .ok_or_else(|| ServerError::not_found("ticket not loaded"))
     }
 
     /// Runs `f` on ticket `id`.
     pub fn read<T>(&self, id: &TicketId, f: impl FnOnce(&Ticket) -> T) -> Result<T> {
-        let mut docs = self.lock();
+        let slots = self.documents.slots([id.clone()]);
+        let mut docs = slots.lock();
         Ok(f(&self.existing(&mut docs, id)?.ticket))
     }
 

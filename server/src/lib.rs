@@ -10,6 +10,7 @@ pub mod auth;
 pub mod blobs;
 pub mod committer;
 pub mod demo;
+pub mod documents;
 pub mod engine;
 pub mod error;
 pub mod http;

@@ -235,6 +235,59 @@ fn a_sync_where_nothing_changed_is_one_small_request_and_only_changed_tickets_tr
 }
 
 #[test]
+fn a_change_whose_commit_failed_is_stored_by_the_next_sync() {
+    let office = Office::start();
+    let (id, _) = office.desk_ticket(&[&office.zhang]);
+    let dir = tempfile::tempdir().expect("dir");
+    let zhang = office.device(&dir, &office.zhang);
+    sync(&zhang).expect("first sync");
+    zhang
+        .record(
+            &id,
+            &Operation::Arrive {
+                order_id: None,
+                site: "bay 3".into(),
+            },
+        )
+        .expect("arrive");
+    // The server's disk refuses every write, as a full disk would.
+    let db_path = office
+        .server
+        .data_dir()
+        .expect("data dir")
+        .join(fieldledger_server::storage::sqlite::DATABASE_FILE);
+    let db = rusqlite::Connection::open(db_path).expect("server database");
+    db.execute_batch(
+        "CREATE TRIGGER full BEFORE INSERT ON feed BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+    )
+    .expect("trigger");
+    assert!(
+        sync(&zhang).is_err(),
+        "a sync the server could not store fails"
+    );
+    assert!(zhang.unconfirmed_changes(&id).expect("unconfirmed") > 0);
+    db.execute_batch("DROP TRIGGER full").expect("drop trigger");
+    // The server merged the arrival in memory before the write failed; the next sync must
+    // store it, not build on a copy that holds what the disk never got.
+    let visit = zhang.view(&id).expect("view").visits[0].id.clone();
+    zhang
+        .record(&id, &Operation::Depart { visit_id: visit })
+        .expect("depart");
+    sync(&zhang).expect("sync after the disk recovered");
+    assert_eq!(zhang.unconfirmed_changes(&id).expect("unconfirmed"), 0);
+    let storage = &office.server.state.storage;
+    let actor = storage.system_actor().expect("system actor");
+    let (stored, _) = storage
+        .load_ticket(&id, &actor)
+        .expect("load")
+        .expect("stored ticket");
+    let mut stored_heads: Vec<String> = stored.heads().iter().map(ToString::to_string).collect();
+    stored_heads.sort();
+    assert_eq!(stored_heads, device_heads(&zhang, &id));
+    assert_eq!(server_heads(&office, &id), device_heads(&zhang, &id));
+}
+
+#[test]
 fn a_cut_connection_loses_nothing_and_duplicates_nothing() {
     for (before, after) in [(true, false), (false, true)] {
         let office = Office::start();

@@ -62,7 +62,7 @@ pub struct TestServer {
     pub url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
-    _dir: Option<tempfile::TempDir>,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
@@ -77,7 +77,7 @@ impl TestServer {
         let state =
             AppState::open_with(dir.path(), Arc::new(SystemClock), limits).expect("server state");
         let mut server = Self::serve(state);
-        server._dir = Some(dir);
+        server.dir = Some(dir);
         server
     }
 
@@ -111,8 +111,14 @@ impl TestServer {
             url: format!("http://{addr}"),
             stop: Some(stop),
             thread: Some(thread),
-            _dir: None,
+            dir: None,
         }
+    }
+
+    /// The data directory the server made for itself (servers started with `start_in` have
+    /// none of their own).
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.dir.as_ref().map(|d| d.path())
     }
 
     /// Adds a user.

@@ -522,18 +522,23 @@ impl Storage for SqliteStorage {
                 // NOT INDEXED: walk the rows after the cursor by their key, so that the cost
                 // follows what changed, not the length of the feed.
                 "SELECT ticket_id, max(seq) AS last FROM feed NOT INDEXED
-                 WHERE seq > ?1 AND ?2 = ?2 AND device_id IS NOT ?4
-                 GROUP BY ticket_id ORDER BY last LIMIT ?3"
+                 WHERE seq > ?1 AND device_id IS NOT ?2
+                 GROUP BY ticket_id ORDER BY last"
             } else {
                 "SELECT f.ticket_id, max(f.seq) AS last FROM feed f
-                 JOIN access a ON a.ticket_id = f.ticket_id AND a.user_id = ?2
-                 WHERE f.seq > ?1 AND f.device_id IS NOT ?4 GROUP BY f.ticket_id ORDER BY last LIMIT ?3"
+                 JOIN access a ON a.ticket_id = f.ticket_id AND a.user_id = ?3
+                 WHERE f.seq > ?1 AND f.device_id IS NOT ?2 GROUP BY f.ticket_id ORDER BY last"
             };
+            // No `LIMIT ?`: SQLite re-prepares a statement each time a parameter of its LIMIT is
+            // bound, and the grouped rows are all computed before the first is returned anyway.
             let mut stmt = c.prepare_cached(sql)?;
-            let rows = stmt
-                .query_map(params![cursor, user.as_str(), limit as i64 + 1, device.as_str()], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
-                })?
+            let row = |r: &rusqlite::Row<'_>| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?));
+            let rows = if everything {
+                stmt.query_map(params![cursor, device.as_str()], row)?
+            } else {
+                stmt.query_map(params![cursor, device.as_str(), user.as_str()], row)?
+            }
+            .take(limit + 1)
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let more = rows.len() > limit;
             let page: Vec<_> = rows.into_iter().take(limit).collect();
