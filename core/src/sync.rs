@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::ChangeHash;
 use automerge::sync::Message;
+use automerge::{ActorId, ChangeHash};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -30,6 +30,60 @@ enum Reply {
     Fetch(Vec<ChangeHash>),
     /// The server's idea of what this device holds is wrong: start the ticket over.
     Reset,
+}
+
+/// What applying one server message to a ticket did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Incoming {
+    /// New changes arrived.
+    pub changed: bool,
+    /// The ticket was new to this device.
+    pub new_ticket: bool,
+    /// The server asked for changes.
+    pub needs_reply: bool,
+    /// Some changes cannot be applied yet (their dependencies are missing): the server's idea of
+    /// what this device holds is wrong, and the ticket must be resent from the start.
+    pub incomplete: bool,
+}
+
+/// The device side of sync: what a [`SyncSession`] reads and records. The device [`Store`] is
+/// the replica that apps use; load generators and simulations may hold one in memory.
+pub trait Replica: std::fmt::Debug {
+    /// The automerge actor of this device's changes.
+    fn actor_id(&self) -> &ActorId;
+    /// The change-feed position this device has reached.
+    fn cursor(&self) -> Result<u64>;
+    /// The id of the last server response this device processed whole.
+    fn last_response(&self) -> Result<u64>;
+    /// Records, once a response is processed whole, its feed position and its id, and that the
+    /// office was reached.
+    fn finish_response(&self, cursor: u64, response: u64) -> Result<()>;
+    /// Tickets whose heads differ from what the office confirmed: they may hold changes to send.
+    fn tickets_with_unconfirmed_heads(&self) -> Result<Vec<TicketId>>;
+    /// A sync message for ticket `id` that asks the server for what this device lacks of the
+    /// server's `heads`. It carries no changes: it tells the server this device's heads, and
+    /// should the server lack any of them it asks in its answer.
+    fn fetch_message(&self, id: &TicketId, heads: &[ChangeHash]) -> Result<Vec<u8>>;
+    /// The sync message for ticket `id` carrying every change the office may lack (and any it
+    /// asked for), or `None` when there is nothing to send and nothing was asked.
+    fn outgoing_message(&self, id: &TicketId, their_need: &[ChangeHash])
+    -> Result<Option<Vec<u8>>>;
+    /// Applies a sync message from the server to ticket `id`, at once; a ticket new to this
+    /// device is kept once the message has made it a whole ticket.
+    fn apply_incoming(&self, id: &TicketId, message: Message) -> Result<Incoming>;
+    /// Records that the office durably holds the given heads of each ticket. Returns the tickets
+    /// whose receipt names changes this device does not have: the server skipped them (its view
+    /// of what the device holds comes from a bloom filter, which can be wrong), so the device
+    /// must ask for them.
+    fn confirm(
+        &self,
+        receipts: &[(TicketId, Vec<ChangeHash>)],
+    ) -> Result<Vec<(TicketId, Vec<ChangeHash>)>>;
+    /// Drops ticket `id` from this device once the office has everything this device wrote to
+    /// it; returns whether it was dropped.
+    fn drop_if_confirmed(&self, id: &TicketId) -> Result<bool>;
+    /// Remembers why the office refused (part of) ticket `id` in the last sync.
+    fn record_ticket_error(&self, id: &TicketId, error: &str) -> Result<()>;
 }
 
 /// Moves sync bodies and blobs to the office server and back.
@@ -70,7 +124,7 @@ pub struct SyncReport {
 /// One sync exchange in progress: which tickets still have something to say.
 #[derive(Debug)]
 pub struct SyncSession<'a> {
-    store: &'a Store,
+    store: &'a dyn Replica,
     started: bool,
     more: bool,
     /// Tickets the office refused in this session: not sent again until the next sync.
@@ -82,7 +136,7 @@ pub struct SyncSession<'a> {
 
 impl<'a> SyncSession<'a> {
     /// A session over `store`.
-    pub fn new(store: &'a Store) -> Self {
+    pub fn new(store: &'a dyn Replica) -> Self {
         Self {
             store,
             started: false,
@@ -223,7 +277,15 @@ pub fn sync(store: &Store, transport: &dyn Transport) -> Result<SyncReport> {
 }
 
 fn run(store: &Store, transport: &dyn Transport) -> Result<SyncReport> {
-    let mut session = SyncSession::new(store);
+    let mut report = exchange(store, transport)?;
+    report.blobs_uploaded = upload_blobs(store, transport)?;
+    Ok(report)
+}
+
+/// Exchanges documents between `replica` and the office over `transport` until neither side
+/// has anything to send (or [`MAX_ROUNDS`] is reached); blobs are left to [`sync`].
+pub fn exchange(replica: &dyn Replica, transport: &dyn Transport) -> Result<SyncReport> {
+    let mut session = SyncSession::new(replica);
     while let Some(request) = session.next_request()? {
         let body = crate::protocol::encode(&request);
         session.report.bytes_sent += body.len() as u64;
@@ -231,9 +293,7 @@ fn run(store: &Store, transport: &dyn Transport) -> Result<SyncReport> {
         session.report.bytes_received += answer.len() as u64;
         session.handle_response(crate::protocol::decode(&answer)?)?;
     }
-    let mut report = session.finish();
-    report.blobs_uploaded = upload_blobs(store, transport)?;
-    Ok(report)
+    Ok(session.finish())
 }
 
 /// The largest piece of a blob sent in one request.

@@ -1,9 +1,10 @@
 //! Devices and the desk work on the same tickets through a real office server on loopback.
 
-use fieldledger_core::sync::{SyncReport, Transport};
+use fieldledger_core::sync::{SyncReport, Transport, exchange};
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Error, Operation, Role, Store, TicketId};
+use fieldledger_tests::memory_device::MemoryDevice;
 use fieldledger_tests::{Intercepted, Office, TestServer, complaint, store_for, sync};
 use serde_json::json;
 
@@ -630,4 +631,56 @@ fn a_receipt_naming_changes_the_device_lacks_makes_it_ask_for_them() {
         idle.bytes_sent < 100,
         "nothing is resent afterwards: {idle:?}"
     );
+}
+
+#[test]
+fn a_device_held_in_memory_syncs_through_the_same_session() {
+    let office = Office::start();
+    let transport = |token: String| {
+        HttpTransport::new(&fieldledger_core::store::sync_state::Enrolment {
+            server_url: office.server.url.clone(),
+            token,
+        })
+    };
+    let author = fieldledger_core::Author::new(office.zhang.clone(), Role::Technician);
+    let phone = MemoryDevice::new(author.clone());
+    let tablet = MemoryDevice::new(author);
+    let (phone_link, tablet_link) = (
+        transport(office.server.token(&office.zhang)),
+        transport(office.server.token(&office.zhang)),
+    );
+    let id = phone
+        .register(&complaint("Memory Works"))
+        .expect("register");
+    exchange(&phone, &phone_link).expect("phone sync");
+    assert_eq!(phone.unconfirmed_changes(&id).expect("unconfirmed"), 0);
+    exchange(&tablet, &tablet_link).expect("tablet sync");
+    assert_eq!(
+        tablet.tickets(),
+        vec![id.clone()],
+        "the creator's other device gets it"
+    );
+    tablet
+        .record(
+            &id,
+            &Operation::Arrive {
+                order_id: None,
+                site: "bay 1".into(),
+            },
+        )
+        .expect("arrive");
+    exchange(&tablet, &tablet_link).expect("tablet sync");
+    exchange(&phone, &phone_link).expect("phone sync");
+    let heads = |d: &MemoryDevice| {
+        let mut h: Vec<String> = d
+            .heads(&id)
+            .expect("heads")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        h.sort();
+        h
+    };
+    assert_eq!(heads(&phone), heads(&tablet));
+    assert_eq!(heads(&phone), server_heads(&office, &id));
 }

@@ -1,5 +1,6 @@
 //! Shared helpers for the tests that cross crates: stores for named users, the registration of
-//! a typical complaint, exchanges between stores, and a real office server on loopback.
+//! a typical complaint, exchanges between stores, a real office server on loopback, and devices
+//! held in memory for load tests.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -16,6 +17,8 @@ use fieldledger_core::{
 use fieldledger_server::engine::Limits;
 use fieldledger_server::storage::User;
 use fieldledger_server::{AppState, app, demo};
+
+pub mod memory_device;
 
 /// Opens a store in `dir` for `user` acting as `role`, with a clock that starts at `start`
 /// (milliseconds) and steps one second per action.

@@ -2,8 +2,8 @@
 //! cursor, and per ticket the heads the office has confirmed and the automerge sync state.
 //! "What the office has not yet received" is always derived from confirmed heads.
 
-use automerge::sync::{self, SyncDoc};
-use automerge::{Automerge, ChangeHash};
+use automerge::sync::{self, Message, SyncDoc};
+use automerge::{ActorId, Automerge, ChangeHash};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +11,7 @@ use super::{Store, append_changes, documents, insert_document};
 use crate::error::{Error, Result};
 use crate::id::TicketId;
 use crate::section::Section;
+use crate::sync::{Incoming, Replica};
 use crate::ticket::Ticket;
 use crate::time::Timestamp;
 
@@ -40,20 +41,6 @@ pub struct SyncStatus {
     pub blobs_waiting: usize,
     /// The change-feed position.
     pub cursor: u64,
-}
-
-/// What applying one server message did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Incoming {
-    /// New changes arrived.
-    pub(crate) changed: bool,
-    /// The ticket was new to this device.
-    pub(crate) new_ticket: bool,
-    /// The server asked for changes.
-    pub(crate) needs_reply: bool,
-    /// Some changes cannot be applied yet (their dependencies are missing): the server's idea of
-    /// what this device holds is wrong, and the ticket must be resent from the start.
-    pub(crate) incomplete: bool,
 }
 
 /// A sync state for a peer known to have `shared`: the next message it generates carries every
@@ -162,28 +149,6 @@ impl Store {
             .query_row([], |r| r.get(0))?)
     }
 
-    /// The id of the last server response this device processed whole.
-    pub(crate) fn last_response(&self) -> Result<u64> {
-        Ok(self
-            .reader()
-            .prepare_cached("SELECT last_response FROM sync_meta")?
-            .query_row([], |r| r.get(0))?)
-    }
-
-    /// Records, once a response is processed whole, its feed position and its id, and that the
-    /// office was reached.
-    pub(crate) fn finish_response(&self, cursor: u64, response: u64) -> Result<()> {
-        let now = self.options.clock.now().millis();
-        self.write(|tx| {
-            tx.prepare_cached(
-                "UPDATE sync_meta SET cursor = ?1, last_response = ?2, last_sync_at = ?3,
-                     last_attempt_at = ?3, last_error = NULL",
-            )?
-            .execute(params![cursor, response, now])?;
-            Ok(())
-        })
-    }
-
     /// Records that a sync failed, and why.
     pub(crate) fn record_sync_failure(&self, error: &str) -> Result<()> {
         let now = self.options.clock.now().millis();
@@ -196,21 +161,6 @@ impl Store {
         })
     }
 
-    /// Tickets whose heads differ from what the office confirmed: they may hold changes to send.
-    pub(crate) fn tickets_with_unconfirmed_heads(&self) -> Result<Vec<TicketId>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT d.ticket_id FROM documents d LEFT JOIN sync_docs s ON s.ticket_id = d.ticket_id
-             WHERE s.ticket_id IS NULL OR s.confirmed_heads != d.heads ORDER BY d.ticket_id",
-        )?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        rows.map(|id| {
-            id?.parse()
-                .map_err(|_| Error::Corrupt("unreadable ticket id".into()))
-        })
-        .collect()
-    }
-
     /// Changes of ticket `id` that the office has not confirmed.
     pub fn unconfirmed_changes(&self, id: &TicketId) -> Result<usize> {
         let mut guard = self.writer();
@@ -218,166 +168,6 @@ impl Store {
         let confirmed = sync_row(&w.conn, id)?.confirmed;
         let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
         Ok(ticket.changes_beyond(&confirmed))
-    }
-
-    /// A sync message for ticket `id` that asks the server for what this device lacks of the
-    /// server's `heads`. It carries no changes: it tells the server this device's heads, and
-    /// should the server lack any of them it asks in its answer.
-    pub(crate) fn fetch_message(&self, id: &TicketId, heads: &[ChangeHash]) -> Result<Vec<u8>> {
-        let mut guard = self.writer();
-        let w = &mut *guard;
-        let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
-        let mut state = primed_state(ticket.heads(), Vec::new());
-        state.their_heads = Some(heads.to_vec());
-        Ok(ticket
-            .doc()
-            .generate_sync_message(&mut state)
-            .map(|m| m.encode())
-            .unwrap_or_default())
-    }
-
-    /// The sync message for ticket `id` carrying every change the office may lack (and any it
-    /// asked for), or `None` when there is nothing to send and nothing was asked.
-    pub(crate) fn outgoing_message(
-        &self,
-        id: &TicketId,
-        their_need: &[ChangeHash],
-    ) -> Result<Option<Vec<u8>>> {
-        let mut guard = self.writer();
-        let w = &mut *guard;
-        let row = sync_row(&w.conn, id)?;
-        let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
-        if their_need.is_empty() && ticket.changes_beyond(&row.confirmed) == 0 {
-            return Ok(None);
-        }
-        let mut shared = ticket.known_heads(&row.state.shared_heads);
-        shared.extend(ticket.known_heads(&row.confirmed));
-        shared.sort();
-        shared.dedup();
-        let mut state = primed_state(shared, their_need.to_vec());
-        Ok(ticket
-            .doc()
-            .generate_sync_message(&mut state)
-            .map(|m| m.encode()))
-    }
-
-    /// Applies a sync message from the server to ticket `id` in one transaction; a ticket new
-    /// to this device is stored once the message has made it a whole ticket.
-    pub(crate) fn apply_incoming(&self, id: &TicketId, message: sync::Message) -> Result<Incoming> {
-        let at = self.options.clock.now();
-        let mut guard = self.writer();
-        let w = &mut *guard;
-        let mut state = sync_row(&w.conn, id)?.state;
-        let known = match w.cache.get_or_load(&w.conn, id, &self.actor) {
-            Ok(_) => true,
-            Err(Error::UnknownTicket(_)) => false,
-            Err(e) => return Err(e),
-        };
-        if !known {
-            let mut ticket =
-                Ticket::from_doc(id.clone(), Automerge::new().with_actor(self.actor.clone()));
-            ticket.doc_mut().receive_sync_message(&mut state, message)?;
-            let named = ticket.view_sections(&[Section::Meta])?.meta.ticket_id;
-            let whole = named.as_ref() == Some(id);
-            if whole {
-                let tx = w.conn.transaction()?;
-                insert_document(&tx, &ticket, at)?;
-                save_sync_row(&tx, id, None, &state)?;
-                tx.commit()?;
-                w.cache.insert(ticket);
-            }
-            return Ok(Incoming {
-                changed: whole,
-                new_ticket: whole,
-                needs_reply: asked(&state),
-                incomplete: !whole,
-            });
-        }
-        let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
-        let before = ticket.heads();
-        let outcome = (|| -> Result<Incoming> {
-            ticket.doc_mut().receive_sync_message(&mut state, message)?;
-            let changed = ticket.heads() != before;
-            let tx = w.conn.transaction()?;
-            if changed {
-                append_changes(&tx, ticket, &before, at, self.options.compact_after_chunks)?;
-            }
-            save_sync_row(&tx, id, None, &state)?;
-            tx.commit()?;
-            Ok(Incoming {
-                changed,
-                new_ticket: false,
-                needs_reply: asked(&state),
-                incomplete: !automerge::ReadDoc::get_missing_deps(ticket.doc(), &[]).is_empty(),
-            })
-        })();
-        if outcome.is_err() {
-            w.cache.remove(id);
-        }
-        outcome
-    }
-
-    /// Records that the office durably holds the given heads of each ticket, in one transaction.
-    /// Returns the tickets whose receipt names changes this device does not have: the server
-    /// skipped them (its view of what the device holds comes from a bloom filter, which can be
-    /// wrong), so the device must ask for them.
-    pub(crate) fn confirm(
-        &self,
-        receipts: &[(TicketId, Vec<ChangeHash>)],
-    ) -> Result<Vec<(TicketId, Vec<ChangeHash>)>> {
-        let mut guard = self.writer();
-        let w = &mut *guard;
-        let mut known = Vec::with_capacity(receipts.len());
-        let mut lacking = Vec::new();
-        for (id, heads) in receipts {
-            match w.cache.get_or_load(&w.conn, id, &self.actor) {
-                Ok(ticket) => {
-                    let have = ticket.known_heads(heads);
-                    if have.len() < heads.len() {
-                        lacking.push((id.clone(), heads.clone()));
-                    }
-                    known.push((id, have));
-                }
-                Err(Error::UnknownTicket(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let tx = w.conn.transaction()?;
-        for (id, heads) in known {
-            let mut state = sync::State::new();
-            state.shared_heads = heads.clone();
-            save_sync_row(&tx, id, Some(&heads), &state)?;
-        }
-        tx.commit()?;
-        Ok(lacking)
-    }
-
-    /// Drops ticket `id` from this device once the office has everything this device wrote
-    /// to it; returns whether it was dropped.
-    pub(crate) fn drop_if_confirmed(&self, id: &TicketId) -> Result<bool> {
-        match self.unconfirmed_changes(id) {
-            Ok(0) => {}
-            Ok(_) | Err(Error::UnknownTicket(_)) => return Ok(false),
-            Err(e) => return Err(e),
-        }
-        let mut guard = self.writer();
-        let w = &mut *guard;
-        let tx = w.conn.transaction()?;
-        documents::delete(&tx, id)?;
-        tx.commit()?;
-        w.cache.remove(id);
-        Ok(true)
-    }
-
-    /// Remembers why the office refused (part of) ticket `id` in the last sync.
-    pub(crate) fn record_ticket_error(&self, id: &TicketId, error: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE sync_docs SET last_error = ?2 WHERE ticket_id = ?1",
-                params![id.as_str(), error],
-            )?;
-            Ok(())
-        })
     }
 
     /// Marks a blob as uploaded to the office.
@@ -420,6 +210,236 @@ impl Store {
         }
         Ok(status)
     }
+}
+
+impl Replica for Store {
+    fn actor_id(&self) -> &ActorId {
+        Store::actor_id(self)
+    }
+
+    fn cursor(&self) -> Result<u64> {
+        Store::cursor(self)
+    }
+
+    fn last_response(&self) -> Result<u64> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT last_response FROM sync_meta")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    fn finish_response(&self, cursor: u64, response: u64) -> Result<()> {
+        let now = self.options.clock.now().millis();
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE sync_meta SET cursor = ?1, last_response = ?2, last_sync_at = ?3,
+                     last_attempt_at = ?3, last_error = NULL",
+            )?
+            .execute(params![cursor, response, now])?;
+            Ok(())
+        })
+    }
+
+    fn tickets_with_unconfirmed_heads(&self) -> Result<Vec<TicketId>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.ticket_id FROM documents d LEFT JOIN sync_docs s ON s.ticket_id = d.ticket_id
+             WHERE s.ticket_id IS NULL OR s.confirmed_heads != d.heads ORDER BY d.ticket_id",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|id| {
+            id?.parse()
+                .map_err(|_| Error::Corrupt("unreadable ticket id".into()))
+        })
+        .collect()
+    }
+
+    fn fetch_message(&self, id: &TicketId, heads: &[ChangeHash]) -> Result<Vec<u8>> {
+        let mut guard = self.writer();
+        let w = &mut *guard;
+        let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
+        Ok(fetch_message_for(ticket, heads))
+    }
+
+    fn outgoing_message(
+        &self,
+        id: &TicketId,
+        their_need: &[ChangeHash],
+    ) -> Result<Option<Vec<u8>>> {
+        let mut guard = self.writer();
+        let w = &mut *guard;
+        let row = sync_row(&w.conn, id)?;
+        let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
+        Ok(outgoing_message_for(
+            ticket,
+            &row.state.shared_heads,
+            &row.confirmed,
+            their_need,
+        ))
+    }
+
+    fn apply_incoming(&self, id: &TicketId, message: Message) -> Result<Incoming> {
+        let at = self.options.clock.now();
+        let mut guard = self.writer();
+        let w = &mut *guard;
+        let mut state = sync_row(&w.conn, id)?.state;
+        let known = match w.cache.get_or_load(&w.conn, id, &self.actor) {
+            Ok(_) => true,
+            Err(Error::UnknownTicket(_)) => false,
+            Err(e) => return Err(e),
+        };
+        if !known {
+            let (ticket, incoming) = receive_new(id, &self.actor, &mut state, message)?;
+            if let Some(ticket) = ticket {
+                let tx = w.conn.transaction()?;
+                insert_document(&tx, &ticket, at)?;
+                save_sync_row(&tx, id, None, &state)?;
+                tx.commit()?;
+                w.cache.insert(ticket);
+            }
+            return Ok(incoming);
+        }
+        let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
+        let before = ticket.heads();
+        let outcome = (|| -> Result<Incoming> {
+            let incoming = receive(ticket, &mut state, message)?;
+            let tx = w.conn.transaction()?;
+            if incoming.changed {
+                append_changes(&tx, ticket, &before, at, self.options.compact_after_chunks)?;
+            }
+            save_sync_row(&tx, id, None, &state)?;
+            tx.commit()?;
+            Ok(incoming)
+        })();
+        if outcome.is_err() {
+            w.cache.remove(id);
+        }
+        outcome
+    }
+
+    fn confirm(
+        &self,
+        receipts: &[(TicketId, Vec<ChangeHash>)],
+    ) -> Result<Vec<(TicketId, Vec<ChangeHash>)>> {
+        let mut guard = self.writer();
+        let w = &mut *guard;
+        let mut known = Vec::with_capacity(receipts.len());
+        let mut lacking = Vec::new();
+        for (id, heads) in receipts {
+            match w.cache.get_or_load(&w.conn, id, &self.actor) {
+                Ok(ticket) => {
+                    let have = ticket.known_heads(heads);
+                    if have.len() < heads.len() {
+                        lacking.push((id.clone(), heads.clone()));
+                    }
+                    known.push((id, have));
+                }
+                Err(Error::UnknownTicket(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let tx = w.conn.transaction()?;
+        for (id, heads) in known {
+            let mut state = sync::State::new();
+            state.shared_heads = heads.clone();
+            save_sync_row(&tx, id, Some(&heads), &state)?;
+        }
+        tx.commit()?;
+        Ok(lacking)
+    }
+
+    fn drop_if_confirmed(&self, id: &TicketId) -> Result<bool> {
+        match self.unconfirmed_changes(id) {
+            Ok(0) => {}
+            Ok(_) | Err(Error::UnknownTicket(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        let mut guard = self.writer();
+        let w = &mut *guard;
+        let tx = w.conn.transaction()?;
+        documents::delete(&tx, id)?;
+        tx.commit()?;
+        w.cache.remove(id);
+        Ok(true)
+    }
+
+    fn record_ticket_error(&self, id: &TicketId, error: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE sync_docs SET last_error = ?2 WHERE ticket_id = ?1",
+                params![id.as_str(), error],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+/// A sync message about `ticket` that tells the server this device's heads and asks for what
+/// it lacks of the server's `heads`; it carries no changes.
+pub fn fetch_message_for(ticket: &Ticket, heads: &[ChangeHash]) -> Vec<u8> {
+    let mut state = primed_state(ticket.heads(), Vec::new());
+    state.their_heads = Some(heads.to_vec());
+    ticket
+        .doc()
+        .generate_sync_message(&mut state)
+        .map(|m| m.encode())
+        .unwrap_or_default()
+}
+
+/// The sync message about `ticket` carrying every change beyond what the server is known to
+/// hold (`shared`, from the sync state, and `confirmed`, from receipts) and the changes it asked
+/// for; `None` when there is nothing to send and nothing was asked.
+pub fn outgoing_message_for(
+    ticket: &Ticket,
+    shared: &[ChangeHash],
+    confirmed: &[ChangeHash],
+    their_need: &[ChangeHash],
+) -> Option<Vec<u8>> {
+    if their_need.is_empty() && ticket.changes_beyond(confirmed) == 0 {
+        return None;
+    }
+    let mut known = ticket.known_heads(shared);
+    known.extend(ticket.known_heads(confirmed));
+    known.sort();
+    known.dedup();
+    let mut state = primed_state(known, their_need.to_vec());
+    ticket
+        .doc()
+        .generate_sync_message(&mut state)
+        .map(|m| m.encode())
+}
+
+/// Applies the server's `message` to the device's copy of `ticket` with the sync `state`.
+pub fn receive(ticket: &mut Ticket, state: &mut sync::State, message: Message) -> Result<Incoming> {
+    let before = ticket.heads();
+    ticket.doc_mut().receive_sync_message(state, message)?;
+    Ok(Incoming {
+        changed: ticket.heads() != before,
+        new_ticket: false,
+        needs_reply: asked(state),
+        incomplete: !automerge::ReadDoc::get_missing_deps(ticket.doc(), &[]).is_empty(),
+    })
+}
+
+/// Applies the server's `message` about ticket `id`, new to this device (whose actor is
+/// `actor`), with the sync `state`. Returns the ticket once the message has made it whole.
+pub fn receive_new(
+    id: &TicketId,
+    actor: &ActorId,
+    state: &mut sync::State,
+    message: Message,
+) -> Result<(Option<Ticket>, Incoming)> {
+    let mut ticket = Ticket::from_doc(id.clone(), Automerge::new().with_actor(actor.clone()));
+    ticket.doc_mut().receive_sync_message(state, message)?;
+    let named = ticket.view_sections(&[Section::Meta])?.meta.ticket_id;
+    let whole = named.as_ref() == Some(id);
+    let incoming = Incoming {
+        changed: whole,
+        new_ticket: whole,
+        needs_reply: asked(state),
+        incomplete: !whole,
+    };
+    Ok((whole.then_some(ticket), incoming))
 }
 
 /// Whether the server's message asked for specific changes.
