@@ -8,6 +8,11 @@ use fieldledger_core::{DeviceId, Role, UserId};
 use fieldledger_server::storage::User;
 use fieldledger_server::{AppState, Listen, demo, serve};
 
+/// mimalloc rather than the system allocator: merging documents allocates many small objects
+/// from many threads, where it is markedly cheaper (see docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The fieldledger office server.
 #[derive(Parser)]
 #[command(version, about)]

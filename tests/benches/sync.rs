@@ -1,14 +1,17 @@
 //! Sync benchmarks against a real server on loopback: bytes on the wire compared with the raw
 //! changes carried, the size of a sync where nothing changed with 1,000 tickets, and server
-//! throughput with 50 devices syncing at once. Prints its figures; `cargo bench -p
-//! fieldledger-tests --bench sync`.
+//! throughput with 50 devices syncing at once (devices held in memory, and device stores).
+//! Prints its figures; `cargo bench -p fieldledger-tests --bench sync`.
 
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use fieldledger_core::store::sync_state::Enrolment;
+use fieldledger_core::sync::{SyncReport, exchange};
 use fieldledger_core::ticket::visit::{Measurement, Work};
 use fieldledger_core::transport::HttpTransport;
-use fieldledger_core::{EntryId, Operation, Role, Store, TicketId};
+use fieldledger_core::{Author, EntryId, Operation, Role, Store, TicketId};
+use fieldledger_tests::memory_device::MemoryDevice;
 use fieldledger_tests::{TestServer, complaint, store_for, sync};
 
 fn step(visit: &EntryId, n: usize) -> Operation {
@@ -120,43 +123,91 @@ fn idle_sync(server: &TestServer) {
     );
 }
 
-fn throughput(server: &TestServer, devices: usize, duration: Duration) {
-    let dirs: Vec<_> = (0..devices)
-        .map(|_| tempfile::tempdir().expect("dir"))
-        .collect();
-    let mut stores = Vec::new();
-    for (i, dir) in dirs.iter().enumerate() {
-        let store = device(
-            server,
-            dir.path(),
-            &format!("tech.load{i}"),
-            Role::Technician,
-        );
-        let (id, visit) = on_site(&store, &format!("Load customer {i}"));
-        sync(&store).expect("first sync");
-        stores.push((store, id, visit));
-    }
+/// The server binary's allocator, so that the in-process server runs as it does in production.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// One simulated technician's work between syncs, then the sync; returns the sync's report.
+type Round<'a> = Box<dyn Fn(usize) -> fieldledger_core::Result<SyncReport> + Sync + 'a>;
+
+/// Devices held in memory, so that the two cores go to the server: each records a work-log step
+/// and syncs it, over its own kept connection.
+fn memory_devices(
+    server: &TestServer,
+    count: usize,
+) -> Vec<(MemoryDevice, HttpTransport, EntryId, TicketId)> {
+    (0..count)
+        .map(|i| {
+            let user = server.user(&format!("tech.mem{i}"), Role::Technician);
+            let device = MemoryDevice::new(Author::new(user.clone(), Role::Technician));
+            let transport = HttpTransport::new(&Enrolment {
+                server_url: server.url.clone(),
+                token: server.token(&user),
+            });
+            let id = device
+                .register(&complaint(&format!("Memory customer {i}")))
+                .expect("register");
+            let visit = device
+                .record(
+                    &id,
+                    &Operation::Arrive {
+                        order_id: None,
+                        site: "bay".into(),
+                    },
+                )
+                .expect("arrive")
+                .entry
+                .expect("visit");
+            exchange(&device, &transport).expect("first sync");
+            (device, transport, visit, id)
+        })
+        .collect()
+}
+
+/// Device stores (SQLite databases) on this same machine: the server shares the cores with them.
+fn store_devices(
+    server: &TestServer,
+    dirs: &[tempfile::TempDir],
+) -> Vec<(Store, HttpTransport, EntryId, TicketId)> {
+    dirs.iter()
+        .enumerate()
+        .map(|(i, dir)| {
+            let store = device(
+                server,
+                dir.path(),
+                &format!("tech.load{i}"),
+                Role::Technician,
+            );
+            let (id, visit) = on_site(&store, &format!("Load customer {i}"));
+            sync(&store).expect("first sync");
+            // A device keeps its transport (and so its connection) between syncs.
+            let transport =
+                HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
+            (store, transport, visit, id)
+        })
+        .collect()
+}
+
+/// Runs every device's rounds as fast as it can for `duration`, all at once, and prints the
+/// ticket-syncs per second and the latency of the syncs.
+fn throughput(what: &str, rounds: Vec<Round<'_>>, duration: Duration) {
+    let devices = rounds.len();
     let barrier = Arc::new(Barrier::new(devices));
     let started = Instant::now();
     let results: Vec<(usize, Vec<Duration>, usize)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = stores
+        let handles: Vec<_> = rounds
             .iter()
-            .map(|(store, id, visit)| {
+            .map(|round| {
                 let barrier = barrier.clone();
                 scope.spawn(move || {
-                    // A device keeps its transport (and so its connection) between syncs.
-                    let transport = HttpTransport::new(
-                        &store.enrolment().expect("enrolment").expect("enrolled"),
-                    );
                     barrier.wait();
                     let begin = Instant::now();
                     let (mut syncs, mut latencies, mut errors) = (0usize, Vec::new(), 0usize);
                     let mut n = 0;
                     while begin.elapsed() < duration {
                         n += 1;
-                        store.record(id, &step(visit, n)).expect("record");
                         let t = Instant::now();
-                        match fieldledger_core::sync::sync(store, &transport) {
+                        match round(n) {
                             Ok(report) if report.errors.is_empty() => {
                                 syncs += report.tickets_confirmed;
                                 latencies.push(t.elapsed());
@@ -185,8 +236,8 @@ fn throughput(server: &TestServer, devices: usize, duration: Duration) {
             .unwrap_or_default()
     };
     println!(
-        "throughput: {devices} devices for {elapsed:.1} s: {syncs} ticket-syncs, {:.0} per second (target >= 1000); \
-         latency p50 {:.1} ms, p99 {:.1} ms; {errors} errors; client and server share this machine's {} cores",
+        "throughput ({what}): {devices} devices for {elapsed:.1} s: {syncs} ticket-syncs, {:.0} per second (target >= 1000); \
+         latency p50 {:.1} ms, p99 {:.1} ms (the action included); {errors} errors; devices and server share this machine's {} cores",
         syncs as f64 / elapsed,
         pct(0.50).as_secs_f64() * 1e3,
         pct(0.99).as_secs_f64() * 1e3,
@@ -196,8 +247,13 @@ fn throughput(server: &TestServer, devices: usize, duration: Duration) {
     );
 }
 
-/// Runs every part, or only the parts named on the command line (`wire`, `idle`,
-/// `throughput`); `--test` (as `cargo test --benches` passes) runs the quick `wire` part.
+/// Devices syncing at once in the throughput parts.
+const DEVICES: usize = 50;
+/// How long the throughput parts run.
+const DURATION: Duration = Duration::from_secs(10);
+
+/// Runs every part, or only the parts named on the command line (`wire`, `idle`, `throughput`,
+/// `stores`); `--test` (as `cargo test --benches` passes) runs the quick `wire` part.
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -220,6 +276,32 @@ fn main() {
         idle_sync(&server);
     }
     if wanted("throughput") {
-        throughput(&server, 50, Duration::from_secs(10));
+        let devices = memory_devices(&server, DEVICES);
+        let rounds: Vec<Round<'_>> = devices
+            .iter()
+            .map(|(device, transport, visit, id)| -> Round<'_> {
+                Box::new(move |n| {
+                    device.record(id, &step(visit, n))?;
+                    exchange(device, transport)
+                })
+            })
+            .collect();
+        throughput("devices in memory", rounds, DURATION);
+    }
+    if wanted("stores") {
+        let dirs: Vec<_> = (0..DEVICES)
+            .map(|_| tempfile::tempdir().expect("dir"))
+            .collect();
+        let devices = store_devices(&server, &dirs);
+        let rounds: Vec<Round<'_>> = devices
+            .iter()
+            .map(|(store, transport, visit, id)| -> Round<'_> {
+                Box::new(move |n| {
+                    store.record(id, &step(visit, n))?;
+                    fieldledger_core::sync::sync(store, transport)
+                })
+            })
+            .collect();
+        throughput("device stores", rounds, DURATION);
     }
 }

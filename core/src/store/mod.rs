@@ -38,6 +38,10 @@ pub const DATABASE_FILE: &str = "fieldledger.db";
 /// The blob folder inside a store's folder.
 pub const BLOB_FOLDER: &str = "blobs";
 
+/// Prepared statements kept per connection: more than the store uses, so that none is parsed
+/// again (rusqlite keeps 16 by default).
+const STATEMENT_CACHE: usize = 64;
+
 /// How a store is opened.
 #[derive(Clone)]
 pub struct StoreOptions {
@@ -122,6 +126,7 @@ impl Store {
         let db = dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&db)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // In WAL mode NORMAL never loses or tears a committed transaction when the app is killed;
         // only a power cut may drop the last commits before the next checkpoint. FULL would add
@@ -136,6 +141,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
+        reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Store {
             device_id,
             actor,

@@ -53,6 +53,21 @@ fn corrupt(what: &str) -> ServerError {
     )))
 }
 
+/// Prepared statements kept per connection: more than any request path uses, so that none is
+/// parsed again (rusqlite keeps 16 by default).
+const STATEMENT_CACHE: usize = 64;
+
+/// A read-only connection to the database at `path`.
+fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
 fn parse<T: std::str::FromStr>(s: String, what: &str) -> Result<T> {
     s.parse().map_err(|_| corrupt(what))
 }
@@ -64,6 +79,7 @@ impl SqliteStorage {
         let path = dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -85,14 +101,7 @@ impl SqliteStorage {
             params![ActorId::random().to_bytes(), now.millis()],
         )?;
         let readers = (0..READERS)
-            .map(|_| -> Result<Connection> {
-                let r = Connection::open_with_flags(
-                    &path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                r.busy_timeout(std::time::Duration::from_secs(10))?;
-                Ok(r)
-            })
+            .map(|_| open_reader(&path))
             .collect::<Result<_>>()?;
         Ok(Self {
             writer: Mutex::new(conn),
@@ -110,10 +119,7 @@ impl SqliteStorage {
         let conn = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match conn {
             Some(c) => c,
-            None => Connection::open_with_flags(
-                &self.path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?,
+            None => open_reader(&self.path)?,
         };
         let result = f(&conn);
         let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
