@@ -172,9 +172,9 @@ impl<'a> SyncSession<'a> {
             }
             let message = match reply {
                 Some(Reply::Reset) => Some(reset_message()),
-                Some(Reply::Need(need)) => self.outgoing(id, &need)?,
-                Some(Reply::Fetch(heads)) => Some(self.store.fetch_message(id, &heads)?),
-                None => self.outgoing(id, &[])?,
+                Some(Reply::Need(need)) => held(self.store.outgoing_message(id, &need))?,
+                Some(Reply::Fetch(heads)) => held(self.store.fetch_message(id, &heads).map(Some))?,
+                None => held(self.store.outgoing_message(id, &[]))?,
             };
             if let Some(message) = message {
                 docs.push(DocMessage {
@@ -198,13 +198,6 @@ impl<'a> SyncSession<'a> {
                 self.store.actor_id().to_bytes().to_vec(),
             )],
         }))
-    }
-
-    fn outgoing(&self, id: &TicketId, need: &[ChangeHash]) -> Result<Option<Vec<u8>>> {
-        match self.store.outgoing_message(id, need) {
-            Err(Error::UnknownTicket(_)) => Ok(None),
-            other => other,
-        }
     }
 
     /// Applies the server's answer: incoming changes (one transaction per ticket), receipts,
@@ -252,6 +245,7 @@ impl<'a> SyncSession<'a> {
         }
         for id in &response.dropped {
             if self.store.drop_if_confirmed(id)? {
+                self.replies.remove(id);
                 self.report.tickets_dropped += 1;
             }
         }
@@ -263,6 +257,14 @@ impl<'a> SyncSession<'a> {
     /// What the session did.
     pub fn finish(self) -> SyncReport {
         self.report
+    }
+}
+
+/// A message about a ticket the device may have dropped meanwhile: nothing to say about it.
+fn held(message: Result<Option<Vec<u8>>>) -> Result<Option<Vec<u8>>> {
+    match message {
+        Err(Error::UnknownTicket(_)) => Ok(None),
+        other => other,
     }
 }
 
@@ -328,4 +330,47 @@ fn upload_blobs(store: &Store, transport: &dyn Transport) -> Result<usize> {
         uploaded += 1;
     }
     Ok(uploaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Receipt;
+    use crate::store::Store;
+    use crate::ticket::tests::registration;
+    use crate::{Author, Role, UserId};
+
+    #[test]
+    fn a_ticket_dropped_while_its_receipt_names_unknown_changes_ends_the_exchange() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).expect("store");
+        store
+            .set_user(&Author::new(
+                UserId::try_from("tech.zhang".to_owned()).expect("user"),
+                Role::Technician,
+            ))
+            .expect("user");
+        let id = store.register(&registration()).expect("register");
+        let mut session = SyncSession::new(&store);
+        assert!(session.next_request().expect("first request").is_some());
+        // The server holds one change more than the device (it skipped it: a bloom filter false
+        // positive) and, in the same answer, takes the ticket away from the device.
+        let mut heads = store.heads(&id).expect("heads");
+        heads.push(ChangeHash([7; 32]));
+        session
+            .handle_response(SyncResponse {
+                version: PROTOCOL_VERSION,
+                cursor: 1,
+                id: 1,
+                receipts: vec![Receipt {
+                    ticket_id: id.clone(),
+                    heads,
+                }],
+                dropped: vec![id],
+                ..SyncResponse::default()
+            })
+            .expect("response");
+        assert_eq!(session.next_request().expect("no more to say"), None);
+        assert_eq!(session.finish().tickets_dropped, 1);
+    }
 }
