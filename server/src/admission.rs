@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use automerge::{ActorId, Automerge, Change, ChangeHash};
-use fieldledger_core::ticket::touched;
+use fieldledger_core::ticket::SectionMap;
 use fieldledger_core::{Role, Section, policy};
 
 /// Why a change was refused.
@@ -28,16 +28,25 @@ pub struct Refusal {
 pub struct Admission {
     /// The document with the admitted changes applied.
     pub doc: Automerge,
+    /// Where the objects of that document lie.
+    pub sections: SectionMap,
     /// The hashes of the admitted changes, in the order applied.
     pub admitted: Vec<ChangeHash>,
     /// The refused changes.
     pub refused: Vec<Refusal>,
 }
 
-/// Admits what it may of `changes` into a copy of `doc`: changes by `actors` (the device's),
-/// touching only sections that `role` may write.
-pub fn admit(doc: &Automerge, changes: Vec<Change>, actors: &[ActorId], role: Role) -> Admission {
+/// Admits what it may of `changes` into a copy of `doc` (whose objects `sections` maps): changes
+/// by `actors` (the device's), touching only sections that `role` may write.
+pub fn admit(
+    doc: &Automerge,
+    sections: &SectionMap,
+    changes: Vec<Change>,
+    actors: &[ActorId],
+    role: Role,
+) -> Admission {
     let mut work = doc.clone();
+    let mut sections = sections.clone();
     let mut pending: Vec<Change> = changes
         .into_iter()
         .filter(|c| work.get_change_meta_by_hash(&c.hash()).is_none())
@@ -103,7 +112,7 @@ pub fn admit(doc: &Automerge, changes: Vec<Change>, actors: &[ActorId], role: Ro
                 });
                 continue;
             }
-            let touched = touched(&work, hash);
+            let (touched, made) = sections.touched(&change);
             let verdict = if let Some(key) = touched.unknown.iter().next() {
                 Err((
                     "unknown_section",
@@ -125,6 +134,7 @@ pub fn admit(doc: &Automerge, changes: Vec<Change>, actors: &[ActorId], role: Ro
             };
             match verdict {
                 Ok(()) => {
+                    sections.learn(made);
                     admitted.push(hash);
                     admitted_changes.push(change);
                 }
@@ -156,6 +166,7 @@ pub fn admit(doc: &Automerge, changes: Vec<Change>, actors: &[ActorId], role: Ro
     }
     Admission {
         doc: work,
+        sections,
         admitted,
         refused,
     }

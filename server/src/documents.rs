@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use fieldledger_core::ticket::SectionMap;
 use fieldledger_core::{Ticket, TicketId, Timestamp, UserId};
 
 /// A loaded ticket document.
@@ -28,6 +29,8 @@ pub struct Cached {
     pub born: u64,
     /// When the server first received the ticket and who registered it, once known.
     pub origin: Option<(Timestamp, Option<UserId>)>,
+    /// Where the document's objects lie, once an admission needed it.
+    pub sections: Option<SectionMap>,
 }
 
 impl Cached {
@@ -39,6 +42,7 @@ impl Cached {
             pending: 0,
             born,
             origin: None,
+            sections: None,
         }
     }
 }

@@ -13,7 +13,7 @@ use fieldledger_core::protocol::{
 };
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::ticket::intake::Registration;
-use fieldledger_core::ticket::{Applied, HistoryEntry};
+use fieldledger_core::ticket::{Applied, HistoryEntry, SectionMap};
 use fieldledger_core::{
     Author, Clock, Operation, Role, Section, Ticket, TicketId, TicketView, Timestamp, UserId,
 };
@@ -216,6 +216,7 @@ impl Engine {
             cached
                 .ticket
                 .assign_ledger_number(&system_author(), now, &number)?;
+            cached.sections = None;
         }
         let cached = docs
             .get_mut(id)
@@ -485,14 +486,20 @@ impl Engine {
         }
         let mut dd = self.device_doc(caller, &id, acked).map_err(internal)?;
         let changes = decode_changes(&message).map_err(|e| refuse("bad_message", e))?;
-        let (before, admission) = match docs.get(&id) {
-            Some(c) => (
-                c.ticket.heads(),
-                admit(c.ticket.doc(), changes, actors, role),
-            ),
+        let (before, admission) = match docs.get_mut(&id) {
+            Some(Cached {
+                ticket, sections, ..
+            }) => {
+                let sections = sections.get_or_insert_with(|| SectionMap::of(ticket.doc()));
+                (
+                    ticket.heads(),
+                    admit(ticket.doc(), sections, changes, actors, role),
+                )
+            }
             None => {
                 let empty = Automerge::new().with_actor(self.system_actor.clone());
-                (Vec::new(), admit(&empty, changes, actors, role))
+                let sections = SectionMap::default();
+                (Vec::new(), admit(&empty, &sections, changes, actors, role))
             }
         };
         let mut first_error = None;
@@ -508,6 +515,7 @@ impl Engine {
                 section: refusal.section.map(|s| s.key().to_owned()),
             });
         }
+        let sections = admission.sections;
         let mut merged = admission.doc;
         let mut state = primed_state(dd.shared.clone(), Vec::new());
         let mut heard = message;
@@ -539,12 +547,15 @@ impl Engine {
                     )
                 }));
             }
-            docs.put(&id, Cached::new(ticket, 0, self.documents.generation()));
+            let mut cached = Cached::new(ticket, 0, self.documents.generation());
+            cached.sections = Some(sections);
+            docs.put(&id, cached);
         } else if merged.get_heads() != before {
             let cached = docs
                 .get_mut(&id)
                 .ok_or_else(|| refuse("internal", "ticket not loaded".into()))?;
             cached.ticket = Ticket::from_doc(id.clone(), merged);
+            cached.sections = Some(sections);
         }
         let changed = docs.get(&id).is_some_and(|c| c.ticket.heads() != before);
         if changed {
@@ -647,6 +658,7 @@ impl Engine {
             .ticket
             .apply(&Author::new(user.id.clone(), user.role), now, op);
         cached.ticket.set_actor(self.system_actor.clone());
+        cached.sections = None;
         let applied = applied?;
         let mut batch = Batch::default();
         if applied.change.is_some() {

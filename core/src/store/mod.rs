@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use automerge::{ActorId, ChangeHash};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use self::blobs::BlobFolder;
@@ -38,9 +39,14 @@ pub const DATABASE_FILE: &str = "fieldledger.db";
 /// The blob folder inside a store's folder.
 pub const BLOB_FOLDER: &str = "blobs";
 
-/// Prepared statements kept per connection: more than the store uses, so that none is parsed
-/// again (rusqlite keeps 16 by default).
-const STATEMENT_CACHE: usize = 64;
+/// Makes `conn` keep its prepared statements: more of them than any path uses (rusqlite keeps
+/// 16 by default), and with a fixed query plan, since otherwise SQLite (built with STAT4)
+/// prepares a statement again each time a parameter used in a range or LIMIT is bound.
+pub fn keep_statements(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_prepared_statement_cache_capacity(64);
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
+}
 
 /// How a store is opened.
 #[derive(Clone)]
@@ -126,7 +132,7 @@ impl Store {
         let db = dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&db)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        keep_statements(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // In WAL mode NORMAL never loses or tears a committed transaction when the app is killed;
         // only a power cut may drop the last commits before the next checkpoint. FULL would add
@@ -141,7 +147,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
-        reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        keep_statements(&reader)?;
         Ok(Store {
             device_id,
             actor,

@@ -1,9 +1,10 @@
 //! The history of a ticket: every change with its author, device time and the sections it
 //! touched, and the note each change carries in its message.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use automerge::{Automerge, ChangeHash, Prop, ROOT, ReadDoc};
+use automerge::legacy::{Key, ObjectId, OpType};
+use automerge::{ActorId, Automerge, Change};
 use serde::{Deserialize, Serialize};
 
 use crate::author::Author;
@@ -56,52 +57,78 @@ pub struct Touched {
     pub unknown: BTreeSet<String>,
 }
 
-/// The top-level keys that the change `hash` of `doc` writes, found by diffing the document
-/// from the change's dependencies to the change itself.
-pub fn touched(doc: &Automerge, hash: ChangeHash) -> Touched {
-    let deps = doc
-        .get_change_by_hash(&hash)
-        .map(|c| c.deps().to_vec())
-        .unwrap_or_default();
-    let mut touched = Touched::default();
-    let mut with_values = BTreeSet::new();
-    for patch in doc.diff(&deps, &[hash]) {
-        let creates_object = matches!(
-            &patch.action,
-            automerge::PatchAction::PutMap {
-                value: (automerge::Value::Object(_), _),
-                ..
-            } | automerge::PatchAction::PutSeq {
-                value: (automerge::Value::Object(_), _),
-                ..
+/// An object of a document, named by the operation that made it.
+type ObjectKey = (u64, ActorId);
+
+/// Which top-level key each object of a ticket's document lies under, learnt from the
+/// operations that made the objects. With it, the sections a change writes are read from the
+/// change's own operations: the cost follows the size of the change, not of the document, and a
+/// write counts even where a concurrent change hides its effect.
+#[derive(Clone, Debug, Default)]
+pub struct SectionMap {
+    objects: HashMap<ObjectKey, String>,
+}
+
+/// The objects a change makes, to be learnt once the change is kept.
+#[derive(Clone, Debug, Default)]
+pub struct Made(Vec<(ObjectKey, String)>);
+
+impl SectionMap {
+    /// The map of every object in `doc`.
+    pub fn of(doc: &Automerge) -> SectionMap {
+        let mut map = SectionMap::default();
+        for change in doc.get_changes(&[]) {
+            let (_, made) = map.touched(&change);
+            map.learn(made);
+        }
+        map
+    }
+
+    /// The top-level keys that `change` writes, and the objects it makes. The change's
+    /// dependencies must be known to the map: an object it does not know counts as an unknown
+    /// key.
+    pub fn touched(&self, change: &Change) -> (Touched, Made) {
+        let change = change.decode();
+        let mut made = HashMap::new();
+        let mut touched = Touched::default();
+        let mut with_values = BTreeSet::new();
+        for (i, op) in change.operations.iter().enumerate() {
+            let key = match (&op.obj, &op.key) {
+                (ObjectId::Root, Key::Map(key)) => key.to_string(),
+                (ObjectId::Root, Key::Seq(_)) => "(a list position at the top level)".to_owned(),
+                (ObjectId::Id(id), _) => {
+                    let object = (id.counter(), id.actor().clone());
+                    match made.get(&object).or_else(|| self.objects.get(&object)) {
+                        Some(key) => String::clone(key),
+                        None => format!("(object {}@{}, unknown here)", id.counter(), id.actor()),
+                    }
+                }
+            };
+            let makes_object = matches!(op.action, OpType::Make(_));
+            if makes_object {
+                let id = (change.start_op.get() + i as u64, change.actor_id.clone());
+                made.insert(id, key.clone());
             }
-        );
-        let key = match (patch.path.first(), &patch.action) {
-            (Some((_, Prop::Map(key))), _) => Some(key.clone()),
-            (None, automerge::PatchAction::PutMap { key, .. }) if patch.obj == ROOT => {
-                Some(key.clone())
-            }
-            (None, automerge::PatchAction::DeleteMap { key }) if patch.obj == ROOT => {
-                Some(key.clone())
-            }
-            _ => None,
-        };
-        if let Some(key) = key {
             match key.parse::<Section>() {
                 Ok(section) => {
                     touched.sections.insert(section);
-                    if !creates_object {
+                    if !makes_object {
                         with_values.insert(section);
                     }
                 }
                 Err(_) => {
                     touched.unknown.insert(key);
                 }
-            };
+            }
         }
+        touched.structure_only = touched.sections.difference(&with_values).copied().collect();
+        (touched, Made(made.into_iter().collect()))
     }
-    touched.structure_only = touched.sections.difference(&with_values).copied().collect();
-    touched
+
+    /// Learns the objects a kept change made.
+    pub fn learn(&mut self, made: Made) {
+        self.objects.extend(made.0);
+    }
 }
 
 /// One change of a ticket as shown in its history.
@@ -121,14 +148,19 @@ pub struct HistoryEntry {
 
 /// Every change of `doc` in causal order.
 pub(crate) fn history(doc: &Automerge) -> Vec<HistoryEntry> {
+    let mut map = SectionMap::default();
     doc.get_changes(&[])
         .into_iter()
-        .map(|change| HistoryEntry {
-            hash: change.hash().to_string(),
-            actor: change.actor_id().to_hex_string(),
-            note: ChangeNote::parse(change.message()),
-            recorded_at: Timestamp(change.timestamp()),
-            sections: touched(doc, change.hash()).sections.into_iter().collect(),
+        .map(|change| {
+            let (touched, made) = map.touched(&change);
+            map.learn(made);
+            HistoryEntry {
+                hash: change.hash().to_string(),
+                actor: change.actor_id().to_hex_string(),
+                note: ChangeNote::parse(change.message()),
+                recorded_at: Timestamp(change.timestamp()),
+                sections: touched.sections.into_iter().collect(),
+            }
         })
         .collect()
 }

@@ -23,7 +23,7 @@ use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, ObjType, ROOT, ReadDoc};
 
 pub use conflicts::FieldConflict;
-pub use history::{ChangeNote, HistoryEntry, Touched, touched};
+pub use history::{ChangeNote, HistoryEntry, Made, SectionMap, Touched};
 pub use operation::Operation;
 pub use view::TicketView;
 

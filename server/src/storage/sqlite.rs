@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use automerge::sync;
 use automerge::{ActorId, ChangeHash};
-use fieldledger_core::store::{documents, schema};
+use fieldledger_core::store::{documents, keep_statements, schema};
 use fieldledger_core::{DeviceId, Role, Ticket, TicketId, Timestamp, UserId};
 use rusqlite::types::Value;
 use rusqlite::{
@@ -53,10 +53,6 @@ fn corrupt(what: &str) -> ServerError {
     )))
 }
 
-/// Prepared statements kept per connection: more than any request path uses, so that none is
-/// parsed again (rusqlite keeps 16 by default).
-const STATEMENT_CACHE: usize = 64;
-
 /// A read-only connection to the database at `path`.
 fn open_reader(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
@@ -64,7 +60,7 @@ fn open_reader(path: &Path) -> Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    keep_statements(&conn)?;
     Ok(conn)
 }
 
@@ -79,7 +75,7 @@ impl SqliteStorage {
         let path = dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        keep_statements(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -535,8 +531,8 @@ impl Storage for SqliteStorage {
                  JOIN access a ON a.ticket_id = f.ticket_id AND a.user_id = ?3
                  WHERE f.seq > ?1 AND f.device_id IS NOT ?2 GROUP BY f.ticket_id ORDER BY last"
             };
-            // No `LIMIT ?`: SQLite re-prepares a statement each time a parameter of its LIMIT is
-            // bound, and the grouped rows are all computed before the first is returned anyway.
+            // The grouped rows are all computed before the first is returned, so the page is
+            // cut here rather than by a LIMIT.
             let mut stmt = c.prepare_cached(sql)?;
             let row = |r: &rusqlite::Row<'_>| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?));
             let rows = if everything {
