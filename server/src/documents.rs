@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use fieldledger_core::ticket::SectionMap;
+
+use crate::ledger::LedgerRow;
 use fieldledger_core::{Ticket, TicketId, Timestamp, UserId};
 
 /// A loaded ticket document.
@@ -31,6 +33,8 @@ pub struct Cached {
     pub origin: Option<(Timestamp, Option<UserId>)>,
     /// Where the document's objects lie, once an admission needed it.
     pub sections: Option<SectionMap>,
+    /// The ledger row last staged for it.
+    pub ledger: Option<LedgerRow>,
 }
 
 impl Cached {
@@ -43,6 +47,7 @@ impl Cached {
             born,
             origin: None,
             sections: None,
+            ledger: None,
         }
     }
 }

@@ -248,6 +248,16 @@ impl Engine {
         };
         cached.pending += 1;
         cached.origin = Some((received_at, created_by.clone()));
+        let ledger = LedgerRow {
+            created_by,
+            ..LedgerRow::project(id, &view, received_at, now)
+        };
+        // Most writes (a work-log step, a photo) leave the row as it was: only its time moves.
+        let ledger_changed = cached
+            .ledger
+            .as_ref()
+            .is_none_or(|last| ledger.differs_from(last));
+        cached.ledger = Some(ledger.clone());
         self.metrics.changes_merged(changes.len() as u64);
         batch.docs.push(DocWrite {
             ticket_id: id.clone(),
@@ -257,10 +267,8 @@ impl Engine {
             changes,
             user: origin.user.clone(),
             device: origin.device.cloned(),
-            ledger: LedgerRow {
-                created_by,
-                ..LedgerRow::project(id, &view, received_at, now)
-            },
+            ledger,
+            ledger_changed,
         });
         Ok(())
     }

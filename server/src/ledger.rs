@@ -96,6 +96,15 @@ impl LedgerRow {
     }
 }
 
+impl LedgerRow {
+    /// Whether `self` and `other` differ in more than when they were last changed.
+    pub fn differs_from(&self, other: &LedgerRow) -> bool {
+        let mut other = other.clone();
+        other.updated_at = self.updated_at;
+        *self != other
+    }
+}
+
 /// A filter on the ledger, with paging. Text filters match a part of the field.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

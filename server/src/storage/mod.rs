@@ -108,6 +108,8 @@ pub struct DocWrite {
     pub device: Option<DeviceId>,
     /// The ledger row after this write; it also decides who may read the ticket.
     pub ledger: LedgerRow,
+    /// Whether the row differs from the stored one in more than `updated_at`.
+    pub ledger_changed: bool,
 }
 
 /// One device-and-document part of a commit.

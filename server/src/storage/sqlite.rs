@@ -609,7 +609,12 @@ impl Storage for SqliteStorage {
                         (DocBytes::Snapshot(bytes), false) => documents::replace_snapshot(tx, &doc.ticket_id, bytes, &doc.heads)?,
                         (DocBytes::Chunk(bytes), _) => documents::append_chunk(tx, &doc.ticket_id, bytes, &doc.heads)?,
                     }
-                    save_ledger_row(tx, &doc.ledger)?;
+                    if doc.ledger_changed {
+                        save_ledger_row(tx, &doc.ledger)?;
+                    } else {
+                        tx.prepare_cached("UPDATE ledger SET updated_at = ?2 WHERE ticket_id = ?1")?
+                            .execute(params![doc.ticket_id.as_str(), doc.ledger.updated_at.millis()])?;
+                    }
                     tx.prepare_cached(
                         "INSERT INTO feed (ticket_id, changes, received_at, device_id) VALUES (?1, ?2, ?3, ?4)",
                     )?
