@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
 use fieldledger_core::Clock;
+use tokio::sync::broadcast;
 
 use crate::documents::Documents;
 use crate::error::ServerError;
+use crate::events::Event;
 use crate::storage::{Batch, Storage};
 
 /// The most batches written in one transaction.
@@ -53,16 +55,18 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Starts the writer thread over `storage`; a failed commit invalidates `documents`.
+    /// Starts the writer thread over `storage`; a failed commit invalidates `documents`, and the
+    /// events of each commit are published on `published` once durable.
     pub fn start(
         storage: Arc<dyn Storage>,
         clock: Arc<dyn Clock>,
         documents: Arc<Documents>,
+        published: broadcast::Sender<Event>,
     ) -> Self {
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("fieldledger-commit".into())
-            .spawn(move || run(storage, clock, documents, jobs))
+            .spawn(move || run(storage, clock, documents, published, jobs))
             .map(drop)
             .unwrap_or_else(|e| tracing::error!("cannot start the storage writer: {e}"));
         Self { queue }
@@ -86,6 +90,7 @@ fn run(
     storage: Arc<dyn Storage>,
     clock: Arc<dyn Clock>,
     documents: Arc<Documents>,
+    published: broadcast::Sender<Event>,
     jobs: Receiver<Job>,
 ) {
     while let Ok(first) = jobs.recv() {
@@ -110,9 +115,17 @@ fn run(
         let (batches, waiters): (Vec<Batch>, Vec<Done>) =
             live.into_iter().map(|j| (j.batch, j.done)).unzip();
         let outcome = storage.commit(&batches, clock.now());
-        if let Err(e) = &outcome {
-            tracing::error!(error = %e, "commit failed");
-            documents.invalidate();
+        match &outcome {
+            Ok(events) => {
+                for event in events {
+                    // Nobody listening is not an error: the outbox keeps every event.
+                    let _ = published.send(event.clone());
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "commit failed");
+                documents.invalidate();
+            }
         }
         for done in waiters {
             let _ = done.send(outcome.as_ref().map(drop).map_err(|e| e.to_string()));

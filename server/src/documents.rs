@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use fieldledger_core::ticket::SectionMap;
 
 use crate::ledger::LedgerRow;
-use fieldledger_core::{Ticket, TicketId, Timestamp, UserId};
+use fieldledger_core::{Ticket, TicketId, TicketView, Timestamp, UserId};
 
 /// A loaded ticket document.
 pub struct Cached {
@@ -35,6 +35,9 @@ pub struct Cached {
     pub sections: Option<SectionMap>,
     /// The ledger row last staged for it.
     pub ledger: Option<LedgerRow>,
+    /// Its view (without work logs) when last staged: the next merge's events are what changed
+    /// since.
+    pub view: Option<TicketView>,
 }
 
 impl Cached {
@@ -48,6 +51,7 @@ impl Cached {
             origin: None,
             sections: None,
             ledger: None,
+            view: None,
         }
     }
 }

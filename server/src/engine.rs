@@ -17,12 +17,14 @@ use fieldledger_core::ticket::{Applied, HistoryEntry, SectionMap};
 use fieldledger_core::{
     Author, Clock, Operation, Role, Section, Ticket, TicketId, TicketView, Timestamp, UserId,
 };
+use tokio::sync::broadcast;
 
 use crate::admission::admit;
 use crate::auth::Caller;
 use crate::committer::Committer;
 use crate::documents::{Cached, Documents, Locked, Slots};
 use crate::error::ServerError;
+use crate::events::{self, Event};
 use crate::ledger::LedgerRow;
 use crate::metrics::Metrics;
 use crate::storage::{
@@ -79,6 +81,9 @@ struct Exchange<'a> {
 /// A document rewritten as one snapshot after this many chunks.
 const COMPACT_AFTER: u32 = 64;
 
+/// Committed events kept for live listeners that are a little behind.
+const PUBLISHED_EVENTS: usize = 4_096;
+
 /// About how many documents the server keeps loaded.
 const CACHED_DOCUMENTS: usize = 4_096;
 
@@ -93,6 +98,7 @@ pub struct Engine {
     storage: Arc<dyn Storage>,
     documents: Arc<Documents>,
     ledger_numbers: Mutex<BTreeMap<i32, u64>>,
+    published: broadcast::Sender<Event>,
     committer: Committer,
     system_actor: ActorId,
     clock: Arc<dyn Clock>,
@@ -132,8 +138,15 @@ impl Engine {
         let system_actor = storage.system_actor()?;
         let ledger_numbers = Mutex::new(storage.ledger_numbers()?);
         let documents = Arc::new(Documents::new(CACHED_DOCUMENTS));
+        let (published, _) = broadcast::channel(PUBLISHED_EVENTS);
         Ok(Self {
-            committer: Committer::start(storage.clone(), clock.clone(), documents.clone()),
+            committer: Committer::start(
+                storage.clone(),
+                clock.clone(),
+                documents.clone(),
+                published.clone(),
+            ),
+            published,
             storage,
             documents,
             ledger_numbers,
@@ -142,6 +155,12 @@ impl Engine {
             metrics,
             limits,
         })
+    }
+
+    /// Events as they are durably stored. A receiver that falls behind by more than the
+    /// channel holds is told so, and reads the rest from the outbox.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.published.subscribe()
     }
 
     /// The storage behind the engine.
@@ -222,6 +241,14 @@ impl Engine {
             .get_mut(id)
             .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
         let view = cached.ticket.view_without_logs()?;
+        let was = match cached.view.take() {
+            Some(was) => Some(was),
+            None if new => None,
+            None => Some(cached.ticket.view_at(before)?),
+        };
+        batch
+            .events
+            .extend(events::derive(id, was.as_ref(), &view, now));
         // Who registered a ticket is what the server saw, not what the document claims: it
         // decides who may read the ticket.
         let (received_at, created_by) = match (&cached.origin, new) {
@@ -258,6 +285,7 @@ impl Engine {
             .as_ref()
             .is_none_or(|last| ledger.differs_from(last));
         cached.ledger = Some(ledger.clone());
+        cached.view = Some(view);
         self.metrics.changes_merged(changes.len() as u64);
         batch.docs.push(DocWrite {
             ticket_id: id.clone(),
@@ -305,7 +333,7 @@ impl Engine {
             .collect();
         let binding = self.storage.bind_actors(&device.id, &claimed)?;
         for actor in binding.refused {
-            batch.events.push(self.event(
+            batch.security_events.push(self.event(
                 caller,
                 None,
                 "forged_actor",
@@ -480,7 +508,7 @@ impl Engine {
                     .map_err(internal)?
                     .is_some();
             if !readable {
-                batch.events.push(self.event(
+                batch.security_events.push(self.event(
                     caller,
                     Some(&id),
                     "forbidden",
@@ -512,9 +540,12 @@ impl Engine {
         };
         let mut first_error = None;
         for refusal in &admission.refused {
-            batch
-                .events
-                .push(self.event(caller, Some(&id), refusal.code, refusal.message.clone()));
+            batch.security_events.push(self.event(
+                caller,
+                Some(&id),
+                refusal.code,
+                refusal.message.clone(),
+            ));
             first_error.get_or_insert(DocError {
                 ticket_id: id.clone(),
                 code: refusal.code.to_owned(),

@@ -69,7 +69,7 @@ impl<S: Send + Sync> FromRequest<S> for Raw {
 }
 
 /// Query parameters whose rejection answers in the server's error format.
-struct Params<T>(T);
+pub(crate) struct Params<T>(pub(crate) T);
 
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
     type Rejection = ServerError;
@@ -97,7 +97,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Segment {
 }
 
 /// Runs blocking engine work on the blocking pool.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {
         ServerError::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
     })?
@@ -126,6 +128,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/tickets/{id}/operations", post(operation))
         .route("/v1/ledger", get(ledger))
         .route("/v1/security-events", get(security_events))
+        .route("/v1/events", get(crate::sse::events))
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>> {

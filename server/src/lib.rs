@@ -13,10 +13,13 @@ pub mod demo;
 pub mod documents;
 pub mod engine;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod ledger;
 pub mod metrics;
+pub mod sse;
 pub mod storage;
+pub mod webhooks;
 
 /// The web framework, re-exported for tests that serve [`app`] themselves.
 pub use axum;
@@ -35,6 +38,7 @@ use crate::error::ServerError;
 use crate::metrics::Metrics;
 use crate::storage::Storage;
 use crate::storage::sqlite::SqliteStorage;
+use crate::webhooks::{Deliverer, Pacing};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -49,6 +53,39 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The server's clock.
     pub clock: Arc<dyn Clock>,
+    /// The webhook delivery thread, which runs as long as the state does (servers only: admin
+    /// commands deliver nothing).
+    pub webhooks: Option<Arc<Deliverer>>,
+}
+
+/// How a server is set up beyond its data directory.
+#[derive(Clone)]
+pub struct Settings {
+    /// Where the time comes from.
+    pub clock: Arc<dyn Clock>,
+    /// What one request may carry.
+    pub limits: Limits,
+    /// How webhook deliveries are paced; `None` delivers none (for admin commands).
+    pub pacing: Option<Pacing>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            limits: Limits::default(),
+            pacing: Some(Pacing::default()),
+        }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("limits", &self.limits)
+            .field("pacing", &self.pacing)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -60,15 +97,16 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// The state of a server keeping its data in `data_dir` (SQLite and the blob folder).
     pub fn open(data_dir: &Path) -> Result<AppState, ServerError> {
-        Self::open_with(data_dir, Arc::new(SystemClock), Limits::default())
+        Self::open_with(data_dir, Settings::default())
     }
 
-    /// Like [`AppState::open`], with a clock and limits.
-    pub fn open_with(
-        data_dir: &Path,
-        clock: Arc<dyn Clock>,
-        limits: Limits,
-    ) -> Result<AppState, ServerError> {
+    /// Like [`AppState::open`], with `settings`.
+    pub fn open_with(data_dir: &Path, settings: Settings) -> Result<AppState, ServerError> {
+        let Settings {
+            clock,
+            limits,
+            pacing,
+        } = settings;
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(data_dir, clock.now())?);
         let metrics = Arc::new(Metrics::default());
         let engine = Arc::new(Engine::new(
@@ -77,11 +115,14 @@ impl AppState {
             metrics.clone(),
             limits,
         )?);
+        let webhooks =
+            pacing.map(|p| Arc::new(Deliverer::start(storage.clone(), clock.clone(), p)));
         Ok(AppState {
             engine,
             storage,
             blobs: Arc::new(BlobStore::open(data_dir.join("blobs"))?),
             metrics,
+            webhooks,
             clock,
         })
     }

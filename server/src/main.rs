@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use fieldledger_core::{DeviceId, Role, UserId};
+use fieldledger_server::events::EventKind;
 use fieldledger_server::storage::User;
-use fieldledger_server::{AppState, Listen, demo, serve};
+use fieldledger_server::webhooks::Pacing;
+use fieldledger_server::{AppState, Listen, Settings, demo, serve};
 
 /// mimalloc rather than the system allocator: merging documents allocates many small objects
 /// from many threads, where it is markedly cheaper (see docs/benchmarks.md).
@@ -59,8 +61,35 @@ enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// Manages the webhooks that receive events.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
     /// Rebuilds every ledger row from the ticket documents.
     RebuildLedger,
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Adds a webhook; it receives the events from now on.
+    Add {
+        /// Where events are posted.
+        url: String,
+        /// The key of each delivery's HMAC-SHA256 signature.
+        #[arg(long, env = "FIELDLEDGER_WEBHOOK_SECRET")]
+        secret: String,
+        /// An event kind it receives (repeat for several; all kinds when absent).
+        #[arg(long = "kind")]
+        kinds: Vec<EventKind>,
+    },
+    /// Lists webhooks and how far each has received.
+    List,
+    /// Removes a webhook.
+    Remove {
+        /// The webhook id.
+        id: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -136,7 +165,14 @@ async fn shutdown_signal() {
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let state = AppState::open(&cli.data_dir)?;
+    let serving = matches!(cli.command, Command::Serve { .. });
+    let state = AppState::open_with(
+        &cli.data_dir,
+        Settings {
+            pacing: serving.then(Pacing::default),
+            ..Settings::default()
+        },
+    )?;
     match cli.command {
         Command::Serve {
             listen,
@@ -220,6 +256,42 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     device.id, device.user, status, device.label
                 );
             }
+        }
+        Command::Webhook {
+            command: WebhookCommand::Add { url, secret, kinds },
+        } => {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!("{url:?} is not an http:// or https:// address").into());
+            }
+            let id = state.storage.add_webhook(&url, &secret, &kinds, None)?;
+            println!("added webhook {id}: {url}");
+        }
+        Command::Webhook {
+            command: WebhookCommand::List,
+        } => {
+            for hook in state.storage.webhooks()? {
+                let kinds: Vec<&str> = hook.kinds.iter().map(|k| k.as_str()).collect();
+                println!(
+                    "{}\t{}\tdelivered up to {}\t{}\t{}",
+                    hook.id,
+                    hook.url,
+                    hook.delivered_upto,
+                    if kinds.is_empty() {
+                        "all kinds".to_owned()
+                    } else {
+                        kinds.join(",")
+                    },
+                    hook.last_error.as_deref().unwrap_or("ok")
+                );
+            }
+        }
+        Command::Webhook {
+            command: WebhookCommand::Remove { id },
+        } => {
+            if !state.storage.remove_webhook(id)? {
+                return Err(format!("no webhook {id}").into());
+            }
+            println!("removed webhook {id}");
         }
         Command::RebuildLedger => {
             let rows = state.engine.rebuild_ledger()?;

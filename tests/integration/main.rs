@@ -2,5 +2,6 @@
 
 mod access;
 mod bad_input;
+mod events;
 mod offline_exchange;
 mod sync;

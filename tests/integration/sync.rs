@@ -430,7 +430,10 @@ fn a_large_first_sync_comes_in_several_small_responses() {
         response_bytes: 4_000,
         ..Default::default()
     };
-    let server = TestServer::start_with(limits);
+    let server = TestServer::start_with(fieldledger_server::Settings {
+        limits,
+        ..Default::default()
+    });
     let desk_user = server.user("desk.wang", Role::ServiceDesk);
     let supervisor = server.user("sup.sun", Role::Supervisor);
     let desk = server

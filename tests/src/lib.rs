@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use fieldledger_core::SystemClock;
 use fieldledger_core::exchange::ImportReport;
 use fieldledger_core::sync::{SyncReport, Transport};
 use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
@@ -14,9 +13,8 @@ use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{
     Author, Result, Role, SteppingClock, Store, StoreOptions, TicketId, Timestamp, UserId,
 };
-use fieldledger_server::engine::Limits;
 use fieldledger_server::storage::User;
-use fieldledger_server::{AppState, app, demo};
+use fieldledger_server::{AppState, Settings, app, demo};
 
 pub mod memory_device;
 
@@ -71,14 +69,13 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on a fresh data directory.
     pub fn start() -> TestServer {
-        Self::start_with(Limits::default())
+        Self::start_with(Settings::default())
     }
 
-    /// Starts a server with `limits` on a fresh data directory.
-    pub fn start_with(limits: Limits) -> TestServer {
+    /// Starts a server with `settings` on a fresh data directory.
+    pub fn start_with(settings: Settings) -> TestServer {
         let dir = tempfile::tempdir().expect("server data dir");
-        let state =
-            AppState::open_with(dir.path(), Arc::new(SystemClock), limits).expect("server state");
+        let state = AppState::open_with(dir.path(), settings).expect("server state");
         let mut server = Self::serve(state);
         server.dir = Some(dir);
         server

@@ -11,6 +11,7 @@ use fieldledger_core::{DeviceId, Role, Ticket, TicketId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ServerError;
+use crate::events::{Event, EventKind, NewEvent};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
 
 /// The result type of storage.
@@ -147,15 +148,42 @@ pub struct Batch {
     pub docs: Vec<DocWrite>,
     /// Per-device sync states.
     pub device_docs: Vec<DeviceDocWrite>,
-    /// Events for the administrator.
-    pub events: Vec<SecurityEvent>,
+    /// Refusals for the administrator.
+    pub security_events: Vec<SecurityEvent>,
+    /// Domain events for the outbox.
+    pub events: Vec<NewEvent>,
 }
 
 impl Batch {
     /// Whether the batch writes nothing.
     pub fn is_empty(&self) -> bool {
-        self.docs.is_empty() && self.device_docs.is_empty() && self.events.is_empty()
+        self.docs.is_empty()
+            && self.device_docs.is_empty()
+            && self.security_events.is_empty()
+            && self.events.is_empty()
     }
+}
+
+/// A receiver of events over HTTP.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    /// Its id.
+    pub id: u64,
+    /// Where events are posted.
+    pub url: String,
+    /// The key of each delivery's HMAC-SHA256 signature.
+    #[serde(skip)]
+    pub secret: String,
+    /// The kinds it receives (all when empty).
+    pub kinds: Vec<EventKind>,
+    /// The last event it acknowledged.
+    pub delivered_upto: u64,
+    /// Failed attempts at the next event.
+    pub attempts: u32,
+    /// When the next attempt is due.
+    pub next_attempt_at: Timestamp,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
 }
 
 /// What the server keeps. Writes of the sync path go through [`Storage::commit`], one
@@ -206,8 +234,33 @@ pub trait Storage: Send + Sync + 'static {
     /// When the server first received each change of ticket `id`.
     fn received_at(&self, id: &TicketId) -> Result<BTreeMap<ChangeHash, Timestamp>>;
 
-    /// Writes `batches` in one transaction at `at`.
-    fn commit(&self, batches: &[Batch], at: Timestamp) -> Result<()>;
+    /// Writes `batches` in one transaction at `at`; returns the events it put in the outbox.
+    fn commit(&self, batches: &[Batch], at: Timestamp) -> Result<Vec<Event>>;
+    /// Up to `limit` events of the outbox after `after`, oldest first.
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>>;
+    /// Adds a webhook; returns its id. Delivery starts with the events after `from` (after the
+    /// latest event when `None`).
+    fn add_webhook(
+        &self,
+        url: &str,
+        secret: &str,
+        kinds: &[EventKind],
+        from: Option<u64>,
+    ) -> Result<u64>;
+    /// Removes a webhook; `false` when there was none.
+    fn remove_webhook(&self, id: u64) -> Result<bool>;
+    /// Every webhook.
+    fn webhooks(&self) -> Result<Vec<Webhook>>;
+    /// Records that webhook `id` acknowledged every event up to `event`.
+    fn webhook_delivered(&self, id: u64, event: u64) -> Result<()>;
+    /// Records a failed delivery to webhook `id` and when to try again.
+    fn webhook_failed(
+        &self,
+        id: u64,
+        attempts: u32,
+        retry_at: Timestamp,
+        error: &str,
+    ) -> Result<()>;
     /// Rewrites every ledger row from its document.
     fn replace_ledger_rows(&self, rows: &[LedgerRow]) -> Result<()>;
     /// A page of the ledger.

@@ -17,9 +17,10 @@ use rusqlite::{
 
 use super::{
     ActorBinding, Batch, Device, DeviceDoc, DocBytes, FeedPage, Result, SecurityEvent, Storage,
-    User,
+    User, Webhook,
 };
 use crate::error::ServerError;
+use crate::events::{Event, EventKind};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
 
 /// Marks a SQLite file as a fieldledger server database ("FLSV").
@@ -85,7 +86,10 @@ impl SqliteStorage {
             documents::SCHEMA,
             include_str!("../../migrations/001_initial.sql")
         );
-        let migrations = [first.as_str()];
+        let migrations = [
+            first.as_str(),
+            include_str!("../../migrations/002_events.sql"),
+        ];
         schema::run(
             &mut conn,
             APPLICATION_ID,
@@ -600,8 +604,9 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn commit(&self, batches: &[Batch], at: Timestamp) -> Result<()> {
+    fn commit(&self, batches: &[Batch], at: Timestamp) -> Result<Vec<Event>> {
         self.write(|tx| {
+            let mut outbox = Vec::new();
             for batch in batches {
                 for doc in &batch.docs {
                     match (&doc.bytes, doc.new) {
@@ -654,7 +659,7 @@ impl Storage for SqliteStorage {
                         state.sent.as_ref().map(|(_, c)| *c),
                     ])?;
                 }
-                for event in &batch.events {
+                for event in &batch.security_events {
                     tracing::warn!(kind = %event.kind, device = ?event.device, user = ?event.user, ticket = ?event.ticket, "{}", event.detail);
                     tx.prepare_cached(
                         "INSERT INTO security_events (at, kind, device_id, user_id, ticket_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -668,7 +673,151 @@ impl Storage for SqliteStorage {
                         event.detail
                     ])?;
                 }
+                for event in &batch.events {
+                    let audience = event.kind.audience();
+                    let roles: Vec<&str> = audience.iter().map(|r| r.as_str()).collect();
+                    tx.prepare_cached(
+                        "INSERT INTO events (at, kind, ticket_id, audience, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![
+                        event.at.millis(),
+                        event.kind.as_str(),
+                        event.ticket_id.as_str(),
+                        roles.join(" "),
+                        event.detail.to_string()
+                    ])?;
+                    outbox.push(Event {
+                        id: tx.last_insert_rowid().try_into().unwrap_or_default(),
+                        kind: event.kind,
+                        ticket_id: event.ticket_id.clone(),
+                        at: event.at,
+                        audience,
+                        detail: event.detail.clone(),
+                    });
+                }
             }
+            Ok(outbox)
+        })
+    }
+
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, at, kind, ticket_id, audience, detail FROM events WHERE id > ?1 ORDER BY id",
+            )?;
+            let rows = stmt
+                .query_map([after], |r| {
+                    Ok((
+                        r.get::<_, u64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })?
+                .take(limit)
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(id, at, kind, ticket, audience, detail)| {
+                    Ok(Event {
+                        id,
+                        kind: parse(kind, "event kind")?,
+                        ticket_id: parse(ticket, "ticket id")?,
+                        at: Timestamp(at),
+                        audience: audience
+                            .split_whitespace()
+                            .map(|r| parse(r.to_owned(), "role"))
+                            .collect::<Result<_>>()?,
+                        detail: serde_json::from_str(&detail).map_err(|_| corrupt("event detail"))?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn add_webhook(
+        &self,
+        url: &str,
+        secret: &str,
+        kinds: &[EventKind],
+        from: Option<u64>,
+    ) -> Result<u64> {
+        let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO webhooks (url, secret, kinds, delivered_upto)
+                 VALUES (?1, ?2, ?3, coalesce(?4, (SELECT coalesce(max(id), 0) FROM events)))",
+                params![url, secret, kinds.join(" "), from],
+            )?;
+            Ok(tx.last_insert_rowid().try_into().unwrap_or_default())
+        })
+    }
+
+    fn remove_webhook(&self, id: u64) -> Result<bool> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM webhooks WHERE id = ?1", [id])? > 0))
+    }
+
+    fn webhooks(&self) -> Result<Vec<Webhook>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, url, secret, kinds, delivered_upto, attempts, next_attempt_at, last_error
+                 FROM webhooks ORDER BY id",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        Webhook {
+                            id: r.get(0)?,
+                            url: r.get(1)?,
+                            secret: r.get(2)?,
+                            kinds: Vec::new(),
+                            delivered_upto: r.get(4)?,
+                            attempts: r.get(5)?,
+                            next_attempt_at: Timestamp(r.get(6)?),
+                            last_error: r.get(7)?,
+                        },
+                        r.get::<_, String>(3)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(hook, kinds)| {
+                    Ok(Webhook {
+                        kinds: kinds
+                            .split_whitespace()
+                            .map(|k| parse(k.to_owned(), "event kind"))
+                            .collect::<Result<_>>()?,
+                        ..hook
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn webhook_delivered(&self, id: u64, event: u64) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE webhooks SET delivered_upto = max(delivered_upto, ?2), attempts = 0,
+                     next_attempt_at = 0, last_error = NULL WHERE id = ?1",
+            )?
+            .execute(params![id, event])?;
+            Ok(())
+        })
+    }
+
+    fn webhook_failed(
+        &self,
+        id: u64,
+        attempts: u32,
+        retry_at: Timestamp,
+        error: &str,
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE webhooks SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, attempts, retry_at.millis(), error])?;
             Ok(())
         })
     }

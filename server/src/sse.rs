@@ -1,0 +1,148 @@
+//! The live stream of events for the service department: `GET /v1/events` as Server-Sent
+//! Events. A client that reconnects with `Last-Event-ID` (or `?after=`) first gets every event
+//! it missed from the outbox, then the live ones, each once and in order.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures_util::stream::{self, Stream};
+use serde::Deserialize;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::engine::reads_assigned_only;
+use crate::error::ServerError;
+use crate::events::{Event, EventKind};
+use crate::http::{Params, blocking};
+use crate::storage::Storage;
+
+/// Events read from the outbox at a time.
+const PAGE: usize = 500;
+
+/// The filters of a stream.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StreamQuery {
+    /// Event kinds, separated by commas; every kind when absent.
+    kind: Option<String>,
+    /// Only events told to this role.
+    role: Option<String>,
+    /// Resume after this event (as `Last-Event-ID` does).
+    after: Option<u64>,
+}
+
+/// Where a stream stands.
+struct Cursor {
+    storage: Arc<dyn Storage>,
+    live: broadcast::Receiver<Event>,
+    last: u64,
+    backlog: VecDeque<Event>,
+    /// Whether the outbox may hold more after the backlog.
+    more: bool,
+    kinds: BTreeSet<EventKind>,
+    role: Option<fieldledger_core::Role>,
+}
+
+impl Cursor {
+    /// The next event that passes the filters, or `None` when the server stops.
+    async fn next(&mut self) -> Option<Result<Event, ServerError>> {
+        loop {
+            if let Some(event) = self.backlog.pop_front() {
+                self.last = event.id;
+                if event.matches(&self.kinds, self.role) {
+                    return Some(Ok(event));
+                }
+                continue;
+            }
+            if self.more {
+                if let Err(e) = self.read_outbox().await {
+                    return Some(Err(e));
+                }
+                continue;
+            }
+            // Caught up with the outbox: wait for what is committed next. An event that does not
+            // follow the last one directly sends the stream back to the outbox, which has
+            // everything in order.
+            match self.live.recv().await {
+                Ok(event) if event.id <= self.last => continue,
+                Ok(event) if event.id == self.last + 1 => self.backlog.push_back(event),
+                Ok(_) | Err(RecvError::Lagged(_)) => {
+                    if let Err(e) = self.read_outbox().await {
+                        return Some(Err(e));
+                    }
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    async fn read_outbox(&mut self) -> Result<(), ServerError> {
+        let storage = self.storage.clone();
+        let after = self.last;
+        let page = blocking(move || storage.events_after(after, PAGE)).await?;
+        self.more = page.len() == PAGE;
+        self.backlog.extend(page);
+        Ok(())
+    }
+}
+
+/// `GET /v1/events`: the stream, for office users.
+pub(crate) async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Params(query): Params<StreamQuery>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ServerError> {
+    if reads_assigned_only(caller.user.role) {
+        return Err(ServerError::forbidden(
+            "the event stream is for the office; devices sync their own tickets",
+        ));
+    }
+    let kinds = match &query.kind {
+        Some(list) => list
+            .split(',')
+            .filter(|k| !k.is_empty())
+            .map(|k| k.parse::<EventKind>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| ServerError::bad_request("bad_filter", e))?,
+        None => BTreeSet::new(),
+    };
+    let role = match &query.role {
+        Some(role) => Some(role.parse().map_err(|_| {
+            ServerError::bad_request("bad_filter", format!("unknown role {role:?}"))
+        })?),
+        None => None,
+    };
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    // Subscribe before reading the outbox, so that nothing committed in between is missed.
+    let cursor = Cursor {
+        storage: state.storage.clone(),
+        live: state.engine.subscribe(),
+        last: resume.or(query.after).unwrap_or(0),
+        backlog: VecDeque::new(),
+        more: true,
+        kinds,
+        role,
+    };
+    let stream = stream::unfold(cursor, |mut cursor| async move {
+        let event = match cursor.next().await? {
+            Ok(event) => SseEvent::default()
+                .id(event.id.to_string())
+                .event(event.kind.as_str())
+                .json_data(&event)
+                .unwrap_or_else(|e| SseEvent::default().comment(e.to_string())),
+            Err(e) => SseEvent::default().comment(e.to_string()),
+        };
+        Some((Ok(event), cursor))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

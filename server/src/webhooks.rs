@@ -1,0 +1,170 @@
+//! Delivery of events to webhooks, on a thread of its own so that a receiver that is slow or
+//! down never holds up sync. Each webhook gets its events in order, at least once: a POST of the
+//! event as JSON with its id as the idempotency key (`Idempotency-Key`) and an HMAC-SHA256
+//! signature of the body under the webhook's secret (`X-Fieldledger-Signature: sha256=<hex>`).
+//! A failed delivery is tried again after a pause that doubles each time, up to a limit; the
+//! position of each webhook is stored, so a restart resumes where it stood.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use fieldledger_core::{Clock, Timestamp};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::events::Event;
+use crate::storage::{Storage, Webhook};
+
+/// The header that carries the signature.
+pub const SIGNATURE_HEADER: &str = "X-Fieldledger-Signature";
+
+/// How deliveries are paced.
+#[derive(Clone, Copy, Debug)]
+pub struct Pacing {
+    /// How often the outbox is checked for events to deliver.
+    pub poll: Duration,
+    /// The pause after a first failure; it doubles with each further failure.
+    pub first_retry: Duration,
+    /// The longest pause between attempts.
+    pub longest_retry: Duration,
+    /// How long a receiver has to answer.
+    pub timeout: Duration,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Self {
+            poll: Duration::from_millis(250),
+            first_retry: Duration::from_secs(1),
+            longest_retry: Duration::from_secs(300),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mac) => mac,
+        // HMAC takes keys of any length; this cannot happen.
+        Err(_) => return String::new(),
+    };
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// The delivery thread; it stops when this is dropped.
+#[derive(Debug)]
+pub struct Deliverer {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Deliverer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Deliverer {
+    /// Starts delivering the outbox of `storage`.
+    pub fn start(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, pacing: Pacing) -> Deliverer {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(pacing.timeout))
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        let run = move || {
+            while !stopped.load(Ordering::SeqCst) {
+                if let Err(e) = deliver_due(&*storage, &*clock, &agent, &pacing) {
+                    tracing::error!(error = %e, "webhook delivery");
+                }
+                std::thread::sleep(pacing.poll);
+            }
+        };
+        if let Err(e) = std::thread::Builder::new()
+            .name("fieldledger-webhooks".into())
+            .spawn(run)
+        {
+            tracing::error!("cannot start webhook delivery: {e}");
+        }
+        Deliverer { stop }
+    }
+}
+
+/// Delivers what is due to every webhook.
+fn deliver_due(
+    storage: &dyn Storage,
+    clock: &dyn Clock,
+    agent: &ureq::Agent,
+    pacing: &Pacing,
+) -> crate::storage::Result<()> {
+    for hook in storage.webhooks()? {
+        if hook.next_attempt_at > clock.now() {
+            continue;
+        }
+        deliver(storage, clock, agent, pacing, &hook)?;
+    }
+    Ok(())
+}
+
+/// Delivers the events after `hook`'s position, in order, until one fails or none is left.
+fn deliver(
+    storage: &dyn Storage,
+    clock: &dyn Clock,
+    agent: &ureq::Agent,
+    pacing: &Pacing,
+    hook: &Webhook,
+) -> crate::storage::Result<()> {
+    let mut attempts = hook.attempts;
+    let mut position = hook.delivered_upto;
+    loop {
+        let events = storage.events_after(position, 100)?;
+        let Some(last) = events.last().map(|e| e.id) else {
+            return Ok(());
+        };
+        for event in events {
+            if !hook.kinds.is_empty() && !hook.kinds.contains(&event.kind) {
+                continue;
+            }
+            if let Err(error) = post(agent, hook, &event) {
+                attempts += 1;
+                let pause = pacing
+                    .first_retry
+                    .saturating_mul(1 << attempts.saturating_sub(1).min(16))
+                    .min(pacing.longest_retry);
+                let retry_at = Timestamp(clock.now().millis() + pause.as_millis() as i64);
+                tracing::warn!(webhook = hook.id, event = event.id, attempts, %error, "webhook delivery failed");
+                storage.webhook_delivered(hook.id, position)?;
+                return storage.webhook_failed(hook.id, attempts, retry_at, &error);
+            }
+            attempts = 0;
+            position = event.id;
+            storage.webhook_delivered(hook.id, position)?;
+        }
+        // Events of other kinds are passed over, and so is the rest of the page.
+        position = position.max(last);
+        storage.webhook_delivered(hook.id, position)?;
+    }
+}
+
+/// POSTs `event` to `hook`; the error says why it was not acknowledged.
+fn post(agent: &ureq::Agent, hook: &Webhook, event: &Event) -> Result<(), String> {
+    let body = serde_json::to_vec(event).map_err(|e| e.to_string())?;
+    let response = agent
+        .post(&hook.url)
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", event.id.to_string())
+        .header("X-Fieldledger-Event", event.kind.as_str())
+        .header(SIGNATURE_HEADER, signature(&hook.secret, &body))
+        .send(&body[..])
+        .map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(format!("the receiver answered {status}"))
+    }
+}

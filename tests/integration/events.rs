@@ -1,0 +1,346 @@
+//! Domain events: what each step of the flow emits, the live stream with resumption, and
+//! webhook delivery through a failing receiver.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fieldledger_core::ticket::decision::Disposition;
+use fieldledger_core::{Operation, Store, TicketId};
+use fieldledger_server::Settings;
+use fieldledger_server::events::{Event, EventKind};
+use fieldledger_server::webhooks::{Pacing, SIGNATURE_HEADER, signature};
+use fieldledger_tests::{Office, TestServer, sync};
+use serde_json::json;
+
+fn kinds(events: &[Event], id: &TicketId) -> Vec<EventKind> {
+    events
+        .iter()
+        .filter(|e| &e.ticket_id == id)
+        .map(|e| e.kind)
+        .collect()
+}
+
+fn outbox(server: &TestServer) -> Vec<Event> {
+    server
+        .state
+        .storage
+        .events_after(0, 10_000)
+        .expect("outbox")
+}
+
+fn post_op(office: &Office, id: &TicketId, op: serde_json::Value) {
+    let (status, body) = office.server.call(
+        "POST",
+        &format!("/v1/tickets/{id}/operations"),
+        &office.desk,
+        Some(op),
+    );
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Zhang arrives on site and decides, on his device.
+fn on_site_decision(zhang: &Store, id: &TicketId, disposition: Disposition) {
+    zhang
+        .record(
+            id,
+            &Operation::Arrive {
+                order_id: None,
+                site: "bay 2".into(),
+            },
+        )
+        .expect("arrive");
+    zhang
+        .record(
+            id,
+            &Operation::Decide {
+                disposition,
+                rationale: "winding damaged".into(),
+            },
+        )
+        .expect("decide");
+}
+
+#[test]
+fn each_step_of_the_flow_emits_its_event_in_order() {
+    let office = Office::start();
+    let (id, _) = office.desk_ticket(&[]);
+    post_op(
+        &office,
+        &id,
+        json!({"op": "hand_off", "to": ["technical", "supervisor"], "note": "urgent"}),
+    );
+    post_op(
+        &office,
+        &id,
+        json!({"op": "issue_travel_order", "number": "CC-2026-0102", "kind": "on_site_service",
+               "issuing_department": "technical_service", "assignees": [office.zhang]}),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let zhang = office.device(&dir, &office.zhang);
+    sync(&zhang).expect("sync");
+    on_site_decision(&zhang, &id, Disposition::Replace);
+    sync(&zhang).expect("sync");
+    assert_eq!(
+        kinds(&outbox(&office.server), &id),
+        vec![
+            EventKind::Registered,
+            EventKind::HandedOff,
+            EventKind::Dispatched,
+            EventKind::ArrivedOnSite,
+            EventKind::DecisionRecorded,
+            EventKind::ReplacementOrReturnRequested,
+        ]
+    );
+    // Syncing again with nothing new emits nothing.
+    sync(&zhang).expect("sync");
+    assert_eq!(kinds(&outbox(&office.server), &id).len(), 6);
+}
+
+#[test]
+fn decisions_made_apart_raise_one_conflict_event() {
+    let office = Office::start();
+    let (id, _) = office.desk_ticket(&[&office.zhang, &office.li]);
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let (zhang, li) = (
+        office.device(&dirs.0, &office.zhang),
+        office.device(&dirs.1, &office.li),
+    );
+    sync(&zhang).expect("sync");
+    sync(&li).expect("sync");
+    on_site_decision(&zhang, &id, Disposition::RepairOnSite);
+    on_site_decision(&li, &id, Disposition::Replace);
+    sync(&zhang).expect("sync");
+    sync(&li).expect("sync");
+    sync(&zhang).expect("sync");
+    let events = outbox(&office.server);
+    let conflicts: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::DecisionConflict)
+        .collect();
+    assert_eq!(conflicts.len(), 1, "{events:?}");
+    assert!(
+        conflicts[0]
+            .audience
+            .contains(&fieldledger_core::Role::Technical)
+    );
+    assert_eq!(
+        conflicts[0].detail["entries"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
+/// Reads server-sent events from `path` until `count` have arrived; returns their ids and kinds.
+fn read_stream(
+    server: &TestServer,
+    token: &str,
+    path: &str,
+    last_event_id: Option<u64>,
+    count: usize,
+) -> Vec<(u64, String)> {
+    let agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(20)))
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let mut request = agent
+        .get(format!("{}{path}", server.url))
+        .header("Authorization", format!("Bearer {token}"));
+    if let Some(id) = last_event_id {
+        request = request.header("Last-Event-ID", id.to_string());
+    }
+    let mut response = request.call().expect("stream");
+    assert_eq!(response.status().as_u16(), 200);
+    let reader = BufReader::new(response.body_mut().as_reader());
+    let mut events = Vec::new();
+    let (mut id, mut kind) = (None, None);
+    for line in reader.lines() {
+        let line = line.expect("line");
+        if let Some(v) = line.strip_prefix("id: ") {
+            id = v.parse().ok();
+        } else if let Some(v) = line.strip_prefix("event: ") {
+            kind = Some(v.to_owned());
+        } else if line.is_empty()
+            && let (Some(i), Some(k)) = (id.take(), kind.take())
+        {
+            events.push((i, k));
+            if events.len() == count {
+                break;
+            }
+        }
+    }
+    events
+}
+
+#[test]
+fn a_stream_resumed_with_last_event_id_gets_what_it_missed_once() {
+    let office = Office::start();
+    let (first, _) = office.desk_ticket(&[]);
+    let seen = read_stream(&office.server, &office.desk, "/v1/events", None, 1);
+    assert_eq!(seen[0].1, "registered");
+    // While the client is away: a hand-off and a new ticket.
+    post_op(
+        &office,
+        &first,
+        json!({"op": "hand_off", "to": ["technical"], "note": ""}),
+    );
+    let (second, _) = office.desk_ticket(&[]);
+    let missed = read_stream(
+        &office.server,
+        &office.desk,
+        "/v1/events",
+        Some(seen[0].0),
+        2,
+    );
+    let kinds: Vec<&str> = missed.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(kinds, vec!["handed_off", "registered"]);
+    assert!(missed.iter().all(|(id, _)| *id > seen[0].0));
+    // Live: a client waiting on the stream gets what is committed after it connected.
+    let server = &office.server;
+    let live = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            read_stream(
+                server,
+                &office.desk,
+                "/v1/events?kind=handed_off",
+                Some(missed[1].0),
+                1,
+            )
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        post_op(
+            &office,
+            &second,
+            json!({"op": "hand_off", "to": ["supervisor"], "note": "live"}),
+        );
+        reader.join().expect("reader")
+    });
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0].1, "handed_off");
+    let (status, _) = office
+        .server
+        .call("GET", "/v1/events?kind=no_such_kind", &office.desk, None);
+    assert_eq!(status, 400);
+}
+
+/// The posts a receiver got: headers, body, and the status it answered.
+type Posts = Arc<Mutex<Vec<(String, String, u16)>>>;
+
+/// A webhook receiver on loopback that answers 500 to the first `failures` posts and 200 after;
+/// it keeps every post's headers and body.
+fn receiver(failures: usize) -> (String, Posts) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let posts = Posts::default();
+    let kept = posts.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut headers = String::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                headers.push_str(&line);
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let mut posts = kept.lock().expect("posts");
+            let status = if posts.len() < failures { 500 } else { 200 };
+            posts.push((headers, String::from_utf8_lossy(&body).into_owned(), status));
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, posts)
+}
+
+#[test]
+fn a_webhook_that_fails_three_times_gets_the_event_signed_once_acknowledged() {
+    let server = TestServer::start_with(Settings {
+        pacing: Some(Pacing {
+            poll: Duration::from_millis(20),
+            first_retry: Duration::from_millis(50),
+            longest_retry: Duration::from_millis(200),
+            timeout: Duration::from_secs(5),
+        }),
+        ..Settings::default()
+    });
+    let desk = server.user("desk.wang", fieldledger_core::Role::ServiceDesk);
+    let desk_token = server.token(&desk);
+    let tech = server.user("tech.zhang", fieldledger_core::Role::Technician);
+    let (url, posts) = receiver(3);
+    server
+        .state
+        .storage
+        .add_webhook(&url, "s3cret", &[EventKind::Registered], Some(0))
+        .expect("webhook");
+    let (status, body) = server.call(
+        "POST",
+        "/v1/tickets",
+        &desk_token,
+        Some(json!(fieldledger_tests::complaint("Hook Works"))),
+    );
+    assert_eq!(status, 201, "{body}");
+    // Sync keeps working while the receiver fails.
+    let dir = tempfile::tempdir().expect("dir");
+    let store = fieldledger_tests::store_for(
+        dir.path(),
+        tech.as_str(),
+        fieldledger_core::Role::Technician,
+        1_790_000_000_000,
+    )
+    .expect("store");
+    server.enrol(&store, &tech);
+    store
+        .register(&fieldledger_tests::complaint("Phone Works"))
+        .expect("register");
+    sync(&store).expect("sync while the webhook fails");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let acknowledged = posts
+            .lock()
+            .expect("posts")
+            .iter()
+            .filter(|p| p.2 == 200)
+            .count();
+        if acknowledged >= 2 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Give a wrong redelivery the time to show up.
+    std::thread::sleep(Duration::from_millis(300));
+    let posts = posts.lock().expect("posts").clone();
+    assert_eq!(posts.iter().filter(|p| p.2 == 500).count(), 3);
+    let acknowledged: Vec<_> = posts.iter().filter(|p| p.2 == 200).collect();
+    assert_eq!(acknowledged.len(), 2, "each registration once: {posts:?}");
+    for (headers, body, _) in &posts {
+        let expected = signature("s3cret", body.as_bytes()).to_ascii_lowercase();
+        assert!(
+            headers.to_ascii_lowercase().contains(&format!(
+                "{}: {expected}",
+                SIGNATURE_HEADER.to_ascii_lowercase()
+            )),
+            "{headers}"
+        );
+        assert!(headers.to_ascii_lowercase().contains("idempotency-key:"));
+    }
+    // The three failures and the first success carry the same event.
+    let first: serde_json::Value = serde_json::from_str(&posts[0].1).expect("json");
+    let delivered: serde_json::Value = serde_json::from_str(&posts[3].1).expect("json");
+    assert_eq!(first["id"], delivered["id"]);
+    assert_eq!(delivered["kind"], json!("registered"));
+}
