@@ -23,6 +23,12 @@ pub enum Error {
         /// Why, in words a user can act on.
         reason: String,
     },
+    /// A close was refused: the regulation's requirements are not all recorded.
+    #[error("the ticket cannot close yet; missing: {}", missing.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "))]
+    NotClosable {
+        /// What is missing, in a stable order.
+        missing: Vec<crate::ticket::closure::Requirement>,
+    },
     /// The ticket is not in this store.
     #[error("ticket {0} is not in this store")]
     UnknownTicket(TicketId),

@@ -29,6 +29,7 @@ pub fn writers(section: Section) -> &'static [Role] {
         Section::Costs => &[ServiceDesk, Supervisor, Finance, Sales, Admin],
         Section::Followups => &[ServiceDesk, Supervisor, Admin],
         Section::Signoff => &[Technician, Admin],
+        Section::Closure => &[ServiceDesk, Supervisor, Manager, Admin],
     }
 }
 

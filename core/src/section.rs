@@ -34,11 +34,13 @@ pub enum Section {
     Followups,
     /// The customer's sign-off.
     Signoff,
+    /// The entries that close the ticket.
+    Closure,
 }
 
 impl Section {
     /// Every section, in document order.
-    pub const ALL: [Section; 11] = [
+    pub const ALL: [Section; 12] = [
         Section::Meta,
         Section::Intake,
         Section::Dispatch,
@@ -50,6 +52,7 @@ impl Section {
         Section::Costs,
         Section::Followups,
         Section::Signoff,
+        Section::Closure,
     ];
 
     /// The document key of this section.
@@ -66,6 +69,7 @@ impl Section {
             Section::Costs => "costs",
             Section::Followups => "followups",
             Section::Signoff => "signoff",
+            Section::Closure => "closure",
         }
     }
 }

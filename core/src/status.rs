@@ -26,6 +26,8 @@ pub enum Status {
     AwaitingInspection,
     /// The remedy is done: signed off, or decided with nothing outstanding.
     Resolved,
+    /// Closed by the service department with what the regulation requires recorded.
+    Closed,
     /// A return visit found the customer's problem not resolved.
     Reopened,
 }
@@ -42,6 +44,7 @@ impl Status {
             Status::AwaitingReturn => "awaiting_return",
             Status::AwaitingInspection => "awaiting_inspection",
             Status::Resolved => "resolved",
+            Status::Closed => "closed",
             Status::Reopened => "reopened",
         }
     }
@@ -53,8 +56,17 @@ impl Status {
             .iter()
             .filter_map(|f| f.outcome.as_ref())
             .max_by_key(|o| o.done_at);
-        if latest_outcome.is_some_and(|o| !o.resolved) {
+        let closed_at = view.closures.iter().map(|c| c.closed_at).max();
+        // A close stands until an unsatisfied return visit after it; a close after that
+        // unsatisfied visit closes the ticket again.
+        if let Some(outcome) = latest_outcome
+            && !outcome.resolved
+            && closed_at.is_none_or(|at| outcome.done_at > at)
+        {
             return Status::Reopened;
+        }
+        if closed_at.is_some() {
+            return Status::Closed;
         }
         let open_return = view.returns.iter().find(|r| {
             !r.inspections

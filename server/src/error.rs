@@ -71,6 +71,9 @@ impl ServerError {
                     (StatusCode::NOT_FOUND, "not_found", e.to_string())
                 }
                 CoreError::DuplicateTicket(_) => (StatusCode::CONFLICT, "exists", e.to_string()),
+                CoreError::NotClosable { .. } => {
+                    (StatusCode::CONFLICT, "not_closable", e.to_string())
+                }
                 _ => (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
@@ -92,10 +95,11 @@ impl IntoResponse for ServerError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        (
-            status,
-            Json(serde_json::json!({ "error": code, "message": message })),
-        )
-            .into_response()
+        let mut body = serde_json::json!({ "error": code, "message": message });
+        // A refused close also names what is missing, for programs to show.
+        if let ServerError::Core(CoreError::NotClosable { missing }) = &self {
+            body["missing"] = serde_json::json!(missing);
+        }
+        (status, Json(body)).into_response()
     }
 }

@@ -42,11 +42,13 @@ pub enum EventKind {
     Reopened,
     /// A ticket was judged a major complaint.
     MajorComplaint,
+    /// The service department closed the ticket.
+    Closed,
 }
 
 impl EventKind {
     /// Every kind, in a stable order.
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::Registered,
         EventKind::HandedOff,
         EventKind::Dispatched,
@@ -61,6 +63,7 @@ impl EventKind {
         EventKind::ReturnVisitRecorded,
         EventKind::Reopened,
         EventKind::MajorComplaint,
+        EventKind::Closed,
     ];
 
     /// The stable machine name.
@@ -80,6 +83,7 @@ impl EventKind {
             EventKind::ReturnVisitRecorded => "return_visit_recorded",
             EventKind::Reopened => "reopened",
             EventKind::MajorComplaint => "major_complaint",
+            EventKind::Closed => "closed",
         }
     }
 
@@ -94,7 +98,7 @@ impl EventKind {
             }
             EventKind::InspectionVerdict => vec![Role::QualityAssurance, Role::Technical],
             EventKind::CostSubmitted | EventKind::CostAudited => vec![Role::Finance],
-            EventKind::Reopened => vec![Role::QualityAssurance],
+            EventKind::Reopened | EventKind::Closed => vec![Role::QualityAssurance],
             EventKind::MajorComplaint => {
                 vec![Role::Manager, Role::RnD, Role::QualityAssurance]
             }
@@ -313,6 +317,13 @@ pub fn derive(
         if !outcome.resolved {
             push(EventKind::Reopened, detail);
         }
+    }
+    let old = ids(was.closures.iter().map(|c| &c.id));
+    for c in after.closures.iter().filter(|c| !old.contains(&c.id)) {
+        push(
+            EventKind::Closed,
+            json!({ "entry": c.id, "by": c.closed_by, "recorded_at": c.closed_at, "note": c.note }),
+        );
     }
     events
 }

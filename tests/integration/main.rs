@@ -5,3 +5,4 @@ mod bad_input;
 mod events;
 mod offline_exchange;
 mod sync;
+mod workflow;

@@ -1,6 +1,7 @@
 //! A ticket: one automerge document per complaint or service request, with its sections, the
 //! operations that write them and the typed views that read them.
 
+pub mod closure;
 pub mod codec;
 mod conflicts;
 pub mod cost;
@@ -133,6 +134,7 @@ impl Ticket {
                 Section::Costs,
                 Section::Followups,
                 Section::Signoff,
+                Section::Closure,
             ] {
                 put_record(tx, &ROOT, section.key(), &empty)?;
             }

@@ -5,6 +5,7 @@ use automerge::transaction::{Transactable, Transaction};
 use automerge::{ChangeHash, ObjId, ObjType, ROOT};
 use serde::{Deserialize, Serialize};
 
+use super::closure;
 use super::codec::child;
 use super::cost::{self, NewCost};
 use super::decision::{self, Disposition};
@@ -172,6 +173,13 @@ pub enum Operation {
     },
     /// Records the customer's sign-off of the ticket as it stands.
     SignOff(NewSignOff),
+    /// Closes the ticket; refused, naming what is missing, until the regulation's requirements
+    /// are recorded (see [`closure::missing`]).
+    Close {
+        /// Why or how it closes.
+        #[serde(default)]
+        note: String,
+    },
 }
 
 impl Operation {
@@ -212,6 +220,7 @@ impl Operation {
             Operation::PlanReturnVisit { .. } => ("plan_return_visit", Followups),
             Operation::RecordReturnVisit { .. } => ("record_return_visit", Followups),
             Operation::SignOff(_) => ("sign_off", Signoff),
+            Operation::Close { .. } => ("close", Closure),
         }
     }
 
@@ -295,6 +304,7 @@ impl Operation {
             } => followup::record(tx, ctx, visit_id, *method, *satisfaction, *resolved, notes)
                 .map(|()| None)?,
             Operation::SignOff(s) => Some(signoff::sign(tx, ctx, s)?),
+            Operation::Close { note } => Some(closure::close(tx, ctx, note)?),
         };
         Ok(created)
     }

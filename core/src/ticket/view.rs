@@ -4,6 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::closure::Closure;
 use super::codec::{fields, from_json};
 use super::cost::Cost;
 use super::decision::Decisions;
@@ -42,6 +43,9 @@ pub struct TicketView {
     pub followups: Vec<ReturnVisit>,
     /// Sign-offs, by signing time.
     pub signoffs: Vec<SignOff>,
+    /// Close entries, by closing time.
+    #[serde(default)]
+    pub closures: Vec<Closure>,
     /// Parts of the document this version could not read (written by a newer version or
     /// damaged); they stay in the document untouched.
     pub unreadable: Vec<String>,
@@ -68,6 +72,7 @@ impl TicketView {
             take("followups"),
             take("signoff"),
         );
+        let closure = take("closure");
         let u = &mut unreadable;
         let mut dispatch = fields(dispatch);
         let mut quality = fields(quality);
@@ -100,6 +105,7 @@ impl TicketView {
             costs: entries(costs, "cost", u),
             followups: entries(followups, "return visit", u),
             signoffs: entries(signoff, "sign-off", u),
+            closures: entries(closure, "close entry", u),
             unreadable: Vec::new(),
         };
         view.sort();
@@ -130,6 +136,8 @@ impl TicketView {
             .sort_by(|a, b| (a.planned_for, &a.id).cmp(&(b.planned_for, &b.id)));
         self.signoffs
             .sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
+        self.closures
+            .sort_by(|a, b| (a.closed_at, &a.id).cmp(&(b.closed_at, &b.id)));
     }
 }
 

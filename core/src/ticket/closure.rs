@@ -1,0 +1,114 @@
+//! Closing a ticket (结案): an explicit entry by the service department, accepted only when
+//! what the regulation requires of a finished case is recorded. The status reads it; a later
+//! unsatisfied return visit reopens the ticket without touching the entry.
+
+use std::fmt;
+
+use automerge::transaction::Transaction;
+use automerge::{ObjType, ROOT};
+use serde::{Deserialize, Serialize};
+
+use super::codec::{put_record, read_json};
+use super::operation::WriteContext;
+use super::validate::{LONG, bounded};
+use super::view::TicketView;
+use crate::error::{Error, Result};
+use crate::id::{EntryId, UserId};
+use crate::section::Section;
+use crate::status::Status;
+use crate::time::Timestamp;
+
+/// Something the regulation requires before a ticket may close.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// A disposition (the remedy judged) is recorded.
+    Disposition,
+    /// The dispositions in force agree.
+    DecisionWithoutConflict,
+    /// Every cost is audited.
+    CostAudit,
+    /// For a complaint: the cause is recorded.
+    Cause,
+    /// For a complaint: responsibility is ruled.
+    Responsibility,
+}
+
+impl Requirement {
+    /// The stable machine name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Requirement::Disposition => "disposition",
+            Requirement::DecisionWithoutConflict => "decision_without_conflict",
+            Requirement::CostAudit => "cost_audit",
+            Requirement::Cause => "cause",
+            Requirement::Responsibility => "responsibility",
+        }
+    }
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A close entry as read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Closure {
+    /// Entry id.
+    pub id: EntryId,
+    /// Why or how it closed.
+    #[serde(default)]
+    pub note: String,
+    /// Who closed it.
+    pub closed_by: UserId,
+    /// When (device time).
+    pub closed_at: Timestamp,
+}
+
+/// What `view` still lacks before it may close, in a stable order; empty when it may close.
+pub fn missing(view: &TicketView) -> Vec<Requirement> {
+    let mut missing = Vec::new();
+    if view.decisions.conflict().is_some() {
+        missing.push(Requirement::DecisionWithoutConflict);
+    } else if view.decisions.disposition().is_none() {
+        missing.push(Requirement::Disposition);
+    }
+    if view.costs.iter().any(|c| c.audit.is_none()) {
+        missing.push(Requirement::CostAudit);
+    }
+    if view.intake.registration.complaint {
+        if view.quality.cause.trim().is_empty() {
+            missing.push(Requirement::Cause);
+        }
+        if view.quality.responsibility.is_none() {
+            missing.push(Requirement::Responsibility);
+        }
+    }
+    missing
+}
+
+pub(crate) fn close(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    note: &str,
+) -> Result<EntryId> {
+    let view = TicketView::from_json(read_json(tx, &ROOT, ObjType::Map, None)?);
+    if Status::of(&view) == Status::Closed {
+        return Err(Error::invalid("ticket", "is closed already"));
+    }
+    let missing = missing(&view);
+    if !missing.is_empty() {
+        return Err(Error::NotClosable { missing });
+    }
+    let entry = Closure {
+        id: EntryId::random(),
+        note: bounded("note", note.trim(), LONG)?,
+        closed_by: ctx.author.user.clone(),
+        closed_at: ctx.at,
+    };
+    let closures = ctx.section(tx, Section::Closure)?;
+    put_record(tx, &closures, entry.id.as_str(), &entry)?;
+    Ok(entry.id)
+}

@@ -1,0 +1,333 @@
+//! The service department's workflow: one complaint walked through the whole flow of the
+//! regulation over the office API and a technician's device, with the events each step emits,
+//! and the rules of closing a ticket.
+
+use fieldledger_core::ticket::decision::Disposition;
+use fieldledger_core::{Operation, Role, TicketId};
+use fieldledger_server::events::{Event, EventKind};
+use fieldledger_tests::{Office, sync};
+use serde_json::{Value, json};
+
+/// The office cast beyond the desk: each with an API token.
+struct Departments {
+    inspection: String,
+    qa: String,
+    technical: String,
+    finance: String,
+    supervisor: String,
+}
+
+impl Departments {
+    fn of(office: &Office) -> Departments {
+        let token = |id: &str, role: Role| office.server.token(&office.server.user(id, role));
+        Departments {
+            inspection: token("insp.sun", Role::Inspection),
+            qa: token("qa.liu", Role::QualityAssurance),
+            technical: token("tech.dept.he", Role::Technical),
+            finance: token("fin.chen", Role::Finance),
+            supervisor: token("sup.ma", Role::Supervisor),
+        }
+    }
+}
+
+fn call_op(office: &Office, token: &str, id: &TicketId, op: Value) -> (u16, Value) {
+    office.server.call(
+        "POST",
+        &format!("/v1/tickets/{id}/operations"),
+        token,
+        Some(op),
+    )
+}
+
+/// Records `op` as the holder of `token`; returns the entry it created, if any.
+fn op(office: &Office, token: &str, id: &TicketId, op: Value) -> Option<String> {
+    let (status, body) = call_op(office, token, id, op);
+    assert_eq!(status, 200, "{body}");
+    body["entry"].as_str().map(String::from)
+}
+
+/// The kinds of the events of ticket `id` after outbox position `after`; moves `after` on.
+fn new_kinds(office: &Office, id: &TicketId, after: &mut u64) -> Vec<EventKind> {
+    let events: Vec<Event> = office
+        .server
+        .state
+        .storage
+        .events_after(*after, 10_000)
+        .expect("outbox");
+    if let Some(last) = events.last() {
+        *after = last.id;
+    }
+    events
+        .into_iter()
+        .filter(|e| &e.ticket_id == id)
+        .map(|e| e.kind)
+        .collect()
+}
+
+fn status(office: &Office, id: &TicketId) -> String {
+    let (code, body) = office.server.call("GET", "/v1/ledger", &office.desk, None);
+    assert_eq!(code, 200, "{body}");
+    body["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["ticket_id"] == json!(id)))
+        .and_then(|r| r["status"].as_str())
+        .expect("ledger row")
+        .to_owned()
+}
+
+fn close_refusal(office: &Office, id: &TicketId) -> Vec<String> {
+    let (code, body) = call_op(
+        office,
+        &office.desk,
+        id,
+        json!({"op": "close", "note": "done"}),
+    );
+    assert_eq!(code, 409, "{body}");
+    assert_eq!(body["error"], "not_closable");
+    let missing: Vec<String> = body["missing"]
+        .as_array()
+        .expect("missing list")
+        .iter()
+        .filter_map(|m| m.as_str().map(String::from))
+        .collect();
+    for m in &missing {
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|t| t.contains(m.as_str()))
+        );
+    }
+    missing
+}
+
+#[test]
+fn one_complaint_walks_the_whole_flow_with_its_events_in_order() {
+    let office = Office::start();
+    let dept = Departments::of(&office);
+    let mut seen = 0;
+    let (id, _) = office.desk_ticket(&[]);
+    assert_eq!(new_kinds(&office, &id, &mut seen), [EventKind::Registered]);
+
+    op(
+        &office,
+        &office.desk,
+        &id,
+        json!({"op": "hand_off", "to": ["technical", "supervisor"], "note": "breaker trips"}),
+    );
+    assert_eq!(new_kinds(&office, &id, &mut seen), [EventKind::HandedOff]);
+    op(
+        &office,
+        &office.desk,
+        &id,
+        json!({"op": "issue_travel_order", "number": "CC-2026-0102", "kind": "on_site_service",
+               "issuing_department": "technical_service", "assignees": [office.zhang]}),
+    );
+    assert_eq!(new_kinds(&office, &id, &mut seen), [EventKind::Dispatched]);
+    assert_eq!(status(&office, &id), "dispatched");
+
+    // On site, offline: the technician decides the unit goes back and asks for it.
+    let dir = tempfile::tempdir().expect("dir");
+    let zhang = office.device(&dir, &office.zhang);
+    sync(&zhang).expect("sync");
+    let visit = zhang
+        .record(
+            &id,
+            &Operation::Arrive {
+                order_id: None,
+                site: "Cangzhou substation bay 2".into(),
+            },
+        )
+        .expect("arrive")
+        .entry
+        .expect("visit id");
+    for step in [
+        Operation::Decide {
+            disposition: Disposition::ReturnToFactory,
+            rationale: "vacuum interrupter leaks".into(),
+        },
+        Operation::RequestReturn {
+            unit: "J2026-1102".into(),
+            reason: "interrupter to be replaced in the factory".into(),
+        },
+        Operation::Depart { visit_id: visit },
+    ] {
+        zhang.record(&id, &step).expect("on-site step");
+    }
+    sync(&zhang).expect("sync");
+    assert_eq!(
+        new_kinds(&office, &id, &mut seen),
+        [
+            EventKind::ArrivedOnSite,
+            EventKind::DecisionRecorded,
+            EventKind::ReplacementOrReturnRequested,
+            EventKind::ReplacementOrReturnRequested,
+        ]
+    );
+    assert_eq!(status(&office, &id), "awaiting_return");
+
+    // The unit comes back, is judged, repaired and retested.
+    let (code, detail) =
+        office
+            .server
+            .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None);
+    assert_eq!(code, 200, "{detail}");
+    let unit = detail["view"]["returns"][0]["id"].clone();
+    op(
+        &office,
+        &office.desk,
+        &id,
+        json!({"op": "receive_return", "return_id": unit}),
+    );
+    assert_eq!(status(&office, &id), "awaiting_inspection");
+    for (stage, verdict) in [("incoming", "defect_confirmed"), ("retest", "passed")] {
+        op(
+            &office,
+            &dept.inspection,
+            &id,
+            json!({"op": "record_inspection", "return_id": unit, "stage": stage,
+                   "verdict": verdict, "findings": "bench test"}),
+        );
+    }
+    assert_eq!(
+        new_kinds(&office, &id, &mut seen),
+        [EventKind::InspectionVerdict, EventKind::InspectionVerdict]
+    );
+    assert_eq!(status(&office, &id), "resolved");
+
+    // Cause, responsibility and CAPA; the letter; costs.
+    assert_eq!(close_refusal(&office, &id), ["cause", "responsibility"]);
+    op(
+        &office,
+        &dept.qa,
+        &id,
+        json!({"op": "record_cause", "cause": "interrupter seal cracked in assembly"}),
+    );
+    op(
+        &office,
+        &dept.qa,
+        &id,
+        json!({"op": "rule_responsibility", "responsibility": "manufacturing"}),
+    );
+    let action = op(
+        &office,
+        &dept.qa,
+        &id,
+        json!({"op": "add_corrective_action", "kind": "corrective",
+               "description": "leak-test every interrupter", "owner": "manufacturing",
+               "due": "2026-12-31"}),
+    );
+    op(
+        &office,
+        &dept.qa,
+        &id,
+        json!({"op": "set_action_status", "action_id": action, "status": "done"}),
+    );
+    op(
+        &office,
+        &dept.technical,
+        &id,
+        json!({"op": "draft_letter", "number": "JF-2026-017", "body": "Analysis: seal."}),
+    );
+    op(&office, &dept.technical, &id, json!({"op": "issue_letter"}));
+    assert_eq!(new_kinds(&office, &id, &mut seen), []);
+    let cost = op(
+        &office,
+        &office.desk,
+        &id,
+        json!({"op": "submit_cost", "kind": "travel", "amount_minor": 86_000, "currency": "CNY",
+               "bearer": "company", "description": "train to Cangzhou"}),
+    );
+    assert_eq!(close_refusal(&office, &id), ["cost_audit"]);
+    op(
+        &office,
+        &dept.supervisor,
+        &id,
+        json!({"op": "audit_cost", "cost_id": cost, "approved": true, "note": "ok"}),
+    );
+    op(
+        &office,
+        &dept.finance,
+        &id,
+        json!({"op": "settle_cost", "cost_id": cost, "reference": "PZ-2026-1130"}),
+    );
+    assert_eq!(
+        new_kinds(&office, &id, &mut seen),
+        [EventKind::CostSubmitted, EventKind::CostAudited]
+    );
+
+    // Closure, then a return visit that finds the problem back.
+    op(
+        &office,
+        &office.desk,
+        &id,
+        json!({"op": "close", "note": "all recorded"}),
+    );
+    assert_eq!(new_kinds(&office, &id, &mut seen), [EventKind::Closed]);
+    assert_eq!(status(&office, &id), "closed");
+    let (code, body) = call_op(&office, &office.desk, &id, json!({"op": "close"}));
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (400, Some("invalid")),
+        "{body}"
+    );
+    let visit = op(
+        &office,
+        &dept.supervisor,
+        &id,
+        json!({"op": "plan_return_visit", "planned_for": "2026-12-07", "method": "phone"}),
+    );
+    op(
+        &office,
+        &dept.supervisor,
+        &id,
+        json!({"op": "record_return_visit", "visit_id": visit, "method": "phone",
+               "satisfaction": 2, "resolved": false, "notes": "trips again"}),
+    );
+    assert_eq!(
+        new_kinds(&office, &id, &mut seen),
+        [EventKind::ReturnVisitRecorded, EventKind::Reopened]
+    );
+    assert_eq!(status(&office, &id), "reopened");
+    op(
+        &office,
+        &office.desk,
+        &id,
+        json!({"op": "close", "note": "settings corrected by phone"}),
+    );
+    assert_eq!(new_kinds(&office, &id, &mut seen), [EventKind::Closed]);
+    assert_eq!(status(&office, &id), "closed");
+}
+
+#[test]
+fn a_close_names_everything_missing_and_changes_nothing() {
+    let office = Office::start();
+    let (id, _) = office.desk_ticket(&[]);
+    let (_, before) = office
+        .server
+        .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None);
+    assert_eq!(
+        close_refusal(&office, &id),
+        ["disposition", "cause", "responsibility"]
+    );
+    let (_, after) = office
+        .server
+        .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None);
+    assert_eq!(before["heads"], after["heads"]);
+    assert_eq!(status(&office, &id), "registered");
+}
+
+#[test]
+fn only_the_service_department_and_the_manager_may_close() {
+    let office = Office::start();
+    let dept = Departments::of(&office);
+    let (id, _) = office.desk_ticket(&[]);
+    for token in [&dept.qa, &dept.finance, &dept.inspection] {
+        let (code, body) = call_op(&office, token, &id, json!({"op": "close"}));
+        assert_eq!(code, 403, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("closure"))
+        );
+    }
+}
