@@ -25,7 +25,7 @@ use crate::committer::Committer;
 use crate::documents::{Cached, Documents, Locked, Slots};
 use crate::error::ServerError;
 use crate::events::{self, Event};
-use crate::ledger::LedgerRow;
+use crate::ledger::{LedgerRow, first_handoff};
 use crate::metrics::Metrics;
 use crate::storage::{
     Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, SecurityEvent, Storage, User,
@@ -78,6 +78,9 @@ struct Exchange<'a> {
     now: Timestamp,
 }
 
+/// The actions (change messages) that pass a registered form on: see [`first_handoff`].
+const HANDOFF_ACTIONS: [&str; 2] = ["hand_off", "issue_travel_order"];
+
 /// A document rewritten as one snapshot after this many chunks.
 const COMPACT_AFTER: u32 = 64;
 
@@ -115,16 +118,7 @@ pub fn system_author() -> Author {
 }
 
 fn year_of(at: Timestamp) -> i32 {
-    // Days since the epoch to a civil year (proleptic Gregorian), without a date library.
-    let days = at.millis().div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2)) as i32
+    crate::calendar::civil(at.millis().div_euclid(86_400_000)).0 as i32
 }
 
 impl Engine {
@@ -161,6 +155,18 @@ impl Engine {
     /// channel holds is told so, and reads the rest from the outbox.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.published.subscribe()
+    }
+
+    /// Writes `events` that no merge caused (deadlines found by the watcher) to the outbox, and
+    /// publishes them as merges' events are.
+    pub fn emit(&self, events: Vec<events::NewEvent>) -> Result<()> {
+        let batch = Batch {
+            events,
+            ..Batch::default()
+        };
+        self.committer
+            .enqueue(batch, self.documents.generation())
+            .wait()
     }
 
     /// The storage behind the engine.
@@ -251,14 +257,20 @@ impl Engine {
             .extend(events::derive(id, was.as_ref(), &view, now));
         // Who registered a ticket is what the server saw, not what the document claims: it
         // decides who may read the ticket.
-        let (received_at, created_by) = match (&cached.origin, new) {
-            (Some(known), _) => known.clone(),
-            (None, true) => (now, Some(origin.user.clone())),
-            (None, false) => match self.storage.ledger_row(id)? {
-                Some(row) => (row.received_at, row.created_by),
-                None => (now, Some(origin.user.clone())),
-            },
+        let stored = match (&cached.ledger, new) {
+            (None, false) => self.storage.ledger_row(id)?,
+            _ => None,
         };
+        let last = cached.ledger.as_ref().or(stored.as_ref());
+        let (received_at, created_by) = match (&cached.origin, last) {
+            (Some(known), _) => known.clone(),
+            (None, Some(row)) => (row.received_at, row.created_by.clone()),
+            (None, None) => (now, Some(origin.user.clone())),
+        };
+        // The first hand-off was received by the merge that first showed one.
+        let handed_off_received_at = last
+            .and_then(|row| row.handed_off_received_at)
+            .or_else(|| first_handoff(&view).map(|_| now));
         let changes: Vec<ChangeHash> = cached
             .ticket
             .doc()
@@ -277,6 +289,7 @@ impl Engine {
         cached.origin = Some((received_at, created_by.clone()));
         let ledger = LedgerRow {
             created_by,
+            handed_off_received_at,
             ..LedgerRow::project(id, &view, received_at, now)
         };
         // Most writes (a work-log step, a photo) leave the row as it was: only its time moves.
@@ -762,9 +775,26 @@ impl Engine {
         let now = self.clock.now();
         let mut rows = Vec::new();
         for id in self.storage.ticket_ids()? {
-            let view = self.read(&id, Ticket::view)??;
+            let (view, history) =
+                self.read(&id, |t| -> Result<_> { Ok((t.view()?, t.history())) })??;
             let received_at = self.storage.ledger_row(&id)?.map_or(now, |r| r.received_at);
-            rows.push(LedgerRow::project(&id, &view, received_at, now));
+            let received = self.storage.received_at(&id)?;
+            let handed_off_received_at = history
+                .iter()
+                .filter(|h| {
+                    h.note
+                        .as_ref()
+                        .is_some_and(|n| HANDOFF_ACTIONS.contains(&n.action.as_str()))
+                })
+                .filter_map(|h| {
+                    let hash = h.hash.parse::<ChangeHash>().ok()?;
+                    received.get(&hash).copied()
+                })
+                .min();
+            rows.push(LedgerRow {
+                handed_off_received_at,
+                ..LedgerRow::project(&id, &view, received_at, now)
+            });
         }
         self.storage.replace_ledger_rows(&rows)?;
         Ok(rows.len())

@@ -10,6 +10,8 @@ use fieldledger_core::{EntryId, Role, TicketId, TicketView, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::deadlines::DeadlineKey;
+
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,11 +46,17 @@ pub enum EventKind {
     MajorComplaint,
     /// The service department closed the ticket.
     Closed,
+    /// A deadline was missed (the hand-off, a corrective action).
+    DeadlineMissed,
+    /// A return visit's planned day has come.
+    ReturnVisitDue,
+    /// A return visit is not done in time.
+    ReturnVisitOverdue,
 }
 
 impl EventKind {
     /// Every kind, in a stable order.
-    pub const ALL: [EventKind; 15] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::Registered,
         EventKind::HandedOff,
         EventKind::Dispatched,
@@ -64,6 +72,9 @@ impl EventKind {
         EventKind::Reopened,
         EventKind::MajorComplaint,
         EventKind::Closed,
+        EventKind::DeadlineMissed,
+        EventKind::ReturnVisitDue,
+        EventKind::ReturnVisitOverdue,
     ];
 
     /// The stable machine name.
@@ -84,6 +95,9 @@ impl EventKind {
             EventKind::Reopened => "reopened",
             EventKind::MajorComplaint => "major_complaint",
             EventKind::Closed => "closed",
+            EventKind::DeadlineMissed => "deadline_missed",
+            EventKind::ReturnVisitDue => "return_visit_due",
+            EventKind::ReturnVisitOverdue => "return_visit_overdue",
         }
     }
 
@@ -99,6 +113,7 @@ impl EventKind {
             EventKind::InspectionVerdict => vec![Role::QualityAssurance, Role::Technical],
             EventKind::CostSubmitted | EventKind::CostAudited => vec![Role::Finance],
             EventKind::Reopened | EventKind::Closed => vec![Role::QualityAssurance],
+            EventKind::DeadlineMissed => vec![Role::QualityAssurance, Role::Manager],
             EventKind::MajorComplaint => {
                 vec![Role::Manager, Role::RnD, Role::QualityAssurance]
             }
@@ -130,6 +145,9 @@ pub struct NewEvent {
     pub at: Timestamp,
     /// The details: the entry, who, the device time, and what the kind needs.
     pub detail: Value,
+    /// For an event of a deadline: the deadline, which fires once; the outbox writes nothing
+    /// for a deadline that fired before.
+    pub deadline: Option<DeadlineKey>,
 }
 
 /// An event in the outbox.
@@ -175,6 +193,7 @@ pub fn derive(
             ticket_id: id.clone(),
             at,
             detail,
+            deadline: None,
         })
     };
     if before.is_none() {

@@ -19,7 +19,8 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{Bearer, Caller};
 use crate::blobs::{MAX_BLOB, UploadState};
-use crate::engine::reads_assigned_only;
+use crate::deadlines::Judgement;
+use crate::engine::{TicketDetail, reads_assigned_only};
 use crate::error::ServerError;
 use crate::ledger::{LedgerPage, LedgerQuery};
 
@@ -283,6 +284,14 @@ async fn register(
         .into_response())
 }
 
+/// A ticket with its deadlines judged on both clocks.
+#[derive(serde::Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    detail: TicketDetail,
+    deadlines: Vec<Judgement>,
+}
+
 async fn ticket(
     State(state): State<AppState>,
     caller: Caller,
@@ -292,7 +301,12 @@ async fn ticket(
     let engine = state.engine.clone();
     let detail = blocking(move || {
         ensure_readable(&state, &caller, &id)?;
-        engine.ticket_detail(&id)
+        let detail = engine.ticket_detail(&id)?;
+        let deadlines = match state.storage.ledger_row(&id)? {
+            Some(row) => state.workflow.judge(&detail.view, &row, state.clock.now()),
+            None => Vec::new(),
+        };
+        Ok(Shown { detail, deadlines })
     })
     .await?;
     Ok(Json(detail).into_response())

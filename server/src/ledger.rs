@@ -2,6 +2,7 @@
 //! document in the same transaction that stores the document, and rebuildable from them.
 
 use fieldledger_core::status::Status;
+use fieldledger_core::ticket::quality::ActionStatus;
 use fieldledger_core::{Date, TicketId, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +49,12 @@ pub struct LedgerRow {
     pub cost_total_minor: i64,
     /// The next return visit not yet done.
     pub next_return_visit: Option<Date>,
+    /// When the form was first passed on, by a hand-off or a travel task order (device time).
+    pub handed_off_at: Option<Timestamp>,
+    /// When the server received that first hand-off.
+    pub handed_off_received_at: Option<Timestamp>,
+    /// The earliest due day of a corrective or preventive action still open.
+    pub next_action_due: Option<Date>,
 }
 
 fn name<T: Serialize>(value: &T) -> String {
@@ -92,8 +99,26 @@ impl LedgerRow {
                 .filter(|f| f.outcome.is_none())
                 .map(|f| f.planned_for)
                 .min(),
+            handed_off_at: first_handoff(view),
+            // Only the server knows when it received the hand-off: the engine fills this in.
+            handed_off_received_at: None,
+            next_action_due: view
+                .quality
+                .actions
+                .iter()
+                .filter(|a| a.status == ActionStatus::Open)
+                .map(|a| a.due)
+                .min(),
         }
     }
+}
+
+/// When the registered form was first passed on to the people who must act: the first hand-off
+/// or travel task order (device time).
+pub fn first_handoff(view: &TicketView) -> Option<Timestamp> {
+    let handoffs = view.dispatch.handoffs.iter().map(|h| h.handed_off_at);
+    let orders = view.dispatch.orders.iter().map(|o| o.issued_at);
+    handoffs.chain(orders).min()
 }
 
 impl LedgerRow {

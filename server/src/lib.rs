@@ -8,7 +8,9 @@
 pub mod admission;
 pub mod auth;
 pub mod blobs;
+pub mod calendar;
 pub mod committer;
+pub mod deadlines;
 pub mod demo;
 pub mod documents;
 pub mod engine;
@@ -33,6 +35,7 @@ use axum::Router;
 use fieldledger_core::{Clock, SystemClock};
 
 use crate::blobs::BlobStore;
+use crate::deadlines::{Watcher, Workflow};
 use crate::engine::{Engine, Limits};
 use crate::error::ServerError;
 use crate::metrics::Metrics;
@@ -56,6 +59,10 @@ pub struct AppState {
     /// The webhook delivery thread, which runs as long as the state does (servers only: admin
     /// commands deliver nothing).
     pub webhooks: Option<Arc<Deliverer>>,
+    /// The deadlines and calendar the ticket details are judged by.
+    pub workflow: Workflow,
+    /// The deadline watcher, which runs as long as the state does (servers only).
+    pub deadlines: Option<Arc<Watcher>>,
 }
 
 /// How a server is set up beyond its data directory.
@@ -67,6 +74,9 @@ pub struct Settings {
     pub limits: Limits,
     /// How webhook deliveries are paced; `None` delivers none (for admin commands).
     pub pacing: Option<Pacing>,
+    /// The deadlines and calendar, watched at their pace; `None` watches nothing (for admin
+    /// commands) and judges by the defaults.
+    pub workflow: Option<Workflow>,
 }
 
 impl Default for Settings {
@@ -75,6 +85,7 @@ impl Default for Settings {
             clock: Arc::new(SystemClock),
             limits: Limits::default(),
             pacing: Some(Pacing::default()),
+            workflow: Some(Workflow::default()),
         }
     }
 }
@@ -84,6 +95,7 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("limits", &self.limits)
             .field("pacing", &self.pacing)
+            .field("workflow", &self.workflow)
             .finish_non_exhaustive()
     }
 }
@@ -106,6 +118,7 @@ impl AppState {
             clock,
             limits,
             pacing,
+            workflow,
         } = settings;
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(data_dir, clock.now())?);
         let metrics = Arc::new(Metrics::default());
@@ -117,6 +130,9 @@ impl AppState {
         )?);
         let webhooks =
             pacing.map(|p| Arc::new(Deliverer::start(storage.clone(), clock.clone(), p)));
+        let deadlines = workflow
+            .clone()
+            .map(|w| Arc::new(Watcher::start(engine.clone(), clock.clone(), w)));
         Ok(AppState {
             engine,
             storage,
@@ -124,6 +140,8 @@ impl AppState {
             metrics,
             webhooks,
             clock,
+            workflow: workflow.unwrap_or_default(),
+            deadlines,
         })
     }
 }

@@ -4,7 +4,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use fieldledger_core::{DeviceId, Role, UserId};
+use std::time::Duration;
+
+use fieldledger_core::{Date, DeviceId, Role, UserId};
+use fieldledger_server::calendar::Calendar;
+use fieldledger_server::deadlines::Workflow;
 use fieldledger_server::events::EventKind;
 use fieldledger_server::storage::User;
 use fieldledger_server::webhooks::Pacing;
@@ -50,6 +54,26 @@ enum Command {
         /// Seeds a demo organisation (once) and prints fresh demo tokens.
         #[arg(long)]
         demo: bool,
+        /// Minutes from registration to the first hand-off.
+        #[arg(long, env = "FIELDLEDGER_HANDOFF_MINUTES", default_value_t = 30)]
+        handoff_minutes: u64,
+        /// A holiday (YYYY-MM-DD) that deadlines in working days skip; repeat for each.
+        #[arg(long = "holiday", env = "FIELDLEDGER_HOLIDAYS", value_delimiter = ',')]
+        holidays: Vec<Date>,
+        /// The service department's offset from UTC in minutes (China: 480).
+        #[arg(
+            long,
+            env = "FIELDLEDGER_UTC_OFFSET_MINUTES",
+            default_value_t = 480,
+            allow_hyphen_values = true
+        )]
+        utc_offset_minutes: i32,
+        /// Working days after its planned day before a return visit is overdue.
+        #[arg(long, env = "FIELDLEDGER_RETURN_VISIT_GRACE_DAYS", default_value_t = 2)]
+        return_visit_grace_days: u32,
+        /// Seconds between two looks for deadlines falling due.
+        #[arg(long, env = "FIELDLEDGER_DEADLINE_SCAN_SECONDS", default_value_t = 30)]
+        deadline_scan_seconds: u64,
     },
     /// Manages users.
     User {
@@ -165,11 +189,30 @@ async fn shutdown_signal() {
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let serving = matches!(cli.command, Command::Serve { .. });
+    let workflow = match &cli.command {
+        Command::Serve {
+            handoff_minutes,
+            holidays,
+            utc_offset_minutes,
+            return_visit_grace_days,
+            deadline_scan_seconds,
+            ..
+        } => Some(Workflow {
+            calendar: Calendar {
+                utc_offset_minutes: *utc_offset_minutes,
+                holidays: holidays.iter().copied().collect(),
+            },
+            handoff: Duration::from_secs(handoff_minutes.saturating_mul(60)),
+            return_visit_grace_days: *return_visit_grace_days,
+            pace: Duration::from_secs(*deadline_scan_seconds),
+        }),
+        _ => None,
+    };
     let state = AppState::open_with(
         &cli.data_dir,
         Settings {
-            pacing: serving.then(Pacing::default),
+            pacing: workflow.is_some().then(Pacing::default),
+            workflow,
             ..Settings::default()
         },
     )?;
@@ -179,6 +222,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             tls_cert,
             tls_key,
             demo,
+            ..
         } => {
             if demo {
                 let tokens = demo::seed(&state)?;

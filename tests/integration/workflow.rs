@@ -1,11 +1,16 @@
 //! The service department's workflow: one complaint walked through the whole flow of the
 //! regulation over the office API and a technician's device, with the events each step emits,
-//! and the rules of closing a ticket.
+//! the rules of closing a ticket, and the deadlines the server watches.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use fieldledger_core::ticket::decision::Disposition;
-use fieldledger_core::{Operation, Role, TicketId};
+use fieldledger_core::{Operation, Role, TicketId, Timestamp};
+use fieldledger_server::Settings;
+use fieldledger_server::deadlines::Workflow;
 use fieldledger_server::events::{Event, EventKind};
-use fieldledger_tests::{Office, sync};
+use fieldledger_tests::{ManualClock, Office, TestServer, sync};
 use serde_json::{Value, json};
 
 /// The office cast beyond the desk: each with an API token.
@@ -274,7 +279,7 @@ fn one_complaint_walks_the_whole_flow_with_its_events_in_order() {
         &office,
         &dept.supervisor,
         &id,
-        json!({"op": "plan_return_visit", "planned_for": "2026-12-07", "method": "phone"}),
+        json!({"op": "plan_return_visit", "planned_for": "2099-12-07", "method": "phone"}),
     );
     op(
         &office,
@@ -330,4 +335,161 @@ fn only_the_service_department_and_the_manager_may_close() {
                 .is_some_and(|m| m.contains("closure"))
         );
     }
+}
+
+/// 2026-11-26 10:00 in Beijing, a Thursday.
+const THURSDAY_10AM: Timestamp = Timestamp(1_795_658_400_000);
+const MINUTE: i64 = 60_000;
+const DAY: i64 = 24 * 60 * MINUTE;
+
+fn watched(clock: &Arc<ManualClock>) -> Settings {
+    Settings {
+        clock: clock.clone(),
+        workflow: Some(Workflow {
+            pace: Duration::from_millis(10),
+            ..Workflow::default()
+        }),
+        ..Settings::default()
+    }
+}
+
+/// The events of `kind` in the outbox of `server`: once at least `expected` are there (or ten
+/// seconds have passed), and the watcher has had time for a few more looks.
+fn settled(server: &TestServer, kind: EventKind, expected: usize) -> Vec<Event> {
+    let of_kind = || -> Vec<Event> {
+        server
+            .state
+            .storage
+            .events_after(0, 10_000)
+            .expect("outbox")
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .collect()
+    };
+    let started = Instant::now();
+    while of_kind().len() < expected && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    of_kind()
+}
+
+#[test]
+fn a_missed_handoff_fires_once_on_both_clocks_and_not_again_after_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clock = ManualClock::at(THURSDAY_10AM);
+    let office = Office::on(TestServer::start_in_with(dir.path(), watched(&clock)));
+    let (late, _) = office.desk_ticket(&[]);
+    let (prompt, _) = office.desk_ticket(&[]);
+    clock.advance(10 * MINUTE);
+    op(
+        &office,
+        &office.desk,
+        &prompt,
+        json!({"op": "hand_off", "to": ["technical"], "note": "in time"}),
+    );
+    clock.advance(19 * MINUTE);
+    assert!(settled(&office.server, EventKind::DeadlineMissed, 0).is_empty());
+
+    clock.advance(2 * MINUTE);
+    let missed = settled(&office.server, EventKind::DeadlineMissed, 1);
+    assert_eq!(missed.len(), 1, "{missed:?}");
+    assert_eq!(missed[0].ticket_id, late);
+    assert_eq!(missed[0].detail["deadline"], "handoff");
+    assert_eq!(missed[0].detail["device"]["state"], "missed");
+    assert_eq!(missed[0].detail["receipt"]["state"], "missed");
+
+    // The late hand-off comes; the ticket shows the deadline missed on both clocks.
+    op(
+        &office,
+        &office.desk,
+        &late,
+        json!({"op": "hand_off", "to": ["technical"], "note": "late"}),
+    );
+    let (_, detail) = office
+        .server
+        .call("GET", &format!("/v1/tickets/{late}"), &office.desk, None);
+    let handoff = &detail["deadlines"][0];
+    assert_eq!(handoff["deadline"], "handoff");
+    assert_eq!(handoff["device"]["state"], "missed");
+    assert_eq!(handoff["receipt"]["state"], "missed");
+    assert_eq!(
+        handoff["receipt"]["met_at"],
+        json!(THURSDAY_10AM.millis() + 31 * MINUTE)
+    );
+    let (_, detail) =
+        office
+            .server
+            .call("GET", &format!("/v1/tickets/{prompt}"), &office.desk, None);
+    assert_eq!(detail["deadlines"][0]["device"]["state"], "met");
+    assert_eq!(detail["deadlines"][0]["receipt"]["state"], "met");
+    assert_eq!(
+        settled(&office.server, EventKind::DeadlineMissed, 1).len(),
+        1
+    );
+
+    drop(office);
+    clock.advance(DAY);
+    let again = TestServer::start_in_with(dir.path(), watched(&clock));
+    assert_eq!(settled(&again, EventKind::DeadlineMissed, 1).len(), 1);
+}
+
+#[test]
+fn return_visits_fall_due_and_overdue_and_actions_past_due_each_fire_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clock = ManualClock::at(THURSDAY_10AM);
+    let office = Office::on(TestServer::start_in_with(dir.path(), watched(&clock)));
+    let dept = Departments::of(&office);
+    let (id, _) = office.desk_ticket(&[&office.zhang]);
+    let visit = op(
+        &office,
+        &dept.supervisor,
+        &id,
+        json!({"op": "plan_return_visit", "planned_for": "2026-11-27", "method": "phone"}),
+    );
+    op(
+        &office,
+        &dept.qa,
+        &id,
+        json!({"op": "add_corrective_action", "kind": "preventive", "description": "train",
+               "owner": "customer service", "due": "2026-11-27"}),
+    );
+    assert!(settled(&office.server, EventKind::ReturnVisitDue, 0).is_empty());
+
+    clock.advance(DAY); // Friday the 27th: the visit is due, the action due today.
+    let due = settled(&office.server, EventKind::ReturnVisitDue, 1);
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].detail["planned_for"], "2026-11-27");
+    assert!(settled(&office.server, EventKind::DeadlineMissed, 0).is_empty());
+
+    clock.advance(DAY); // Saturday: the action is past due; the visit has two working days.
+    let missed = settled(&office.server, EventKind::DeadlineMissed, 1);
+    assert_eq!(missed.len(), 1);
+    assert_eq!(missed[0].detail["deadline"], "corrective_action");
+    clock.advance(3 * DAY); // Tuesday, the last day of grace.
+    assert!(settled(&office.server, EventKind::ReturnVisitOverdue, 0).is_empty());
+
+    drop(office);
+    clock.advance(DAY); // Wednesday, on a restarted server.
+    let again = TestServer::start_in_with(dir.path(), watched(&clock));
+    let overdue = settled(&again, EventKind::ReturnVisitOverdue, 1);
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0].detail["due_by"], "2026-12-01");
+    assert_eq!(settled(&again, EventKind::ReturnVisitDue, 1).len(), 1);
+    assert_eq!(settled(&again, EventKind::DeadlineMissed, 1).len(), 1);
+
+    // The visit finds the problem back: one reopened event, and the visit is no longer overdue.
+    let desk = again.token(&"desk.wang".parse().expect("user"));
+    let (code, body) = again.call(
+        "POST",
+        &format!("/v1/tickets/{id}/operations"),
+        &desk,
+        Some(
+            json!({"op": "record_return_visit", "visit_id": visit, "method": "phone",
+                    "satisfaction": 1, "resolved": false, "notes": "still trips"}),
+        ),
+    );
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(settled(&again, EventKind::Reopened, 1).len(), 1);
+    assert_eq!(settled(&again, EventKind::ReturnVisitOverdue, 1).len(), 1);
 }

@@ -83,7 +83,12 @@ impl TestServer {
 
     /// Starts a server on the data directory `dir`.
     pub fn start_in(dir: &Path) -> TestServer {
-        Self::serve(AppState::open(dir).expect("server state"))
+        Self::start_in_with(dir, Settings::default())
+    }
+
+    /// Starts a server with `settings` on the data directory `dir`.
+    pub fn start_in_with(dir: &Path, settings: Settings) -> TestServer {
+        Self::serve(AppState::open_with(dir, settings).expect("server state"))
     }
 
     fn serve(state: AppState) -> TestServer {
@@ -227,7 +232,11 @@ pub struct Office {
 impl Office {
     /// Starts a server with desk.wang, tech.zhang and tech.li.
     pub fn start() -> Office {
-        let server = TestServer::start();
+        Self::on(TestServer::start())
+    }
+
+    /// Gives `server` desk.wang, tech.zhang and tech.li.
+    pub fn on(server: TestServer) -> Office {
         let desk_user = server.user("desk.wang", Role::ServiceDesk);
         let desk = server.token(&desk_user);
         let zhang = server.user("tech.zhang", Role::Technician);
@@ -315,4 +324,26 @@ pub fn sync(store: &Store) -> Result<SyncReport> {
         .enrolment()?
         .ok_or(fieldledger_core::Error::NotEnrolled)?;
     fieldledger_core::sync::sync(store, &HttpTransport::new(&enrolment))
+}
+
+/// A clock that stands still until a test moves it.
+#[derive(Debug, Default)]
+pub struct ManualClock(std::sync::atomic::AtomicI64);
+
+impl ManualClock {
+    /// A clock standing at `at`.
+    pub fn at(at: Timestamp) -> Arc<ManualClock> {
+        Arc::new(ManualClock(at.millis().into()))
+    }
+
+    /// Moves the clock on by `ms` milliseconds.
+    pub fn advance(&self, ms: i64) {
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl fieldledger_core::Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
 }

@@ -7,9 +7,10 @@ pub mod sqlite;
 use std::collections::BTreeMap;
 
 use automerge::{ActorId, ChangeHash};
-use fieldledger_core::{DeviceId, Role, Ticket, TicketId, Timestamp, UserId};
+use fieldledger_core::{Date, DeviceId, Role, Ticket, TicketId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
+use crate::deadlines::Deadline;
 use crate::error::ServerError;
 use crate::events::{Event, EventKind, NewEvent};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
@@ -274,4 +275,12 @@ pub trait Storage: Send + Sync + 'static {
     fn blob_size(&self, sha256: &str) -> Result<Option<u64>>;
     /// The newest security events, newest first.
     fn security_events(&self, limit: usize) -> Result<Vec<SecurityEvent>>;
+    /// Tickets whose first hand-off is late on either clock by more than `limit_ms` after
+    /// registration, or has not been received and the server received the ticket more than
+    /// `limit_ms` before `now`; those whose hand-off deadline fired are left out.
+    fn late_handoffs(&self, now: Timestamp, limit_ms: i64) -> Result<Vec<LedgerRow>>;
+    /// Tickets whose day for the dated `deadline` (the next return visit, the earliest open
+    /// action) is on or before `by`; those whose event for that day fired are left out. The
+    /// hand-off has no day: it finds nothing.
+    fn days_due(&self, deadline: Deadline, by: Date) -> Result<Vec<LedgerRow>>;
 }

@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use automerge::sync;
 use automerge::{ActorId, ChangeHash};
 use fieldledger_core::store::{documents, keep_statements, schema};
-use fieldledger_core::{DeviceId, Role, Ticket, TicketId, Timestamp, UserId};
+use fieldledger_core::{Date, DeviceId, Role, Ticket, TicketId, Timestamp, UserId};
 use rusqlite::types::Value;
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Row, Transaction, params, params_from_iter,
@@ -19,6 +19,7 @@ use super::{
     ActorBinding, Batch, Device, DeviceDoc, DocBytes, FeedPage, Result, SecurityEvent, Storage,
     User, Webhook,
 };
+use crate::deadlines::Deadline;
 use crate::error::ServerError;
 use crate::events::{Event, EventKind};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
@@ -89,6 +90,7 @@ impl SqliteStorage {
         let migrations = [
             first.as_str(),
             include_str!("../../migrations/002_events.sql"),
+            include_str!("../../migrations/003_workflow.sql"),
         ];
         schema::run(
             &mut conn,
@@ -198,13 +200,15 @@ fn device_of(row: (String, String, String, i64, Option<i64>)) -> Result<Device> 
 const LEDGER_COLUMNS: &str =
     "ticket_id, ledger_number, status, kind, complaint, major, customer_name,
     product_name, model, job_number, contract_number, assignees, disposition, decision_conflict,
-    registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by";
+    registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by,
+    handed_off_at, handed_off_received_at, next_action_due";
 
 fn ledger_of(r: &Row<'_>) -> rusqlite::Result<std::result::Result<LedgerRow, String>> {
     let id: String = r.get(0)?;
     let status: String = r.get(2)?;
     let assignees: String = r.get(11)?;
     let next: Option<String> = r.get(18)?;
+    let action_due: Option<String> = r.get(22)?;
     Ok((|| {
         Ok(LedgerRow {
             ticket_id: id.parse().map_err(|_| "ticket id")?,
@@ -240,9 +244,31 @@ fn ledger_of(r: &Row<'_>) -> rusqlite::Result<std::result::Result<LedgerRow, Str
             next_return_visit: next
                 .map(|d| d.parse().map_err(|_| "return visit"))
                 .transpose()?,
+            handed_off_at: r
+                .get::<_, Option<i64>>(20)
+                .map_err(|_| "handed off")?
+                .map(Timestamp),
+            handed_off_received_at: r
+                .get::<_, Option<i64>>(21)
+                .map_err(|_| "hand-off received")?
+                .map(Timestamp),
+            next_action_due: action_due
+                .map(|d| d.parse().map_err(|_| "action due"))
+                .transpose()?,
         })
     })()
     .map_err(|what: &str| what.to_owned()))
+}
+
+/// The ledger rows `sql` (which selects [`LEDGER_COLUMNS`]) finds with `params`.
+fn ledger_rows(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<LedgerRow>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map(params, ledger_of)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|r| r.map_err(|what| corrupt(&what)))
+        .collect()
 }
 
 fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
@@ -250,8 +276,10 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO ledger (ticket_id, ledger_number, status, kind, complaint, major, customer_name,
              product_name, model, job_number, contract_number, assignees, disposition, decision_conflict,
-             registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+             registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by,
+             handed_off_at, handed_off_received_at, next_action_due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+             ?21, ?22, ?23)
          ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
              status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
              major = excluded.major, customer_name = excluded.customer_name,
@@ -260,7 +288,10 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
              assignees = excluded.assignees, disposition = excluded.disposition,
              decision_conflict = excluded.decision_conflict, registered_at = excluded.registered_at,
              updated_at = excluded.updated_at, cost_total_minor = excluded.cost_total_minor,
-             next_return_visit = excluded.next_return_visit, created_by = excluded.created_by",
+             next_return_visit = excluded.next_return_visit, created_by = excluded.created_by,
+             handed_off_at = excluded.handed_off_at,
+             handed_off_received_at = excluded.handed_off_received_at,
+             next_action_due = excluded.next_action_due",
     )?
     .execute(params![
         row.ticket_id.as_str(),
@@ -283,6 +314,9 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
         row.cost_total_minor,
         row.next_return_visit.map(|d| d.to_string()),
         row.created_by.as_ref().map(UserId::as_str),
+        row.handed_off_at.map(Timestamp::millis),
+        row.handed_off_received_at.map(Timestamp::millis),
+        row.next_action_due.map(|d| d.to_string()),
     ])?;
     if let Some(number) = &row.ledger_number
         && let Some((year, n)) = parse_ledger_number(number)
@@ -629,6 +663,8 @@ impl Storage for SqliteStorage {
                         at.millis(),
                         doc.device.as_ref().map(DeviceId::as_str)
                     ])?;
+                    // A change was received when the engine merged it, the time its ledger row
+                    // (and the hand-off receipt time in it) records too.
                     for hash in &doc.changes {
                         tx.prepare_cached(
                             "INSERT OR IGNORE INTO changes (hash, ticket_id, received_at, user_id, device_id)
@@ -637,7 +673,7 @@ impl Storage for SqliteStorage {
                         .execute(params![
                             &hash.0[..],
                             doc.ticket_id.as_str(),
-                            at.millis(),
+                            doc.ledger.updated_at.millis(),
                             doc.user.as_str(),
                             doc.device.as_ref().map(DeviceId::as_str)
                         ])?;
@@ -674,6 +710,17 @@ impl Storage for SqliteStorage {
                     ])?;
                 }
                 for event in &batch.events {
+                    if let Some(key) = &event.deadline {
+                        let fresh = tx
+                            .prepare_cached(
+                                "INSERT OR IGNORE INTO fired_deadlines (deadline, ticket_id, subject, fired_at, event_id)
+                                 VALUES (?1, ?2, ?3, ?4, 0)",
+                            )?
+                            .execute(params![key.deadline.as_str(), event.ticket_id.as_str(), key.subject, at.millis()])?;
+                        if fresh == 0 {
+                            continue;
+                        }
+                    }
                     let audience = event.kind.audience();
                     let roles: Vec<&str> = audience.iter().map(|r| r.as_str()).collect();
                     tx.prepare_cached(
@@ -686,8 +733,15 @@ impl Storage for SqliteStorage {
                         roles.join(" "),
                         event.detail.to_string()
                     ])?;
+                    let id = tx.last_insert_rowid();
+                    if let Some(key) = &event.deadline {
+                        tx.prepare_cached(
+                            "UPDATE fired_deadlines SET event_id = ?4 WHERE deadline = ?1 AND ticket_id = ?2 AND subject = ?3",
+                        )?
+                        .execute(params![key.deadline.as_str(), event.ticket_id.as_str(), key.subject, id])?;
+                    }
                     outbox.push(Event {
-                        id: tx.last_insert_rowid().try_into().unwrap_or_default(),
+                        id: id.try_into().unwrap_or_default(),
                         kind: event.kind,
                         ticket_id: event.ticket_id.clone(),
                         at: event.at,
@@ -822,6 +876,39 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn late_handoffs(&self, now: Timestamp, limit_ms: i64) -> Result<Vec<LedgerRow>> {
+        let sql = format!(
+            "SELECT {LEDGER_COLUMNS} FROM ledger l
+             WHERE ((handed_off_received_at IS NULL AND received_at <= ?1 - ?2)
+                    OR handed_off_received_at - received_at > ?2
+                    OR handed_off_at - registered_at > ?2)
+               AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = ?3
+                               AND f.ticket_id = l.ticket_id AND f.subject = '')"
+        );
+        self.read(|c| {
+            ledger_rows(
+                c,
+                &sql,
+                params![now.millis(), limit_ms, Deadline::Handoff.as_str()],
+            )
+        })
+    }
+
+    fn days_due(&self, deadline: Deadline, by: Date) -> Result<Vec<LedgerRow>> {
+        let column = match deadline {
+            Deadline::Handoff => return Ok(Vec::new()),
+            Deadline::ReturnVisitDue | Deadline::ReturnVisitOverdue => "next_return_visit",
+            Deadline::CorrectiveAction => "next_action_due",
+        };
+        let sql = format!(
+            "SELECT {LEDGER_COLUMNS} FROM ledger l
+             WHERE {column} IS NOT NULL AND {column} <= ?1
+               AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = ?2
+                               AND f.ticket_id = l.ticket_id AND f.subject = l.{column})"
+        );
+        self.read(|c| ledger_rows(c, &sql, params![by.to_string(), deadline.as_str()]))
+    }
+
     fn replace_ledger_rows(&self, rows: &[LedgerRow]) -> Result<()> {
         self.write(|tx| {
             for row in rows {
@@ -896,11 +983,7 @@ impl Storage for SqliteStorage {
                 "SELECT {LEDGER_COLUMNS} FROM ledger {filter} ORDER BY updated_at DESC, ticket_id LIMIT {limit} OFFSET {}",
                 query.offset
             );
-            let mut stmt = c.prepare(&sql)?;
-            let rows = stmt
-                .query_map(params_from_iter(args.iter()), ledger_of)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let rows = rows.into_iter().map(|r| r.map_err(|what| corrupt(&what))).collect::<Result<_>>()?;
+            let rows = ledger_rows(c, &sql, params_from_iter(args.iter()))?;
             Ok(LedgerPage { rows, total })
         })
     }

@@ -1,0 +1,23 @@
+-- Deadlines of the service flow: what the ledger needs to find them fast, and the deadlines
+-- whose event has been written, so that each fires once across restarts.
+ALTER TABLE ledger ADD COLUMN handed_off_at INTEGER;           -- device time of the first hand-off or order
+ALTER TABLE ledger ADD COLUMN handed_off_received_at INTEGER;  -- when the server received it
+ALTER TABLE ledger ADD COLUMN next_action_due TEXT;            -- earliest due day of an open CAPA
+
+CREATE INDEX ledger_awaiting_handoff ON ledger (received_at) WHERE handed_off_received_at IS NULL;
+CREATE INDEX ledger_by_return_visit ON ledger (next_return_visit) WHERE next_return_visit IS NOT NULL;
+CREATE INDEX ledger_by_action_due ON ledger (next_action_due) WHERE next_action_due IS NOT NULL;
+
+CREATE TABLE fired_deadlines (
+    deadline   TEXT    NOT NULL,  -- handoff, return_visit_due, return_visit_overdue, corrective_action
+    ticket_id  TEXT    NOT NULL,
+    subject    TEXT    NOT NULL,  -- the day it concerns, or empty
+    fired_at   INTEGER NOT NULL,
+    event_id   INTEGER NOT NULL,
+    PRIMARY KEY (deadline, ticket_id, subject)
+) WITHOUT ROWID;
+
+-- Tickets stored before deadlines were watched are not judged after the fact: their hand-off
+-- counts as fired, and `fieldledger-server rebuild-ledger` fills in their hand-off times.
+INSERT INTO fired_deadlines (deadline, ticket_id, subject, fired_at, event_id)
+SELECT 'handoff', ticket_id, '', updated_at, 0 FROM ledger;

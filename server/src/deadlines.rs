@@ -1,0 +1,331 @@
+//! Deadlines of the service flow (the 30-minute hand-off after registration, return visits due
+//! and overdue, corrective actions due), each judged on the device's clock and on the server's
+//! receipt time, and the watcher that finds them as they fall due and as they are missed.
+//!
+//! Each deadline fires its event once: the outbox write records the deadline in
+//! `fired_deadlines` in the same transaction, and a deadline already recorded writes nothing,
+//! so a restarted server neither repeats nor loses one. The 3-working-day drawing delivery
+//! after shipment is not judged: tickets do not record a shipment date yet.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use fieldledger_core::ticket::quality::ActionStatus;
+use fieldledger_core::{Clock, Date, TicketView, Timestamp};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::calendar::{Calendar, day_number};
+use crate::engine::Engine;
+use crate::error::ServerError;
+use crate::events::{EventKind, NewEvent};
+use crate::ledger::{LedgerRow, first_handoff};
+use crate::storage::Storage;
+
+/// The deadlines and calendar of the service department, and how often the watcher looks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Workflow {
+    /// The working-day calendar.
+    pub calendar: Calendar,
+    /// Time from registration to the first hand-off (the regulation: 30 minutes).
+    pub handoff: Duration,
+    /// Working days after its planned day before a return visit not done is overdue.
+    pub return_visit_grace_days: u32,
+    /// How often the watcher looks for deadlines.
+    pub pace: Duration,
+}
+
+impl Default for Workflow {
+    fn default() -> Self {
+        Self {
+            calendar: Calendar::default(),
+            handoff: Duration::from_secs(30 * 60),
+            return_visit_grace_days: 2,
+            pace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A kind of deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deadline {
+    /// The form is handed off within the limit after registration.
+    Handoff,
+    /// A return visit's planned day has come.
+    ReturnVisitDue,
+    /// A return visit is not done by its planned day and the grace days.
+    ReturnVisitOverdue,
+    /// A corrective or preventive action is open past its due day.
+    CorrectiveAction,
+}
+
+impl Deadline {
+    /// The stable machine name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Deadline::Handoff => "handoff",
+            Deadline::ReturnVisitDue => "return_visit_due",
+            Deadline::ReturnVisitOverdue => "return_visit_overdue",
+            Deadline::CorrectiveAction => "corrective_action",
+        }
+    }
+}
+
+/// What makes a deadline's event unique: the deadline, and the day it concerns (empty for the
+/// hand-off). The ticket is the event's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlineKey {
+    /// The deadline.
+    pub deadline: Deadline,
+    /// The day it concerns, or empty.
+    pub subject: String,
+}
+
+/// Where a deadline stands on one clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Not met, not yet due.
+    Pending,
+    /// Met in time.
+    Met,
+    /// Missed: met late, or not met and past due.
+    Missed,
+}
+
+/// A deadline on one clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct OnClock {
+    /// When it falls due.
+    pub due_at: Timestamp,
+    /// When it was met, if it was and the clock tells.
+    pub met_at: Option<Timestamp>,
+    /// The judgement.
+    pub state: State,
+}
+
+impl OnClock {
+    /// Judges a deadline due at `due_at`, met at `met_at`, at server time `now`.
+    pub fn judge(due_at: Timestamp, met_at: Option<Timestamp>, now: Timestamp) -> OnClock {
+        let state = match met_at {
+            Some(met) if met <= due_at => State::Met,
+            Some(_) => State::Missed,
+            None if now > due_at => State::Missed,
+            None => State::Pending,
+        };
+        OnClock {
+            due_at,
+            met_at,
+            state,
+        }
+    }
+}
+
+/// One deadline of a ticket, judged on the device's clock and on the server's receipt time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Judgement {
+    /// The deadline.
+    pub deadline: Deadline,
+    /// The return visit or action it concerns, if any.
+    pub entry: Option<String>,
+    /// Judged on the times the devices recorded.
+    pub device: Option<OnClock>,
+    /// Judged on when the server received the changes; `None` where the server does not keep
+    /// the receipt time of the entry (return visits and actions).
+    pub receipt: Option<OnClock>,
+}
+
+impl Workflow {
+    fn handoff_ms(&self) -> i64 {
+        i64::try_from(self.handoff.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// The moment a deadline on `day` ends: the start of the next day, in the department's zone.
+    fn end_of(&self, day: Date) -> Timestamp {
+        let offset = i64::from(self.calendar.utc_offset_minutes) * 60_000;
+        Timestamp((day_number(day) + 1) * 86_400_000 - offset)
+    }
+
+    /// The last day a return visit planned for `planned_for` may be done on.
+    fn return_visit_limit(&self, planned_for: Date) -> Date {
+        self.calendar
+            .add_working_days(planned_for, self.return_visit_grace_days)
+    }
+
+    /// The hand-off deadline of a ledger row on both clocks.
+    fn handoff(&self, row: &LedgerRow, now: Timestamp) -> Judgement {
+        let limit = self.handoff_ms();
+        Judgement {
+            deadline: Deadline::Handoff,
+            entry: None,
+            device: row
+                .registered_at
+                .map(|at| OnClock::judge(Timestamp(at.millis() + limit), row.handed_off_at, now)),
+            receipt: Some(OnClock::judge(
+                Timestamp(row.received_at.millis() + limit),
+                row.handed_off_received_at,
+                now,
+            )),
+        }
+    }
+
+    /// Every deadline of ticket `view`, whose ledger row is `row`, at server time `now`.
+    pub fn judge(&self, view: &TicketView, row: &LedgerRow, now: Timestamp) -> Vec<Judgement> {
+        let mut judged = vec![Judgement {
+            device: view.intake.registered_at.map(|at| {
+                OnClock::judge(
+                    Timestamp(at.millis() + self.handoff_ms()),
+                    first_handoff(view),
+                    now,
+                )
+            }),
+            ..self.handoff(row, now)
+        }];
+        judged.extend(view.followups.iter().map(|f| Judgement {
+            deadline: Deadline::ReturnVisitOverdue,
+            entry: Some(f.id.to_string()),
+            device: Some(OnClock::judge(
+                self.end_of(self.return_visit_limit(f.planned_for)),
+                f.outcome.as_ref().map(|o| o.done_at),
+                now,
+            )),
+            receipt: None,
+        }));
+        judged.extend(view.quality.actions.iter().map(|a| {
+            let due_at = self.end_of(a.due);
+            let open = a.status == ActionStatus::Open;
+            Judgement {
+                deadline: Deadline::CorrectiveAction,
+                entry: Some(a.id.to_string()),
+                device: Some(OnClock {
+                    due_at,
+                    met_at: None,
+                    state: match (open, now > due_at) {
+                        (false, _) => State::Met,
+                        (true, true) => State::Missed,
+                        (true, false) => State::Pending,
+                    },
+                }),
+                receipt: None,
+            }
+        }));
+        judged
+    }
+
+    /// The events of the deadlines that have fallen due or been missed at `now` and have not
+    /// fired yet.
+    pub fn scan(
+        &self,
+        storage: &dyn Storage,
+        now: Timestamp,
+    ) -> Result<Vec<NewEvent>, ServerError> {
+        let mut events = Vec::new();
+        let event = |kind, row: &LedgerRow, deadline, subject: String, detail| NewEvent {
+            kind,
+            ticket_id: row.ticket_id.clone(),
+            at: now,
+            detail,
+            deadline: Some(DeadlineKey { deadline, subject }),
+        };
+        for row in storage.late_handoffs(now, self.handoff_ms())? {
+            let judged = self.handoff(&row, now);
+            events.push(event(
+                EventKind::DeadlineMissed,
+                &row,
+                Deadline::Handoff,
+                String::new(),
+                json!({ "deadline": Deadline::Handoff, "ledger_number": row.ledger_number,
+                        "device": judged.device, "receipt": judged.receipt }),
+            ));
+        }
+        let today = self.calendar.day_of(now);
+        for row in storage.days_due(Deadline::ReturnVisitDue, today)? {
+            let Some(day) = row.next_return_visit else {
+                continue;
+            };
+            events.push(event(
+                EventKind::ReturnVisitDue,
+                &row,
+                Deadline::ReturnVisitDue,
+                day.to_string(),
+                json!({ "planned_for": day, "ledger_number": row.ledger_number,
+                        "customer": row.customer_name }),
+            ));
+        }
+        for row in storage.days_due(Deadline::ReturnVisitOverdue, today)? {
+            let Some(day) = row.next_return_visit else {
+                continue;
+            };
+            let limit = self.return_visit_limit(day);
+            if limit >= today {
+                continue;
+            }
+            events.push(event(
+                EventKind::ReturnVisitOverdue,
+                &row,
+                Deadline::ReturnVisitOverdue,
+                day.to_string(),
+                json!({ "planned_for": day, "due_by": limit, "ledger_number": row.ledger_number,
+                        "customer": row.customer_name }),
+            ));
+        }
+        for row in storage.days_due(Deadline::CorrectiveAction, today)? {
+            let Some(day) = row.next_action_due.filter(|d| *d < today) else {
+                continue;
+            };
+            events.push(event(
+                EventKind::DeadlineMissed,
+                &row,
+                Deadline::CorrectiveAction,
+                day.to_string(),
+                json!({ "deadline": Deadline::CorrectiveAction, "due": day,
+                        "ledger_number": row.ledger_number }),
+            ));
+        }
+        Ok(events)
+    }
+}
+
+/// The thread that looks for deadlines at the workflow's pace; it stops when this is dropped.
+#[derive(Debug)]
+pub struct Watcher {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Watcher {
+    /// Starts watching the ledger of `engine`.
+    pub fn start(engine: Arc<Engine>, clock: Arc<dyn Clock>, workflow: Workflow) -> Watcher {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let run = move || {
+            while !stopped.load(Ordering::SeqCst) {
+                let found = workflow.scan(engine.storage().as_ref(), clock.now());
+                match found {
+                    Ok(events) if events.is_empty() => {}
+                    Ok(events) => {
+                        if let Err(e) = engine.emit(events) {
+                            tracing::error!(error = %e, "deadline events not written");
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "deadlines not scanned"),
+                }
+                std::thread::sleep(workflow.pace);
+            }
+        };
+        if let Err(e) = std::thread::Builder::new()
+            .name("fieldledger-deadlines".into())
+            .spawn(run)
+        {
+            tracing::error!("cannot start the deadline watcher: {e}");
+        }
+        Watcher { stop }
+    }
+}
