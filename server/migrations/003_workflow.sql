@@ -17,7 +17,26 @@ CREATE TABLE fired_deadlines (
     PRIMARY KEY (deadline, ticket_id, subject)
 ) WITHOUT ROWID;
 
+-- The return visits of every ticket, projected from the documents with the ledger.
+CREATE TABLE return_visits (
+    visit_id       TEXT    PRIMARY KEY,
+    ticket_id      TEXT    NOT NULL REFERENCES documents (ticket_id),
+    ledger_number  TEXT,
+    customer_name  TEXT    NOT NULL,
+    planned_for    TEXT    NOT NULL,
+    method         TEXT    NOT NULL,
+    assignee       TEXT    NOT NULL,
+    done_at        INTEGER,
+    done_by        TEXT,
+    satisfaction   INTEGER,
+    resolved       INTEGER
+);
+CREATE INDEX return_visits_by_ticket ON return_visits (ticket_id);
+CREATE INDEX return_visits_by_day ON return_visits (planned_for);
+CREATE INDEX return_visits_by_assignee ON return_visits (assignee, planned_for);
+
 -- Tickets stored before deadlines were watched are not judged after the fact: their hand-off
--- counts as fired, and `fieldledger-server rebuild-ledger` fills in their hand-off times.
+-- counts as fired, and `fieldledger-server rebuild-ledger` fills in their hand-off times and
+-- return visits.
 INSERT INTO fired_deadlines (deadline, ticket_id, subject, fired_at, event_id)
 SELECT 'handoff', ticket_id, '', updated_at, 0 FROM ledger;

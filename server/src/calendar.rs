@@ -40,6 +40,11 @@ impl Calendar {
         weekday < 5 && !self.holidays.contains(&day)
     }
 
+    /// The day before `day`.
+    pub fn previous_day(&self, day: Date) -> Date {
+        date_of(day_number(day) - 1)
+    }
+
     /// The `n`-th working day after `day` (`day` itself when `n` is 0).
     pub fn add_working_days(&self, day: Date, n: u32) -> Date {
         let mut number = day_number(day);

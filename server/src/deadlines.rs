@@ -21,6 +21,7 @@ use crate::engine::Engine;
 use crate::error::ServerError;
 use crate::events::{EventKind, NewEvent};
 use crate::ledger::{LedgerRow, first_handoff};
+use crate::return_visits::VisitDays;
 use crate::storage::Storage;
 
 /// The deadlines and calendar of the service department, and how often the watcher looks.
@@ -34,6 +35,49 @@ pub struct Workflow {
     pub return_visit_grace_days: u32,
     /// How often the watcher looks for deadlines.
     pub pace: Duration,
+    /// The rule by which return visits are planned when a ticket is resolved.
+    pub return_visits: ReturnVisitRule,
+}
+
+/// How the server plans return visits when a ticket becomes resolved: one a few working days
+/// later, and for a major complaint more at a regular interval after that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReturnVisitRule {
+    /// Working days from resolution to the first return visit.
+    pub first_after_working_days: u32,
+    /// Further return visits of a major complaint.
+    pub major_repeats: u32,
+    /// Working days between two return visits of a major complaint.
+    pub major_every_working_days: u32,
+}
+
+impl Default for ReturnVisitRule {
+    fn default() -> Self {
+        Self {
+            first_after_working_days: 5,
+            major_repeats: 2,
+            major_every_working_days: 20,
+        }
+    }
+}
+
+impl Workflow {
+    /// The days of the return visits of a ticket resolved on `resolved_on`.
+    pub fn return_visit_days(&self, resolved_on: Date, major: bool) -> Vec<Date> {
+        let rule = &self.return_visits;
+        let first = self
+            .calendar
+            .add_working_days(resolved_on, rule.first_after_working_days);
+        let repeats = if major { rule.major_repeats } else { 0 };
+        std::iter::successors(Some(first), |day| {
+            Some(
+                self.calendar
+                    .add_working_days(*day, rule.major_every_working_days),
+            )
+        })
+        .take(1 + repeats as usize)
+        .collect()
+    }
 }
 
 impl Default for Workflow {
@@ -43,6 +87,7 @@ impl Default for Workflow {
             handoff: Duration::from_secs(30 * 60),
             return_visit_grace_days: 2,
             pace: Duration::from_secs(30),
+            return_visits: ReturnVisitRule::default(),
         }
     }
 }
@@ -154,6 +199,21 @@ impl Workflow {
             .add_working_days(planned_for, self.return_visit_grace_days)
     }
 
+    /// The days that decide the states of return visits at `now`.
+    pub fn visit_days(&self, now: Timestamp) -> VisitDays {
+        let today = self.calendar.day_of(now);
+        // The limit grows with the planned day, so the first day back from yesterday whose
+        // limit has passed is the latest overdue one.
+        let mut day = self.calendar.previous_day(today);
+        while self.return_visit_limit(day) >= today {
+            day = self.calendar.previous_day(day);
+        }
+        VisitDays {
+            today,
+            overdue_upto: day,
+        }
+    }
+
     /// The hand-off deadline of a ledger row on both clocks.
     fn handoff(&self, row: &LedgerRow, now: Timestamp) -> Judgement {
         let limit = self.handoff_ms();
@@ -254,14 +314,12 @@ impl Workflow {
                         "customer": row.customer_name }),
             ));
         }
-        for row in storage.days_due(Deadline::ReturnVisitOverdue, today)? {
+        let overdue_upto = self.visit_days(now).overdue_upto;
+        for row in storage.days_due(Deadline::ReturnVisitOverdue, overdue_upto)? {
             let Some(day) = row.next_return_visit else {
                 continue;
             };
             let limit = self.return_visit_limit(day);
-            if limit >= today {
-                continue;
-            }
             events.push(event(
                 EventKind::ReturnVisitOverdue,
                 &row,
@@ -327,5 +385,25 @@ impl Watcher {
             tracing::error!("cannot start the deadline watcher: {e}");
         }
         Watcher { stop }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_major_complaint_gets_its_later_return_visits_in_working_days() {
+        let workflow = Workflow::default();
+        let thursday: Date = "2026-11-26".parse().expect("date");
+        let days = |major| -> Vec<String> {
+            workflow
+                .return_visit_days(thursday, major)
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(days(false), ["2026-12-03"]);
+        assert_eq!(days(true), ["2026-12-03", "2026-12-31", "2027-01-28"]);
     }
 }

@@ -11,7 +11,9 @@ use axum::http::StatusCode;
 use fieldledger_core::protocol::{
     DocError, DocMessage, PROTOCOL_VERSION, Receipt, SyncRequest, SyncResponse,
 };
+use fieldledger_core::status::Status;
 use fieldledger_core::store::sync_state::primed_state;
+use fieldledger_core::ticket::followup::ContactMethod;
 use fieldledger_core::ticket::intake::Registration;
 use fieldledger_core::ticket::{Applied, HistoryEntry, SectionMap};
 use fieldledger_core::{
@@ -22,11 +24,13 @@ use tokio::sync::broadcast;
 use crate::admission::admit;
 use crate::auth::Caller;
 use crate::committer::Committer;
+use crate::deadlines::Workflow;
 use crate::documents::{Cached, Documents, Locked, Slots};
 use crate::error::ServerError;
 use crate::events::{self, Event};
 use crate::ledger::{LedgerRow, first_handoff};
 use crate::metrics::Metrics;
+use crate::return_visits::ReturnVisitRow;
 use crate::storage::{
     Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, SecurityEvent, Storage, User,
 };
@@ -107,6 +111,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
     limits: Limits,
+    workflow: Workflow,
 }
 
 /// The author of changes the server makes itself (ledger numbers).
@@ -128,6 +133,7 @@ impl Engine {
         clock: Arc<dyn Clock>,
         metrics: Arc<Metrics>,
         limits: Limits,
+        workflow: Workflow,
     ) -> Result<Self> {
         let system_actor = storage.system_actor()?;
         let ledger_numbers = Mutex::new(storage.ledger_numbers()?);
@@ -148,6 +154,7 @@ impl Engine {
             clock,
             metrics,
             limits,
+            workflow,
         })
     }
 
@@ -246,7 +253,29 @@ impl Engine {
         let cached = docs
             .get_mut(id)
             .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
-        let view = cached.ticket.view_without_logs()?;
+        let mut view = cached.ticket.view_without_logs()?;
+        if self.plans_return_visits(&view) {
+            cached.ticket.set_actor(self.system_actor.clone());
+            let assignee = view
+                .dispatch
+                .orders
+                .first()
+                .map(|o| o.issued_by.clone())
+                .or_else(|| view.dispatch.handoffs.first().map(|h| h.by.clone()))
+                .or_else(|| view.meta.created_by.clone());
+            let resolved_on = self.workflow.calendar.day_of(now);
+            let major = view.intake.registration.major;
+            for day in self.workflow.return_visit_days(resolved_on, major) {
+                let plan = Operation::PlanReturnVisit {
+                    planned_for: day,
+                    method: ContactMethod::Phone,
+                    assignee: assignee.clone(),
+                };
+                cached.ticket.apply(&system_author(), now, &plan)?;
+            }
+            cached.sections = None;
+            view = cached.ticket.view_without_logs()?;
+        }
         let was = match cached.view.take() {
             Some(was) => Some(was),
             None if new => None,
@@ -297,6 +326,10 @@ impl Engine {
             .ledger
             .as_ref()
             .is_none_or(|last| ledger.differs_from(last));
+        let return_visits = was
+            .as_ref()
+            .is_none_or(|w| w.followups != view.followups || w.meta != view.meta)
+            .then(|| ReturnVisitRow::project(id, &view));
         cached.ledger = Some(ledger.clone());
         cached.view = Some(view);
         self.metrics.changes_merged(changes.len() as u64);
@@ -310,8 +343,17 @@ impl Engine {
             device: origin.device.cloned(),
             ledger,
             ledger_changed,
+            return_visits,
         });
         Ok(())
+    }
+
+    /// Whether the server plans the return visits of the ticket `view` now: it is resolved and
+    /// has none planned by the server yet, so that each ticket gets them once.
+    fn plans_return_visits(&self, view: &TicketView) -> bool {
+        let system = system_author().user;
+        Status::of(view) == Status::Resolved
+            && !view.followups.iter().any(|f| f.planned_by == system)
     }
 
     /// Handles one sync request of an enrolled device.
@@ -791,10 +833,11 @@ impl Engine {
                     received.get(&hash).copied()
                 })
                 .min();
-            rows.push(LedgerRow {
+            let row = LedgerRow {
                 handed_off_received_at,
                 ..LedgerRow::project(&id, &view, received_at, now)
-            });
+            };
+            rows.push((row, ReturnVisitRow::project(&id, &view)));
         }
         self.storage.replace_ledger_rows(&rows)?;
         Ok(rows.len())

@@ -23,6 +23,7 @@ use crate::deadlines::Judgement;
 use crate::engine::{TicketDetail, reads_assigned_only};
 use crate::error::ServerError;
 use crate::ledger::{LedgerPage, LedgerQuery};
+use crate::return_visits::VisitQuery;
 
 type Result<T, E = ServerError> = std::result::Result<T, E>;
 
@@ -128,6 +129,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/tickets/{id}", get(ticket))
         .route("/v1/tickets/{id}/operations", post(operation))
         .route("/v1/ledger", get(ledger))
+        .route("/v1/return-visits", get(return_visits))
         .route("/v1/security-events", get(security_events))
         .route("/v1/events", get(crate::sse::events))
 }
@@ -342,6 +344,27 @@ async fn ledger(
     }
     let storage = state.storage.clone();
     Ok(Json(blocking(move || storage.ledger(&query)).await?))
+}
+
+/// The return visits supervisors track: due, overdue, done or planned, by person and department.
+async fn return_visits(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(query): Params<VisitQuery>,
+) -> Result<Json<serde_json::Value>> {
+    if reads_assigned_only(caller.user.role) {
+        return Err(ServerError::forbidden(
+            "return visits are tracked in the office",
+        ));
+    }
+    let days = state.workflow.visit_days(state.clock.now());
+    let storage = state.storage.clone();
+    let visits = blocking(move || storage.return_visits(&query, days)).await?;
+    Ok(Json(serde_json::json!({
+        "today": days.today,
+        "overdue_upto": days.overdue_upto,
+        "visits": visits,
+    })))
 }
 
 async fn security_events(State(state): State<AppState>, caller: Caller) -> Result<Response> {

@@ -57,7 +57,8 @@ pub struct LedgerRow {
     pub next_action_due: Option<Date>,
 }
 
-fn name<T: Serialize>(value: &T) -> String {
+/// The machine name of a unit-variant enum value (`"phone"` for `ContactMethod::Phone`).
+pub(crate) fn name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),

@@ -19,6 +19,7 @@ pub mod events;
 pub mod http;
 pub mod ledger;
 pub mod metrics;
+pub mod return_visits;
 pub mod sse;
 pub mod storage;
 pub mod webhooks;
@@ -122,11 +123,13 @@ impl AppState {
         } = settings;
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(data_dir, clock.now())?);
         let metrics = Arc::new(Metrics::default());
+        let judged_by = workflow.clone().unwrap_or_default();
         let engine = Arc::new(Engine::new(
             storage.clone(),
             clock.clone(),
             metrics.clone(),
             limits,
+            judged_by.clone(),
         )?);
         let webhooks =
             pacing.map(|p| Arc::new(Deliverer::start(storage.clone(), clock.clone(), p)));
@@ -140,7 +143,7 @@ impl AppState {
             metrics,
             webhooks,
             clock,
-            workflow: workflow.unwrap_or_default(),
+            workflow: judged_by,
             deadlines,
         })
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use fieldledger_core::{Date, DeviceId, Role, UserId};
 use fieldledger_server::calendar::Calendar;
-use fieldledger_server::deadlines::Workflow;
+use fieldledger_server::deadlines::{ReturnVisitRule, Workflow};
 use fieldledger_server::events::EventKind;
 use fieldledger_server::storage::User;
 use fieldledger_server::webhooks::Pacing;
@@ -74,6 +74,23 @@ enum Command {
         /// Seconds between two looks for deadlines falling due.
         #[arg(long, env = "FIELDLEDGER_DEADLINE_SCAN_SECONDS", default_value_t = 30)]
         deadline_scan_seconds: u64,
+        /// Working days from a ticket's resolution to its first return visit.
+        #[arg(
+            long,
+            env = "FIELDLEDGER_FIRST_RETURN_VISIT_WORKING_DAYS",
+            default_value_t = 5
+        )]
+        first_return_visit_working_days: u32,
+        /// Further return visits planned for a major complaint.
+        #[arg(long, env = "FIELDLEDGER_MAJOR_RETURN_VISITS", default_value_t = 2)]
+        major_return_visits: u32,
+        /// Working days between two return visits of a major complaint.
+        #[arg(
+            long,
+            env = "FIELDLEDGER_MAJOR_RETURN_VISIT_EVERY_WORKING_DAYS",
+            default_value_t = 20
+        )]
+        major_return_visit_every_working_days: u32,
     },
     /// Manages users.
     User {
@@ -196,6 +213,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             utc_offset_minutes,
             return_visit_grace_days,
             deadline_scan_seconds,
+            first_return_visit_working_days,
+            major_return_visits,
+            major_return_visit_every_working_days,
             ..
         } => Some(Workflow {
             calendar: Calendar {
@@ -205,6 +225,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             handoff: Duration::from_secs(handoff_minutes.saturating_mul(60)),
             return_visit_grace_days: *return_visit_grace_days,
             pace: Duration::from_secs(*deadline_scan_seconds),
+            return_visits: ReturnVisitRule {
+                first_after_working_days: *first_return_visit_working_days,
+                major_repeats: *major_return_visits,
+                major_every_working_days: *major_return_visit_every_working_days,
+            },
         }),
         _ => None,
     };

@@ -493,3 +493,125 @@ fn return_visits_fall_due_and_overdue_and_actions_past_due_each_fire_once() {
     assert_eq!(settled(&again, EventKind::Reopened, 1).len(), 1);
     assert_eq!(settled(&again, EventKind::ReturnVisitOverdue, 1).len(), 1);
 }
+
+fn visits(office: &Office, token: &str, query: &str) -> Vec<Value> {
+    let (code, body) =
+        office
+            .server
+            .call("GET", &format!("/v1/return-visits?{query}"), token, None);
+    assert_eq!(code, 200, "{body}");
+    body["visits"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn a_resolved_ticket_gets_its_return_visit_once_and_supervisors_track_it() {
+    let clock = ManualClock::at(THURSDAY_10AM);
+    let office = Office::on(TestServer::start_with(watched(&clock)));
+    let dept = Departments::of(&office);
+    let (id, _) = office.desk_ticket(&[&office.zhang]);
+    let dir = tempfile::tempdir().expect("dir");
+    let zhang = office.device(&dir, &office.zhang);
+    sync(&zhang).expect("sync");
+    let visit = zhang
+        .record(
+            &id,
+            &Operation::Arrive {
+                order_id: None,
+                site: "bay 2".into(),
+            },
+        )
+        .expect("arrive")
+        .entry
+        .expect("visit");
+    zhang
+        .record(
+            &id,
+            &Operation::Decide {
+                disposition: Disposition::RepairOnSite,
+                rationale: "loose terminal".into(),
+            },
+        )
+        .expect("decide");
+    zhang
+        .record(&id, &Operation::Depart { visit_id: visit })
+        .expect("depart");
+    sync(&zhang).expect("sync");
+    assert_eq!(status(&office, &id), "resolved");
+    // Later merges of the resolved ticket plan nothing more.
+    op(
+        &office,
+        &office.desk,
+        &id,
+        json!({"op": "submit_cost", "kind": "labour", "amount_minor": 30_000, "currency": "CNY",
+               "bearer": "company", "description": "half a day"}),
+    );
+    sync(&zhang).expect("sync");
+
+    let planned = visits(&office, &dept.supervisor, "state=planned");
+    assert_eq!(planned.len(), 1, "{planned:?}");
+    // Thursday plus five working days.
+    assert_eq!(planned[0]["planned_for"], "2026-12-03");
+    assert_eq!(planned[0]["assignee"], "desk.wang");
+    assert_eq!(planned[0]["ticket_id"], json!(id));
+    assert!(visits(&office, &dept.supervisor, "state=due").is_empty());
+    assert_eq!(
+        zhang.view(&id).expect("view").followups.len(),
+        1,
+        "the device receives the planned visit"
+    );
+
+    clock.advance(7 * DAY);
+    assert_eq!(visits(&office, &dept.supervisor, "state=due").len(), 1);
+    assert_eq!(
+        visits(
+            &office,
+            &dept.supervisor,
+            "state=due&department=service_desk"
+        )
+        .len(),
+        1
+    );
+    assert!(visits(&office, &dept.supervisor, "state=due&department=finance").is_empty());
+    assert!(visits(&office, &dept.supervisor, "state=due&assignee=tech.li").is_empty());
+
+    clock.advance(5 * DAY); // Tuesday the 8th: past Friday and Monday, the days of grace.
+    let overdue = visits(
+        &office,
+        &dept.supervisor,
+        "state=overdue&assignee=desk.wang",
+    );
+    assert_eq!(overdue.len(), 1);
+    op(
+        &office,
+        &dept.supervisor,
+        &id,
+        json!({"op": "record_return_visit", "visit_id": overdue[0]["visit_id"], "method": "phone",
+               "satisfaction": 5, "resolved": true, "notes": "works"}),
+    );
+    let done = visits(&office, &dept.supervisor, "state=done");
+    assert_eq!(done.len(), 1);
+    assert_eq!(
+        (
+            done[0]["satisfaction"].as_u64(),
+            done[0]["resolved"].as_bool()
+        ),
+        (Some(5), Some(true))
+    );
+    assert!(visits(&office, &dept.supervisor, "state=overdue").is_empty());
+    assert_eq!(status(&office, &id), "resolved");
+
+    let (code, body) = office.server.call(
+        "GET",
+        "/v1/return-visits?state=someday",
+        &dept.supervisor,
+        None,
+    );
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (400, Some("bad_body")),
+        "{body}"
+    );
+    let tech = office.server.token(&office.zhang);
+    let (code, _) = office.server.call("GET", "/v1/return-visits", &tech, None);
+    assert_eq!(code, 403);
+}

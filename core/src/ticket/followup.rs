@@ -56,9 +56,19 @@ pub struct ReturnVisit {
     pub method: ContactMethod,
     /// Who planned it.
     pub planned_by: UserId,
+    /// Who is to do it (entries written before assignees existed have none: the planner).
+    #[serde(default)]
+    pub assignee: Option<UserId>,
     /// The outcome, once done.
     #[serde(default, deserialize_with = "embedded::option")]
     pub outcome: Option<Outcome>,
+}
+
+impl ReturnVisit {
+    /// Who is to do it: the assignee, or the planner for entries without one.
+    pub fn responsible(&self) -> &UserId {
+        self.assignee.as_ref().unwrap_or(&self.planned_by)
+    }
 }
 
 pub(crate) fn plan(
@@ -66,12 +76,14 @@ pub(crate) fn plan(
     ctx: &WriteContext<'_>,
     planned_for: Date,
     method: ContactMethod,
+    assignee: Option<&UserId>,
 ) -> Result<EntryId> {
     let entry = ReturnVisit {
         id: EntryId::random(),
         planned_for,
         method,
         planned_by: ctx.author.user.clone(),
+        assignee: Some(assignee.unwrap_or(&ctx.author.user).clone()),
         outcome: None,
     };
     let followups = ctx.section(tx, Section::Followups)?;

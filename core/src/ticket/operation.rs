@@ -157,6 +157,9 @@ pub enum Operation {
         planned_for: Date,
         /// How.
         method: ContactMethod,
+        /// Who is to do it; the planner when absent.
+        #[serde(default)]
+        assignee: Option<UserId>,
     },
     /// Records the outcome of a return visit.
     RecordReturnVisit {
@@ -294,7 +297,14 @@ impl Operation {
             Operation::PlanReturnVisit {
                 planned_for,
                 method,
-            } => Some(followup::plan(tx, ctx, *planned_for, *method)?),
+                assignee,
+            } => Some(followup::plan(
+                tx,
+                ctx,
+                *planned_for,
+                *method,
+                assignee.as_ref(),
+            )?),
             Operation::RecordReturnVisit {
                 visit_id,
                 method,

@@ -347,6 +347,7 @@ fn the_whole_flow_reads_back_section_by_section() {
         Operation::PlanReturnVisit {
             planned_for: planned,
             method: ContactMethod::Phone,
+            assignee: None,
         },
     )
     .expect("rv");

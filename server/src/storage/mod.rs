@@ -14,6 +14,7 @@ use crate::deadlines::Deadline;
 use crate::error::ServerError;
 use crate::events::{Event, EventKind, NewEvent};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
+use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery};
 
 /// The result type of storage.
 pub type Result<T, E = ServerError> = std::result::Result<T, E>;
@@ -112,6 +113,8 @@ pub struct DocWrite {
     pub ledger: LedgerRow,
     /// Whether the row differs from the stored one in more than `updated_at`.
     pub ledger_changed: bool,
+    /// The ticket's return visits, when they changed: they replace the stored ones.
+    pub return_visits: Option<Vec<ReturnVisitRow>>,
 }
 
 /// One device-and-document part of a commit.
@@ -262,8 +265,8 @@ pub trait Storage: Send + Sync + 'static {
         retry_at: Timestamp,
         error: &str,
     ) -> Result<()>;
-    /// Rewrites every ledger row from its document.
-    fn replace_ledger_rows(&self, rows: &[LedgerRow]) -> Result<()>;
+    /// Rewrites every ledger row, and the ticket's return visits, from its document.
+    fn replace_ledger_rows(&self, rows: &[(LedgerRow, Vec<ReturnVisitRow>)]) -> Result<()>;
     /// A page of the ledger.
     fn ledger(&self, query: &LedgerQuery) -> Result<LedgerPage>;
     /// One ledger row.
@@ -283,4 +286,6 @@ pub trait Storage: Send + Sync + 'static {
     /// action) is on or before `by`; those whose event for that day fired are left out. The
     /// hand-off has no day: it finds nothing.
     fn days_due(&self, deadline: Deadline, by: Date) -> Result<Vec<LedgerRow>>;
+    /// The return visits that pass `query`, judged on `days`, by planned day (at most 500).
+    fn return_visits(&self, query: &VisitQuery, days: VisitDays) -> Result<Vec<ReturnVisitRow>>;
 }

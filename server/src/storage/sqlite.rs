@@ -22,7 +22,8 @@ use super::{
 use crate::deadlines::Deadline;
 use crate::error::ServerError;
 use crate::events::{Event, EventKind};
-use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
+use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow, name};
+use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
 
 /// Marks a SQLite file as a fieldledger server database ("FLSV").
 const APPLICATION_ID: i64 = 0x464C_5356;
@@ -269,6 +270,36 @@ fn ledger_rows(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Resu
     rows.into_iter()
         .map(|r| r.map_err(|what| corrupt(&what)))
         .collect()
+}
+
+fn save_return_visits(
+    tx: &Transaction<'_>,
+    id: &TicketId,
+    visits: &[ReturnVisitRow],
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM return_visits WHERE ticket_id = ?1")?
+        .execute([id.as_str()])?;
+    for v in visits {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO return_visits (visit_id, ticket_id, ledger_number, customer_name,
+                 planned_for, method, assignee, done_at, done_by, satisfaction, resolved)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            v.visit_id,
+            id.as_str(),
+            v.ledger_number,
+            v.customer_name,
+            v.planned_for.to_string(),
+            name(&v.method),
+            v.assignee.as_str(),
+            v.done_at.map(Timestamp::millis),
+            v.done_by.as_ref().map(UserId::as_str),
+            v.satisfaction,
+            v.resolved,
+        ])?;
+    }
+    Ok(())
 }
 
 fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
@@ -648,6 +679,9 @@ impl Storage for SqliteStorage {
                         (DocBytes::Snapshot(bytes), false) => documents::replace_snapshot(tx, &doc.ticket_id, bytes, &doc.heads)?,
                         (DocBytes::Chunk(bytes), _) => documents::append_chunk(tx, &doc.ticket_id, bytes, &doc.heads)?,
                     }
+                    if let Some(visits) = &doc.return_visits {
+                        save_return_visits(tx, &doc.ticket_id, visits)?;
+                    }
                     if doc.ledger_changed {
                         save_ledger_row(tx, &doc.ledger)?;
                     } else {
@@ -909,10 +943,101 @@ impl Storage for SqliteStorage {
         self.read(|c| ledger_rows(c, &sql, params![by.to_string(), deadline.as_str()]))
     }
 
-    fn replace_ledger_rows(&self, rows: &[LedgerRow]) -> Result<()> {
+    fn return_visits(&self, query: &VisitQuery, days: VisitDays) -> Result<Vec<ReturnVisitRow>> {
+        let (today, overdue) = (days.today.to_string(), days.overdue_upto.to_string());
+        let mut clauses = vec![
+            match query.state {
+                Some(VisitState::Done) => "done_at IS NOT NULL",
+                _ => "1 = 1",
+            }
+            .to_owned(),
+        ];
+        let mut args: Vec<Value> = Vec::new();
+        let mut arg = |clause: &str, value: String| {
+            args.push(Value::Text(value));
+            clauses.push(clause.replace('?', &format!("?{}", args.len())));
+        };
+        match query.state {
+            None | Some(VisitState::Done) => {}
+            Some(VisitState::Overdue) => arg("done_at IS NULL AND planned_for <= ?", overdue),
+            Some(VisitState::Due) => {
+                arg("done_at IS NULL AND planned_for > ?", overdue);
+                arg("planned_for <= ?", today);
+            }
+            Some(VisitState::Planned) => arg("done_at IS NULL AND planned_for > ?", today),
+        }
+        if let Some(assignee) = &query.assignee {
+            arg("assignee = ?", assignee.to_string());
+        }
+        if let Some(role) = query.department {
+            arg(
+                "assignee IN (SELECT user_id FROM users WHERE role = ?)",
+                role.as_str().into(),
+            );
+        }
+        let sql = format!(
+            "SELECT visit_id, ticket_id, ledger_number, customer_name, planned_for, method, assignee,
+                    done_at, done_by, satisfaction, resolved
+             FROM return_visits WHERE {} ORDER BY planned_for, visit_id LIMIT 500",
+            clauses.join(" AND ")
+        );
+        self.read(|c| {
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt
+                .query_map(params_from_iter(args.iter()), |r| {
+                    Ok((
+                        (
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                        ),
+                        (
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, String>(5)?,
+                        ),
+                        (
+                            r.get::<_, String>(6)?,
+                            r.get::<_, Option<i64>>(7)?,
+                            r.get::<_, Option<String>>(8)?,
+                        ),
+                        (r.get::<_, Option<u8>>(9)?, r.get::<_, Option<bool>>(10)?),
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(
+                    |(
+                        (visit_id, ticket, ledger_number),
+                        (customer_name, day, method),
+                        (assignee, done_at, done_by),
+                        (satisfaction, resolved),
+                    )| {
+                        Ok(ReturnVisitRow {
+                            visit_id,
+                            ticket_id: parse(ticket, "ticket id")?,
+                            ledger_number,
+                            customer_name,
+                            planned_for: parse(day, "planned day")?,
+                            method: serde_json::from_value(serde_json::Value::String(method))
+                                .map_err(|_| corrupt("return visit method"))?,
+                            assignee: parse(assignee, "assignee")?,
+                            done_at: done_at.map(Timestamp),
+                            done_by: done_by.map(|u| parse(u, "visitor")).transpose()?,
+                            satisfaction,
+                            resolved,
+                        })
+                    },
+                )
+                .collect()
+        })
+    }
+
+    fn replace_ledger_rows(&self, rows: &[(LedgerRow, Vec<ReturnVisitRow>)]) -> Result<()> {
         self.write(|tx| {
-            for row in rows {
+            for (row, visits) in rows {
                 save_ledger_row(tx, row)?;
+                save_return_visits(tx, &row.ticket_id, visits)?;
             }
             Ok(())
         })
