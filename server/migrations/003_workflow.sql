@@ -3,6 +3,9 @@
 ALTER TABLE ledger ADD COLUMN handed_off_at INTEGER;           -- device time of the first hand-off or order
 ALTER TABLE ledger ADD COLUMN handed_off_received_at INTEGER;  -- when the server received it
 ALTER TABLE ledger ADD COLUMN next_action_due TEXT;            -- earliest due day of an open CAPA
+ALTER TABLE ledger ADD COLUMN open_actions INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ledger ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+ALTER TABLE ledger ADD COLUMN responsibility TEXT;
 
 CREATE INDEX ledger_awaiting_handoff ON ledger (received_at) WHERE handed_off_received_at IS NULL;
 CREATE INDEX ledger_by_return_visit ON ledger (next_return_visit) WHERE next_return_visit IS NOT NULL;

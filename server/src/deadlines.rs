@@ -183,7 +183,8 @@ pub struct Judgement {
 }
 
 impl Workflow {
-    fn handoff_ms(&self) -> i64 {
+    /// The hand-off limit in milliseconds.
+    pub fn handoff_ms(&self) -> i64 {
         i64::try_from(self.handoff.as_millis()).unwrap_or(i64::MAX)
     }
 

@@ -24,6 +24,7 @@ use crate::engine::{TicketDetail, reads_assigned_only};
 use crate::error::ServerError;
 use crate::ledger::{LedgerPage, LedgerQuery};
 use crate::return_visits::VisitQuery;
+use crate::statistics::{ComplaintQuery, HandoffCompliance, OpenActions, VisitOutcomes};
 
 type Result<T, E = ServerError> = std::result::Result<T, E>;
 
@@ -130,6 +131,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/tickets/{id}/operations", post(operation))
         .route("/v1/ledger", get(ledger))
         .route("/v1/return-visits", get(return_visits))
+        .route("/v1/statistics/complaints", get(complaint_statistics))
+        .route("/v1/statistics/handoff", get(handoff_statistics))
+        .route("/v1/statistics/corrective-actions", get(action_statistics))
+        .route("/v1/statistics/return-visits", get(visit_statistics))
         .route("/v1/security-events", get(security_events))
         .route("/v1/events", get(crate::sse::events))
 }
@@ -352,11 +357,7 @@ async fn return_visits(
     caller: Caller,
     Params(query): Params<VisitQuery>,
 ) -> Result<Json<serde_json::Value>> {
-    if reads_assigned_only(caller.user.role) {
-        return Err(ServerError::forbidden(
-            "return visits are tracked in the office",
-        ));
-    }
+    ensure_office(&caller)?;
     let days = state.workflow.visit_days(state.clock.now());
     let storage = state.storage.clone();
     let visits = blocking(move || storage.return_visits(&query, days)).await?;
@@ -365,6 +366,61 @@ async fn return_visits(
         "overdue_upto": days.overdue_upto,
         "visits": visits,
     })))
+}
+
+/// Refuses the roles that see only their own tickets, for answers about the whole ledger.
+fn ensure_office(caller: &Caller) -> Result<()> {
+    if reads_assigned_only(caller.user.role) {
+        return Err(ServerError::forbidden(
+            "this covers the whole ledger and is read in the office",
+        ));
+    }
+    Ok(())
+}
+
+async fn complaint_statistics(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(query): Params<ComplaintQuery>,
+) -> Result<Json<serde_json::Value>> {
+    ensure_office(&caller)?;
+    let offset = state.workflow.calendar.utc_offset_minutes;
+    let storage = state.storage.clone();
+    let groups = blocking(move || storage.complaints_by(query.by, offset)).await?;
+    Ok(Json(
+        serde_json::json!({ "by": query.by, "groups": groups }),
+    ))
+}
+
+async fn handoff_statistics(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<HandoffCompliance>> {
+    ensure_office(&caller)?;
+    let limit = state.workflow.handoff_ms();
+    let storage = state.storage.clone();
+    Ok(Json(
+        blocking(move || storage.handoff_compliance(limit)).await?,
+    ))
+}
+
+async fn action_statistics(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<OpenActions>> {
+    ensure_office(&caller)?;
+    let today = state.workflow.calendar.day_of(state.clock.now());
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || storage.open_actions(today)).await?))
+}
+
+async fn visit_statistics(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<VisitOutcomes>> {
+    ensure_office(&caller)?;
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || storage.visit_outcomes()).await?))
 }
 
 async fn security_events(State(state): State<AppState>, caller: Caller) -> Result<Response> {

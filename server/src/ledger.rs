@@ -55,6 +55,12 @@ pub struct LedgerRow {
     pub handed_off_received_at: Option<Timestamp>,
     /// The earliest due day of a corrective or preventive action still open.
     pub next_action_due: Option<Date>,
+    /// Corrective and preventive actions still open.
+    pub open_actions: u32,
+    /// The cause QA recorded (empty until then).
+    pub cause: String,
+    /// The responsibility ruled, once ruled.
+    pub responsibility: Option<String>,
 }
 
 /// The machine name of a unit-variant enum value (`"phone"` for `ContactMethod::Phone`).
@@ -110,6 +116,14 @@ impl LedgerRow {
                 .filter(|a| a.status == ActionStatus::Open)
                 .map(|a| a.due)
                 .min(),
+            open_actions: view
+                .quality
+                .actions
+                .iter()
+                .filter(|a| a.status == ActionStatus::Open)
+                .count() as u32,
+            cause: view.quality.cause.trim().to_owned(),
+            responsibility: view.quality.responsibility.map(|r| name(&r)),
         }
     }
 }

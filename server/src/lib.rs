@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod return_visits;
 pub mod sse;
+pub mod statistics;
 pub mod storage;
 pub mod webhooks;
 

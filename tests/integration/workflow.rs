@@ -615,3 +615,105 @@ fn a_resolved_ticket_gets_its_return_visit_once_and_supervisors_track_it() {
     let (code, _) = office.server.call("GET", "/v1/return-visits", &tech, None);
     assert_eq!(code, 403);
 }
+
+fn statistics(office: &Office, token: &str, path: &str) -> Value {
+    let (code, body) = office
+        .server
+        .call("GET", &format!("/v1/statistics/{path}"), token, None);
+    assert_eq!(code, 200, "{body}");
+    body
+}
+
+#[test]
+fn statistics_count_complaints_handoffs_actions_and_return_visits() {
+    let clock = ManualClock::at(THURSDAY_10AM);
+    let office = Office::on(TestServer::start_with(watched(&clock)));
+    let dept = Departments::of(&office);
+    let (handed, _) = office.desk_ticket(&[&office.zhang]);
+    let mut other = fieldledger_tests::complaint("Tangshan Steel");
+    other.product_name = "KYN28 switchgear".into();
+    let (code, body) = office
+        .server
+        .call("POST", "/v1/tickets", &office.desk, Some(json!(other)));
+    assert_eq!(code, 201, "{body}");
+    op(
+        &office,
+        &dept.qa,
+        &handed,
+        json!({"op": "rule_responsibility", "responsibility": "supplier"}),
+    );
+    op(
+        &office,
+        &dept.qa,
+        &handed,
+        json!({"op": "add_corrective_action", "kind": "corrective", "description": "audit supplier",
+               "owner": "procurement", "due": "2026-11-27"}),
+    );
+    let visit = op(
+        &office,
+        &dept.supervisor,
+        &handed,
+        json!({"op": "plan_return_visit", "planned_for": "2026-11-30", "method": "visit"}),
+    );
+    op(
+        &office,
+        &dept.supervisor,
+        &handed,
+        json!({"op": "record_return_visit", "visit_id": visit, "method": "visit",
+               "satisfaction": 4, "resolved": true, "notes": "fine"}),
+    );
+
+    let qa = &dept.qa;
+    let groups =
+        |by: &str| statistics(&office, qa, &format!("complaints?by={by}"))["groups"].clone();
+    assert_eq!(
+        groups("product"),
+        json!([{"key": "KYN28 switchgear", "complaints": 1},
+               {"key": "ZN63 vacuum circuit breaker", "complaints": 1}])
+    );
+    assert_eq!(
+        groups("responsibility"),
+        json!([{"key": null, "complaints": 1}, {"key": "supplier", "complaints": 1}])
+    );
+    assert_eq!(
+        groups("month"),
+        json!([{"key": "2026-11", "complaints": 2}])
+    );
+
+    let handoff = statistics(&office, qa, "handoff");
+    assert_eq!(
+        (
+            &handoff["tickets"],
+            &handoff["handed_off"],
+            &handoff["on_time_by_device"]
+        ),
+        (&json!(2), &json!(1), &json!(1))
+    );
+    assert_eq!(handoff["share_by_receipt"], json!(0.5));
+
+    let actions = statistics(&office, qa, "corrective-actions");
+    assert_eq!(
+        actions,
+        json!({"actions": 1, "tickets": 1, "tickets_past_due": 0})
+    );
+    clock.advance(2 * DAY);
+    let actions = statistics(&office, qa, "corrective-actions");
+    assert_eq!(actions["tickets_past_due"], 1);
+
+    let visits = statistics(&office, qa, "return-visits");
+    assert_eq!(
+        visits,
+        json!({"planned": 1, "done": 1, "completion": 1.0, "resolved": 1,
+               "mean_satisfaction": 4.0, "by_satisfaction": [0, 0, 0, 1, 0]})
+    );
+
+    let (code, body) = office
+        .server
+        .call("GET", "/v1/statistics/complaints?by=colour", qa, None);
+    assert_eq!(code, 400, "{body}");
+    let tech = office.server.token(&office.zhang);
+    let (code, _) = office
+        .server
+        .call("GET", "/v1/statistics/handoff", &tech, None);
+    assert_eq!(code, 403);
+}

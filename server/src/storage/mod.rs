@@ -15,6 +15,7 @@ use crate::error::ServerError;
 use crate::events::{Event, EventKind, NewEvent};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery};
+use crate::statistics::{ComplaintAxis, Group, HandoffCompliance, OpenActions, VisitOutcomes};
 
 /// The result type of storage.
 pub type Result<T, E = ServerError> = std::result::Result<T, E>;
@@ -286,6 +287,14 @@ pub trait Storage: Send + Sync + 'static {
     /// action) is on or before `by`; those whose event for that day fired are left out. The
     /// hand-off has no day: it finds nothing.
     fn days_due(&self, deadline: Deadline, by: Date) -> Result<Vec<LedgerRow>>;
+    /// Complaints counted by `axis`, most first; months are those of the zone `utc_offset_minutes`.
+    fn complaints_by(&self, axis: ComplaintAxis, utc_offset_minutes: i32) -> Result<Vec<Group>>;
+    /// How many tickets were handed off within `limit_ms` of registration, on each clock.
+    fn handoff_compliance(&self, limit_ms: i64) -> Result<HandoffCompliance>;
+    /// Open corrective and preventive actions; past due when their day is before `today`.
+    fn open_actions(&self, today: Date) -> Result<OpenActions>;
+    /// Return visits planned and done, and the customers' satisfaction.
+    fn visit_outcomes(&self) -> Result<VisitOutcomes>;
     /// The return visits that pass `query`, judged on `days`, by planned day (at most 500).
     fn return_visits(&self, query: &VisitQuery, days: VisitDays) -> Result<Vec<ReturnVisitRow>>;
 }

@@ -24,6 +24,9 @@ use crate::error::ServerError;
 use crate::events::{Event, EventKind};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow, name};
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
+use crate::statistics::{
+    ComplaintAxis, Group, HandoffCompliance, OpenActions, VisitOutcomes, share,
+};
 
 /// Marks a SQLite file as a fieldledger server database ("FLSV").
 const APPLICATION_ID: i64 = 0x464C_5356;
@@ -202,7 +205,7 @@ const LEDGER_COLUMNS: &str =
     "ticket_id, ledger_number, status, kind, complaint, major, customer_name,
     product_name, model, job_number, contract_number, assignees, disposition, decision_conflict,
     registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by,
-    handed_off_at, handed_off_received_at, next_action_due";
+    handed_off_at, handed_off_received_at, next_action_due, open_actions, cause, responsibility";
 
 fn ledger_of(r: &Row<'_>) -> rusqlite::Result<std::result::Result<LedgerRow, String>> {
     let id: String = r.get(0)?;
@@ -256,6 +259,9 @@ fn ledger_of(r: &Row<'_>) -> rusqlite::Result<std::result::Result<LedgerRow, Str
             next_action_due: action_due
                 .map(|d| d.parse().map_err(|_| "action due"))
                 .transpose()?,
+            open_actions: r.get(23).map_err(|_| "open actions")?,
+            cause: r.get(24).map_err(|_| "cause")?,
+            responsibility: r.get(25).map_err(|_| "responsibility")?,
         })
     })()
     .map_err(|what: &str| what.to_owned()))
@@ -308,9 +314,9 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
         "INSERT INTO ledger (ticket_id, ledger_number, status, kind, complaint, major, customer_name,
              product_name, model, job_number, contract_number, assignees, disposition, decision_conflict,
              registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by,
-             handed_off_at, handed_off_received_at, next_action_due)
+             handed_off_at, handed_off_received_at, next_action_due, open_actions, cause, responsibility)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-             ?21, ?22, ?23)
+             ?21, ?22, ?23, ?24, ?25, ?26)
          ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
              status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
              major = excluded.major, customer_name = excluded.customer_name,
@@ -322,7 +328,8 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
              next_return_visit = excluded.next_return_visit, created_by = excluded.created_by,
              handed_off_at = excluded.handed_off_at,
              handed_off_received_at = excluded.handed_off_received_at,
-             next_action_due = excluded.next_action_due",
+             next_action_due = excluded.next_action_due, open_actions = excluded.open_actions,
+             cause = excluded.cause, responsibility = excluded.responsibility",
     )?
     .execute(params![
         row.ticket_id.as_str(),
@@ -348,6 +355,9 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
         row.handed_off_at.map(Timestamp::millis),
         row.handed_off_received_at.map(Timestamp::millis),
         row.next_action_due.map(|d| d.to_string()),
+        row.open_actions,
+        row.cause,
+        row.responsibility,
     ])?;
     if let Some(number) = &row.ledger_number
         && let Some((year, n)) = parse_ledger_number(number)
@@ -941,6 +951,104 @@ impl Storage for SqliteStorage {
                                AND f.ticket_id = l.ticket_id AND f.subject = l.{column})"
         );
         self.read(|c| ledger_rows(c, &sql, params![by.to_string(), deadline.as_str()]))
+    }
+
+    fn complaints_by(&self, axis: ComplaintAxis, utc_offset_minutes: i32) -> Result<Vec<Group>> {
+        let key = match axis {
+            ComplaintAxis::Product => "product_name".to_owned(),
+            ComplaintAxis::Model => "model".to_owned(),
+            ComplaintAxis::Cause => "NULLIF(cause, '')".to_owned(),
+            ComplaintAxis::Responsibility => "responsibility".to_owned(),
+            ComplaintAxis::Month => format!(
+                "strftime('%Y-%m', registered_at / 1000, 'unixepoch', '{utc_offset_minutes:+} minutes')"
+            ),
+        };
+        let sql = format!(
+            "SELECT {key} AS k, COUNT(*) AS n FROM ledger WHERE complaint = 1
+             GROUP BY k ORDER BY n DESC, k"
+        );
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let groups = stmt
+                .query_map([], |r| {
+                    Ok(Group {
+                        key: r.get(0)?,
+                        complaints: r.get(1)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(groups)
+        })
+    }
+
+    fn handoff_compliance(&self, limit_ms: i64) -> Result<HandoffCompliance> {
+        self.read(|c| {
+            let (tickets, handed_off, by_device, by_receipt): (u64, u64, u64, u64) = c
+                .prepare_cached(
+                    "SELECT COUNT(*), COUNT(handed_off_received_at),
+                        COALESCE(SUM(handed_off_at - registered_at <= ?1), 0),
+                        COALESCE(SUM(handed_off_received_at - received_at <= ?1), 0)
+                     FROM ledger",
+                )?
+                .query_row([limit_ms], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?;
+            Ok(HandoffCompliance {
+                tickets,
+                handed_off,
+                on_time_by_device: by_device,
+                on_time_by_receipt: by_receipt,
+                share_by_device: share(by_device, tickets),
+                share_by_receipt: share(by_receipt, tickets),
+            })
+        })
+    }
+
+    fn open_actions(&self, today: Date) -> Result<OpenActions> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT COALESCE(SUM(open_actions), 0), COALESCE(SUM(open_actions > 0), 0),
+                    COALESCE(SUM(next_action_due < ?1), 0)
+                 FROM ledger",
+            )?
+            .query_row([today.to_string()], |r| {
+                Ok(OpenActions {
+                    actions: r.get(0)?,
+                    tickets: r.get(1)?,
+                    tickets_past_due: r.get(2)?,
+                })
+            })?)
+        })
+    }
+
+    fn visit_outcomes(&self) -> Result<VisitOutcomes> {
+        self.read(|c| {
+            let (planned, done, resolved, mean, counts): (u64, u64, u64, Option<f64>, [u64; 5]) = c
+                .prepare_cached(
+                    "SELECT COUNT(*), COUNT(done_at), COALESCE(SUM(resolved = 1), 0), AVG(satisfaction),
+                        COALESCE(SUM(satisfaction = 1), 0), COALESCE(SUM(satisfaction = 2), 0),
+                        COALESCE(SUM(satisfaction = 3), 0), COALESCE(SUM(satisfaction = 4), 0),
+                        COALESCE(SUM(satisfaction = 5), 0)
+                     FROM return_visits",
+                )?
+                .query_row([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        [r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?],
+                    ))
+                })?;
+            Ok(VisitOutcomes {
+                planned,
+                done,
+                completion: share(done, planned),
+                resolved,
+                mean_satisfaction: mean,
+                by_satisfaction: counts,
+            })
+        })
     }
 
     fn return_visits(&self, query: &VisitQuery, days: VisitDays) -> Result<Vec<ReturnVisitRow>> {
