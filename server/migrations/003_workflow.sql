@@ -38,8 +38,21 @@ CREATE INDEX return_visits_by_ticket ON return_visits (ticket_id);
 CREATE INDEX return_visits_by_day ON return_visits (planned_for);
 CREATE INDEX return_visits_by_assignee ON return_visits (assignee, planned_for);
 
+-- The costs of every ticket, projected from the documents with the ledger, for statistics.
+CREATE TABLE cost_lines (
+    cost_id       TEXT    PRIMARY KEY,
+    ticket_id     TEXT    NOT NULL REFERENCES documents (ticket_id),
+    kind          TEXT    NOT NULL,
+    bearer        TEXT    NOT NULL,
+    amount_minor  INTEGER NOT NULL,
+    currency      TEXT    NOT NULL,
+    approved      INTEGER,
+    settled       INTEGER NOT NULL
+);
+CREATE INDEX cost_lines_by_ticket ON cost_lines (ticket_id);
+
 -- Tickets stored before deadlines were watched are not judged after the fact: their hand-off
 -- counts as fired, and `fieldledger-server rebuild-ledger` fills in their hand-off times and
--- return visits.
+-- return visits and costs.
 INSERT INTO fired_deadlines (deadline, ticket_id, subject, fired_at, event_id)
 SELECT 'handoff', ticket_id, '', updated_at, 0 FROM ledger;

@@ -31,8 +31,9 @@ use crate::events::{self, Event};
 use crate::ledger::{LedgerRow, first_handoff};
 use crate::metrics::Metrics;
 use crate::return_visits::ReturnVisitRow;
+use crate::statistics::CostLine;
 use crate::storage::{
-    Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, SecurityEvent, Storage, User,
+    Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, Projection, SecurityEvent, Storage, User,
 };
 
 type Result<T, E = ServerError> = std::result::Result<T, E>;
@@ -330,6 +331,10 @@ impl Engine {
             .as_ref()
             .is_none_or(|w| w.followups != view.followups || w.meta != view.meta)
             .then(|| ReturnVisitRow::project(id, &view));
+        let costs = was
+            .as_ref()
+            .is_none_or(|w| w.costs != view.costs)
+            .then(|| CostLine::project(&view));
         cached.ledger = Some(ledger.clone());
         cached.view = Some(view);
         self.metrics.changes_merged(changes.len() as u64);
@@ -344,6 +349,7 @@ impl Engine {
             ledger,
             ledger_changed,
             return_visits,
+            costs,
         });
         Ok(())
     }
@@ -837,7 +843,11 @@ impl Engine {
                 handed_off_received_at,
                 ..LedgerRow::project(&id, &view, received_at, now)
             };
-            rows.push((row, ReturnVisitRow::project(&id, &view)));
+            rows.push(Projection {
+                row,
+                return_visits: ReturnVisitRow::project(&id, &view),
+                costs: CostLine::project(&view),
+            });
         }
         self.storage.replace_ledger_rows(&rows)?;
         Ok(rows.len())

@@ -24,7 +24,9 @@ use crate::engine::{TicketDetail, reads_assigned_only};
 use crate::error::ServerError;
 use crate::ledger::{LedgerPage, LedgerQuery};
 use crate::return_visits::VisitQuery;
-use crate::statistics::{ComplaintQuery, HandoffCompliance, OpenActions, VisitOutcomes};
+use crate::statistics::{
+    ComplaintQuery, CostStatistics, HandoffCompliance, OpenActions, VisitOutcomes,
+};
 
 type Result<T, E = ServerError> = std::result::Result<T, E>;
 
@@ -135,6 +137,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/statistics/handoff", get(handoff_statistics))
         .route("/v1/statistics/corrective-actions", get(action_statistics))
         .route("/v1/statistics/return-visits", get(visit_statistics))
+        .route("/v1/statistics/costs", get(cost_statistics))
         .route("/v1/security-events", get(security_events))
         .route("/v1/events", get(crate::sse::events))
 }
@@ -412,6 +415,15 @@ async fn action_statistics(
     let today = state.workflow.calendar.day_of(state.clock.now());
     let storage = state.storage.clone();
     Ok(Json(blocking(move || storage.open_actions(today)).await?))
+}
+
+async fn cost_statistics(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<CostStatistics>> {
+    ensure_office(&caller)?;
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || storage.cost_totals()).await?))
 }
 
 async fn visit_statistics(

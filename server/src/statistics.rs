@@ -2,7 +2,10 @@
 //! columns and the return-visit table with one aggregate query each, so that they stay fast on
 //! a ledger of many tickets.
 
+use fieldledger_core::TicketView;
 use serde::{Deserialize, Serialize};
+
+use crate::ledger::name;
 
 /// What complaints are counted by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,4 +91,67 @@ pub fn share(part: u64, whole: u64) -> f64 {
     } else {
         part as f64 / whole as f64
     }
+}
+
+/// One cost of a ticket as the statistics read it, projected from the document with the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostLine {
+    /// The cost's entry id.
+    pub cost_id: String,
+    /// What it paid for (`travel`, `parts`, …).
+    pub kind: String,
+    /// Who pays (`company`, `sales_representative`, …).
+    pub bearer: String,
+    /// The amount in minor units.
+    pub amount_minor: i64,
+    /// ISO 4217 currency code.
+    pub currency: String,
+    /// The audit's verdict, once audited.
+    pub approved: Option<bool>,
+    /// Whether finance settled it.
+    pub settled: bool,
+}
+
+impl CostLine {
+    /// The costs of the ticket `view`.
+    pub fn project(view: &TicketView) -> Vec<CostLine> {
+        view.costs
+            .iter()
+            .map(|c| CostLine {
+                cost_id: c.id.to_string(),
+                kind: name(&c.kind),
+                bearer: name(&c.bearer),
+                amount_minor: c.amount_minor,
+                currency: c.currency.clone(),
+                approved: c.audit.as_ref().map(|a| a.approved),
+                settled: c.settlement.is_some(),
+            })
+            .collect()
+    }
+}
+
+/// The costs of one kind or one bearer, in one currency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostTotal {
+    /// The kind or the bearer.
+    pub key: String,
+    /// The currency.
+    pub currency: String,
+    /// How many costs.
+    pub costs: u64,
+    /// Their sum in minor units.
+    pub amount_minor: i64,
+    /// The sum of those the audit approved.
+    pub approved_minor: i64,
+    /// The sum of those finance settled.
+    pub settled_minor: i64,
+}
+
+/// Service costs by kind and by bearer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostStatistics {
+    /// By what they paid for.
+    pub by_kind: Vec<CostTotal>,
+    /// By who pays.
+    pub by_bearer: Vec<CostTotal>,
 }

@@ -625,7 +625,7 @@ fn statistics(office: &Office, token: &str, path: &str) -> Value {
 }
 
 #[test]
-fn statistics_count_complaints_handoffs_actions_and_return_visits() {
+fn statistics_count_complaints_handoffs_actions_costs_and_return_visits() {
     let clock = ManualClock::at(THURSDAY_10AM);
     let office = Office::on(TestServer::start_with(watched(&clock)));
     let dept = Departments::of(&office);
@@ -706,6 +706,45 @@ fn statistics_count_complaints_handoffs_actions_and_return_visits() {
         json!({"planned": 1, "done": 1, "completion": 1.0, "resolved": 1,
                "mean_satisfaction": 4.0, "by_satisfaction": [0, 0, 0, 1, 0]})
     );
+
+    let travel = op(
+        &office,
+        &office.desk,
+        &handed,
+        json!({"op": "submit_cost", "kind": "travel", "amount_minor": 86_000, "currency": "CNY",
+               "bearer": "company", "description": "train"}),
+    );
+    op(
+        &office,
+        &office.desk,
+        &handed,
+        json!({"op": "submit_cost", "kind": "parts", "amount_minor": 12_000, "currency": "CNY",
+               "bearer": "supplier", "description": "seal kit"}),
+    );
+    op(
+        &office,
+        &dept.supervisor,
+        &handed,
+        json!({"op": "audit_cost", "cost_id": travel, "approved": true, "note": "ok"}),
+    );
+    op(
+        &office,
+        &dept.finance,
+        &handed,
+        json!({"op": "settle_cost", "cost_id": travel, "reference": "PZ-1"}),
+    );
+    let costs = statistics(&office, &dept.finance, "costs");
+    assert_eq!(
+        costs["by_kind"],
+        json!([
+            {"key": "parts", "currency": "CNY", "costs": 1, "amount_minor": 12_000,
+             "approved_minor": 0, "settled_minor": 0},
+            {"key": "travel", "currency": "CNY", "costs": 1, "amount_minor": 86_000,
+             "approved_minor": 86_000, "settled_minor": 86_000}
+        ])
+    );
+    assert_eq!(costs["by_bearer"][0]["key"], "company");
+    assert_eq!(costs["by_bearer"][1]["key"], "supplier");
 
     let (code, body) = office
         .server

@@ -15,7 +15,9 @@ use crate::error::ServerError;
 use crate::events::{Event, EventKind, NewEvent};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery};
-use crate::statistics::{ComplaintAxis, Group, HandoffCompliance, OpenActions, VisitOutcomes};
+use crate::statistics::{
+    ComplaintAxis, CostLine, CostStatistics, Group, HandoffCompliance, OpenActions, VisitOutcomes,
+};
 
 /// The result type of storage.
 pub type Result<T, E = ServerError> = std::result::Result<T, E>;
@@ -116,6 +118,19 @@ pub struct DocWrite {
     pub ledger_changed: bool,
     /// The ticket's return visits, when they changed: they replace the stored ones.
     pub return_visits: Option<Vec<ReturnVisitRow>>,
+    /// The ticket's costs, when they changed: they replace the stored ones.
+    pub costs: Option<Vec<CostLine>>,
+}
+
+/// Everything projected from one ticket's document, as a rebuild writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Projection {
+    /// The ledger row.
+    pub row: LedgerRow,
+    /// The return visits.
+    pub return_visits: Vec<ReturnVisitRow>,
+    /// The costs.
+    pub costs: Vec<CostLine>,
 }
 
 /// One device-and-document part of a commit.
@@ -266,8 +281,8 @@ pub trait Storage: Send + Sync + 'static {
         retry_at: Timestamp,
         error: &str,
     ) -> Result<()>;
-    /// Rewrites every ledger row, and the ticket's return visits, from its document.
-    fn replace_ledger_rows(&self, rows: &[(LedgerRow, Vec<ReturnVisitRow>)]) -> Result<()>;
+    /// Rewrites ledger rows, and the tickets' return visits and costs, from their documents.
+    fn replace_ledger_rows(&self, rows: &[Projection]) -> Result<()>;
     /// A page of the ledger.
     fn ledger(&self, query: &LedgerQuery) -> Result<LedgerPage>;
     /// One ledger row.
@@ -293,6 +308,8 @@ pub trait Storage: Send + Sync + 'static {
     fn handoff_compliance(&self, limit_ms: i64) -> Result<HandoffCompliance>;
     /// Open corrective and preventive actions; past due when their day is before `today`.
     fn open_actions(&self, today: Date) -> Result<OpenActions>;
+    /// Service costs by kind and by bearer, per currency.
+    fn cost_totals(&self) -> Result<CostStatistics>;
     /// Return visits planned and done, and the customers' satisfaction.
     fn visit_outcomes(&self) -> Result<VisitOutcomes>;
     /// The return visits that pass `query`, judged on `days`, by planned day (at most 500).

@@ -16,8 +16,8 @@ use rusqlite::{
 };
 
 use super::{
-    ActorBinding, Batch, Device, DeviceDoc, DocBytes, FeedPage, Result, SecurityEvent, Storage,
-    User, Webhook,
+    ActorBinding, Batch, Device, DeviceDoc, DocBytes, FeedPage, Projection, Result, SecurityEvent,
+    Storage, User, Webhook,
 };
 use crate::deadlines::Deadline;
 use crate::error::ServerError;
@@ -25,7 +25,8 @@ use crate::events::{Event, EventKind};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow, name};
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
 use crate::statistics::{
-    ComplaintAxis, Group, HandoffCompliance, OpenActions, VisitOutcomes, share,
+    ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, OpenActions,
+    VisitOutcomes, share,
 };
 
 /// Marks a SQLite file as a fieldledger server database ("FLSV").
@@ -303,6 +304,29 @@ fn save_return_visits(
             v.done_by.as_ref().map(UserId::as_str),
             v.satisfaction,
             v.resolved,
+        ])?;
+    }
+    Ok(())
+}
+
+fn save_cost_lines(tx: &Transaction<'_>, id: &TicketId, costs: &[CostLine]) -> Result<()> {
+    tx.prepare_cached("DELETE FROM cost_lines WHERE ticket_id = ?1")?
+        .execute([id.as_str()])?;
+    for c in costs {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO cost_lines (cost_id, ticket_id, kind, bearer, amount_minor, currency,
+                 approved, settled)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            c.cost_id,
+            id.as_str(),
+            c.kind,
+            c.bearer,
+            c.amount_minor,
+            c.currency,
+            c.approved,
+            c.settled
         ])?;
     }
     Ok(())
@@ -692,6 +716,9 @@ impl Storage for SqliteStorage {
                     if let Some(visits) = &doc.return_visits {
                         save_return_visits(tx, &doc.ticket_id, visits)?;
                     }
+                    if let Some(costs) = &doc.costs {
+                        save_cost_lines(tx, &doc.ticket_id, costs)?;
+                    }
                     if doc.ledger_changed {
                         save_ledger_row(tx, &doc.ledger)?;
                     } else {
@@ -1021,6 +1048,36 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn cost_totals(&self) -> Result<CostStatistics> {
+        let totals = |c: &Connection, column: &str| -> Result<Vec<CostTotal>> {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {column}, currency, COUNT(*), SUM(amount_minor),
+                    TOTAL(CASE WHEN approved = 1 THEN amount_minor END),
+                    TOTAL(CASE WHEN settled = 1 THEN amount_minor END)
+                 FROM cost_lines GROUP BY {column}, currency ORDER BY {column}, currency"
+            ))?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(CostTotal {
+                        key: r.get(0)?,
+                        currency: r.get(1)?,
+                        costs: r.get(2)?,
+                        amount_minor: r.get(3)?,
+                        approved_minor: r.get::<_, f64>(4)? as i64,
+                        settled_minor: r.get::<_, f64>(5)? as i64,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        };
+        self.read(|c| {
+            Ok(CostStatistics {
+                by_kind: totals(c, "kind")?,
+                by_bearer: totals(c, "bearer")?,
+            })
+        })
+    }
+
     fn visit_outcomes(&self) -> Result<VisitOutcomes> {
         self.read(|c| {
             let (planned, done, resolved, mean, counts): (u64, u64, u64, Option<f64>, [u64; 5]) = c
@@ -1141,11 +1198,12 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn replace_ledger_rows(&self, rows: &[(LedgerRow, Vec<ReturnVisitRow>)]) -> Result<()> {
+    fn replace_ledger_rows(&self, rows: &[Projection]) -> Result<()> {
         self.write(|tx| {
-            for (row, visits) in rows {
-                save_ledger_row(tx, row)?;
-                save_return_visits(tx, &row.ticket_id, visits)?;
+            for p in rows {
+                save_ledger_row(tx, &p.row)?;
+                save_return_visits(tx, &p.row.ticket_id, &p.return_visits)?;
+                save_cost_lines(tx, &p.row.ticket_id, &p.costs)?;
             }
             Ok(())
         })
