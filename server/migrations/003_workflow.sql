@@ -51,6 +51,16 @@ CREATE TABLE cost_lines (
 );
 CREATE INDEX cost_lines_by_ticket ON cost_lines (ticket_id);
 
+-- Covering indexes for the statistics: each count reads one index, in its order, without
+-- touching the tables.
+CREATE INDEX cost_lines_by_kind ON cost_lines (kind, currency, amount_minor, approved, settled);
+CREATE INDEX cost_lines_by_bearer ON cost_lines (bearer, currency, amount_minor, approved, settled);
+CREATE INDEX ledger_complaints_by_product ON ledger (complaint, product_name);
+CREATE INDEX ledger_complaints_by_model ON ledger (complaint, model);
+CREATE INDEX ledger_complaints_by_cause ON ledger (complaint, cause);
+CREATE INDEX ledger_complaints_by_responsibility ON ledger (complaint, responsibility);
+CREATE INDEX ledger_complaints_by_registration ON ledger (complaint, registered_at);
+
 -- Tickets stored before deadlines were watched are not judged after the fact: their hand-off
 -- counts as fired, and `fieldledger-server rebuild-ledger` fills in their hand-off times and
 -- return visits and costs.
