@@ -1,0 +1,66 @@
+//! The cost of recording one on-site action from Rust, to compare with the same action recorded
+//! from Kotlin through the bindings (`mobile-demo/bench/RecordBench.kt`; `scripts/bench-bindings`
+//! runs both). Both sides do the same: a fresh store, one registered ticket, one visit, then
+//! `WARM_UP` unmeasured and `SAMPLES` timed work-log steps with a measurement; the median of
+//! the single-call times is printed.
+//!
+//! `cargo bench -p fieldledger-bindings --bench record`
+
+use std::time::Instant;
+
+use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
+use fieldledger_core::ticket::visit::{Measurement, Work};
+use fieldledger_core::{Author, Operation, Role, Store};
+
+/// Calls made before timing starts.
+const WARM_UP: usize = 200;
+/// Calls timed.
+const SAMPLES: usize = 2_000;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    store.set_user(&Author::new("tech.bench".parse()?, Role::Technician))?;
+    let ticket = store.register(&Registration {
+        kind: TicketKind::Commissioning,
+        complaint: false,
+        product_name: "KYN28A-12 switchgear".into(),
+        customer_name: "Bench Substation".into(),
+        content: "Commissioning of a new panel.".into(),
+        source: IntakeSource::Customer,
+        ..Registration::default()
+    })?;
+    let visit = store
+        .record(
+            &ticket,
+            &Operation::Arrive {
+                order_id: None,
+                site: "bay 1".into(),
+            },
+        )?
+        .entry
+        .ok_or("arriving made no visit")?;
+    let mut times = Vec::with_capacity(SAMPLES);
+    for i in 0..WARM_UP + SAMPLES {
+        let op = Operation::LogWork {
+            visit_id: visit.clone(),
+            work: Work::Step {
+                description: format!("insulation test {i}"),
+                measurements: vec![Measurement {
+                    quantity: "insulation resistance A-PE".into(),
+                    value: 2_500.0,
+                    unit: "MΩ".into(),
+                }],
+            },
+        };
+        let started = Instant::now();
+        store.record(&ticket, &op)?;
+        if i >= WARM_UP {
+            times.push(started.elapsed().as_nanos());
+        }
+    }
+    times.sort_unstable();
+    let median = times[times.len() / 2] as f64 / 1_000.0;
+    println!("rust: record one action: median {median:.1} µs over {SAMPLES} calls");
+    Ok(())
+}
