@@ -3,7 +3,11 @@
 //! records and enums are declared here again as uniffi *remote* types: the declarations mirror
 //! core's definitions field for field, so that the bindings hand out core's own values with no
 //! copy into look-alike types, and the compiler checks every mirror against core.
+//!
+//! An id or date from the app that core refuses fails the call with `Invalid`, like any other
+//! refused input.
 
+use crate::error::FieldLedgerError;
 use fieldledger_core::blob::BlobRef;
 use fieldledger_core::protocol::DocError;
 use fieldledger_core::status::Status;
@@ -31,17 +35,17 @@ use fieldledger_core::{
 uniffi::custom_type!(TicketId, String, {
     remote,
     lower: |id| id.into(),
-    try_lift: |text| Ok(text.parse()?),
+    try_lift: |text| Ok(text.parse().map_err(FieldLedgerError::from)?),
 });
 uniffi::custom_type!(EntryId, String, {
     remote,
     lower: |id| id.into(),
-    try_lift: |text| Ok(text.parse()?),
+    try_lift: |text| Ok(text.parse().map_err(FieldLedgerError::from)?),
 });
 uniffi::custom_type!(UserId, String, {
     remote,
     lower: |id| id.into(),
-    try_lift: |text| Ok(text.parse()?),
+    try_lift: |text| Ok(text.parse().map_err(FieldLedgerError::from)?),
 });
 uniffi::custom_type!(Timestamp, i64, {
     remote,
@@ -51,7 +55,7 @@ uniffi::custom_type!(Timestamp, i64, {
 uniffi::custom_type!(Date, String, {
     remote,
     lower: |date| date.into(),
-    try_lift: |text| Ok(text.parse()?),
+    try_lift: |text| Ok(text.parse().map_err(FieldLedgerError::from)?),
 });
 
 /// A field that concurrent edits left with more than one value: every value is shown, the one
