@@ -53,7 +53,10 @@ impl HttpTransport {
                 .as_str()
                 .ok_or_else(|| Error::invalid("server answer", format!("it names no {name}")))
         };
-        Ok(Author::new(field("user")?.parse()?, field("role")?.parse()?))
+        Ok(Author::new(
+            field("user")?.parse()?,
+            field("role")?.parse()?,
+        ))
     }
 }
 
