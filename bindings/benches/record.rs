@@ -1,6 +1,6 @@
 //! The cost of recording one on-site action from Rust, to compare with the same action recorded
-//! from Kotlin through the bindings (`mobile-demo/bench/RecordBench.kt`; `scripts/bench-bindings`
-//! runs both). Both sides do the same: a fresh store, one registered ticket, one visit, then
+//! from Kotlin through the bindings (`kotlin/org/fieldledger/bench/RecordBench.kt` beside this
+//! file; `scripts/bench-bindings` runs both). Both sides do the same: a fresh store, one registered ticket, one visit, then
 //! `WARM_UP` unmeasured and `SAMPLES` timed work-log steps with a measurement; the median of
 //! the single-call times is printed.
 //!

@@ -347,4 +347,7 @@ NO_CHANGE = {
 
 
 if __name__ == "__main__":
-    unittest.main()
+    result = unittest.main(exit=False, verbosity=2).result
+    failed = len(result.failures) + len(result.errors)
+    print(f"python: {result.testsRun - failed} passed, {failed} failed")
+    raise SystemExit(1 if failed or not result.testsRun else 0)
