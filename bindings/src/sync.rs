@@ -212,16 +212,16 @@ pub(crate) async fn off_thread<T: Send + 'static>(
 ) -> Result<T> {
     let (sender, receiver) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
-        .name("fieldledger-sync".into())
+        .name("fieldledger-network".into())
         .spawn(move || {
             // The receiver is gone only when the app stopped waiting; nothing is left to tell.
             let _ = sender.send(work());
         })
         .map_err(|e| FieldLedgerError::Storage {
-            reason: format!("cannot start the sync thread: {e}"),
+            reason: format!("cannot start a network thread: {e}"),
         })?;
     receiver.await.map_err(|_| FieldLedgerError::Storage {
-        reason: "the sync thread stopped before it finished".into(),
+        reason: "the network thread stopped before it finished".into(),
     })
 }
 
