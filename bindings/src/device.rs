@@ -15,13 +15,13 @@ use fieldledger_core::ticket::HistoryEntry;
 use fieldledger_core::ticket::decision::{DecisionConflict, Disposition};
 use fieldledger_core::ticket::intake::{IntakeAmendment, Registration};
 use fieldledger_core::ticket::signoff::NewSignOff;
-use fieldledger_core::ticket::visit::Work;
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Author, EntryId, Operation, Store, TicketId, TicketView};
 
 use crate::error::{FieldLedgerError, Result};
 use crate::sync::{SyncStatus, off_thread};
 use crate::types::FieldConflict;
+use crate::visit::OnSiteVisit;
 
 /// A technician's device store: the jobs on this phone, the on-site actions, and sync with the
 /// office. Open one per folder; close it with `close_store` when the app no longer needs it.
@@ -47,12 +47,13 @@ impl DeviceStore {
         self.closed.clone()
     }
 
-    fn record(&self, ticket: &TicketId, op: Operation) -> Result<Option<EntryId>> {
+    /// Records `op` on `ticket`; returns the entry it created, if any.
+    pub(crate) fn record(&self, ticket: &TicketId, op: Operation) -> Result<Option<EntryId>> {
         Ok(self.store()?.record(ticket, &op)?.entry)
     }
 
     /// Records an operation that always creates an entry, and returns the entry's id.
-    fn create(&self, ticket: &TicketId, op: Operation) -> Result<EntryId> {
+    pub(crate) fn create(&self, ticket: &TicketId, op: Operation) -> Result<EntryId> {
         let name = op.name();
         self.record(ticket, op)?
             .ok_or_else(|| FieldLedgerError::Invalid {
@@ -173,47 +174,33 @@ impl DeviceStore {
             .map(drop)
     }
 
-    /// Arrives on site, for the travel task order `order_id` if given; returns the visit's id.
+    /// Arrives on site, for the travel task order `order_id` if given: starts a visit, whose
+    /// object records the work done there.
     pub fn arrive(
-        &self,
+        self: Arc<Self>,
         ticket: TicketId,
         order_id: Option<EntryId>,
         site: String,
-    ) -> Result<EntryId> {
-        self.create(&ticket, Operation::Arrive { order_id, site })
+    ) -> Result<Arc<OnSiteVisit>> {
+        let visit = self.create(&ticket, Operation::Arrive { order_id, site })?;
+        Ok(OnSiteVisit::new(self, ticket, visit))
     }
 
-    /// Leaves the site: ends the visit.
-    pub fn depart(&self, ticket: TicketId, visit_id: EntryId) -> Result<()> {
-        self.record(&ticket, Operation::Depart { visit_id })
-            .map(drop)
-    }
-
-    /// Adds to the visit's work log a commissioning step with its measurements, a repair
-    /// action, or a part used or removed; returns the entry's id.
-    pub fn log_work(&self, ticket: TicketId, visit_id: EntryId, work: Work) -> Result<EntryId> {
-        self.create(&ticket, Operation::LogWork { visit_id, work })
-    }
-
-    /// Copies the photo at `path` (of media type `mime`, for example `image/jpeg`) into the
-    /// store and attaches it to the visit; it uploads with the next sync. Returns its id.
-    pub fn attach_photo(
-        &self,
-        ticket: TicketId,
-        visit_id: EntryId,
-        path: String,
-        mime: String,
-        caption: String,
-    ) -> Result<EntryId> {
-        let blob = self.store()?.add_blob(Path::new(&path), &mime)?;
-        self.create(
-            &ticket,
-            Operation::AttachPhoto {
-                visit_id,
-                blob,
-                caption,
-            },
-        )
+    /// The visit `visit_id` of the ticket, to go on recording in it (for example after the app
+    /// restarted); `Invalid` when the ticket has no such visit.
+    pub fn visit(self: Arc<Self>, ticket: TicketId, visit_id: EntryId) -> Result<Arc<OnSiteVisit>> {
+        let known = self
+            .store()?
+            .view(&ticket)?
+            .visits
+            .iter()
+            .any(|v| v.id == visit_id);
+        if !known {
+            return Err(FieldLedgerError::Invalid {
+                reason: format!("the ticket has no visit with id {visit_id}"),
+            });
+        }
+        Ok(OnSiteVisit::new(self, ticket, visit_id))
     }
 
     /// Records the remedy judged (a disposition entry that supersedes the entries in force);

@@ -4,6 +4,8 @@
 //! `fieldledger_core`:
 //! - [`DeviceStore`] (`device.rs`): the app-facing object: a technician's device store, its jobs,
 //!   the on-site actions, conflicts and history, enrolment and sync status;
+//! - [`OnSiteVisit`] (`visit.rs`): a visit in progress, with the work-log, photo and departure
+//!   actions;
 //! - `sync.rs`: sync off the caller's thread, as an async method, with progress and cancellation;
 //! - [`FieldLedgerError`] (`error.rs`): the one public error and the one place core errors map
 //!   to it;
@@ -17,8 +19,10 @@ mod device;
 mod error;
 mod sync;
 mod types;
+mod visit;
 
 pub use device::DeviceStore;
 pub use error::FieldLedgerError;
 pub use sync::{SyncCancel, SyncProgress, SyncReport, SyncStatus};
 pub use types::FieldConflict;
+pub use visit::OnSiteVisit;

@@ -200,16 +200,16 @@ class BindingTests(unittest.TestCase):
             description="Insulation test",
             measurements=[fl.Measurement(quantity="insulation A-PE", value=2500.5, unit="MΩ")],
         )
-        store.log_work(ticket, visit, step)
+        visit.log_work(step)
         part = fl.PartLine(part_number="VI-12", quantity=2, serial=None, description="interrupter")
-        store.log_work(ticket, visit, fl.Work.PART_USED(part))
+        visit.log_work(fl.Work.PART_USED(part))
         photo = os.path.join(self.dirs[0], "panel.jpg")
         with open(photo, "wb") as f:
             f.write(b"\xff\xd8 a photo of the panel")
-        store.attach_photo(ticket, visit, photo, "image/jpeg", "panel after repair")
+        visit.attach_photo(photo, "image/jpeg", "panel after repair")
         store.decide(ticket, fl.Disposition.REPAIR_ON_SITE, "contacts worn")
-        store.depart(ticket, visit)
-        store.sign_off(ticket, "Liu", "shift lead", "Works again", visit, None)
+        visit.depart()
+        store.sign_off(ticket, "Liu", "shift lead", "Works again", visit.visit_id(), None)
 
         view = store.ticket(ticket)
         self.assertEqual(view.intake.registration.customer_name, "沧州水务 Cangzhou Water")
@@ -220,7 +220,8 @@ class BindingTests(unittest.TestCase):
         self.assertEqual([entry.work for entry in read.log], [step, fl.Work.PART_USED(part)])
         self.assertEqual(read.photos[0].blob.size, len(b"\xff\xd8 a photo of the panel"))
         self.assertEqual(view.decisions.entries[0].disposition, fl.Disposition.REPAIR_ON_SITE)
-        self.assertEqual(view.signoffs[0].visit_id, visit)
+        self.assertEqual(view.signoffs[0].visit_id, visit.visit_id())
+        self.assertEqual(read.id, visit.visit_id())
         self.assertEqual(store.disposition(ticket), fl.Disposition.REPAIR_ON_SITE)
         self.assertEqual(store.ticket_status(ticket), fl.Status.RESOLVED)
         actions = [h.note.action for h in store.history(ticket)]
@@ -273,7 +274,7 @@ class BindingTests(unittest.TestCase):
             store.decide(ticket, fl.Disposition.REPLACE, "   ")
         self.assertIn("rationale", refused.exception.reason)
         with self.assertRaises(fl.FieldLedgerError.Invalid):
-            store.depart(ticket, "no-such-visit")
+            store.visit(ticket, "no-such-visit")
         self.assertEqual(len(store.history(ticket)), 1, "nothing refused was written")
 
         self.office.admin("device", "revoke", device)
@@ -300,7 +301,7 @@ class BindingTests(unittest.TestCase):
         photo = os.path.join(self.dirs[0], "depot.png")
         with open(photo, "wb") as f:
             f.write(b"\x89PNG depot")
-        store.attach_photo(ticket, visit, photo, "image/png", "depot")
+        visit.attach_photo(photo, "image/png", "depot")
 
         cancel = fl.SyncCancel()
         with self.assertRaises(fl.FieldLedgerError.Cancelled):

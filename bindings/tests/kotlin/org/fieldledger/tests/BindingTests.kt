@@ -81,10 +81,11 @@ private fun workCrossesAsSealedClassesAndComesBackEqual() {
         Work.PartUsed(PartLine("VI-12", 1u, "SN-0042", "vacuum interrupter")),
         Work.PartRemoved(PartLine("VI-12", 1u, null, "worn interrupter")),
     )
-    work.forEach { store.logWork(ticket, visit, it) }
+    work.forEach { visit.logWork(it) }
     store.decide(ticket, Disposition.REPLACE, "interrupter worn")
     val view = store.ticket(ticket)
     assertEquals(work, view.visits.single().log.map { it.work })
+    assertEquals(visit.visitId(), store.visit(ticket, visit.visitId()).visitId())
     assertEquals("沧州水务", view.intake.registration.customerName)
     assertNull(view.visits.single().departedAt)
     val arrived: Long = view.visits.single().arrivedAt
@@ -106,7 +107,7 @@ private fun eachErrorArrivesAsItsException() {
     val badId = assertFailsWith<FieldLedgerException.Invalid> { store.ticket("Ticket 1") }
     assertTrue(badId.reason.contains("ticket id"), badId.reason)
     val ticket = store.register(registration("Hebei Steel"))
-    assertFailsWith<FieldLedgerException.Invalid> { store.logWork(ticket, "no-such-visit", Work.Repair("x")) }
+    assertFailsWith<FieldLedgerException.Invalid> { store.visit(ticket, "no-such-visit") }
     office.admin("device", "revoke", deviceId)
     assertFailsWith<FieldLedgerException.Unauthorized> { runBlocking { store.sync(null, null) } }
     val supervisor = device("sup.chen")
@@ -114,9 +115,11 @@ private fun eachErrorArrivesAsItsException() {
         supervisor.arrive(supervisor.register(registration("Tangshan Power")), null, "bay 1")
     }
     assertTrue(forbidden.reason.contains("visits"), forbidden.reason)
+    val visit = store.arrive(ticket, null, "gate")
     store.closeStore()
     store.closeStore()
     assertFailsWith<FieldLedgerException.Closed> { store.jobs() }
+    assertFailsWith<FieldLedgerException.Closed> { visit.logWork(Work.Repair("after closing")) }
     assertFailsWith<FieldLedgerException.Closed> { runBlocking { store.sync(null, null) } }
     store.use { }
 }
@@ -143,7 +146,7 @@ private fun syncSuspendsWithoutBlockingTheCallersThread() {
 private fun cancellingTheHandleOrTheCoroutineStopsTheSyncBetweenRounds() {
     val store = device("tech.zhang")
     val ticket = store.register(registration("Langfang Gas"))
-    store.attachPhoto(ticket, store.arrive(ticket, null, "valve room"), photo("valve.jpg"), "image/jpeg", "valve")
+    store.arrive(ticket, null, "valve room").attachPhoto(photo("valve.jpg"), "image/jpeg", "valve")
     val cancel = SyncCancel()
     assertFailsWith<FieldLedgerException.Cancelled> { runBlocking { store.sync(Rounds { cancel.cancel() }, cancel) } }
     assertEquals(1uL, store.syncStatus().blobsWaiting, "cancelled before the photo upload")

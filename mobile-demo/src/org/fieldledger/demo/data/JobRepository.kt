@@ -7,6 +7,7 @@ import org.fieldledger.DeviceStore
 import org.fieldledger.Disposition
 import org.fieldledger.EntryId
 import org.fieldledger.FieldConflict
+import org.fieldledger.OnSiteVisit
 import org.fieldledger.Status
 import org.fieldledger.TicketId
 import org.fieldledger.TicketSummary
@@ -41,18 +42,20 @@ class JobRepository(private val store: DeviceStore, private val io: CoroutineDis
 
     /** Starts a visit; returns its id. */
     suspend fun arrive(ticket: TicketId, order: EntryId?, site: String): EntryId =
-        withContext(io) { store.arrive(ticket, order, site) }
+        withContext(io) { store.arrive(ticket, order, site).use { it.visitId() } }
 
     /** Ends a visit. */
-    suspend fun depart(ticket: TicketId, visit: EntryId) = withContext(io) { store.depart(ticket, visit) }
+    suspend fun depart(ticket: TicketId, visit: EntryId) = inVisit(ticket, visit) { it.depart() }
 
     /** Adds a work-log entry to a visit. */
-    suspend fun logWork(ticket: TicketId, visit: EntryId, work: Work): EntryId =
-        withContext(io) { store.logWork(ticket, visit, work) }
+    suspend fun logWork(ticket: TicketId, visit: EntryId, work: Work): EntryId = inVisit(ticket, visit) { it.logWork(work) }
 
     /** Attaches the photo at [path] to a visit. */
     suspend fun attachPhoto(ticket: TicketId, visit: EntryId, path: String, mime: String, caption: String): EntryId =
-        withContext(io) { store.attachPhoto(ticket, visit, path, mime, caption) }
+        inVisit(ticket, visit) { it.attachPhoto(path, mime, caption) }
+
+    private suspend fun <T> inVisit(ticket: TicketId, visit: EntryId, action: (OnSiteVisit) -> T): T =
+        withContext(io) { store.visit(ticket, visit).use(action) }
 
     /** Records the remedy judged. */
     suspend fun decide(ticket: TicketId, disposition: Disposition, rationale: String): EntryId =
