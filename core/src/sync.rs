@@ -105,7 +105,9 @@ pub struct SyncReport {
     pub tickets_received: usize,
     /// Tickets new to this device.
     pub tickets_new: usize,
-    /// Receipts received: tickets the office confirmed it holds durably.
+    /// Receipts received, one per ticket and round: each ticket this device sent or received
+    /// in a round comes with the heads the office holds durably. A ticket exchanged in two
+    /// rounds counts twice.
     pub tickets_confirmed: usize,
     /// Tickets dropped because this device may no longer read them.
     pub tickets_dropped: usize,

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::author::Author;
 use crate::error::{Error, Result};
 use crate::protocol::CONTENT_TYPE;
 use crate::store::sync_state::Enrolment;
@@ -34,6 +35,28 @@ impl HttpTransport {
 
     fn bearer(&self) -> String {
         format!("Bearer {}", self.token)
+    }
+
+    /// Asks the server whose token this is (`GET /v1/me`): the user a device enrolled with it
+    /// works as, and their role.
+    pub fn whoami(&self) -> Result<Author> {
+        let body = answer(
+            self.agent
+                .get(format!("{}/v1/me", self.base))
+                .header("Authorization", self.bearer())
+                .call(),
+        )?;
+        let me: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| Error::invalid("server answer", e.to_string()))?;
+        let field = |name: &'static str| {
+            me[name]
+                .as_str()
+                .ok_or_else(|| Error::invalid("server answer", format!("it names no {name}")))
+        };
+        Ok(Author::new(
+            field("user")?.parse()?,
+            field("role")?.parse()?,
+        ))
     }
 }
 

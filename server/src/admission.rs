@@ -32,6 +32,8 @@ pub struct Admission {
     pub sections: SectionMap,
     /// The hashes of the admitted changes, in the order applied.
     pub admitted: Vec<ChangeHash>,
+    /// The sections the admitted changes write.
+    pub written: BTreeSet<Section>,
     /// The refused changes.
     pub refused: Vec<Refusal>,
 }
@@ -52,6 +54,7 @@ pub fn admit(
         .filter(|c| work.get_change_meta_by_hash(&c.hash()).is_none())
         .collect();
     let mut admitted = Vec::new();
+    let mut written = BTreeSet::new();
     let mut admitted_changes: Vec<Change> = Vec::new();
     let mut refused = Vec::new();
     let mut refused_hashes = BTreeSet::new();
@@ -135,6 +138,7 @@ pub fn admit(
             match verdict {
                 Ok(()) => {
                     sections.learn(made);
+                    written.extend(touched.sections.iter().copied());
                     admitted.push(hash);
                     admitted_changes.push(change);
                 }
@@ -168,6 +172,7 @@ pub fn admit(
         doc: work,
         sections,
         admitted,
+        written,
         refused,
     }
 }

@@ -72,6 +72,17 @@ struct Origin<'a> {
     at: Timestamp,
 }
 
+/// How a ticket changed in memory, for [`Engine::stage`].
+#[derive(Clone, Copy)]
+struct Merge<'a> {
+    /// Its heads before.
+    before: &'a [ChangeHash],
+    /// Whether the server did not have it.
+    new: bool,
+    /// The sections the change wrote, when known: only those are read again.
+    written: Option<&'a BTreeSet<Section>>,
+}
+
 /// One sync request in progress: who asks, with which actors, and the feed positions.
 struct Exchange<'a> {
     caller: &'a Caller,
@@ -211,17 +222,21 @@ impl Engine {
         outcome
     }
 
-    /// Records that ticket `id` changed from `before`: assigns a ledger number the first time,
-    /// and adds the document write and its ledger row to `batch`.
+    /// Records that ticket `id` changed as `merge` says: assigns a ledger number the first time,
+    /// and adds the document write, its ledger row and its events to `batch`.
     fn stage(
         &self,
         docs: &mut Locked<'_>,
         id: &TicketId,
-        before: &[ChangeHash],
-        new: bool,
+        merge: &Merge<'_>,
         origin: &Origin<'_>,
         batch: &mut Batch,
     ) -> Result<()> {
+        let Merge {
+            before,
+            new,
+            written,
+        } = *merge;
         let now = origin.at;
         let year = year_of(now);
         let needs_number = {
@@ -254,7 +269,23 @@ impl Engine {
         let cached = docs
             .get_mut(id)
             .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
-        let mut view = cached.ticket.view_without_logs()?;
+        let (was, mut view) = match (cached.view.take(), written) {
+            (Some(was), Some(written)) => {
+                let mut sections: Vec<Section> = written.iter().copied().collect();
+                if needs_number {
+                    sections.push(Section::Meta);
+                }
+                let mut view = was.clone();
+                cached.ticket.refresh_view(&mut view, &sections)?;
+                (Some(was), view)
+            }
+            (Some(was), None) => (Some(was), cached.ticket.view_without_logs()?),
+            (None, _) if new => (None, cached.ticket.view_without_logs()?),
+            (None, _) => (
+                Some(cached.ticket.view_at(before)?),
+                cached.ticket.view_without_logs()?,
+            ),
+        };
         if self.plans_return_visits(&view) {
             cached.ticket.set_actor(self.system_actor.clone());
             let assignee = view
@@ -277,11 +308,6 @@ impl Engine {
             cached.sections = None;
             view = cached.ticket.view_without_logs()?;
         }
-        let was = match cached.view.take() {
-            Some(was) => Some(was),
-            None if new => None,
-            None => Some(cached.ticket.view_at(before)?),
-        };
         batch
             .events
             .extend(events::derive(id, was.as_ref(), &view, now));
@@ -616,6 +642,7 @@ impl Engine {
             });
         }
         let sections = admission.sections;
+        let written = admission.written;
         let mut merged = admission.doc;
         let mut state = primed_state(dd.shared.clone(), Vec::new());
         let mut heard = message;
@@ -664,7 +691,12 @@ impl Engine {
                 device: Some(&caller.device.id),
                 at: now,
             };
-            self.stage(docs, &id, &before, !exists, &origin, batch)
+            let merge = Merge {
+                before: &before,
+                new: !exists,
+                written: Some(&written),
+            };
+            self.stage(docs, &id, &merge, &origin, batch)
                 .map_err(|e| refuse(e.parts().1, e.parts().2))?;
         }
         let cached = docs
@@ -731,8 +763,11 @@ impl Engine {
         self.stage(
             &mut docs,
             &id,
-            &[],
-            true,
+            &Merge {
+                before: &[],
+                new: true,
+                written: None,
+            },
             &Origin {
                 user: &user.id,
                 device: None,
@@ -767,7 +802,12 @@ impl Engine {
                 device: None,
                 at: now,
             };
-            self.stage(&mut docs, id, &before, false, &origin, &mut batch)?;
+            let merge = Merge {
+                before: &before,
+                new: false,
+                written: None,
+            };
+            self.stage(&mut docs, id, &merge, &origin, &mut batch)?;
         }
         self.commit(&slots, docs, batch)?;
         Ok(applied)

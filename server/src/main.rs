@@ -1,5 +1,6 @@
 //! `fieldledger-server`: runs the office server and administers its users and devices.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -251,16 +252,19 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             if demo {
                 let tokens = demo::seed(&state)?;
-                println!("fieldledger demo organisation is ready.");
-                println!(
-                    "  technician tech.zhang (device token): {}",
-                    tokens.technician
-                );
-                println!("  service desk desk.wang (API token):   {}", tokens.desk);
-                println!("  administrator admin (API token):      {}", tokens.admin);
                 let scheme = if tls_cert.is_some() { "https" } else { "http" };
-                println!(
-                    "  server: {scheme}://{listen}   (try: curl -H 'Authorization: Bearer <token>' {scheme}://{listen}/v1/ledger)"
+                // Whoever started the server may stop reading its output once it has the
+                // tokens: a closed standard output must not stop the server.
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "fieldledger demo organisation is ready.\n  \
+                     technician tech.zhang (device token): {}\n  \
+                     service desk desk.wang (API token):   {}\n  \
+                     administrator admin (API token):      {}\n  \
+                     server: {scheme}://{listen}   (try: curl -H 'Authorization: Bearer <token>' {scheme}://{listen}/v1/ledger)",
+                    tokens.technician,
+                    tokens.desk,
+                    tokens.admin
                 );
             }
             let runtime = tokio::runtime::Runtime::new()?;

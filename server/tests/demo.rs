@@ -31,15 +31,17 @@ fn serve_demo_then_a_device_syncs_with_the_printed_token() {
         .spawn()
         .expect("start the server");
     let stdout = server.stdout.take().expect("stdout");
-    let token = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let token = lines
+        .by_ref()
         .find_map(|line| {
             line.split("(device token): ")
                 .nth(1)
                 .map(|t| t.trim().to_owned())
         })
         .expect("the demo prints the technician's token");
+    // Keep reading what else the server prints, as a terminal would.
+    std::thread::spawn(move || lines.for_each(drop));
 
     let url = format!("http://{listen}");
     let started = Instant::now();

@@ -211,13 +211,7 @@ fn reassignment_keeps_earlier_work_and_drops_the_copy() {
         .expect("offline work");
     let reassign =
         json!({"op": "reassign_order", "order_id": order.expect("order id"), "assignees": [s.li]});
-    let (status, body) = s.server.call(
-        "POST",
-        &format!("/v1/tickets/{id}/operations"),
-        &s.desk,
-        Some(reassign),
-    );
-    assert_eq!(status, 200, "{body}");
+    s.operate(&id, reassign);
 
     let report = sync(&zhang).expect("sync after reassignment");
     assert!(report.errors.is_empty(), "{:?}", report.errors);

@@ -30,16 +30,6 @@ fn outbox(server: &TestServer) -> Vec<Event> {
         .expect("outbox")
 }
 
-fn post_op(office: &Office, id: &TicketId, op: serde_json::Value) {
-    let (status, body) = office.server.call(
-        "POST",
-        &format!("/v1/tickets/{id}/operations"),
-        &office.desk,
-        Some(op),
-    );
-    assert_eq!(status, 200, "{body}");
-}
-
 /// Zhang arrives on site and decides, on his device.
 fn on_site_decision(zhang: &Store, id: &TicketId, disposition: Disposition) {
     zhang
@@ -66,13 +56,11 @@ fn on_site_decision(zhang: &Store, id: &TicketId, disposition: Disposition) {
 fn each_step_of_the_flow_emits_its_event_in_order() {
     let office = Office::start();
     let (id, _) = office.desk_ticket(&[]);
-    post_op(
-        &office,
+    office.operate(
         &id,
         json!({"op": "hand_off", "to": ["technical", "supervisor"], "note": "urgent"}),
     );
-    post_op(
-        &office,
+    office.operate(
         &id,
         json!({"op": "issue_travel_order", "number": "CC-2026-0102", "kind": "on_site_service",
                "issuing_department": "technical_service", "assignees": [office.zhang]}),
@@ -183,8 +171,7 @@ fn a_stream_resumed_with_last_event_id_gets_what_it_missed_once() {
     let seen = read_stream(&office.server, &office.desk, "/v1/events", None, 1);
     assert_eq!(seen[0].1, "registered");
     // While the client is away: a hand-off and a new ticket.
-    post_op(
-        &office,
+    office.operate(
         &first,
         json!({"op": "hand_off", "to": ["technical"], "note": ""}),
     );
@@ -212,8 +199,7 @@ fn a_stream_resumed_with_last_event_id_gets_what_it_missed_once() {
             )
         });
         std::thread::sleep(Duration::from_millis(300));
-        post_op(
-            &office,
+        office.operate(
             &second,
             json!({"op": "hand_off", "to": ["supervisor"], "note": "live"}),
         );

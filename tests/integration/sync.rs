@@ -77,14 +77,10 @@ fn run_scenario(order: &[usize]) {
     }
     decide(&devices[0], &id, Disposition::RepairOnSite);
     decide(&devices[1], &id, Disposition::ReturnToFactory);
-    let amend = json!({"op": "amend_intake", "contact_method": "0311-9999 0000"});
-    let (status, body) = office.server.call(
-        "POST",
-        &format!("/v1/tickets/{id}/operations"),
-        &office.desk,
-        Some(amend),
+    office.operate(
+        &id,
+        json!({"op": "amend_intake", "contact_method": "0311-9999 0000"}),
     );
-    assert_eq!(status, 200, "{body}");
 
     for &i in order {
         let report = sync(&devices[i]).expect("sync");

@@ -271,14 +271,21 @@ impl Office {
             "op": "issue_travel_order", "number": "CC-2026-0101", "kind": "on_site_service",
             "issuing_department": "technical_service", "assignees": assignees
         });
+        let body = self.operate(&id, order);
+        (id, body["entry"].as_str().map(String::from))
+    }
+
+    /// The desk records the operation `op` (JSON) on ticket `id` over the API, which must
+    /// accept it; returns the answer.
+    pub fn operate(&self, id: &TicketId, op: serde_json::Value) -> serde_json::Value {
         let (status, body) = self.server.call(
             "POST",
             &format!("/v1/tickets/{id}/operations"),
             &self.desk,
-            Some(order),
+            Some(op),
         );
         assert_eq!(status, 200, "{body}");
-        (id, body["entry"].as_str().map(String::from))
+        body
     }
 
     /// A technician's device store in `dir`, enrolled with the server for `user`.

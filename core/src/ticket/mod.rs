@@ -301,9 +301,30 @@ impl Ticket {
     /// Every section, but with each visit read without its work log and photos: what lists and
     /// the ledger need, at a cost that does not grow with the work log.
     pub fn view_without_logs(&self) -> Result<TicketView> {
+        self.sections_without_logs(&Section::ALL)
+            .map(|root| TicketView::from_json(serde_json::Value::Object(root)))
+    }
+
+    /// Reads `sections` again into `view` (a view without logs of an earlier state of this
+    /// ticket), leaving the other sections as they are: after a change that wrote only those
+    /// sections, the result equals [`Ticket::view_without_logs`] at a fraction of its cost.
+    pub fn refresh_view(&self, view: &mut TicketView, sections: &[Section]) -> Result<()> {
+        let root = self.sections_without_logs(sections)?;
+        let mut fresh = TicketView::from_json(serde_json::Value::Object(root));
+        for &section in sections {
+            view.take_section(&mut fresh, section);
+        }
+        Ok(())
+    }
+
+    /// The JSON of `sections`, each visit without its work log and photos.
+    fn sections_without_logs(
+        &self,
+        sections: &[Section],
+    ) -> Result<serde_json::Map<String, serde_json::Value>> {
         let doc = &self.doc;
         let mut root = serde_json::Map::new();
-        for section in Section::ALL {
+        for &section in sections {
             let Some(obj) = codec::child(doc, &ROOT, section.key(), ObjType::Map)? else {
                 continue;
             };
@@ -333,7 +354,7 @@ impl Ticket {
             };
             root.insert(section.key().to_owned(), value);
         }
-        Ok(TicketView::from_json(serde_json::Value::Object(root)))
+        Ok(root)
     }
 
     /// Whether a visit has started and not ended, read without loading the work logs.

@@ -715,3 +715,35 @@ fn a_document_saved_and_loaded_reads_the_same() {
     assert_eq!(loaded.view().expect("view"), t.view().expect("view"));
     assert!(Ticket::load(t.id().clone(), b"not automerge", ActorId::random()).is_err());
 }
+
+#[test]
+fn refreshing_the_written_sections_gives_the_whole_view() {
+    let mut t = new_ticket();
+    let tech = author("tech.zhang", Role::Technician);
+    let visit = apply(
+        &mut t,
+        &tech,
+        10,
+        Operation::Arrive {
+            order_id: None,
+            site: "bay 1".into(),
+        },
+    )
+    .expect("visit");
+    let mut view = t.view_without_logs().expect("view");
+    apply(&mut t, &tech, 11, Operation::Depart { visit_id: visit });
+    apply(
+        &mut t,
+        &tech,
+        12,
+        Operation::Decide {
+            disposition: Disposition::Replace,
+            rationale: "burnt".into(),
+        },
+    );
+    let whole = t.view_without_logs().expect("view");
+    assert_ne!(view, whole);
+    t.refresh_view(&mut view, &[Section::Visits, Section::Decisions])
+        .expect("refresh");
+    assert_eq!(view, whole);
+}

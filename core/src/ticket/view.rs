@@ -17,6 +17,7 @@ use super::quality::Quality;
 use super::returns::ReturnedUnit;
 use super::signoff::SignOff;
 use super::visit::Visit;
+use crate::section::Section;
 
 /// Everything a ticket records, section by section.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -111,6 +112,25 @@ impl TicketView {
         view.sort();
         view.unreadable = unreadable;
         view
+    }
+
+    /// Moves `section` from `other` into this view.
+    pub(crate) fn take_section(&mut self, other: &mut TicketView, section: Section) {
+        use std::mem::take;
+        match section {
+            Section::Meta => self.meta = take(&mut other.meta),
+            Section::Intake => self.intake = take(&mut other.intake),
+            Section::Dispatch => self.dispatch = take(&mut other.dispatch),
+            Section::Visits => self.visits = take(&mut other.visits),
+            Section::Decisions => self.decisions = take(&mut other.decisions),
+            Section::Returns => self.returns = take(&mut other.returns),
+            Section::Quality => self.quality = take(&mut other.quality),
+            Section::Letter => self.letter = take(&mut other.letter),
+            Section::Costs => self.costs = take(&mut other.costs),
+            Section::Followups => self.followups = take(&mut other.followups),
+            Section::Signoff => self.signoffs = take(&mut other.signoffs),
+            Section::Closure => self.closures = take(&mut other.closures),
+        }
     }
 
     fn sort(&mut self) {

@@ -11,8 +11,9 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use fieldledger_core::store::sync_state::Enrolment;
 use fieldledger_core::transport::HttpTransport;
-use fieldledger_core::{Author, Error, Role, Store};
+use fieldledger_core::{Error, Store};
 
 /// A device store on the command line.
 #[derive(Parser)]
@@ -42,27 +43,15 @@ enum Command {
     Status,
 }
 
-fn whoami(server: &str, token: &str) -> Result<Author, Box<dyn std::error::Error>> {
-    let mut response = ureq::get(format!("{}/v1/me", server.trim_end_matches('/')))
-        .header("Authorization", format!("Bearer {token}"))
-        .call()?;
-    let me: serde_json::Value = serde_json::from_str(&response.body_mut().read_to_string()?)?;
-    let user = me["user"]
-        .as_str()
-        .ok_or("the server did not name the user")?
-        .parse()?;
-    let role: Role = me["role"]
-        .as_str()
-        .ok_or("the server did not name the role")?
-        .parse()?;
-    Ok(Author::new(user, role))
-}
-
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::open(&cli.store)?;
     match cli.command {
         Command::Enrol { server, token } => {
-            let author = whoami(&server, &token)?;
+            let author = HttpTransport::new(&Enrolment {
+                server_url: server.clone(),
+                token: token.clone(),
+            })
+            .whoami()?;
             store.enrol(&server, &token)?;
             store.set_user(&author)?;
             println!(
