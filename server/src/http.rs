@@ -372,7 +372,7 @@ async fn return_visits(
 }
 
 /// Refuses the roles that see only their own tickets, for answers about the whole ledger.
-fn ensure_office(caller: &Caller) -> Result<()> {
+pub(crate) fn ensure_office(caller: &Caller) -> Result<()> {
     if reads_assigned_only(caller.user.role) {
         return Err(ServerError::forbidden(
             "this covers the whole ledger and is read in the office",

@@ -16,10 +16,9 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::engine::reads_assigned_only;
 use crate::error::ServerError;
 use crate::events::{Event, EventKind};
-use crate::http::{Params, blocking};
+use crate::http::{Params, blocking, ensure_office};
 use crate::storage::Storage;
 
 /// Events read from the outbox at a time.
@@ -99,11 +98,7 @@ pub(crate) async fn events(
     headers: HeaderMap,
     Params(query): Params<StreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ServerError> {
-    if reads_assigned_only(caller.user.role) {
-        return Err(ServerError::forbidden(
-            "the event stream is for the office; devices sync their own tickets",
-        ));
-    }
+    ensure_office(&caller)?;
     let kinds = match &query.kind {
         Some(list) => list
             .split(',')
