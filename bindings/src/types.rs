@@ -183,6 +183,7 @@ pub struct Meta {
     pub ledger_number: Option<String>,
     pub created_at: Option<Timestamp>,
     pub created_by: Option<UserId>,
+    pub imported_from: Option<String>,
 }
 
 /// What kind of case a ticket is.

@@ -60,8 +60,9 @@ impl HttpTransport {
     }
 }
 
-/// Turns an HTTP answer into bytes, or into the error the caller acts on.
-fn answer(
+/// Turns an HTTP answer of the office server into its body, or into the error the caller acts
+/// on (the server's JSON error's code and message when it refused).
+pub fn answer(
     response: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
 ) -> Result<Vec<u8>> {
     let mut response = response.map_err(|e| Error::Offline(e.to_string()))?;

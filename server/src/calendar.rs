@@ -59,6 +59,61 @@ impl Calendar {
     }
 }
 
+impl Calendar {
+    /// `at` as the department writes it: `2026-11-27 09:05` in its time zone.
+    pub fn local_time(&self, at: Timestamp) -> String {
+        let local = at.millis() + i64::from(self.utc_offset_minutes) * 60_000;
+        let minutes = local.rem_euclid(DAY_MS) / 60_000;
+        format!(
+            "{} {:02}:{:02}",
+            date_of(local.div_euclid(DAY_MS)),
+            minutes / 60,
+            minutes % 60
+        )
+    }
+
+    /// The moment a person wrote as a local time of the department: `2026-11-27`,
+    /// `2026-11-27 09:05`, `2026-11-27 09:05:30`, with `/` or `.` between the date's parts and
+    /// `T` before the time accepted too. `None` when it is none of these.
+    pub fn parse_local(&self, text: &str) -> Option<Timestamp> {
+        let text = text.trim();
+        let (date, time) = match text.split_once([' ', 'T']) {
+            Some((date, time)) => (date, Some(time.trim())),
+            None => (text, None),
+        };
+        let date: Date = date.replace(['/', '.'], "-").parse().ok().or_else(|| {
+            // Spreadsheets drop leading zeros: 2026-3-5.
+            let mut parts = date.split(['-', '/', '.']).map(str::parse::<u16>);
+            let (y, m, d) = (
+                parts.next()?.ok()?,
+                parts.next()?.ok()?,
+                parts.next()?.ok()?,
+            );
+            if parts.next().is_some() {
+                return None;
+            }
+            Date::new(y, u8::try_from(m).ok()?, u8::try_from(d).ok()?).ok()
+        })?;
+        let seconds = match time {
+            None | Some("") => 0,
+            Some(time) => {
+                let mut parts = time.split(':').map(str::parse::<i64>);
+                let hours = parts.next()?.ok()?;
+                let minutes = parts.next()?.ok()?;
+                let seconds = parts.next().transpose().ok()?.unwrap_or(0);
+                if parts.next().is_some() || hours > 23 || minutes > 59 || seconds > 59 {
+                    return None;
+                }
+                hours * 3_600 + minutes * 60 + seconds
+            }
+        };
+        let local = day_number(date) * DAY_MS + seconds * 1_000;
+        Some(Timestamp(
+            local - i64::from(self.utc_offset_minutes) * 60_000,
+        ))
+    }
+}
+
 /// Days since 1970-01-01 of a civil date (proleptic Gregorian).
 pub(crate) fn day_number(date: Date) -> i64 {
     let (y, m, d) = (
@@ -119,6 +174,29 @@ mod tests {
             ..Calendar::default()
         };
         assert_eq!(utc.day_of(Timestamp(1_795_712_400_000)), d("2026-11-26"));
+    }
+
+    #[test]
+    fn local_times_are_written_and_read_in_the_department_zone() {
+        let cal = Calendar::default();
+        let at = Timestamp(1_795_712_400_000); // 2026-11-26 17:00 UTC
+        assert_eq!(cal.local_time(at), "2026-11-27 01:00");
+        assert_eq!(cal.parse_local("2026-11-27 01:00"), Some(at));
+        assert_eq!(cal.parse_local("2026/11/27T01:00:00"), Some(at));
+        assert_eq!(
+            cal.parse_local("2026-11-27"),
+            Some(Timestamp(at.millis() - 3_600_000))
+        );
+        assert_eq!(cal.parse_local("2026-3-5"), cal.parse_local("2026-03-05"));
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01",
+            "2026-11-27 25:00",
+            "2026-11-27 1:2:3:4",
+        ] {
+            assert_eq!(cal.parse_local(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::deadlines::Workflow;
 use crate::documents::{Cached, Documents, Locked, Slots};
 use crate::error::ServerError;
 use crate::events::{self, Event};
-use crate::ledger::{LedgerRow, first_handoff};
+use crate::ledger::{LedgerRow, first_handoff, parse_ledger_number};
 use crate::metrics::Metrics;
 use crate::return_visits::ReturnVisitRow;
 use crate::statistics::CostLine;
@@ -70,6 +70,17 @@ struct Origin<'a> {
     user: &'a UserId,
     device: Option<&'a fieldledger_core::DeviceId>,
     at: Timestamp,
+}
+
+/// A ticket made from a row of an imported ledger, not yet stored.
+#[derive(Debug)]
+pub struct Imported {
+    /// What identifies the row across imports.
+    pub key: String,
+    /// The ticket.
+    pub ticket: Ticket,
+    /// The ledger number the row had, kept as the ticket's.
+    pub ledger_number: Option<String>,
 }
 
 /// How a ticket changed in memory, for [`Engine::stage`].
@@ -286,7 +297,7 @@ impl Engine {
                 cached.ticket.view_without_logs()?,
             ),
         };
-        if self.plans_return_visits(&view) {
+        if self.plans_return_visits(was.as_ref(), &view) {
             cached.ticket.set_actor(self.system_actor.clone());
             let assignee = view
                 .dispatch
@@ -308,9 +319,12 @@ impl Engine {
             cached.sections = None;
             view = cached.ticket.view_without_logs()?;
         }
-        batch
-            .events
-            .extend(events::derive(id, was.as_ref(), &view, now));
+        // An imported ticket arrives as history: what it already held raises no events.
+        if !(new && view.meta.imported_from.is_some()) {
+            batch
+                .events
+                .extend(events::derive(id, was.as_ref(), &view, now));
+        }
         // Who registered a ticket is what the server saw, not what the document claims: it
         // decides who may read the ticket.
         let stored = match (&cached.ledger, new) {
@@ -380,11 +394,15 @@ impl Engine {
         Ok(())
     }
 
-    /// Whether the server plans the return visits of the ticket `view` now: it is resolved and
-    /// has none planned by the server yet, so that each ticket gets them once.
-    fn plans_return_visits(&self, view: &TicketView) -> bool {
+    /// Whether the server plans the return visits of the ticket `view` (which was `was`) now:
+    /// it is resolved and has none planned by the server yet, so that each ticket gets them
+    /// once. A ticket imported already resolved had its return visits where it was kept.
+    fn plans_return_visits(&self, was: Option<&TicketView>, view: &TicketView) -> bool {
         let system = system_author().user;
-        Status::of(view) == Status::Resolved
+        let resolved = |v: &TicketView| Status::of(v) == Status::Resolved;
+        let arrived_resolved = view.meta.imported_from.is_some() && was.is_none_or(resolved);
+        resolved(view)
+            && !arrived_resolved
             && !view.followups.iter().any(|f| f.planned_by == system)
     }
 
@@ -744,6 +762,71 @@ impl Engine {
         Ok(())
     }
 
+    /// The server's time now.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Stores `imported` tickets, new to the server, as made by `user`, in one commit with the
+    /// keys that mark their rows as imported; returns each one's id and ledger number.
+    pub fn store_imported(
+        &self,
+        user: &User,
+        imported: Vec<Imported>,
+    ) -> Result<Vec<(TicketId, Option<String>)>> {
+        if imported.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = self.clock.now();
+        let slots = self
+            .documents
+            .slots(imported.iter().map(|i| i.ticket.id().clone()));
+        let mut docs = slots.lock();
+        let mut batch = Batch::default();
+        let mut stored = Vec::with_capacity(imported.len());
+        for Imported {
+            key,
+            mut ticket,
+            ledger_number,
+        } in imported
+        {
+            let id = ticket.id().clone();
+            if let Some(number) = &ledger_number {
+                ticket.set_actor(self.system_actor.clone());
+                ticket.assign_ledger_number(&system_author(), now, number)?;
+                // Numbers given later continue after the highest one imported.
+                if let Some((year, serial)) = parse_ledger_number(number) {
+                    let mut numbers = self
+                        .ledger_numbers
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner());
+                    let last = numbers.entry(year).or_insert(0);
+                    *last = (*last).max(serial);
+                }
+            }
+            docs.put(&id, Cached::new(ticket, 0, self.documents.generation()));
+            let merge = Merge {
+                before: &[],
+                new: true,
+                written: None,
+            };
+            let origin = Origin {
+                user: &user.id,
+                device: None,
+                at: now,
+            };
+            self.stage(&mut docs, &id, &merge, &origin, &mut batch)?;
+            let number = batch
+                .docs
+                .last()
+                .and_then(|d| d.ledger.ledger_number.clone());
+            batch.imports.push((key, id.clone()));
+            stored.push((id, number));
+        }
+        self.commit(&slots, docs, batch)?;
+        Ok(stored)
+    }
+
     /// Registers a ticket at the desk as `user`.
     pub fn register(&self, user: &User, registration: &Registration) -> Result<TicketId> {
         let now = self.clock.now();
@@ -889,7 +972,8 @@ impl Engine {
                 costs: CostLine::project(&view),
             });
         }
-        self.storage.replace_ledger_rows(&rows)?;
+        self.storage
+            .replace_ledger_rows(&rows, crate::ledger::PROJECTION_VERSION)?;
         Ok(rows.len())
     }
 }

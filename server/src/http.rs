@@ -22,6 +22,8 @@ use crate::blobs::{MAX_BLOB, UploadState};
 use crate::deadlines::Judgement;
 use crate::engine::{TicketDetail, reads_assigned_only};
 use crate::error::ServerError;
+use crate::export::{self, ExportOptions};
+use crate::import::{self, ImportRequest, RowOutcome};
 use crate::ledger::{LedgerPage, LedgerQuery};
 use crate::return_visits::VisitQuery;
 use crate::statistics::{
@@ -32,6 +34,8 @@ type Result<T, E = ServerError> = std::result::Result<T, E>;
 
 /// The largest sync body accepted.
 pub const MAX_SYNC_BODY: usize = 32 * 1024 * 1024;
+/// The largest import request: its rows' free text may be long.
+pub const MAX_IMPORT_BODY: usize = 32 * 1024 * 1024;
 /// The largest piece of a blob upload.
 pub const MAX_BLOB_PIECE: usize = 4 * 1024 * 1024;
 
@@ -132,6 +136,11 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/tickets/{id}", get(ticket))
         .route("/v1/tickets/{id}/operations", post(operation))
         .route("/v1/ledger", get(ledger))
+        .route("/v1/ledger/export", get(export_ledger))
+        .route(
+            "/v1/import",
+            post(import_rows).layer(DefaultBodyLimit::max(MAX_IMPORT_BODY)),
+        )
         .route("/v1/return-visits", get(return_visits))
         .route("/v1/statistics/complaints", get(complaint_statistics))
         .route("/v1/statistics/handoff", get(handoff_statistics))
@@ -352,6 +361,52 @@ async fn ledger(
     }
     let storage = state.storage.clone();
     Ok(Json(blocking(move || storage.ledger(&query)).await?))
+}
+
+/// The ledger rows the filter matches, as a CSV or XLSX file with Chinese or English headers.
+async fn export_ledger(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(query): Params<LedgerQuery>,
+    Params(options): Params<ExportOptions>,
+) -> Result<Response> {
+    ensure_office(&caller)?;
+    let calendar = state.workflow.calendar.clone();
+    let day = calendar.day_of(state.clock.now());
+    let storage = state.storage.clone();
+    let file = blocking(move || {
+        let rows = storage.whole_ledger(&query)?;
+        export::write(&rows, options, &calendar)
+    })
+    .await?;
+    let disposition = format!(
+        "attachment; filename=\"fieldledger-ledger-{day}.{}\"",
+        options.format.extension()
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                options.format.content_type().to_owned(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        file,
+    )
+        .into_response())
+}
+
+/// Imports rows of a ledger kept elsewhere as tickets; answers each row's outcome.
+async fn import_rows(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(request): Body<ImportRequest>,
+) -> Result<Json<Vec<RowOutcome>>> {
+    ensure_office(&caller)?;
+    let engine = state.engine.clone();
+    Ok(Json(
+        blocking(move || import::import(&engine, &caller.user, &request)).await?,
+    ))
 }
 
 /// The return visits supervisors track: due, overdue, done or planned, by person and department.

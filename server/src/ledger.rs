@@ -6,6 +6,10 @@ use fieldledger_core::ticket::quality::ActionStatus;
 use fieldledger_core::{Date, TicketId, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
+/// The version of [`LedgerRow::project`]: raise it whenever a row holds more or other than
+/// before, and the server rebuilds a stored ledger by the new projection as it opens.
+pub const PROJECTION_VERSION: u32 = 1;
+
 /// One line of the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerRow {
@@ -23,6 +27,14 @@ pub struct LedgerRow {
     pub major: bool,
     /// Customer name.
     pub customer_name: String,
+    /// Customer contact person.
+    pub contact_person: String,
+    /// How to reach them.
+    pub contact_method: String,
+    /// Who brought the information in (`customer`, `sales_representative`).
+    pub source: String,
+    /// The sales representative, when one brought it in.
+    pub sales_representative: Option<String>,
     /// Product name.
     pub product_name: String,
     /// Specification and model.
@@ -31,6 +43,10 @@ pub struct LedgerRow {
     pub job_number: String,
     /// Contract number.
     pub contract_number: String,
+    /// The complaint content.
+    pub content: String,
+    /// The customer's requests.
+    pub requests: String,
     /// Technicians assigned by travel task orders.
     pub assignees: Vec<UserId>,
     /// Who registered it (they may read it, as its assignees may).
@@ -61,6 +77,8 @@ pub struct LedgerRow {
     pub cause: String,
     /// The responsibility ruled, once ruled.
     pub responsibility: Option<String>,
+    /// Imported from a ledger kept elsewhere: history, which raises no deadlines.
+    pub imported: bool,
 }
 
 /// The machine name of a unit-variant enum value (`"phone"` for `ContactMethod::Phone`).
@@ -88,10 +106,16 @@ impl LedgerRow {
             complaint: reg.complaint,
             major: reg.major,
             customer_name: reg.customer_name.clone(),
+            contact_person: reg.contact_person.clone(),
+            contact_method: reg.contact_method.clone(),
+            source: name(&reg.source),
+            sales_representative: reg.sales_representative.clone(),
             product_name: reg.product_name.clone(),
             model: reg.model.clone(),
             job_number: reg.job_number.clone(),
             contract_number: reg.contract_number.clone(),
+            content: reg.content.clone(),
+            requests: reg.requests.clone(),
             assignees: view.dispatch.assignees(),
             created_by: view.meta.created_by.clone(),
             disposition: view.decisions.disposition().map(|d| name(&d)),
@@ -124,8 +148,18 @@ impl LedgerRow {
                 .count() as u32,
             cause: view.quality.cause.trim().to_owned(),
             responsibility: view.quality.responsibility.map(|r| name(&r)),
+            imported: view.meta.imported_from.is_some(),
         }
     }
+}
+
+/// The year and serial of a ledger number such as `KS-2026-000123`.
+pub fn parse_ledger_number(number: &str) -> Option<(i32, u64)> {
+    let mut parts = number.split('-');
+    let (prefix, year, serial) = (parts.next()?, parts.next()?, parts.next()?);
+    (prefix == "KS" && parts.next().is_none())
+        .then(|| Some((year.parse().ok()?, serial.parse().ok()?)))
+        .flatten()
 }
 
 /// When the registered form was first passed on to the people who must act: the first hand-off

@@ -9,6 +9,7 @@ pub mod admission;
 pub mod auth;
 pub mod blobs;
 pub mod calendar;
+pub mod columns;
 pub mod committer;
 pub mod deadlines;
 pub mod demo;
@@ -16,7 +17,9 @@ pub mod documents;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod http;
+pub mod import;
 pub mod ledger;
 pub mod metrics;
 pub mod return_visits;
@@ -132,6 +135,10 @@ impl AppState {
             limits,
             judged_by.clone(),
         )?);
+        if storage.ledger_projection()? < ledger::PROJECTION_VERSION {
+            let rows = engine.rebuild_ledger()?;
+            tracing::info!(rows, "rebuilt the ledger by the current projection");
+        }
         let webhooks =
             pacing.map(|p| Arc::new(Deliverer::start(storage.clone(), clock.clone(), p)));
         let deadlines = workflow

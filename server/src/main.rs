@@ -11,6 +11,9 @@ use fieldledger_core::{Date, DeviceId, Role, UserId};
 use fieldledger_server::calendar::Calendar;
 use fieldledger_server::deadlines::{ReturnVisitRule, Workflow};
 use fieldledger_server::events::EventKind;
+use fieldledger_server::export::{self, ExportOptions};
+use fieldledger_server::import::{self, Outcome};
+use fieldledger_server::ledger::LedgerQuery;
 use fieldledger_server::storage::User;
 use fieldledger_server::webhooks::Pacing;
 use fieldledger_server::{AppState, Listen, Settings, demo, serve};
@@ -35,6 +38,16 @@ struct Cli {
     /// Log as JSON lines instead of text.
     #[arg(long, global = true, env = "FIELDLEDGER_LOG_JSON")]
     log_json: bool,
+    /// The service department's offset from UTC in minutes (China: 480): the zone of its
+    /// working days and of the local times in ledger files.
+    #[arg(
+        long,
+        global = true,
+        env = "FIELDLEDGER_UTC_OFFSET_MINUTES",
+        default_value_t = 480,
+        allow_hyphen_values = true
+    )]
+    utc_offset_minutes: i32,
     #[command(subcommand)]
     command: Command,
 }
@@ -61,14 +74,6 @@ enum Command {
         /// A holiday (YYYY-MM-DD) that deadlines in working days skip; repeat for each.
         #[arg(long = "holiday", env = "FIELDLEDGER_HOLIDAYS", value_delimiter = ',')]
         holidays: Vec<Date>,
-        /// The service department's offset from UTC in minutes (China: 480).
-        #[arg(
-            long,
-            env = "FIELDLEDGER_UTC_OFFSET_MINUTES",
-            default_value_t = 480,
-            allow_hyphen_values = true
-        )]
-        utc_offset_minutes: i32,
         /// Working days after its planned day before a return visit is overdue.
         #[arg(long, env = "FIELDLEDGER_RETURN_VISIT_GRACE_DAYS", default_value_t = 2)]
         return_visit_grace_days: u32,
@@ -110,6 +115,34 @@ enum Command {
     },
     /// Rebuilds every ledger row from the ticket documents.
     RebuildLedger,
+    /// Imports a ledger kept in a spreadsheet (CSV, UTF-8 or GB18030, first line naming the
+    /// columns in Chinese or English) into a running server, one ticket per row.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// The server's address.
+        #[arg(
+            long,
+            env = "FIELDLEDGER_SERVER",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        server: String,
+        /// An office user's token (the rows' sections must be theirs to write).
+        #[arg(long, env = "FIELDLEDGER_TOKEN")]
+        token: String,
+    },
+    /// Exports the ledger as a spreadsheet.
+    Export {
+        /// The file to write.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// csv or xlsx.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The headers' language: zh or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -207,11 +240,23 @@ async fn shutdown_signal() {
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let workflow = match &cli.command {
+    let calendar = Calendar {
+        utc_offset_minutes: cli.utc_offset_minutes,
+        ..Calendar::default()
+    };
+    // An import talks to a running server: it opens no data directory.
+    let command = match cli.command {
+        Command::Import {
+            file,
+            server,
+            token,
+        } => return import_file(&file, &server, &token, &calendar),
+        command => command,
+    };
+    let workflow = match &command {
         Command::Serve {
             handoff_minutes,
             holidays,
-            utc_offset_minutes,
             return_visit_grace_days,
             deadline_scan_seconds,
             first_return_visit_working_days,
@@ -220,7 +265,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             ..
         } => Some(Workflow {
             calendar: Calendar {
-                utc_offset_minutes: *utc_offset_minutes,
+                utc_offset_minutes: cli.utc_offset_minutes,
                 holidays: holidays.iter().copied().collect(),
             },
             handoff: Duration::from_secs(handoff_minutes.saturating_mul(60)),
@@ -242,7 +287,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             ..Settings::default()
         },
     )?;
-    match cli.command {
+    match command {
         Command::Serve {
             listen,
             tls_cert,
@@ -370,6 +415,71 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let rows = state.engine.rebuild_ledger()?;
             println!("rebuilt {rows} ledger rows");
         }
+        Command::Export {
+            output,
+            format,
+            lang,
+        } => {
+            let options: ExportOptions = serde_json::from_value(serde_json::json!({
+                "format": format,
+                "lang": lang,
+            }))
+            .map_err(|_| {
+                format!("--format must be csv or xlsx and --lang zh or en, not {format} and {lang}")
+            })?;
+            let rows = state.storage.whole_ledger(&LedgerQuery::default())?;
+            std::fs::write(&output, export::write(&rows, options, &calendar)?)?;
+            println!("wrote {} ledger rows to {}", rows.len(), output.display());
+        }
+        // Sent to a running server above, before any data directory opened.
+        Command::Import { .. } => {}
+    }
+    Ok(())
+}
+
+/// Reads `file`, sends its rows to `server` with a progress bar, and reports each rejected row.
+fn import_file(
+    file: &std::path::Path,
+    server: &str,
+    token: &str,
+    calendar: &Calendar,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let ledger = import::read(&bytes, calendar)?;
+    if !ledger.ignored_columns.is_empty() {
+        eprintln!(
+            "not imported (derived or unknown columns): {}",
+            ledger.ignored_columns.join(", ")
+        );
+    }
+    let bar = indicatif::ProgressBar::new(ledger.rows.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {elapsed} (eta {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let source = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let outcomes = import::upload(&ledger, &source, server, token, |done| {
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    let (mut created, mut existing, mut rejected) = (0, 0, 0);
+    for row in &outcomes {
+        match &row.outcome {
+            Outcome::Created { .. } => created += 1,
+            Outcome::Existing { .. } => existing += 1,
+            Outcome::Rejected { reason } => {
+                rejected += 1;
+                eprintln!("line {}: {reason}", row.line);
+            }
+        }
+    }
+    println!(
+        "{created} tickets created, {existing} rows already imported, {rejected} rows rejected"
+    );
+    if rejected > 0 {
+        return Err(format!("{rejected} rows of {} were not imported", file.display()).into());
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 mod access;
 mod bad_input;
 mod events;
+mod import_export;
 mod offline_exchange;
 mod sync;
 mod workflow;

@@ -23,4 +23,9 @@ pub struct Meta {
     pub created_at: Option<Timestamp>,
     /// Who created it.
     pub created_by: Option<UserId>,
+    /// Where the ticket was imported from (a spreadsheet ledger's file and line), when it was
+    /// not registered in fieldledger. An imported ticket is history: the server raises no
+    /// deadlines, events or return visits for what it held when it arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported_from: Option<String>,
 }

@@ -92,6 +92,32 @@ impl Ticket {
         at: Timestamp,
         registration: &Registration,
     ) -> Result<Ticket> {
+        Self::create(id, actor, author, at, registration, None)
+    }
+
+    /// Creates a ticket from a row of an existing ledger kept elsewhere (`imported_from` names
+    /// the file and line): registered as [`Ticket::register`] does, at the time the row gives,
+    /// and marked as imported in `meta`.
+    pub fn import(
+        id: TicketId,
+        actor: ActorId,
+        author: &Author,
+        registered_at: Timestamp,
+        registration: &Registration,
+        imported_from: &str,
+    ) -> Result<Ticket> {
+        let source = validate::required("import source", imported_from, validate::SHORT)?;
+        Self::create(id, actor, author, registered_at, registration, Some(source))
+    }
+
+    fn create(
+        id: TicketId,
+        actor: ActorId,
+        author: &Author,
+        at: Timestamp,
+        registration: &Registration,
+        imported_from: Option<String>,
+    ) -> Result<Ticket> {
         if !policy::may_register(author.role) {
             return Err(Error::Forbidden {
                 role: author.role,
@@ -106,6 +132,7 @@ impl Ticket {
             ledger_number: None,
             created_at: Some(at),
             created_by: Some(author.user.clone()),
+            imported_from,
         };
         one_change(&mut doc, "register", author, at, |tx| {
             put_record(tx, &ROOT, Section::Meta.key(), &meta)?;

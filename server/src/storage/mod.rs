@@ -172,6 +172,8 @@ pub struct Batch {
     pub security_events: Vec<SecurityEvent>,
     /// Domain events for the outbox.
     pub events: Vec<NewEvent>,
+    /// Rows of an imported ledger, by their key, and the tickets made of them.
+    pub imports: Vec<(String, TicketId)>,
 }
 
 impl Batch {
@@ -181,6 +183,7 @@ impl Batch {
             && self.device_docs.is_empty()
             && self.security_events.is_empty()
             && self.events.is_empty()
+            && self.imports.is_empty()
     }
 }
 
@@ -281,10 +284,18 @@ pub trait Storage: Send + Sync + 'static {
         retry_at: Timestamp,
         error: &str,
     ) -> Result<()>;
-    /// Rewrites ledger rows, and the tickets' return visits and costs, from their documents.
-    fn replace_ledger_rows(&self, rows: &[Projection]) -> Result<()>;
+    /// Rewrites ledger rows, and the tickets' return visits and costs, from their documents,
+    /// by version `projection` of [`LedgerRow::project`].
+    fn replace_ledger_rows(&self, rows: &[Projection], projection: u32) -> Result<()>;
+    /// The ticket (its ledger number, or id) that an earlier import made of the row `key`, or
+    /// that already has `ledger_number`.
+    fn find_imported(&self, key: &str, ledger_number: Option<&str>) -> Result<Option<String>>;
+    /// The version of [`LedgerRow::project`] that last rebuilt the ledger.
+    fn ledger_projection(&self) -> Result<u32>;
     /// A page of the ledger.
     fn ledger(&self, query: &LedgerQuery) -> Result<LedgerPage>;
+    /// Every ledger row `query` matches, whatever its paging, oldest registration first.
+    fn whole_ledger(&self, query: &LedgerQuery) -> Result<Vec<LedgerRow>>;
     /// One ledger row.
     fn ledger_row(&self, id: &TicketId) -> Result<Option<LedgerRow>>;
 

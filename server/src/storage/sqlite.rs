@@ -22,7 +22,7 @@ use super::{
 use crate::deadlines::Deadline;
 use crate::error::ServerError;
 use crate::events::{Event, EventKind};
-use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow, name};
+use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow, name, parse_ledger_number};
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
 use crate::statistics::{
     ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, OpenActions,
@@ -96,6 +96,7 @@ impl SqliteStorage {
             first.as_str(),
             include_str!("../../migrations/002_events.sql"),
             include_str!("../../migrations/003_workflow.sql"),
+            include_str!("../../migrations/004_ledger_details.sql"),
         ];
         schema::run(
             &mut conn,
@@ -206,7 +207,8 @@ const LEDGER_COLUMNS: &str =
     "ticket_id, ledger_number, status, kind, complaint, major, customer_name,
     product_name, model, job_number, contract_number, assignees, disposition, decision_conflict,
     registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by,
-    handed_off_at, handed_off_received_at, next_action_due, open_actions, cause, responsibility";
+    handed_off_at, handed_off_received_at, next_action_due, open_actions, cause, responsibility,
+    contact_person, contact_method, content, requests, source, sales_representative, imported";
 
 fn ledger_of(r: &Row<'_>) -> rusqlite::Result<std::result::Result<LedgerRow, String>> {
     let id: String = r.get(0)?;
@@ -263,9 +265,78 @@ fn ledger_of(r: &Row<'_>) -> rusqlite::Result<std::result::Result<LedgerRow, Str
             open_actions: r.get(23).map_err(|_| "open actions")?,
             cause: r.get(24).map_err(|_| "cause")?,
             responsibility: r.get(25).map_err(|_| "responsibility")?,
+            contact_person: r.get(26).map_err(|_| "contact person")?,
+            contact_method: r.get(27).map_err(|_| "contact method")?,
+            content: r.get(28).map_err(|_| "content")?,
+            requests: r.get(29).map_err(|_| "requests")?,
+            source: r.get(30).map_err(|_| "source")?,
+            sales_representative: r.get(31).map_err(|_| "sales representative")?,
+            imported: r.get(32).map_err(|_| "imported")?,
         })
     })()
     .map_err(|what: &str| what.to_owned()))
+}
+
+/// The `WHERE` clause of the ledger rows `query` asks for (empty for all), and its arguments.
+fn ledger_filter(query: &LedgerQuery) -> (String, Vec<Value>) {
+    let mut clauses = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let mut arg = |clause: &str, value: Value, args: &mut Vec<Value>| {
+        args.push(value);
+        clauses.push(clause.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(status) = query.status {
+        arg("status = ?", Value::Text(status.as_str().into()), &mut args);
+    }
+    let contains = |s: &str| {
+        Value::Text(format!(
+            "%{}%",
+            s.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        ))
+    };
+    for (column, value) in [
+        ("customer_name", &query.customer),
+        ("product_name", &query.product),
+        ("model", &query.model),
+        ("job_number", &query.job_number),
+        ("contract_number", &query.contract_number),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            arg(
+                &format!("{column} LIKE ? ESCAPE '\\'"),
+                contains(v),
+                &mut args,
+            );
+        }
+    }
+    if let Some(user) = &query.assignee {
+        arg(
+            "(' ' || assignees || ' ') LIKE ?",
+            Value::Text(format!("% {} %", user.as_str())),
+            &mut args,
+        );
+    }
+    if let Some(from) = query.registered_from {
+        arg("registered_at >= ?", Value::Integer(from), &mut args);
+    }
+    if let Some(to) = query.registered_to {
+        arg("registered_at < ?", Value::Integer(to), &mut args);
+    }
+    if let Some(user) = &query.readable_by {
+        arg(
+            "ticket_id IN (SELECT ticket_id FROM access WHERE user_id = ?)",
+            Value::Text(user.as_str().into()),
+            &mut args,
+        );
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (filter, args)
 }
 
 /// The ledger rows `sql` (which selects [`LEDGER_COLUMNS`]) finds with `params`.
@@ -338,9 +409,10 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
         "INSERT INTO ledger (ticket_id, ledger_number, status, kind, complaint, major, customer_name,
              product_name, model, job_number, contract_number, assignees, disposition, decision_conflict,
              registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by,
-             handed_off_at, handed_off_received_at, next_action_due, open_actions, cause, responsibility)
+             handed_off_at, handed_off_received_at, next_action_due, open_actions, cause, responsibility,
+             contact_person, contact_method, content, requests, source, sales_representative, imported)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-             ?21, ?22, ?23, ?24, ?25, ?26)
+             ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)
          ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
              status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
              major = excluded.major, customer_name = excluded.customer_name,
@@ -353,7 +425,10 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
              handed_off_at = excluded.handed_off_at,
              handed_off_received_at = excluded.handed_off_received_at,
              next_action_due = excluded.next_action_due, open_actions = excluded.open_actions,
-             cause = excluded.cause, responsibility = excluded.responsibility",
+             cause = excluded.cause, responsibility = excluded.responsibility,
+             contact_person = excluded.contact_person, contact_method = excluded.contact_method,
+             content = excluded.content, requests = excluded.requests, source = excluded.source,
+             sales_representative = excluded.sales_representative, imported = excluded.imported",
     )?
     .execute(params![
         row.ticket_id.as_str(),
@@ -382,6 +457,13 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
         row.open_actions,
         row.cause,
         row.responsibility,
+        row.contact_person,
+        row.contact_method,
+        row.content,
+        row.requests,
+        row.source,
+        row.sales_representative,
+        row.imported,
     ])?;
     if let Some(number) = &row.ledger_number
         && let Some((year, n)) = parse_ledger_number(number)
@@ -409,15 +491,6 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
         .execute(params![creator.as_str(), id])?;
     }
     Ok(())
-}
-
-/// The year and serial of a ledger number such as `KS-2026-000123`.
-pub fn parse_ledger_number(number: &str) -> Option<(i32, u64)> {
-    let mut parts = number.split('-');
-    let (prefix, year, serial) = (parts.next()?, parts.next()?, parts.next()?);
-    (prefix == "KS" && parts.next().is_none())
-        .then(|| Some((year.parse().ok()?, serial.parse().ok()?)))
-        .flatten()
 }
 
 fn encode_state(shared: &[ChangeHash]) -> Vec<u8> {
@@ -766,6 +839,12 @@ impl Storage for SqliteStorage {
                         state.sent.as_ref().map(|(_, c)| *c),
                     ])?;
                 }
+                for (key, ticket_id) in &batch.imports {
+                    tx.prepare_cached(
+                        "INSERT INTO imported_rows (import_key, ticket_id, imported_at) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![key, ticket_id.as_str(), at.millis()])?;
+                }
                 for event in &batch.security_events {
                     tracing::warn!(kind = %event.kind, device = ?event.device, user = ?event.user, ticket = ?event.ticket, "{}", event.detail);
                     tx.prepare_cached(
@@ -948,11 +1027,20 @@ impl Storage for SqliteStorage {
     }
 
     fn late_handoffs(&self, now: Timestamp, limit_ms: i64) -> Result<Vec<LedgerRow>> {
+        // Three ways to be late, each found through its own index (004_ledger_details.sql):
+        // not handed off yet, handed off late as the server received it, or late as the
+        // device recorded it. Imported tickets are history and are not judged.
         let sql = format!(
             "SELECT {LEDGER_COLUMNS} FROM ledger l
-             WHERE ((handed_off_received_at IS NULL AND received_at <= ?1 - ?2)
-                    OR handed_off_received_at - received_at > ?2
-                    OR handed_off_at - registered_at > ?2)
+             WHERE l.ticket_id IN (
+                 SELECT ticket_id FROM ledger
+                  WHERE handed_off_received_at IS NULL AND imported = 0 AND received_at <= ?1 - ?2
+                 UNION
+                 SELECT ticket_id FROM ledger
+                  WHERE imported = 0 AND handed_off_received_at - received_at > ?2
+                 UNION
+                 SELECT ticket_id FROM ledger
+                  WHERE imported = 0 AND handed_off_at - registered_at > ?2)
                AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = ?3
                                AND f.ticket_id = l.ticket_id AND f.subject = '')"
         );
@@ -1015,7 +1103,7 @@ impl Storage for SqliteStorage {
                     "SELECT COUNT(*), COUNT(handed_off_received_at),
                         COALESCE(SUM(handed_off_at - registered_at <= ?1), 0),
                         COALESCE(SUM(handed_off_received_at - received_at <= ?1), 0)
-                     FROM ledger",
+                     FROM ledger WHERE imported = 0",
                 )?
                 .query_row([limit_ms], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -1198,75 +1286,53 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn replace_ledger_rows(&self, rows: &[Projection]) -> Result<()> {
+    fn replace_ledger_rows(&self, rows: &[Projection], projection: u32) -> Result<()> {
         self.write(|tx| {
             for p in rows {
                 save_ledger_row(tx, &p.row)?;
                 save_return_visits(tx, &p.row.ticket_id, &p.return_visits)?;
                 save_cost_lines(tx, &p.row.ticket_id, &p.costs)?;
             }
+            tx.execute(
+                "UPDATE server_meta SET ledger_projection = ?1",
+                [projection],
+            )?;
             Ok(())
         })
     }
 
-    fn ledger(&self, query: &LedgerQuery) -> Result<LedgerPage> {
-        let mut clauses = Vec::new();
-        let mut args: Vec<Value> = Vec::new();
-        let mut arg = |clause: &str, value: Value, args: &mut Vec<Value>| {
-            args.push(value);
-            clauses.push(clause.replace('?', &format!("?{}", args.len())));
-        };
-        if let Some(status) = query.status {
-            arg("status = ?", Value::Text(status.as_str().into()), &mut args);
-        }
-        let contains = |s: &str| {
-            Value::Text(format!(
-                "%{}%",
-                s.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            ))
-        };
-        for (column, value) in [
-            ("customer_name", &query.customer),
-            ("product_name", &query.product),
-            ("model", &query.model),
-            ("job_number", &query.job_number),
-            ("contract_number", &query.contract_number),
-        ] {
-            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-                arg(
-                    &format!("{column} LIKE ? ESCAPE '\\'"),
-                    contains(v),
-                    &mut args,
-                );
+    fn find_imported(&self, key: &str, ledger_number: Option<&str>) -> Result<Option<String>> {
+        self.read(|c| {
+            let imported = c
+                .prepare_cached(
+                    "SELECT COALESCE(l.ledger_number, l.ticket_id) FROM imported_rows i
+                     JOIN ledger l ON l.ticket_id = i.ticket_id WHERE i.import_key = ?1",
+                )?
+                .query_row([key], |r| r.get(0))
+                .optional()?;
+            match (imported, ledger_number) {
+                (Some(known), _) => Ok(Some(known)),
+                (None, Some(number)) => Ok(c
+                    .prepare_cached("SELECT ledger_number FROM ledger WHERE ledger_number = ?1")?
+                    .query_row([number], |r| r.get(0))
+                    .optional()?),
+                (None, None) => Ok(None),
             }
-        }
-        if let Some(user) = &query.assignee {
-            arg(
-                "(' ' || assignees || ' ') LIKE ?",
-                Value::Text(format!("% {} %", user.as_str())),
-                &mut args,
-            );
-        }
-        if let Some(from) = query.registered_from {
-            arg("registered_at >= ?", Value::Integer(from), &mut args);
-        }
-        if let Some(to) = query.registered_to {
-            arg("registered_at < ?", Value::Integer(to), &mut args);
-        }
-        if let Some(user) = &query.readable_by {
-            arg(
-                "ticket_id IN (SELECT ticket_id FROM access WHERE user_id = ?)",
-                Value::Text(user.as_str().into()),
-                &mut args,
-            );
-        }
-        let filter = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
+        })
+    }
+
+    fn ledger_projection(&self) -> Result<u32> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT ledger_projection FROM server_meta", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+    }
+
+    fn ledger(&self, query: &LedgerQuery) -> Result<LedgerPage> {
+        let (filter, args) = ledger_filter(query);
         let limit = query.limit.unwrap_or(50).min(500);
         self.read(|c| {
             let total: u64 = c.query_row(&format!("SELECT count(*) FROM ledger {filter}"), params_from_iter(args.iter()), |r| r.get(0))?;
@@ -1276,6 +1342,16 @@ impl Storage for SqliteStorage {
             );
             let rows = ledger_rows(c, &sql, params_from_iter(args.iter()))?;
             Ok(LedgerPage { rows, total })
+        })
+    }
+
+    fn whole_ledger(&self, query: &LedgerQuery) -> Result<Vec<LedgerRow>> {
+        let (filter, args) = ledger_filter(query);
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {LEDGER_COLUMNS} FROM ledger {filter} ORDER BY registered_at, ledger_number, ticket_id"
+            );
+            ledger_rows(c, &sql, params_from_iter(args.iter()))
         })
     }
 
