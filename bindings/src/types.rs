@@ -476,6 +476,7 @@ pub struct CorrectiveAction {
     pub status: ActionStatus,
     pub raised_at: Timestamp,
     pub raised_by: UserId,
+    pub done_at: Option<Timestamp>,
 }
 
 /// Cause, responsibility and corrective actions.

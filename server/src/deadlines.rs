@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::calendar::{Calendar, day_number};
-use crate::engine::Engine;
+use crate::engine::{Engine, HistoryLine};
 use crate::error::ServerError;
 use crate::events::{EventKind, NewEvent};
 use crate::ledger::{LedgerRow, first_handoff};
@@ -177,8 +177,7 @@ pub struct Judgement {
     pub entry: Option<String>,
     /// Judged on the times the devices recorded.
     pub device: Option<OnClock>,
-    /// Judged on when the server received the changes; `None` where the server does not keep
-    /// the receipt time of the entry (return visits and actions).
+    /// Judged on when the server received the changes.
     pub receipt: Option<OnClock>,
 }
 
@@ -232,8 +231,26 @@ impl Workflow {
         }
     }
 
-    /// Every deadline of ticket `view`, whose ledger row is `row`, at server time `now`.
-    pub fn judge(&self, view: &TicketView, row: &LedgerRow, now: Timestamp) -> Vec<Judgement> {
+    /// Every deadline of ticket `view`, whose ledger row is `row` and whose changes are
+    /// `history`, at server time `now`.
+    pub fn judge(
+        &self,
+        view: &TicketView,
+        row: &LedgerRow,
+        history: &[HistoryLine],
+        now: Timestamp,
+    ) -> Vec<Judgement> {
+        // When the server received the change that made `action` at device time `at`: the
+        // moment the office learnt that a deadline was met.
+        let received = |action: &str, at: Timestamp| {
+            history
+                .iter()
+                .find(|h| {
+                    h.entry.recorded_at == at
+                        && h.entry.note.as_ref().is_some_and(|n| n.action == action)
+                })
+                .and_then(|h| h.received_at)
+        };
         let mut judged = vec![Judgement {
             device: view.intake.registered_at.map(|at| {
                 OnClock::judge(
@@ -244,32 +261,38 @@ impl Workflow {
             }),
             ..self.handoff(row, now)
         }];
-        judged.extend(view.followups.iter().map(|f| Judgement {
-            deadline: Deadline::ReturnVisitOverdue,
-            entry: Some(f.id.to_string()),
-            device: Some(OnClock::judge(
-                self.end_of(self.return_visit_limit(f.planned_for)),
-                f.outcome.as_ref().map(|o| o.done_at),
-                now,
-            )),
-            receipt: None,
+        judged.extend(view.followups.iter().map(|f| {
+            let due_at = self.end_of(self.return_visit_limit(f.planned_for));
+            let done_at = f.outcome.as_ref().map(|o| o.done_at);
+            Judgement {
+                deadline: Deadline::ReturnVisitOverdue,
+                entry: Some(f.id.to_string()),
+                device: Some(OnClock::judge(due_at, done_at, now)),
+                receipt: Some(OnClock::judge(
+                    due_at,
+                    done_at.and_then(|at| received("record_return_visit", at)),
+                    now,
+                )),
+            }
         }));
         judged.extend(view.quality.actions.iter().map(|a| {
             let due_at = self.end_of(a.due);
-            let open = a.status == ActionStatus::Open;
+            // A cancelled action is no longer owed.
+            let on = |met_at: Option<Timestamp>| match a.status {
+                ActionStatus::Cancelled => OnClock {
+                    due_at,
+                    met_at,
+                    state: State::Met,
+                },
+                _ => OnClock::judge(due_at, met_at, now),
+            };
             Judgement {
                 deadline: Deadline::CorrectiveAction,
                 entry: Some(a.id.to_string()),
-                device: Some(OnClock {
-                    due_at,
-                    met_at: None,
-                    state: match (open, now > due_at) {
-                        (false, _) => State::Met,
-                        (true, true) => State::Missed,
-                        (true, false) => State::Pending,
-                    },
-                }),
-                receipt: None,
+                device: Some(on(a.done_at)),
+                receipt: Some(on(a
+                    .done_at
+                    .and_then(|at| received("set_action_status", at)))),
             }
         }));
         judged

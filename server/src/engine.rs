@@ -72,15 +72,16 @@ struct Origin<'a> {
     at: Timestamp,
 }
 
-/// A ticket made from a row of an imported ledger, not yet stored.
+/// A ticket made whole outside the server (by an import, or a benchmark's generator), not yet
+/// stored.
 #[derive(Debug)]
-pub struct Imported {
-    /// What identifies the row across imports.
-    pub key: String,
+pub struct NewTicket {
     /// The ticket.
     pub ticket: Ticket,
-    /// The ledger number the row had, kept as the ticket's.
+    /// The ledger number it had elsewhere, kept as its own; a new one is given when absent.
     pub ledger_number: Option<String>,
+    /// What identifies the row of an imported ledger it was made of, across imports.
+    pub import_key: Option<String>,
 }
 
 /// How a ticket changed in memory, for [`Engine::stage`].
@@ -767,28 +768,28 @@ impl Engine {
         self.clock.now()
     }
 
-    /// Stores `imported` tickets, new to the server, as made by `user`, in one commit with the
-    /// keys that mark their rows as imported; returns each one's id and ledger number.
-    pub fn store_imported(
+    /// Stores `tickets`, new to the server, as received from `user`, in one commit (with the
+    /// keys that mark imported rows as imported); returns each one's id and ledger number.
+    pub fn store_new(
         &self,
         user: &User,
-        imported: Vec<Imported>,
+        tickets: Vec<NewTicket>,
     ) -> Result<Vec<(TicketId, Option<String>)>> {
-        if imported.is_empty() {
+        if tickets.is_empty() {
             return Ok(Vec::new());
         }
         let now = self.clock.now();
         let slots = self
             .documents
-            .slots(imported.iter().map(|i| i.ticket.id().clone()));
+            .slots(tickets.iter().map(|t| t.ticket.id().clone()));
         let mut docs = slots.lock();
         let mut batch = Batch::default();
-        let mut stored = Vec::with_capacity(imported.len());
-        for Imported {
-            key,
+        let mut stored = Vec::with_capacity(tickets.len());
+        for NewTicket {
             mut ticket,
             ledger_number,
-        } in imported
+            import_key,
+        } in tickets
         {
             let id = ticket.id().clone();
             if let Some(number) = &ledger_number {
@@ -820,7 +821,9 @@ impl Engine {
                 .docs
                 .last()
                 .and_then(|d| d.ledger.ledger_number.clone());
-            batch.imports.push((key, id.clone()));
+            if let Some(key) = import_key {
+                batch.imports.push((key, id.clone()));
+            }
             stored.push((id, number));
         }
         self.commit(&slots, docs, batch)?;

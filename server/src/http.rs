@@ -322,7 +322,12 @@ async fn ticket(
         ensure_readable(&state, &caller, &id)?;
         let detail = engine.ticket_detail(&id)?;
         let deadlines = match state.storage.ledger_row(&id)? {
-            Some(row) => state.workflow.judge(&detail.view, &row, state.clock.now()),
+            Some(row) => {
+                let now = state.clock.now();
+                state
+                    .workflow
+                    .judge(&detail.view, &row, &detail.history, now)
+            }
             None => Vec::new(),
         };
         Ok(Shown { detail, deadlines })

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::calendar::Calendar;
 use crate::columns::{Column, Language, yes_no};
-use crate::engine::{Engine, Imported};
+use crate::engine::{Engine, NewTicket};
 use crate::error::ServerError;
 use crate::storage::User;
 
@@ -196,7 +196,7 @@ pub fn read(bytes: &[u8], calendar: &Calendar) -> Result<LedgerFile, ServerError
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_at(&text, p.byte()));
                 file.rejected.push(Rejected {
                     line,
                     reason: format!("the row does not read as CSV: {e}"),
@@ -204,7 +204,7 @@ pub fn read(bytes: &[u8], calendar: &Calendar) -> Result<LedgerFile, ServerError
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| line_at(&text, p.byte()));
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
@@ -220,6 +220,17 @@ pub fn read(bytes: &[u8], calendar: &Calendar) -> Result<LedgerFile, ServerError
         }
     }
     Ok(file)
+}
+
+/// The line of `text` that a record starting at `byte` starts on. The CSV reader counts lines
+/// itself, but one short after each `\r\n` (as Excel ends lines): it places a record at the
+/// `\n` that ends the line before, which this counts.
+fn line_at(text: &str, byte: u64) -> u64 {
+    let end = usize::try_from(byte).map_or(text.len(), |b| (b + 1).min(text.len()));
+    1 + text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
 }
 
 /// "客户名称 (customer name): …".
@@ -373,10 +384,10 @@ pub fn import(
                 Ok(ticket) => {
                     new.push((
                         outcomes.len(),
-                        Imported {
-                            key: key.clone(),
+                        NewTicket {
                             ticket,
                             ledger_number: row.ledger_number.clone(),
+                            import_key: Some(key.clone()),
                         },
                     ));
                     None
@@ -395,8 +406,8 @@ pub fn import(
             }),
         });
     }
-    let (places, tickets): (Vec<usize>, Vec<Imported>) = new.into_iter().unzip();
-    let stored = engine.store_imported(user, tickets)?;
+    let (places, tickets): (Vec<usize>, Vec<NewTicket>) = new.into_iter().unzip();
+    let stored = engine.store_new(user, tickets)?;
     for (place, (ticket_id, ledger_number)) in places.into_iter().zip(stored) {
         outcomes[place].outcome = Outcome::Created {
             ticket_id,

@@ -295,6 +295,17 @@ fn a_file_with_bad_rows_imports_the_good_ones_and_reports_each_bad_line() {
         Calendar::default().parse_local("2025-03-04 09:15")
     );
 
+    // Excel ends lines with CR LF: the line numbers are the same.
+    let crlf = TestServer::start();
+    let token = crlf.token(&crlf.user("admin.zhou", Role::Admin));
+    let outcomes = import_file(&crlf, &token, MESSY.replace('\n', "\r\n").as_bytes());
+    let lines: Vec<u64> = outcomes
+        .iter()
+        .filter(|o| !created(&o.outcome))
+        .map(|o| o.line)
+        .collect();
+    assert_eq!(lines, [3, 4, 5, 8]);
+
     // The desk may register but not rule on responsibility: that row is refused, naming why.
     let fresh = Office::start();
     let outcomes = import_file(&fresh.server, &fresh.desk, MESSY.as_bytes());

@@ -6,11 +6,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fieldledger_core::ticket::decision::Disposition;
+use fieldledger_core::ticket::followup::ContactMethod;
+use fieldledger_core::ticket::quality::ActionStatus;
 use fieldledger_core::{Operation, Role, TicketId, Timestamp};
 use fieldledger_server::Settings;
 use fieldledger_server::deadlines::Workflow;
 use fieldledger_server::events::{Event, EventKind};
-use fieldledger_tests::{ManualClock, Office, TestServer, sync};
+use fieldledger_tests::{ManualClock, Office, TestServer, store_for, sync};
 use serde_json::{Value, json};
 
 /// The office cast beyond the desk: each with an API token.
@@ -755,4 +757,95 @@ fn statistics_count_complaints_handoffs_actions_costs_and_return_visits() {
         .server
         .call("GET", "/v1/statistics/handoff", &tech, None);
     assert_eq!(code, 403);
+}
+
+#[test]
+fn return_visits_and_actions_are_judged_on_the_device_clock_and_on_receipt() {
+    let clock = ManualClock::at(THURSDAY_10AM);
+    let office = Office::on(TestServer::start_with(watched(&clock)));
+    let (id, _) = office.desk_ticket(&[]);
+    let qa = office.server.user("qa.liu", Role::QualityAssurance);
+    let qa_token = office.server.token(&qa);
+    let action = op(
+        &office,
+        &qa_token,
+        &id,
+        json!({"op": "add_corrective_action", "kind": "corrective", "owner": "manufacturing",
+               "description": "replace the relay batch", "due": "2026-11-26"}),
+    )
+    .expect("action");
+    let visit = op(
+        &office,
+        &office.desk,
+        &id,
+        json!({"op": "plan_return_visit", "planned_for": "2026-11-26", "method": "phone"}),
+    )
+    .expect("visit");
+
+    // QA and the supervisor work on phones: both finish on Thursday afternoon, and their
+    // phones reach the server only on Tuesday.
+    let afternoon = THURSDAY_10AM.millis() + 5 * 60 * MINUTE;
+    let phone = |dir: &tempfile::TempDir, user: &str, role: Role| {
+        let id = office.server.user(user, role);
+        let store = store_for(dir.path(), user, role, afternoon).expect("store");
+        office.server.enrol(&store, &id);
+        sync(&store).expect("first sync");
+        store
+    };
+    let (qa_dir, sup_dir) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let qa_phone = phone(&qa_dir, "qa.phone", Role::QualityAssurance);
+    let sup_phone = phone(&sup_dir, "sup.phone", Role::Supervisor);
+    qa_phone
+        .record(
+            &id,
+            &Operation::SetActionStatus {
+                action_id: action.parse().expect("entry id"),
+                status: ActionStatus::Done,
+            },
+        )
+        .expect("done");
+    sup_phone
+        .record(
+            &id,
+            &Operation::RecordReturnVisit {
+                visit_id: visit.parse().expect("entry id"),
+                method: ContactMethod::Phone,
+                satisfaction: 5,
+                resolved: true,
+                notes: "all well".into(),
+            },
+        )
+        .expect("visited");
+    clock.advance(5 * DAY);
+    sync(&qa_phone).expect("sync");
+    sync(&sup_phone).expect("sync");
+
+    let (_, detail) = office
+        .server
+        .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None);
+    let judged = |entry: &str| -> Value {
+        detail["deadlines"]
+            .as_array()
+            .and_then(|all| all.iter().find(|d| d["entry"] == json!(entry)))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let tuesday = THURSDAY_10AM.millis() + 5 * DAY;
+    for (entry, deadline) in [
+        (&action, "corrective_action"),
+        (&visit, "return_visit_overdue"),
+    ] {
+        let judgement = judged(entry);
+        assert_eq!(judgement["deadline"], deadline, "{detail}");
+        assert_eq!(judgement["device"]["state"], "met", "{judgement}");
+        assert_eq!(judgement["receipt"]["state"], "missed", "{judgement}");
+        assert_eq!(
+            judgement["receipt"]["met_at"],
+            json!(tuesday),
+            "{judgement}"
+        );
+    }
 }

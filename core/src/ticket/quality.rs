@@ -1,5 +1,6 @@
 //! Cause, responsibility, and corrective and preventive actions (纠正预防措施), kept by QA.
 
+use automerge::ReadDoc;
 use automerge::transaction::Transaction;
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,10 @@ pub struct CorrectiveAction {
     pub raised_at: Timestamp,
     /// Who raised it.
     pub raised_by: UserId,
+    /// When it was first reported done or verified (device time); the moment its deadline
+    /// was met.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<Timestamp>,
 }
 
 /// A new corrective or preventive action.
@@ -139,6 +144,7 @@ pub(crate) fn add_action(
         status: ActionStatus::Open,
         raised_at: ctx.at,
         raised_by: ctx.author.user.clone(),
+        done_at: None,
     };
     let actions = ctx.collection(tx, Section::Quality, "actions")?;
     put_record(tx, &actions, entry.id.as_str(), &entry)?;
@@ -153,5 +159,15 @@ pub(crate) fn set_action_status(
 ) -> Result<()> {
     let actions = ctx.collection(tx, Section::Quality, "actions")?;
     let action = ctx.entry(tx, &actions, action_id, "corrective action")?;
-    put_field(tx, &action, "status", &status)
+    put_field(tx, &action, "status", &status)?;
+    let done = matches!(status, ActionStatus::Done | ActionStatus::Verified);
+    let unset = match tx.get(&action, "done_at")? {
+        None => true,
+        Some((automerge::Value::Scalar(s), _)) => s.is_null(),
+        Some(_) => false,
+    };
+    if done && unset {
+        put_field(tx, &action, "done_at", &ctx.at)?;
+    }
+    Ok(())
 }
