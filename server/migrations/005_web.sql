@@ -15,3 +15,7 @@ CREATE TABLE web_sessions (
     expires_at  INTEGER NOT NULL
 );
 CREATE INDEX web_sessions_by_user ON web_sessions (user_id);
+
+-- The dashboard sorts the ledger by registration; without an index the first page of a large
+-- ledger sorted so reads every row.
+CREATE INDEX ledger_by_registration ON ledger (registered_at, ticket_id);
