@@ -210,9 +210,12 @@ test("a supervisor records a return visit and sees it move from due to done", as
   const { body } = await call(page, "GET", "/v1/return-visits");
   await page.goto(`/#/ticket/${ticketId}`);
   const plan = page.locator('form[data-form="plan-visit"]');
+  await plan.waitFor();
+  const planned = page.locator('[data-section="ticket.followups"] form[data-form="record-visit"]');
+  const before = await planned.count();
   await plan.getByLabel("Planned for").fill(body.today);
   await plan.getByRole("button", { name: "Plan a return visit" }).click();
-  await page.locator('[data-section="ticket.followups"] form[data-form="record-visit"]').first().waitFor();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-section="ticket.followups"] form[data-form="record-visit"]').length > n, before);
 
   await page.goto("/#/visits");
   const due = page.locator(`tr[data-ticket="${ticketId}"]`).filter({ has: page.locator('form[data-form="record-visit"]') });

@@ -85,13 +85,16 @@ async function show() {
     fill(main, h("div", { class: "refused", "data-refused": "" }, t("app.refused")));
     return;
   }
-  fill(main, h("p", { class: "muted" }, t("app.loading")));
+  // Each view renders into its own element: a view left while it still loads or reloads then
+  // fills an element no longer on the page, never the next view's.
+  const slot = h("div", {}, h("p", { class: "muted" }, t("app.loading")));
+  fill(main, slot);
   try {
-    app.cleanup = (await view.render(main, rest.map(decodeURIComponent))) ?? null;
+    app.cleanup = (await view.render(slot, rest.map(decodeURIComponent))) ?? null;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return start();
     const refused = e instanceof ApiError && e.status === 403;
-    fill(main, h("div", { class: "refused", "data-refused": refused ? "" : null }, refused ? t("app.refused") : `${t("app.error")}: ${e.message}`));
+    fill(slot, h("div", { class: "refused", "data-refused": refused ? "" : null }, refused ? t("app.refused") : `${t("app.error")}: ${e.message}`));
   }
   main.focus({ preventScroll: true });
 }
