@@ -1,5 +1,6 @@
 //! Device tokens: random, shown once at enrolment, stored only as their SHA-256. Every request
-//! but `/healthz`, `/metrics` and the OpenAPI document carries one as `Authorization: Bearer`.
+//! but `/healthz`, `/metrics` and the OpenAPI document carries one as `Authorization: Bearer`,
+//! or, from the web dashboard, a session cookie (see [`crate::web::session`]).
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
@@ -82,6 +83,19 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // A dashboard session stands in for a token only where no token is presented, so that
+        // devices and API clients are treated exactly as before.
+        if !parts
+            .headers
+            .contains_key(axum::http::header::AUTHORIZATION)
+            && crate::web::session::cookie(&parts.headers).is_some()
+        {
+            return Ok(
+                crate::web::session::Signed::from_request_parts(parts, state)
+                    .await?
+                    .caller(),
+            );
+        }
         let bearer = Bearer::from_request_parts(parts, state).await?;
         let storage = state.storage.clone();
         tokio::task::spawn_blocking(move || bearer.caller(storage.as_ref()))

@@ -10,8 +10,10 @@ use fieldledger_core::{DeviceId, Operation, Role, TicketId, UserId};
 
 use crate::AppState;
 use crate::auth::{new_token, token_hash};
+use crate::engine::reads_assigned_only;
 use crate::error::ServerError;
 use crate::storage::{Device, User};
+use crate::web::password;
 
 /// The demo users: id, name, role.
 pub const USERS: [(&str, &str, Role); 14] = [
@@ -40,6 +42,8 @@ pub struct DemoTokens {
     pub desk: String,
     /// An administrator's token.
     pub admin: String,
+    /// The dashboard password every demo office user has until the next start.
+    pub password: String,
 }
 
 fn uid(s: &str) -> Result<UserId, ServerError> {
@@ -120,10 +124,21 @@ pub fn seed(state: &AppState) -> Result<DemoTokens, ServerError> {
             .user(&uid(id)?)?
             .ok_or_else(|| ServerError::not_found(format!("no demo user {id}")))
     };
+    // One fresh password for every office user, hashed once: the demo starts quickly.
+    let password = format!("demo-{}", hex::encode(rand::random::<[u8; 5]>()));
+    let hash = password::hash(&password)?;
+    for office in state.storage.users()? {
+        if !reads_assigned_only(office.role) {
+            state
+                .storage
+                .set_password(&office.id, &hash, state.clock.now())?;
+        }
+    }
     Ok(DemoTokens {
         technician: enrol(state, &user("tech.zhang")?.id, "demo phone of tech.zhang")?.1,
         desk: enrol(state, &user("desk.wang")?.id, "demo desk of desk.wang")?.1,
         admin: enrol(state, &user("admin")?.id, "demo admin console")?.1,
+        password,
     })
 }
 

@@ -50,7 +50,7 @@ fn rejected(status: StatusCode, text: String) -> ServerError {
 }
 
 /// A JSON body whose rejection answers in the server's error format.
-struct Body<T>(T);
+pub(crate) struct Body<T>(pub(crate) T);
 
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ServerError;
@@ -92,7 +92,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Par
 }
 
 /// A path segment whose rejection (not UTF-8) answers in the server's error format.
-struct Segment(String);
+pub(crate) struct Segment(pub(crate) String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Segment {
     type Rejection = ServerError;
@@ -135,6 +135,15 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/tickets", post(register))
         .route("/v1/tickets/{id}", get(ticket))
         .route("/v1/tickets/{id}/operations", post(operation))
+        .route(
+            "/v1/tickets/{id}/signoffs/{signoff}",
+            get(crate::signed_state::signed_state),
+        )
+        .route("/v1/costs", get(crate::costs::costs))
+        .route(
+            "/v1/corrective-actions",
+            get(crate::corrective_actions::open),
+        )
         .route("/v1/ledger", get(ledger))
         .route("/v1/ledger/export", get(export_ledger))
         .route(
@@ -268,13 +277,13 @@ async fn blob(
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }
 
-fn ticket_id(raw: &str) -> Result<TicketId> {
+pub(crate) fn ticket_id(raw: &str) -> Result<TicketId> {
     raw.parse()
         .map_err(|e: fieldledger_core::Error| ServerError::bad_request("bad_id", e.to_string()))
 }
 
 /// Refuses callers whose role reads only assigned tickets, unless this one is theirs.
-fn ensure_readable(state: &AppState, caller: &Caller, id: &TicketId) -> Result<()> {
+pub(crate) fn ensure_readable(state: &AppState, caller: &Caller, id: &TicketId) -> Result<()> {
     if reads_assigned_only(caller.user.role) && !state.storage.has_access(&caller.user.id, id)? {
         return Err(ServerError::forbidden(format!(
             "ticket {id} is not assigned to you"
@@ -309,6 +318,8 @@ struct Shown {
     #[serde(flatten)]
     detail: TicketDetail,
     deadlines: Vec<Judgement>,
+    /// The status as the ledger has it.
+    status: Option<fieldledger_core::status::Status>,
 }
 
 async fn ticket(
@@ -321,16 +332,21 @@ async fn ticket(
     let detail = blocking(move || {
         ensure_readable(&state, &caller, &id)?;
         let detail = engine.ticket_detail(&id)?;
-        let deadlines = match state.storage.ledger_row(&id)? {
+        let row = state.storage.ledger_row(&id)?;
+        let deadlines = match &row {
             Some(row) => {
                 let now = state.clock.now();
                 state
                     .workflow
-                    .judge(&detail.view, &row, &detail.history, now)
+                    .judge(&detail.view, row, &detail.history, now)
             }
             None => Vec::new(),
         };
-        Ok(Shown { detail, deadlines })
+        Ok(Shown {
+            detail,
+            deadlines,
+            status: row.map(|r| r.status),
+        })
     })
     .await?;
     Ok(Json(detail).into_response())

@@ -201,6 +201,12 @@ pub struct LedgerQuery {
     pub registered_from: Option<i64>,
     /// Registered before (milliseconds).
     pub registered_to: Option<i64>,
+    /// Ledger number, customer, product, model, job number or contract number contains.
+    pub q: Option<String>,
+    /// The column to sort by; most recently changed first when absent.
+    pub sort: Option<LedgerSort>,
+    /// Sorts by `sort` descending.
+    pub desc: bool,
     /// Only tickets this user may read (technicians).
     #[serde(skip)]
     pub readable_by: Option<UserId>,
@@ -208,6 +214,38 @@ pub struct LedgerQuery {
     pub offset: u64,
     /// Rows to return (at most 500; 50 when absent).
     pub limit: Option<u64>,
+}
+
+/// A column the ledger can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerSort {
+    /// When the server last changed the ticket.
+    Updated,
+    /// When it was registered.
+    Registered,
+    /// The ledger number.
+    LedgerNumber,
+    /// The customer name.
+    Customer,
+    /// The product name.
+    Product,
+    /// The status.
+    Status,
+}
+
+impl LedgerSort {
+    /// The ledger table's column.
+    pub fn column(self) -> &'static str {
+        match self {
+            LedgerSort::Updated => "updated_at",
+            LedgerSort::Registered => "registered_at",
+            LedgerSort::LedgerNumber => "ledger_number",
+            LedgerSort::Customer => "customer_name",
+            LedgerSort::Product => "product_name",
+            LedgerSort::Status => "status",
+        }
+    }
 }
 
 /// A page of the ledger.

@@ -11,6 +11,8 @@ pub mod blobs;
 pub mod calendar;
 pub mod columns;
 pub mod committer;
+pub mod corrective_actions;
+pub mod costs;
 pub mod deadlines;
 pub mod demo;
 pub mod documents;
@@ -23,9 +25,11 @@ pub mod import;
 pub mod ledger;
 pub mod metrics;
 pub mod return_visits;
+pub mod signed_state;
 pub mod sse;
 pub mod statistics;
 pub mod storage;
+pub mod web;
 pub mod webhooks;
 
 /// The web framework, re-exported for tests that serve [`app`] themselves.
@@ -68,6 +72,8 @@ pub struct AppState {
     pub workflow: Workflow,
     /// The deadline watcher, which runs as long as the state does (servers only).
     pub deadlines: Option<Arc<Watcher>>,
+    /// The dashboard's failed sign-ins, for rate limiting.
+    pub sign_ins: Arc<web::throttle::Throttle>,
 }
 
 /// How a server is set up beyond its data directory.
@@ -153,6 +159,7 @@ impl AppState {
             clock,
             workflow: judged_by,
             deadlines,
+            sign_ins: Arc::default(),
         })
     }
 }
@@ -160,6 +167,7 @@ impl AppState {
 /// The router of the server.
 pub fn app(state: AppState) -> Router {
     http::routes()
+        .merge(web::routes())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -186,6 +194,7 @@ pub async fn serve(
     let router = app(state);
     match listen.tls {
         None => {
+            let router = router.into_make_service_with_connect_info::<SocketAddr>();
             let listener = tokio::net::TcpListener::bind(listen.addr).await?;
             tracing::info!(addr = %listener.local_addr()?, "serving HTTP");
             axum::serve(listener, router)
@@ -203,7 +212,11 @@ pub async fn serve(
             tracing::info!(addr = %listen.addr, "serving HTTPS");
             axum_server::bind_rustls(listen.addr, config)
                 .handle(handle)
-                .serve(router.into_make_service())
+                .serve(
+                    router
+                        .layer(axum::Extension(web::session::Tls))
+                        .into_make_service_with_connect_info::<SocketAddr>(),
+                )
                 .await?;
         }
     }

@@ -183,6 +183,11 @@ enum UserCommand {
     },
     /// Lists users.
     List,
+    /// Sets an office user's dashboard password, read from the first line of standard input.
+    Passwd {
+        /// The user id.
+        id: UserId,
+    },
 }
 
 #[derive(Subcommand)]
@@ -306,10 +311,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                      technician tech.zhang (device token): {}\n  \
                      service desk desk.wang (API token):   {}\n  \
                      administrator admin (API token):      {}\n  \
+                     dashboard: {scheme}://{listen}/   sign in as desk.wang, sup.sun, qa.chen, fin.zhao or any office user with the password: {}\n  \
                      server: {scheme}://{listen}   (try: curl -H 'Authorization: Bearer <token>' {scheme}://{listen}/v1/ledger)",
                     tokens.technician,
                     tokens.desk,
-                    tokens.admin
+                    tokens.admin,
+                    tokens.password
                 );
             }
             let runtime = tokio::runtime::Runtime::new()?;
@@ -343,6 +350,18 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             for user in state.storage.users()? {
                 println!("{}\t{}\t{}", user.id, user.role, user.name);
             }
+        }
+        Command::User {
+            command: UserCommand::Passwd { id },
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            fieldledger_server::web::password::set(
+                &state,
+                &id,
+                password.trim_end_matches(['\r', '\n']),
+            )?;
+            println!("set the dashboard password of {id}; their sessions have ended");
         }
         Command::Device {
             command: DeviceCommand::Enrol { user, label },

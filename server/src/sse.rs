@@ -34,6 +34,9 @@ pub struct StreamQuery {
     role: Option<String>,
     /// Resume after this event (as `Last-Event-ID` does).
     after: Option<u64>,
+    /// Start with at most this many of the latest events (when not resuming), rather than the
+    /// whole outbox: what a dashboard that opens the stream wants.
+    recent: Option<u64>,
 }
 
 /// Where a stream stands.
@@ -119,10 +122,21 @@ pub(crate) async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     // Subscribe before reading the outbox, so that nothing committed in between is missed.
+    let live = state.engine.subscribe();
+    let last = match (resume.or(query.after), query.recent) {
+        (Some(after), _) => after,
+        (None, Some(recent)) => {
+            let storage = state.storage.clone();
+            blocking(move || storage.last_event_id())
+                .await?
+                .saturating_sub(recent)
+        }
+        (None, None) => 0,
+    };
     let cursor = Cursor {
         storage: state.storage.clone(),
-        live: state.engine.subscribe(),
-        last: resume.or(query.after).unwrap_or(0),
+        live,
+        last,
         backlog: VecDeque::new(),
         more: true,
         kinds,

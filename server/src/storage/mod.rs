@@ -10,6 +10,7 @@ use automerge::{ActorId, ChangeHash};
 use fieldledger_core::{Date, DeviceId, Role, Ticket, TicketId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
+use crate::costs::{CostQuery, CostRow};
 use crate::deadlines::Deadline;
 use crate::error::ServerError;
 use crate::events::{Event, EventKind, NewEvent};
@@ -18,6 +19,7 @@ use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery};
 use crate::statistics::{
     ComplaintAxis, CostLine, CostStatistics, Group, HandoffCompliance, OpenActions, VisitOutcomes,
 };
+use crate::web::session::WebSession;
 
 /// The result type of storage.
 pub type Result<T, E = ServerError> = std::result::Result<T, E>;
@@ -261,6 +263,8 @@ pub trait Storage: Send + Sync + 'static {
     fn commit(&self, batches: &[Batch], at: Timestamp) -> Result<Vec<Event>>;
     /// Up to `limit` events of the outbox after `after`, oldest first.
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>>;
+    /// The position of the latest event in the outbox (0 when it is empty).
+    fn last_event_id(&self) -> Result<u64>;
     /// Adds a webhook; returns its id. Delivery starts with the events after `from` (after the
     /// latest event when `None`).
     fn add_webhook(
@@ -325,4 +329,19 @@ pub trait Storage: Send + Sync + 'static {
     fn visit_outcomes(&self) -> Result<VisitOutcomes>;
     /// The return visits that pass `query`, judged on `days`, by planned day (at most 500).
     fn return_visits(&self, query: &VisitQuery, days: VisitDays) -> Result<Vec<ReturnVisitRow>>;
+
+    /// Sets (or replaces) the argon2id hash of `user`'s dashboard password; ends their sessions.
+    fn set_password(&self, user: &UserId, hash: &str, at: Timestamp) -> Result<()>;
+    /// The argon2id hash of `user`'s dashboard password, if one is set.
+    fn password_hash(&self, user: &UserId) -> Result<Option<String>>;
+    /// Stores a new dashboard session under the hash of its cookie; drops expired ones.
+    fn add_session(&self, session: &WebSession, token_hash: &[u8; 32]) -> Result<()>;
+    /// The session whose cookie has this hash, unless it expired by `now`.
+    fn session(&self, token_hash: &[u8; 32], now: Timestamp) -> Result<Option<WebSession>>;
+    /// Ends the session whose cookie has this hash.
+    fn end_session(&self, token_hash: &[u8; 32]) -> Result<()>;
+    /// Service costs with their tickets, by bearer (at most 500).
+    fn cost_rows(&self, query: &CostQuery) -> Result<Vec<CostRow>>;
+    /// Tickets with open corrective or preventive actions, earliest due first.
+    fn open_action_tickets(&self, limit: usize) -> Result<Vec<LedgerRow>>;
 }

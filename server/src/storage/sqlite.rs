@@ -19,6 +19,7 @@ use super::{
     ActorBinding, Batch, Device, DeviceDoc, DocBytes, FeedPage, Projection, Result, SecurityEvent,
     Storage, User, Webhook,
 };
+use crate::costs::{CostQuery, CostRow};
 use crate::deadlines::Deadline;
 use crate::error::ServerError;
 use crate::events::{Event, EventKind};
@@ -28,6 +29,7 @@ use crate::statistics::{
     ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, OpenActions,
     VisitOutcomes, share,
 };
+use crate::web::session::WebSession;
 
 /// Marks a SQLite file as a fieldledger server database ("FLSV").
 const APPLICATION_ID: i64 = 0x464C_5356;
@@ -97,6 +99,7 @@ impl SqliteStorage {
             include_str!("../../migrations/002_events.sql"),
             include_str!("../../migrations/003_workflow.sql"),
             include_str!("../../migrations/004_ledger_details.sql"),
+            include_str!("../../migrations/005_web.sql"),
         ];
         schema::run(
             &mut conn,
@@ -310,6 +313,21 @@ fn ledger_filter(query: &LedgerQuery) -> (String, Vec<Value>) {
                 &mut args,
             );
         }
+    }
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let columns = [
+            "ledger_number",
+            "customer_name",
+            "product_name",
+            "model",
+            "job_number",
+            "contract_number",
+        ];
+        // Every `?` of the clause becomes the same numbered argument.
+        let clause = columns
+            .map(|c| format!("{c} LIKE ? ESCAPE '\\'"))
+            .join(" OR ");
+        arg(&format!("({clause})"), contains(q), &mut args);
     }
     if let Some(user) = &query.assignee {
         arg(
@@ -904,6 +922,13 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn last_event_id(&self) -> Result<u64> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?
+                .query_row([], |r| r.get(0))?)
+        })
+    }
+
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
@@ -1334,10 +1359,18 @@ impl Storage for SqliteStorage {
     fn ledger(&self, query: &LedgerQuery) -> Result<LedgerPage> {
         let (filter, args) = ledger_filter(query);
         let limit = query.limit.unwrap_or(50).min(500);
+        let order = match query.sort {
+            None => "updated_at DESC".to_owned(),
+            Some(sort) => format!(
+                "{} {}",
+                sort.column(),
+                if query.desc { "DESC" } else { "ASC" }
+            ),
+        };
         self.read(|c| {
             let total: u64 = c.query_row(&format!("SELECT count(*) FROM ledger {filter}"), params_from_iter(args.iter()), |r| r.get(0))?;
             let sql = format!(
-                "SELECT {LEDGER_COLUMNS} FROM ledger {filter} ORDER BY updated_at DESC, ticket_id LIMIT {limit} OFFSET {}",
+                "SELECT {LEDGER_COLUMNS} FROM ledger {filter} ORDER BY {order}, ticket_id LIMIT {limit} OFFSET {}",
                 query.offset
             );
             let rows = ledger_rows(c, &sql, params_from_iter(args.iter()))?;
@@ -1416,6 +1449,153 @@ impl Storage for SqliteStorage {
                     })
                 })
                 .collect()
+        })
+    }
+
+    fn set_password(&self, user: &UserId, hash: &str, at: Timestamp) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO web_passwords (user_id, hash, set_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, set_at = excluded.set_at",
+                params![user.as_str(), hash, at.millis()],
+            )?;
+            // A new password ends every session signed in with the old one.
+            tx.execute("DELETE FROM web_sessions WHERE user_id = ?1", [user.as_str()])?;
+            Ok(())
+        })
+    }
+
+    fn password_hash(&self, user: &UserId) -> Result<Option<String>> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT hash FROM web_passwords WHERE user_id = ?1")?
+                    .query_row([user.as_str()], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+    }
+
+    fn add_session(&self, session: &WebSession, token_hash: &[u8; 32]) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM web_sessions WHERE expires_at <= ?1",
+                [session.created_at.millis()],
+            )?;
+            tx.execute(
+                "INSERT INTO web_sessions (token_hash, user_id, device_id, csrf, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    &token_hash[..],
+                    session.user.as_str(),
+                    session.device.as_str(),
+                    session.csrf,
+                    session.created_at.millis(),
+                    session.expires_at.millis()
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn session(&self, token_hash: &[u8; 32], now: Timestamp) -> Result<Option<WebSession>> {
+        let found = self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT user_id, device_id, csrf, created_at, expires_at FROM web_sessions
+                 WHERE token_hash = ?1 AND expires_at > ?2",
+            )?
+            .query_row(params![&token_hash[..], now.millis()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })
+            .optional()?)
+        })?;
+        found
+            .map(|(user, device, csrf, created, expires)| {
+                Ok(WebSession {
+                    user: parse(user, "session user")?,
+                    device: parse(device, "session device")?,
+                    csrf,
+                    created_at: Timestamp(created),
+                    expires_at: Timestamp(expires),
+                })
+            })
+            .transpose()
+    }
+
+    fn end_session(&self, token_hash: &[u8; 32]) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM web_sessions WHERE token_hash = ?1",
+                [&token_hash[..]],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn cost_rows(&self, query: &CostQuery) -> Result<Vec<CostRow>> {
+        let state = match query.state {
+            None => "1 = 1",
+            Some(crate::costs::CostState::ToAudit) => "c.approved IS NULL",
+            Some(crate::costs::CostState::ToSettle) => "c.approved = 1 AND c.settled = 0",
+            Some(crate::costs::CostState::Settled) => "c.settled = 1",
+        };
+        let sql = format!(
+            "SELECT c.cost_id, c.ticket_id, l.ledger_number, l.customer_name, c.kind, c.bearer,
+                    c.amount_minor, c.currency, c.approved, c.settled
+             FROM cost_lines c JOIN ledger l ON l.ticket_id = c.ticket_id
+             WHERE {state} AND (?1 IS NULL OR c.bearer = ?1)
+             ORDER BY c.bearer, l.updated_at DESC, c.cost_id LIMIT 500"
+        );
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt
+                .query_map([query.bearer.as_deref()], |r| {
+                    Ok((
+                        (
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                            r.get::<_, String>(3)?,
+                        ),
+                        CostLine {
+                            cost_id: r.get(0)?,
+                            kind: r.get(4)?,
+                            bearer: r.get(5)?,
+                            amount_minor: r.get(6)?,
+                            currency: r.get(7)?,
+                            approved: r.get(8)?,
+                            settled: r.get(9)?,
+                        },
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|((ticket, ledger_number, customer_name), line)| {
+                    Ok(CostRow {
+                        ticket_id: parse(ticket, "ticket id")?,
+                        ledger_number,
+                        customer_name,
+                        line,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn open_action_tickets(&self, limit: usize) -> Result<Vec<LedgerRow>> {
+        self.read(|c| {
+            ledger_rows(
+                c,
+                &format!(
+                    "SELECT {LEDGER_COLUMNS} FROM ledger WHERE next_action_due IS NOT NULL
+                     ORDER BY next_action_due, ticket_id LIMIT ?1"
+                ),
+                [limit as i64],
+            )
         })
     }
 }

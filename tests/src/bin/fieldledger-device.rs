@@ -6,6 +6,7 @@
 //! fieldledger-device --store ./phone sync
 //! fieldledger-device --store ./phone list
 //! fieldledger-device --store ./phone status
+//! fieldledger-device --store ./phone record <ticket id> '{"op":"arrive","order_id":null,"site":"bay 2"}'
 //! ```
 
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use fieldledger_core::store::sync_state::Enrolment;
 use fieldledger_core::transport::HttpTransport;
-use fieldledger_core::{Error, Store};
+use fieldledger_core::{Error, Operation, Store, TicketId};
 
 /// A device store on the command line.
 #[derive(Parser)]
@@ -41,6 +42,14 @@ enum Command {
     List,
     /// Shows how far this device is in step with the office.
     Status,
+    /// Records one action on a ticket on this device (not yet synced), given as the JSON of an
+    /// operation as the office API takes it; prints the id of the entry it created, if any.
+    Record {
+        /// The ticket.
+        ticket: TicketId,
+        /// The operation, for example {"op":"arrive","order_id":null,"site":"bay 2"}.
+        operation: String,
+    },
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
@@ -90,6 +99,18 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Status => {
             println!("{}", serde_json::to_string_pretty(&store.sync_status()?)?);
+        }
+        Command::Record { ticket, operation } => {
+            let operation: Operation = serde_json::from_str(&operation)?;
+            let recorded = store.record(&ticket, &operation)?;
+            println!(
+                "recorded {} on {ticket}{}",
+                operation.name(),
+                recorded
+                    .entry
+                    .map(|e| format!(": entry {e}"))
+                    .unwrap_or_default()
+            );
         }
     }
     Ok(())

@@ -1,0 +1,98 @@
+//! Dashboard passwords, kept only as argon2id hashes in PHC string form.
+
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::http::StatusCode;
+
+use crate::AppState;
+use crate::engine::reads_assigned_only;
+use crate::error::ServerError;
+use fieldledger_core::UserId;
+
+/// The shortest password accepted.
+pub const MIN_LENGTH: usize = 10;
+/// The longest password accepted (argon2 takes any length; this bounds the work of a request).
+pub const MAX_LENGTH: usize = 1024;
+
+/// The argon2id hash of `password` with a fresh random salt and argon2's default cost.
+pub fn hash(password: &str) -> Result<String, ServerError> {
+    let length = password.chars().count();
+    if !(MIN_LENGTH..=MAX_LENGTH).contains(&length) {
+        return Err(ServerError::bad_request(
+            "bad_password",
+            format!("a password has {MIN_LENGTH} to {MAX_LENGTH} characters"),
+        ));
+    }
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(internal)?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(internal)?
+        .to_string())
+}
+
+/// Whether `password` matches `stored`. Without a stored hash it still spends the time of one
+/// check, so that the answer's timing does not tell which user names exist.
+pub fn verify(password: &str, stored: Option<&str>) -> bool {
+    static DECOY: OnceLock<Option<String>> = OnceLock::new();
+    let decoy = DECOY.get_or_init(|| hash(&hex::encode(rand::random::<[u8; 16]>())).ok());
+    let Some(phc) = stored.or(decoy.as_deref()) else {
+        return false;
+    };
+    let matches = PasswordHash::new(phc).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    });
+    matches && stored.is_some()
+}
+
+/// Sets the dashboard password of `user`, an office user; ends their sessions.
+pub fn set(state: &AppState, user: &UserId, password: &str) -> Result<(), ServerError> {
+    let account = state
+        .storage
+        .user(user)?
+        .ok_or_else(|| ServerError::not_found(format!("no user {user}")))?;
+    if reads_assigned_only(account.role) {
+        return Err(ServerError::bad_request(
+            "not_office",
+            format!(
+                "{user} is a {}: the dashboard is for office users",
+                account.role
+            ),
+        ));
+    }
+    let hash = hash(password)?;
+    state.storage.set_password(user, &hash, state.clock.now())
+}
+
+fn internal(e: argon2::password_hash::Error) -> ServerError {
+    ServerError::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let stored = hash("correct horse battery").expect("hash");
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(verify("correct horse battery", Some(&stored)));
+        assert!(!verify("correct horse battery!", Some(&stored)));
+        assert!(!verify("correct horse battery", None));
+        assert!(!verify("anything at all", Some("not a phc string")));
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(matches!(
+            hash("short"),
+            Err(ServerError::Refused {
+                code: "bad_password",
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,159 @@
+//! Signing in and out of the dashboard, and what the page asks about its session.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use fieldledger_core::{Section, policy};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::auth::token_hash;
+use crate::engine::reads_assigned_only;
+use crate::error::ServerError;
+use crate::http::{Body, blocking};
+use crate::web::password;
+use crate::web::session::{LIFETIME_MS, Signed, WebSession, new_cookie, over_tls, set_cookie};
+
+/// What the sign-in form sends.
+#[derive(Deserialize)]
+pub struct Credentials {
+    /// The user id.
+    user: String,
+    /// The password.
+    password: String,
+}
+
+/// What the page learns of its session: who, the CSRF token, and the hand-off limit it shows
+/// the clock of.
+fn signed_in(signed: &Signed, state: &AppState) -> serde_json::Value {
+    json!({
+        "handoff_minutes": state.workflow.handoff.as_secs() / 60,
+        // The sections the role may write, from the one policy table: the page offers only
+        // those forms (the server refuses the others all the same).
+        "writes": Section::ALL
+            .into_iter()
+            .filter(|s| policy::may_write(signed.user.role, *s))
+            .map(Section::key)
+            .collect::<Vec<_>>(),
+        "may_register": policy::may_register(signed.user.role),
+        "user": signed.user.id,
+        "name": signed.user.name,
+        "role": signed.user.role,
+        "csrf": signed.session.csrf,
+        "expires_at": signed.session.expires_at,
+    })
+}
+
+/// `POST /web/sign-in`: checks the password and starts a session.
+pub(crate) async fn sign_in(
+    State(state): State<AppState>,
+    parts: Parts,
+    Body(credentials): Body<Credentials>,
+) -> Result<Response, ServerError> {
+    let address = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let Credentials { user, password } = credentials;
+    if user.is_empty() || user.len() > 64 || password.len() > password::MAX_LENGTH {
+        return Err(ServerError::bad_request(
+            "bad_body",
+            "a user name of at most 64 and a password of at most 1024 characters are required",
+        ));
+    }
+    if let Err(wait) = state.sign_ins.check(&user, address) {
+        let mut refused = ServerError::refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "too many failed sign-ins; try again in {} minutes",
+                wait.as_secs().div_ceil(60)
+            ),
+        )
+        .into_response();
+        refused.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.as_secs().max(1)),
+        );
+        return Ok(refused);
+    }
+    let (storage, now) = (state.storage.clone(), state.clock.now());
+    let name = user.clone();
+    let found = blocking(move || {
+        let account = match name.parse() {
+            Ok(id) => storage.user(&id)?,
+            Err(_) => None,
+        };
+        let stored = match &account {
+            Some(u) => storage.password_hash(&u.id)?,
+            None => None,
+        };
+        if !password::verify(&password, stored.as_deref()) {
+            return Ok(None);
+        }
+        let Some(account) = account else {
+            return Ok(None);
+        };
+        if reads_assigned_only(account.role) {
+            return Err(ServerError::forbidden(
+                "the dashboard is for the office; technicians and sales use their own tickets in the app",
+            ));
+        }
+        let cookie = new_cookie();
+        let session = WebSession::start(account.id.clone(), now);
+        storage.add_session(&session, &token_hash(&cookie))?;
+        Ok(Some((cookie, session, account)))
+    })
+    .await?;
+    let Some((cookie, session, account)) = found else {
+        state.sign_ins.failed(&user, address);
+        return Err(ServerError::refused(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the user name or the password is wrong",
+        ));
+    };
+    state.sign_ins.succeeded(&user);
+    let secure = over_tls(&parts.extensions, &parts.headers);
+    let signed = Signed {
+        token_hash: token_hash(&cookie),
+        session,
+        user: account,
+    };
+    let mut response = Json(signed_in(&signed, &state)).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie(&cookie, LIFETIME_MS / 1000, secure)?,
+    );
+    Ok(response)
+}
+
+/// `GET /web/session`: who is signed in, and the CSRF token for their changes.
+pub(crate) async fn current(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Json<serde_json::Value> {
+    Json(signed_in(&signed, &state))
+}
+
+/// `POST /web/sign-out`: ends the session and clears the cookie.
+pub(crate) async fn sign_out(
+    State(state): State<AppState>,
+    parts: Parts,
+    signed: Signed,
+) -> Result<Response, ServerError> {
+    let storage = state.storage.clone();
+    let hash = signed.token_hash;
+    blocking(move || storage.end_session(&hash)).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie("", 0, over_tls(&parts.extensions, &parts.headers))?,
+    );
+    Ok(response)
+}

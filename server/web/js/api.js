@@ -1,0 +1,44 @@
+// Calls the server's REST API with the session cookie; every change carries the CSRF token.
+
+let csrf = "";
+
+export function setCsrf(token) {
+  csrf = token ?? "";
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function api(path, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRF-Token"] = csrf;
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data?.error, data?.message);
+  return data;
+}
+
+// Records one operation on a ticket.
+export function operate(ticketId, operation) {
+  return api(`/v1/tickets/${encodeURIComponent(ticketId)}/operations`, { method: "POST", body: operation });
+}
+
+// A query string of the non-empty entries of `params`.
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
