@@ -15,6 +15,7 @@ use fieldledger_core::store::TicketSummary;
 use fieldledger_core::ticket::closure::Closure;
 use fieldledger_core::ticket::cost::{Audit, Bearer, Cost, CostKind, Settlement};
 use fieldledger_core::ticket::decision::{DecisionConflict, DecisionEntry, Decisions, Disposition};
+use fieldledger_core::ticket::delivery::Delivery;
 use fieldledger_core::ticket::dispatch::{Department, Dispatch, HandOff, OrderKind, TravelOrder};
 use fieldledger_core::ticket::followup::{ContactMethod, Outcome, ReturnVisit};
 use fieldledger_core::ticket::intake::{
@@ -119,6 +120,7 @@ pub enum Section {
     Followups,
     Signoff,
     Closure,
+    Delivery,
 }
 
 /// Where a ticket stands in the service flow, derived from its sections.
@@ -172,6 +174,7 @@ pub struct TicketView {
     pub followups: Vec<ReturnVisit>,
     pub signoffs: Vec<SignOff>,
     pub closures: Vec<Closure>,
+    pub delivery: Delivery,
     pub unreadable: Vec<String>,
 }
 
@@ -589,6 +592,17 @@ pub struct ReturnVisit {
     pub planned_by: UserId,
     pub assignee: Option<UserId>,
     pub outcome: Option<Outcome>,
+}
+
+/// Shipment of the product and delivery of its electronic drawings.
+#[uniffi::remote(Record)]
+pub struct Delivery {
+    pub shipped_on: Option<Date>,
+    pub shipment_recorded_by: Option<UserId>,
+    pub shipment_note: String,
+    pub drawings_sent_at: Option<Timestamp>,
+    pub drawings_sent_by: Option<UserId>,
+    pub drawings_note: String,
 }
 
 /// An entry that closes the ticket (结案), written by the service department.

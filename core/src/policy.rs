@@ -30,6 +30,7 @@ pub fn writers(section: Section) -> &'static [Role] {
         Section::Followups => &[ServiceDesk, Supervisor, Admin],
         Section::Signoff => &[Technician, Admin],
         Section::Closure => &[ServiceDesk, Supervisor, Manager, Admin],
+        Section::Delivery => &[ServiceDesk, Commerce, Technical, Admin],
     }
 }
 

@@ -36,11 +36,13 @@ pub enum Section {
     Signoff,
     /// The entries that close the ticket.
     Closure,
+    /// Shipment of the product and delivery of its drawings.
+    Delivery,
 }
 
 impl Section {
     /// Every section, in document order.
-    pub const ALL: [Section; 12] = [
+    pub const ALL: [Section; 13] = [
         Section::Meta,
         Section::Intake,
         Section::Dispatch,
@@ -53,6 +55,7 @@ impl Section {
         Section::Followups,
         Section::Signoff,
         Section::Closure,
+        Section::Delivery,
     ];
 
     /// The document key of this section.
@@ -70,6 +73,7 @@ impl Section {
             Section::Followups => "followups",
             Section::Signoff => "signoff",
             Section::Closure => "closure",
+            Section::Delivery => "delivery",
         }
     }
 }

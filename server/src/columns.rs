@@ -75,6 +75,10 @@ pub enum Column {
     CostTotal,
     /// 下次回访 (derived).
     NextReturnVisit,
+    /// 发货日期 (derived).
+    ShippedOn,
+    /// 图纸发送时间 (derived).
+    DrawingsSentAt,
     /// 服务器接收时间 (derived).
     ReceivedAt,
     /// 工单标识 (derived).
@@ -143,7 +147,7 @@ const STATUSES: &Labels = &[
 
 impl Column {
     /// Every column, in the order a spreadsheet shows them.
-    pub const ALL: [Column; 28] = [
+    pub const ALL: [Column; 30] = [
         Column::LedgerNumber,
         Column::RegisteredAt,
         Column::Kind,
@@ -170,6 +174,8 @@ impl Column {
         Column::NextActionDue,
         Column::CostTotal,
         Column::NextReturnVisit,
+        Column::ShippedOn,
+        Column::DrawingsSentAt,
         Column::ReceivedAt,
         Column::TicketId,
     ];
@@ -203,6 +209,8 @@ impl Column {
             Column::NextActionDue => ("措施到期日", "next action due"),
             Column::CostTotal => ("服务费用合计", "cost total"),
             Column::NextReturnVisit => ("下次回访", "next return visit"),
+            Column::ShippedOn => ("发货日期", "shipped on"),
+            Column::DrawingsSentAt => ("图纸发送时间", "drawings sent at"),
             Column::ReceivedAt => ("服务器接收时间", "received at"),
             Column::TicketId => ("工单标识", "ticket id"),
         }
@@ -318,6 +326,8 @@ impl Column {
             // Minor units to yuan: exact for any total below 2^53 fen.
             Column::CostTotal => Cell::Number(row.cost_total_minor as f64 / 100.0),
             Column::NextReturnVisit => day(row.next_return_visit),
+            Column::ShippedOn => day(row.shipped_on),
+            Column::DrawingsSentAt => time(row.drawings_sent_at),
             Column::ReceivedAt => time(Some(row.received_at)),
             Column::TicketId => text(row.ticket_id.as_str()),
         }

@@ -1,11 +1,10 @@
-//! Deadlines of the service flow (the 30-minute hand-off after registration, return visits due
-//! and overdue, corrective actions due), each judged on the device's clock and on the server's
+//! Deadlines of the service flow (the 30-minute hand-off after registration, the drawings within
+//! 3 working days after shipment, return visits due and overdue, corrective actions due), each judged on the device's clock and on the server's
 //! receipt time, and the watcher that finds them as they fall due and as they are missed.
 //!
 //! Each deadline fires its event once: the outbox write records the deadline in
 //! `fired_deadlines` in the same transaction, and a deadline already recorded writes nothing,
-//! so a restarted server neither repeats nor loses one. The 3-working-day drawing delivery
-//! after shipment is not judged: tickets do not record a shipment date yet.
+//! so a restarted server neither repeats nor loses one.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,6 +36,8 @@ pub struct Workflow {
     pub pace: Duration,
     /// The rule by which return visits are planned when a ticket is resolved.
     pub return_visits: ReturnVisitRule,
+    /// Working days after shipment by which the drawings are sent (the regulation: 3).
+    pub drawings_working_days: u32,
 }
 
 /// How the server plans return visits when a ticket becomes resolved: one a few working days
@@ -88,6 +89,7 @@ impl Default for Workflow {
             return_visit_grace_days: 2,
             pace: Duration::from_secs(30),
             return_visits: ReturnVisitRule::default(),
+            drawings_working_days: 3,
         }
     }
 }
@@ -104,6 +106,8 @@ pub enum Deadline {
     ReturnVisitOverdue,
     /// A corrective or preventive action is open past its due day.
     CorrectiveAction,
+    /// The drawings are sent within the working days after shipment.
+    DrawingDelivery,
 }
 
 impl Deadline {
@@ -114,6 +118,7 @@ impl Deadline {
             Deadline::ReturnVisitDue => "return_visit_due",
             Deadline::ReturnVisitOverdue => "return_visit_overdue",
             Deadline::CorrectiveAction => "corrective_action",
+            Deadline::DrawingDelivery => "drawing_delivery",
         }
     }
 }
@@ -199,18 +204,23 @@ impl Workflow {
             .add_working_days(planned_for, self.return_visit_grace_days)
     }
 
+    /// The latest day whose limit, `working_days` after it, was before `today`: every day up
+    /// to it is past its limit. The limit grows with the day, so this is the first day back
+    /// from yesterday whose limit has passed.
+    fn past_limit_upto(&self, today: Date, working_days: u32) -> Date {
+        let mut day = self.calendar.previous_day(today);
+        while self.calendar.add_working_days(day, working_days) >= today {
+            day = self.calendar.previous_day(day);
+        }
+        day
+    }
+
     /// The days that decide the states of return visits at `now`.
     pub fn visit_days(&self, now: Timestamp) -> VisitDays {
         let today = self.calendar.day_of(now);
-        // The limit grows with the planned day, so the first day back from yesterday whose
-        // limit has passed is the latest overdue one.
-        let mut day = self.calendar.previous_day(today);
-        while self.return_visit_limit(day) >= today {
-            day = self.calendar.previous_day(day);
-        }
         VisitDays {
             today,
-            overdue_upto: day,
+            overdue_upto: self.past_limit_upto(today, self.return_visit_grace_days),
         }
     }
 
@@ -261,6 +271,23 @@ impl Workflow {
             }),
             ..self.handoff(row, now)
         }];
+        if let Some(shipped_on) = view.delivery.shipped_on {
+            let due_at = self.end_of(
+                self.calendar
+                    .add_working_days(shipped_on, self.drawings_working_days),
+            );
+            let sent_at = view.delivery.drawings_sent_at;
+            judged.push(Judgement {
+                deadline: Deadline::DrawingDelivery,
+                entry: None,
+                device: Some(OnClock::judge(due_at, sent_at, now)),
+                receipt: Some(OnClock::judge(
+                    due_at,
+                    sent_at.and_then(|at| received("send_drawings", at)),
+                    now,
+                )),
+            });
+        }
         judged.extend(view.followups.iter().map(|f| {
             let due_at = self.end_of(self.return_visit_limit(f.planned_for));
             let done_at = f.outcome.as_ref().map(|o| o.done_at);
@@ -363,6 +390,23 @@ impl Workflow {
                 Deadline::CorrectiveAction,
                 day.to_string(),
                 json!({ "deadline": Deadline::CorrectiveAction, "due": day,
+                        "ledger_number": row.ledger_number }),
+            ));
+        }
+        let shipped_upto = self.past_limit_upto(today, self.drawings_working_days);
+        for row in storage.days_due(Deadline::DrawingDelivery, shipped_upto)? {
+            let Some(day) = row.shipped_on else {
+                continue;
+            };
+            let due = self
+                .calendar
+                .add_working_days(day, self.drawings_working_days);
+            events.push(event(
+                EventKind::DeadlineMissed,
+                &row,
+                Deadline::DrawingDelivery,
+                day.to_string(),
+                json!({ "deadline": Deadline::DrawingDelivery, "shipped_on": day, "due": due,
                         "ledger_number": row.ledger_number }),
             ));
         }

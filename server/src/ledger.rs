@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of [`LedgerRow::project`]: raise it whenever a row holds more or other than
 /// before, and the server rebuilds a stored ledger by the new projection as it opens.
-pub const PROJECTION_VERSION: u32 = 1;
+pub const PROJECTION_VERSION: u32 = 2;
 
 /// One line of the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +79,10 @@ pub struct LedgerRow {
     pub responsibility: Option<String>,
     /// Imported from a ledger kept elsewhere: history, which raises no deadlines.
     pub imported: bool,
+    /// The day the product shipped, once recorded.
+    pub shipped_on: Option<Date>,
+    /// When its drawings were sent (device time).
+    pub drawings_sent_at: Option<Timestamp>,
 }
 
 /// The machine name of a unit-variant enum value (`"phone"` for `ContactMethod::Phone`).
@@ -149,6 +153,8 @@ impl LedgerRow {
             cause: view.quality.cause.trim().to_owned(),
             responsibility: view.quality.responsibility.map(|r| name(&r)),
             imported: view.meta.imported_from.is_some(),
+            shipped_on: view.delivery.shipped_on,
+            drawings_sent_at: view.delivery.drawings_sent_at,
         }
     }
 }

@@ -90,6 +90,9 @@ enum Command {
         /// Further return visits planned for a major complaint.
         #[arg(long, env = "FIELDLEDGER_MAJOR_RETURN_VISITS", default_value_t = 2)]
         major_return_visits: u32,
+        /// Working days after shipment by which the drawings are sent.
+        #[arg(long, env = "FIELDLEDGER_DRAWINGS_WORKING_DAYS", default_value_t = 3)]
+        drawings_working_days: u32,
         /// Working days between two return visits of a major complaint.
         #[arg(
             long,
@@ -267,6 +270,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             first_return_visit_working_days,
             major_return_visits,
             major_return_visit_every_working_days,
+            drawings_working_days,
             ..
         } => Some(Workflow {
             calendar: Calendar {
@@ -281,6 +285,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 major_repeats: *major_return_visits,
                 major_every_working_days: *major_return_visit_every_working_days,
             },
+            drawings_working_days: *drawings_working_days,
         }),
         _ => None,
     };

@@ -849,3 +849,80 @@ fn return_visits_and_actions_are_judged_on_the_device_clock_and_on_receipt() {
         );
     }
 }
+
+#[test]
+fn drawings_late_after_shipment_fire_once_and_are_judged_on_both_clocks() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clock = ManualClock::at(THURSDAY_10AM);
+    let office = Office::on(TestServer::start_in_with(dir.path(), watched(&clock)));
+    let commerce = office
+        .server
+        .token(&office.server.user("commerce.ma", Role::Commerce));
+    let technical = office
+        .server
+        .token(&office.server.user("tech.dept.he", Role::Technical));
+    let (late, _) = office.desk_ticket(&[]);
+    let (prompt, _) = office.desk_ticket(&[]);
+    for id in [&late, &prompt] {
+        op(
+            &office,
+            &commerce,
+            id,
+            json!({"op": "record_shipment", "shipped_on": "2026-11-26", "note": "waybill 7731"}),
+        );
+    }
+    // Thursday + 3 working days is Tuesday: the drawings of one come on Monday.
+    clock.advance(4 * DAY);
+    op(
+        &office,
+        &technical,
+        &prompt,
+        json!({"op": "send_drawings", "note": "wiring and layout drawings"}),
+    );
+    clock.advance(DAY);
+    let missed = |server: &TestServer| -> Vec<Event> {
+        settled(server, EventKind::DeadlineMissed, 0)
+            .into_iter()
+            .filter(|e| e.detail["deadline"] == "drawing_delivery")
+            .collect()
+    };
+    assert!(missed(&office.server).is_empty(), "not missed on Tuesday");
+    clock.advance(DAY);
+    let fired = settled(&office.server, EventKind::DeadlineMissed, 3);
+    let drawings: Vec<&Event> = fired
+        .iter()
+        .filter(|e| e.detail["deadline"] == "drawing_delivery")
+        .collect();
+    assert_eq!(drawings.len(), 1, "{fired:?}");
+    assert_eq!(drawings[0].ticket_id, late);
+    assert_eq!(drawings[0].detail["due"], "2026-12-01");
+
+    let judged = |id: &TicketId| -> Value {
+        let (_, detail) =
+            office
+                .server
+                .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None);
+        detail["deadlines"]
+            .as_array()
+            .and_then(|all| all.iter().find(|d| d["deadline"] == "drawing_delivery"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(judged(&prompt)["device"]["state"], "met");
+    assert_eq!(judged(&prompt)["receipt"]["state"], "met");
+    assert_eq!(judged(&late)["device"]["state"], "missed");
+    assert_eq!(judged(&late)["receipt"]["state"], "missed");
+
+    // The late drawings come; a restart repeats nothing.
+    op(
+        &office,
+        &technical,
+        &late,
+        json!({"op": "send_drawings", "note": "at last"}),
+    );
+    assert_eq!(judged(&late)["device"]["state"], "missed");
+    drop(office);
+    clock.advance(DAY);
+    let again = TestServer::start_in_with(dir.path(), watched(&clock));
+    assert_eq!(missed(&again).len(), 1);
+}

@@ -6,6 +6,7 @@ pub mod codec;
 mod conflicts;
 pub mod cost;
 pub mod decision;
+pub mod delivery;
 pub mod dispatch;
 pub mod followup;
 mod history;
@@ -162,6 +163,7 @@ impl Ticket {
                 Section::Followups,
                 Section::Signoff,
                 Section::Closure,
+                Section::Delivery,
             ] {
                 put_record(tx, &ROOT, section.key(), &empty)?;
             }

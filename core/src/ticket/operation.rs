@@ -9,6 +9,7 @@ use super::closure;
 use super::codec::child;
 use super::cost::{self, NewCost};
 use super::decision::{self, Disposition};
+use super::delivery;
 use super::dispatch::{self, NewTravelOrder};
 use super::followup::{self, ContactMethod};
 use super::intake::{self, IntakeAmendment};
@@ -176,6 +177,20 @@ pub enum Operation {
     },
     /// Records the customer's sign-off of the ticket as it stands.
     SignOff(NewSignOff),
+    /// Records the day the product shipped.
+    RecordShipment {
+        /// The day.
+        shipped_on: Date,
+        /// Carrier, waybill.
+        #[serde(default)]
+        note: String,
+    },
+    /// The technical department has sent the electronic drawings to the drawing mailbox.
+    SendDrawings {
+        /// Which drawings, where.
+        #[serde(default)]
+        note: String,
+    },
     /// Closes the ticket; refused, naming what is missing, until the regulation's requirements
     /// are recorded (see [`closure::missing`]).
     Close {
@@ -224,6 +239,8 @@ impl Operation {
             Operation::RecordReturnVisit { .. } => ("record_return_visit", Followups),
             Operation::SignOff(_) => ("sign_off", Signoff),
             Operation::Close { .. } => ("close", Closure),
+            Operation::RecordShipment { .. } => ("record_shipment", Delivery),
+            Operation::SendDrawings { .. } => ("send_drawings", Delivery),
         }
     }
 
@@ -315,6 +332,12 @@ impl Operation {
                 .map(|()| None)?,
             Operation::SignOff(s) => Some(signoff::sign(tx, ctx, s)?),
             Operation::Close { note } => Some(closure::close(tx, ctx, note)?),
+            Operation::RecordShipment { shipped_on, note } => {
+                delivery::record_shipment(tx, ctx, *shipped_on, note).map(|()| None)?
+            }
+            Operation::SendDrawings { note } => {
+                delivery::send_drawings(tx, ctx, note).map(|()| None)?
+            }
         };
         Ok(created)
     }

@@ -8,6 +8,7 @@ use super::closure::Closure;
 use super::codec::{fields, from_json};
 use super::cost::Cost;
 use super::decision::Decisions;
+use super::delivery::Delivery;
 use super::dispatch::Dispatch;
 use super::followup::ReturnVisit;
 use super::intake::Intake;
@@ -47,6 +48,9 @@ pub struct TicketView {
     /// Close entries, by closing time.
     #[serde(default)]
     pub closures: Vec<Closure>,
+    /// Shipment and drawings.
+    #[serde(default)]
+    pub delivery: Delivery,
     /// Parts of the document this version could not read (written by a newer version or
     /// damaged); they stay in the document untouched.
     pub unreadable: Vec<String>,
@@ -74,6 +78,7 @@ impl TicketView {
             take("signoff"),
         );
         let closure = take("closure");
+        let delivery = take("delivery");
         let u = &mut unreadable;
         let mut dispatch = fields(dispatch);
         let mut quality = fields(quality);
@@ -107,6 +112,7 @@ impl TicketView {
             followups: entries(followups, "return visit", u),
             signoffs: entries(signoff, "sign-off", u),
             closures: entries(closure, "close entry", u),
+            delivery: record(delivery, "delivery", u),
             unreadable: Vec::new(),
         };
         view.sort();
@@ -130,6 +136,7 @@ impl TicketView {
             Section::Followups => self.followups = take(&mut other.followups),
             Section::Signoff => self.signoffs = take(&mut other.signoffs),
             Section::Closure => self.closures = take(&mut other.closures),
+            Section::Delivery => self.delivery = take(&mut other.delivery),
         }
     }
 

@@ -100,6 +100,7 @@ impl SqliteStorage {
             include_str!("../../migrations/003_workflow.sql"),
             include_str!("../../migrations/004_ledger_details.sql"),
             include_str!("../../migrations/005_web.sql"),
+            include_str!("../../migrations/006_drawings.sql"),
         ];
         schema::run(
             &mut conn,
@@ -211,7 +212,8 @@ const LEDGER_COLUMNS: &str =
     product_name, model, job_number, contract_number, assignees, disposition, decision_conflict,
     registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by,
     handed_off_at, handed_off_received_at, next_action_due, open_actions, cause, responsibility,
-    contact_person, contact_method, content, requests, source, sales_representative, imported";
+    contact_person, contact_method, content, requests, source, sales_representative, imported,
+    shipped_on, drawings_sent_at";
 
 fn ledger_of(r: &Row<'_>) -> rusqlite::Result<std::result::Result<LedgerRow, String>> {
     let id: String = r.get(0)?;
@@ -275,6 +277,15 @@ fn ledger_of(r: &Row<'_>) -> rusqlite::Result<std::result::Result<LedgerRow, Str
             source: r.get(30).map_err(|_| "source")?,
             sales_representative: r.get(31).map_err(|_| "sales representative")?,
             imported: r.get(32).map_err(|_| "imported")?,
+            shipped_on: r
+                .get::<_, Option<String>>(33)
+                .map_err(|_| "shipped on")?
+                .map(|d| d.parse().map_err(|_| "shipped on"))
+                .transpose()?,
+            drawings_sent_at: r
+                .get::<_, Option<i64>>(34)
+                .map_err(|_| "drawings sent")?
+                .map(Timestamp),
         })
     })()
     .map_err(|what: &str| what.to_owned()))
@@ -428,9 +439,10 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
              product_name, model, job_number, contract_number, assignees, disposition, decision_conflict,
              registered_at, received_at, updated_at, cost_total_minor, next_return_visit, created_by,
              handed_off_at, handed_off_received_at, next_action_due, open_actions, cause, responsibility,
-             contact_person, contact_method, content, requests, source, sales_representative, imported)
+             contact_person, contact_method, content, requests, source, sales_representative, imported,
+             shipped_on, drawings_sent_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-             ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)
+             ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)
          ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
              status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
              major = excluded.major, customer_name = excluded.customer_name,
@@ -446,7 +458,8 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
              cause = excluded.cause, responsibility = excluded.responsibility,
              contact_person = excluded.contact_person, contact_method = excluded.contact_method,
              content = excluded.content, requests = excluded.requests, source = excluded.source,
-             sales_representative = excluded.sales_representative, imported = excluded.imported",
+             sales_representative = excluded.sales_representative, imported = excluded.imported,
+             shipped_on = excluded.shipped_on, drawings_sent_at = excluded.drawings_sent_at",
     )?
     .execute(params![
         row.ticket_id.as_str(),
@@ -482,6 +495,8 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
         row.source,
         row.sales_representative,
         row.imported,
+        row.shipped_on.map(|d| d.to_string()),
+        row.drawings_sent_at.map(Timestamp::millis),
     ])?;
     if let Some(number) = &row.ledger_number
         && let Some((year, n)) = parse_ledger_number(number)
@@ -1079,14 +1094,18 @@ impl Storage for SqliteStorage {
     }
 
     fn days_due(&self, deadline: Deadline, by: Date) -> Result<Vec<LedgerRow>> {
-        let column = match deadline {
+        let (column, unless) = match deadline {
             Deadline::Handoff => return Ok(Vec::new()),
-            Deadline::ReturnVisitDue | Deadline::ReturnVisitOverdue => "next_return_visit",
-            Deadline::CorrectiveAction => "next_action_due",
+            Deadline::ReturnVisitDue | Deadline::ReturnVisitOverdue => ("next_return_visit", ""),
+            Deadline::CorrectiveAction => ("next_action_due", ""),
+            Deadline::DrawingDelivery => (
+                "shipped_on",
+                "AND drawings_sent_at IS NULL AND imported = 0",
+            ),
         };
         let sql = format!(
             "SELECT {LEDGER_COLUMNS} FROM ledger l
-             WHERE {column} IS NOT NULL AND {column} <= ?1
+             WHERE {column} IS NOT NULL AND {column} <= ?1 {unless}
                AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = ?2
                                AND f.ticket_id = l.ticket_id AND f.subject = l.{column})"
         );

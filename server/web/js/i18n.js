@@ -30,7 +30,7 @@ const zh = {
   "f.signer": "签字人", "f.letter_body": "正文", "f.statement": "签字声明",
   "ticket.intake": "客户投诉信息处理单", "ticket.dispatch": "移交与出差任务单", "ticket.visits": "现场服务",
   "ticket.decisions": "处理方式判定", "ticket.returns": "返厂", "ticket.quality": "原因与责任 · 纠正预防措施",
-  "ticket.letter": "技术分析函", "ticket.costs": "服务费用", "ticket.followups": "回访", "ticket.signoffs": "客户签字确认",
+  "ticket.letter": "技术分析函", "ticket.delivery": "发货与图纸", "ticket.recordShipment": "登记发货", "ticket.sendDrawings": "图纸已发送", "f.shipped_on": "发货日期", "f.drawings_sent_at": "图纸发送时间", "ticket.costs": "服务费用", "ticket.followups": "回访", "ticket.signoffs": "客户签字确认",
   "ticket.closures": "关闭", "ticket.history": "变更记录", "ticket.deadlines": "时限", "ticket.conflict": "处理方式冲突",
   "ticket.resolve": "裁定处理方式", "ticket.signedState": "查看签字时的状态", "ticket.fieldConflicts": "并发修改的字段",
   "ticket.handoffClock": "30 分钟移交时限", "ticket.photos": "照片", "ticket.close": "关闭工单",
@@ -80,7 +80,7 @@ const en = {
   "f.signer": "Signer", "f.letter_body": "Text", "f.statement": "Statement",
   "ticket.intake": "Complaint information form", "ticket.dispatch": "Hand-offs and travel task orders", "ticket.visits": "Visits on site",
   "ticket.decisions": "Disposition", "ticket.returns": "Returned units", "ticket.quality": "Cause, responsibility, corrective actions",
-  "ticket.letter": "Technical analysis letter", "ticket.costs": "Service costs", "ticket.followups": "Return visits", "ticket.signoffs": "Customer sign-off",
+  "ticket.letter": "Technical analysis letter", "ticket.delivery": "Shipment and drawings", "ticket.recordShipment": "Record shipment", "ticket.sendDrawings": "Drawings sent", "f.shipped_on": "Shipped on", "f.drawings_sent_at": "Drawings sent at", "ticket.costs": "Service costs", "ticket.followups": "Return visits", "ticket.signoffs": "Customer sign-off",
   "ticket.closures": "Closure", "ticket.history": "History", "ticket.deadlines": "Deadlines", "ticket.conflict": "Decision conflict",
   "ticket.resolve": "Resolve with a disposition", "ticket.signedState": "Show the state signed", "ticket.fieldConflicts": "Fields edited concurrently",
   "ticket.handoffClock": "30-minute hand-off", "ticket.photos": "Photos", "ticket.close": "Close the ticket",
@@ -143,7 +143,7 @@ const NAMES = {
   visit_state: { planned: ["计划中", "planned"], due: ["到期", "due"], overdue: ["逾期", "overdue"], done: ["已完成", "done"] },
   action_status: { open: ["未关闭", "open"], done: ["已完成", "done"], verified: ["已验证", "verified"], cancelled: ["已取消", "cancelled"] },
   action_kind: { corrective: ["纠正措施", "corrective"], preventive: ["预防措施", "preventive"] },
-  deadline: { handoff: ["30 分钟移交", "hand-off"], return_visit_due: ["回访到期", "return visit due"], return_visit_overdue: ["回访逾期", "return visit overdue"], corrective_action: ["纠正预防措施到期", "corrective action"] },
+  deadline: { handoff: ["30 分钟移交", "hand-off"], return_visit_due: ["回访到期", "return visit due"], return_visit_overdue: ["回访逾期", "return visit overdue"], corrective_action: ["纠正预防措施到期", "corrective action"], drawing_delivery: ["发货后 3 个工作日内发送图纸", "drawings after shipment"] },
   clock_state: { met: ["按时", "met"], missed: ["超时", "missed"], pending: ["进行中", "pending"] },
   verdict: { defect_confirmed: ["确认缺陷", "defect confirmed"], no_defect_found: ["未发现缺陷", "no defect found"], passed: ["合格", "passed"], failed: ["不合格", "failed"] },
   event: {
@@ -158,7 +158,7 @@ const NAMES = {
   section: {
     meta: ["元数据", "meta"], intake: ["登记", "intake"], dispatch: ["派工", "dispatch"], visits: ["现场服务", "visits"],
     decisions: ["处理方式", "decisions"], returns: ["返厂", "returns"], quality: ["品质", "quality"], letter: ["技术分析函", "letter"],
-    costs: ["费用", "costs"], followups: ["回访", "return visits"], signoff: ["签字确认", "sign-off"], closure: ["关闭", "closure"],
+    costs: ["费用", "costs"], followups: ["回访", "return visits"], signoff: ["签字确认", "sign-off"], closure: ["关闭", "closure"], delivery: ["发货与图纸", "shipment and drawings"],
   },
 };
 

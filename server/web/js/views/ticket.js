@@ -104,6 +104,13 @@ export async function ticket(main, [id]) {
             field(t("f.owner"), h("input", { name: "owner", required: true, size: 10 })), field(t("f.due"), h("input", { name: "due", type: "date", required: true }))],
           async (f) => { await operate(id, { op: "add_corrective_action", ...f }); await reload(); }),
         ] : null),
+      card("ticket.delivery", fields([["f.shipped_on", v.delivery.shipped_on ? day(v.delivery.shipped_on) : "—"],
+        ["f.drawings_sent_at", v.delivery.drawings_sent_at ? dateTime(v.delivery.drawings_sent_at) : "—"], ["f.note", [v.delivery.shipment_note, v.delivery.drawings_note].filter(Boolean).join(" · ") || "—"]]),
+        writes("delivery") ? [
+          simple(t("ticket.recordShipment"), () => [field(t("f.shipped_on"), h("input", { name: "shipped_on", type: "date", required: true })), field(t("f.note"), h("input", { name: "note" }))],
+            async (f) => { await operate(id, { op: "record_shipment", shipped_on: f.shipped_on, note: f.note }); await reload(); }),
+          simple(t("ticket.sendDrawings"), () => field(t("f.note"), h("input", { name: "note" })), async (f) => { await operate(id, { op: "send_drawings", note: f.note }); await reload(); }),
+        ] : null),
       card("ticket.letter", fields([["f.number", v.letter.number || "—"], ["f.status", v.letter.status === "issued" ? t("ticket.letterIssued") : t("ticket.letterDraft")], ["f.letter_body", v.letter.body || "—"]])),
       card("ticket.costs", list(v.costs, (c) => [`${name("cost_kind", c.kind)} · ${money(c.amount_minor, c.currency)} · ${name("bearer", c.bearer)} · ${c.description} · `,
         c.audit ? h("span", { class: `badge ${c.audit.approved ? "ok" : "bad"}` }, c.audit.approved ? t("finance.audit") : t("finance.reject")) : (writes("costs") ? auditForm(id, c.id, reload) : null),
