@@ -339,20 +339,30 @@ fn main() {
         let (median, slowest, bytes) = timed(&server, &token, path, 20);
         println!("{path:<52} {median:>9.1?} {slowest:>9.1?} {bytes:>10}");
     }
+    // The watcher's first look fires what fell due while the server was down; its later looks
+    // find only what is new.
     let storage = server.state.storage.clone();
+    let workflow = Workflow::default();
     let now = server.state.clock.now();
+    let started = Instant::now();
+    let fired = workflow.scan(storage.as_ref(), now).expect("scan");
+    let first = started.elapsed();
+    let count = fired.len();
+    server.state.engine.emit(fired).expect("fire");
+    println!(
+        "{:<52} {first:>9.1?} {:>9} {count:>7} events",
+        "deadline watcher's first look", ""
+    );
     let mut looks = Vec::new();
     for _ in 0..5 {
         let started = Instant::now();
-        Workflow::default()
-            .scan(storage.as_ref(), now)
-            .expect("scan");
+        workflow.scan(storage.as_ref(), now).expect("scan");
         looks.push(started.elapsed());
     }
     looks.sort();
     println!(
         "{:<52} {:>9.1?} {:>9.1?}",
-        "deadline watcher's look", looks[2], looks[4]
+        "deadline watcher's later looks", looks[2], looks[4]
     );
     for path in [
         "/v1/ledger/export?format=csv&lang=zh",

@@ -1069,28 +1069,32 @@ impl Storage for SqliteStorage {
     fn late_handoffs(&self, now: Timestamp, limit_ms: i64) -> Result<Vec<LedgerRow>> {
         // Three ways to be late, each found through its own index (004_ledger_details.sql):
         // not handed off yet, handed off late as the server received it, or late as the
-        // device recorded it. Imported tickets are history and are not judged.
+        // device recorded it. Imported tickets are history and are not judged. Written as
+        // `UNION ALL` of whole queries: SQLite plans `IN (… UNION …)` as a merge of full scans.
+        let not_fired = "NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = ?3
+                         AND f.ticket_id = l.ticket_id AND f.subject = '')";
         let sql = format!(
             "SELECT {LEDGER_COLUMNS} FROM ledger l
-             WHERE l.ticket_id IN (
-                 SELECT ticket_id FROM ledger
-                  WHERE handed_off_received_at IS NULL AND imported = 0 AND received_at <= ?1 - ?2
-                 UNION
-                 SELECT ticket_id FROM ledger
-                  WHERE imported = 0 AND handed_off_received_at - received_at > ?2
-                 UNION
-                 SELECT ticket_id FROM ledger
-                  WHERE imported = 0 AND handed_off_at - registered_at > ?2)
-               AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = ?3
-                               AND f.ticket_id = l.ticket_id AND f.subject = '')"
+              WHERE handed_off_received_at IS NULL AND imported = 0 AND received_at <= ?1 - ?2
+                AND {not_fired}
+             UNION ALL
+             SELECT {LEDGER_COLUMNS} FROM ledger l
+              WHERE imported = 0 AND handed_off_received_at - received_at > ?2 AND {not_fired}
+             UNION ALL
+             SELECT {LEDGER_COLUMNS} FROM ledger l
+              WHERE imported = 0 AND handed_off_at - registered_at > ?2 AND {not_fired}"
         );
-        self.read(|c| {
+        let mut rows = self.read(|c| {
             ledger_rows(
                 c,
                 &sql,
                 params![now.millis(), limit_ms, Deadline::Handoff.as_str()],
             )
-        })
+        })?;
+        // Late on both clocks: once.
+        let mut seen = std::collections::BTreeSet::new();
+        rows.retain(|row| seen.insert(row.ticket_id.clone()));
+        Ok(rows)
     }
 
     fn days_due(&self, deadline: Deadline, by: Date) -> Result<Vec<LedgerRow>> {
