@@ -4,5 +4,6 @@ mod access;
 mod bad_input;
 mod events;
 mod offline_exchange;
+mod simulation;
 mod sync;
 mod workflow;
