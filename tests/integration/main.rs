@@ -2,6 +2,7 @@
 
 mod access;
 mod bad_input;
+mod crash;
 mod events;
 mod offline_exchange;
 mod simulation;

@@ -17,6 +17,7 @@ use fieldledger_server::storage::User;
 use fieldledger_server::{AppState, Settings, app, demo};
 
 pub mod memory_device;
+pub mod process;
 pub mod simulation;
 
 /// Opens a store in `dir` for `user` acting as `role`, with a clock that starts at `start`
