@@ -32,7 +32,7 @@ fn integrity(db: &Path) -> String {
 
 /// One technician's work between syncs: a new ticket now and then, otherwise a repair step.
 fn work(store: &Store, tickets: &mut Vec<(TicketId, fieldledger_core::EntryId)>, n: usize) {
-    if n % 4 == 0 || tickets.is_empty() {
+    if n.is_multiple_of(4) || tickets.is_empty() {
         let id = store.register(&complaint("Crash Plant")).expect("register");
         let arrive = Operation::Arrive {
             order_id: None,
