@@ -4,6 +4,7 @@ mod access;
 mod bad_input;
 mod crash;
 mod events;
+mod fuzz_corpus;
 mod hostile;
 mod offline_exchange;
 mod simulation;

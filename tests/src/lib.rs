@@ -16,6 +16,7 @@ use fieldledger_core::{
 use fieldledger_server::storage::User;
 use fieldledger_server::{AppState, Settings, app, demo};
 
+pub mod fuzzing;
 pub mod memory_device;
 pub mod process;
 pub mod simulation;

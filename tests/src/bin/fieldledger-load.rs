@@ -71,7 +71,9 @@ fn enrol(data: &std::path::Path, technicians: usize) -> Result<Vec<String>, Stri
     let state = AppState::open_with(data, settings).map_err(|e| e.to_string())?;
     (0..technicians)
         .map(|n| {
-            let id: UserId = format!("tech.load{n}").parse().map_err(|e| format!("{e}"))?;
+            let id: UserId = format!("tech.load{n}")
+                .parse()
+                .map_err(|e| format!("{e}"))?;
             state
                 .storage
                 .add_user(&User {
@@ -107,14 +109,16 @@ fn technician(n: usize, url: &str, token: &str, cli: &Cli, until: Instant, tally
         let mut first = tally.first_error.lock().unwrap_or_else(|p| p.into_inner());
         first.get_or_insert(what);
     };
-    let prepared = device.register(&complaint("Load Substation")).and_then(|id| {
-        let arrive = Operation::Arrive {
-            order_id: None,
-            site: "bay 1".into(),
-        };
-        let visit = device.record(&id, &arrive)?.entry;
-        Ok((id, visit))
-    });
+    let prepared = device
+        .register(&complaint("Load Substation"))
+        .and_then(|id| {
+            let arrive = Operation::Arrive {
+                order_id: None,
+                site: "bay 1".into(),
+            };
+            let visit = device.record(&id, &arrive)?.entry;
+            Ok((id, visit))
+        });
     let (id, visit) = match prepared {
         Ok((id, Some(visit))) => (id, visit),
         Ok(_) => return fail("arriving started no visit".into()),
@@ -185,7 +189,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     if tokens.len() < cli.technicians {
-        return Err(format!("{} tokens for {} technicians", tokens.len(), cli.technicians).into());
+        return Err(format!(
+            "{} tokens for {} technicians",
+            tokens.len(),
+            cli.technicians
+        )
+        .into());
     }
     println!(
         "{} technicians, each syncing every {} s (±20%) with 1-2 changes, for {} s, against {url}",
@@ -205,7 +214,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     let elapsed = started.elapsed();
-    let mut latencies = tally.latencies.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut latencies = tally
+        .latencies
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
     latencies.sort();
     let syncs = latencies.len();
     println!(
@@ -215,7 +227,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tally.changes.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64(),
         tally.errors.load(Ordering::Relaxed)
     );
-    if let Some(error) = tally.first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+    if let Some(error) = tally
+        .first_error
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+    {
         println!("first error: {error}");
     }
     println!(
