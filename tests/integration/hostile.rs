@@ -68,22 +68,26 @@ fn still_serving(office: &Office) {
     );
 }
 
+/// Zhang's device, synced with ticket `id` and then on site with one change the office lacks.
+fn on_site(office: &Office, dir: &tempfile::TempDir, id: &TicketId) -> fieldledger_core::Store {
+    let store = office.device(dir, &office.zhang);
+    sync(&store).expect("sync");
+    let arrive = Operation::Arrive {
+        order_id: None,
+        site: "bay 2".into(),
+    };
+    store.record(id, &arrive).expect("arrive");
+    store
+}
+
 #[test]
 fn truncated_and_undecodable_sync_bodies_are_refused_and_change_nothing() {
     let office = Office::start();
-    let (id, _) = office.desk_ticket(&[&office.zhang]);
-    let dir = tempfile::tempdir().expect("dir");
-    let store = office.device(&dir, &office.zhang);
-    sync(&store).expect("sync");
-    store
-        .record(
-            &id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "bay 2".into(),
-            },
-        )
-        .expect("arrive");
+    let (id, dir) = (
+        office.desk_ticket(&[&office.zhang]).0,
+        tempfile::tempdir().expect("dir"),
+    );
+    let store = on_site(&office, &dir, &id);
     let message = crafted(
         &store,
         &id,
@@ -191,19 +195,11 @@ fn a_change_whose_dependencies_are_missing_is_refused_and_stores_nothing() {
 #[test]
 fn a_replayed_request_duplicates_nothing() {
     let office = Office::start();
-    let (id, _) = office.desk_ticket(&[&office.zhang]);
-    let dir = tempfile::tempdir().expect("dir");
-    let store = office.device(&dir, &office.zhang);
-    sync(&store).expect("sync");
-    store
-        .record(
-            &id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "bay 6".into(),
-            },
-        )
-        .expect("arrive");
+    let (id, dir) = (
+        office.desk_ticket(&[&office.zhang]).0,
+        tempfile::tempdir().expect("dir"),
+    );
+    let store = on_site(&office, &dir, &id);
     let http = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
     let captured = std::cell::RefCell::new(Vec::new());
     let recording = fieldledger_tests::Intercepted {
