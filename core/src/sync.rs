@@ -212,6 +212,10 @@ impl<'a> SyncSession<'a> {
                 message: format!("the server speaks protocol version {}", response.version),
             });
         }
+        // A ticket this response could not deliver whole is asked for in the next round. Should
+        // that round fail, the feed must list the ticket again and the server must not think it
+        // delivered: the cursor and the acknowledgement stay where they were.
+        let mut undelivered = false;
         for doc in response.docs {
             let message = Message::decode(&doc.message).map_err(|e| {
                 Error::invalid("sync message", format!("for ticket {}: {e}", doc.ticket_id))
@@ -221,6 +225,7 @@ impl<'a> SyncSession<'a> {
             self.report.tickets_received += usize::from(incoming.changed);
             self.report.tickets_new += usize::from(incoming.new_ticket);
             if incoming.incomplete {
+                undelivered = true;
                 self.replies.insert(doc.ticket_id, Reply::Reset);
             } else if incoming.needs_reply {
                 self.replies.insert(doc.ticket_id, Reply::Need(need));
@@ -232,6 +237,7 @@ impl<'a> SyncSession<'a> {
             .map(|r| (r.ticket_id, r.heads))
             .collect();
         for (id, heads) in self.store.confirm(&receipts)? {
+            undelivered = true;
             self.replies.entry(id).or_insert(Reply::Fetch(heads));
         }
         self.report.tickets_confirmed += receipts.len();
@@ -251,7 +257,12 @@ impl<'a> SyncSession<'a> {
                 self.report.tickets_dropped += 1;
             }
         }
-        self.store.finish_response(response.cursor, response.id)?;
+        let (cursor, id) = if undelivered {
+            (self.store.cursor()?, self.store.last_response()?)
+        } else {
+            (response.cursor, response.id)
+        };
+        self.store.finish_response(cursor, id)?;
         self.more = response.more;
         Ok(())
     }

@@ -18,7 +18,7 @@ fn server_change_count(s: &Office, id: &TicketId) -> usize {
 }
 
 /// Sends a change made outside the store's own checks: `op` by `author`, written under `actor`.
-fn crafted(
+pub(crate) fn crafted(
     store: &Store,
     id: &TicketId,
     actor: automerge::ActorId,
@@ -44,7 +44,7 @@ fn crafted(
 }
 
 /// Sends document messages made outside the store's own checks, as `store`'s device.
-fn send_docs(store: &Store, docs: Vec<DocMessage>) -> SyncResponse {
+pub(crate) fn send_docs(store: &Store, docs: Vec<DocMessage>) -> SyncResponse {
     let request = SyncRequest {
         version: PROTOCOL_VERSION,
         cursor: store.cursor().expect("cursor"),

@@ -2,8 +2,12 @@
 
 mod access;
 mod bad_input;
+mod crash;
 mod events;
+mod fuzz_corpus;
+mod hostile;
 mod import_export;
 mod offline_exchange;
+mod simulation;
 mod sync;
 mod workflow;

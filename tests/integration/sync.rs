@@ -363,8 +363,9 @@ fn a_cut_connection_loses_nothing_and_duplicates_nothing() {
     }
 }
 
-#[test]
-fn a_device_the_server_misjudges_gets_the_whole_ticket() {
+/// The whole ticket reaches a device the server misjudges, even when the round that asks for it
+/// is cut (`cut_reset`): the next sync asks again.
+fn misjudged_device_gets_the_whole_ticket(cut_reset: bool) {
     let office = Office::start();
     let id = office.desk_ticket(&[&office.zhang, &office.li]).0;
     let dir = tempfile::tempdir().expect("dir");
@@ -410,6 +411,26 @@ fn a_device_the_server_misjudges_gets_the_whole_ticket() {
         &office.desk,
         Some(json!({"op": "amend_intake", "model": "ZN63-12/2000"})),
     );
+    if cut_reset {
+        let http = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
+        let requests = std::cell::Cell::new(0);
+        let cut = Intercepted {
+            inner: &http,
+            hook: |inner: &HttpTransport, request: Vec<u8>| {
+                requests.set(requests.get() + 1);
+                if requests.get() == 2 {
+                    return Err(Error::Offline(
+                        "cut while asking for the whole ticket".into(),
+                    ));
+                }
+                inner.sync(request)
+            },
+        };
+        assert!(matches!(
+            fieldledger_core::sync::sync(&store, &cut),
+            Err(Error::Offline(_))
+        ));
+    }
     let report = sync(&store).expect("sync");
     assert!(report.rounds >= 2, "{report:?}");
     assert_eq!(report.tickets_new, 1);
@@ -418,6 +439,16 @@ fn a_device_the_server_misjudges_gets_the_whole_ticket() {
         store.view(&id).expect("view").intake.registration.model,
         "ZN63-12/2000"
     );
+}
+
+#[test]
+fn a_device_the_server_misjudges_gets_the_whole_ticket() {
+    misjudged_device_gets_the_whole_ticket(false);
+}
+
+#[test]
+fn a_device_whose_request_for_the_whole_ticket_is_cut_asks_again_next_sync() {
+    misjudged_device_gets_the_whole_ticket(true);
 }
 
 #[test]

@@ -16,7 +16,10 @@ use fieldledger_core::{
 use fieldledger_server::storage::User;
 use fieldledger_server::{AppState, Settings, app, demo};
 
+pub mod fuzzing;
 pub mod memory_device;
+pub mod process;
+pub mod simulation;
 
 /// Opens a store in `dir` for `user` acting as `role`, with a clock that starts at `start`
 /// (milliseconds) and steps one second per action.

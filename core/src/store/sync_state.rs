@@ -161,6 +161,11 @@ impl Store {
         })
     }
 
+    /// The heads of ticket `id` that the office confirmed holding durably (its last receipt).
+    pub fn confirmed_heads(&self, id: &TicketId) -> Result<Vec<ChangeHash>> {
+        Ok(sync_row(&self.reader(), id)?.confirmed)
+    }
+
     /// Changes of ticket `id` that the office has not confirmed.
     pub fn unconfirmed_changes(&self, id: &TicketId) -> Result<usize> {
         let mut guard = self.writer();

@@ -1,0 +1,7 @@
+//! Applying an incoming automerge sync message on a device and through the server's admission
+//! check never panics.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
+    fieldledger_tests::fuzzing::apply_incoming(bytes);
+});

@@ -1,0 +1,58 @@
+//! Seeded simulations of devices, the office and the real server through a network that loses,
+//! repeats and reorders requests, with device and server restarts (see
+//! `fieldledger_tests::simulation`). `FIELDLEDGER_SEED=n` replays one seed;
+//! `FIELDLEDGER_SEEDS=n` runs that many seeds from `FIELDLEDGER_FIRST_SEED` (default 0).
+
+use fieldledger_tests::simulation::{Outcome, Scale, run};
+
+fn env(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+/// Runs the seeds `seeds`, failing on the first broken promise with the seed to replay.
+fn run_seeds(seeds: impl Iterator<Item = u64>, scale: Scale) {
+    let (mut runs, mut total) = (0, Outcome::default());
+    for seed in seeds {
+        let outcome = run(seed, scale);
+        if let Err(failure) = outcome {
+            panic!(
+                "seed {seed} breaks a promise; replay with \
+                 FIELDLEDGER_SEED={seed} cargo test -p fieldledger-tests --test integration simulation\n{failure}"
+            );
+        }
+        if let Ok(o) = outcome {
+            total.tickets += o.tickets;
+            total.device_changes += o.device_changes;
+            total.server_restarts += o.server_restarts;
+            total.failed_syncs += o.failed_syncs;
+        }
+        runs += 1;
+    }
+    eprintln!("{runs} seed(s) kept every promise: {total:?}");
+}
+
+/// One part of the CI seeds (or, with `FIELDLEDGER_SEED`, just that seed, in the first part).
+fn part(index: u64, parts: u64) {
+    if let Some(seed) = env("FIELDLEDGER_SEED") {
+        if index == 0 {
+            run_seeds(std::iter::once(seed), Scale::default());
+        }
+        return;
+    }
+    let first = env("FIELDLEDGER_FIRST_SEED").unwrap_or(0);
+    let count = env("FIELDLEDGER_SEEDS").unwrap_or(200);
+    run_seeds(
+        (first..first + count).filter(|s| s % parts == index),
+        Scale::default(),
+    );
+}
+
+#[test]
+fn random_schedules_lose_nothing_part_1() {
+    part(0, 2);
+}
+
+#[test]
+fn random_schedules_lose_nothing_part_2() {
+    part(1, 2);
+}

@@ -1,0 +1,49 @@
+//! `fieldledger-recorder STORE`: a technician at work, for the crash tests. Opens the device store
+//! in the folder STORE, registers a ticket, starts a visit and logs numbered repair steps, one
+//! action a transaction, printing `ticket ID` and then each step's number once its action has
+//! returned (is committed). It stops after 100,000 steps or when it is killed.
+
+use std::io::Write;
+
+use fieldledger_core::ticket::visit::Work;
+use fieldledger_core::{Operation, Role};
+use fieldledger_tests::{complaint, store_for};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args()
+        .nth(1)
+        .ok_or("usage: fieldledger-recorder STORE")?;
+    let store = store_for(
+        dir.as_ref(),
+        "tech.recorder",
+        Role::Technician,
+        1_790_000_000_000,
+    )?;
+    let id = store.register(&complaint("Recorder Substation"))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ticket {id}")?;
+    out.flush()?;
+    let arrive = Operation::Arrive {
+        order_id: None,
+        site: "bay 1".into(),
+    };
+    let visit = store
+        .record(&id, &arrive)?
+        .entry
+        .ok_or("arriving starts no visit")?;
+    for step in 1..=100_000u32 {
+        let work = Work::Repair {
+            description: format!("step {step}"),
+        };
+        store.record(
+            &id,
+            &Operation::LogWork {
+                visit_id: visit.clone(),
+                work,
+            },
+        )?;
+        writeln!(out, "{step}")?;
+        out.flush()?;
+    }
+    Ok(())
+}

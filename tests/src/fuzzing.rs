@@ -1,0 +1,69 @@
+//! What the fuzz targets in `fuzz/` run, so that the stable test suite can run the same code
+//! over the committed corpus: decoding a sync body, and applying an incoming automerge sync
+//! message on a device and through the server's admission check. Neither may panic, whatever
+//! the bytes.
+
+use std::sync::OnceLock;
+
+use automerge::sync::{self, Message};
+use automerge::{ActorId, Change};
+use fieldledger_core::protocol::{self, SyncRequest, SyncResponse};
+use fieldledger_core::store::sync_state::receive;
+use fieldledger_core::ticket::SectionMap;
+use fieldledger_core::{Author, Role, Ticket, TicketId, Timestamp};
+use fieldledger_server::admission::admit;
+
+use crate::complaint;
+
+/// Decodes `bytes` as a sync request and as a sync response, and every document message in
+/// them as an automerge sync message.
+pub fn decode_sync_body(bytes: &[u8]) {
+    if let Ok(request) = protocol::decode::<SyncRequest>(bytes) {
+        for doc in request.docs {
+            let _ = Message::decode(&doc.message);
+        }
+    }
+    if let Ok(response) = protocol::decode::<SyncResponse>(bytes) {
+        for doc in response.docs {
+            let _ = Message::decode(&doc.message);
+        }
+    }
+}
+
+/// A registered ticket that incoming messages are applied to, made once.
+pub fn base_ticket() -> &'static Ticket {
+    static TICKET: OnceLock<Ticket> = OnceLock::new();
+    TICKET.get_or_init(|| {
+        let author = Author::new("tech.fuzz".parse().expect("a user id"), Role::Technician);
+        let id: TicketId = "0123456789abcdef0123456789abcdef"
+            .parse()
+            .expect("a ticket id");
+        Ticket::register(
+            id,
+            ActorId::from([7u8; 16].as_slice()),
+            &author,
+            Timestamp(1_790_000_000_000),
+            &complaint("Fuzz Works"),
+        )
+        .expect("the fuzz ticket registers")
+    })
+}
+
+/// Applies `bytes`, as an automerge sync message, to a device's copy of a ticket and to the
+/// server's admission check for a technician.
+pub fn apply_incoming(bytes: &[u8]) {
+    let Ok(message) = Message::decode(bytes) else {
+        return;
+    };
+    let changes: Vec<Change> = message
+        .changes
+        .iter()
+        .filter_map(|c| Change::from_bytes(c.to_vec()).ok())
+        .collect();
+    let mut device = base_ticket().clone();
+    let _ = receive(&mut device, &mut sync::State::new(), message);
+    let server = base_ticket();
+    let sections = SectionMap::of(server.doc());
+    let actors = [ActorId::from([9u8; 16].as_slice())];
+    let _ = admit(server.doc(), &sections, changes, &actors, Role::Technician);
+}

@@ -1,0 +1,142 @@
+//! The real `fieldledger-server` binary as a child process: its admin commands, serving on a
+//! loopback port, killing it with SIGKILL and reading its peak memory. For the crash tests and
+//! the load generator.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where the server binary is: `FIELDLEDGER_SERVER`, or beside the running executable (cargo
+/// puts test binaries one folder deeper, in `deps/`), built there if it is missing.
+pub fn server_binary() -> std::io::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("FIELDLEDGER_SERVER") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe()?;
+    let mut dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let binary = dir.join("fieldledger-server");
+    if !binary.is_file() {
+        let release = dir.ends_with("release");
+        let mut build = Command::new(option_env!("CARGO").unwrap_or("cargo"));
+        build.args(["build", "--quiet", "-p", "fieldledger-server", "--bin"]);
+        build.arg("fieldledger-server");
+        if release {
+            build.arg("--release");
+        }
+        let status = build.status()?;
+        if !status.success() {
+            return Err(std::io::Error::other("building fieldledger-server failed"));
+        }
+    }
+    Ok(binary)
+}
+
+/// Runs an admin command of the server on `data_dir`; returns what it printed.
+pub fn admin(data_dir: &Path, args: &[&str]) -> std::io::Result<String> {
+    let output = Command::new(server_binary()?)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !output.status.success() {
+        return Err(std::io::Error::other(format!(
+            "fieldledger-server {args:?} failed: {}",
+            output.status
+        )));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Adds user `id` with `role` and enrols a device for them; returns the device's token.
+pub fn user_with_device(data_dir: &Path, id: &str, role: &str) -> std::io::Result<String> {
+    admin(data_dir, &["user", "add", id, "--name", id, "--role", role])?;
+    let printed = admin(data_dir, &["device", "enrol", id])?;
+    printed
+        .lines()
+        .find_map(|l| l.strip_prefix("token (shown only now): "))
+        .map(|t| t.trim().to_owned())
+        .ok_or_else(|| std::io::Error::other(format!("no token in {printed:?}")))
+}
+
+/// A free loopback port (free when asked; the server binds it moments later).
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?
+        .local_addr()?
+        .port())
+}
+
+/// A running server process.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: Child,
+    /// Its base URL.
+    pub url: String,
+}
+
+impl ServerProcess {
+    /// Starts `fieldledger-server serve` on `data_dir` and `port`, and waits until it answers
+    /// `/healthz`.
+    pub fn start(data_dir: &Path, port: u16) -> std::io::Result<ServerProcess> {
+        let child = Command::new(server_binary()?)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let mut server = ServerProcess {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(2)))
+            .build()
+            .new_agent();
+        let started = Instant::now();
+        while agent.get(format!("{}/healthz", server.url)).call().is_err() {
+            if let Some(status) = server.child.try_wait()? {
+                return Err(std::io::Error::other(format!(
+                    "the server exited: {status}"
+                )));
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                server.kill()?;
+                return Err(std::io::Error::other("the server did not start in 60 s"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(server)
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The most memory the process has held (VmHWM), in KiB, while it runs.
+    pub fn peak_memory_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
+    /// Kills the process with SIGKILL, as a power cut or the OOM killer would, and reaps it.
+    pub fn kill(&mut self) -> std::io::Result<()> {
+        self.child.kill()?;
+        self.child.wait().map(drop)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.kill();
+    }
+}
