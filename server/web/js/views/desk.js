@@ -47,7 +47,7 @@ export async function desk(main) {
     const page = await api(`/v1/ledger${query({ status: "registered", limit: 100 })}`);
     clocks.length = 0;
     fill(awaiting, page.rows.length ? h("table", {}, h("thead", {}, h("tr", {},
-      [t("f.ledger_number"), t("f.customer"), t("f.product"), t("f.registered_at"), t("ticket.handoffClock"), t("ticket.actions")].map((c) => h("th", { scope: "col" }, c)))),
+      [t("f.ledger_number"), t("f.customer"), t("f.product"), t("f.registered_at"), t("ticket.handoffClock", { minutes: session().handoff_minutes }), t("ticket.actions")].map((c) => h("th", { scope: "col" }, c)))),
     h("tbody", {}, page.rows.map((r) => {
       const clock = h("span", { class: "clock badge", "data-clock": "" });
       const due = (r.registered_at ?? r.received_at) + limitMs;
@@ -67,7 +67,7 @@ export async function desk(main) {
 
   fill(main, h("h1", {}, t("desk.title")),
     session().may_register ? h("section", { class: "card" }, form) : null,
-    h("h2", {}, t("desk.awaiting")), awaiting);
+    h("h2", {}, t("desk.awaiting", { minutes: session().handoff_minutes })), awaiting);
   await load();
   return () => clearInterval(timer);
 }

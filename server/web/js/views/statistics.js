@@ -5,6 +5,7 @@ import { api } from "../api.js";
 import { h, fill } from "../dom.js";
 import { t, number, percent } from "../i18n.js";
 import { bars } from "../charts.js";
+import { session } from "../main.js";
 
 function chartCard(title, chart, ...more) {
   return h("section", { class: "card", "data-chart": title }, h("h2", {}, title), chart, more);
@@ -24,7 +25,7 @@ export async function statistics(main) {
   });
   fill(main, h("h1", {}, t("stats.title")), h("div", { class: "charts" },
     complaintCharts,
-    chartCard(t("stats.handoff"), bars(t("stats.handoff"), [[t("stats.byDevice"), handoff.share_by_device], [t("stats.byReceipt"), handoff.share_by_receipt]], percent),
+    chartCard(t("stats.handoff", { minutes: session().handoff_minutes }), bars(t("stats.handoff", { minutes: session().handoff_minutes }), [[t("stats.byDevice"), handoff.share_by_device], [t("stats.byReceipt"), handoff.share_by_receipt]], percent),
       h("p", { class: "muted" }, `${number(handoff.handed_off)} / ${number(handoff.tickets)}`)),
     chartCard(t("stats.satisfaction"), bars(t("stats.satisfaction"), visits.by_satisfaction.map((n, i) => ["★".repeat(i + 1), n]), (n) => number(n)),
       h("p", { class: "muted" }, t("stats.mean", { m: visits.mean_satisfaction === null ? "—" : number(visits.mean_satisfaction, 1), d: number(visits.done), p: number(visits.planned) }))),

@@ -5,7 +5,7 @@
 import { api, operate } from "../api.js";
 import { h, fill, values, select, field } from "../dom.js";
 import { t, name, options, dateTime, day, money, duration } from "../i18n.js";
-import { attempt, toast } from "../main.js";
+import { attempt, toast, session } from "../main.js";
 import { writes, handOffForm, orderForm, planVisitForm, recordVisitForm, auditForm, settleForm } from "../forms.js";
 
 function fields(pairs) {
@@ -71,7 +71,7 @@ export async function ticket(main, [id]) {
       h("h1", {}, `${v.meta.ledger_number ?? id} · ${reg.customer_name} `,
         h("span", { class: "badge", "data-status": "" }, name("status", detail.status)),
         reg.major ? h("span", { class: "badge bad" }, t("f.major")) : null),
-      card("ticket.deadlines", clock ? h("p", {}, t("ticket.handoffClock"), ": ", clock.el) : null,
+      card("ticket.deadlines", clock ? h("p", {}, t("ticket.handoffClock", { minutes: session().handoff_minutes }), ": ", clock.el) : null,
         list(detail.deadlines, (d) => `${name("deadline", d.deadline)}: ${t("stats.byDevice")} ${d.device ? name("clock_state", d.device.state) + " (" + dateTime(d.device.due_at) + ")" : "—"}; ${t("stats.byReceipt")} ${d.receipt ? name("clock_state", d.receipt.state) : "—"}`)),
       card("ticket.intake", fields([
         ["f.kind", name("kind", reg.kind)], ["f.complaint", reg.complaint ? t("yes") : t("no")], ["f.product", reg.product_name],
