@@ -192,11 +192,12 @@ pub fn read(bytes: &[u8], calendar: &Calendar) -> Result<LedgerFile, ServerError
             missing.join(", ")
         )));
     }
+    let mut lines = Lines::new(&text);
     for record in reader.records() {
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                let line = e.position().map_or(0, |p| line_at(&text, p.byte()));
+                let line = e.position().map_or(0, |p| lines.at(p.byte()));
                 file.rejected.push(Rejected {
                     line,
                     reason: format!("the row does not read as CSV: {e}"),
@@ -204,7 +205,7 @@ pub fn read(bytes: &[u8], calendar: &Calendar) -> Result<LedgerFile, ServerError
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| line_at(&text, p.byte()));
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
@@ -222,15 +223,35 @@ pub fn read(bytes: &[u8], calendar: &Calendar) -> Result<LedgerFile, ServerError
     Ok(file)
 }
 
-/// The line of `text` that a record starting at `byte` starts on. The CSV reader counts lines
-/// itself, but one short after each `\r\n` (as Excel ends lines): it places a record at the
-/// `\n` that ends the line before, which this counts.
-fn line_at(text: &str, byte: u64) -> u64 {
-    let end = usize::try_from(byte).map_or(text.len(), |b| (b + 1).min(text.len()));
-    1 + text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
+/// The lines of a text, counted forward as the CSV reader moves on: each record's line costs
+/// only the bytes since the record before. The CSV reader counts lines itself, but one short
+/// after each `\r\n` (as Excel ends lines): it places a record at the `\n` that ends the line
+/// before, which this counts.
+struct Lines<'a> {
+    text: &'a [u8],
+    counted_to: usize,
+    newlines: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text: text.as_bytes(),
+            counted_to: 0,
+            newlines: 0,
+        }
+    }
+
+    /// The line a record starting at `byte` starts on; `byte` never goes back.
+    fn at(&mut self, byte: u64) -> u64 {
+        let end = usize::try_from(byte).map_or(self.text.len(), |b| (b + 1).min(self.text.len()));
+        if end > self.counted_to {
+            let fresh = &self.text[self.counted_to..end];
+            self.newlines += fresh.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.counted_to = end;
+        }
+        1 + self.newlines
+    }
 }
 
 /// "客户名称 (customer name): …".
@@ -363,56 +384,62 @@ pub fn import(
         .actor
         .clone()
         .unwrap_or_else(automerge::ActorId::random);
-    let mut outcomes = Vec::with_capacity(request.rows.len());
+    // Each row is settled here, or becomes a new ticket stored with the others below.
+    enum Pending {
+        Settled(Outcome),
+        New,
+    }
+    let mut pending = Vec::with_capacity(request.rows.len());
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
-    let mut new = Vec::new();
+    let mut tickets = Vec::new();
     for row in &request.rows {
         let key = row.key();
-        let outcome = if let Some(&first) = seen.get(&key) {
-            Some(Outcome::Rejected {
+        let state = if let Some(&first) = seen.get(&key) {
+            Pending::Settled(Outcome::Rejected {
                 reason: format!("repeats the row of line {first}"),
             })
         } else if let Some(known) = engine
             .storage()
             .find_imported(&key, row.ledger_number.as_deref())?
         {
-            Some(Outcome::Existing {
+            Pending::Settled(Outcome::Existing {
                 ledger_number: known,
             })
         } else {
             match row.ticket(&author, actor.clone(), now, &request.source) {
                 Ok(ticket) => {
-                    new.push((
-                        outcomes.len(),
-                        NewTicket {
-                            ticket,
-                            ledger_number: row.ledger_number.clone(),
-                            import_key: Some(key.clone()),
-                        },
-                    ));
-                    None
+                    tickets.push(NewTicket {
+                        ticket,
+                        ledger_number: row.ledger_number.clone(),
+                        import_key: Some(key.clone()),
+                    });
+                    Pending::New
                 }
-                Err(e) => Some(Outcome::Rejected {
+                Err(e) => Pending::Settled(Outcome::Rejected {
                     reason: e.to_string(),
                 }),
             }
         };
         seen.entry(key).or_insert(row.line);
-        outcomes.push(RowOutcome {
-            line: row.line,
-            // Filled in below once the new tickets are stored.
-            outcome: outcome.unwrap_or(Outcome::Rejected {
-                reason: String::new(),
-            }),
-        });
+        pending.push((row.line, state));
     }
-    let (places, tickets): (Vec<usize>, Vec<NewTicket>) = new.into_iter().unzip();
-    let stored = engine.store_new(user, tickets)?;
-    for (place, (ticket_id, ledger_number)) in places.into_iter().zip(stored) {
-        outcomes[place].outcome = Outcome::Created {
-            ticket_id,
-            ledger_number,
+    // The new tickets come back in the order they went, as do the rows that made them.
+    let mut stored = engine.store_new(user, tickets)?.into_iter();
+    let mut outcomes = Vec::with_capacity(pending.len());
+    for (line, state) in pending {
+        let outcome = match state {
+            Pending::Settled(outcome) => outcome,
+            Pending::New => match stored.next() {
+                Some((ticket_id, ledger_number)) => Outcome::Created {
+                    ticket_id,
+                    ledger_number,
+                },
+                None => Outcome::Rejected {
+                    reason: "the server did not store it".into(),
+                },
+            },
         };
+        outcomes.push(RowOutcome { line, outcome });
     }
     Ok(outcomes)
 }
