@@ -8,6 +8,7 @@
 //!
 //! The crate knows nothing of uniffi or axum; the bindings and the server wrap it.
 
+pub mod admission;
 pub mod author;
 pub mod blob;
 pub mod error;
@@ -26,7 +27,7 @@ pub mod transport;
 
 pub use author::Author;
 pub use error::{Error, Result};
-pub use id::{DeviceId, EntryId, TicketId, UserId};
+pub use id::{DeviceId, EntryId, IdSource, TicketId, UserId};
 pub use role::Role;
 pub use section::Section;
 pub use store::{Store, StoreOptions, TicketSummary};

@@ -3,5 +3,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
-    fieldledger_tests::fuzzing::apply_incoming(bytes);
+    fieldledger_fuzz::apply_incoming(bytes);
 });

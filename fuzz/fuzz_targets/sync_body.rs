@@ -2,5 +2,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
-    fieldledger_tests::fuzzing::decode_sync_body(bytes);
+    fieldledger_fuzz::decode_sync_body(bytes);
 });

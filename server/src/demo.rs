@@ -62,7 +62,7 @@ pub fn enrol(
     }
     let token = new_token();
     let device = Device {
-        id: DeviceId::random(),
+        id: state.engine.ids().device(),
         user: user.clone(),
         label: label.to_owned(),
         enrolled_at: state.clock.now(),

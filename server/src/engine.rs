@@ -17,11 +17,11 @@ use fieldledger_core::ticket::followup::ContactMethod;
 use fieldledger_core::ticket::intake::Registration;
 use fieldledger_core::ticket::{Applied, HistoryEntry, SectionMap};
 use fieldledger_core::{
-    Author, Clock, Operation, Role, Section, Ticket, TicketId, TicketView, Timestamp, UserId,
+    Author, Clock, IdSource, Operation, Role, Section, Ticket, TicketId, TicketView, Timestamp,
+    UserId,
 };
 use tokio::sync::broadcast;
 
-use crate::admission::admit;
 use crate::auth::Caller;
 use crate::committer::Committer;
 use crate::deadlines::Workflow;
@@ -35,6 +35,7 @@ use crate::statistics::CostLine;
 use crate::storage::{
     Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, Projection, SecurityEvent, Storage, User,
 };
+use fieldledger_core::admission::admit;
 
 type Result<T, E = ServerError> = std::result::Result<T, E>;
 
@@ -136,6 +137,7 @@ pub struct Engine {
     metrics: Arc<Metrics>,
     limits: Limits,
     workflow: Workflow,
+    ids: IdSource,
 }
 
 /// The author of changes the server makes itself (ledger numbers).
@@ -158,6 +160,7 @@ impl Engine {
         metrics: Arc<Metrics>,
         limits: Limits,
         workflow: Workflow,
+        ids: IdSource,
     ) -> Result<Self> {
         let system_actor = storage.system_actor()?;
         let ledger_numbers = Mutex::new(storage.ledger_numbers()?);
@@ -179,6 +182,7 @@ impl Engine {
             metrics,
             limits,
             workflow,
+            ids,
         })
     }
 
@@ -459,8 +463,7 @@ impl Engine {
             version: PROTOCOL_VERSION,
             cursor: page.cursor,
             more: page.more,
-            // Kept below 2^63: SQLite stores it as a signed integer.
-            id: (rand::random::<u64>() >> 1).max(1),
+            id: self.ids.number(),
             ..SyncResponse::default()
         };
         // Every ticket this request may touch, locked together until its writes are queued.
@@ -768,6 +771,17 @@ impl Engine {
         self.clock.now()
     }
 
+    /// Where the server's new ids come from.
+    pub fn ids(&self) -> &IdSource {
+        &self.ids
+    }
+
+    /// The actor `user`'s changes are written under: the one stored with the user (every
+    /// stored user has one), or a new one for a user known only in memory.
+    pub fn actor_of(&self, user: &User) -> ActorId {
+        user.actor.clone().unwrap_or_else(|| self.ids.actor())
+    }
+
     /// Stores `tickets`, new to the server, as received from `user`, in one commit (with the
     /// keys that mark imported rows as imported); returns each one's id and ledger number.
     pub fn store_new(
@@ -833,8 +847,8 @@ impl Engine {
     /// Registers a ticket at the desk as `user`.
     pub fn register(&self, user: &User, registration: &Registration) -> Result<TicketId> {
         let now = self.clock.now();
-        let id = TicketId::random();
-        let actor = user.actor.clone().unwrap_or_else(ActorId::random);
+        let id = self.ids.ticket();
+        let actor = self.actor_of(user);
         let ticket = Ticket::register(
             id.clone(),
             actor,
@@ -872,9 +886,7 @@ impl Engine {
         let mut docs = slots.lock();
         let cached = self.existing(&mut docs, id)?;
         let before = cached.ticket.heads();
-        cached
-            .ticket
-            .set_actor(user.actor.clone().unwrap_or_else(ActorId::random));
+        cached.ticket.set_actor(self.actor_of(user));
         let applied = cached
             .ticket
             .apply(&Author::new(user.id.clone(), user.role), now, op);

@@ -71,13 +71,14 @@ impl ImportRow {
     /// at the row's time, then its disposition, cause and responsibility as one change each.
     fn ticket(
         &self,
+        id: TicketId,
         author: &Author,
         actor: automerge::ActorId,
         now: Timestamp,
         source: &str,
     ) -> Result<Ticket, ServerError> {
         let mut ticket = Ticket::import(
-            TicketId::random(),
+            id,
             actor,
             author,
             self.registered_at.unwrap_or(now),
@@ -380,10 +381,7 @@ pub fn import(
     }
     let now = engine.now();
     let author = Author::new(user.id.clone(), user.role);
-    let actor = user
-        .actor
-        .clone()
-        .unwrap_or_else(automerge::ActorId::random);
+    let actor = engine.actor_of(user);
     // Each row is settled here, or becomes a new ticket stored with the others below.
     enum Pending {
         Settled(Outcome),
@@ -406,7 +404,13 @@ pub fn import(
                 ledger_number: known,
             })
         } else {
-            match row.ticket(&author, actor.clone(), now, &request.source) {
+            match row.ticket(
+                engine.ids().ticket(),
+                &author,
+                actor.clone(),
+                now,
+                &request.source,
+            ) {
                 Ok(ticket) => {
                     tickets.push(NewTicket {
                         ticket,

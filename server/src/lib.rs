@@ -5,7 +5,6 @@
 //! [`app`] builds the router from an [`AppState`]; [`serve`] runs it with graceful shutdown, on
 //! plain HTTP or on HTTPS with rustls.
 
-pub mod admission;
 pub mod auth;
 pub mod blobs;
 pub mod calendar;
@@ -41,7 +40,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use fieldledger_core::{Clock, SystemClock};
+use fieldledger_core::{Clock, IdSource, SystemClock};
 
 use crate::blobs::BlobStore;
 use crate::deadlines::{Watcher, Workflow};
@@ -88,6 +87,9 @@ pub struct Settings {
     /// The deadlines and calendar, watched at their pace; `None` watches nothing (for admin
     /// commands) and judges by the defaults.
     pub workflow: Option<Workflow>,
+    /// Where the ids of new tickets, devices and actors come from: random, but for a seeded
+    /// simulation.
+    pub ids: IdSource,
 }
 
 impl Default for Settings {
@@ -97,6 +99,7 @@ impl Default for Settings {
             limits: Limits::default(),
             pacing: Some(Pacing::default()),
             workflow: Some(Workflow::default()),
+            ids: IdSource::random(),
         }
     }
 }
@@ -107,6 +110,7 @@ impl std::fmt::Debug for Settings {
             .field("limits", &self.limits)
             .field("pacing", &self.pacing)
             .field("workflow", &self.workflow)
+            .field("ids", &self.ids)
             .finish_non_exhaustive()
     }
 }
@@ -130,8 +134,10 @@ impl AppState {
             limits,
             pacing,
             workflow,
+            ids,
         } = settings;
-        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(data_dir, clock.now())?);
+        let storage: Arc<dyn Storage> =
+            Arc::new(SqliteStorage::open(data_dir, clock.now(), ids.clone())?);
         let metrics = Arc::new(Metrics::default());
         let judged_by = workflow.clone().unwrap_or_default();
         let engine = Arc::new(Engine::new(
@@ -140,6 +146,7 @@ impl AppState {
             metrics.clone(),
             limits,
             judged_by.clone(),
+            ids,
         )?);
         if storage.ledger_projection()? < ledger::PROJECTION_VERSION {
             let rows = engine.rebuild_ledger()?;

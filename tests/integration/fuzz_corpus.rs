@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use fieldledger_tests::fuzzing::{apply_incoming, decode_sync_body};
+use fieldledger_fuzz::{apply_incoming, decode_sync_body};
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

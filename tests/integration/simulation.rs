@@ -48,6 +48,20 @@ fn part(index: u64, parts: u64) {
 }
 
 #[test]
+fn a_seed_replays_exactly() {
+    let seed = env("FIELDLEDGER_SEED").unwrap_or(11);
+    let first = run(seed, Scale::default()).map_err(|f| f.to_string());
+    let again = run(seed, Scale::default()).map_err(|f| f.to_string());
+    assert_eq!(first, again, "seed {seed} ends differently when run again");
+    let other = run(seed + 1, Scale::default()).map_err(|f| f.to_string());
+    assert_ne!(
+        first.map(|o| o.state),
+        other.map(|o| o.state),
+        "two seeds end in the same state"
+    );
+}
+
+#[test]
 fn random_schedules_lose_nothing_part_1() {
     part(0, 2);
 }

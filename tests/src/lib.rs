@@ -11,12 +11,11 @@ use fieldledger_core::sync::{SyncReport, Transport};
 use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{
-    Author, Result, Role, SteppingClock, Store, StoreOptions, TicketId, Timestamp, UserId,
+    Author, IdSource, Result, Role, SteppingClock, Store, StoreOptions, TicketId, Timestamp, UserId,
 };
 use fieldledger_server::storage::User;
 use fieldledger_server::{AppState, Settings, app, demo};
 
-pub mod fuzzing;
 pub mod memory_device;
 pub mod process;
 pub mod simulation;
@@ -24,8 +23,20 @@ pub mod simulation;
 /// Opens a store in `dir` for `user` acting as `role`, with a clock that starts at `start`
 /// (milliseconds) and steps one second per action.
 pub fn store_for(dir: &Path, user: &str, role: Role, start: i64) -> Result<Store> {
+    store_with_ids(dir, user, role, start, IdSource::random())
+}
+
+/// As [`store_for`], with new ids (of the device, its actor and its tickets) from `ids`.
+pub fn store_with_ids(
+    dir: &Path,
+    user: &str,
+    role: Role,
+    start: i64,
+    ids: IdSource,
+) -> Result<Store> {
     let options = StoreOptions {
         clock: Arc::new(SteppingClock::new(Timestamp(start), 1_000)),
+        ids,
         ..StoreOptions::default()
     };
     let store = Store::open_with(dir, options)?;

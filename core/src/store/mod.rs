@@ -27,7 +27,7 @@ pub use self::summary::TicketSummary;
 use crate::author::Author;
 use crate::blob::BlobRef;
 use crate::error::{Error, Result};
-use crate::id::{DeviceId, TicketId};
+use crate::id::{DeviceId, IdSource, TicketId};
 use crate::role::Role;
 use crate::section::Section;
 use crate::ticket::intake::Registration;
@@ -57,6 +57,8 @@ pub struct StoreOptions {
     pub compact_after_chunks: u32,
     /// How many documents are kept loaded in memory.
     pub cached_tickets: usize,
+    /// Where the ids of new tickets, and of the device on first open, come from.
+    pub ids: IdSource,
 }
 
 impl Default for StoreOptions {
@@ -65,6 +67,7 @@ impl Default for StoreOptions {
             clock: Arc::new(SystemClock),
             compact_after_chunks: 64,
             cached_tickets: 32,
+            ids: IdSource::random(),
         }
     }
 }
@@ -74,6 +77,7 @@ impl std::fmt::Debug for StoreOptions {
         f.debug_struct("StoreOptions")
             .field("compact_after_chunks", &self.compact_after_chunks)
             .field("cached_tickets", &self.cached_tickets)
+            .field("ids", &self.ids)
             .finish_non_exhaustive()
     }
 }
@@ -141,7 +145,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "temp_store", 2)?;
         schema::migrate(&mut conn)?;
-        let (device_id, actor) = Self::identity(&conn, options.clock.now())?;
+        let (device_id, actor) = Self::identity(&conn, options.clock.now(), &options.ids)?;
         let reader = Connection::open_with_flags(
             &db,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -162,7 +166,7 @@ impl Store {
     }
 
     /// The device's identity, made on first open.
-    fn identity(conn: &Connection, now: Timestamp) -> Result<(DeviceId, ActorId)> {
+    fn identity(conn: &Connection, now: Timestamp, ids: &IdSource) -> Result<(DeviceId, ActorId)> {
         let found = conn
             .prepare_cached("SELECT device_id, actor_id FROM device")?
             .query_row([], |r| {
@@ -177,8 +181,8 @@ impl Store {
                 ActorId::from(actor),
             )),
             None => {
-                let device = DeviceId::random();
-                let actor = ActorId::random();
+                let device = ids.device();
+                let actor = ids.actor();
                 conn.execute(
                     "INSERT INTO device (singleton, device_id, actor_id, created_at) VALUES (1, ?1, ?2, ?3)",
                     params![device.as_str(), actor.to_bytes(), now.millis()],
@@ -262,7 +266,7 @@ impl Store {
     pub fn register(&self, registration: &Registration) -> Result<TicketId> {
         let author = self.author()?;
         let at = self.options.clock.now();
-        let id = TicketId::random();
+        let id = self.options.ids.ticket();
         let ticket = Ticket::register(id.clone(), self.actor.clone(), &author, at, registration)?;
         let mut w = self.writer();
         let tx = w.conn.transaction()?;

@@ -103,7 +103,7 @@ pub(crate) fn close(
         return Err(Error::NotClosable { missing });
     }
     let entry = Closure {
-        id: EntryId::random(),
+        id: ctx.new_entry_id(),
         note: bounded("note", note.trim(), LONG)?,
         closed_by: ctx.author.user.clone(),
         closed_at: ctx.at,

@@ -127,7 +127,7 @@ pub(crate) fn submit(
         ));
     }
     let entry = Cost {
-        id: EntryId::random(),
+        id: ctx.new_entry_id(),
         kind: cost.kind,
         amount_minor: cost.amount_minor,
         currency: currency.to_owned(),

@@ -121,7 +121,7 @@ pub(crate) fn decide(
         .map(|e| e.id.clone())
         .collect();
     let entry = DecisionEntry {
-        id: EntryId::random(),
+        id: ctx.new_entry_id(),
         disposition,
         rationale: required("rationale", rationale, LONG)?,
         by: ctx.author.user.clone(),

@@ -134,7 +134,7 @@ pub(crate) fn hand_off(
         ));
     }
     let entry = HandOff {
-        id: EntryId::random(),
+        id: ctx.new_entry_id(),
         to: to.to_vec(),
         note: bounded("note", note.trim(), LONG)?,
         handed_off_at: ctx.at,
@@ -151,7 +151,7 @@ pub(crate) fn issue_order(
     order: &NewTravelOrder,
 ) -> Result<EntryId> {
     let entry = TravelOrder {
-        id: EntryId::random(),
+        id: ctx.new_entry_id(),
         number: required("order number", &order.number, SHORT)?,
         kind: order.kind,
         issuing_department: order.issuing_department,

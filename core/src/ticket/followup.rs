@@ -79,7 +79,7 @@ pub(crate) fn plan(
     assignee: Option<&UserId>,
 ) -> Result<EntryId> {
     let entry = ReturnVisit {
-        id: EntryId::random(),
+        id: ctx.new_entry_id(),
         planned_for,
         method,
         planned_by: ctx.author.user.clone(),

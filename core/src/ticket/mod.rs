@@ -254,11 +254,7 @@ impl Ticket {
     /// the input. On any error the document is unchanged.
     pub fn apply(&mut self, author: &Author, at: Timestamp, op: &Operation) -> Result<Applied> {
         policy::check(author.role, op.section())?;
-        let ctx = WriteContext {
-            author,
-            at,
-            base_heads: self.doc.get_heads(),
-        };
+        let ctx = WriteContext::new(author, at, self.doc.get_actor(), self.doc.get_heads());
         let (entry, change) = one_change(&mut self.doc, op.name(), author, at, |tx| {
             op.write(tx, &ctx)
         })?;

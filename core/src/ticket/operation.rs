@@ -1,9 +1,12 @@
 //! Everything a user can do to an existing ticket, as data: each [`Operation`] becomes exactly
 //! one automerge change with a message naming the action and its author.
 
+use std::cell::Cell;
+
 use automerge::transaction::{Transactable, Transaction};
-use automerge::{ChangeHash, ObjId, ObjType, ROOT};
+use automerge::{ActorId, ChangeHash, ObjId, ObjType, ROOT};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::closure;
 use super::codec::child;
@@ -348,9 +351,42 @@ pub(crate) struct WriteContext<'a> {
     pub(crate) author: &'a Author,
     pub(crate) at: Timestamp,
     pub(crate) base_heads: Vec<ChangeHash>,
+    /// What tells this change apart from every other change of the ticket (its actor and base
+    /// heads), from which the ids of the entries it makes are derived.
+    basis: [u8; 32],
+    /// How many entries this change has made so far.
+    entries: Cell<u32>,
 }
 
-impl WriteContext<'_> {
+impl<'a> WriteContext<'a> {
+    /// The context of a change by `actor` on `base_heads`.
+    pub(crate) fn new(
+        author: &'a Author,
+        at: Timestamp,
+        actor: &ActorId,
+        base_heads: Vec<ChangeHash>,
+    ) -> Self {
+        let mut basis = Sha256::new().chain_update(actor.to_bytes());
+        for head in &base_heads {
+            basis.update(head.0);
+        }
+        Self {
+            author,
+            at,
+            base_heads,
+            basis: basis.finalize().into(),
+            entries: Cell::new(0),
+        }
+    }
+
+    /// The id of a new entry that this change makes: derived, not random, so that one history
+    /// always names its entries alike (and a seeded simulation replays byte for byte).
+    pub(crate) fn new_entry_id(&self) -> EntryId {
+        let n = self.entries.get();
+        self.entries.set(n + 1);
+        EntryId::derived(&self.basis, n)
+    }
+
     /// The map of a section, created when a document from elsewhere lacks it.
     pub(crate) fn section(&self, tx: &mut Transaction<'_>, section: Section) -> Result<ObjId> {
         match child(tx, &ROOT, section.key(), ObjType::Map)? {

@@ -136,7 +136,7 @@ pub(crate) fn add_action(
     action: &NewAction,
 ) -> Result<EntryId> {
     let entry = CorrectiveAction {
-        id: EntryId::random(),
+        id: ctx.new_entry_id(),
         kind: action.kind,
         description: required("action", &action.description, LONG)?,
         owner: required("owner", &action.owner, SHORT)?,

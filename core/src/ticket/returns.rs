@@ -94,7 +94,7 @@ pub(crate) fn request(
     unit: &str,
     reason: &str,
 ) -> Result<EntryId> {
-    let id = EntryId::random();
+    let id = ctx.new_entry_id();
     let record = NewReturn {
         id: &id,
         unit: required("unit", unit, SHORT)?,
@@ -147,7 +147,7 @@ pub(crate) fn inspect(
         ));
     }
     let entry = Inspection {
-        id: EntryId::random(),
+        id: ctx.new_entry_id(),
         stage,
         verdict,
         findings: bounded("findings", findings.trim(), LONG)?,

@@ -67,7 +67,7 @@ pub(crate) fn sign(
         signature.validate()?;
     }
     let entry = SignOff {
-        id: EntryId::random(),
+        id: ctx.new_entry_id(),
         signer_name: required("signer", &s.signer_name, SHORT)?,
         signer_title: optional("signer title", Some(&s.signer_title), SHORT)?.unwrap_or_default(),
         statement: bounded("statement", s.statement.trim(), LONG)?,

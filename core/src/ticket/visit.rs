@@ -181,7 +181,7 @@ pub(crate) fn arrive(
         let orders = ctx.collection(tx, Section::Dispatch, "orders")?;
         ctx.entry(tx, &orders, order_id, "travel task order")?;
     }
-    let id = EntryId::random();
+    let id = ctx.new_entry_id();
     let visit = NewVisit {
         id: &id,
         order_id,
@@ -216,7 +216,7 @@ pub(crate) fn log_work(
     work: &Work,
 ) -> Result<EntryId> {
     let entry = LogEntry {
-        id: EntryId::random(),
+        id: ctx.new_entry_id(),
         recorded_at: ctx.at,
         by: ctx.author.user.clone(),
         work: check_work(work)?,
@@ -237,7 +237,7 @@ pub(crate) fn attach_photo(
 ) -> Result<EntryId> {
     blob.validate()?;
     let photo = Photo {
-        id: EntryId::random(),
+        id: ctx.new_entry_id(),
         blob: blob.clone(),
         caption: bounded("caption", caption.trim(), SHORT)?,
         taken_at: ctx.at,

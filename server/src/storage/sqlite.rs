@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use automerge::sync;
 use automerge::{ActorId, ChangeHash};
 use fieldledger_core::store::{documents, keep_statements, schema};
-use fieldledger_core::{Date, DeviceId, Role, Ticket, TicketId, Timestamp, UserId};
+use fieldledger_core::{Date, DeviceId, IdSource, Role, Ticket, TicketId, Timestamp, UserId};
 use rusqlite::types::Value;
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Row, Transaction, params, params_from_iter,
@@ -46,6 +46,8 @@ pub struct SqliteStorage {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     path: std::path::PathBuf,
+    /// Where the actors of new users (and the system actor of a new database) come from.
+    ids: IdSource,
 }
 
 impl std::fmt::Debug for SqliteStorage {
@@ -79,7 +81,7 @@ fn parse<T: std::str::FromStr>(s: String, what: &str) -> Result<T> {
 
 impl SqliteStorage {
     /// Opens (or creates) the database in `dir`.
-    pub fn open(dir: &Path, now: Timestamp) -> Result<Self> {
+    pub fn open(dir: &Path, now: Timestamp, ids: IdSource) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&path)?;
@@ -110,7 +112,7 @@ impl SqliteStorage {
         )?;
         conn.execute(
             "INSERT OR IGNORE INTO server_meta (singleton, system_actor, created_at) VALUES (1, ?1, ?2)",
-            params![ActorId::random().to_bytes(), now.millis()],
+            params![ids.actor().to_bytes(), now.millis()],
         )?;
         let readers = (0..READERS)
             .map(|_| open_reader(&path))
@@ -119,6 +121,7 @@ impl SqliteStorage {
             writer: Mutex::new(conn),
             readers: Mutex::new(readers),
             path,
+            ids,
         })
     }
 
@@ -543,7 +546,7 @@ impl Storage for SqliteStorage {
     }
 
     fn add_user(&self, user: &User) -> Result<()> {
-        let actor = user.actor.clone().unwrap_or_else(ActorId::random);
+        let actor = user.actor.clone().unwrap_or_else(|| self.ids.actor());
         self.write(|tx| {
             let added = tx.execute(
                 "INSERT OR IGNORE INTO users (user_id, name, role, actor_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -1637,11 +1640,13 @@ mod tests {
     #[test]
     fn a_fresh_database_passes_its_integrity_check_and_keeps_its_system_actor() {
         let dir = tempfile::tempdir().expect("dir");
-        let storage = SqliteStorage::open(dir.path(), Timestamp(0)).expect("open");
+        let storage =
+            SqliteStorage::open(dir.path(), Timestamp(0), IdSource::random()).expect("open");
         storage.integrity_check().expect("sound");
         let actor = storage.system_actor().expect("actor");
         drop(storage);
-        let again = SqliteStorage::open(dir.path(), Timestamp(1)).expect("reopen");
+        let again =
+            SqliteStorage::open(dir.path(), Timestamp(1), IdSource::random()).expect("reopen");
         assert_eq!(again.system_actor().expect("actor"), actor);
     }
 }

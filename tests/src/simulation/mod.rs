@@ -5,13 +5,15 @@
 //! replicas agree, nothing a device wrote is lost unless refused with a reported error,
 //! receipts are true of the server's disk, and no device keeps a ticket it may not read.
 //!
-//! Ticket and actor ids are random, so a seed fixes the sequence of events, not the bytes of
-//! every change.
+//! Every id the devices and the server make (tickets, entries, devices, actors) is drawn from
+//! the seed as well, so a seed replays exactly: the same changes, byte for byte, and the same
+//! heads everywhere at the end ([`Outcome::state`]).
 
 pub mod network;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -19,13 +21,15 @@ use automerge::ChangeHash;
 use fieldledger_core::sync::exchange;
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::ticket::visit::Work;
-use fieldledger_core::{EntryId, Error, Operation, Role, Store, TicketId, Timestamp, UserId};
+use fieldledger_core::{
+    EntryId, Error, IdSource, Operation, Role, Store, TicketId, Timestamp, UserId,
+};
 use fieldledger_server::storage::User;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use self::network::{Delayed, Faults, Link, Server};
-use crate::{ManualClock, complaint, store_for};
+use crate::{ManualClock, complaint, store_with_ids};
 
 /// How big a run is.
 #[derive(Clone, Copy, Debug)]
@@ -56,6 +60,9 @@ pub struct Outcome {
     pub server_restarts: usize,
     /// Syncs cut short by the network.
     pub failed_syncs: usize,
+    /// A digest of every replica's heads (and every device's confirmed heads) at rest: a run
+    /// of the same seed ends in the same state.
+    pub state: u64,
 }
 
 /// The first broken promise, with the run's last events.
@@ -94,6 +101,8 @@ struct Device {
 
 struct World {
     rng: RefCell<StdRng>,
+    /// Where the server and every device draw new ids from.
+    ids: IdSource,
     dir: tempfile::TempDir,
     clock: Arc<ManualClock>,
     /// The office server; `None` only while it restarts.
@@ -142,7 +151,8 @@ impl World {
     fn new(seed: u64, scale: Scale) -> Checked<World> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let clock = ManualClock::at(Timestamp(1_790_000_000_000));
-        let server = Server::open(&dir.path().join("server"), clock.clone())
+        let ids = IdSource::seeded(seed);
+        let server = Server::open(&dir.path().join("server"), clock.clone(), ids.clone())
             .map_err(failed("open the server"))?;
         let add = |id: &str, role: Role| -> Checked<User> {
             let user = User {
@@ -166,7 +176,7 @@ impl World {
             let (_, token) = fieldledger_server::demo::enrol(&server.state, &user.id, "phone")
                 .map_err(|e| e.to_string())?;
             let dir = dir.path().join(format!("phone-{n}"));
-            let store = open_device(&dir, &user.id)?;
+            let store = open_device(&dir, &user.id, &ids)?;
             devices.push(Device {
                 user: user.id,
                 token,
@@ -180,6 +190,7 @@ impl World {
         }
         Ok(World {
             rng: RefCell::new(StdRng::seed_from_u64(seed)),
+            ids,
             dir,
             clock,
             server: Some(server),
@@ -429,7 +440,7 @@ impl World {
     fn restart_device(&mut self, d: usize) -> Checked {
         let device = &mut self.devices[d];
         // Nothing is in flight: the old store is as a killed app leaves it.
-        device.store = open_device(&device.dir, &device.user)?;
+        device.store = open_device(&device.dir, &device.user, &self.ids)?;
         self.note(format!("device {d} restarts"));
         Ok(())
     }
@@ -438,8 +449,12 @@ impl World {
         // The old server is gone before the new one opens, with only what it wrote to disk.
         self.server = None;
         self.server = Some(
-            Server::open(&self.dir.path().join("server"), self.clock.clone())
-                .map_err(failed("reopen the server"))?,
+            Server::open(
+                &self.dir.path().join("server"),
+                self.clock.clone(),
+                self.ids.clone(),
+            )
+            .map_err(failed("reopen the server"))?,
         );
         self.outcome.server_restarts += 1;
         self.note("server restarts".into());
@@ -546,6 +561,9 @@ impl World {
             let now = self.fingerprint()?;
             if now == last {
                 quiet = true;
+                let mut digest = std::hash::DefaultHasher::new();
+                now.hash(&mut digest);
+                self.outcome.state = digest.finish();
                 break;
             }
             last = now;
@@ -611,7 +629,13 @@ impl World {
     }
 }
 
-fn open_device(dir: &std::path::Path, user: &UserId) -> Checked<Store> {
-    store_for(dir, user.as_str(), Role::Technician, 1_790_000_000_000)
-        .map_err(failed("open a device store"))
+fn open_device(dir: &std::path::Path, user: &UserId, ids: &IdSource) -> Checked<Store> {
+    store_with_ids(
+        dir,
+        user.as_str(),
+        Role::Technician,
+        1_790_000_000_000,
+        ids.clone(),
+    )
+    .map_err(failed("open a device store"))
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use fieldledger_core::protocol::CONTENT_TYPE;
 use fieldledger_core::sync::Transport;
-use fieldledger_core::{Error, Result};
+use fieldledger_core::{Error, IdSource, Result};
 use fieldledger_server::axum::Router;
 use fieldledger_server::axum::body::{Body, to_bytes};
 use fieldledger_server::axum::http::{Request, header};
@@ -28,13 +28,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the server on `dir` with `clock`, without the webhook and deadline threads, whose
-    /// timing would make a run depend on the wall clock.
-    pub fn open(dir: &Path, clock: Arc<ManualClock>) -> Result<Server> {
+    /// Opens the server on `dir` with `clock` and new ids from `ids`, without the webhook and
+    /// deadline threads, whose timing would make a run depend on the wall clock.
+    pub fn open(dir: &Path, clock: Arc<ManualClock>, ids: IdSource) -> Result<Server> {
         let settings = Settings {
             clock,
             pacing: None,
             workflow: None,
+            ids,
             ..Settings::default()
         };
         let state = AppState::open_with(dir, settings)

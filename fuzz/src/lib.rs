@@ -1,19 +1,18 @@
-//! What the fuzz targets in `fuzz/` run, so that the stable test suite can run the same code
-//! over the committed corpus: decoding a sync body, and applying an incoming automerge sync
-//! message on a device and through the server's admission check. Neither may panic, whatever
-//! the bytes.
+//! What the fuzz targets in `fuzz_targets/` run, so that the stable test suite
+//! (`tests/integration/fuzz_corpus.rs`) runs the same code over the committed corpus: decoding a
+//! sync body, and applying an incoming automerge sync message on a device and through the
+//! server's admission check. Neither may panic, whatever the bytes.
 
 use std::sync::OnceLock;
 
 use automerge::sync::{self, Message};
 use automerge::{ActorId, Change};
+use fieldledger_core::admission::admit;
 use fieldledger_core::protocol::{self, SyncRequest, SyncResponse};
 use fieldledger_core::store::sync_state::receive;
 use fieldledger_core::ticket::SectionMap;
+use fieldledger_core::ticket::intake::{Registration, TicketKind};
 use fieldledger_core::{Author, Role, Ticket, TicketId, Timestamp};
-use fieldledger_server::admission::admit;
-
-use crate::complaint;
 
 /// Decodes `bytes` as a sync request and as a sync response, and every document message in
 /// them as an automerge sync message.
@@ -43,7 +42,17 @@ pub fn base_ticket() -> &'static Ticket {
             ActorId::from([7u8; 16].as_slice()),
             &author,
             Timestamp(1_790_000_000_000),
-            &complaint("Fuzz Works"),
+            &Registration {
+                kind: TicketKind::Complaint,
+                complaint: true,
+                product_name: "KYN28 switchgear".into(),
+                model: "KYN28-12".into(),
+                job_number: "J-FUZZ".into(),
+                contract_number: "HT-FUZZ".into(),
+                customer_name: "Fuzz Works".into(),
+                content: "Whatever the bytes say.".into(),
+                ..Registration::default()
+            },
         )
         .expect("the fuzz ticket registers")
     })

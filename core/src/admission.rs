@@ -1,13 +1,14 @@
-//! The check every arriving change passes before it is stored: its actor must be bound to the
-//! sending device, and the sections it touches writable by the device's user under
-//! `fieldledger_core::policy`. A change that fails is refused, and so is any change that
-//! depends on it; the others are admitted.
+//! The check the server makes of every arriving change before it stores it: its actor must be
+//! bound to the sending device, and the sections it touches writable by the device's user under
+//! [`crate::policy`]. A change that fails is refused, and so is any change that depends on it;
+//! the others are admitted. It lives beside the policy, and needs nothing of the server, so that
+//! the fuzz targets can run it without building the server.
 
 use std::collections::BTreeSet;
 
+use crate::ticket::SectionMap;
+use crate::{Role, Section, policy};
 use automerge::{ActorId, Automerge, Change, ChangeHash};
-use fieldledger_core::ticket::SectionMap;
-use fieldledger_core::{Role, Section, policy};
 
 /// Why a change was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,7 +126,7 @@ pub fn admit(
             } else {
                 policy::check_change(role, &touched, registers).map_err(|e| {
                     let section = match &e {
-                        fieldledger_core::Error::Forbidden { section, .. } => Some(*section),
+                        crate::Error::Forbidden { section, .. } => Some(*section),
                         _ => None,
                     };
                     (
