@@ -6,21 +6,26 @@
 // Serving prints "listening" once the port is open. The server announces nothing of its own
 // accord (as automerge-repo's sync-server does) and gives every peer the documents it asks for.
 // Storage is NodeFSStorageAdapter: one file per chunk, written with fs.writeFile (no fsync).
+import * as Automerge from "@automerge/automerge";
 import { Repo } from "@automerge/automerge-repo";
 import { NodeWSServerAdapter } from "@automerge/automerge-repo-network-websocket";
 import { NodeFSStorageAdapter } from "@automerge/automerge-repo-storage-nodefs";
+import { createHash } from "node:crypto";
 import { WebSocketServer } from "ws";
 import { documents } from "./workload.mjs";
 
 const [command, dataDir, arg] = process.argv.slice(2);
 
 if (command === "seed") {
-  const repo = new Repo({ storage: new NodeFSStorageAdapter(dataDir), network: [] });
+  // Each document is stored as a Repo stores a snapshot: under the hash of its heads
+  // (storage/keyHash.js in automerge-repo), the same file an import through a Repo writes.
+  // Importing through a Repo took about 50 ms a document here.
+  const storage = new NodeFSStorageAdapter(dataDir);
   for (const [docId, bytes] of documents(arg)) {
-    repo.import(bytes, { docId });
+    const heads = Automerge.getHeads(Automerge.load(bytes));
+    const key = createHash("sha256").update(heads.join("")).digest("hex");
+    await storage.save([docId, "snapshot", key], bytes);
   }
-  await repo.flush();
-  await repo.shutdown();
   process.exit(0);
 } else if (command === "serve") {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: Number(arg) });
