@@ -16,6 +16,11 @@ import { documents } from "./workload.mjs";
 
 const [command, dataDir, arg] = process.argv.slice(2);
 
+// The adapter drops a client that has not answered a ping within this time (5 s by default).
+// Clients whose event loop is busy loading their work answer late on a shared machine, and
+// the reconnections that followed made the run measure reconnection storms.
+const KEEP_ALIVE_MS = 120_000;
+
 if (command === "seed") {
   // Each document is stored as a Repo stores a snapshot: under the hash of its heads
   // (storage/keyHash.js in automerge-repo), the same file an import through a Repo writes.
@@ -30,7 +35,7 @@ if (command === "seed") {
 } else if (command === "serve") {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: Number(arg) });
   const repo = new Repo({
-    network: [new NodeWSServerAdapter(wss)],
+    network: [new NodeWSServerAdapter(wss, KEEP_ALIVE_MS)],
     storage: new NodeFSStorageAdapter(dataDir),
     shareConfig: { announce: async () => false, access: async () => true },
   });

@@ -38,10 +38,17 @@ impl Proxy {
                     if accept_stop.load(Ordering::SeqCst) {
                         break;
                     }
-                    if let Ok(client) = client {
-                        // A connection that cannot be set up is dropped, as a refused one would be.
-                        let _ = forward(client, upstream, &accept_counts);
-                    }
+                    let Ok(client) = client else { continue };
+                    // Connecting upstream may wait on a busy server; accepting must not.
+                    let counts = accept_counts.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("proxy-connect".into())
+                        .stack_size(64 * 1024)
+                        .spawn(move || {
+                            // A connection that cannot be set up is dropped, as a refused one
+                            // would be.
+                            let _ = forward(client, upstream, &counts);
+                        });
                 }
             })?;
         Ok(Proxy { port, counts, stop })
