@@ -86,28 +86,27 @@ impl Workload {
     /// Makes the workload of `size` from `seed` in `dir`: the office's tickets, stored by a
     /// fieldledger server in `dir/fieldledger`, and each device's offline work.
     pub fn prepare(size: Size, seed: u64, dir: &Path) -> Result<Workload, Failure> {
-        if size.clients < 2 || size.docs_per_client % 2 != 0 || size.changes_per_doc < 1 {
+        if size.clients < 2 || !size.docs_per_client.is_multiple_of(2) || size.changes_per_doc < 1 {
             return Err(format!("size {} cannot be shared in pairs", size.name).into());
         }
         let data = dir.join("fieldledger");
         let technicians = office(&data, size, seed)?;
         let server = ServerProcess::start(&data, free_port()?)?;
-        let offline: Vec<Result<(Client, Vec<(TicketId, Vec<u8>)>), Failure>> =
-            std::thread::scope(|s| {
-                let handles: Vec<_> = technicians
-                    .into_iter()
-                    .enumerate()
-                    .map(|(n, technician)| {
-                        let url = &server.url;
-                        let rng = Seeded(seed ^ (n as u64 + 1).wrapping_mul(0x9E37_79B9));
-                        s.spawn(move || go_offline(technician, url, size, rng))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err("a device panicked".into())))
-                    .collect()
-            });
+        let offline: Vec<Result<Offline, Failure>> = std::thread::scope(|s| {
+            let handles: Vec<_> = technicians
+                .into_iter()
+                .enumerate()
+                .map(|(n, technician)| {
+                    let url = &server.url;
+                    let rng = Seeded(seed ^ (n as u64 + 1).wrapping_mul(0x9E37_79B9));
+                    s.spawn(move || go_offline(technician, url, size, rng))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err("a device panicked".into())))
+                .collect()
+        });
         drop(server);
         let mut clients = Vec::with_capacity(size.clients);
         let mut documents = BTreeMap::new();
@@ -219,7 +218,7 @@ pub(super) fn assigned(
     assignees: Vec<UserId>,
     rng: &mut Seeded,
 ) -> Result<Ticket, Failure> {
-    let id: TicketId = format!("{:016x}{:016x}", rng.next(), rng.next()).parse()?;
+    let id: TicketId = format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64()).parse()?;
     let at = REGISTERED + n as i64 * 60_000;
     let mut registration = complaint(&format!("Customer {}", rng.below(5_000)));
     registration.job_number = format!("J{n:07}");
@@ -238,6 +237,9 @@ pub(super) fn assigned(
     Ok(ticket)
 }
 
+/// A device with its offline work, and each of its tickets as it was before that work.
+type Offline = (Client, Vec<(TicketId, Vec<u8>)>);
+
 /// One device: takes its tickets from the office at `url`, then records its offline work.
 /// Returns the device and each ticket as it was before that work.
 fn go_offline(
@@ -245,7 +247,7 @@ fn go_offline(
     url: &str,
     size: Size,
     mut rng: Seeded,
-) -> Result<(Client, Vec<(TicketId, Vec<u8>)>), Failure> {
+) -> Result<Offline, Failure> {
     let device = MemoryDevice::new(Author::new(technician.user.clone(), Role::Technician));
     let transport = HttpTransport::new(&Enrolment {
         server_url: url.to_owned(),
