@@ -82,13 +82,36 @@ pub fn peak_memory_kib(pid: u32) -> Option<u64> {
 /// The CPU time process `pid` has used so far, user and system (`utime` + `stime` of
 /// `/proc/PID/stat`), in seconds.
 pub fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces; the fields after it follow its ')'.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    stat_cpu_seconds(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?).map(|(_, s)| s)
+}
+
+/// The CPU time the threads of process `pid` have used so far, leaving out the threads whose
+/// name starts with `except`, in seconds.
+pub fn threads_cpu_seconds(pid: u32, except: &str) -> Option<f64> {
+    let mut total = 0.0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("stat")) else {
+            continue; // the thread ended
+        };
+        if let Some((name, seconds)) = stat_cpu_seconds(&stat)
+            && !name.starts_with(except)
+        {
+            total += seconds;
+        }
+    }
+    Some(total)
+}
+
+/// The command name and `utime` + `stime` in seconds of a `/proc/…/stat` line.
+fn stat_cpu_seconds(stat: &str) -> Option<(&str, f64)> {
+    // The command name (field 2, in parentheses) may hold spaces; the fields follow its ')'.
+    let (head, rest) = stat.rsplit_once(')')?;
+    let name = head.split_once('(')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
     // Linux reports these in USER_HZ, which is 100 on every architecture it exposes to users.
-    Some((utime + stime) as f64 / 100.0)
+    Some((name, (utime + stime) as f64 / 100.0))
 }
 
 /// A running server process.
