@@ -14,6 +14,15 @@ import { createInterface } from "node:readline";
 import { clientWork, documents } from "./workload.mjs";
 
 const [url, dir, first, count] = process.argv.slice(2);
+
+// The websocket adapter reconnects a dropped client, but a connection error during its
+// reconnection escapes as an unhandled 'error' event; it is a network error to ride out, as a
+// device would, not a reason to stop the client.
+const NETWORK_ERRORS = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE"]);
+process.on("uncaughtException", (error) => {
+  if (!NETWORK_ERRORS.has(error.code)) throw error;
+  console.error(`client: ${error.code}, reconnecting`);
+});
 const docs = documents(dir);
 const clients = [];
 let pending = 0;
