@@ -16,9 +16,26 @@ use fieldledger_core::{
 use fieldledger_server::storage::User;
 use fieldledger_server::{AppState, Settings, app, demo};
 
+pub mod compare;
+pub mod ledger;
 pub mod memory_device;
 pub mod process;
+pub mod seeded;
 pub mod simulation;
+pub mod technicians;
+
+/// What can go wrong in a harness that drives real processes: anything, reported as text.
+pub type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// The settings of a server that only the measured work writes to: no pacing of requests and no
+/// deadline watcher (for generated ledgers, the load generator and the comparison runs).
+pub fn quiet_settings() -> Settings {
+    Settings {
+        pacing: None,
+        workflow: None,
+        ..Settings::default()
+    }
+}
 
 /// Opens a store in `dir` for `user` acting as `role`, with a clock that starts at `start`
 /// (milliseconds) and steps one second per action.

@@ -63,6 +63,16 @@ impl MemoryDevice {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Runs `f` on ticket `id` as held.
+    fn with_held<T>(&self, id: &TicketId, f: impl FnOnce(&Held) -> T) -> Result<T> {
+        let state = self.state();
+        let held = state
+            .tickets
+            .get(id)
+            .ok_or_else(|| Error::UnknownTicket(id.clone()))?;
+        Ok(f(held))
+    }
+
     /// Registers a ticket on the device.
     pub fn register(&self, registration: &Registration) -> Result<TicketId> {
         let id = TicketId::random();
@@ -94,12 +104,18 @@ impl MemoryDevice {
 
     /// The heads of ticket `id`.
     pub fn heads(&self, id: &TicketId) -> Result<Vec<ChangeHash>> {
-        let state = self.state();
-        let held = state
-            .tickets
-            .get(id)
-            .ok_or_else(|| Error::UnknownTicket(id.clone()))?;
-        Ok(held.ticket.heads())
+        self.with_held(id, |held| held.ticket.heads())
+    }
+
+    /// Ticket `id` as a whole document (automerge's saved format).
+    pub fn save(&self, id: &TicketId) -> Result<Vec<u8>> {
+        self.with_held(id, |held| held.ticket.save())
+    }
+
+    /// The changes of ticket `id` that a peer holding `heads` lacks (automerge's incremental
+    /// format).
+    pub fn changes_since(&self, id: &TicketId, heads: &[ChangeHash]) -> Result<Vec<u8>> {
+        self.with_held(id, |held| held.ticket.changes_since(heads))
     }
 
     /// Why the office last refused (part of) ticket `id`, if it did.
@@ -109,12 +125,7 @@ impl MemoryDevice {
 
     /// Changes of ticket `id` that the office has not confirmed.
     pub fn unconfirmed_changes(&self, id: &TicketId) -> Result<usize> {
-        let state = self.state();
-        let held = state
-            .tickets
-            .get(id)
-            .ok_or_else(|| Error::UnknownTicket(id.clone()))?;
-        Ok(held.ticket.changes_beyond(&held.confirmed))
+        self.with_held(id, |held| held.ticket.changes_beyond(&held.confirmed))
     }
 }
 
@@ -154,12 +165,7 @@ impl Replica for MemoryDevice {
     }
 
     fn fetch_message(&self, id: &TicketId, heads: &[ChangeHash]) -> Result<Vec<u8>> {
-        let state = self.state();
-        let held = state
-            .tickets
-            .get(id)
-            .ok_or_else(|| Error::UnknownTicket(id.clone()))?;
-        Ok(fetch_message_for(&held.ticket, heads))
+        self.with_held(id, |held| fetch_message_for(&held.ticket, heads))
     }
 
     fn outgoing_message(
@@ -167,17 +173,14 @@ impl Replica for MemoryDevice {
         id: &TicketId,
         their_need: &[ChangeHash],
     ) -> Result<Option<Vec<u8>>> {
-        let state = self.state();
-        let held = state
-            .tickets
-            .get(id)
-            .ok_or_else(|| Error::UnknownTicket(id.clone()))?;
-        Ok(outgoing_message_for(
-            &held.ticket,
-            &held.sync.shared_heads,
-            &held.confirmed,
-            their_need,
-        ))
+        self.with_held(id, |held| {
+            outgoing_message_for(
+                &held.ticket,
+                &held.sync.shared_heads,
+                &held.confirmed,
+                their_need,
+            )
+        })
     }
 
     fn apply_incoming(&self, id: &TicketId, message: Message) -> Result<Incoming> {

@@ -1,6 +1,6 @@
 //! The real `fieldledger-server` binary as a child process: its admin commands, serving on a
-//! loopback port, killing it with SIGKILL and reading its peak memory. For the crash tests and
-//! the load generator.
+//! loopback port, killing it with SIGKILL and reading its peak memory and CPU time. For the crash
+//! tests, the load generator and the comparison runs.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -70,6 +70,50 @@ pub fn free_port() -> std::io::Result<u16> {
         .port())
 }
 
+/// The most memory process `pid` has held (VmHWM), in KiB, while it runs.
+pub fn peak_memory_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// The CPU time process `pid` has used so far, user and system (`utime` + `stime` of
+/// `/proc/PID/stat`), in seconds.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    stat_cpu_seconds(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?).map(|(_, s)| s)
+}
+
+/// The CPU time the threads of process `pid` have used so far, leaving out the threads whose
+/// name starts with `except`, in seconds.
+pub fn threads_cpu_seconds(pid: u32, except: &str) -> Option<f64> {
+    let mut total = 0.0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("stat")) else {
+            continue; // the thread ended
+        };
+        if let Some((name, seconds)) = stat_cpu_seconds(&stat)
+            && !name.starts_with(except)
+        {
+            total += seconds;
+        }
+    }
+    Some(total)
+}
+
+/// The command name and `utime` + `stime` in seconds of a `/proc/…/stat` line.
+fn stat_cpu_seconds(stat: &str) -> Option<(&str, f64)> {
+    // The command name (field 2, in parentheses) may hold spaces; the fields follow its ')'.
+    let (head, rest) = stat.rsplit_once(')')?;
+    let name = head.split_once('(')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    // Linux reports these in USER_HZ, which is 100 on every architecture it exposes to users.
+    Some((name, (utime + stime) as f64 / 100.0))
+}
+
 /// A running server process.
 #[derive(Debug)]
 pub struct ServerProcess {
@@ -121,11 +165,12 @@ impl ServerProcess {
 
     /// The most memory the process has held (VmHWM), in KiB, while it runs.
     pub fn peak_memory_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        peak_memory_kib(self.pid())
+    }
+
+    /// The CPU time the process has used so far (user and system), in seconds.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        cpu_seconds(self.pid())
     }
 
     /// Kills the process with SIGKILL, as a power cut or the OOM killer would, and reaps it.

@@ -22,12 +22,11 @@ use fieldledger_core::store::sync_state::Enrolment;
 use fieldledger_core::sync::exchange;
 use fieldledger_core::ticket::visit::Work;
 use fieldledger_core::transport::HttpTransport;
-use fieldledger_core::{Author, Operation, Role, Timestamp, UserId};
-use fieldledger_server::storage::User;
-use fieldledger_server::{AppState, Settings};
-use fieldledger_tests::complaint;
+use fieldledger_core::{Author, Operation, Role, UserId};
+use fieldledger_server::AppState;
 use fieldledger_tests::memory_device::MemoryDevice;
 use fieldledger_tests::process::{ServerProcess, free_port};
+use fieldledger_tests::{complaint, quiet_settings, technicians};
 use rand::Rng;
 
 /// Simulated technicians syncing with a server.
@@ -63,32 +62,11 @@ struct Tally {
 /// Makes one technician user and device per technician on a fresh data directory; returns the
 /// tokens.
 fn enrol(data: &std::path::Path, technicians: usize) -> Result<Vec<String>, String> {
-    let settings = Settings {
-        pacing: None,
-        workflow: None,
-        ..Settings::default()
-    };
-    let state = AppState::open_with(data, settings).map_err(|e| e.to_string())?;
-    (0..technicians)
-        .map(|n| {
-            let id: UserId = format!("tech.load{n}")
-                .parse()
-                .map_err(|e| format!("{e}"))?;
-            state
-                .storage
-                .add_user(&User {
-                    id: id.clone(),
-                    name: id.to_string(),
-                    role: Role::Technician,
-                    actor: None,
-                    created_at: Timestamp(0),
-                })
-                .map_err(|e| e.to_string())?;
-            fieldledger_server::demo::enrol(&state, &id, "load")
-                .map(|(_, token)| token)
-                .map_err(|e| e.to_string())
-        })
-        .collect()
+    let state = AppState::open_with(data, quiet_settings()).map_err(|e| e.to_string())?;
+    Ok(technicians::enrol(&state, "tech.load", technicians)?
+        .into_iter()
+        .map(|t| t.token)
+        .collect())
 }
 
 /// One technician: registers a ticket, arrives on site, then every interval logs one or two

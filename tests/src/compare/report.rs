@@ -1,0 +1,121 @@
+//! The runner's markdown tables.
+
+use std::fmt::Write;
+
+use super::scaling::Scale;
+use super::{Comparison, Measurement};
+
+const MIB: f64 = 1024.0;
+
+/// One table for all sizes: per size and figure, fieldledger, the peer and their ratio.
+pub fn comparison_table(rows: &[Comparison]) -> String {
+    let mut out = String::from(
+        "| size | figure | fieldledger | automerge-repo | fieldledger ÷ automerge-repo |\n\
+         |---|---|---|---|---|\n",
+    );
+    type Figure = (&'static str, fn(&Measurement) -> f64, fn(f64) -> String);
+    let figures: [Figure; 5] = [
+        (
+            "time until converged",
+            |m| m.seconds,
+            |v| format!("{v:.2} s"),
+        ),
+        ("server CPU", |m| m.cpu_seconds, |v| format!("{v:.2} s")),
+        (
+            "server peak memory",
+            |m| m.peak_memory_kib as f64 / MIB,
+            |v| format!("{v:.1} MiB"),
+        ),
+        ("bytes sent", |m| m.bytes_sent as f64, thousands),
+        ("bytes received", |m| m.bytes_received as f64, thousands),
+    ];
+    for row in rows {
+        let size = format!(
+            "{} ({} clients × {} docs × {} changes)",
+            row.size.name, row.size.clients, row.size.docs_per_client, row.size.changes_per_doc
+        );
+        for (n, (name, value, show)) in figures.iter().enumerate() {
+            let cell = |m: &Result<Measurement, String>| match m {
+                Ok(m) => show(value(m)),
+                Err(e) if n == 0 => format!("failed: {e}"),
+                Err(_) => "—".into(),
+            };
+            let ratio = match (&row.fieldledger, &row.peer) {
+                (Ok(f), Ok(p)) if value(p) > 0.0 => format!("{:.3}", value(f) / value(p)),
+                _ => "—".into(),
+            };
+            let label = if n == 0 { size.as_str() } else { "" };
+            let _ = writeln!(
+                out,
+                "| {label} | {name} | {} | {} | {ratio} |",
+                cell(&row.fieldledger),
+                cell(&row.peer)
+            );
+        }
+    }
+    out
+}
+
+/// The scaling table: one technician's sync of the same changed work on ledgers of each size,
+/// and the ratio of the largest ledger to the smallest.
+pub fn scaling_table(scales: &[Scale]) -> String {
+    let mut out = String::from(
+        "| tickets on the server | sync of 10 changed tickets (median) | slowest | server CPU per sync | bytes per sync (sent + received) |\n\
+         |---|---|---|---|---|\n",
+    );
+    for s in scales {
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} ms | {:.1} ms | {:.1} ms | {} ({} + {}) |",
+            thousands(s.tickets as f64),
+            s.median_ms,
+            s.slowest_ms,
+            s.cpu_ms_per_sync,
+            thousands((s.bytes_sent + s.bytes_received) as f64),
+            thousands(s.bytes_sent as f64),
+            thousands(s.bytes_received as f64)
+        );
+    }
+    if let [first, .., last] = scales {
+        let _ = writeln!(
+            out,
+            "\n{} ÷ {} tickets: time {:.2}, server CPU {:.2}, bytes {:.2} (required: time ≤ 1.5)",
+            thousands(last.tickets as f64),
+            thousands(first.tickets as f64),
+            last.median_ms / first.median_ms,
+            if first.cpu_ms_per_sync > 0.0 {
+                last.cpu_ms_per_sync / first.cpu_ms_per_sync
+            } else {
+                f64::NAN
+            },
+            (last.bytes_sent + last.bytes_received) as f64
+                / (first.bytes_sent + first.bytes_received).max(1) as f64
+        );
+    }
+    out
+}
+
+/// `v` rounded, with commas between thousands.
+fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0.0), "0");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1_234_567.0), "1,234,567");
+    }
+}
