@@ -213,7 +213,7 @@ pub fn generated_dir(cache: &Path, total: u64, seed: u64) -> Result<PathBuf, Fai
         .storage
         .user(&"desk.wang".parse::<UserId>()?)?
         .ok_or("the desk user is missing")?;
-    let mut rng = Seeded(seed);
+    let mut rng = Seeded::new(seed);
     let mut n = 0;
     while n < total {
         let batch = (n..(n + 500).min(total))

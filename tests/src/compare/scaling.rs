@@ -63,7 +63,7 @@ pub fn measure(
         let desk_id: UserId = "desk.wang".parse()?;
         let desk = state.storage.user(&desk_id)?.ok_or("the desk is missing")?;
         let author = Author::new(desk_id, Role::ServiceDesk);
-        let mut rng = Seeded(seed);
+        let mut rng = Seeded::new(seed);
         let batch = (0..CHANGED)
             .map(|n| {
                 Ok(NewTicket {
@@ -85,7 +85,7 @@ pub fn measure(
         token: technician.token.clone(),
     });
     exchange(&device, &transport)?;
-    let mut rng = Seeded(seed);
+    let mut rng = Seeded::new(seed);
     let visits = device
         .tickets()
         .into_iter()

@@ -98,7 +98,7 @@ impl Workload {
                 .enumerate()
                 .map(|(n, technician)| {
                     let url = &server.url;
-                    let rng = Seeded(seed ^ (n as u64 + 1).wrapping_mul(0x9E37_79B9));
+                    let rng = Seeded::new(seed ^ (n as u64 + 1).wrapping_mul(0x9E37_79B9));
                     s.spawn(move || go_offline(technician, url, size, rng))
                 })
                 .collect();
@@ -190,7 +190,7 @@ fn office(data: &Path, size: Size, seed: u64) -> Result<Vec<Technician>, Failure
     })?;
     let desk = state.storage.user(&desk_id)?.ok_or("the desk is missing")?;
     let author = Author::new(desk_id, Role::ServiceDesk);
-    let mut rng = Seeded(seed);
+    let mut rng = Seeded::new(seed);
     let total = size.tickets();
     let mut n = 0;
     while n < total {
