@@ -9,11 +9,17 @@
 //! When a commit fails, the documents in memory may hold changes that were never stored. The
 //! cache then forgets every document and starts a new *generation*; a batch staged on documents
 //! of an older generation is refused by the committer instead of being written.
+//!
+//! The cache is bounded by the memory its documents take, not by their number: a ticket with a
+//! year of work logs weighs as much as hundreds of fresh ones. Each document's weight is
+//! estimated from its operations when a request lets go of it ([`Cached::weight`]); past the
+//! budget, the least recently used documents that no request holds are dropped.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use automerge::ReadDoc;
 use fieldledger_core::ticket::SectionMap;
 
 use crate::ledger::LedgerRow;
@@ -40,7 +46,25 @@ pub struct Cached {
     pub view: Option<TicketView>,
 }
 
+/// What a loaded document takes beside its operations: the document's own tables, its view
+/// and ledger row.
+const DOCUMENT_BYTES: usize = 6 * 1024;
+
+/// What one operation of a loaded document takes. Measured on generated ledger tickets
+/// (registered, handed off, judged, costed; about 120 operations): 21 KiB a document in memory
+/// and 4 KiB for its view.
+const OPERATION_BYTES: usize = 160;
+
+/// What a slot without a loaded document takes.
+const EMPTY_SLOT_BYTES: usize = 256;
+
 impl Cached {
+    /// About how many bytes of memory the document and what is kept with it take.
+    pub fn weight(&self) -> usize {
+        let ops = usize::try_from(self.ticket.doc().stats().num_ops).unwrap_or(usize::MAX);
+        DOCUMENT_BYTES.saturating_add(ops.saturating_mul(OPERATION_BYTES))
+    }
+
     /// A document loaded (or made) in generation `born`.
     pub fn new(ticket: Ticket, chunks: u32, born: u64) -> Self {
         Self {
@@ -59,28 +83,61 @@ impl Cached {
 /// One ticket's place in the cache: empty until someone loads the document.
 type Slot = Arc<Mutex<Option<Cached>>>;
 
+/// A ticket's slot, when a request last asked for it, and the weight of what it held when the
+/// last request let go of it.
+struct Entry {
+    slot: Slot,
+    used: u64,
+    weight: usize,
+}
+
 struct Index {
-    slots: HashMap<TicketId, (Slot, u64)>,
+    slots: HashMap<TicketId, Entry>,
     tick: u64,
+    /// The sum of the entries' weights.
+    weight: usize,
+}
+
+impl Index {
+    /// Drops the least recently used entries that no request holds until the weight is at most
+    /// `target`.
+    fn evict_to(&mut self, target: usize) {
+        let mut idle: Vec<(u64, TicketId)> = self
+            .slots
+            .iter()
+            .filter(|(_, e)| Arc::strong_count(&e.slot) == 1)
+            .map(|(id, e)| (e.used, id.clone()))
+            .collect();
+        idle.sort_unstable();
+        for (_, id) in idle {
+            if self.weight <= target {
+                break;
+            }
+            if let Some(entry) = self.slots.remove(&id) {
+                self.weight -= entry.weight;
+            }
+        }
+    }
 }
 
 /// The cache of loaded documents.
 pub struct Documents {
     index: Mutex<Index>,
     generation: AtomicU64,
-    capacity: usize,
+    budget: usize,
 }
 
 impl Documents {
-    /// A cache that keeps about `capacity` documents.
-    pub fn new(capacity: usize) -> Self {
+    /// A cache that keeps about `budget` bytes of documents.
+    pub fn new(budget: usize) -> Self {
         Self {
             index: Mutex::new(Index {
                 slots: HashMap::new(),
                 tick: 0,
+                weight: 0,
             }),
             generation: AtomicU64::new(0),
-            capacity,
+            budget,
         }
     }
 
@@ -101,20 +158,23 @@ impl Documents {
         let mut wanted = BTreeMap::new();
         for id in ids {
             let slot = match index.slots.get_mut(&id) {
-                Some((slot, used)) => {
-                    *used = tick;
-                    slot.clone()
+                Some(entry) => {
+                    entry.used = tick;
+                    entry.slot.clone()
                 }
                 None => {
                     let slot = Slot::default();
-                    index.slots.insert(id.clone(), (slot.clone(), tick));
+                    let entry = Entry {
+                        slot: slot.clone(),
+                        used: tick,
+                        weight: EMPTY_SLOT_BYTES,
+                    };
+                    index.slots.insert(id.clone(), entry);
+                    index.weight += EMPTY_SLOT_BYTES;
                     slot
                 }
             };
             wanted.insert(id, slot);
-        }
-        if index.slots.len() > self.capacity {
-            evict(&mut index, self.capacity / 4 + 1);
         }
         Slots {
             documents: self,
@@ -126,21 +186,29 @@ impl Documents {
     pub fn invalidate(&self) {
         let mut index = self.index();
         index.slots.clear();
+        index.weight = 0;
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
-}
 
-/// Drops up to `count` of the least recently used documents that no request holds.
-fn evict(index: &mut Index, count: usize) {
-    let mut idle: Vec<(u64, TicketId)> = index
-        .slots
-        .iter()
-        .filter(|(_, (slot, _))| Arc::strong_count(slot) == 1)
-        .map(|(id, (_, used))| (*used, id.clone()))
-        .collect();
-    idle.sort_unstable();
-    for (_, id) in idle.into_iter().take(count) {
-        index.slots.remove(&id);
+    /// Notes the weights of the documents a request lets go of; past the budget, drops the least
+    /// recently used down to three quarters of it, so that eviction runs now and then rather
+    /// than on every request.
+    fn weigh(&self, weights: &[(&TicketId, usize)]) {
+        let mut index = self.index();
+        for (id, weight) in weights {
+            if let Some(entry) = index.slots.get_mut(*id) {
+                let was = std::mem::replace(&mut entry.weight, *weight);
+                index.weight = index.weight - was + weight;
+            }
+        }
+        if index.weight > self.budget {
+            index.evict_to(self.budget / 4 * 3);
+        }
+    }
+
+    /// About how many bytes the cached documents take.
+    pub fn weight(&self) -> usize {
+        self.index().weight
     }
 }
 
@@ -175,6 +243,7 @@ impl Slots<'_> {
         Locked {
             guards,
             generation: self.documents.generation(),
+            documents: self.documents,
         }
     }
 
@@ -195,6 +264,18 @@ impl Slots<'_> {
 pub struct Locked<'a> {
     guards: BTreeMap<TicketId, MutexGuard<'a, Option<Cached>>>,
     generation: u64,
+    documents: &'a Documents,
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        let weights: Vec<(&TicketId, usize)> = self
+            .guards
+            .iter()
+            .map(|(id, g)| (id, g.as_ref().map_or(EMPTY_SLOT_BYTES, Cached::weight)))
+            .collect();
+        self.documents.weigh(&weights);
+    }
 }
 
 impl Locked<'_> {
@@ -231,5 +312,92 @@ impl Locked<'_> {
             .filter_map(|g| g.as_ref().map(|c| c.born))
             .min()
             .unwrap_or(self.generation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldledger_core::ticket::intake::Registration;
+    use fieldledger_core::{Author, Role};
+
+    fn ticket(customer: &str) -> Ticket {
+        let desk = Author::new("desk.wang".parse().expect("a user id"), Role::ServiceDesk);
+        let registration = Registration {
+            product_name: "ZN63 vacuum circuit breaker".into(),
+            customer_name: customer.into(),
+            content: "Breaker trips without fault indication.".into(),
+            ..Registration::default()
+        };
+        Ticket::register(
+            TicketId::random(),
+            automerge::ActorId::random(),
+            &desk,
+            Timestamp(1_790_000_000_000),
+            &registration,
+        )
+        .expect("a registered ticket")
+    }
+
+    /// Loads `ticket` as a request would, and lets go of it.
+    fn load(documents: &Documents, ticket: Ticket) -> TicketId {
+        let id = ticket.id().clone();
+        let slots = documents.slots([id.clone()]);
+        let mut locked = slots.lock();
+        assert!(locked.put(&id, Cached::new(ticket, 0, documents.generation())));
+        id
+    }
+
+    fn is_loaded(documents: &Documents, id: &TicketId) -> bool {
+        documents.slots([id.clone()]).lock().is_loaded(id)
+    }
+
+    #[test]
+    fn the_cache_keeps_to_its_budget_by_dropping_the_least_recently_used() {
+        let one = Cached::new(ticket("probe"), 0, 0).weight();
+        let documents = Documents::new(4 * one);
+        let ids: Vec<TicketId> = (0..12)
+            .map(|n| load(&documents, ticket(&format!("Customer {n}"))))
+            .collect();
+        assert!(
+            documents.weight() <= 4 * one,
+            "{} > {}",
+            documents.weight(),
+            4 * one
+        );
+        assert!(is_loaded(&documents, &ids[11]));
+        assert!(!is_loaded(&documents, &ids[0]));
+    }
+
+    #[test]
+    fn a_document_a_request_holds_is_not_dropped() {
+        let one = Cached::new(ticket("probe"), 0, 0).weight();
+        let documents = Documents::new(2 * one);
+        let held = load(&documents, ticket("Held"));
+        let slots = documents.slots([held.clone()]);
+        for n in 0..8 {
+            load(&documents, ticket(&format!("Customer {n}")));
+        }
+        assert!(slots.lock().is_loaded(&held));
+    }
+
+    #[test]
+    fn a_heavier_document_weighs_more() {
+        let light = Cached::new(ticket("Light"), 0, 0);
+        let mut heavy = ticket("Heavy");
+        let desk = Author::new("desk.wang".parse().expect("a user id"), Role::ServiceDesk);
+        for n in 0..20 {
+            heavy
+                .apply(
+                    &desk,
+                    Timestamp(1_790_000_000_000 + n),
+                    &fieldledger_core::Operation::HandOff {
+                        to: vec![Role::Technical],
+                        note: format!("note {n}"),
+                    },
+                )
+                .expect("a hand-off");
+        }
+        assert!(Cached::new(heavy, 0, 0).weight() > light.weight());
     }
 }

@@ -116,8 +116,8 @@ const COMPACT_AFTER: u32 = 64;
 /// Committed events kept for live listeners that are a little behind.
 const PUBLISHED_EVENTS: usize = 4_096;
 
-/// About how many documents the server keeps loaded.
-const CACHED_DOCUMENTS: usize = 4_096;
+/// About how many bytes of memory the documents the server keeps loaded may take.
+const CACHED_BYTES: usize = 128 * 1024 * 1024;
 
 /// Roles whose devices receive only the tickets assigned to (or created by) their user.
 pub fn reads_assigned_only(role: Role) -> bool {
@@ -164,7 +164,7 @@ impl Engine {
     ) -> Result<Self> {
         let system_actor = storage.system_actor()?;
         let ledger_numbers = Mutex::new(storage.ledger_numbers()?);
-        let documents = Arc::new(Documents::new(CACHED_DOCUMENTS));
+        let documents = Arc::new(Documents::new(CACHED_BYTES));
         let (published, _) = broadcast::channel(PUBLISHED_EVENTS);
         Ok(Self {
             committer: Committer::start(

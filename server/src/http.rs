@@ -193,7 +193,21 @@ async fn sync(State(state): State<AppState>, bearer: Bearer, Raw(body): Raw) -> 
     let started = Instant::now();
     let outcome = async {
         let (engine, storage) = (state.engine.clone(), state.storage.clone());
+        // Held until the merge ends, even when the device hangs up before it does.
+        let turn = state
+            .sync_permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| {
+                ServerError::refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "shutting_down",
+                    e.to_string(),
+                )
+            })?;
         let response = blocking(move || {
+            let _turn = turn;
             // The token is checked before the body is even decoded.
             let caller = bearer.caller(storage.as_ref())?;
             let request: SyncRequest = protocol::decode(&body)

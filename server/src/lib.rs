@@ -73,6 +73,8 @@ pub struct AppState {
     pub deadlines: Option<Arc<Watcher>>,
     /// The dashboard's failed sign-ins, for rate limiting.
     pub sign_ins: Arc<web::throttle::Throttle>,
+    /// Permits to merge a sync request (see [`Settings::syncs_at_once`]).
+    pub sync_permits: Arc<tokio::sync::Semaphore>,
 }
 
 /// How a server is set up beyond its data directory.
@@ -90,6 +92,16 @@ pub struct Settings {
     /// Where the ids of new tickets, devices and actors come from: random, but for a seeded
     /// simulation.
     pub ids: IdSource,
+    /// Sync requests merged at once; the others wait their turn without a thread. A crowd of
+    /// devices coming back online then holds a few requests' working memory rather than all of
+    /// them, and the cores merge instead of switching between hundreds of threads.
+    pub syncs_at_once: usize,
+}
+
+/// Four sync requests per core: enough that one waiting for its commit to reach the disk leaves
+/// the core to another.
+pub fn default_syncs_at_once() -> usize {
+    4 * std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 impl Default for Settings {
@@ -100,6 +112,7 @@ impl Default for Settings {
             pacing: Some(Pacing::default()),
             workflow: Some(Workflow::default()),
             ids: IdSource::random(),
+            syncs_at_once: default_syncs_at_once(),
         }
     }
 }
@@ -111,6 +124,7 @@ impl std::fmt::Debug for Settings {
             .field("pacing", &self.pacing)
             .field("workflow", &self.workflow)
             .field("ids", &self.ids)
+            .field("syncs_at_once", &self.syncs_at_once)
             .finish_non_exhaustive()
     }
 }
@@ -135,6 +149,7 @@ impl AppState {
             pacing,
             workflow,
             ids,
+            syncs_at_once,
         } = settings;
         let storage: Arc<dyn Storage> =
             Arc::new(SqliteStorage::open(data_dir, clock.now(), ids.clone())?);
@@ -167,6 +182,7 @@ impl AppState {
             workflow: judged_by,
             deadlines,
             sign_ins: Arc::default(),
+            sync_permits: Arc::new(tokio::sync::Semaphore::new(syncs_at_once.max(1))),
         })
     }
 }

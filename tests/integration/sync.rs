@@ -714,3 +714,42 @@ fn a_device_held_in_memory_syncs_through_the_same_session() {
     assert_eq!(heads(&phone), heads(&tablet));
     assert_eq!(heads(&phone), server_heads(&office, &id));
 }
+
+#[test]
+fn devices_syncing_at_once_take_turns_and_all_get_their_receipts() {
+    // One merge at a time: the others wait their turn instead of failing.
+    let office = Office::on(TestServer::start_with(fieldledger_server::Settings {
+        syncs_at_once: 1,
+        ..Default::default()
+    }));
+    let author = fieldledger_core::Author::new(office.zhang.clone(), Role::Technician);
+    let devices: Vec<(MemoryDevice, TicketId)> = (0..12)
+        .map(|n| {
+            let device = MemoryDevice::new(author.clone());
+            let id = device
+                .register(&complaint(&format!("Crowd {n}")))
+                .expect("register");
+            (device, id)
+        })
+        .collect();
+    std::thread::scope(|s| {
+        for (device, _) in &devices {
+            let link = HttpTransport::new(&fieldledger_core::store::sync_state::Enrolment {
+                server_url: office.server.url.clone(),
+                token: office.server.token(&office.zhang),
+            });
+            s.spawn(move || exchange(device, &link).expect("sync"));
+        }
+    });
+    for (device, id) in &devices {
+        assert_eq!(device.unconfirmed_changes(id).expect("unconfirmed"), 0);
+        let mut heads: Vec<String> = device
+            .heads(id)
+            .expect("heads")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        heads.sort();
+        assert_eq!(heads, server_heads(&office, id), "the office holds {id}");
+    }
+}
