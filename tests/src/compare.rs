@@ -95,10 +95,10 @@ pub struct Measurement {
 pub struct Comparison {
     /// The size.
     pub size: Size,
-    /// fieldledger's figures, or why it failed.
-    pub fieldledger: Result<Measurement, String>,
-    /// The automerge-repo sync server's figures, or why it failed.
-    pub peer: Result<Measurement, String>,
+    /// fieldledger's figures, or why it failed; `None` when it was not run.
+    pub fieldledger: Option<Result<Measurement, String>>,
+    /// The automerge-repo sync server's figures, or why it failed; `None` when it was not run.
+    pub peer: Option<Result<Measurement, String>>,
 }
 
 /// Where the runner works and how long it waits.
@@ -114,9 +114,14 @@ pub struct Setting {
     pub scratch: PathBuf,
     /// The longest a system may take to converge.
     pub timeout: Duration,
+    /// Whether fieldledger runs.
+    pub fieldledger: bool,
+    /// Whether the peer runs.
+    pub peer: bool,
 }
 
-/// Runs `size` on both systems, fieldledger first, each on a fresh data directory.
+/// Runs `size` on both systems (or the one `setting` asks for), fieldledger first, each on a
+/// fresh data directory.
 pub fn compare(size: Size, setting: &Setting) -> Result<Comparison, Failure> {
     let dir = tempfile::Builder::new()
         .prefix(&format!("compare-{}-", size.name))
@@ -126,21 +131,27 @@ pub fn compare(size: Size, setting: &Setting) -> Result<Comparison, Failure> {
         size.name, size.clients, size.docs_per_client, size.changes_per_doc
     );
     let work = workload::Workload::prepare(size, setting.seed, dir.path())?;
-    eprintln!("{}: fieldledger", size.name);
-    let fieldledger = fieldledger::run(&work, setting.timeout).map_err(|e| e.to_string());
+    let fieldledger = setting.fieldledger.then(|| {
+        eprintln!("{}: fieldledger", size.name);
+        fieldledger::run(&work, setting.timeout).map_err(|e| e.to_string())
+    });
     let files = dir.path().join("workload");
-    work.write_files(&files)?;
+    if setting.peer {
+        work.write_files(&files)?;
+    }
     drop(work);
-    eprintln!("{}: automerge-repo", size.name);
-    let peer = peer::run(
-        &setting.peer_dir,
-        &files,
-        &dir.path().join("peer"),
-        size.clients,
-        setting.peer_processes,
-        setting.timeout,
-    )
-    .map_err(|e| e.to_string());
+    let peer = setting.peer.then(|| {
+        eprintln!("{}: automerge-repo", size.name);
+        peer::run(
+            &setting.peer_dir,
+            &files,
+            &dir.path().join("peer"),
+            size.clients,
+            setting.peer_processes,
+            setting.timeout,
+        )
+        .map_err(|e| e.to_string())
+    });
     Ok(Comparison {
         size,
         fieldledger,

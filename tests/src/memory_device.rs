@@ -159,7 +159,7 @@ impl Replica for MemoryDevice {
             .state()
             .tickets
             .iter()
-            .filter(|(_, h)| sorted(h.ticket.heads()) != sorted(h.confirmed.clone()))
+            .filter(|(_, h)| sorted(h.ticket.heads()) != h.confirmed)
             .map(|(id, _)| id.clone())
             .collect())
     }
@@ -219,7 +219,8 @@ impl Replica for MemoryDevice {
             }
             held.sync = sync::State::new();
             held.sync.shared_heads = have.clone();
-            held.confirmed = have;
+            // Kept sorted, so that finding the unconfirmed tickets compares without copying.
+            held.confirmed = sorted(have);
         }
         Ok(lacking)
     }

@@ -30,6 +30,13 @@ struct Cli {
     /// The seed of the workload and of the generated ledgers.
     #[arg(long, default_value_t = 2026)]
     seed: u64,
+    /// The systems to run (fieldledger, automerge-repo).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "fieldledger,automerge-repo"
+    )]
+    systems: Vec<String>,
     /// Runs only the smoke size, on both systems (for CI).
     #[arg(long)]
     smoke: bool,
@@ -97,7 +104,16 @@ fn run(cli: Cli) -> Result<bool, Failure> {
         .iter()
         .map(|n| Size::named(n).ok_or_else(|| format!("no size {n:?}")))
         .collect::<Result<Vec<Size>, String>>()?;
+    if let Some(unknown) = cli
+        .systems
+        .iter()
+        .find(|s| !["fieldledger", "automerge-repo"].contains(&s.as_str()))
+    {
+        return Err(format!("no system {unknown:?} (fieldledger, automerge-repo)").into());
+    }
     let setting = Setting {
+        fieldledger: cli.systems.iter().any(|s| s == "fieldledger"),
+        peer: cli.systems.iter().any(|s| s == "automerge-repo"),
         seed: cli.seed,
         peer_dir: cli.peer_dir,
         peer_processes: cli.peer_processes,
@@ -114,7 +130,10 @@ fn run(cli: Cli) -> Result<bool, Failure> {
     if rows.len() > 1 {
         println!("{}", report::comparison_table(&rows));
     }
-    let runs = rows.iter().flat_map(|r| [&r.fieldledger, &r.peer]);
+    let runs = rows
+        .iter()
+        .flat_map(|r| [&r.fieldledger, &r.peer])
+        .flatten();
     let passed = runs.clone().filter(|r| r.is_ok()).count();
     let failed = runs.count() - passed;
     println!("compare: {passed} passed, {failed} failed");

@@ -35,13 +35,16 @@ pub fn comparison_table(rows: &[Comparison]) -> String {
             row.size.name, row.size.clients, row.size.docs_per_client, row.size.changes_per_doc
         );
         for (n, (name, value, show)) in figures.iter().enumerate() {
-            let cell = |m: &Result<Measurement, String>| match m {
-                Ok(m) => show(value(m)),
-                Err(e) if n == 0 => format!("failed: {e}"),
-                Err(_) => "—".into(),
+            let cell = |m: &Option<Result<Measurement, String>>| match m {
+                Some(Ok(m)) => show(value(m)),
+                Some(Err(e)) if n == 0 => format!("failed: {e}"),
+                None if n == 0 => "not run".into(),
+                _ => "—".into(),
             };
             let ratio = match (&row.fieldledger, &row.peer) {
-                (Ok(f), Ok(p)) if value(p) > 0.0 => format!("{:.3}", value(f) / value(p)),
+                (Some(Ok(f)), Some(Ok(p))) if value(p) > 0.0 => {
+                    format!("{:.3}", value(f) / value(p))
+                }
                 _ => "—".into(),
             };
             let label = if n == 0 { size.as_str() } else { "" };
