@@ -24,15 +24,15 @@ fn server_heads(office: &Office, id: &TicketId) -> Vec<String> {
     heads
 }
 
+/// Heads as the office's API shows them: hex, sorted.
+fn as_text(heads: &[automerge::ChangeHash]) -> Vec<String> {
+    let mut text: Vec<String> = heads.iter().map(ToString::to_string).collect();
+    text.sort();
+    text
+}
+
 fn device_heads(store: &Store, id: &TicketId) -> Vec<String> {
-    let mut heads: Vec<String> = store
-        .heads(id)
-        .expect("heads")
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    heads.sort();
-    heads
+    as_text(&store.heads(id).expect("heads"))
 }
 
 fn decide(store: &Store, id: &TicketId, disposition: Disposition) {
@@ -701,16 +701,7 @@ fn a_device_held_in_memory_syncs_through_the_same_session() {
         .expect("arrive");
     exchange(&tablet, &tablet_link).expect("tablet sync");
     exchange(&phone, &phone_link).expect("phone sync");
-    let heads = |d: &MemoryDevice| {
-        let mut h: Vec<String> = d
-            .heads(&id)
-            .expect("heads")
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        h.sort();
-        h
-    };
+    let heads = |d: &MemoryDevice| as_text(&d.heads(&id).expect("heads"));
     assert_eq!(heads(&phone), heads(&tablet));
     assert_eq!(heads(&phone), server_heads(&office, &id));
 }
@@ -743,13 +734,7 @@ fn devices_syncing_at_once_take_turns_and_all_get_their_receipts() {
     });
     for (device, id) in &devices {
         assert_eq!(device.unconfirmed_changes(id).expect("unconfirmed"), 0);
-        let mut heads: Vec<String> = device
-            .heads(id)
-            .expect("heads")
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        heads.sort();
+        let heads = as_text(&device.heads(id).expect("heads"));
         assert_eq!(heads, server_heads(&office, id), "the office holds {id}");
     }
 }
