@@ -207,7 +207,8 @@ impl Documents {
     }
 
     /// About how many bytes the cached documents take.
-    pub fn weight(&self) -> usize {
+    #[cfg(test)]
+    fn weight(&self) -> usize {
         self.index().weight
     }
 }
