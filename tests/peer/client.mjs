@@ -3,57 +3,106 @@
 //   node client.mjs URL WORKLOAD_DIR FIRST COUNT
 //
 // Each client is its own Repo (in memory, as a device holds its documents) with its own
-// websocket. Before the run each client takes the office's documents and its own offline
-// changes (the bytes fieldledger-compare generated), then prints "ready". On a line "go" on
-// stdin every client connects; when every client holds the expected heads of all its documents
-// the process prints "converged".
-import * as Automerge from "@automerge/automerge";
-import { Repo } from "@automerge/automerge-repo";
-import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket";
+// websocket. The clients are spread over worker threads (client-worker.mjs) of at most
+// DOCUMENTS_PER_WORKER documents each: V8's major garbage collection walks a thread's whole
+// heap, so one heap holding thousands of document handles makes every further import slower.
+// Before the run each client takes the office's documents and its own offline changes (the
+// bytes fieldledger-compare generated), then the process prints "ready". On a line "go" on
+// stdin every client connects; when every client holds the expected heads of all its
+// documents the process prints "converged".
+import { Worker } from "node:worker_threads";
 import { createInterface } from "node:readline";
 import { clientWork, documents } from "./workload.mjs";
 
+/** The most documents one worker thread loads (about 5 ms each on a fresh heap). */
+const DOCUMENTS_PER_WORKER = 2000;
+
 const [url, dir, first, count] = process.argv.slice(2);
 
-// The websocket adapter reconnects a dropped client, but a connection error during its
-// reconnection escapes as an unhandled 'error' event; it is a network error to ride out, as a
-// device would, not a reason to stop the client.
-const NETWORK_ERRORS = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE"]);
-process.on("uncaughtException", (error) => {
-  if (!NETWORK_ERRORS.has(error.code)) throw error;
-  console.error(`client: ${error.code}, reconnecting`);
-});
-const docs = documents(dir);
-const clients = [];
-let pending = 0;
-
-for (let c = Number(first); c < Number(first) + Number(count); c++) {
-  const repo = new Repo({ network: [], shareConfig: { announce: async () => true, access: async () => true } });
-  for (const { docId, changes, heads } of clientWork(dir, c)) {
-    const handle = repo.import(docs.get(docId), { docId });
-    handle.update((doc) => Automerge.loadIncremental(doc, changes));
-    pending++;
-    const expected = heads.join();
-    let done = false;
-    const check = () => {
-      if (!done && Automerge.getHeads(handle.doc()).sort().join() === expected) {
-        done = true;
-        handle.off("change", check);
-        if (--pending === 0) console.log("converged");
-      }
-    };
-    handle.on("change", check);
+/** Each worker's clients, every client a list of its documents' work. */
+function spread() {
+  const groups = [[]];
+  let inGroup = 0;
+  for (let c = Number(first); c < Number(first) + Number(count); c++) {
+    const work = clientWork(dir, c);
+    if (inGroup > 0 && inGroup + work.length > DOCUMENTS_PER_WORKER) {
+      groups.push([]);
+      inGroup = 0;
+    }
+    groups.at(-1).push(work);
+    inGroup += work.length;
   }
-  clients.push(repo);
+  return groups;
 }
+
+/**
+ * Starts a worker for `clients`, giving it its own copy of each document it needs (a subarray
+ * sent as it is would copy the whole file it was read from).
+ */
+function start(clients, docs) {
+  const transfer = [];
+  const own = (bytes) => {
+    const copy = new Uint8Array(bytes);
+    transfer.push(copy.buffer);
+    return copy;
+  };
+  const work = clients.map((shares) =>
+    shares.map(({ docId, changes, heads }) => ({
+      docId,
+      doc: own(docs.get(docId)),
+      changes: own(changes),
+      heads,
+    })),
+  );
+  const worker = new Worker(new URL("./client-worker.mjs", import.meta.url), {
+    workerData: { url, clients: work },
+    transferList: transfer,
+  });
+  worker.on("error", (error) => {
+    console.error(`client worker: ${error.stack ?? error}`);
+    process.exit(1);
+  });
+  worker.on("exit", (code) => {
+    if (code !== 0) {
+      console.error(`client worker exited with ${code}`);
+      process.exit(1);
+    }
+  });
+  return worker;
+}
+
+/** Resolves when every worker has posted `message`. */
+function all(workers, message) {
+  return Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise((resolve) => {
+          const on = (got) => {
+            if (got === message) {
+              worker.off("message", on);
+              resolve();
+            }
+          };
+          worker.on("message", on);
+        }),
+    ),
+  );
+}
+
+const workers = (() => {
+  const docs = documents(dir);
+  return spread().map((clients) => start(clients, docs));
+})();
+await all(workers, "ready");
 console.log("ready");
+const converged = all(workers, "converged");
 
 const lines = createInterface({ input: process.stdin });
-lines.on("line", (line) => {
+lines.on("line", async (line) => {
   if (line.trim() === "go") {
-    for (const repo of clients) {
-      repo.networkSubsystem.addNetworkAdapter(new WebSocketClientAdapter(url));
-    }
+    for (const worker of workers) worker.postMessage("go");
+    await converged;
+    console.log("converged");
   }
 });
 lines.on("close", () => process.exit(0));

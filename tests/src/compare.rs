@@ -75,9 +75,12 @@ impl Size {
 }
 
 /// What one system's run of a workload measured, from the moment all clients began to sync
-/// until every client held the expected heads of all its documents.
+/// until every client held the expected heads of all its documents, or until the timeout.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Measurement {
+    /// Whether every client converged; when not, the figures are those at the timeout, so each
+    /// is a lower bound of what converging would have cost.
+    pub converged: bool,
     /// Seconds until converged.
     pub seconds: f64,
     /// CPU seconds (user and system) the server process used in that time.

@@ -134,7 +134,10 @@ fn run(cli: Cli) -> Result<bool, Failure> {
         .iter()
         .flat_map(|r| [&r.fieldledger, &r.peer])
         .flatten();
-    let passed = runs.clone().filter(|r| r.is_ok()).count();
+    let passed = runs
+        .clone()
+        .filter(|r| matches!(r, Ok(m) if m.converged))
+        .count();
     let failed = runs.count() - passed;
     println!("compare: {passed} passed, {failed} failed");
     Ok(failed == 0)

@@ -1,7 +1,7 @@
 //! The peer's run of a workload: `tests/peer/server.mjs` (an automerge-repo sync server with
 //! websockets and node-fs storage) stores the office's documents, then serves them as a fresh
 //! process behind the counting proxy; `tests/peer/client.mjs` processes play the clients, each
-//! client its own Repo and websocket, loaded with the same documents and changes as
+//! client its own Repo and websocket (in worker threads of a few thousand documents), loaded with the same documents and changes as
 //! fieldledger's devices. The run is timed from the moment every client process is told to
 //! connect until each reports that all its clients hold the expected heads.
 
@@ -54,21 +54,29 @@ impl Node {
         })
     }
 
-    /// Waits until the process prints `line`.
-    fn expect(&self, line: &str, within: Duration) -> Result<(), Failure> {
+    /// Waits until the process prints `line` (true) or `within` has passed (false); fails when
+    /// the process ends first.
+    fn wait_for(&self, line: &str, within: Duration) -> Result<bool, Failure> {
         let until = Instant::now() + within;
         loop {
             let left = until.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(got) if got == line => return Ok(()),
+                Ok(got) if got == line => return Ok(true),
                 Ok(_) => continue,
-                Err(RecvTimeoutError::Timeout) => {
-                    return Err(format!("{}: no {line:?} in {within:?}", self.what).into());
-                }
+                Err(RecvTimeoutError::Timeout) => return Ok(false),
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(format!("{}: ended before {line:?}", self.what).into());
                 }
             }
+        }
+    }
+
+    /// Waits until the process prints `line`; fails when it does not within `within`.
+    fn expect(&self, line: &str, within: Duration) -> Result<(), Failure> {
+        if self.wait_for(line, within)? {
+            Ok(())
+        } else {
+            Err(format!("{}: no {line:?} in {within:?}", self.what).into())
         }
     }
 
@@ -93,7 +101,7 @@ impl Drop for Node {
 
 /// Runs the workload in `files` (written by [`Workload::write_files`](super::workload::Workload::write_files))
 /// on the peer, storing in `data`, with `clients` clients spread over `processes` Node
-/// processes.
+/// processes, until every client has converged or `timeout` has passed.
 pub fn run(
     peer_dir: &Path,
     files: &Path,
@@ -132,10 +140,12 @@ pub fn run(
     for player in &mut players {
         player.tell("go")?;
     }
+    let mut converged = true;
     for player in &players {
-        player.expect("converged", timeout.saturating_sub(started.elapsed()))?;
+        converged &= player.wait_for("converged", timeout.saturating_sub(started.elapsed()))?;
     }
     Ok(Measurement {
+        converged,
         seconds: started.elapsed().as_secs_f64(),
         cpu_seconds: cpu_seconds(server.pid()).unwrap_or(0.0) - cpu,
         peak_memory_kib: peak_memory_kib(server.pid()).unwrap_or(0),

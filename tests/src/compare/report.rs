@@ -35,15 +35,20 @@ pub fn comparison_table(rows: &[Comparison]) -> String {
             row.size.name, row.size.clients, row.size.docs_per_client, row.size.changes_per_doc
         );
         for (n, (name, value, show)) in figures.iter().enumerate() {
+            // A run that did not converge shows its figures at the timeout as lower bounds,
+            // and a ratio against them as an upper bound.
             let cell = |m: &Option<Result<Measurement, String>>| match m {
-                Some(Ok(m)) => show(value(m)),
+                Some(Ok(m)) if m.converged => show(value(m)),
+                Some(Ok(m)) if n == 0 => format!("> {}, not converged", show(value(m))),
+                Some(Ok(m)) => format!("≥ {}", show(value(m))),
                 Some(Err(e)) if n == 0 => format!("failed: {e}"),
                 None if n == 0 => "not run".into(),
                 _ => "—".into(),
             };
             let ratio = match (&row.fieldledger, &row.peer) {
-                (Some(Ok(f)), Some(Ok(p))) if value(p) > 0.0 => {
-                    format!("{:.3}", value(f) / value(p))
+                (Some(Ok(f)), Some(Ok(p))) if f.converged && value(p) > 0.0 => {
+                    let bound = if p.converged { "" } else { "≤ " };
+                    format!("{bound}{:.3}", value(f) / value(p))
                 }
                 _ => "—".into(),
             };
@@ -113,7 +118,53 @@ fn thousands(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::{comparison_table, thousands};
+    use crate::compare::{Comparison, Measurement, Size};
+
+    fn measured(converged: bool, seconds: f64) -> Measurement {
+        Measurement {
+            converged,
+            seconds,
+            cpu_seconds: seconds / 2.0,
+            peak_memory_kib: 1024,
+            bytes_sent: 1000,
+            bytes_received: 2000,
+        }
+    }
+
+    #[test]
+    fn a_peer_that_did_not_converge_shows_lower_bounds_and_bounded_ratios() {
+        let size = Size::named("large").expect("a known size");
+        let table = comparison_table(&[Comparison {
+            size,
+            fieldledger: Some(Ok(measured(true, 250.0))),
+            peer: Some(Ok(measured(false, 1000.0))),
+        }]);
+        assert!(
+            table.contains("| 250.00 s | > 1000.00 s, not converged | ≤ 0.250 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| 125.00 s | ≥ 500.00 s | ≤ 0.250 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| 1.0 MiB | ≥ 1.0 MiB | ≤ 1.000 |"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn converged_runs_show_their_figures_and_plain_ratios() {
+        let size = Size::named("small").expect("a known size");
+        let table = comparison_table(&[Comparison {
+            size,
+            fieldledger: Some(Ok(measured(true, 1.0))),
+            peer: Some(Ok(measured(true, 10.0))),
+        }]);
+        assert!(table.contains("| 1.00 s | 10.00 s | 0.100 |"), "{table}");
+        assert!(!table.contains('≤') && !table.contains('≥'), "{table}");
+    }
 
     #[test]
     fn thousands_are_separated() {
