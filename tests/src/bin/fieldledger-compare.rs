@@ -20,6 +20,12 @@ use clap::Parser;
 use fieldledger_tests::Failure;
 use fieldledger_tests::compare::{self, Setting, Size, report, scaling};
 
+/// mimalloc rather than the system allocator: it gives the prepared workload's memory (several
+/// GiB on the large size) back to the system once the workload is dropped, before the peer's
+/// clients load theirs beside it; glibc kept it in the arenas of the threads that made it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// fieldledger side by side with the automerge-repo sync server.
 #[derive(Parser, Debug)]
 #[command(about)]
