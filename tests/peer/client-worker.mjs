@@ -7,13 +7,18 @@ import { Repo } from "@automerge/automerge-repo";
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket";
 import { parentPort, workerData } from "node:worker_threads";
 
-// The websocket adapter reconnects a dropped client, but a connection error during its
-// reconnection escapes as an unhandled 'error' event; it is a network error to ride out, as a
-// device would, not a reason to stop the client.
+// The websocket adapter keeps trying to connect a client until it is open, but a connection
+// error on the way (its handler rethrows all but ECONNREFUSED) escapes as an unhandled 'error'
+// event. It is a network error to ride out, as a device would, not a reason to stop the client.
+// So is a refused handshake: a server whose event loop is busy for a minute answers a waiting
+// upgrade request with 408 (Node's `headersTimeout`), and ws reports "Unexpected server
+// response: 408".
 const NETWORK_ERRORS = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE"]);
+const REFUSED_HANDSHAKE = /^Unexpected server response: \d+$/;
 process.on("uncaughtException", (error) => {
-  if (!NETWORK_ERRORS.has(error.code)) throw error;
-  console.error(`client: ${error.code}, reconnecting`);
+  const what = NETWORK_ERRORS.has(error.code) ? error.code : REFUSED_HANDSHAKE.exec(error.message)?.[0];
+  if (what === undefined) throw error;
+  console.error(`client: ${what}, reconnecting`);
 });
 
 const { url, clients } = workerData;
