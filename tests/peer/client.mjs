@@ -9,13 +9,17 @@
 // Before the run each client takes the office's documents and its own offline changes (the
 // bytes fieldledger-compare generated), then the process prints "ready". On a line "go" on
 // stdin every client connects; when every client holds the expected heads of all its
-// documents the process prints "converged".
+// documents the process prints "converged"; until then it tells on stderr every minute how many
+// documents have, and the network errors its clients rode out.
 import { Worker } from "node:worker_threads";
 import { createInterface } from "node:readline";
 import { clientWork, documents } from "./workload.mjs";
 
 /** The most documents one worker thread loads (about 5 ms each on a fresh heap). */
 const DOCUMENTS_PER_WORKER = 2000;
+
+/** How often a run that has not converged tells how far it got. */
+const PROGRESS_MS = 60_000;
 
 const [url, dir, first, count] = process.argv.slice(2);
 
@@ -89,20 +93,42 @@ function all(workers, message) {
   );
 }
 
+let total = 0;
 const workers = (() => {
   const docs = documents(dir);
-  return spread().map((clients) => start(clients, docs));
+  return spread().map((clients) => {
+    total += clients.reduce((n, work) => n + work.length, 0);
+    return start(clients, docs);
+  });
 })();
 await all(workers, "ready");
 console.log("ready");
-const converged = all(workers, "converged");
+
+let converged = 0;
+const networkErrors = new Map();
+for (const worker of workers) {
+  worker.on("message", (message) => {
+    if (message === "document" && ++converged === total) console.log("converged");
+    if (message?.networkError) {
+      networkErrors.set(message.networkError, (networkErrors.get(message.networkError) ?? 0) + 1);
+    }
+  });
+}
 
 const lines = createInterface({ input: process.stdin });
-lines.on("line", async (line) => {
+lines.on("line", (line) => {
   if (line.trim() === "go") {
+    const started = Date.now();
     for (const worker of workers) worker.postMessage("go");
-    await converged;
-    console.log("converged");
+    const progress = setInterval(() => {
+      if (converged === total) return clearInterval(progress);
+      const seconds = Math.round((Date.now() - started) / 1000);
+      const errors = [...networkErrors].map(([what, n]) => `${n} × ${what}`).join(", ") || "none";
+      console.error(
+        `clients from ${first}: ${converged} of ${total} documents converged after ${seconds} s; ` +
+          `network errors ridden out: ${errors}`,
+      );
+    }, PROGRESS_MS);
   }
 });
 lines.on("close", () => process.exit(0));

@@ -33,6 +33,21 @@ if (command === "seed") {
   }
   process.exit(0);
 } else if (command === "serve") {
+  // automerge-repo 2.5.6 leaves a rejection unhandled when a document's handle is not ready
+  // within 60 s of a peer asking for it (DocHandle.whenReady, awaited in
+  // DocSynchronizer.beginSync), and Node ends a process on an unhandled rejection. On the large
+  // workload the busy server met that after 11 minutes and ended. The peer is given its best
+  // chance instead: it counts such rejections, reports them every minute, and keeps serving;
+  // the document syncs when the client asks again.
+  const rejections = new Map();
+  process.on("unhandledRejection", (reason) => {
+    const what = String(reason?.message ?? reason);
+    rejections.set(what, (rejections.get(what) ?? 0) + 1);
+  });
+  setInterval(() => {
+    for (const [what, n] of rejections) console.error(`server: ${n} × unhandled rejection: ${what}`);
+    rejections.clear();
+  }, 60_000).unref();
   const wss = new WebSocketServer({ host: "127.0.0.1", port: Number(arg) });
   const repo = new Repo({
     network: [new NodeWSServerAdapter(wss, KEEP_ALIVE_MS)],

@@ -19,6 +19,9 @@ use crate::process::{cpu_seconds, free_port, peak_memory_kib};
 /// How long the peer may take to store the documents and its clients to load their work.
 const SETUP: Duration = Duration::from_secs(3600);
 
+/// How long the runner waits on one player before it looks at the others and the server.
+const WAIT_SLICE: Duration = Duration::from_millis(200);
+
 /// A Node process of the peer, whose output lines arrive on a channel.
 struct Node {
     child: Child,
@@ -119,7 +122,7 @@ pub fn run(
         return Err(format!("storing the documents in the peer failed: {seed}").into());
     }
     let port = free_port()?;
-    let server = Node::start(peer_dir, &["server.mjs", "serve", &data, &port.to_string()])?;
+    let mut server = Node::start(peer_dir, &["server.mjs", "serve", &data, &port.to_string()])?;
     server.expect("listening", Duration::from_secs(60))?;
     let proxy = Proxy::start(port)?;
     let url = proxy.url("ws");
@@ -140,10 +143,22 @@ pub fn run(
     for player in &mut players {
         player.tell("go")?;
     }
-    let mut converged = true;
-    for player in &players {
-        converged &= player.wait_for("converged", timeout.saturating_sub(started.elapsed()))?;
+    // Every player is waited on in turn for a moment, so that a server or a player that ends
+    // fails the run at once rather than at the timeout.
+    let mut waiting: Vec<&Node> = players.iter().collect();
+    while !waiting.is_empty() && started.elapsed() < timeout {
+        if let Some(status) = server.child.try_wait()? {
+            return Err(format!("the peer's server ended ({status}) before converging").into());
+        }
+        let mut still = Vec::with_capacity(waiting.len());
+        for player in waiting {
+            if !player.wait_for("converged", WAIT_SLICE)? {
+                still.push(player);
+            }
+        }
+        waiting = still;
     }
+    let converged = waiting.is_empty();
     Ok(Measurement {
         converged,
         seconds: started.elapsed().as_secs_f64(),
