@@ -132,14 +132,19 @@ mod tests {
         }
     }
 
+    /// The table of one size where fieldledger and the peer measured `fieldledger` and `peer`.
+    fn table(fieldledger: Measurement, peer: Measurement) -> String {
+        let size = Size::named("small").expect("a known size");
+        comparison_table(&[Comparison {
+            size,
+            fieldledger: Some(Ok(fieldledger)),
+            peer: Some(Ok(peer)),
+        }])
+    }
+
     #[test]
     fn a_peer_that_did_not_converge_shows_lower_bounds_and_bounded_ratios() {
-        let size = Size::named("large").expect("a known size");
-        let table = comparison_table(&[Comparison {
-            size,
-            fieldledger: Some(Ok(measured(true, 250.0))),
-            peer: Some(Ok(measured(false, 1000.0))),
-        }]);
+        let table = table(measured(true, 250.0), measured(false, 1000.0));
         assert!(
             table.contains("| 250.00 s | > 1000.00 s, not converged | ≤ 0.250 |"),
             "{table}"
@@ -156,12 +161,7 @@ mod tests {
 
     #[test]
     fn converged_runs_show_their_figures_and_plain_ratios() {
-        let size = Size::named("small").expect("a known size");
-        let table = comparison_table(&[Comparison {
-            size,
-            fieldledger: Some(Ok(measured(true, 1.0))),
-            peer: Some(Ok(measured(true, 10.0))),
-        }]);
+        let table = table(measured(true, 1.0), measured(true, 10.0));
         assert!(table.contains("| 1.00 s | 10.00 s | 0.100 |"), "{table}");
         assert!(!table.contains('≤') && !table.contains('≥'), "{table}");
     }
