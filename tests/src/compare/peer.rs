@@ -1,9 +1,10 @@
 //! The peer's run of a workload: `tests/peer/server.mjs` (an automerge-repo sync server with
 //! websockets and node-fs storage) stores the office's documents, then serves them as a fresh
 //! process behind the counting proxy; `tests/peer/client.mjs` processes play the clients, each
-//! client its own Repo and websocket (in worker threads of a few thousand documents), loaded with the same documents and changes as
-//! fieldledger's devices. The run is timed from the moment every client process is told to
-//! connect until each reports that all its clients hold the expected heads.
+//! client its own Repo and websocket (in worker threads of at most 2,000 documents), loaded
+//! with the same documents and changes as fieldledger's devices. The run is timed from the
+//! moment every client process is told to connect until each reports that all its clients hold
+//! the expected heads, or until the timeout; the server ending first fails the run.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
