@@ -13,6 +13,7 @@
 // documents have, and the network errors its clients rode out.
 import { Worker } from "node:worker_threads";
 import { createInterface } from "node:readline";
+import { Tally } from "./tally.mjs";
 import { clientWork, documents } from "./workload.mjs";
 
 /** The most documents one worker thread loads (about 5 ms each on a fresh heap). */
@@ -75,24 +76,6 @@ function start(clients, docs) {
   return worker;
 }
 
-/** Resolves when every worker has posted `message`. */
-function all(workers, message) {
-  return Promise.all(
-    workers.map(
-      (worker) =>
-        new Promise((resolve) => {
-          const on = (got) => {
-            if (got === message) {
-              worker.off("message", on);
-              resolve();
-            }
-          };
-          worker.on("message", on);
-        }),
-    ),
-  );
-}
-
 let total = 0;
 const workers = (() => {
   const docs = documents(dir);
@@ -101,19 +84,20 @@ const workers = (() => {
     return start(clients, docs);
   });
 })();
-await all(workers, "ready");
-console.log("ready");
 
+let loaded = 0;
 let converged = 0;
-const networkErrors = new Map();
-for (const worker of workers) {
-  worker.on("message", (message) => {
-    if (message === "document" && ++converged === total) console.log("converged");
-    if (message?.networkError) {
-      networkErrors.set(message.networkError, (networkErrors.get(message.networkError) ?? 0) + 1);
-    }
-  });
-}
+const networkErrors = new Tally();
+await new Promise((allLoaded) => {
+  for (const worker of workers) {
+    worker.on("message", (message) => {
+      if (message === "ready" && ++loaded === workers.length) allLoaded();
+      if (message === "document" && ++converged === total) console.log("converged");
+      if (message?.networkError) networkErrors.add(message.networkError);
+    });
+  }
+});
+console.log("ready");
 
 const lines = createInterface({ input: process.stdin });
 lines.on("line", (line) => {
@@ -123,10 +107,9 @@ lines.on("line", (line) => {
     const progress = setInterval(() => {
       if (converged === total) return clearInterval(progress);
       const seconds = Math.round((Date.now() - started) / 1000);
-      const errors = [...networkErrors].map(([what, n]) => `${n} × ${what}`).join(", ") || "none";
       console.error(
         `clients from ${first}: ${converged} of ${total} documents converged after ${seconds} s; ` +
-          `network errors ridden out: ${errors}`,
+          `network errors ridden out: ${networkErrors}`,
       );
     }, PROGRESS_MS);
   }

@@ -12,6 +12,7 @@ import { NodeWSServerAdapter } from "@automerge/automerge-repo-network-websocket
 import { NodeFSStorageAdapter } from "@automerge/automerge-repo-storage-nodefs";
 import { createHash } from "node:crypto";
 import { WebSocketServer } from "ws";
+import { Tally } from "./tally.mjs";
 import { documents } from "./workload.mjs";
 
 const [command, dataDir, arg] = process.argv.slice(2);
@@ -39,13 +40,10 @@ if (command === "seed") {
   // workload the busy server met that after 11 minutes and ended. The peer is given its best
   // chance instead: it counts such rejections, reports them every minute, and keeps serving;
   // the document syncs when the client asks again.
-  const rejections = new Map();
-  process.on("unhandledRejection", (reason) => {
-    const what = String(reason?.message ?? reason);
-    rejections.set(what, (rejections.get(what) ?? 0) + 1);
-  });
+  const rejections = new Tally();
+  process.on("unhandledRejection", (reason) => rejections.add(String(reason?.message ?? reason)));
   setInterval(() => {
-    for (const [what, n] of rejections) console.error(`server: ${n} × unhandled rejection: ${what}`);
+    if (!rejections.empty) console.error(`server: unhandled rejections: ${rejections}`);
     rejections.clear();
   }, 60_000).unref();
   const wss = new WebSocketServer({ host: "127.0.0.1", port: Number(arg) });
