@@ -26,8 +26,6 @@ pub const DOCS_PER_REQUEST: usize = 100;
 enum Reply {
     /// The server asked for these changes.
     Need(Vec<ChangeHash>),
-    /// The server holds these heads, some of which this device lacks: ask for them.
-    Fetch(Vec<ChangeHash>),
     /// The server's idea of what this device holds is wrong: start the ticket over.
     Reset,
 }
@@ -58,27 +56,22 @@ pub trait Replica: std::fmt::Debug {
     /// Records, once a response is processed whole, its feed position and its id, and that the
     /// office was reached.
     fn finish_response(&self, cursor: u64, response: u64) -> Result<()>;
-    /// Tickets whose heads differ from what the office confirmed: they may hold changes to send.
+    /// Tickets whose heads differ from what the office confirmed: they may hold changes to send,
+    /// or lack changes the office confirmed holding.
     fn tickets_with_unconfirmed_heads(&self) -> Result<Vec<TicketId>>;
-    /// A sync message for ticket `id` that asks the server for what this device lacks of the
-    /// server's `heads`. It carries no changes: it tells the server this device's heads, and
-    /// should the server lack any of them it asks in its answer.
-    fn fetch_message(&self, id: &TicketId, heads: &[ChangeHash]) -> Result<Vec<u8>>;
     /// The sync message for ticket `id` carrying every change the office may lack (and any it
-    /// asked for), or `None` when there is nothing to send and nothing was asked.
+    /// asked for) and asking for the confirmed changes this device lacks, or `None` when there
+    /// is nothing to send, nothing to ask and nothing was asked.
     fn outgoing_message(&self, id: &TicketId, their_need: &[ChangeHash])
     -> Result<Option<Vec<u8>>>;
     /// Applies a sync message from the server to ticket `id`, at once; a ticket new to this
     /// device is kept once the message has made it a whole ticket.
     fn apply_incoming(&self, id: &TicketId, message: Message) -> Result<Incoming>;
-    /// Records that the office durably holds the given heads of each ticket. Returns the tickets
-    /// whose receipt names changes this device does not have: the server skipped them (its view
-    /// of what the device holds comes from a bloom filter, which can be wrong), so the device
-    /// must ask for them.
-    fn confirm(
-        &self,
-        receipts: &[(TicketId, Vec<ChangeHash>)],
-    ) -> Result<Vec<(TicketId, Vec<ChangeHash>)>>;
+    /// Records that the office durably holds the given heads of each ticket. A receipt may name
+    /// changes this device does not have (the server judges what the device holds from a bloom
+    /// filter, which can be wrong, and an answer can be lost on the way): they are kept as
+    /// confirmed all the same, so that every sync asks for them until they arrive.
+    fn confirm(&self, receipts: &[(TicketId, Vec<ChangeHash>)]) -> Result<()>;
     /// Drops ticket `id` from this device once the office has everything this device wrote to
     /// it; returns whether it was dropped.
     fn drop_if_confirmed(&self, id: &TicketId) -> Result<bool>;
@@ -175,7 +168,6 @@ impl<'a> SyncSession<'a> {
             let message = match reply {
                 Some(Reply::Reset) => Some(reset_message()),
                 Some(Reply::Need(need)) => held(self.store.outgoing_message(id, &need))?,
-                Some(Reply::Fetch(heads)) => held(self.store.fetch_message(id, &heads).map(Some))?,
                 None => held(self.store.outgoing_message(id, &[]))?,
             };
             if let Some(message) = message {
@@ -231,15 +223,14 @@ impl<'a> SyncSession<'a> {
                 self.replies.insert(doc.ticket_id, Reply::Need(need));
             }
         }
+        // A receipt naming changes this device lacks makes its ticket ask for them from the
+        // next round on, in this sync or a later one: the store keeps what the office confirmed.
         let receipts: Vec<_> = response
             .receipts
             .into_iter()
             .map(|r| (r.ticket_id, r.heads))
             .collect();
-        for (id, heads) in self.store.confirm(&receipts)? {
-            undelivered = true;
-            self.replies.entry(id).or_insert(Reply::Fetch(heads));
-        }
+        self.store.confirm(&receipts)?;
         self.report.tickets_confirmed += receipts.len();
         for error in response.errors {
             self.store
@@ -351,18 +342,37 @@ mod tests {
     use crate::protocol::Receipt;
     use crate::store::Store;
     use crate::ticket::tests::registration;
-    use crate::{Author, Role, UserId};
+    use crate::{Author, Role, Ticket, UserId};
 
-    #[test]
-    fn a_ticket_dropped_while_its_receipt_names_unknown_changes_ends_the_exchange() {
-        let dir = tempfile::tempdir().expect("dir");
-        let store = Store::open(dir.path()).expect("store");
+    fn technician_store(dir: &std::path::Path) -> Store {
+        let store = Store::open(dir).expect("store");
         store
             .set_user(&Author::new(
                 UserId::try_from("tech.zhang".to_owned()).expect("user"),
                 Role::Technician,
             ))
             .expect("user");
+        store
+    }
+
+    /// The office's first answer: a receipt of `heads` for ticket `id`, and no message.
+    fn receipt_only(id: &TicketId, heads: Vec<ChangeHash>) -> SyncResponse {
+        SyncResponse {
+            version: PROTOCOL_VERSION,
+            cursor: 1,
+            id: 1,
+            receipts: vec![Receipt {
+                ticket_id: id.clone(),
+                heads,
+            }],
+            ..SyncResponse::default()
+        }
+    }
+
+    #[test]
+    fn a_ticket_dropped_while_its_receipt_names_unknown_changes_ends_the_exchange() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = technician_store(dir.path());
         let id = store.register(&registration()).expect("register");
         let mut session = SyncSession::new(&store);
         assert!(session.next_request().expect("first request").is_some());
@@ -372,18 +382,51 @@ mod tests {
         heads.push(ChangeHash([7; 32]));
         session
             .handle_response(SyncResponse {
-                version: PROTOCOL_VERSION,
-                cursor: 1,
-                id: 1,
-                receipts: vec![Receipt {
-                    ticket_id: id.clone(),
-                    heads,
-                }],
-                dropped: vec![id],
-                ..SyncResponse::default()
+                dropped: vec![id.clone()],
+                ..receipt_only(&id, heads)
             })
             .expect("response");
         assert_eq!(session.next_request().expect("no more to say"), None);
         assert_eq!(session.finish().tickets_dropped, 1);
+    }
+
+    /// Seeds 52569 and 57220 of the simulation: the office's answer left out its ledger-number
+    /// change (a bloom filter false positive) while its receipt named it, and the round that
+    /// asked for it was lost. The device had taken the receipt as covering what it held, so no
+    /// later sync asked again.
+    #[test]
+    fn a_confirmed_change_the_device_lacks_is_asked_for_in_every_sync_until_it_arrives() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = technician_store(dir.path());
+        let id = store.register(&registration()).expect("register");
+        let mut office = store.read_ticket(&id, Ticket::clone).expect("ticket");
+        office.set_actor(ActorId::random());
+        let numbered = office
+            .assign_ledger_number(
+                &Author::new(
+                    UserId::try_from("system".to_owned()).expect("user"),
+                    Role::Admin,
+                ),
+                crate::Timestamp(5),
+                "KS-2026-000001",
+            )
+            .expect("number");
+        let mut session = SyncSession::new(&store);
+        session.next_request().expect("first request");
+        session
+            .handle_response(receipt_only(&id, office.heads()))
+            .expect("response");
+        // The round that asks is lost: the session ends with its request unanswered.
+        drop(session);
+        for attempt in ["the next sync", "the one after"] {
+            let mut session = SyncSession::new(&store);
+            let request = session.next_request().expect("request").expect("a request");
+            let asked = request
+                .docs
+                .iter()
+                .find(|d| d.ticket_id == id)
+                .map(|d| Message::decode(&d.message).expect("message").need);
+            assert_eq!(asked, Some(vec![numbered]), "{attempt} asks again");
+        }
     }
 }

@@ -7,9 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use automerge::sync::{self, Message};
 use automerge::{ActorId, ChangeHash};
-use fieldledger_core::store::sync_state::{
-    fetch_message_for, outgoing_message_for, receive, receive_new,
-};
+use fieldledger_core::store::sync_state::{outgoing_message_for, receive, receive_new};
 use fieldledger_core::sync::{Incoming, Replica};
 use fieldledger_core::ticket::Applied;
 use fieldledger_core::ticket::intake::Registration;
@@ -164,10 +162,6 @@ impl Replica for MemoryDevice {
             .collect())
     }
 
-    fn fetch_message(&self, id: &TicketId, heads: &[ChangeHash]) -> Result<Vec<u8>> {
-        self.with_held(id, |held| fetch_message_for(&held.ticket, heads))
-    }
-
     fn outgoing_message(
         &self,
         id: &TicketId,
@@ -203,26 +197,18 @@ impl Replica for MemoryDevice {
         Ok(incoming)
     }
 
-    fn confirm(
-        &self,
-        receipts: &[(TicketId, Vec<ChangeHash>)],
-    ) -> Result<Vec<(TicketId, Vec<ChangeHash>)>> {
+    fn confirm(&self, receipts: &[(TicketId, Vec<ChangeHash>)]) -> Result<()> {
         let mut state = self.state();
-        let mut lacking = Vec::new();
         for (id, heads) in receipts {
             let Some(held) = state.tickets.get_mut(id) else {
                 continue;
             };
-            let have = held.ticket.known_heads(heads);
-            if have.len() < heads.len() {
-                lacking.push((id.clone(), heads.clone()));
-            }
             held.sync = sync::State::new();
-            held.sync.shared_heads = have.clone();
+            held.sync.shared_heads = held.ticket.known_heads(heads);
             // Kept sorted, so that finding the unconfirmed tickets compares without copying.
-            held.confirmed = sorted(have);
+            held.confirmed = sorted(heads.clone());
         }
-        Ok(lacking)
+        Ok(())
     }
 
     fn drop_if_confirmed(&self, id: &TicketId) -> Result<bool> {

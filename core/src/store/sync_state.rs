@@ -259,13 +259,6 @@ impl Replica for Store {
         .collect()
     }
 
-    fn fetch_message(&self, id: &TicketId, heads: &[ChangeHash]) -> Result<Vec<u8>> {
-        let mut guard = self.writer();
-        let w = &mut *guard;
-        let ticket = w.cache.get_or_load(&w.conn, id, &self.actor)?;
-        Ok(fetch_message_for(ticket, heads))
-    }
-
     fn outgoing_message(
         &self,
         id: &TicketId,
@@ -322,35 +315,25 @@ impl Replica for Store {
         outcome
     }
 
-    fn confirm(
-        &self,
-        receipts: &[(TicketId, Vec<ChangeHash>)],
-    ) -> Result<Vec<(TicketId, Vec<ChangeHash>)>> {
+    fn confirm(&self, receipts: &[(TicketId, Vec<ChangeHash>)]) -> Result<()> {
         let mut guard = self.writer();
         let w = &mut *guard;
         let mut known = Vec::with_capacity(receipts.len());
-        let mut lacking = Vec::new();
         for (id, heads) in receipts {
             match w.cache.get_or_load(&w.conn, id, &self.actor) {
-                Ok(ticket) => {
-                    let have = ticket.known_heads(heads);
-                    if have.len() < heads.len() {
-                        lacking.push((id.clone(), heads.clone()));
-                    }
-                    known.push((id, have));
-                }
+                Ok(ticket) => known.push((id, heads, ticket.known_heads(heads))),
                 Err(Error::UnknownTicket(_)) => {}
                 Err(e) => return Err(e),
             }
         }
         let tx = w.conn.transaction()?;
-        for (id, heads) in known {
+        for (id, heads, have) in known {
             let mut state = sync::State::new();
-            state.shared_heads = heads.clone();
-            save_sync_row(&tx, id, Some(&heads), &state)?;
+            state.shared_heads = have;
+            save_sync_row(&tx, id, Some(heads), &state)?;
         }
         tx.commit()?;
-        Ok(lacking)
+        Ok(())
     }
 
     fn drop_if_confirmed(&self, id: &TicketId) -> Result<bool> {
@@ -379,35 +362,31 @@ impl Replica for Store {
     }
 }
 
-/// A sync message about `ticket` that tells the server this device's heads and asks for what
-/// it lacks of the server's `heads`; it carries no changes.
-pub fn fetch_message_for(ticket: &Ticket, heads: &[ChangeHash]) -> Vec<u8> {
-    let mut state = primed_state(ticket.heads(), Vec::new());
-    state.their_heads = Some(heads.to_vec());
-    ticket
-        .doc()
-        .generate_sync_message(&mut state)
-        .map(|m| m.encode())
-        .unwrap_or_default()
-}
-
 /// The sync message about `ticket` carrying every change beyond what the server is known to
 /// hold (`shared`, from the sync state, and `confirmed`, from receipts) and the changes it asked
-/// for; `None` when there is nothing to send and nothing was asked.
+/// for, and asking for the confirmed changes this device lacks; `None` when there is nothing to
+/// send, nothing to ask and nothing was asked.
 pub fn outgoing_message_for(
     ticket: &Ticket,
     shared: &[ChangeHash],
     confirmed: &[ChangeHash],
     their_need: &[ChangeHash],
 ) -> Option<Vec<u8>> {
-    if their_need.is_empty() && ticket.changes_beyond(confirmed) == 0 {
-        return None;
-    }
     let mut known = ticket.known_heads(shared);
     known.extend(ticket.known_heads(confirmed));
     known.sort();
     known.dedup();
-    let mut state = primed_state(known, their_need.to_vec());
+    let lacking: Vec<ChangeHash> = confirmed
+        .iter()
+        .filter(|h| !known.contains(h))
+        .copied()
+        .collect();
+    if their_need.is_empty() && lacking.is_empty() && ticket.changes_beyond(confirmed) == 0 {
+        return None;
+    }
+    let mut state = primed_state(known.clone(), their_need.to_vec());
+    // Heads the office holds that this document lacks become the message's `need`.
+    state.their_heads = Some(known.into_iter().chain(lacking).collect());
     ticket
         .doc()
         .generate_sync_message(&mut state)
