@@ -6,7 +6,7 @@ use crate::role::Role;
 use crate::section::Section;
 use crate::ticket::Touched;
 
-/// The roles that may write `section`, from the responsibilities of DOMAIN.md. Admins may write
+/// The roles that may write `section`, from the responsibilities in docs/domain.md. Admins may write
 /// every section except `meta`, which only the registration of a ticket (and the server) writes.
 pub fn writers(section: Section) -> &'static [Role] {
     use Role::*;

@@ -1,4 +1,4 @@
-//! The roles of the service organisation (DOMAIN.md, "Who does what").
+//! The roles of the service organisation (docs/domain.md, "Departments and their duties").
 
 use std::fmt;
 use std::str::FromStr;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::ticket::TicketView;
 use crate::ticket::returns::{InspectionStage, Verdict};
 
-/// The stage of a ticket in DOMAIN.md's flow.
+/// The stage of a ticket in the regulation's flow (docs/domain.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
