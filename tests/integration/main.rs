@@ -10,4 +10,5 @@ mod import_export;
 mod offline_exchange;
 mod simulation;
 mod sync;
+mod trust;
 mod workflow;
