@@ -37,8 +37,7 @@ fn unauthorized(message: &str) -> ServerError {
     ServerError::refused(StatusCode::UNAUTHORIZED, "unauthorized", message)
 }
 
-/// A well-formed bearer token, not yet checked against the devices: handlers that run blocking
-/// work anyway check it there, saving a thread hand-off ([`Bearer::caller`]).
+/// A well-formed bearer token, not yet checked against the devices ([`Bearer::caller`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Bearer {
     hash: [u8; 32],
@@ -51,6 +50,28 @@ impl Bearer {
             .device_by_token(&self.hash)?
             .ok_or_else(|| unauthorized("the token is unknown or its device was revoked"))?;
         Ok(Caller { device, user })
+    }
+}
+
+/// The caller of a bearer token, checked against the devices from the request's headers alone:
+/// a request with an unknown or revoked token is refused before a byte of its body is read.
+#[derive(Clone, Debug)]
+pub struct TokenCaller(pub Caller);
+
+impl FromRequestParts<AppState> for TokenCaller {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let bearer = Bearer::from_request_parts(parts, state).await?;
+        let storage = state.storage.clone();
+        tokio::task::spawn_blocking(move || bearer.caller(storage.as_ref()).map(TokenCaller))
+            .await
+            .map_err(|e| {
+                ServerError::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?
     }
 }
 
@@ -96,12 +117,8 @@ impl FromRequestParts<AppState> for Caller {
                     .caller(),
             );
         }
-        let bearer = Bearer::from_request_parts(parts, state).await?;
-        let storage = state.storage.clone();
-        tokio::task::spawn_blocking(move || bearer.caller(storage.as_ref()))
+        TokenCaller::from_request_parts(parts, state)
             .await
-            .map_err(|e| {
-                ServerError::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })?
+            .map(|TokenCaller(caller)| caller)
     }
 }

@@ -17,7 +17,7 @@ use fieldledger_core::{Operation, TicketId, policy};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{Bearer, Caller};
+use crate::auth::{Caller, TokenCaller};
 use crate::blobs::{MAX_BLOB, UploadState};
 use crate::deadlines::Judgement;
 use crate::engine::{TicketDetail, reads_assigned_only};
@@ -189,10 +189,15 @@ async fn me(caller: Caller) -> Json<serde_json::Value> {
     }))
 }
 
-async fn sync(State(state): State<AppState>, bearer: Bearer, Raw(body): Raw) -> Result<Response> {
+/// Devices only: the token is checked from the headers, before the body is read.
+async fn sync(
+    State(state): State<AppState>,
+    TokenCaller(caller): TokenCaller,
+    Raw(body): Raw,
+) -> Result<Response> {
     let started = Instant::now();
     let outcome = async {
-        let (engine, storage) = (state.engine.clone(), state.storage.clone());
+        let engine = state.engine.clone();
         // Held until the merge ends, even when the device hangs up before it does.
         let turn = state
             .sync_permits
@@ -208,8 +213,6 @@ async fn sync(State(state): State<AppState>, bearer: Bearer, Raw(body): Raw) -> 
             })?;
         let response = blocking(move || {
             let _turn = turn;
-            // The token is checked before the body is even decoded.
-            let caller = bearer.caller(storage.as_ref())?;
             let request: SyncRequest = protocol::decode(&body)
                 .map_err(|e| ServerError::bad_request("bad_body", e.to_string()))?;
             engine.sync(&caller, request)
