@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use fieldledger_core::ticket::intake::Registration;
 use fieldledger_core::{Role, TicketId, Timestamp};
 use fieldledger_server::calendar::Calendar;
 use fieldledger_server::columns::{Column, Language};
@@ -385,4 +386,38 @@ fn a_file_that_is_not_a_ledger_is_refused_whole() {
     let (gbk, _, _) = encoding_rs::GB18030.encode("客户名称,产品名称,投诉内容\n沧州,开关柜,跳闸\n");
     let file = import::read(&gbk, &calendar).expect("GB18030 reads");
     assert_eq!(file.rows[0].registration.customer_name, "沧州");
+}
+
+/// Finding 10 of the trust review: cells that start like a formula (`=`, `+`, `-`, `@`) were
+/// written verbatim, so that opening the export in a spreadsheet ran what a caller had typed.
+/// They are now written as text, with a leading apostrophe, and an import reads them back as
+/// they were registered.
+#[test]
+fn exported_cells_that_look_like_formulas_open_as_text_and_import_as_typed() {
+    let office = Office::start();
+    let formula = "=HYPERLINK(\"http://evil.example\",\"查看\")";
+    let (status, body) = office.server.call(
+        "POST",
+        "/v1/tickets",
+        &office.desk,
+        Some(json!(Registration {
+            contact_method: "+86 138 0000 0000".into(),
+            contact_person: "@Li".into(),
+            ..complaint(formula)
+        })),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (_, file) = export(&office.server, &office.desk, "format=csv&lang=zh");
+    let rows = csv_rows(&file);
+    let row = &rows[0];
+    assert_eq!(row["客户名称"], format!("'{formula}"));
+    assert_eq!(row["客户联系人"], "'@Li");
+    let other = TestServer::start();
+    let admin = admin(&other);
+    let outcomes = import_file(&other, &admin, &file);
+    assert_eq!(count(&outcomes, created), 1);
+    let (_, again) = export(&other, &admin, "format=csv&lang=zh");
+    assert_eq!(importable(&csv_rows(&again)), importable(&rows));
+    let (_, ledger) = other.call("GET", "/v1/ledger", &admin, None);
+    assert_eq!(ledger["rows"][0]["customer_name"], formula, "{ledger}");
 }
