@@ -94,10 +94,32 @@ pub enum Cell {
     Number(f64),
 }
 
+/// What a spreadsheet reads as the start of a formula when a cell begins with it.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a CSV cell starting with `text` needs an apostrophe before it: text that a
+/// spreadsheet would run as a formula, and text that already starts with an apostrophe (so that
+/// [`as_typed`] can tell the two apart).
+fn needs_apostrophe(text: &str) -> bool {
+    text.starts_with(FORMULA_STARTS) || text.starts_with('\'')
+}
+
+/// A CSV cell's text as it was typed, undoing the apostrophe that [`Cell::text`] puts before text
+/// a spreadsheet would otherwise run as a formula.
+pub fn as_typed(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_apostrophe(rest) => rest,
+        _ => cell,
+    }
+}
+
 impl Cell {
-    /// The cell as text, for CSV.
+    /// The cell as text, for CSV. Text that a spreadsheet would take for a formula (`=`, `+`, `-`,
+    /// `@`) gets an apostrophe before it, so that opening the file never runs what someone typed
+    /// into a ticket; [`as_typed`] takes it off again on import.
     pub fn text(&self) -> String {
         match self {
+            Cell::Text(t) if needs_apostrophe(t) => format!("'{t}"),
             Cell::Text(t) => t.clone(),
             Cell::Number(n) if n.fract() == 0.0 => format!("{n:.0}"),
             Cell::Number(n) => format!("{n:.2}"),

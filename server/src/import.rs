@@ -214,7 +214,7 @@ pub fn read(bytes: &[u8], calendar: &Calendar) -> Result<LedgerFile, ServerError
             columns
                 .get(&column)
                 .and_then(|&i| record.get(i))
-                .unwrap_or("")
+                .map_or("", crate::columns::as_typed)
         };
         match row_of(line, &cell, calendar) {
             Ok(row) => file.rows.push(row),
