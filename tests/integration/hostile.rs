@@ -41,7 +41,7 @@ fn stored(
     (tickets, ledger)
 }
 
-fn post_sync(office: &Office, token: &str, body: &[u8]) -> (u16, Vec<u8>) {
+pub(crate) fn post_sync(office: &Office, token: &str, body: &[u8]) -> (u16, Vec<u8>) {
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))

@@ -7,7 +7,13 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use automerge::sync::Message;
+use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use fieldledger_core::{Author, Operation, Role, TicketId};
 use fieldledger_tests::Office;
+
+use crate::access::crafted;
+use crate::hostile::post_sync;
 
 /// Finding 8: `/v1/sync` read up to 32 MiB of body before it checked the token, so that a few
 /// strangers held the server's memory. A stranger's request is now refused from its headers:
@@ -42,4 +48,96 @@ fn a_stranger_is_refused_before_the_sync_body_is_read() {
     // The desk, meanwhile, works as usual.
     let (id, number) = office.desk_ticket(&[&office.zhang]);
     assert!(number.is_some(), "the desk registered ticket {id}");
+}
+
+/// Finding 6: a change whose sequence number skips one made automerge panic inside the merge:
+/// the device got HTTP 500 carrying the panic's text, and the poisoned lock failed the writes of
+/// other requests in flight. Now that document alone is refused, and everyone else works on.
+#[test]
+fn a_change_that_panics_automerge_is_refused_for_its_document_alone() {
+    let office = Office::start();
+    let (id, _) = office.desk_ticket(&[&office.zhang]);
+    let dir = tempfile::tempdir().expect("dir");
+    let store = office.device(&dir, &office.zhang);
+    fieldledger_tests::sync(&store).expect("sync");
+    let before = stored_heads(&office, &id);
+    let honest = crafted(
+        &store,
+        &id,
+        store.actor_id().clone(),
+        &Author::new(office.zhang.clone(), Role::Technician),
+        &Operation::Arrive {
+            order_id: None,
+            site: "bay 3".into(),
+        },
+    );
+    let mut message = Message::decode(&honest.message).expect("message");
+    let chunks: Vec<Vec<u8>> = message
+        .changes
+        .iter()
+        .map(|chunk| {
+            let mut change = automerge::Change::from_bytes(chunk.to_vec())
+                .expect("a change")
+                .decode();
+            change.seq += 1;
+            change.hash = None;
+            automerge::Change::from(change).bytes().to_vec()
+        })
+        .collect();
+    message.heads = Vec::new();
+    message.changes = chunks.into();
+    let broken = DocMessage {
+        ticket_id: id.clone(),
+        message: message.encode(),
+    };
+    let request = SyncRequest {
+        version: PROTOCOL_VERSION,
+        cursor: 0,
+        ack: 0,
+        docs: vec![broken],
+        actors: vec![serde_bytes::ByteBuf::from(
+            store.actor_id().to_bytes().to_vec(),
+        )],
+    };
+    let token = store
+        .enrolment()
+        .expect("enrolment")
+        .expect("enrolled")
+        .token;
+    let (status, body) = post_sync(&office, &token, &protocol::encode(&request));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let response: SyncResponse = protocol::decode(&body).expect("a sync response");
+    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
+    assert_eq!(response.errors[0].code, "bad_message");
+    assert_eq!(
+        stored_heads(&office, &id),
+        before,
+        "nothing of it was stored"
+    );
+    // The desk and an honest sync work on.
+    office.operate(
+        &id,
+        serde_json::json!({"op": "hand_off", "to": ["technician"], "note": "after the panic"}),
+    );
+    store
+        .record(
+            &id,
+            &Operation::Arrive {
+                order_id: None,
+                site: "bay 3".into(),
+            },
+        )
+        .expect("arrive");
+    let report = fieldledger_tests::sync(&store).expect("an honest sync");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(store.heads(&id).expect("heads"), stored_heads(&office, &id));
+}
+
+fn stored_heads(office: &Office, id: &TicketId) -> Vec<automerge::ChangeHash> {
+    office
+        .server
+        .state
+        .engine
+        .read(id, |t| t.heads())
+        .expect("heads")
 }
