@@ -96,3 +96,35 @@ impl Error {
 
 /// The result type of fieldledger-core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Runs `work` on data that came from outside (changes and sync messages another party made),
+/// turning a panic inside automerge into an [`Error::Invalid`] about `what`. `work` must only
+/// touch data it owns or that its caller discards on an error, so that nothing half-written
+/// survives the panic.
+pub fn contained<T>(what: &'static str, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        Err(Error::invalid(
+            what,
+            format!("it could not be applied safely (automerge failed: {why})"),
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_contained_work_becomes_a_refusal_naming_the_input() {
+        let refused = contained::<()>("sync message", || panic!("index out of bounds"));
+        let message = refused.map_err(|e| e.to_string()).err().unwrap_or_default();
+        assert!(message.contains("sync message"), "{message}");
+        assert!(message.contains("index out of bounds"), "{message}");
+        assert_eq!(contained("sync message", || Ok(7)).ok(), Some(7));
+    }
+}

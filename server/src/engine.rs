@@ -36,6 +36,7 @@ use crate::storage::{
     Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, Projection, SecurityEvent, Storage, User,
 };
 use fieldledger_core::admission::admit;
+use fieldledger_core::error::{Error as CoreError, contained};
 
 type Result<T, E = ServerError> = std::result::Result<T, E>;
 
@@ -630,23 +631,32 @@ impl Engine {
             }
         }
         let mut dd = self.device_doc(caller, &id, acked).map_err(internal)?;
-        let changes = decode_changes(&message).map_err(|e| refuse("bad_message", e))?;
+        // Everything below that reads what the device made runs contained: a panic inside
+        // automerge refuses this document alone, and leaves the cache and its lock untouched.
+        let changes = contained("sync message", || {
+            decode_changes(&message).map_err(|e| CoreError::invalid("sync message", e))
+        })
+        .map_err(|e| refuse("bad_message", e.to_string()))?;
         let (before, admission) = match docs.get_mut(&id) {
             Some(Cached {
                 ticket, sections, ..
             }) => {
                 let sections = sections.get_or_insert_with(|| SectionMap::of(ticket.doc()));
-                (
-                    ticket.heads(),
-                    admit(ticket.doc(), sections, changes, actors, role),
-                )
+                let admission = contained("sync message", || {
+                    Ok(admit(ticket.doc(), sections, changes, actors, role))
+                });
+                (ticket.heads(), admission)
             }
             None => {
                 let empty = Automerge::new().with_actor(self.system_actor.clone());
                 let sections = SectionMap::default();
-                (Vec::new(), admit(&empty, &sections, changes, actors, role))
+                let admission = contained("sync message", || {
+                    Ok(admit(&empty, &sections, changes, actors, role))
+                });
+                (Vec::new(), admission)
             }
         };
+        let admission = admission.map_err(|e| refuse("bad_message", e.to_string()))?;
         let mut first_error = None;
         for refusal in &admission.refused {
             batch.security_events.push(self.event(
@@ -669,9 +679,10 @@ impl Engine {
         let mut state = primed_state(dd.shared.clone(), Vec::new());
         let mut heard = message;
         heard.changes = Vec::<Vec<u8>>::new().into();
-        merged
-            .receive_sync_message(&mut state, heard)
-            .map_err(|e| refuse("bad_message", e.to_string()))?;
+        contained("sync message", || {
+            Ok(merged.receive_sync_message(&mut state, heard)?)
+        })
+        .map_err(|e| refuse("bad_message", e.to_string()))?;
         if !exists {
             if merged.save().len() > self.limits.document_bytes {
                 return Err(refuse(

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Store, append_changes, documents, insert_document};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, contained};
 use crate::id::TicketId;
 use crate::section::Section;
 use crate::sync::{Incoming, Replica};
@@ -396,7 +396,9 @@ pub fn outgoing_message_for(
 /// Applies the server's `message` to the device's copy of `ticket` with the sync `state`.
 pub fn receive(ticket: &mut Ticket, state: &mut sync::State, message: Message) -> Result<Incoming> {
     let before = ticket.heads();
-    ticket.doc_mut().receive_sync_message(state, message)?;
+    contained("sync message", || {
+        Ok(ticket.doc_mut().receive_sync_message(state, message)?)
+    })?;
     Ok(Incoming {
         changed: ticket.heads() != before,
         new_ticket: false,
@@ -414,7 +416,9 @@ pub fn receive_new(
     message: Message,
 ) -> Result<(Option<Ticket>, Incoming)> {
     let mut ticket = Ticket::from_doc(id.clone(), Automerge::new().with_actor(actor.clone()));
-    ticket.doc_mut().receive_sync_message(state, message)?;
+    contained("sync message", || {
+        Ok(ticket.doc_mut().receive_sync_message(state, message)?)
+    })?;
     let named = ticket.view_sections(&[Section::Meta])?.meta.ticket_id;
     let whole = named.as_ref() == Some(id);
     let incoming = Incoming {
