@@ -7,12 +7,13 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use automerge::sync::Message;
+use automerge::sync::{Message, SyncDoc};
 use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
-use fieldledger_core::{Author, Operation, Role, TicketId};
+use fieldledger_core::store::sync_state::primed_state;
+use fieldledger_core::{Author, Operation, Role, TicketId, Timestamp};
 use fieldledger_tests::Office;
 
-use crate::access::crafted;
+use crate::access::{crafted, send_docs};
 use crate::hostile::post_sync;
 
 /// Finding 8: `/v1/sync` read up to 32 MiB of body before it checked the token, so that a few
@@ -140,4 +141,74 @@ fn stored_heads(office: &Office, id: &TicketId) -> Vec<automerge::ChangeHash> {
         .engine
         .read(id, |t| t.heads())
         .expect("heads")
+}
+
+/// Finding 7: one forbidden change and 2,000 changes depending on it (135 KiB) wrote 2,001
+/// security events, so that the administrator's view showed nothing else. Refusals are now
+/// counted together: one event per document and reason, with the number of changes.
+#[test]
+fn a_flood_of_refused_changes_writes_one_security_event_per_reason() {
+    let office = Office::start();
+    let (id, _) = office.desk_ticket(&[&office.zhang]);
+    let dir = tempfile::tempdir().expect("dir");
+    let store = office.device(&dir, &office.zhang);
+    fieldledger_tests::sync(&store).expect("sync");
+    let before = stored_heads(&office, &id);
+    let mut ticket = store.read_ticket(&id, Clone::clone).expect("ticket");
+    let base = ticket.heads();
+    let qa = Author::new(office.zhang.clone(), Role::QualityAssurance);
+    ticket
+        .apply(
+            &qa,
+            Timestamp(1),
+            &Operation::RecordCause {
+                cause: "forged".into(),
+            },
+        )
+        .expect("a change the technician's role may not make");
+    let technician = Author::new(office.zhang.clone(), Role::Technician);
+    for n in 0..2_000 {
+        let arrive = Operation::Arrive {
+            order_id: None,
+            site: format!("bay {n}"),
+        };
+        ticket
+            .apply(&technician, Timestamp(2 + n), &arrive)
+            .expect("arrive");
+    }
+    let mut state = primed_state(base, Vec::new());
+    let message = ticket
+        .doc()
+        .generate_sync_message(&mut state)
+        .expect("message")
+        .encode();
+    let response = send_docs(
+        &store,
+        vec![DocMessage {
+            ticket_id: id.clone(),
+            message,
+        }],
+    );
+    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
+    assert_eq!(response.errors[0].code, "section_forbidden");
+    assert_eq!(
+        stored_heads(&office, &id),
+        before,
+        "nothing of it was stored"
+    );
+    let events = office
+        .server
+        .state
+        .storage
+        .security_events(10_000)
+        .expect("events");
+    assert!(events.len() <= 2, "{} security events", events.len());
+    assert!(
+        events.iter().any(|e| e.detail.contains("2000")),
+        "the count is kept: {events:?}"
+    );
+    office.operate(
+        &id,
+        serde_json::json!({"op": "hand_off", "to": ["technician"], "note": "meanwhile"}),
+    );
 }
