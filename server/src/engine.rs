@@ -519,6 +519,18 @@ impl Engine {
         // The device's copy stays on record: if this response is lost, the same feed rows list
         // the ticket as dropped again.
         response.dropped.extend(page.dropped);
+        if batch.security_events.len() > SECURITY_EVENTS_PER_REQUEST {
+            let more = batch.security_events.len() - SECURITY_EVENTS_PER_REQUEST + 1;
+            batch
+                .security_events
+                .truncate(SECURITY_EVENTS_PER_REQUEST - 1);
+            batch.security_events.push(self.event(
+                caller,
+                None,
+                "refusals",
+                format!("{more} more refusals in the same sync request"),
+            ));
+        }
         self.commit(&slots, docs, batch)?;
         Ok(response)
     }
@@ -658,13 +670,25 @@ impl Engine {
         };
         let admission = admission.map_err(|e| refuse("bad_message", e.to_string()))?;
         let mut first_error = None;
+        // One event per reason, however many changes a device sends: a flood of refused
+        // changes must not bury everything else in the administrator's view.
+        let mut reasons: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
         for refusal in &admission.refused {
-            batch.security_events.push(self.event(
-                caller,
-                Some(&id),
-                refusal.code,
-                refusal.message.clone(),
-            ));
+            reasons
+                .entry(refusal.code)
+                .or_insert((0, &refusal.message))
+                .0 += 1;
+        }
+        for (code, (count, first)) in reasons {
+            let detail = match count {
+                1 => first.to_owned(),
+                _ => format!("{count} changes refused as {code}; the first: {first}"),
+            };
+            batch
+                .security_events
+                .push(self.event(caller, Some(&id), code, detail));
+        }
+        for refusal in &admission.refused {
             first_error.get_or_insert(DocError {
                 ticket_id: id.clone(),
                 code: refusal.code.to_owned(),
@@ -1062,6 +1086,9 @@ pub struct HistoryLine {
     /// When the server first received it.
     pub received_at: Option<Timestamp>,
 }
+
+/// The most security events one sync request writes; past it, one event counts the rest.
+const SECURITY_EVENTS_PER_REQUEST: usize = 20;
 
 /// The changes a sync message carries, one by one.
 fn decode_changes(message: &sync::Message) -> std::result::Result<Vec<Change>, String> {
