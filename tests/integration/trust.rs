@@ -212,3 +212,27 @@ fn a_flood_of_refused_changes_writes_one_security_event_per_reason() {
         serde_json::json!({"op": "hand_off", "to": ["technician"], "note": "meanwhile"}),
     );
 }
+
+/// Finding 12: the server created its database and blob folder readable by every user of the
+/// machine. A new data directory, its database and its blob folder are now its owner's alone.
+#[cfg(unix)]
+#[test]
+fn a_new_data_directory_is_readable_by_its_owner_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().expect("dir");
+    let data = parent.path().join("data");
+    let _state =
+        fieldledger_server::AppState::open_with(&data, fieldledger_tests::quiet_settings())
+            .expect("server state");
+    for path in [
+        data.clone(),
+        data.join(fieldledger_server::storage::sqlite::DATABASE_FILE),
+        data.join("blobs"),
+    ] {
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{} has mode {mode:o}", path.display());
+    }
+}
