@@ -38,7 +38,7 @@ fn check(sha256: &str) -> Result<(), ServerError> {
 impl BlobStore {
     /// The blob folder at `dir`.
     pub fn open(dir: PathBuf) -> Result<Self, ServerError> {
-        fs::create_dir_all(dir.join(".partial"))?;
+        crate::private_files::create_dir(&dir.join(".partial"))?;
         Ok(Self {
             dir,
             writing: std::sync::Mutex::new(()),

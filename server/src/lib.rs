@@ -23,6 +23,7 @@ pub mod http;
 pub mod import;
 pub mod ledger;
 pub mod metrics;
+pub mod private_files;
 pub mod return_visits;
 pub mod signed_state;
 pub mod sse;

@@ -82,8 +82,9 @@ fn parse<T: std::str::FromStr>(s: String, what: &str) -> Result<T> {
 impl SqliteStorage {
     /// Opens (or creates) the database in `dir`.
     pub fn open(dir: &Path, now: Timestamp, ids: IdSource) -> Result<Self> {
-        std::fs::create_dir_all(dir)?;
+        crate::private_files::create_dir(dir)?;
         let path = dir.join(DATABASE_FILE);
+        crate::private_files::create_file(&path)?;
         let mut conn = Connection::open(&path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         keep_statements(&conn)?;
