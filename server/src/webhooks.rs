@@ -1,9 +1,12 @@
-//! Delivery of events to webhooks, on a thread of its own so that a receiver that is slow or
+//! Delivery of events to webhooks, off the request threads so that a receiver that is slow or
 //! down never holds up sync. Each webhook gets its events in order, at least once: a POST of the
-//! event as JSON with its id as the idempotency key (`Idempotency-Key`) and an HMAC-SHA256
-//! signature of the body under the webhook's secret (`X-Fieldledger-Signature: sha256=<hex>`).
-//! A failed delivery is tried again after a pause that doubles each time, up to a limit; the
-//! position of each webhook is stored, so a restart resumes where it stood.
+//! event as JSON with its id as the idempotency key (`Idempotency-Key`), the time it was sent
+//! (`X-Fieldledger-Timestamp`, milliseconds since 1970) and an HMAC-SHA256 signature under the
+//! webhook's secret of the time, the event id and the body (`X-Fieldledger-Signature:
+//! sha256=<hex>`, see [`verify`]), so that a captured delivery cannot be passed off as another
+//! event or replayed later. A failed delivery is tried again after a pause that doubles each
+//! time, up to a limit; the position of each webhook is stored, so a restart resumes where it
+//! stood.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +21,13 @@ use crate::storage::{Storage, Webhook};
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "X-Fieldledger-Signature";
+
+/// The header that carries the time the delivery was sent, in milliseconds since 1970.
+pub const TIMESTAMP_HEADER: &str = "X-Fieldledger-Timestamp";
+
+/// How old a delivery [`verify`] still accepts (five minutes): long enough for clocks that
+/// differ a little, short enough that a captured delivery soon stops verifying.
+pub const TOLERANCE_MS: i64 = 5 * 60 * 1000;
 
 /// How deliveries are paced.
 #[derive(Clone, Copy, Debug)]
@@ -43,7 +53,8 @@ impl Default for Pacing {
     }
 }
 
-/// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`.
+/// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`. A delivery signs its time and
+/// event id with the body; see [`verify`].
 pub fn signature(secret: &str, body: &[u8]) -> String {
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
         Ok(mac) => mac,
@@ -52,6 +63,40 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     };
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// What a delivery's signature covers: its time, the event's id and the body.
+fn signed_text(sent_at: i64, event_id: &str, body: &[u8]) -> Vec<u8> {
+    let mut text = format!("{sent_at}.{event_id}.").into_bytes();
+    text.extend_from_slice(body);
+    text
+}
+
+/// Checks a delivery as a receiver should: `signed` (the signature header) is the signature
+/// under `secret` of `sent_at` (the timestamp header), `event_id` (the idempotency key) and
+/// `body`, and the delivery is at most [`TOLERANCE_MS`] from `now`. A receiver also keeps the
+/// ids it has handled, so that a delivery repeated within the tolerance is done once.
+pub fn verify(
+    secret: &str,
+    sent_at: i64,
+    event_id: &str,
+    body: &[u8],
+    signed: &str,
+    now: Timestamp,
+) -> Result<(), &'static str> {
+    if (now.millis() - sent_at).abs() > TOLERANCE_MS {
+        return Err("the delivery is too old or from the future");
+    }
+    let given = signed
+        .trim()
+        .strip_prefix("sha256=")
+        .and_then(|h| hex::decode(h).ok())
+        .ok_or("the signature is not sha256=<hex>")?;
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| "the secret is unusable")?;
+    mac.update(&signed_text(sent_at, event_id, body));
+    mac.verify_slice(&given)
+        .map_err(|_| "the signature does not match")
 }
 
 /// The delivery thread; it stops when this is dropped.
@@ -129,7 +174,7 @@ fn deliver(
             if !hook.kinds.is_empty() && !hook.kinds.contains(&event.kind) {
                 continue;
             }
-            if let Err(error) = post(agent, hook, &event) {
+            if let Err(error) = post(agent, hook, &event, clock.now()) {
                 attempts += 1;
                 let pause = pacing
                     .first_retry
@@ -151,14 +196,17 @@ fn deliver(
 }
 
 /// POSTs `event` to `hook`; the error says why it was not acknowledged.
-fn post(agent: &ureq::Agent, hook: &Webhook, event: &Event) -> Result<(), String> {
+fn post(agent: &ureq::Agent, hook: &Webhook, event: &Event, now: Timestamp) -> Result<(), String> {
     let body = serde_json::to_vec(event).map_err(|e| e.to_string())?;
+    let id = event.id.to_string();
+    let signed = signature(&hook.secret, &signed_text(now.millis(), &id, &body));
     let response = agent
         .post(&hook.url)
         .header("Content-Type", "application/json")
-        .header("Idempotency-Key", event.id.to_string())
+        .header("Idempotency-Key", &id)
         .header("X-Fieldledger-Event", event.kind.as_str())
-        .header(SIGNATURE_HEADER, signature(&hook.secret, &body))
+        .header(TIMESTAMP_HEADER, now.millis().to_string())
+        .header(SIGNATURE_HEADER, signed)
         .send(&body[..])
         .map_err(|e| e.to_string())?;
     let status = response.status().as_u16();

@@ -10,7 +10,7 @@ use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::{Operation, Store, TicketId};
 use fieldledger_server::Settings;
 use fieldledger_server::events::{Event, EventKind};
-use fieldledger_server::webhooks::{Pacing, SIGNATURE_HEADER, signature};
+use fieldledger_server::webhooks::{Pacing, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature, verify};
 use fieldledger_tests::{Office, TestServer, sync};
 use serde_json::json;
 
@@ -219,6 +219,11 @@ type Posts = Arc<Mutex<Vec<(String, String, u16)>>>;
 /// A webhook receiver on loopback that answers 500 to the first `failures` posts and 200 after;
 /// it keeps every post's headers and body.
 fn receiver(failures: usize) -> (String, Posts) {
+    receiver_after(failures, Duration::ZERO)
+}
+
+/// [`receiver`], taking `pause` before it reads each post.
+fn receiver_after(failures: usize, pause: Duration) -> (String, Posts) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
     let posts = Posts::default();
@@ -226,6 +231,7 @@ fn receiver(failures: usize) -> (String, Posts) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
+            std::thread::sleep(pause);
             let mut reader = BufReader::new(stream.try_clone().expect("clone"));
             let mut headers = String::new();
             let mut length = 0;
@@ -314,19 +320,83 @@ fn a_webhook_that_fails_three_times_gets_the_event_signed_once_acknowledged() {
     let acknowledged: Vec<_> = posts.iter().filter(|p| p.2 == 200).collect();
     assert_eq!(acknowledged.len(), 2, "each registration once: {posts:?}");
     for (headers, body, _) in &posts {
-        let expected = signature("s3cret", body.as_bytes()).to_ascii_lowercase();
-        assert!(
-            headers.to_ascii_lowercase().contains(&format!(
-                "{}: {expected}",
-                SIGNATURE_HEADER.to_ascii_lowercase()
-            )),
+        let header = |name: &str| {
+            headers
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix(&format!("{}:", name.to_ascii_lowercase()))
+                        .map(|v| v.trim().to_owned())
+                })
+                .unwrap_or_default()
+        };
+        let (sent_at, id) = (header(TIMESTAMP_HEADER), header("Idempotency-Key"));
+        let signed = header(SIGNATURE_HEADER);
+        let sent_at: i64 = sent_at.parse().expect("a timestamp");
+        let now = fieldledger_core::Timestamp(sent_at + 1_000);
+        assert_eq!(
+            verify("s3cret", sent_at, &id, body.as_bytes(), &signed, now),
+            Ok(()),
             "{headers}"
         );
-        assert!(headers.to_ascii_lowercase().contains("idempotency-key:"));
+        // A captured delivery does not verify as another event, nor ten minutes later.
+        let other = format!("{}", id.parse::<u64>().expect("id") + 1);
+        assert!(verify("s3cret", sent_at, &other, body.as_bytes(), &signed, now).is_err());
+        let later = fieldledger_core::Timestamp(sent_at + 600_000);
+        assert!(verify("s3cret", sent_at, &id, body.as_bytes(), &signed, later).is_err());
+        assert_ne!(
+            signed,
+            signature("s3cret", body.as_bytes()).to_ascii_lowercase()
+        );
     }
     // The three failures and the first success carry the same event.
     let first: serde_json::Value = serde_json::from_str(&posts[0].1).expect("json");
     let delivered: serde_json::Value = serde_json::from_str(&posts[3].1).expect("json");
     assert_eq!(first["id"], delivered["id"]);
     assert_eq!(delivered["kind"], json!("registered"));
+}
+
+/// Finding 12 of the trust review: one slow receiver held up the deliveries to every other
+/// webhook. Each webhook is now delivered on its own.
+#[test]
+fn a_slow_webhook_receiver_does_not_delay_the_others() {
+    let server = TestServer::start_with(Settings {
+        pacing: Some(Pacing {
+            poll: Duration::from_millis(20),
+            first_retry: Duration::from_millis(50),
+            longest_retry: Duration::from_millis(200),
+            timeout: Duration::from_secs(10),
+        }),
+        ..Settings::default()
+    });
+    let desk = server.user("desk.wang", fieldledger_core::Role::ServiceDesk);
+    let desk_token = server.token(&desk);
+    let (slow, _) = receiver_after(0, Duration::from_secs(6));
+    let (fast, posts) = receiver(0);
+    for url in [&slow, &fast] {
+        server
+            .state
+            .storage
+            .add_webhook(url, "s3cret", &[EventKind::Registered], Some(0))
+            .expect("webhook");
+    }
+    let started = Instant::now();
+    for customer in ["First Works", "Second Works"] {
+        let (status, body) = server.call(
+            "POST",
+            "/v1/tickets",
+            &desk_token,
+            Some(json!(fieldledger_tests::complaint(customer))),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    while posts.lock().expect("posts").len() < 2 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(posts.lock().expect("posts").len(), 2);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the fast receiver waited {:?} for the slow one",
+        started.elapsed()
+    );
 }
