@@ -8,8 +8,9 @@
 //! time, up to a limit; the position of each webhook is stored, so a restart resumes where it
 //! stood.
 
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fieldledger_core::{Clock, Timestamp};
@@ -122,8 +123,9 @@ impl Deliverer {
             .build()
             .new_agent();
         let run = move || {
+            let delivering = Arc::new(Mutex::new(HashSet::new()));
             while !stopped.load(Ordering::SeqCst) {
-                if let Err(e) = deliver_due(&*storage, &*clock, &agent, &pacing) {
+                if let Err(e) = start_due(&storage, &clock, &agent, pacing, &delivering) {
                     tracing::error!(error = %e, "webhook delivery");
                 }
                 std::thread::sleep(pacing.poll);
@@ -139,18 +141,47 @@ impl Deliverer {
     }
 }
 
-/// Delivers what is due to every webhook.
-fn deliver_due(
-    storage: &dyn Storage,
-    clock: &dyn Clock,
+/// Starts delivering to every webhook that is due and not already being delivered to, each on
+/// a thread of its own, so that a slow receiver holds up only its own deliveries.
+fn start_due(
+    storage: &Arc<dyn Storage>,
+    clock: &Arc<dyn Clock>,
     agent: &ureq::Agent,
-    pacing: &Pacing,
+    pacing: Pacing,
+    delivering: &Arc<Mutex<HashSet<u64>>>,
 ) -> crate::storage::Result<()> {
     for hook in storage.webhooks()? {
         if hook.next_attempt_at > clock.now() {
             continue;
         }
-        deliver(storage, clock, agent, pacing, &hook)?;
+        if !delivering
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(hook.id)
+        {
+            continue;
+        }
+        let (storage, clock, agent) = (storage.clone(), clock.clone(), agent.clone());
+        let done = delivering.clone();
+        let id = hook.id;
+        let work = move || {
+            if let Err(e) = deliver(&*storage, &*clock, &agent, &pacing, &hook) {
+                tracing::error!(webhook = hook.id, error = %e, "webhook delivery");
+            }
+            done.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&hook.id);
+        };
+        if let Err(e) = std::thread::Builder::new()
+            .name(format!("fieldledger-webhook-{id}"))
+            .spawn(work)
+        {
+            delivering
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
+            tracing::error!(webhook = id, "cannot start a webhook delivery: {e}");
+        }
     }
     Ok(())
 }
