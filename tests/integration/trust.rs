@@ -236,3 +236,62 @@ fn a_new_data_directory_is_readable_by_its_owner_alone() {
         assert_eq!(mode & 0o077, 0, "{} has mode {mode:o}", path.display());
     }
 }
+
+/// Finding 12: `serve --demo` on an existing data directory reset every office password, the
+/// administrator's included, and left the tokens of its earlier starts valid. It now refuses a
+/// data directory it did not make, and each start revokes the previous start's demo tokens.
+#[test]
+fn the_demo_resets_only_its_own_data_and_revokes_its_earlier_tokens() {
+    let dir = tempfile::tempdir().expect("dir");
+    let state =
+        fieldledger_server::AppState::open_with(dir.path(), fieldledger_tests::quiet_settings())
+            .expect("state");
+    let first = fieldledger_server::demo::seed(&state).expect("first start");
+    let second = fieldledger_server::demo::seed(&state).expect("second start");
+    let known = |token: &str| {
+        state
+            .storage
+            .device_by_token(&fieldledger_server::auth::token_hash(token))
+            .expect("lookup")
+            .is_some()
+    };
+    for (old, new) in [
+        (&first.technician, &second.technician),
+        (&first.desk, &second.desk),
+        (&first.admin, &second.admin),
+    ] {
+        assert!(!known(old), "an earlier start's token is revoked");
+        assert!(known(new), "this start's token works");
+    }
+
+    // A real organisation's data directory: its passwords and tokens are left alone.
+    let real = tempfile::tempdir().expect("dir");
+    let server = fieldledger_tests::TestServer::start_in(real.path());
+    let admin = server.user("admin", Role::Admin);
+    let token = server.token(&admin);
+    let hash = fieldledger_server::web::password::hash("correct horse").expect("hash");
+    server
+        .state
+        .storage
+        .set_password(&admin, &hash, Timestamp(0))
+        .expect("password");
+    let refused = fieldledger_server::demo::seed(&server.state)
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    assert!(
+        refused.as_ref().is_err_and(|e| e.contains("--demo")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        server.state.storage.password_hash(&admin).expect("hash"),
+        Some(hash)
+    );
+    assert!(
+        server
+            .state
+            .storage
+            .device_by_token(&fieldledger_server::auth::token_hash(&token))
+            .expect("lookup")
+            .is_some()
+    );
+}
