@@ -8,6 +8,8 @@ use fieldledger_core::ticket::signoff::NewSignOff;
 use fieldledger_core::ticket::visit::{Measurement, Work};
 use fieldledger_core::{DeviceId, Operation, Role, TicketId, UserId};
 
+use axum::http::StatusCode;
+
 use crate::AppState;
 use crate::auth::{new_token, token_hash};
 use crate::engine::reads_assigned_only;
@@ -98,9 +100,23 @@ fn registration(
     }
 }
 
-/// Seeds the demo organisation when the server has no users yet; always returns fresh tokens.
+/// How the labels of the devices that [`seed`] enrols begin.
+const DEMO_LABEL: &str = "demo ";
+
+/// Seeds the demo organisation when the server has no users yet, and returns fresh tokens and a
+/// fresh dashboard password. A data directory that `--demo` did not make is refused: its
+/// passwords and tokens belong to real people. The tokens of the previous start are revoked.
 pub fn seed(state: &AppState) -> Result<DemoTokens, ServerError> {
-    if state.storage.users()?.is_empty() {
+    let users = state.storage.users()?;
+    if !users.is_empty() && !state.storage.made_by_demo()? {
+        return Err(ServerError::refused(
+            StatusCode::CONFLICT,
+            "not_a_demo",
+            "this data directory was not made by serve --demo: its passwords and tokens are \
+             left as they are. Start it without --demo, or give --demo a new --data-dir",
+        ));
+    }
+    if users.is_empty() {
         let now = state.clock.now();
         for (id, name, role) in
             USERS
@@ -117,6 +133,12 @@ pub fn seed(state: &AppState) -> Result<DemoTokens, ServerError> {
             })?;
         }
         seed_tickets(state)?;
+        state.storage.mark_made_by_demo()?;
+    }
+    for device in state.storage.devices()? {
+        if device.label.starts_with(DEMO_LABEL) && device.revoked_at.is_none() {
+            state.storage.revoke_device(&device.id, state.clock.now())?;
+        }
     }
     let user = |id: &str| -> Result<User, ServerError> {
         state
@@ -135,9 +157,24 @@ pub fn seed(state: &AppState) -> Result<DemoTokens, ServerError> {
         }
     }
     Ok(DemoTokens {
-        technician: enrol(state, &user("tech.zhang")?.id, "demo phone of tech.zhang")?.1,
-        desk: enrol(state, &user("desk.wang")?.id, "demo desk of desk.wang")?.1,
-        admin: enrol(state, &user("admin")?.id, "demo admin console")?.1,
+        technician: enrol(
+            state,
+            &user("tech.zhang")?.id,
+            &format!("{DEMO_LABEL}phone of tech.zhang"),
+        )?
+        .1,
+        desk: enrol(
+            state,
+            &user("desk.wang")?.id,
+            &format!("{DEMO_LABEL}desk of desk.wang"),
+        )?
+        .1,
+        admin: enrol(
+            state,
+            &user("admin")?.id,
+            &format!("{DEMO_LABEL}admin console"),
+        )?
+        .1,
         password,
     })
 }

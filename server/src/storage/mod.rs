@@ -296,6 +296,10 @@ pub trait Storage: Send + Sync + 'static {
     fn find_imported(&self, key: &str, ledger_number: Option<&str>) -> Result<Option<String>>;
     /// The version of [`LedgerRow::project`] that last rebuilt the ledger.
     fn ledger_projection(&self) -> Result<u32>;
+    /// Whether `serve --demo` made this data directory ([`Storage::mark_made_by_demo`]).
+    fn made_by_demo(&self) -> Result<bool>;
+    /// Records that `serve --demo` made this data directory, with its demo organisation.
+    fn mark_made_by_demo(&self) -> Result<()>;
     /// A page of the ledger.
     fn ledger(&self, query: &LedgerQuery) -> Result<LedgerPage>;
     /// Every ledger row `query` matches, whatever its paging, oldest registration first.

@@ -104,6 +104,7 @@ impl SqliteStorage {
             include_str!("../../migrations/004_ledger_details.sql"),
             include_str!("../../migrations/005_web.sql"),
             include_str!("../../migrations/006_drawings.sql"),
+            include_str!("../../migrations/007_demo.sql"),
         ];
         schema::run(
             &mut conn,
@@ -1380,6 +1381,17 @@ impl Storage for SqliteStorage {
                     r.get(0)
                 })?,
             )
+        })
+    }
+
+    fn made_by_demo(&self) -> Result<bool> {
+        self.read(|c| Ok(c.query_row("SELECT made_by_demo FROM server_meta", [], |r| r.get(0))?))
+    }
+
+    fn mark_made_by_demo(&self) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE server_meta SET made_by_demo = 1", [])?;
+            Ok(())
         })
     }
 
