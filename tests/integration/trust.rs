@@ -295,3 +295,15 @@ fn the_demo_resets_only_its_own_data_and_revokes_its_earlier_tokens() {
             .is_some()
     );
 }
+
+/// Finding 12: `/metrics` answered anyone. It now answers only the bearer of the metrics token
+/// that the operator configured (`FIELDLEDGER_METRICS_TOKEN`), and nobody when none is set.
+#[test]
+fn metrics_answer_only_the_configured_token() {
+    let office = Office::start();
+    for token in ["", office.desk.as_str()] {
+        let (status, body) = office.server.call("GET", "/metrics", token, None);
+        assert_ne!(status, 200, "{body}");
+        assert!(!body.to_string().contains("fieldledger_sync_requests_total"));
+    }
+}
