@@ -1,5 +1,5 @@
 //! Device tokens: random, shown once at enrolment, stored only as their SHA-256. Every request
-//! but `/healthz`, `/metrics` and the OpenAPI document carries one as `Authorization: Bearer`,
+//! but `/healthz`, `/metrics` (which has a token of its own) and the OpenAPI document carries one as `Authorization: Bearer`,
 //! or, from the web dashboard, a session cookie (see [`crate::web::session`]).
 
 use axum::extract::FromRequestParts;

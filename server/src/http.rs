@@ -166,11 +166,31 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value
     Ok(Json(serde_json::json!({ "status": "ok" })))
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
+/// Prometheus text, for the bearer of the configured metrics token only: the counters tell an
+/// outsider how busy the service is and when.
+async fn metrics(State(state): State<AppState>, headers: header::HeaderMap) -> Result<Response> {
+    let Some(expected) = state.metrics_token else {
+        return Err(ServerError::not_found(
+            "metrics are off: start the server with FIELDLEDGER_METRICS_TOKEN to read them",
+        ));
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(crate::auth::token_hash);
+    if presented != Some(expected) {
+        return Err(ServerError::refused(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the metrics token is required",
+        ));
+    }
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
+        .into_response())
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -76,6 +76,8 @@ pub struct AppState {
     pub sign_ins: Arc<web::throttle::Throttle>,
     /// Permits to merge a sync request (see [`Settings::syncs_at_once`]).
     pub sync_permits: Arc<tokio::sync::Semaphore>,
+    /// The SHA-256 of the token that may read `/metrics`; `None` serves no metrics.
+    pub metrics_token: Option<[u8; 32]>,
 }
 
 /// How a server is set up beyond its data directory.
@@ -97,6 +99,9 @@ pub struct Settings {
     /// devices coming back online then holds a few requests' working memory rather than all of
     /// them, and the cores merge instead of switching between hundreds of threads.
     pub syncs_at_once: usize,
+    /// The bearer token a monitoring system presents to read `/metrics`; without one the server
+    /// keeps its metrics to itself.
+    pub metrics_token: Option<String>,
 }
 
 /// Four sync requests per core: enough that one waiting for its commit to reach the disk leaves
@@ -114,6 +119,7 @@ impl Default for Settings {
             workflow: Some(Workflow::default()),
             ids: IdSource::random(),
             syncs_at_once: default_syncs_at_once(),
+            metrics_token: None,
         }
     }
 }
@@ -126,6 +132,7 @@ impl std::fmt::Debug for Settings {
             .field("workflow", &self.workflow)
             .field("ids", &self.ids)
             .field("syncs_at_once", &self.syncs_at_once)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "set"))
             .finish_non_exhaustive()
     }
 }
@@ -151,6 +158,7 @@ impl AppState {
             workflow,
             ids,
             syncs_at_once,
+            metrics_token,
         } = settings;
         let storage: Arc<dyn Storage> =
             Arc::new(SqliteStorage::open(data_dir, clock.now(), ids.clone())?);
@@ -184,6 +192,7 @@ impl AppState {
             deadlines,
             sign_ins: Arc::default(),
             sync_permits: Arc::new(tokio::sync::Semaphore::new(syncs_at_once.max(1))),
+            metrics_token: metrics_token.as_deref().map(auth::token_hash),
         })
     }
 }

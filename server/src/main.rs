@@ -68,6 +68,10 @@ enum Command {
         /// Seeds a demo organisation (once) and prints fresh demo tokens.
         #[arg(long)]
         demo: bool,
+        /// The bearer token that a monitoring system presents to read `/metrics`; without one,
+        /// the server serves no metrics.
+        #[arg(long, env = "FIELDLEDGER_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
         /// Minutes from registration to the first hand-off.
         #[arg(long, env = "FIELDLEDGER_HANDOFF_MINUTES", default_value_t = 30)]
         handoff_minutes: u64,
@@ -289,11 +293,16 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }),
         _ => None,
     };
+    let metrics_token = match &command {
+        Command::Serve { metrics_token, .. } => metrics_token.clone(),
+        _ => None,
+    };
     let state = AppState::open_with(
         &cli.data_dir,
         Settings {
             pacing: workflow.is_some().then(Pacing::default),
             workflow,
+            metrics_token,
             ..Settings::default()
         },
     )?;

@@ -487,7 +487,10 @@ fn a_large_first_sync_comes_in_several_small_responses() {
 
 #[test]
 fn the_ledger_rebuilds_to_the_same_rows_and_metrics_count_the_syncs() {
-    let office = Office::start();
+    let office = Office::on(TestServer::start_with(fieldledger_server::Settings {
+        metrics_token: Some("m3trics".into()),
+        ..fieldledger_server::Settings::default()
+    }));
     let id = office.desk_ticket(&[&office.zhang, &office.li]).0;
     let dir = tempfile::tempdir().expect("dir");
     let store = office.device(&dir, &office.zhang);
@@ -525,7 +528,7 @@ fn the_ledger_rebuilds_to_the_same_rows_and_metrics_count_the_syncs() {
         before
     );
 
-    let (status, metrics) = office.server.call("GET", "/metrics", "", None);
+    let (status, metrics) = office.server.call("GET", "/metrics", "m3trics", None);
     assert_eq!(status, 200);
     let text = metrics.as_str().expect("text");
     let requests: u64 = text

@@ -306,4 +306,13 @@ fn metrics_answer_only_the_configured_token() {
         assert_ne!(status, 200, "{body}");
         assert!(!body.to_string().contains("fieldledger_sync_requests_total"));
     }
+    let server = fieldledger_tests::TestServer::start_with(fieldledger_server::Settings {
+        metrics_token: Some("m3trics".into()),
+        ..fieldledger_tests::quiet_settings()
+    });
+    let (status, _) = server.call("GET", "/metrics", "wrong", None);
+    assert_eq!(status, 401);
+    let (status, body) = server.call("GET", "/metrics", "m3trics", None);
+    assert_eq!(status, 200);
+    assert!(body.to_string().contains("fieldledger_sync_requests_total"));
 }
