@@ -316,3 +316,42 @@ fn metrics_answer_only_the_configured_token() {
     assert_eq!(status, 200);
     assert!(body.to_string().contains("fieldledger_sync_requests_total"));
 }
+
+/// Finding 9: 40 wrong guesses at one user's password sent at once were all checked, though the
+/// limit is 5: the throttle counted a failure only after the slow password check. Each attempt
+/// now takes its place in the count before its password is checked.
+#[test]
+fn concurrent_password_guesses_cannot_pass_the_sign_in_limit() {
+    let office = Office::start();
+    let desk: fieldledger_core::UserId = "desk.wang".parse().expect("user id");
+    let hash = fieldledger_server::web::password::hash("correct horse").expect("hash");
+    office
+        .server
+        .state
+        .storage
+        .set_password(&desk, &hash, Timestamp(0))
+        .expect("password");
+    let url = format!("{}/web/sign-in", office.server.url);
+    let guesses: Vec<_> = (0..40)
+        .map(|n| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .new_agent();
+                agent
+                    .post(&url)
+                    .header("Content-Type", "application/json")
+                    .send(format!(r#"{{"user":"desk.wang","password":"guess {n}"}}"#))
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = guesses.into_iter().map(|g| g.join().unwrap_or(0)).collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(checked <= 5, "{checked} guesses were checked: {statuses:?}");
+    assert_eq!(checked + refused, 40, "{statuses:?}");
+}
