@@ -66,22 +66,27 @@ pub(crate) async fn sign_in(
             "a user name of at most 64 and a password of at most 1024 characters are required",
         ));
     }
-    if let Err(wait) = state.sign_ins.check(&user, address) {
-        let mut refused = ServerError::refused(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!(
-                "too many failed sign-ins; try again in {} minutes",
-                wait.as_secs().div_ceil(60)
-            ),
-        )
-        .into_response();
-        refused.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(wait.as_secs().max(1)),
-        );
-        return Ok(refused);
-    }
+    // The attempt takes its place in the count before the password is checked, so that
+    // guesses sent at once cannot outrun the limit.
+    let attempt = match state.sign_ins.reserve(&user, address) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let mut refused = ServerError::refused(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!(
+                    "too many failed sign-ins; try again in {} minutes",
+                    wait.as_secs().div_ceil(60)
+                ),
+            )
+            .into_response();
+            refused.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(wait.as_secs().max(1)),
+            );
+            return Ok(refused);
+        }
+    };
     let (storage, now) = (state.storage.clone(), state.clock.now());
     let name = user.clone();
     let found = blocking(move || {
@@ -111,14 +116,13 @@ pub(crate) async fn sign_in(
     })
     .await?;
     let Some((cookie, session, account)) = found else {
-        state.sign_ins.failed(&user, address);
         return Err(ServerError::refused(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "the user name or the password is wrong",
         ));
     };
-    state.sign_ins.succeeded(&user);
+    state.sign_ins.succeeded(attempt);
     let secure = over_tls(&parts.extensions, &parts.headers);
     let signed = Signed {
         token_hash: token_hash(&cookie),

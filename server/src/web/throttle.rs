@@ -1,46 +1,95 @@
-//! Failed sign-ins, counted per user name and per address over a sliding window: past the
-//! limit, further attempts are refused until the oldest failure leaves the window, whether the
-//! password would have been right or not.
+//! Sign-in attempts, counted over a sliding window so that passwords cannot be guessed at speed.
+//!
+//! Each attempt takes its place in the count *before* its password is checked ([`Throttle::
+//! reserve`]), so that guesses sent at once cannot outrun the limit; a success takes its place
+//! back ([`Throttle::succeeded`]). Three counts apply:
+//!
+//! - one user name from one address: [`PER_USER_AND_ADDRESS`] attempts;
+//! - one address, whatever the names: [`PER_ADDRESS`];
+//! - one user name from every address together: [`PER_USER`], except from an address where that
+//!   user signed in before. Guessing from many addresses is slowed, yet a stranger cannot lock
+//!   the rightful user out: from where they usually sign in, only their own failures count.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How long a failure counts.
+/// How long an attempt counts.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Failures for one user name within the window before its sign-ins are refused.
-pub const PER_USER: usize = 5;
-/// Failures from one address within the window before its sign-ins are refused.
+/// Attempts for one user name from one address within the window.
+pub const PER_USER_AND_ADDRESS: usize = 5;
+/// Attempts from one address within the window, whatever the user names.
 pub const PER_ADDRESS: usize = 20;
-/// Keys kept at most; past it, keys whose failures all left the window are forgotten.
+/// Attempts for one user name within the window from addresses it never signed in from.
+pub const PER_USER: usize = 50;
+/// Keys kept at most; past it, keys whose attempts all left the window are forgotten.
 const MAX_KEYS: usize = 100_000;
+/// Addresses remembered per user as ones it signed in from.
+const KNOWN_ADDRESSES: usize = 16;
 
-/// The failed sign-ins of the last [`WINDOW`].
+/// The sign-in attempts of the last [`WINDOW`], and where each user signed in before.
 #[derive(Debug, Default)]
 pub struct Throttle {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    state: Mutex<State>,
 }
 
-fn keys(user: &str, address: Option<IpAddr>) -> [(String, usize); 2] {
-    let address = address.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
-    [
-        (format!("user:{}", user.to_lowercase()), PER_USER),
-        (format!("address:{address}"), PER_ADDRESS),
-    ]
+#[derive(Debug, Default)]
+struct State {
+    attempts: HashMap<String, VecDeque<Instant>>,
+    known: HashMap<String, HashSet<IpAddr>>,
+}
+
+/// An attempt that counts against the limits until it [`Throttle::succeeded`].
+#[derive(Debug)]
+pub struct Attempt {
+    user: String,
+    address: Option<IpAddr>,
+    keys: Vec<String>,
+    at: Instant,
+}
+
+fn address_name(address: Option<IpAddr>) -> String {
+    address.map_or_else(|| "unknown".to_owned(), |a| a.to_string())
+}
+
+impl State {
+    /// The counts an attempt of `user` (lower case) from `address` falls under.
+    fn keys(&self, user: &str, address: Option<IpAddr>) -> Vec<(String, usize)> {
+        let from = address_name(address);
+        let mut keys = vec![
+            (format!("pair:{user}@{from}"), PER_USER_AND_ADDRESS),
+            (format!("address:{from}"), PER_ADDRESS),
+        ];
+        let known = address.is_some_and(|a| self.known.get(user).is_some_and(|k| k.contains(&a)));
+        if !known {
+            keys.push((format!("user:{user}"), PER_USER));
+        }
+        keys
+    }
 }
 
 impl Throttle {
-    /// `Err(wait)` when `user` or `address` has failed too often; `wait` is how long until the
-    /// next attempt is taken.
-    pub fn check(&self, user: &str, address: Option<IpAddr>) -> Result<(), Duration> {
+    /// Takes a place for an attempt of `user` from `address`, or `Err(wait)` when one of its
+    /// counts is full; `wait` is how long until the next attempt is taken. The attempt counts
+    /// as a failure unless [`Throttle::succeeded`] is told otherwise.
+    pub fn reserve(&self, user: &str, address: Option<IpAddr>) -> Result<Attempt, Duration> {
         let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let user = user.to_lowercase();
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.attempts.len() >= MAX_KEYS {
+            state.attempts.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < WINDOW)
+            });
+        }
+        let keys = state.keys(&user, address);
         let mut wait = None;
-        for (key, limit) in keys(user, address) {
-            if let Some(times) = failures.get_mut(&key) {
+        for (key, limit) in &keys {
+            if let Some(times) = state.attempts.get_mut(key) {
                 times.retain(|t| now.duration_since(*t) < WINDOW);
-                if times.len() >= limit
+                if times.len() >= *limit
                     && let Some(oldest) = times.front()
                 {
                     let left = WINDOW.saturating_sub(now.duration_since(*oldest));
@@ -48,36 +97,44 @@ impl Throttle {
                 }
             }
         }
-        wait.map_or(Ok(()), Err)
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
+        for (key, _) in &keys {
+            state
+                .attempts
+                .entry(key.clone())
+                .or_default()
+                .push_back(now);
+        }
+        Ok(Attempt {
+            user,
+            address,
+            keys: keys.into_iter().map(|(key, _)| key).collect(),
+            at: now,
+        })
     }
 
-    /// Counts a failed sign-in of `user` from `address`.
-    pub fn failed(&self, user: &str, address: Option<IpAddr>) {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.len() >= MAX_KEYS {
-            failures.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < WINDOW)
-            });
-        }
-        for (key, limit) in keys(user, address) {
-            let times = failures.entry(key).or_default();
-            times.push_back(now);
-            while times.len() > limit {
-                times.pop_front();
+    /// The password of `attempt` was right: it stops counting, the user's earlier failures from
+    /// that address are forgotten, and the address is remembered as one the user signs in from.
+    pub fn succeeded(&self, attempt: Attempt) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        for key in &attempt.keys {
+            if key.starts_with("pair:") {
+                state.attempts.remove(key);
+            } else if let Some(times) = state.attempts.get_mut(key)
+                && let Some(at) = times.iter().position(|t| *t == attempt.at)
+            {
+                times.remove(at);
             }
         }
-    }
-
-    /// Forgets the failures of `user` after a successful sign-in (not those of the address).
-    pub fn succeeded(&self, user: &str) {
-        let [(key, _), _] = keys(user, None);
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&key);
+        if let Some(address) = attempt.address {
+            let known = state.known.entry(attempt.user).or_default();
+            if known.len() >= KNOWN_ADDRESSES {
+                known.clear();
+            }
+            known.insert(address);
+        }
     }
 }
 
@@ -85,19 +142,31 @@ impl Throttle {
 mod tests {
     use super::*;
 
+    fn fail(throttle: &Throttle, user: &str, address: Option<IpAddr>, times: usize) {
+        for _ in 0..times {
+            assert!(throttle.reserve(user, address).is_ok());
+        }
+    }
+
     #[test]
-    fn a_user_name_is_refused_after_its_failures_and_another_is_not() {
+    fn a_user_name_is_refused_from_an_address_after_its_failures_and_another_is_not() {
         let throttle = Throttle::default();
         let here = Some(IpAddr::from([127, 0, 0, 1]));
-        for _ in 0..PER_USER {
-            assert!(throttle.check("desk.wang", here).is_ok());
-            throttle.failed("desk.wang", here);
-        }
-        let wait = throttle.check("DESK.WANG", here).err();
+        fail(&throttle, "desk.wang", here, PER_USER_AND_ADDRESS);
+        let wait = throttle.reserve("DESK.WANG", here).err();
         assert!(wait.is_some_and(|w| w > Duration::from_secs(60) && w <= WINDOW));
-        assert!(throttle.check("sup.sun", here).is_ok());
-        throttle.succeeded("desk.wang");
-        assert!(throttle.check("desk.wang", here).is_ok());
+        assert!(throttle.reserve("sup.sun", here).is_ok());
+    }
+
+    #[test]
+    fn a_success_takes_its_place_back_and_forgets_the_failures_before_it() {
+        let throttle = Throttle::default();
+        let here = Some(IpAddr::from([127, 0, 0, 1]));
+        fail(&throttle, "desk.wang", here, PER_USER_AND_ADDRESS - 1);
+        let right = throttle.reserve("desk.wang", here).expect("a place");
+        throttle.succeeded(right);
+        fail(&throttle, "desk.wang", here, PER_USER_AND_ADDRESS);
+        assert!(throttle.reserve("desk.wang", here).is_err());
     }
 
     #[test]
@@ -105,13 +174,30 @@ mod tests {
         let throttle = Throttle::default();
         let there = Some(IpAddr::from([10, 0, 0, 9]));
         for i in 0..PER_ADDRESS {
-            throttle.failed(&format!("user{i}"), there);
+            fail(&throttle, &format!("user{i}"), there, 1);
         }
-        assert!(throttle.check("someone.new", there).is_err());
+        assert!(throttle.reserve("someone.new", there).is_err());
         assert!(
             throttle
-                .check("someone.new", Some(IpAddr::from([10, 0, 0, 8])))
+                .reserve("someone.new", Some(IpAddr::from([10, 0, 0, 8])))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn strangers_cannot_lock_a_user_out_of_where_they_sign_in() {
+        let throttle = Throttle::default();
+        let office = Some(IpAddr::from([192, 0, 2, 10]));
+        let signed_in = throttle.reserve("desk.wang", office).expect("a place");
+        throttle.succeeded(signed_in);
+        // Guesses from many addresses fill the user's own count...
+        for n in 0..PER_USER {
+            let stranger = Some(IpAddr::from([203, 0, 113, (n % 250) as u8 + 1]));
+            let _ = throttle.reserve("desk.wang", stranger);
+        }
+        let newcomer = Some(IpAddr::from([198, 51, 100, 7]));
+        assert!(throttle.reserve("desk.wang", newcomer).is_err());
+        // ...yet the rightful user still signs in from the office.
+        assert!(throttle.reserve("desk.wang", office).is_ok());
     }
 }
