@@ -14,6 +14,9 @@ use crate::error::ServerError;
 /// The largest blob accepted, in bytes.
 pub const MAX_BLOB: u64 = 64 * 1024 * 1024;
 
+/// Bytes of unfinished uploads one device may hold, by default: four of the largest blobs.
+pub const PARTIAL_QUOTA: u64 = 4 * MAX_BLOB;
+
 /// Where an upload stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct UploadState {

@@ -102,6 +102,8 @@ pub struct Settings {
     /// The bearer token a monitoring system presents to read `/metrics`; without one the server
     /// keeps its metrics to itself.
     pub metrics_token: Option<String>,
+    /// Bytes of unfinished blob uploads one device may hold.
+    pub partial_blob_quota: u64,
 }
 
 /// Four sync requests per core: enough that one waiting for its commit to reach the disk leaves
@@ -120,6 +122,7 @@ impl Default for Settings {
             ids: IdSource::random(),
             syncs_at_once: default_syncs_at_once(),
             metrics_token: None,
+            partial_blob_quota: blobs::PARTIAL_QUOTA,
         }
     }
 }
@@ -159,6 +162,7 @@ impl AppState {
             ids,
             syncs_at_once,
             metrics_token,
+            partial_blob_quota: _,
         } = settings;
         let storage: Arc<dyn Storage> =
             Arc::new(SqliteStorage::open(data_dir, clock.now(), ids.clone())?);

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use automerge::sync::{Message, SyncDoc};
 use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use fieldledger_core::store::sync_state::primed_state;
+use fieldledger_core::sync::Transport;
+use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Author, Operation, Role, TicketId, Timestamp};
 use fieldledger_tests::Office;
 
@@ -354,4 +356,53 @@ fn concurrent_password_guesses_cannot_pass_the_sign_in_limit() {
     let refused = statuses.iter().filter(|s| **s == 429).count();
     assert!(checked <= 5, "{checked} guesses were checked: {statuses:?}");
     assert_eq!(checked + refused, 40, "{statuses:?}");
+}
+
+/// Finding 11: unfinished blob uploads never expired and had no quota, so that any device could
+/// fill the server's disk. A device's unfinished uploads are now held to a quota, and expire
+/// after a week without a new piece; another device's uploads are not affected.
+#[test]
+fn unfinished_blob_uploads_are_held_to_a_quota_per_device_and_expire() {
+    let clock = fieldledger_tests::ManualClock::at(Timestamp(1_790_000_000_000));
+    let office = Office::on(fieldledger_tests::TestServer::start_with(
+        fieldledger_server::Settings {
+            clock: clock.clone(),
+            partial_blob_quota: 1024 * 1024,
+            ..fieldledger_tests::quiet_settings()
+        },
+    ));
+    let transport = |store: &fieldledger_core::Store| {
+        HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"))
+    };
+    let (zhang_dir, li_dir) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let zhang = transport(&office.device(&zhang_dir, &office.zhang));
+    let li = transport(&office.device(&li_dir, &office.li));
+    let piece = vec![7u8; 400 * 1024];
+    let total = 2 * 1024 * 1024;
+    let hash = |n: u32| format!("{n:064x}");
+    for n in 1..=2 {
+        zhang
+            .upload_blob(&hash(n), 0, total, &piece)
+            .expect("within the quota");
+    }
+    let refused = zhang.upload_blob(&hash(3), 0, total, &piece);
+    assert!(
+        matches!(&refused, Err(fieldledger_core::Error::Rejected { status: 413, code, .. }) if code == "quota_exceeded"),
+        "{refused:?}"
+    );
+    li.upload_blob(&hash(3), 0, total, &piece)
+        .expect("another device's quota is its own");
+    assert_eq!(
+        zhang.blob_offset(&hash(1)).expect("state"),
+        Some(400 * 1024)
+    );
+    // A week without a piece: the unfinished uploads are gone, and the quota with them.
+    clock.advance(8 * 24 * 3_600_000);
+    assert_eq!(zhang.blob_offset(&hash(1)).expect("state"), Some(0));
+    zhang
+        .upload_blob(&hash(3), 0, total, &piece)
+        .expect("the quota is free again");
 }
