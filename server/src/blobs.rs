@@ -4,9 +4,12 @@
 use std::fs::{self, OpenOptions};
 use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
 use fieldledger_core::blob::check_sha256;
+use fieldledger_core::{Clock, DeviceId, Timestamp};
 use sha2::{Digest, Sha256};
 
 use crate::error::ServerError;
@@ -26,25 +29,53 @@ pub struct UploadState {
     pub complete: bool,
 }
 
+/// How long an unfinished upload waits for its next piece before it is deleted.
+pub const PARTIAL_LIFETIME_MS: i64 = 7 * 24 * 3_600_000;
+
+/// How often unfinished uploads are looked over for expired ones.
+const SWEEP_EVERY_MS: i64 = 3_600_000;
+
 /// The blob folder. Uploads are written one at a time, so that two devices sending the same
-/// photo never interleave their pieces.
-#[derive(Debug)]
+/// photo never interleave their pieces. Each device's unfinished uploads lie in a folder of its
+/// own under `.partial/`, held to a quota and deleted a week after their last piece, so that no
+/// device can fill the disk.
 pub struct BlobStore {
     dir: PathBuf,
     writing: std::sync::Mutex<()>,
+    clock: Arc<dyn Clock>,
+    quota: u64,
+    swept_at: std::sync::Mutex<Option<Timestamp>>,
+}
+
+impl std::fmt::Debug for BlobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobStore")
+            .field("dir", &self.dir)
+            .field("quota", &self.quota)
+            .finish_non_exhaustive()
+    }
 }
 
 fn check(sha256: &str) -> Result<(), ServerError> {
     check_sha256(sha256).map_err(|e| ServerError::bad_request("bad_hash", e.to_string()))
 }
 
+/// The time `at` as the file system keeps it.
+fn system_time(at: Timestamp) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(at.millis()).unwrap_or(0))
+}
+
 impl BlobStore {
-    /// The blob folder at `dir`.
-    pub fn open(dir: PathBuf) -> Result<Self, ServerError> {
+    /// The blob folder at `dir`, with `quota` bytes of unfinished uploads per device, its time
+    /// from `clock`.
+    pub fn open(dir: PathBuf, clock: Arc<dyn Clock>, quota: u64) -> Result<Self, ServerError> {
         crate::private_files::create_dir(&dir.join(".partial"))?;
         Ok(Self {
             dir,
             writing: std::sync::Mutex::new(()),
+            clock,
+            quota,
+            swept_at: std::sync::Mutex::new(None),
         })
     }
 
@@ -52,13 +83,60 @@ impl BlobStore {
         self.dir.join(sha256)
     }
 
-    fn partial_path(&self, sha256: &str) -> PathBuf {
-        self.dir.join(".partial").join(sha256)
+    fn partials(&self, device: &DeviceId) -> PathBuf {
+        self.dir.join(".partial").join(device.as_str())
     }
 
-    /// Where the upload of `sha256` stands.
-    pub fn state(&self, sha256: &str) -> Result<UploadState, ServerError> {
+    fn partial_path(&self, device: &DeviceId, sha256: &str) -> PathBuf {
+        self.partials(device).join(sha256)
+    }
+
+    /// Deletes the unfinished uploads that had no piece for [`PARTIAL_LIFETIME_MS`], at most
+    /// once every hour.
+    fn sweep(&self) -> Result<(), ServerError> {
+        let now = self.clock.now();
+        {
+            let mut swept_at = self.swept_at.lock().unwrap_or_else(|p| p.into_inner());
+            if swept_at.is_some_and(|at| now.millis() - at.millis() < SWEEP_EVERY_MS) {
+                return Ok(());
+            }
+            *swept_at = Some(now);
+        }
+        let expired = system_time(Timestamp(now.millis() - PARTIAL_LIFETIME_MS));
+        for device in fs::read_dir(self.dir.join(".partial"))? {
+            let device = device?.path();
+            if !device.is_dir() {
+                continue;
+            }
+            for upload in fs::read_dir(&device)? {
+                let upload = upload?;
+                if upload.metadata()?.modified()? < expired {
+                    fs::remove_file(upload.path())?;
+                }
+            }
+            if fs::read_dir(&device)?.next().is_none() {
+                fs::remove_dir(&device)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes of unfinished uploads `device` holds.
+    fn held_by(&self, device: &DeviceId) -> Result<u64, ServerError> {
+        let Ok(uploads) = fs::read_dir(self.partials(device)) else {
+            return Ok(0);
+        };
+        let mut held = 0;
+        for upload in uploads {
+            held += upload?.metadata()?.len();
+        }
+        Ok(held)
+    }
+
+    /// Where `device`'s upload of `sha256` stands.
+    pub fn state(&self, device: &DeviceId, sha256: &str) -> Result<UploadState, ServerError> {
         check(sha256)?;
+        self.sweep()?;
         if self.complete_path(sha256).is_file() {
             let offset = fs::metadata(self.complete_path(sha256))?.len();
             return Ok(UploadState {
@@ -66,7 +144,7 @@ impl BlobStore {
                 complete: true,
             });
         }
-        let offset = fs::metadata(self.partial_path(sha256))
+        let offset = fs::metadata(self.partial_path(device, sha256))
             .map(|m| m.len())
             .unwrap_or(0);
         Ok(UploadState {
@@ -75,17 +153,19 @@ impl BlobStore {
         })
     }
 
-    /// Appends `bytes` at `offset` of the blob `sha256` of `total` bytes; when the last piece
-    /// arrives the content is verified against its hash. Returns the new state.
+    /// Appends `bytes` at `offset` of `device`'s upload of the blob `sha256` of `total` bytes;
+    /// when the last piece arrives the content is verified against its hash. Returns the new
+    /// state.
     pub fn put(
         &self,
+        device: &DeviceId,
         sha256: &str,
         offset: u64,
         total: u64,
         bytes: &[u8],
     ) -> Result<UploadState, ServerError> {
         let _writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
-        let state = self.state(sha256)?;
+        let state = self.state(device, sha256)?;
         if state.complete {
             return Ok(state);
         }
@@ -113,12 +193,26 @@ impl BlobStore {
                 "the piece goes beyond the blob's total size",
             ));
         }
-        let partial = self.partial_path(sha256);
+        if self.held_by(device)? + bytes.len() as u64 > self.quota {
+            return Err(ServerError::refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "quota_exceeded",
+                format!(
+                    "this device holds unfinished uploads of {} bytes or more; finish them, or \
+                     wait a week for them to expire",
+                    self.quota
+                ),
+            ));
+        }
+        crate::private_files::create_dir(&self.partials(device))?;
+        let partial = self.partial_path(device, sha256);
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&partial)?;
         file.write_all(bytes)?;
+        // The last piece's time, by the server's clock, is what the sweep judges.
+        file.set_modified(system_time(self.clock.now()))?;
         file.sync_all()?;
         if end < total {
             return Ok(UploadState {

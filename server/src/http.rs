@@ -261,16 +261,18 @@ struct Piece {
 
 async fn upload_state(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Segment(sha256): Segment,
 ) -> Result<Json<UploadState>> {
     let blobs = state.blobs.clone();
-    Ok(Json(blocking(move || blobs.state(&sha256)).await?))
+    Ok(Json(
+        blocking(move || blobs.state(&caller.device.id, &sha256)).await?,
+    ))
 }
 
 async fn upload(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Segment(sha256): Segment,
     Params(piece): Params<Piece>,
     Raw(body): Raw,
@@ -289,7 +291,7 @@ async fn upload(
     );
     Ok(Json(
         blocking(move || {
-            let upload = blobs.put(&sha256, piece.offset, piece.total, &body)?;
+            let upload = blobs.put(&caller.device.id, &sha256, piece.offset, piece.total, &body)?;
             if upload.complete {
                 storage.add_blob(&sha256, upload.offset, now)?;
             }

@@ -162,7 +162,7 @@ impl AppState {
             ids,
             syncs_at_once,
             metrics_token,
-            partial_blob_quota: _,
+            partial_blob_quota,
         } = settings;
         let storage: Arc<dyn Storage> =
             Arc::new(SqliteStorage::open(data_dir, clock.now(), ids.clone())?);
@@ -188,7 +188,11 @@ impl AppState {
         Ok(AppState {
             engine,
             storage,
-            blobs: Arc::new(BlobStore::open(data_dir.join("blobs"))?),
+            blobs: Arc::new(BlobStore::open(
+                data_dir.join("blobs"),
+                clock.clone(),
+                partial_blob_quota,
+            )?),
             metrics,
             webhooks,
             clock,
