@@ -14,6 +14,7 @@ use fieldledger_core::sync::Transport;
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Author, Operation, Role, TicketId, Timestamp};
 use fieldledger_tests::Office;
+use sha2::Digest;
 
 use crate::access::{crafted, send_docs};
 use crate::hostile::post_sync;
@@ -405,4 +406,60 @@ fn unfinished_blob_uploads_are_held_to_a_quota_per_device_and_expire() {
     zhang
         .upload_blob(&hash(3), 0, total, &piece)
         .expect("the quota is free again");
+}
+
+/// Finding 11: office users could read any blob by its hash, also one that no ticket
+/// references (anything a device uploaded). A photo or signature is now read through a ticket
+/// that references it and that the reader may read.
+#[test]
+fn office_users_read_only_blobs_that_their_tickets_reference() {
+    let office = Office::start();
+    let (id, _) = office.desk_ticket(&[&office.zhang]);
+    let (other, _) = office.desk_ticket(&[&office.zhang]);
+    let dir = tempfile::tempdir().expect("dir");
+    let store = office.device(&dir, &office.zhang);
+    fieldledger_tests::sync(&store).expect("sync");
+    let visit = store
+        .record(
+            &id,
+            &Operation::Arrive {
+                order_id: None,
+                site: "bay 1".into(),
+            },
+        )
+        .expect("arrive")
+        .entry
+        .expect("visit");
+    let photo_file = dir.path().join("coil.jpg");
+    std::fs::write(&photo_file, b"a photo of the coil").expect("photo");
+    let photo = store.add_blob(&photo_file, "image/jpeg").expect("blob");
+    store
+        .record(
+            &id,
+            &Operation::AttachPhoto {
+                visit_id: visit,
+                blob: photo.clone(),
+                caption: "coil".into(),
+            },
+        )
+        .expect("attach");
+    fieldledger_tests::sync(&store).expect("sync uploads the photo");
+    // A file that no ticket references, uploaded whole all the same.
+    let stray = b"not part of any ticket".to_vec();
+    let stray_hash = hex::encode(sha2::Sha256::digest(&stray));
+    HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"))
+        .upload_blob(&stray_hash, 0, stray.len() as u64, &stray)
+        .expect("upload");
+    let read = |path: String| office.server.call("GET", &path, &office.desk, None).0;
+    assert_eq!(
+        read(format!("/v1/tickets/{id}/blobs/{}", photo.sha256)),
+        200
+    );
+    assert_eq!(
+        read(format!("/v1/tickets/{other}/blobs/{}", photo.sha256)),
+        404
+    );
+    assert_eq!(read(format!("/v1/tickets/{id}/blobs/{stray_hash}")), 404);
+    assert_eq!(read(format!("/v1/blobs/{stray_hash}")), 404);
+    assert_eq!(read(format!("/v1/blobs/{}", photo.sha256)), 404);
 }
