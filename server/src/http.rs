@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use fieldledger_core::protocol::{self, CONTENT_TYPE, SyncRequest};
 use fieldledger_core::ticket::intake::Registration;
 use fieldledger_core::{Operation, TicketId, policy};
@@ -127,9 +127,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/v1/blobs/{sha256}",
-            get(blob)
-                .put(upload)
-                .layer(DefaultBodyLimit::max(MAX_BLOB_PIECE)),
+            put(upload).layer(DefaultBodyLimit::max(MAX_BLOB_PIECE)),
         )
         .route("/v1/blobs/{sha256}/upload", get(upload_state))
         .route("/v1/tickets", post(register))
@@ -138,6 +136,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/v1/tickets/{id}/signoffs/{signoff}",
             get(crate::signed_state::signed_state),
+        )
+        .route(
+            "/v1/tickets/{id}/blobs/{sha256}",
+            get(crate::ticket_blobs::ticket_blob),
         )
         .route("/v1/costs", get(crate::costs::costs))
         .route(
@@ -299,21 +301,6 @@ async fn upload(
         })
         .await?,
     ))
-}
-
-async fn blob(
-    State(state): State<AppState>,
-    caller: Caller,
-    Segment(sha256): Segment,
-) -> Result<Response> {
-    if reads_assigned_only(caller.user.role) {
-        return Err(ServerError::forbidden(
-            "photos are downloaded in the office; your device holds its own",
-        ));
-    }
-    let blobs = state.blobs.clone();
-    let bytes = blocking(move || blobs.read(&sha256)).await?;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }
 
 pub(crate) fn ticket_id(raw: &str) -> Result<TicketId> {

@@ -29,6 +29,7 @@ pub mod signed_state;
 pub mod sse;
 pub mod statistics;
 pub mod storage;
+pub mod ticket_blobs;
 pub mod web;
 pub mod webhooks;
 

@@ -18,6 +18,7 @@ use super::quality::Quality;
 use super::returns::ReturnedUnit;
 use super::signoff::SignOff;
 use super::visit::Visit;
+use crate::blob::BlobRef;
 use crate::section::Section;
 
 /// Everything a ticket records, section by section.
@@ -57,6 +58,15 @@ pub struct TicketView {
 }
 
 impl TicketView {
+    /// Every stored file the ticket refers to: the photos of its visits and the signatures of
+    /// its sign-offs.
+    pub fn blobs(&self) -> impl Iterator<Item = &BlobRef> {
+        self.visits
+            .iter()
+            .flat_map(|v| v.photos.iter().map(|p| &p.blob))
+            .chain(self.signoffs.iter().filter_map(|s| s.signature.as_ref()))
+    }
+
     /// Reads the view from the JSON form of a whole document.
     pub(crate) fn from_json(root: Value) -> TicketView {
         let mut root = fields(root);

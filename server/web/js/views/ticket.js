@@ -90,7 +90,7 @@ export async function ticket(main, [id]) {
         h("strong", {}, `${visit.technician} · ${visit.site}`), ` ${dateTime(visit.arrived_at)} – ${visit.departed_at ? dateTime(visit.departed_at) : "…"}`,
         list(visit.log, (l) => `${dateTime(l.recorded_at)} ${workText(l)}`),
         visit.photos.length ? h("div", { class: "photos" }, visit.photos.map((p) => h("figure", {},
-          h("img", { src: `/v1/blobs/${p.blob.sha256}`, alt: p.caption, loading: "lazy" }), h("figcaption", {}, p.caption)))) : null,
+          h("img", { src: `/v1/tickets/${encodeURIComponent(id)}/blobs/${p.blob.sha256}`, alt: p.caption, loading: "lazy" }), h("figcaption", {}, p.caption)))) : null,
       ])),
       card("ticket.decisions", conflict, list(v.decisions.entries, (e) => `${dateTime(e.recorded_at)} ${name("disposition", e.disposition)} — ${e.by} (${name("role", e.role)}): ${e.rationale}`)),
       card("ticket.returns", list(v.returns, (r) => [`${r.unit}: ${r.reason} · ${dateTime(r.requested_at)} · ${r.received_at ? dateTime(r.received_at) : "—"}`,
