@@ -79,6 +79,8 @@ pub struct AppState {
     pub sync_permits: Arc<tokio::sync::Semaphore>,
     /// The SHA-256 of the token that may read `/metrics`; `None` serves no metrics.
     pub metrics_token: Option<[u8; 32]>,
+    /// The reverse proxies whose forwarding headers are believed ([`Settings::trusted_proxies`]).
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 /// How a server is set up beyond its data directory.
@@ -105,6 +107,9 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Bytes of unfinished blob uploads one device may hold.
     pub partial_blob_quota: u64,
+    /// The reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed; from
+    /// anyone else those headers are ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Four sync requests per core: enough that one waiting for its commit to reach the disk leaves
@@ -124,6 +129,7 @@ impl Default for Settings {
             syncs_at_once: default_syncs_at_once(),
             metrics_token: None,
             partial_blob_quota: blobs::PARTIAL_QUOTA,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -164,6 +170,7 @@ impl AppState {
             syncs_at_once,
             metrics_token,
             partial_blob_quota,
+            trusted_proxies,
         } = settings;
         let storage: Arc<dyn Storage> =
             Arc::new(SqliteStorage::open(data_dir, clock.now(), ids.clone())?);
@@ -202,6 +209,7 @@ impl AppState {
             sign_ins: Arc::default(),
             sync_permits: Arc::new(tokio::sync::Semaphore::new(syncs_at_once.max(1))),
             metrics_token: metrics_token.as_deref().map(auth::token_hash),
+            trusted_proxies: Arc::new(trusted_proxies),
         })
     }
 }

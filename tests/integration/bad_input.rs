@@ -210,7 +210,10 @@ fn photos_upload_resumably_after_the_ticket_syncs() {
         .new_agent();
     let download = |token: &str| {
         agent
-            .get(format!("{}/v1/tickets/{id}/blobs/{}", server.url, blob.sha256))
+            .get(format!(
+                "{}/v1/tickets/{id}/blobs/{}",
+                server.url, blob.sha256
+            ))
             .header("Authorization", format!("Bearer {token}"))
             .call()
             .expect("download")

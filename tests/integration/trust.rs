@@ -464,3 +464,50 @@ fn office_users_read_only_blobs_that_their_tickets_reference() {
     assert_ne!(read(format!("/v1/blobs/{stray_hash}")), 200);
     assert_ne!(read(format!("/v1/blobs/{}", photo.sha256)), 200);
 }
+
+/// Finding 9: behind a reverse proxy every sign-in came from the proxy's address, so that one
+/// stranger's failures locked everyone out. Forwarding headers are now believed from the
+/// configured proxies only: the client they name is counted, and a client that writes the
+/// header itself is counted by its own address.
+#[test]
+fn forwarded_addresses_count_only_from_configured_proxies() {
+    let sign_in = |server: &fieldledger_tests::TestServer, user: &str, forwarded: &str| {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        agent
+            .post(format!("{}/web/sign-in", server.url))
+            .header("Content-Type", "application/json")
+            .header("X-Forwarded-For", forwarded)
+            .send(format!(r#"{{"user":"{user}","password":"wrong"}}"#))
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    };
+    let behind_proxy = fieldledger_tests::TestServer::start_with(fieldledger_server::Settings {
+        trusted_proxies: vec![std::net::IpAddr::from([127, 0, 0, 1])],
+        ..fieldledger_tests::quiet_settings()
+    });
+    for n in 0..20 {
+        assert_eq!(
+            sign_in(&behind_proxy, &format!("user{n}"), "203.0.113.9"),
+            401
+        );
+    }
+    assert_eq!(sign_in(&behind_proxy, "user0", "203.0.113.9"), 429);
+    assert_eq!(
+        sign_in(&behind_proxy, "desk.wang", "198.51.100.7"),
+        401,
+        "another client behind the same proxy is not locked out"
+    );
+    let direct = fieldledger_tests::TestServer::start_with(fieldledger_tests::quiet_settings());
+    for n in 0..20 {
+        let spoofed = format!("198.51.100.{n}");
+        assert_eq!(sign_in(&direct, &format!("user{n}"), &spoofed), 401);
+    }
+    assert_eq!(
+        sign_in(&direct, "desk.wang", "192.0.2.1"),
+        429,
+        "a header written by the client itself is not believed"
+    );
+}
