@@ -72,6 +72,14 @@ enum Command {
         /// the server serves no metrics.
         #[arg(long, env = "FIELDLEDGER_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        /// The address of a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto headers
+        /// are believed; repeat for each. From anyone else those headers are ignored.
+        #[arg(
+            long = "trusted-proxy",
+            env = "FIELDLEDGER_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
         /// Minutes from registration to the first hand-off.
         #[arg(long, env = "FIELDLEDGER_HANDOFF_MINUTES", default_value_t = 30)]
         handoff_minutes: u64,
@@ -293,9 +301,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }),
         _ => None,
     };
-    let metrics_token = match &command {
-        Command::Serve { metrics_token, .. } => metrics_token.clone(),
-        _ => None,
+    let (metrics_token, trusted_proxies) = match &command {
+        Command::Serve {
+            metrics_token,
+            trusted_proxies,
+            ..
+        } => (metrics_token.clone(), trusted_proxies.clone()),
+        _ => (None, Vec::new()),
     };
     let state = AppState::open_with(
         &cli.data_dir,
@@ -303,6 +315,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             pacing: workflow.is_some().then(Pacing::default),
             workflow,
             metrics_token,
+            trusted_proxies,
             ..Settings::default()
         },
     )?;

@@ -228,6 +228,8 @@ async fn axum_serve(
     router: axum_router::Router,
     stopped: tokio::sync::oneshot::Receiver<()>,
 ) -> std::io::Result<()> {
+    // As the real server does: handlers see the client's address.
+    let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum_router::serve(listener, router)
         .with_graceful_shutdown(async move {
             let _ = stopped.await;

@@ -4,6 +4,7 @@
 //! API as every other client, so the role policy is enforced there and only there.
 
 pub mod assets;
+pub mod client;
 pub mod csrf;
 pub mod password;
 pub mod session;

@@ -71,14 +71,6 @@ pub fn cookie(headers: &HeaderMap) -> Option<&str> {
         .filter(|v| v.starts_with("fls_") && v.len() < 200)
 }
 
-/// Whether the request came over TLS: served so, or through a proxy that says it was.
-pub fn over_tls(parts_extensions: &axum::http::Extensions, headers: &HeaderMap) -> bool {
-    parts_extensions.get::<Tls>().is_some()
-        || headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
-}
-
 /// The `Set-Cookie` value that gives the browser `value` (an empty value with `max_age` 0
 /// clears it).
 pub fn set_cookie(

@@ -1,9 +1,7 @@
 //! Signing in and out of the dashboard, and what the page asks about its session.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,8 +14,9 @@ use crate::auth::token_hash;
 use crate::engine::reads_assigned_only;
 use crate::error::ServerError;
 use crate::http::{Body, blocking};
+use crate::web::client;
 use crate::web::password;
-use crate::web::session::{LIFETIME_MS, Signed, WebSession, new_cookie, over_tls, set_cookie};
+use crate::web::session::{LIFETIME_MS, Signed, WebSession, new_cookie, set_cookie};
 
 /// What the sign-in form sends.
 #[derive(Deserialize)]
@@ -55,10 +54,7 @@ pub(crate) async fn sign_in(
     parts: Parts,
     Body(credentials): Body<Credentials>,
 ) -> Result<Response, ServerError> {
-    let address = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+    let address = client::address(&state, &parts);
     let Credentials { user, password } = credentials;
     if user.is_empty() || user.len() > 64 || password.len() > password::MAX_LENGTH {
         return Err(ServerError::bad_request(
@@ -123,7 +119,7 @@ pub(crate) async fn sign_in(
         ));
     };
     state.sign_ins.succeeded(attempt);
-    let secure = over_tls(&parts.extensions, &parts.headers);
+    let secure = client::over_tls(&state, &parts);
     let signed = Signed {
         token_hash: token_hash(&cookie),
         session,
@@ -157,7 +153,7 @@ pub(crate) async fn sign_out(
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        set_cookie("", 0, over_tls(&parts.extensions, &parts.headers))?,
+        set_cookie("", 0, client::over_tls(&state, &parts))?,
     );
     Ok(response)
 }
