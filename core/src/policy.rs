@@ -121,6 +121,33 @@ mod tests {
         }
     }
 
+    /// The table of `docs/security.md`, between its markers, is this policy.
+    #[test]
+    fn the_security_page_lists_the_policy_table() {
+        let page = include_str!("../../docs/security.md");
+        let listed = page
+            .split_once("<!-- policy:begin -->\n")
+            .and_then(|(_, rest)| rest.split_once("\n<!-- policy:end -->"))
+            .map(|(table, _)| table.to_owned());
+        let mut table = vec![
+            "| section | roles that may write it |".to_owned(),
+            "|---|---|".to_owned(),
+        ];
+        for section in Section::ALL {
+            let roles: Vec<String> = writers(section)
+                .iter()
+                .map(|r| format!("`{}`", r.as_str()))
+                .collect();
+            let roles = if roles.is_empty() {
+                "the server only (and a ticket's registration)".to_owned()
+            } else {
+                roles.join(", ")
+            };
+            table.push(format!("| `{}` | {roles} |", section.key()));
+        }
+        assert_eq!(listed, Some(table.join("\n")));
+    }
+
     #[test]
     fn every_section_but_meta_has_a_writer() {
         for section in Section::ALL {
