@@ -511,3 +511,37 @@ fn forwarded_addresses_count_only_from_configured_proxies() {
         "a header written by the client itself is not believed"
     );
 }
+
+/// Finding 11: any device could ask whether any hash was stored, and learn what others had
+/// photographed. A device now learns that a blob is complete only for a blob it uploaded whole
+/// itself: proving it holds the content is the only way to hear that the server does.
+#[test]
+fn a_device_learns_only_of_blobs_it_uploaded_itself() {
+    let office = Office::start();
+    let transport = |store: &fieldledger_core::Store| {
+        HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"))
+    };
+    let (zhang_dir, li_dir) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let zhang = transport(&office.device(&zhang_dir, &office.zhang));
+    let li = transport(&office.device(&li_dir, &office.li));
+    let photo = b"the nameplate of the breaker in bay 4".to_vec();
+    let hash = hex::encode(sha2::Sha256::digest(&photo));
+    zhang
+        .upload_blob(&hash, 0, photo.len() as u64, &photo)
+        .expect("upload");
+    assert_eq!(zhang.blob_offset(&hash).expect("state"), None, "complete");
+    assert_eq!(
+        li.blob_offset(&hash).expect("state"),
+        Some(0),
+        "another device hears nothing of it"
+    );
+    let wrong = b"a guess at the content of the photo....".to_vec();
+    let refused = li.upload_blob(&hash, 0, wrong.len() as u64, &wrong);
+    assert!(refused.is_err(), "a wrong guess is refused: {refused:?}");
+    li.upload_blob(&hash, 0, photo.len() as u64, &photo)
+        .expect("the whole content proves it");
+    assert_eq!(li.blob_offset(&hash).expect("state"), None);
+}
