@@ -38,7 +38,7 @@ const SWEEP_EVERY_MS: i64 = 3_600_000;
 /// The blob folder. Uploads are written one at a time, so that two devices sending the same
 /// photo never interleave their pieces. Each device's unfinished uploads lie in a folder of its
 /// own under `.partial/`, held to a quota and deleted a week after their last piece, so that no
-/// device can fill the disk.
+/// device can fill the disk; `.holders/` marks which device sent which blob whole.
 pub struct BlobStore {
     dir: PathBuf,
     writing: std::sync::Mutex<()>,
@@ -133,11 +133,19 @@ impl BlobStore {
         Ok(held)
     }
 
-    /// Where `device`'s upload of `sha256` stands.
+    /// The mark that `device` uploaded the whole of blob `sha256`.
+    fn holder_path(&self, device: &DeviceId, sha256: &str) -> PathBuf {
+        self.dir.join(".holders").join(device.as_str()).join(sha256)
+    }
+
+    /// Where `device`'s upload of `sha256` stands. A blob is complete for a device only once
+    /// that device has sent all of it: a device cannot learn by asking which photos others
+    /// have stored, and proving it holds the content is the only way to hear that the server
+    /// does too.
     pub fn state(&self, device: &DeviceId, sha256: &str) -> Result<UploadState, ServerError> {
         check(sha256)?;
         self.sweep()?;
-        if self.complete_path(sha256).is_file() {
+        if self.complete_path(sha256).is_file() && self.holder_path(device, sha256).is_file() {
             let offset = fs::metadata(self.complete_path(sha256))?.len();
             return Ok(UploadState {
                 offset,
@@ -237,7 +245,16 @@ impl BlobStore {
                 "the content does not have the SHA-256 it was sent under; send it again",
             ));
         }
-        fs::rename(&partial, self.complete_path(sha256))?;
+        if self.complete_path(sha256).is_file() {
+            fs::remove_file(&partial)?;
+        } else {
+            fs::rename(&partial, self.complete_path(sha256))?;
+        }
+        let holder = self.holder_path(device, sha256);
+        if let Some(folder) = holder.parent() {
+            crate::private_files::create_dir(folder)?;
+        }
+        crate::private_files::create_file(&holder)?;
         Ok(UploadState {
             offset: end,
             complete: true,

@@ -179,7 +179,11 @@ fn photos_upload_resumably_after_the_ticket_syncs() {
         .expect("attach");
 
     // A first piece arrives, then the connection breaks: the next sync resumes from there.
-    let token = server.token(&zhang);
+    let token = store
+        .enrolment()
+        .expect("enrolment")
+        .expect("enrolled")
+        .token;
     let (status, state) = raw(
         &server,
         "PUT",
