@@ -545,3 +545,69 @@ fn a_device_learns_only_of_blobs_it_uploaded_itself() {
         .expect("the whole content proves it");
     assert_eq!(li.blob_offset(&hash).expect("state"), None);
 }
+
+/// Finding 4: there was no separation of duties, even over REST. The desk submitted, audited and
+/// settled its own cost; a technician cleared `major` and `complaint` on a major complaint and
+/// recorded a factory inspection verdict. Each is now refused with 403, and nothing is written.
+#[test]
+fn separation_of_duties_holds_over_rest() {
+    let office = Office::start();
+    let (id, _) = office.desk_ticket(&[&office.zhang]);
+    let server = &office.server;
+    let finance = server.token(&server.user("fin.zhao", Role::Finance));
+    let supervisor = server.token(&server.user("sup.sun", Role::Supervisor));
+    let technician = server.token(&office.zhang);
+    let operate = |token: &str, op: serde_json::Value| {
+        server.call(
+            "POST",
+            &format!("/v1/tickets/{id}/operations"),
+            token,
+            Some(op),
+        )
+    };
+    let history = || {
+        server
+            .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None)
+            .1["history"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    let (status, body) = operate(
+        &office.desk,
+        serde_json::json!({"op": "submit_cost", "kind": "travel", "amount_minor": 120_000,
+            "currency": "CNY", "bearer": "company", "description": "train to the substation"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let cost = body["entry"].as_str().expect("cost id").to_owned();
+    let before = history();
+    let audit =
+        serde_json::json!({"op": "audit_cost", "cost_id": cost, "approved": true, "note": "ok"});
+    let (status, body) = operate(&office.desk, audit.clone());
+    assert_eq!(status, 403, "the desk audits its own cost: {body}");
+    assert_eq!(history(), before, "nothing was written");
+    let settle = serde_json::json!({"op": "settle_cost", "cost_id": cost, "reference": "PZ-1"});
+    let (status, _) = operate(&supervisor, audit);
+    assert_eq!(status, 200, "another person of the department audits it");
+    let (status, body) = operate(&office.desk, settle.clone());
+    assert_eq!(status, 403, "the desk settles: {body}");
+    let (status, body) = operate(&finance, settle);
+    assert_eq!(status, 200, "finance settles: {body}");
+
+    let (status, body) = operate(
+        &technician,
+        serde_json::json!({"op": "amend_intake", "major": true}),
+    );
+    assert_eq!(status, 403, "a technician makes a complaint major: {body}");
+    let (status, body) = operate(
+        &technician,
+        serde_json::json!({"op": "request_return", "unit": "J2026-0417", "reason": "coil burnt"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let unit = body["entry"].as_str().expect("return id").to_owned();
+    let (status, body) = operate(
+        &technician,
+        serde_json::json!({"op": "record_inspection", "return_id": unit, "stage": "incoming",
+            "verdict": "defect_confirmed", "findings": "looks fine to me"}),
+    );
+    assert_eq!(status, 403, "a technician judges a returned unit: {body}");
+}
