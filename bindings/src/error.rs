@@ -73,7 +73,7 @@ impl From<Error> for FieldLedgerError {
         let reason = error.to_string();
         match error {
             Error::NotEnrolled => Self::NotEnrolled,
-            Error::Forbidden { .. } => Self::Forbidden { reason },
+            Error::Forbidden { .. } | Error::NotPermitted { .. } => Self::Forbidden { reason },
             Error::Invalid { .. }
             | Error::UnknownEntry { .. }
             | Error::DuplicateTicket(_)

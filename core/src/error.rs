@@ -15,6 +15,17 @@ pub enum Error {
         /// The section it tried to write.
         section: Section,
     },
+    /// The authority table does not let this role perform this action, or not here (a rule of
+    /// separation of duties); nothing was written.
+    #[error("the role {role} may not {action}: {reason}")]
+    NotPermitted {
+        /// The role of the user who tried.
+        role: Role,
+        /// The action it tried.
+        action: &'static str,
+        /// Which rule refused it.
+        reason: String,
+    },
     /// An input was refused; nothing was written.
     #[error("invalid {field}: {reason}")]
     Invalid {

@@ -1,36 +1,285 @@
 //! Who may write which section of a ticket: the one table, enforced on the device before a
 //! change is made and on the server when a change arrives.
 
+use crate::author::Author;
 use crate::error::Error;
+use crate::id::UserId;
 use crate::role::Role;
 use crate::section::Section;
 use crate::ticket::Touched;
+use crate::ticket::dispatch::Department;
 
-/// The roles that may write `section`, from the responsibilities in docs/domain.md. Admins may write
-/// every section except `meta`, which only the registration of a ticket (and the server) writes.
-pub fn writers(section: Section) -> &'static [Role] {
+/// A rule of separation of duties that an action follows beyond its roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Duty {
+    /// None beyond the roles.
+    None,
+    /// The author may not be the person who submitted the cost: whoever spends does not audit.
+    NotTheSubmitter,
+    /// These roles may act only on a major complaint (the others at any time).
+    MajorComplaintsOnly(&'static [Role]),
+    /// Only the technician of the visit records on it.
+    OwnVisit,
+    /// Whether the ticket is a complaint, and whether a major one, is changed after
+    /// registration only by these roles.
+    RegistrationFlagsBy(&'static [Role]),
+    /// The department issuing a travel order is the author's: the technical service department
+    /// (service desk, supervisor) sends technicians to complaints and repairs, the commerce
+    /// department to installation, commissioning and power-on.
+    OrderByDepartment,
+}
+
+/// Who may perform one action: the roles, and the duty it follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Permission {
+    /// The action, as named in change messages ([`crate::Operation::name`]).
+    pub action: &'static str,
+    /// The section it writes.
+    pub section: Section,
+    /// The roles that may perform it.
+    pub roles: &'static [Role],
+    /// Its rule of separation of duties.
+    pub duty: Duty,
+}
+
+const fn may(
+    action: &'static str,
+    section: Section,
+    roles: &'static [Role],
+    duty: Duty,
+) -> Permission {
+    Permission {
+        action,
+        section,
+        roles,
+        duty,
+    }
+}
+
+/// The authority table: every action on an existing ticket, who may perform it and the duty it
+/// follows, from the responsibilities in docs/domain.md. Registering a ticket is the intake
+/// section's (see [`may_register`]); `meta` is written by registration and the server only.
+pub const PERMISSIONS: &[Permission] = {
+    use Duty::*;
     use Role::*;
-    match section {
-        Section::Meta => &[],
-        Section::Intake => &[ServiceDesk, Commerce, Technician, Supervisor, Admin],
-        Section::Dispatch => &[ServiceDesk, Commerce, Supervisor, Admin],
-        Section::Visits => &[Technician, Admin],
-        Section::Decisions => &[Technician, Supervisor, Technical, RnD, Manager, Admin],
-        Section::Returns => &[
-            Technician,
-            ServiceDesk,
-            Inspection,
-            Manufacturing,
-            Procurement,
-            Admin,
-        ],
-        Section::Quality => &[QualityAssurance, Technical, RnD, Manager, Admin],
-        Section::Letter => &[Technical, Admin],
-        Section::Costs => &[ServiceDesk, Supervisor, Finance, Sales, Admin],
-        Section::Followups => &[ServiceDesk, Supervisor, Admin],
-        Section::Signoff => &[Technician, Admin],
-        Section::Closure => &[ServiceDesk, Supervisor, Manager, Admin],
-        Section::Delivery => &[ServiceDesk, Commerce, Technical, Admin],
+    use Section::*;
+    &[
+        may(
+            "amend_intake",
+            Intake,
+            &[ServiceDesk, Commerce, Technician, Supervisor, Admin],
+            RegistrationFlagsBy(&[ServiceDesk, Supervisor, Admin]),
+        ),
+        may(
+            "hand_off",
+            Dispatch,
+            &[ServiceDesk, Commerce, Supervisor, Admin],
+            None,
+        ),
+        may(
+            "issue_travel_order",
+            Dispatch,
+            &[ServiceDesk, Commerce, Supervisor, Admin],
+            OrderByDepartment,
+        ),
+        may(
+            "reassign_order",
+            Dispatch,
+            &[ServiceDesk, Commerce, Supervisor, Admin],
+            None,
+        ),
+        may("arrive", Visits, &[Technician, Admin], None),
+        may("depart", Visits, &[Technician, Admin], OwnVisit),
+        may("log_work", Visits, &[Technician, Admin], OwnVisit),
+        may("attach_photo", Visits, &[Technician, Admin], OwnVisit),
+        may(
+            "decide",
+            Decisions,
+            &[Technician, Supervisor, Technical, RnD, Manager, Admin],
+            None,
+        ),
+        may(
+            "request_return",
+            Returns,
+            &[Technician, ServiceDesk, Admin],
+            None,
+        ),
+        may(
+            "receive_return",
+            Returns,
+            &[ServiceDesk, Inspection, Manufacturing, Procurement, Admin],
+            None,
+        ),
+        may("record_inspection", Returns, &[Inspection, Admin], None),
+        may(
+            "record_cause",
+            Quality,
+            &[QualityAssurance, Technical, RnD, Manager, Admin],
+            None,
+        ),
+        may(
+            "rule_responsibility",
+            Quality,
+            &[QualityAssurance, RnD, Manager, Admin],
+            MajorComplaintsOnly(&[RnD, Manager]),
+        ),
+        may(
+            "add_corrective_action",
+            Quality,
+            &[QualityAssurance, Admin],
+            None,
+        ),
+        may(
+            "set_action_status",
+            Quality,
+            &[QualityAssurance, Admin],
+            None,
+        ),
+        may("draft_letter", Letter, &[Technical, Admin], None),
+        may("issue_letter", Letter, &[Technical, Admin], None),
+        may(
+            "submit_cost",
+            Costs,
+            &[ServiceDesk, Supervisor, Sales, Admin],
+            None,
+        ),
+        may(
+            "audit_cost",
+            Costs,
+            &[ServiceDesk, Supervisor, Admin],
+            NotTheSubmitter,
+        ),
+        may("settle_cost", Costs, &[Finance], None),
+        may(
+            "plan_return_visit",
+            Followups,
+            &[ServiceDesk, Supervisor, Admin],
+            None,
+        ),
+        may(
+            "record_return_visit",
+            Followups,
+            &[ServiceDesk, Supervisor, Admin],
+            None,
+        ),
+        may("sign_off", Signoff, &[Technician, Admin], None),
+        may(
+            "close",
+            Closure,
+            &[ServiceDesk, Supervisor, Manager, Admin],
+            None,
+        ),
+        may(
+            "record_shipment",
+            Delivery,
+            &[ServiceDesk, Commerce, Admin],
+            None,
+        ),
+        may("send_drawings", Delivery, &[Technical, Admin], None),
+    ]
+};
+
+/// The row of `action` in [`PERMISSIONS`].
+pub fn permission(action: &str) -> Option<&'static Permission> {
+    PERMISSIONS.iter().find(|p| p.action == action)
+}
+
+/// Refuses unless `role` may perform `action`.
+pub fn check_action(role: Role, action: &'static str) -> Result<&'static Permission, Error> {
+    match permission(action) {
+        Some(p) if p.roles.contains(&role) => Ok(p),
+        _ => Err(Error::NotPermitted {
+            role,
+            action,
+            reason: "the regulation gives this action to other departments".into(),
+        }),
+    }
+}
+
+/// The roles that may write `section`: those of every action that writes it. `meta` has none:
+/// only the registration of a ticket (and the server) writes it.
+pub fn writers(section: Section) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|role| {
+            PERMISSIONS
+                .iter()
+                .any(|p| p.section == section && p.roles.contains(role))
+        })
+        .collect()
+}
+
+/// Refuses an action under `duty` by `author` when the facts break it: `submitted_by` is the
+/// cost's submitter, `major` whether the complaint is major, `visit_of` the technician of the
+/// visit, `changes_flags` whether complaint or major change, and `department` the department the
+/// order names.
+pub fn check_duty(
+    author: &Author,
+    action: &'static str,
+    facts: &DutyFacts<'_>,
+) -> Result<(), Error> {
+    let Some(permission) = permission(action) else {
+        return Ok(());
+    };
+    let refuse = |reason: &str| Error::NotPermitted {
+        role: author.role,
+        action,
+        reason: reason.into(),
+    };
+    match permission.duty {
+        Duty::None => Ok(()),
+        Duty::NotTheSubmitter if facts.submitted_by == Some(&author.user) => {
+            Err(refuse("whoever submits a cost does not audit it"))
+        }
+        Duty::MajorComplaintsOnly(roles) if roles.contains(&author.role) && !facts.major => {
+            Err(refuse("this department rules only on major complaints"))
+        }
+        Duty::OwnVisit
+            if author.role != Role::Admin && facts.visit_of.is_some_and(|t| *t != author.user) =>
+        {
+            Err(refuse("only the technician of a visit records on it"))
+        }
+        Duty::RegistrationFlagsBy(roles)
+            if facts.changes_flags && !roles.contains(&author.role) =>
+        {
+            Err(refuse(
+                "only the service desk or a supervisor decides whether a ticket is a complaint, or a major one",
+            ))
+        }
+        Duty::OrderByDepartment => match (facts.department, department_of(author.role)) {
+            (Some(named), Some(own)) if named != own => Err(refuse(
+                "an order is issued in the name of the author's own department",
+            )),
+            (_, None) if author.role != Role::Admin => {
+                Err(refuse("this role issues no travel orders"))
+            }
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// The facts of a ticket that duties are judged on; absent ones do not apply.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DutyFacts<'a> {
+    /// Who submitted the cost acted on.
+    pub submitted_by: Option<&'a UserId>,
+    /// Whether the complaint is major.
+    pub major: bool,
+    /// The technician of the visit acted on.
+    pub visit_of: Option<&'a UserId>,
+    /// Whether the action changes whether the ticket is a complaint, or a major one.
+    pub changes_flags: bool,
+    /// The department an order is issued in the name of.
+    pub department: Option<Department>,
+}
+
+/// The department whose travel orders a role issues.
+pub fn department_of(role: Role) -> Option<Department> {
+    match role {
+        Role::ServiceDesk | Role::Supervisor => Some(Department::TechnicalService),
+        Role::Commerce => Some(Department::Commerce),
+        _ => None,
     }
 }
 
@@ -39,21 +288,14 @@ pub const REGISTRATION_SECTIONS: [Section; 2] = [Section::Meta, Section::Intake]
 
 /// Whether `role` may write `section`.
 pub fn may_write(role: Role, section: Section) -> bool {
-    writers(section).contains(&role)
+    PERMISSIONS
+        .iter()
+        .any(|p| p.section == section && p.roles.contains(&role))
 }
 
 /// Whether `role` may register new tickets (intake), which also writes `meta`.
 pub fn may_register(role: Role) -> bool {
     may_write(role, Section::Intake)
-}
-
-/// Refuses unless `role` may write `section`.
-pub fn check(role: Role, section: Section) -> Result<(), Error> {
-    if may_write(role, section) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden { role, section })
-    }
 }
 
 /// Refuses a change by `role` that touches `touched`, naming the first section it may not
@@ -96,15 +338,70 @@ mod tests {
     }
 
     #[test]
-    fn technicians_cannot_write_quality_or_costs() {
-        assert!(check(Role::Technician, Section::Visits).is_ok());
-        for section in [Section::Quality, Section::Costs, Section::Letter] {
-            let message = check(Role::Technician, section)
+    fn technicians_cannot_perform_quality_cost_or_letter_actions() {
+        assert!(check_action(Role::Technician, "arrive").is_ok());
+        for action in [
+            "record_cause",
+            "audit_cost",
+            "draft_letter",
+            "record_inspection",
+        ] {
+            let message = check_action(Role::Technician, action)
                 .err()
-                .map(|e| e.to_string());
-            let message = message.unwrap_or_default();
-            assert!(message.contains("technician") && message.contains(section.key()));
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(message.contains("technician") && message.contains(action));
         }
+    }
+
+    #[test]
+    fn only_finance_settles_and_only_inspection_judges_returned_units() {
+        for role in Role::ALL {
+            assert_eq!(
+                check_action(role, "settle_cost").is_ok(),
+                role == Role::Finance
+            );
+            assert_eq!(
+                check_action(role, "record_inspection").is_ok(),
+                matches!(role, Role::Inspection | Role::Admin)
+            );
+        }
+    }
+
+    /// Every action that [`crate::Operation::name`] gives has its row, with the section that
+    /// [`crate::Operation::section`] gives, and every row is such an action.
+    #[test]
+    fn every_operation_has_its_row_and_every_row_an_operation() {
+        let source = include_str!("ticket/operation.rs");
+        let named: Vec<(&str, &str)> = source
+            .lines()
+            .filter_map(|line| line.split_once("=> (\""))
+            .filter_map(|(_, rest)| rest.split_once("\", "))
+            .map(|(name, rest)| (name, rest.trim_end_matches("),")))
+            .collect();
+        assert_eq!(named.len(), PERMISSIONS.len(), "{named:?}");
+        for (name, section) in named {
+            let row = permission(name).unwrap_or_else(|| panic!("{name} has no row"));
+            assert_eq!(format!("{:?}", row.section), section, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_sections_writers_are_those_of_their_actions() {
+        assert_eq!(
+            writers(Section::Costs),
+            vec![
+                Role::ServiceDesk,
+                Role::Supervisor,
+                Role::Finance,
+                Role::Sales,
+                Role::Admin
+            ]
+        );
+        assert_eq!(
+            writers(Section::Visits),
+            vec![Role::Technician, Role::Admin]
+        );
     }
 
     #[test]
@@ -129,21 +426,39 @@ mod tests {
             .split_once("<!-- policy:begin -->\n")
             .and_then(|(_, rest)| rest.split_once("\n<!-- policy:end -->"))
             .map(|(table, _)| table.to_owned());
-        let mut table = vec![
-            "| section | roles that may write it |".to_owned(),
-            "|---|---|".to_owned(),
-        ];
-        for section in Section::ALL {
-            let roles: Vec<String> = writers(section)
+        let roles = |roles: &[Role]| {
+            roles
                 .iter()
                 .map(|r| format!("`{}`", r.as_str()))
-                .collect();
-            let roles = if roles.is_empty() {
-                "the server only (and a ticket's registration)".to_owned()
-            } else {
-                roles.join(", ")
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut table = vec![
+            "| action | section | roles that may perform it | rule of separation of duties |"
+                .to_owned(),
+            "|---|---|---|---|".to_owned(),
+        ];
+        for p in PERMISSIONS {
+            let duty = match p.duty {
+                Duty::None => "—".into(),
+                Duty::NotTheSubmitter => "never by the person who submitted the cost".into(),
+                Duty::MajorComplaintsOnly(only) => {
+                    format!("{} only on major complaints", roles(only))
+                }
+                Duty::OwnVisit => "only the technician of the visit".into(),
+                Duty::RegistrationFlagsBy(by) => {
+                    format!("complaint and major changed only by {}", roles(by))
+                }
+                Duty::OrderByDepartment => {
+                    "in the author's own department: `service_desk` and `supervisor` for the technical service department, `commerce` for commerce".into()
+                }
             };
-            table.push(format!("| `{}` | {roles} |", section.key()));
+            table.push(format!(
+                "| `{}` | `{}` | {} | {duty} |",
+                p.action,
+                p.section.key(),
+                roles(p.roles)
+            ));
         }
         assert_eq!(listed, Some(table.join("\n")));
     }

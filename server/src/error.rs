@@ -64,7 +64,9 @@ impl ServerError {
                 message,
             } => (*status, code, message.clone()),
             ServerError::Core(e) => match e {
-                CoreError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+                CoreError::Forbidden { .. } | CoreError::NotPermitted { .. } => {
+                    (StatusCode::FORBIDDEN, "forbidden", e.to_string())
+                }
                 CoreError::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid", e.to_string()),
                 CoreError::UnknownTicket(_) => (StatusCode::NOT_FOUND, "not_found", e.to_string()),
                 CoreError::UnknownEntry { .. } => {

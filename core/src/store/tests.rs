@@ -125,7 +125,9 @@ fn a_forbidden_action_changes_nothing_in_the_store() {
         .map(|e| e.to_string());
     assert_eq!(
         err.as_deref(),
-        Some("the role technician may not write the quality section of a ticket")
+        Some(
+            "the role technician may not record_cause: the regulation gives this action to other departments"
+        )
     );
     assert_eq!(store.heads(&id).expect("heads"), heads);
     assert_eq!(store.list().expect("list"), list);

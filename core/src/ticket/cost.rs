@@ -10,6 +10,7 @@ use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, required};
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
+use crate::policy::DutyFacts;
 use crate::section::Section;
 use crate::time::Timestamp;
 
@@ -152,6 +153,14 @@ pub(crate) fn audit(
 ) -> Result<()> {
     let costs = ctx.section(tx, Section::Costs)?;
     let cost = ctx.entry(tx, &costs, cost_id, "cost")?;
+    let submitted_by: Option<UserId> = ctx.field(tx, &cost, "submitted_by")?;
+    ctx.duty(
+        "audit_cost",
+        &DutyFacts {
+            submitted_by: submitted_by.as_ref(),
+            ..DutyFacts::default()
+        },
+    )?;
     if tx.get(&cost, "settlement")?.is_some() {
         return Err(Error::invalid("audit", "the cost is already settled"));
     }

@@ -8,6 +8,7 @@ use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, required};
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
+use crate::policy::DutyFacts;
 use crate::role::Role;
 use crate::section::Section;
 use crate::time::Timestamp;
@@ -150,6 +151,13 @@ pub(crate) fn issue_order(
     ctx: &WriteContext<'_>,
     order: &NewTravelOrder,
 ) -> Result<EntryId> {
+    ctx.duty(
+        "issue_travel_order",
+        &DutyFacts {
+            department: Some(order.issuing_department),
+            ..DutyFacts::default()
+        },
+    )?;
     let entry = TravelOrder {
         id: ctx.new_entry_id(),
         number: required("order number", &order.number, SHORT)?,

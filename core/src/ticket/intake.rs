@@ -8,6 +8,7 @@ use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, optional, required};
 use crate::error::{Error, Result};
 use crate::id::UserId;
+use crate::policy::DutyFacts;
 use crate::section::Section;
 use crate::time::Timestamp;
 
@@ -158,6 +159,17 @@ pub(crate) fn amend(
     a: &IntakeAmendment,
 ) -> Result<()> {
     let intake = ctx.section(tx, Section::Intake)?;
+    let complaint: Option<bool> = ctx.field(tx, &intake, "complaint")?;
+    let major: Option<bool> = ctx.field(tx, &intake, "major")?;
+    let changes_flags = a.complaint.is_some_and(|c| Some(c) != complaint)
+        || a.major.is_some_and(|m| Some(m) != major.or(Some(false)));
+    ctx.duty(
+        "amend_intake",
+        &DutyFacts {
+            changes_flags,
+            ..DutyFacts::default()
+        },
+    )?;
     let mut wrote = false;
     let mut put = |tx: &mut Transaction<'_>, key: &str, value: serde_json::Value| -> Result<()> {
         wrote = true;

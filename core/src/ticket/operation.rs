@@ -4,7 +4,7 @@
 use std::cell::Cell;
 
 use automerge::transaction::{Transactable, Transaction};
-use automerge::{ActorId, ChangeHash, ObjId, ObjType, ROOT};
+use automerge::{ActorId, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -25,6 +25,7 @@ use crate::author::Author;
 use crate::blob::BlobRef;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
+use crate::policy::{self, DutyFacts};
 use crate::role::Role;
 use crate::section::Section;
 use crate::time::{Date, Timestamp};
@@ -429,6 +430,27 @@ impl<'a> WriteContext<'a> {
             kind,
             id: id.to_string(),
         })
+    }
+
+    /// The scalar field `key` of the object `obj`, decoded, or `None` when it is absent or of
+    /// another type.
+    pub(crate) fn field<T: serde::de::DeserializeOwned>(
+        &self,
+        tx: &Transaction<'_>,
+        obj: &ObjId,
+        key: &str,
+    ) -> Result<Option<T>> {
+        Ok(match tx.get(obj, key)? {
+            Some((automerge::Value::Scalar(s), _)) => {
+                serde_json::from_value(super::codec::scalar_to_json(&s)).ok()
+            }
+            _ => None,
+        })
+    }
+
+    /// Refuses unless the author's role keeps the duty of `action` on these facts.
+    pub(crate) fn duty(&self, action: &'static str, facts: &DutyFacts<'_>) -> Result<()> {
+        policy::check_duty(self.author, action, facts)
     }
 
     /// Reads the whole section as JSON, as the transaction sees it.

@@ -9,6 +9,7 @@ use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, required};
 use crate::error::Result;
 use crate::id::{EntryId, UserId};
+use crate::policy::DutyFacts;
 use crate::section::Section;
 use crate::time::{Date, Timestamp};
 
@@ -124,6 +125,15 @@ pub(crate) fn rule(
     ctx: &WriteContext<'_>,
     responsibility: Responsibility,
 ) -> Result<()> {
+    let intake = ctx.section(tx, Section::Intake)?;
+    let major = ctx.field(tx, &intake, "major")?.unwrap_or(false);
+    ctx.duty(
+        "rule_responsibility",
+        &DutyFacts {
+            major,
+            ..DutyFacts::default()
+        },
+    )?;
     let quality = ctx.section(tx, Section::Quality)?;
     put_field(tx, &quality, "responsibility", &responsibility)?;
     put_field(tx, &quality, "ruled_by", &ctx.author.user)?;

@@ -322,7 +322,7 @@ fn the_whole_flow_reads_back_section_by_section() {
     .expect("cost");
     apply(
         &mut t,
-        &desk,
+        &author("sup.sun", Role::Supervisor),
         10_100,
         Operation::AuditCost {
             cost_id: cost.clone(),
@@ -456,7 +456,9 @@ fn a_technician_cannot_write_quality_and_nothing_changes() {
         .map(|e| e.to_string());
     assert_eq!(
         err.as_deref(),
-        Some("the role technician may not write the quality section of a ticket")
+        Some(
+            "the role technician may not record_cause: the regulation gives this action to other departments"
+        )
     );
     assert_eq!(t.heads(), heads);
 }
@@ -697,7 +699,7 @@ fn a_cost_is_settled_only_after_approval() {
     assert!(t.apply(&finance, Timestamp(2), &settle).is_err());
     apply(
         &mut t,
-        &desk,
+        &author("sup.sun", Role::Supervisor),
         3,
         Operation::AuditCost {
             cost_id: cost,
@@ -746,4 +748,151 @@ fn refreshing_the_written_sections_gives_the_whole_view() {
     t.refresh_view(&mut view, &[Section::Visits, Section::Decisions])
         .expect("refresh");
     assert_eq!(view, whole);
+}
+
+/// Refuses `op` by `by` with a rule of separation of duties, leaving `t` as it was.
+fn refused_by_duty(t: &mut Ticket, by: &Author, op: &Operation) {
+    let heads = t.heads();
+    let refused = t.apply(by, Timestamp(9_000), op);
+    assert!(
+        matches!(refused, Err(Error::NotPermitted { .. })),
+        "{op:?} by {by:?}: {refused:?}"
+    );
+    assert_eq!(t.heads(), heads, "nothing was written");
+}
+
+#[test]
+fn whoever_submits_a_cost_does_not_audit_it() {
+    let mut t = new_ticket();
+    let desk = author("desk.wang", Role::ServiceDesk);
+    let cost = t
+        .apply(
+            &desk,
+            Timestamp(2_000),
+            &Operation::SubmitCost(cost::NewCost {
+                kind: cost::CostKind::Travel,
+                amount_minor: 120_000,
+                currency: "CNY".into(),
+                bearer: cost::Bearer::Company,
+                description: "train".into(),
+            }),
+        )
+        .expect("submit")
+        .entry
+        .expect("cost");
+    let audit = Operation::AuditCost {
+        cost_id: cost,
+        approved: true,
+        note: String::new(),
+    };
+    refused_by_duty(&mut t, &desk, &audit);
+    t.apply(
+        &author("sup.sun", Role::Supervisor),
+        Timestamp(3_000),
+        &audit,
+    )
+    .expect("another person audits");
+}
+
+#[test]
+fn only_the_desk_or_a_supervisor_changes_whether_a_ticket_is_a_major_complaint() {
+    let mut t = new_ticket();
+    let major = Operation::AmendIntake(intake::IntakeAmendment {
+        major: Some(true),
+        ..Default::default()
+    });
+    refused_by_duty(&mut t, &author("tech.zhang", Role::Technician), &major);
+    let model = Operation::AmendIntake(intake::IntakeAmendment {
+        model: Some("KYN28A-12/1600".into()),
+        ..Default::default()
+    });
+    t.apply(
+        &author("tech.zhang", Role::Technician),
+        Timestamp(2_000),
+        &model,
+    )
+    .expect("a technician corrects the model found on site");
+    t.apply(
+        &author("sup.sun", Role::Supervisor),
+        Timestamp(3_000),
+        &major,
+    )
+    .expect("a supervisor makes it major");
+}
+
+#[test]
+fn r_and_d_rules_on_responsibility_only_for_major_complaints() {
+    let mut t = new_ticket();
+    let rule = Operation::RuleResponsibility {
+        responsibility: quality::Responsibility::Design,
+    };
+    refused_by_duty(&mut t, &author("rnd.gao", Role::RnD), &rule);
+    t.apply(
+        &author("qa.chen", Role::QualityAssurance),
+        Timestamp(2_000),
+        &rule,
+    )
+    .expect("QA rules on any complaint");
+    let major = Operation::AmendIntake(intake::IntakeAmendment {
+        major: Some(true),
+        ..Default::default()
+    });
+    t.apply(
+        &author("desk.wang", Role::ServiceDesk),
+        Timestamp(3_000),
+        &major,
+    )
+    .expect("major");
+    t.apply(&author("rnd.gao", Role::RnD), Timestamp(4_000), &rule)
+        .expect("R&D rules on a major complaint");
+}
+
+#[test]
+fn a_technician_records_only_on_their_own_visit() {
+    let mut t = new_ticket();
+    let visit = t
+        .apply(
+            &author("tech.zhang", Role::Technician),
+            Timestamp(2_000),
+            &Operation::Arrive {
+                order_id: None,
+                site: "bay 2".into(),
+            },
+        )
+        .expect("arrive")
+        .entry
+        .expect("visit");
+    let depart = Operation::Depart { visit_id: visit };
+    refused_by_duty(&mut t, &author("tech.li", Role::Technician), &depart);
+    t.apply(
+        &author("tech.zhang", Role::Technician),
+        Timestamp(3_000),
+        &depart,
+    )
+    .expect("their own");
+}
+
+#[test]
+fn an_order_is_issued_in_the_authors_own_department() {
+    let mut t = new_ticket();
+    let order = |department: &str| {
+        Operation::IssueTravelOrder(
+            serde_json::from_value(serde_json::json!({
+                "number": "CC-1", "kind": "installation", "issuing_department": department,
+                "assignees": ["tech.zhang"],
+            }))
+            .expect("order"),
+        )
+    };
+    refused_by_duty(
+        &mut t,
+        &author("ma.li", Role::Commerce),
+        &order("technical_service"),
+    );
+    t.apply(
+        &author("ma.li", Role::Commerce),
+        Timestamp(2_000),
+        &order("commerce"),
+    )
+    .expect("commerce issues in its own name");
 }

@@ -1,16 +1,17 @@
 //! Stays on site: arrival, departure, the work log (commissioning steps with measurements,
 //! repair actions, parts used and removed) and photos.
 
-use automerge::ReadDoc;
 use automerge::transaction::Transaction;
+use automerge::{ObjId, ObjType, ROOT, ReadDoc};
 use serde::{Deserialize, Serialize};
 
-use super::codec::{embedded, push_embedded, put_field, put_record};
+use super::codec::{child, embedded, push_embedded, put_field, put_record};
 use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, optional, required};
 use crate::blob::BlobRef;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
+use crate::policy::DutyFacts;
 use crate::section::Section;
 use crate::time::Timestamp;
 
@@ -201,8 +202,7 @@ pub(crate) fn depart(
     ctx: &WriteContext<'_>,
     visit_id: &EntryId,
 ) -> Result<()> {
-    let visits = ctx.section(tx, Section::Visits)?;
-    let visit = ctx.entry(tx, &visits, visit_id, "visit")?;
+    let visit = own_visit(tx, ctx, visit_id, "depart")?;
     if tx.get(&visit, "departed_at")?.is_some() {
         return Err(Error::invalid("departure", "this visit has already ended"));
     }
@@ -221,8 +221,7 @@ pub(crate) fn log_work(
         by: ctx.author.user.clone(),
         work: check_work(work)?,
     };
-    let visits = ctx.section(tx, Section::Visits)?;
-    let visit = ctx.entry(tx, &visits, visit_id, "visit")?;
+    let visit = own_visit(tx, ctx, visit_id, "log_work")?;
     let log = ctx.list(tx, &visit, "log")?;
     push_embedded(tx, &log, &entry)?;
     Ok(entry.id)
@@ -243,9 +242,33 @@ pub(crate) fn attach_photo(
         taken_at: ctx.at,
         by: ctx.author.user.clone(),
     };
-    let visits = ctx.section(tx, Section::Visits)?;
-    let visit = ctx.entry(tx, &visits, visit_id, "visit")?;
+    let visit = own_visit(tx, ctx, visit_id, "attach_photo")?;
     let photos = ctx.list(tx, &visit, "photos")?;
     push_embedded(tx, &photos, &photo)?;
     Ok(photo.id)
+}
+
+/// The visit `visit_id`, which the author may record `action` on: only its own technician may.
+fn own_visit(
+    tx: &Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    visit_id: &EntryId,
+    action: &'static str,
+) -> Result<ObjId> {
+    let visits = child(tx, &ROOT, Section::Visits.key(), ObjType::Map)?.ok_or_else(|| {
+        Error::UnknownEntry {
+            kind: "visit",
+            id: visit_id.to_string(),
+        }
+    })?;
+    let visit = ctx.entry(tx, &visits, visit_id, "visit")?;
+    let technician: Option<UserId> = ctx.field(tx, &visit, "technician")?;
+    ctx.duty(
+        action,
+        &DutyFacts {
+            visit_of: technician.as_ref(),
+            ..DutyFacts::default()
+        },
+    )?;
+    Ok(visit)
 }
