@@ -5,7 +5,6 @@ use automerge::sync::SyncDoc;
 use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::sync::Transport;
-use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Author, Error, Operation, Role, Store, TicketId, Timestamp};
 use fieldledger_tests::{Office, sync};
 use serde_json::json;
@@ -54,7 +53,7 @@ pub(crate) fn send_docs(store: &Store, docs: Vec<DocMessage>) -> SyncResponse {
             store.actor_id().to_bytes().to_vec(),
         )],
     };
-    let transport = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
+    let transport = fieldledger_tests::transport_of(&store);
     protocol::decode(&transport.sync(protocol::encode(&request)).expect("answer"))
         .expect("response")
 }

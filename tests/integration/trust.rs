@@ -11,7 +11,6 @@ use automerge::sync::{Message, SyncDoc};
 use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::sync::Transport;
-use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Author, Operation, Role, TicketId, Timestamp};
 use fieldledger_tests::Office;
 use sha2::Digest;
@@ -60,11 +59,8 @@ fn a_stranger_is_refused_before_the_sync_body_is_read() {
 #[test]
 fn a_change_that_panics_automerge_is_refused_for_its_document_alone() {
     let office = Office::start();
-    let (id, _) = office.desk_ticket(&[&office.zhang]);
     let dir = tempfile::tempdir().expect("dir");
-    let store = office.device(&dir, &office.zhang);
-    fieldledger_tests::sync(&store).expect("sync");
-    let before = stored_heads(&office, &id);
+    let (id, store, before) = zhang_holding_a_ticket(&office, &dir);
     let honest = crafted(
         &store,
         &id,
@@ -103,11 +99,7 @@ fn a_change_that_panics_automerge_is_refused_for_its_document_alone() {
             store.actor_id().to_bytes().to_vec(),
         )],
     };
-    let token = store
-        .enrolment()
-        .expect("enrolment")
-        .expect("enrolled")
-        .token;
+    let token = fieldledger_tests::token_of(&store);
     let (status, body) = post_sync(&office, &token, &protocol::encode(&request));
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let response: SyncResponse = protocol::decode(&body).expect("a sync response");
@@ -123,18 +115,27 @@ fn a_change_that_panics_automerge_is_refused_for_its_document_alone() {
         &id,
         serde_json::json!({"op": "hand_off", "to": ["technician"], "note": "after the panic"}),
     );
-    store
-        .record(
-            &id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "bay 3".into(),
-            },
-        )
-        .expect("arrive");
+    fieldledger_tests::arrive(&store, &id, "bay 3");
     let report = fieldledger_tests::sync(&store).expect("an honest sync");
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(store.heads(&id).expect("heads"), stored_heads(&office, &id));
+}
+
+/// Zhang's device in `dir`, synced with a ticket the desk assigned to him; and the server's
+/// heads of that ticket.
+fn zhang_holding_a_ticket(
+    office: &Office,
+    dir: &tempfile::TempDir,
+) -> (
+    TicketId,
+    fieldledger_core::Store,
+    Vec<automerge::ChangeHash>,
+) {
+    let (id, _) = office.desk_ticket(&[&office.zhang]);
+    let store = office.device(dir, &office.zhang);
+    fieldledger_tests::sync(&store).expect("sync");
+    let heads = stored_heads(office, &id);
+    (id, store, heads)
 }
 
 fn stored_heads(office: &Office, id: &TicketId) -> Vec<automerge::ChangeHash> {
@@ -152,11 +153,8 @@ fn stored_heads(office: &Office, id: &TicketId) -> Vec<automerge::ChangeHash> {
 #[test]
 fn a_flood_of_refused_changes_writes_one_security_event_per_reason() {
     let office = Office::start();
-    let (id, _) = office.desk_ticket(&[&office.zhang]);
     let dir = tempfile::tempdir().expect("dir");
-    let store = office.device(&dir, &office.zhang);
-    fieldledger_tests::sync(&store).expect("sync");
-    let before = stored_heads(&office, &id);
+    let (id, store, before) = zhang_holding_a_ticket(&office, &dir);
     let mut ticket = store.read_ticket(&id, Clone::clone).expect("ticket");
     let base = ticket.heads();
     let qa = Author::new(office.zhang.clone(), Role::QualityAssurance);
@@ -372,15 +370,12 @@ fn unfinished_blob_uploads_are_held_to_a_quota_per_device_and_expire() {
             ..fieldledger_tests::quiet_settings()
         },
     ));
-    let transport = |store: &fieldledger_core::Store| {
-        HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"))
-    };
     let (zhang_dir, li_dir) = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
     );
-    let zhang = transport(&office.device(&zhang_dir, &office.zhang));
-    let li = transport(&office.device(&li_dir, &office.li));
+    let zhang = fieldledger_tests::transport_of(&office.device(&zhang_dir, &office.zhang));
+    let li = fieldledger_tests::transport_of(&office.device(&li_dir, &office.li));
     let piece = vec![7u8; 400 * 1024];
     let total = 2 * 1024 * 1024;
     let hash = |n: u32| format!("{n:064x}");
@@ -419,17 +414,7 @@ fn office_users_read_only_blobs_that_their_tickets_reference() {
     let dir = tempfile::tempdir().expect("dir");
     let store = office.device(&dir, &office.zhang);
     fieldledger_tests::sync(&store).expect("sync");
-    let visit = store
-        .record(
-            &id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "bay 1".into(),
-            },
-        )
-        .expect("arrive")
-        .entry
-        .expect("visit");
+    let visit = fieldledger_tests::arrive(&store, &id, "bay 1");
     let photo_file = dir.path().join("coil.jpg");
     std::fs::write(&photo_file, b"a photo of the coil").expect("photo");
     let photo = store.add_blob(&photo_file, "image/jpeg").expect("blob");
@@ -447,7 +432,7 @@ fn office_users_read_only_blobs_that_their_tickets_reference() {
     // A file that no ticket references, uploaded whole all the same.
     let stray = b"not part of any ticket".to_vec();
     let stray_hash = hex::encode(sha2::Sha256::digest(&stray));
-    HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"))
+    fieldledger_tests::transport_of(&store)
         .upload_blob(&stray_hash, 0, stray.len() as u64, &stray)
         .expect("upload");
     let read = |path: String| office.server.call("GET", &path, &office.desk, None).0;
@@ -518,15 +503,12 @@ fn forwarded_addresses_count_only_from_configured_proxies() {
 #[test]
 fn a_device_learns_only_of_blobs_it_uploaded_itself() {
     let office = Office::start();
-    let transport = |store: &fieldledger_core::Store| {
-        HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"))
-    };
     let (zhang_dir, li_dir) = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
     );
-    let zhang = transport(&office.device(&zhang_dir, &office.zhang));
-    let li = transport(&office.device(&li_dir, &office.li));
+    let zhang = fieldledger_tests::transport_of(&office.device(&zhang_dir, &office.zhang));
+    let li = fieldledger_tests::transport_of(&office.device(&li_dir, &office.li));
     let photo = b"the nameplate of the breaker in bay 4".to_vec();
     let hash = hex::encode(sha2::Sha256::digest(&photo));
     zhang

@@ -334,7 +334,7 @@ fn only_the_service_department_and_the_manager_may_close() {
         assert!(
             body["message"]
                 .as_str()
-                .is_some_and(|m| m.contains("closure"))
+                .is_some_and(|m| m.contains("may not close"))
         );
     }
 }
@@ -514,17 +514,7 @@ fn a_resolved_ticket_gets_its_return_visit_once_and_supervisors_track_it() {
     let dir = tempfile::tempdir().expect("dir");
     let zhang = office.device(&dir, &office.zhang);
     sync(&zhang).expect("sync");
-    let visit = zhang
-        .record(
-            &id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "bay 2".into(),
-            },
-        )
-        .expect("arrive")
-        .entry
-        .expect("visit");
+    let visit = fieldledger_tests::arrive(&zhang, &id, "bay 2");
     zhang
         .record(
             &id,

@@ -366,6 +366,35 @@ pub fn sync(store: &Store) -> Result<SyncReport> {
     fieldledger_core::sync::sync(store, &HttpTransport::new(&enrolment))
 }
 
+/// An HTTP transport to the server that `store` is enrolled with, as `store`'s device.
+pub fn transport_of(store: &Store) -> HttpTransport {
+    HttpTransport::new(&store.enrolment().expect("enrolment").expect("enrolled"))
+}
+
+/// The bearer token of `store`'s device.
+pub fn token_of(store: &Store) -> String {
+    store
+        .enrolment()
+        .expect("enrolment")
+        .expect("enrolled")
+        .token
+}
+
+/// The technician of `store` arrives at `site` for ticket `id`; returns the visit.
+pub fn arrive(store: &Store, id: &TicketId, site: &str) -> fieldledger_core::EntryId {
+    store
+        .record(
+            id,
+            &fieldledger_core::Operation::Arrive {
+                order_id: None,
+                site: site.into(),
+            },
+        )
+        .expect("arrive")
+        .entry
+        .expect("a visit")
+}
+
 /// A clock that stands still until a test moves it.
 #[derive(Debug, Default)]
 pub struct ManualClock(std::sync::atomic::AtomicI64);
