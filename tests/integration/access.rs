@@ -53,7 +53,7 @@ pub(crate) fn send_docs(store: &Store, docs: Vec<DocMessage>) -> SyncResponse {
             store.actor_id().to_bytes().to_vec(),
         )],
     };
-    let transport = fieldledger_tests::transport_of(&store);
+    let transport = fieldledger_tests::transport_of(store);
     protocol::decode(&transport.sync(protocol::encode(&request)).expect("answer"))
         .expect("response")
 }
