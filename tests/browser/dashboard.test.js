@@ -167,6 +167,8 @@ test("the desk signs in, registers a complaint and hands it off with the clock r
   await page.getByRole("searchbox").fill(customer);
   await page.getByRole("button", { name: "Filter" }).click();
   await page.locator(`tr[data-ticket="${ticketId}"]`).waitFor();
+  // The filtered page replaces the whole list: wait for it rather than count the one before.
+  await page.waitForFunction(() => document.querySelectorAll("tbody tr[data-ticket]").length === 1);
   assert.equal(await page.locator("tbody tr[data-ticket]").count(), 1);
   await shot(page, "ledger");
   await page.context().close();
@@ -284,10 +286,18 @@ test("QA, finance and statistics each have their view", async () => {
   await shot(qa, "statistics");
   await qa.context().close();
 
+  // The technical service department audits a cost its desk submitted (never the submitter);
+  // finance settles it, and does not audit.
+  const supervisor = await signedIn("sup.sun");
+  await supervisor.getByRole("link", { name: "Costs" }).click();
+  await supervisor.locator('[data-costs="finance.toAudit"] tr[data-cost]', { hasText: customer })
+    .getByRole("button", { name: "Approve" }).click();
+  await supervisor.locator('[data-costs="finance.toSettle"] tr[data-cost]', { hasText: customer }).waitFor();
+  await supervisor.context().close();
   const finance = await signedIn("fin.zhao");
   await finance.getByRole("link", { name: "Costs" }).click();
-  const toAudit = finance.locator('[data-costs="finance.toAudit"]');
-  await toAudit.locator(`tr[data-cost]`, { hasText: customer }).getByRole("button", { name: "Approve" }).click();
+  await finance.locator('[data-costs="finance.toSettle"]').waitFor();
+  assert.equal(await finance.getByRole("button", { name: "Approve" }).count(), 0, "finance does not audit");
   const toSettle = finance.locator('[data-costs="finance.toSettle"] tr[data-cost]', { hasText: customer });
   await toSettle.getByLabel("Reference").fill("PZ-2026-0777");
   await toSettle.getByRole("button", { name: "Settle" }).click();

@@ -40,6 +40,13 @@ fn signed_in(signed: &Signed, state: &AppState) -> serde_json::Value {
             .map(Section::key)
             .collect::<Vec<_>>(),
         "may_register": policy::may_register(signed.user.role),
+        // The actions the role may perform, from the same table: a form whose section the role
+        // writes may still be another department's action (finance settles but does not audit).
+        "may": policy::PERMISSIONS
+            .iter()
+            .filter(|p| p.roles.contains(&signed.user.role))
+            .map(|p| p.action)
+            .collect::<Vec<_>>(),
         "user": signed.user.id,
         "name": signed.user.name,
         "role": signed.user.role,

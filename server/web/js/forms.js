@@ -11,6 +11,12 @@ export function writes(section) {
   return session()?.writes.includes(section) ?? false;
 }
 
+// Whether the signed-in role may perform `action`, such as "audit_cost" (the server's authority
+// table, sent with the session).
+export function may(action) {
+  return session()?.may.includes(action) ?? false;
+}
+
 function form(label, build, submit, attrs = {}) {
   const el = h("form", { class: "inline", ...attrs, onsubmit: async (e) => {
     e.preventDefault();

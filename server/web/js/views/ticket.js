@@ -6,7 +6,7 @@ import { api, operate } from "../api.js";
 import { h, fill, values, select, field } from "../dom.js";
 import { t, name, options, dateTime, day, money, duration } from "../i18n.js";
 import { attempt, toast, session } from "../main.js";
-import { writes, handOffForm, orderForm, planVisitForm, recordVisitForm, auditForm, settleForm } from "../forms.js";
+import { writes, may, handOffForm, orderForm, planVisitForm, recordVisitForm, auditForm, settleForm } from "../forms.js";
 
 function fields(pairs) {
   return h("dl", { class: "fields" }, pairs.filter(([, v]) => v !== undefined).map(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v ?? "—")]));
@@ -113,8 +113,8 @@ export async function ticket(main, [id]) {
         ] : null),
       card("ticket.letter", fields([["f.number", v.letter.number || "—"], ["f.status", v.letter.status === "issued" ? t("ticket.letterIssued") : t("ticket.letterDraft")], ["f.letter_body", v.letter.body || "—"]])),
       card("ticket.costs", list(v.costs, (c) => [`${name("cost_kind", c.kind)} · ${money(c.amount_minor, c.currency)} · ${name("bearer", c.bearer)} · ${c.description} · `,
-        c.audit ? h("span", { class: `badge ${c.audit.approved ? "ok" : "bad"}` }, c.audit.approved ? t("finance.audit") : t("finance.reject")) : (writes("costs") ? auditForm(id, c.id, reload) : null),
-        c.settlement ? h("span", { class: "badge ok" }, `${t("finance.settled")} ${c.settlement.reference}`) : (c.audit?.approved && writes("costs") ? settleForm(id, c.id, reload) : null)])),
+        c.audit ? h("span", { class: `badge ${c.audit.approved ? "ok" : "bad"}` }, c.audit.approved ? t("finance.audit") : t("finance.reject")) : (may("audit_cost") && c.submitted_by !== session()?.user ? auditForm(id, c.id, reload) : null),
+        c.settlement ? h("span", { class: "badge ok" }, `${t("finance.settled")} ${c.settlement.reference}`) : (c.audit?.approved && may("settle_cost") ? settleForm(id, c.id, reload) : null)])),
       card("ticket.followups", list(v.followups, (f) => [`${day(f.planned_for)} · ${name("method", f.method)} · ${f.assignee ?? f.planned_by} · `,
         f.outcome ? `${"★".repeat(f.outcome.satisfaction)} ${f.outcome.resolved ? t("f.resolved") : ""} ${f.outcome.notes} (${dateTime(f.outcome.done_at)})` : (writes("followups") ? recordVisitForm(id, f.id, f.method, reload) : "")]),
         writes("followups") ? planVisitForm(id, new Date().toISOString().slice(0, 10), reload) : null),

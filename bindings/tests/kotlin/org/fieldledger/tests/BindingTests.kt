@@ -114,7 +114,7 @@ private fun eachErrorArrivesAsItsException() {
     val forbidden = assertFailsWith<FieldLedgerException.Forbidden> {
         supervisor.arrive(supervisor.register(registration("Tangshan Power")), null, "bay 1")
     }
-    assertTrue(forbidden.reason.contains("visits"), forbidden.reason)
+    assertTrue(forbidden.reason.contains("may not arrive"), forbidden.reason)
     val visit = store.arrive(ticket, null, "gate")
     store.closeStore()
     store.closeStore()
