@@ -201,60 +201,53 @@ pub fn check_action(role: Role, action: &'static str) -> Result<&'static Permiss
 pub fn writers(section: Section) -> Vec<Role> {
     Role::ALL
         .into_iter()
-        .filter(|role| {
-            PERMISSIONS
-                .iter()
-                .any(|p| p.section == section && p.roles.contains(role))
-        })
+        .filter(|role| may_write(*role, section))
         .collect()
 }
 
-/// Refuses an action under `duty` by `author` when the facts break it: `submitted_by` is the
-/// cost's submitter, `major` whether the complaint is major, `visit_of` the technician of the
-/// visit, `changes_flags` whether complaint or major change, and `department` the department the
-/// order names.
+/// Refuses the action of `permission` by `author` when the facts break its duty: `submitted_by`
+/// is the cost's submitter, `major` whether the complaint is major, `visit_of` the technician
+/// of the visit, `changes_flags` whether complaint or major change, and `department` the
+/// department the order names.
 pub fn check_duty(
     author: &Author,
-    action: &'static str,
+    permission: &Permission,
     facts: &DutyFacts<'_>,
 ) -> Result<(), Error> {
-    let Some(permission) = permission(action) else {
-        return Ok(());
-    };
-    let refuse = |reason: &str| Error::NotPermitted {
-        role: author.role,
-        action,
-        reason: reason.into(),
+    let refuse = |reason: &str| {
+        Err(Error::NotPermitted {
+            role: author.role,
+            action: permission.action,
+            reason: reason.into(),
+        })
     };
     match permission.duty {
-        Duty::None => Ok(()),
         Duty::NotTheSubmitter if facts.submitted_by == Some(&author.user) => {
-            Err(refuse("whoever submits a cost does not audit it"))
+            refuse("whoever submits a cost does not audit it")
         }
         Duty::MajorComplaintsOnly(roles) if roles.contains(&author.role) && !facts.major => {
-            Err(refuse("this department rules only on major complaints"))
+            refuse("this department rules only on major complaints")
         }
         Duty::OwnVisit
             if author.role != Role::Admin && facts.visit_of.is_some_and(|t| *t != author.user) =>
         {
-            Err(refuse("only the technician of a visit records on it"))
+            refuse("only the technician of a visit records on it")
         }
         Duty::RegistrationFlagsBy(roles)
             if facts.changes_flags && !roles.contains(&author.role) =>
         {
-            Err(refuse(
+            refuse(
                 "only the service desk or a supervisor decides whether a ticket is a complaint, or a major one",
-            ))
+            )
         }
-        Duty::OrderByDepartment => match (facts.department, department_of(author.role)) {
-            (Some(named), Some(own)) if named != own => Err(refuse(
-                "an order is issued in the name of the author's own department",
-            )),
-            (_, None) if author.role != Role::Admin => {
-                Err(refuse("this role issues no travel orders"))
-            }
-            _ => Ok(()),
-        },
+        Duty::OrderByDepartment
+            if facts
+                .department
+                .zip(department_of(author.role))
+                .is_some_and(|(named, own)| named != own) =>
+        {
+            refuse("an order is issued in the name of the author's own department")
+        }
         _ => Ok(()),
     }
 }
@@ -275,7 +268,7 @@ pub struct DutyFacts<'a> {
 }
 
 /// The department whose travel orders a role issues.
-pub fn department_of(role: Role) -> Option<Department> {
+fn department_of(role: Role) -> Option<Department> {
     match role {
         Role::ServiceDesk | Role::Supervisor => Some(Department::TechnicalService),
         Role::Commerce => Some(Department::Commerce),

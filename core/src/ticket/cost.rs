@@ -154,13 +154,10 @@ pub(crate) fn audit(
     let costs = ctx.section(tx, Section::Costs)?;
     let cost = ctx.entry(tx, &costs, cost_id, "cost")?;
     let submitted_by: Option<UserId> = ctx.field(tx, &cost, "submitted_by")?;
-    ctx.duty(
-        "audit_cost",
-        &DutyFacts {
-            submitted_by: submitted_by.as_ref(),
-            ..DutyFacts::default()
-        },
-    )?;
+    ctx.duty(&DutyFacts {
+        submitted_by: submitted_by.as_ref(),
+        ..DutyFacts::default()
+    })?;
     if tx.get(&cost, "settlement")?.is_some() {
         return Err(Error::invalid("audit", "the cost is already settled"));
     }

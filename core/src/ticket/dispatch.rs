@@ -151,13 +151,10 @@ pub(crate) fn issue_order(
     ctx: &WriteContext<'_>,
     order: &NewTravelOrder,
 ) -> Result<EntryId> {
-    ctx.duty(
-        "issue_travel_order",
-        &DutyFacts {
-            department: Some(order.issuing_department),
-            ..DutyFacts::default()
-        },
-    )?;
+    ctx.duty(&DutyFacts {
+        department: Some(order.issuing_department),
+        ..DutyFacts::default()
+    })?;
     let entry = TravelOrder {
         id: ctx.new_entry_id(),
         number: required("order number", &order.number, SHORT)?,

@@ -162,14 +162,11 @@ pub(crate) fn amend(
     let complaint: Option<bool> = ctx.field(tx, &intake, "complaint")?;
     let major: Option<bool> = ctx.field(tx, &intake, "major")?;
     let changes_flags = a.complaint.is_some_and(|c| Some(c) != complaint)
-        || a.major.is_some_and(|m| Some(m) != major.or(Some(false)));
-    ctx.duty(
-        "amend_intake",
-        &DutyFacts {
-            changes_flags,
-            ..DutyFacts::default()
-        },
-    )?;
+        || a.major.is_some_and(|m| m != major.unwrap_or(false));
+    ctx.duty(&DutyFacts {
+        changes_flags,
+        ..DutyFacts::default()
+    })?;
     let mut wrote = false;
     let mut put = |tx: &mut Transaction<'_>, key: &str, value: serde_json::Value| -> Result<()> {
         wrote = true;

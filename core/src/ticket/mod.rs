@@ -253,8 +253,14 @@ impl Ticket {
     /// Records `op` by `author` at device time `at` as one change, after checking the policy and
     /// the input. On any error the document is unchanged.
     pub fn apply(&mut self, author: &Author, at: Timestamp, op: &Operation) -> Result<Applied> {
-        policy::check_action(author.role, op.name())?;
-        let ctx = WriteContext::new(author, at, self.doc.get_actor(), self.doc.get_heads());
+        let permission = policy::check_action(author.role, op.name())?;
+        let ctx = WriteContext::new(
+            author,
+            permission,
+            at,
+            self.doc.get_actor(),
+            self.doc.get_heads(),
+        );
         let (entry, change) = one_change(&mut self.doc, op.name(), author, at, |tx| {
             op.write(tx, &ctx)
         })?;

@@ -25,7 +25,7 @@ use crate::author::Author;
 use crate::blob::BlobRef;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
-use crate::policy::{self, DutyFacts};
+use crate::policy::{self, DutyFacts, Permission};
 use crate::role::Role;
 use crate::section::Section;
 use crate::time::{Date, Timestamp};
@@ -350,6 +350,9 @@ impl Operation {
 /// What every write needs to know: who writes, when, and the heads the change builds on.
 pub(crate) struct WriteContext<'a> {
     pub(crate) author: &'a Author,
+    /// The row of the authority table the action was admitted by; its duty is checked on the
+    /// facts the write reads.
+    permission: &'static Permission,
     pub(crate) at: Timestamp,
     pub(crate) base_heads: Vec<ChangeHash>,
     /// What tells this change apart from every other change of the ticket (its actor and base
@@ -360,9 +363,10 @@ pub(crate) struct WriteContext<'a> {
 }
 
 impl<'a> WriteContext<'a> {
-    /// The context of a change by `actor` on `base_heads`.
+    /// The context of a change by `actor` on `base_heads`, for the action of `permission`.
     pub(crate) fn new(
         author: &'a Author,
+        permission: &'static Permission,
         at: Timestamp,
         actor: &ActorId,
         base_heads: Vec<ChangeHash>,
@@ -373,6 +377,7 @@ impl<'a> WriteContext<'a> {
         }
         Self {
             author,
+            permission,
             at,
             base_heads,
             basis: basis.finalize().into(),
@@ -448,9 +453,9 @@ impl<'a> WriteContext<'a> {
         })
     }
 
-    /// Refuses unless the author's role keeps the duty of `action` on these facts.
-    pub(crate) fn duty(&self, action: &'static str, facts: &DutyFacts<'_>) -> Result<()> {
-        policy::check_duty(self.author, action, facts)
+    /// Refuses unless the author keeps the duty of this change's action on these facts.
+    pub(crate) fn duty(&self, facts: &DutyFacts<'_>) -> Result<()> {
+        policy::check_duty(self.author, self.permission, facts)
     }
 
     /// Reads the whole section as JSON, as the transaction sees it.

@@ -127,13 +127,10 @@ pub(crate) fn rule(
 ) -> Result<()> {
     let intake = ctx.section(tx, Section::Intake)?;
     let major = ctx.field(tx, &intake, "major")?.unwrap_or(false);
-    ctx.duty(
-        "rule_responsibility",
-        &DutyFacts {
-            major,
-            ..DutyFacts::default()
-        },
-    )?;
+    ctx.duty(&DutyFacts {
+        major,
+        ..DutyFacts::default()
+    })?;
     let quality = ctx.section(tx, Section::Quality)?;
     put_field(tx, &quality, "responsibility", &responsibility)?;
     put_field(tx, &quality, "ruled_by", &ctx.author.user)?;

@@ -202,7 +202,7 @@ pub(crate) fn depart(
     ctx: &WriteContext<'_>,
     visit_id: &EntryId,
 ) -> Result<()> {
-    let visit = own_visit(tx, ctx, visit_id, "depart")?;
+    let visit = own_visit(tx, ctx, visit_id)?;
     if tx.get(&visit, "departed_at")?.is_some() {
         return Err(Error::invalid("departure", "this visit has already ended"));
     }
@@ -221,7 +221,7 @@ pub(crate) fn log_work(
         by: ctx.author.user.clone(),
         work: check_work(work)?,
     };
-    let visit = own_visit(tx, ctx, visit_id, "log_work")?;
+    let visit = own_visit(tx, ctx, visit_id)?;
     let log = ctx.list(tx, &visit, "log")?;
     push_embedded(tx, &log, &entry)?;
     Ok(entry.id)
@@ -242,19 +242,14 @@ pub(crate) fn attach_photo(
         taken_at: ctx.at,
         by: ctx.author.user.clone(),
     };
-    let visit = own_visit(tx, ctx, visit_id, "attach_photo")?;
+    let visit = own_visit(tx, ctx, visit_id)?;
     let photos = ctx.list(tx, &visit, "photos")?;
     push_embedded(tx, &photos, &photo)?;
     Ok(photo.id)
 }
 
-/// The visit `visit_id`, which the author may record `action` on: only its own technician may.
-fn own_visit(
-    tx: &Transaction<'_>,
-    ctx: &WriteContext<'_>,
-    visit_id: &EntryId,
-    action: &'static str,
-) -> Result<ObjId> {
+/// The visit `visit_id`, which the author may record on: only its own technician may.
+fn own_visit(tx: &Transaction<'_>, ctx: &WriteContext<'_>, visit_id: &EntryId) -> Result<ObjId> {
     let visits = child(tx, &ROOT, Section::Visits.key(), ObjType::Map)?.ok_or_else(|| {
         Error::UnknownEntry {
             kind: "visit",
@@ -263,12 +258,9 @@ fn own_visit(
     })?;
     let visit = ctx.entry(tx, &visits, visit_id, "visit")?;
     let technician: Option<UserId> = ctx.field(tx, &visit, "technician")?;
-    ctx.duty(
-        action,
-        &DutyFacts {
-            visit_of: technician.as_ref(),
-            ..DutyFacts::default()
-        },
-    )?;
+    ctx.duty(&DutyFacts {
+        visit_of: technician.as_ref(),
+        ..DutyFacts::default()
+    })?;
     Ok(visit)
 }
