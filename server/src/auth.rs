@@ -24,6 +24,15 @@ pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.trim().as_bytes()).into()
 }
 
+/// The token of the request's `Authorization: Bearer` header, if it has one.
+pub fn presented(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
 /// The authenticated device and its user.
 #[derive(Clone, Debug)]
 pub struct Caller {
@@ -67,11 +76,7 @@ impl FromRequestParts<AppState> for TokenCaller {
     ) -> Result<Self, Self::Rejection> {
         let bearer = Bearer::from_request_parts(parts, state).await?;
         let storage = state.storage.clone();
-        tokio::task::spawn_blocking(move || bearer.caller(storage.as_ref()).map(TokenCaller))
-            .await
-            .map_err(|e| {
-                ServerError::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })?
+        crate::http::blocking(move || bearer.caller(storage.as_ref()).map(TokenCaller)).await
     }
 }
 
@@ -79,14 +84,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let header = parts
+        if !parts
             .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| unauthorized("an Authorization: Bearer token is required"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            return Err(unauthorized("an Authorization: Bearer token is required"));
+        }
+        let token = presented(&parts.headers)
             .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() < 200)
             .ok_or_else(|| {
                 unauthorized("the Authorization header is not a fieldledger bearer token")

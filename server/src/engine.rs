@@ -643,33 +643,33 @@ impl Engine {
             }
         }
         let mut dd = self.device_doc(caller, &id, acked).map_err(internal)?;
-        // Everything below that reads what the device made runs contained: a panic inside
-        // automerge refuses this document alone, and leaves the cache and its lock untouched.
+        // What decodes or applies what the device made runs contained: a panic inside automerge
+        // refuses this document alone, and leaves the cache and its lock untouched.
+        let unreadable = |e: CoreError| refuse("bad_message", e.to_string());
         let changes = contained("sync message", || {
             decode_changes(&message).map_err(|e| CoreError::invalid("sync message", e))
         })
-        .map_err(|e| refuse("bad_message", e.to_string()))?;
-        let (before, admission) = match docs.get_mut(&id) {
+        .map_err(unreadable)?;
+        let blank: (Automerge, SectionMap);
+        let (before, base, sections) = match docs.get_mut(&id) {
             Some(Cached {
                 ticket, sections, ..
             }) => {
                 let sections = sections.get_or_insert_with(|| SectionMap::of(ticket.doc()));
-                let admission = contained("sync message", || {
-                    Ok(admit(ticket.doc(), sections, changes, actors, role))
-                });
-                (ticket.heads(), admission)
+                (ticket.heads(), ticket.doc(), &*sections)
             }
             None => {
-                let empty = Automerge::new().with_actor(self.system_actor.clone());
-                let sections = SectionMap::default();
-                let admission = contained("sync message", || {
-                    Ok(admit(&empty, &sections, changes, actors, role))
-                });
-                (Vec::new(), admission)
+                blank = (
+                    Automerge::new().with_actor(self.system_actor.clone()),
+                    SectionMap::default(),
+                );
+                (Vec::new(), &blank.0, &blank.1)
             }
         };
-        let admission = admission.map_err(|e| refuse("bad_message", e.to_string()))?;
-        let mut first_error = None;
+        let admission = contained("sync message", || {
+            Ok(admit(base, sections, changes, actors, role))
+        })
+        .map_err(unreadable)?;
         // One event per reason, however many changes a device sends: a flood of refused
         // changes must not bury everything else in the administrator's view.
         let mut reasons: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
@@ -688,15 +688,13 @@ impl Engine {
                 .security_events
                 .push(self.event(caller, Some(&id), code, detail));
         }
-        for refusal in &admission.refused {
-            first_error.get_or_insert(DocError {
-                ticket_id: id.clone(),
-                code: refusal.code.to_owned(),
-                message: refusal.message.clone(),
-                change: Some(refusal.change.to_string()),
-                section: refusal.section.map(|s| s.key().to_owned()),
-            });
-        }
+        let first_error = admission.refused.first().map(|refusal| DocError {
+            ticket_id: id.clone(),
+            code: refusal.code.to_owned(),
+            message: refusal.message.clone(),
+            change: Some(refusal.change.to_string()),
+            section: refusal.section.map(|s| s.key().to_owned()),
+        });
         let sections = admission.sections;
         let written = admission.written;
         let mut merged = admission.doc;
@@ -706,7 +704,7 @@ impl Engine {
         contained("sync message", || {
             Ok(merged.receive_sync_message(&mut state, heard)?)
         })
-        .map_err(|e| refuse("bad_message", e.to_string()))?;
+        .map_err(unreadable)?;
         if !exists {
             if merged.save().len() > self.limits.document_bytes {
                 return Err(refuse(

@@ -176,12 +176,7 @@ async fn metrics(State(state): State<AppState>, headers: header::HeaderMap) -> R
             "metrics are off: start the server with FIELDLEDGER_METRICS_TOKEN to read them",
         ));
     };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(crate::auth::token_hash);
-    if presented != Some(expected) {
+    if crate::auth::presented(&headers).map(crate::auth::token_hash) != Some(expected) {
         return Err(ServerError::refused(
             StatusCode::UNAUTHORIZED,
             "unauthorized",

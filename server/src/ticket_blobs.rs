@@ -6,6 +6,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use fieldledger_core::Section;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -31,7 +32,9 @@ pub(crate) async fn ticket_blob(
     let bytes = blocking(move || {
         ensure_readable(&state, &caller, &id)?;
         let referenced = engine
-            .read(&id, |t| t.view())?
+            .read(&id, |t| {
+                t.view_sections(&[Section::Visits, Section::Signoff])
+            })?
             .map_err(ServerError::from)?
             .blobs()
             .any(|b| b.sha256 == sha256);
