@@ -654,4 +654,5 @@ pub struct DocError {
     pub message: String,
     pub change: Option<String>,
     pub section: Option<String>,
+    pub action: Option<String>,
 }

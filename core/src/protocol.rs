@@ -81,6 +81,9 @@ pub struct DocError {
     /// The section the refused change touched, when the policy refused it.
     #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
     pub section: Option<String>,
+    /// The action the refused change claimed to be, when it named one.
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
 }
 
 /// What the server answers.
@@ -223,6 +226,7 @@ mod tests {
                 message: "no".into(),
                 change: None,
                 section: Some("quality".into()),
+                action: Some("record_cause".into()),
             }],
             dropped: vec![TicketId::random()],
         };

@@ -599,6 +599,7 @@ impl Engine {
             message,
             change: None,
             section: None,
+            action: None,
         };
         let internal = |e: ServerError| refuse("internal", e.parts().2);
         if doc.message.len() > self.limits.message_bytes {
@@ -694,6 +695,7 @@ impl Engine {
             message: refusal.message.clone(),
             change: Some(refusal.change.to_string()),
             section: refusal.section.map(|s| s.key().to_owned()),
+            action: None,
         });
         let sections = admission.sections;
         let written = admission.written;

@@ -1,7 +1,9 @@
 //! Nobody reads or writes what is not theirs: assignment decides what a technician's device
 //! receives, and every arriving change is checked against its device and the policy.
 
+use automerge::ReadDoc;
 use automerge::sync::SyncDoc;
+use automerge::transaction::Transactable;
 use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::sync::Transport;
@@ -33,6 +35,35 @@ pub(crate) fn crafted(
     let mut state = primed_state(ticket.heads(), Vec::new());
     let message = crafted
         .doc()
+        .generate_sync_message(&mut state)
+        .expect("message")
+        .encode();
+    DocMessage {
+        ticket_id: id.clone(),
+        message,
+    }
+}
+
+/// A change written into `store`'s copy of ticket `id` with automerge's own API and none of the
+/// operations' checks, under the device's actor: `write` does what a hostile device likes, and
+/// the change's message is `note`, whatever the device chooses to claim.
+pub(crate) fn raw(
+    store: &Store,
+    id: &TicketId,
+    note: serde_json::Value,
+    write: impl FnOnce(&mut automerge::transaction::Transaction<'_>),
+) -> DocMessage {
+    let ticket = store.read_ticket(id, Clone::clone).expect("ticket");
+    let mut doc = ticket.doc().clone().with_actor(store.actor_id().clone());
+    let mut tx = doc.transaction();
+    write(&mut tx);
+    tx.commit_with(
+        automerge::transaction::CommitOptions::default()
+            .with_message(note.to_string())
+            .with_time(1_790_000_100_000),
+    );
+    let mut state = primed_state(ticket.heads(), Vec::new());
+    let message = doc
         .generate_sync_message(&mut state)
         .expect("message")
         .encode();
@@ -135,26 +166,29 @@ fn a_change_under_another_devices_actor_is_refused_and_logged() {
 }
 
 #[test]
-fn a_change_to_a_section_the_user_may_not_write_is_refused_and_logged() {
+fn an_action_the_users_role_may_not_perform_is_refused_and_logged() {
     let s = Office::start();
     let (id, _) = s.desk_ticket(&[&s.li]);
     let dir = tempfile::tempdir().expect("dir");
     let li = s.device(&dir, &s.li);
     sync(&li).expect("sync");
     let before = server_change_count(&s, &id);
-    let posing = Author::new(s.li.clone(), Role::QualityAssurance);
-    let response = send_crafted(
+    // Li names himself truthfully, but the cause is QA's to record.
+    let note = json!({"action": "record_cause", "user": s.li, "role": "technician",
+        "args": {"op": "record_cause", "cause": "guess"}});
+    let response = send_docs(
         &li,
-        &id,
-        li.actor_id().clone(),
-        &posing,
-        &Operation::RecordCause {
-            cause: "guess".into(),
-        },
+        vec![raw(&li, &id, note, |tx| {
+            let (_, quality) = tx
+                .get(automerge::ROOT, "quality")
+                .expect("read")
+                .expect("quality");
+            tx.put(&quality, "cause", "guess").expect("write");
+        })],
     );
     assert_eq!(response.errors.len(), 1, "{response:?}");
-    assert_eq!(response.errors[0].code, "section_forbidden");
-    assert_eq!(response.errors[0].section.as_deref(), Some("quality"));
+    assert_eq!(response.errors[0].code, "not_permitted");
+    assert_eq!(response.errors[0].action.as_deref(), Some("record_cause"));
     assert!(
         response.errors[0].message.contains("technician"),
         "{}",
@@ -162,7 +196,7 @@ fn a_change_to_a_section_the_user_may_not_write_is_refused_and_logged() {
     );
     assert_eq!(server_change_count(&s, &id), before);
     let events = s.server.state.storage.security_events(10).expect("events");
-    assert!(events.iter().any(|e| e.kind == "section_forbidden"));
+    assert!(events.iter().any(|e| e.kind == "not_permitted"));
 }
 
 #[test]

@@ -7,7 +7,10 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use automerge::ReadDoc;
+use automerge::legacy::{Key, ObjectId, OpId, OpType};
 use automerge::sync::{Message, SyncDoc};
+use automerge::transaction::Transactable;
 use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::sync::Transport;
@@ -191,7 +194,7 @@ fn a_flood_of_refused_changes_writes_one_security_event_per_reason() {
         }],
     );
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
-    assert_eq!(response.errors[0].code, "section_forbidden");
+    assert_eq!(response.errors[0].code, "forged_author");
     assert_eq!(
         stored_heads(&office, &id),
         before,
@@ -592,4 +595,324 @@ fn separation_of_duties_holds_over_rest() {
             "verdict": "defect_confirmed", "findings": "looks fine to me"}),
     );
     assert_eq!(status, 403, "a technician judges a returned unit: {body}");
+}
+
+/// The service desk's own device, enrolled with the server, in `dir`.
+fn desk_device(office: &Office, dir: &tempfile::TempDir) -> fieldledger_core::Store {
+    let store = fieldledger_tests::store_for(
+        dir.path(),
+        "desk.wang",
+        Role::ServiceDesk,
+        1_790_000_000_000,
+    )
+    .expect("store");
+    office
+        .server
+        .enrol(&store, &"desk.wang".parse().expect("user"));
+    store
+}
+
+/// The change message of `action` by `user` in `role`, with the arguments `args`, as a device
+/// would claim it.
+fn note(action: &str, user: &str, role: &str, args: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"action": action, "user": user, "role": role, "args": args})
+}
+
+/// The desk and an honest technician both work while a hostile device is refused.
+fn honest_work_goes_on(office: &Office, id: &TicketId, dir: &tempfile::TempDir) {
+    office.operate(
+        id,
+        serde_json::json!({"op": "hand_off", "to": ["technician"], "note": "meanwhile"}),
+    );
+    let (other, number) = office.desk_ticket(&[&office.zhang]);
+    assert!(number.is_some(), "the desk registered ticket {other}");
+    let zhang = office.device(dir, &office.zhang);
+    fieldledger_tests::sync(&zhang).expect("sync");
+    fieldledger_tests::arrive(&zhang, &other, "bay 1");
+    let report = fieldledger_tests::sync(&zhang).expect("an honest sync");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(
+        zhang.heads(&other).expect("heads"),
+        stored_heads(office, &other)
+    );
+}
+
+/// Finding 2: a ticket registered on a device carried whatever `meta` it liked: a ledger number
+/// that broke numbering, another author, an import source that switched off the regulation's
+/// deadlines. The server now performs the registration itself and keeps the change only if it
+/// is exactly that: the device writes no field the server owns.
+#[test]
+fn a_registration_from_a_device_may_not_write_the_servers_fields() {
+    let office = Office::start();
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let desk = desk_device(&office, &dirs.0);
+    let id = TicketId::random();
+    let registration = fieldledger_tests::complaint("Botou Steel");
+    // The device's honest registration, with the server's fields of `meta` filled in as the
+    // device likes: the same operations, other values.
+    let author = Author::new("desk.wang".parse().expect("user"), Role::ServiceDesk);
+    let honest = fieldledger_core::Ticket::register(
+        id.clone(),
+        desk.actor_id().clone(),
+        &author,
+        Timestamp(1_790_000_100_000),
+        &registration,
+    )
+    .expect("register");
+    let mut change = honest.doc().get_changes(&[])[0].decode();
+    let made = change
+        .operations
+        .iter()
+        .position(|op| op.obj == ObjectId::Root && op.key == Key::Map("meta".into()))
+        .expect("meta");
+    let meta = ObjectId::Id(OpId::new(
+        change.start_op.get() + made as u64,
+        desk.actor_id(),
+    ));
+    let forged = |value: &str| OpType::Put(automerge::ScalarValue::Str(value.into()));
+    for op in change.operations.iter_mut().filter(|op| op.obj == meta) {
+        if op.key == Key::Map("ledger_number".into()) {
+            op.action = forged("KS-2026-9223372036854775807");
+        } else if op.key == Key::Map("created_by".into()) {
+            op.action = forged("mgr.qian");
+        }
+    }
+    change.operations.push(automerge::legacy::Op {
+        action: forged("old-ledger.xlsx:3"),
+        obj: meta,
+        key: Key::Map("imported_from".into()),
+        pred: Vec::new().into(),
+        insert: false,
+    });
+    change.hash = None;
+    let mut doc = automerge::Automerge::new();
+    doc.apply_changes([automerge::Change::from(change)])
+        .expect("a change automerge takes");
+    let mut state = primed_state(Vec::new(), Vec::new());
+    let message = doc
+        .generate_sync_message(&mut state)
+        .expect("message")
+        .encode();
+    let response = send_docs(
+        &desk,
+        vec![DocMessage {
+            ticket_id: id.clone(),
+            message,
+        }],
+    );
+    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
+    assert_eq!(response.errors[0].code, "not_as_recorded");
+    assert_eq!(response.errors[0].action.as_deref(), Some("register"));
+    let (status, _) = office
+        .server
+        .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None);
+    assert_eq!(status, 404, "nothing of it was stored");
+    // The same device's honest registration gets the server's next number.
+    let honest = desk.register(&registration).expect("register");
+    let report = fieldledger_tests::sync(&desk).expect("sync");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let (_, detail) =
+        office
+            .server
+            .call("GET", &format!("/v1/tickets/{honest}"), &office.desk, None);
+    let meta = &detail["view"]["meta"];
+    assert!(
+        meta["ledger_number"]
+            .as_str()
+            .is_some_and(|n| n.len() < 16 && n.starts_with("KS-")),
+        "{meta}"
+    );
+    assert_eq!(meta["created_by"], "desk.wang");
+    assert!(meta["imported_from"].is_null(), "{meta}");
+    honest_work_goes_on(&office, &honest, &dirs.1);
+}
+
+/// Finding 3: a complaint that the office could not close (no disposition, cause or
+/// responsibility) became closed through sync. Closing is now judged by its rules whichever way
+/// it arrives.
+#[test]
+fn a_close_through_sync_keeps_the_closure_rules() {
+    let office = Office::start();
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let (id, _) = office.desk_ticket(&[&office.zhang]);
+    let desk = desk_device(&office, &dirs.0);
+    fieldledger_tests::sync(&desk).expect("sync");
+    let before = stored_heads(&office, &id);
+    let close = note(
+        "close",
+        "desk.wang",
+        "service_desk",
+        serde_json::json!({"op": "close", "note": ""}),
+    );
+    let response = send_docs(
+        &desk,
+        vec![crate::access::raw(&desk, &id, close, |tx| {
+            let (_, closure) = tx
+                .get(automerge::ROOT, "closure")
+                .expect("read")
+                .expect("closure");
+            let entry = tx
+                .put_object(&closure, "c1", automerge::ObjType::Map)
+                .expect("entry");
+            tx.put(&entry, "closed_by", "desk.wang").expect("by");
+            tx.put(&entry, "closed_at", 1_790_000_100_000_i64)
+                .expect("at");
+        })],
+    );
+    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
+    assert_eq!(response.errors[0].code, "action_refused");
+    assert!(
+        response.errors[0].message.contains("cannot close"),
+        "{}",
+        response.errors[0].message
+    );
+    assert_eq!(stored_heads(&office, &id), before, "nothing was stored");
+    honest_work_goes_on(&office, &id, &dirs.1);
+}
+
+/// Finding 3: a technician's change claimed to be the manager's decision, and the history showed
+/// the manager. A change must name the device's own user and role.
+#[test]
+fn a_change_may_not_claim_another_author() {
+    let office = Office::start();
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let (id, store, before) = zhang_holding_a_ticket(&office, &dirs.0);
+    let manager = Author::new("mgr.qian".parse().expect("user"), Role::Manager);
+    let decide = Operation::Decide {
+        disposition: fieldledger_core::ticket::decision::Disposition::Replace,
+        rationale: "the manager says so".into(),
+    };
+    let response = send_docs(
+        &store,
+        vec![crafted(
+            &store,
+            &id,
+            store.actor_id().clone(),
+            &manager,
+            &decide,
+        )],
+    );
+    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
+    assert_eq!(response.errors[0].code, "forged_author");
+    assert_eq!(stored_heads(&office, &id), before, "nothing was stored");
+    honest_work_goes_on(&office, &id, &dirs.1);
+}
+
+/// Finding 3: with raw writes a device could rewrite a sign-off after the customer signed, or
+/// delete another technician's decision, while its note named an ordinary action. A change must
+/// be exactly what the action it names writes.
+#[test]
+fn signed_and_decided_entries_cannot_be_rewritten_or_deleted() {
+    let office = Office::start();
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let (id, _) = office.desk_ticket(&[&office.zhang, &office.li]);
+    let store = office.device(&dirs.0, &office.zhang);
+    let li = office.device(&dirs.2, &office.li);
+    fieldledger_tests::sync(&li).expect("sync");
+    let decided = li
+        .record(
+            &id,
+            &Operation::Decide {
+                disposition: fieldledger_core::ticket::decision::Disposition::RepairOnSite,
+                rationale: "li's call".into(),
+            },
+        )
+        .expect("decide")
+        .entry
+        .expect("decision")
+        .to_string();
+    fieldledger_tests::sync(&li).expect("sync");
+    fieldledger_tests::sync(&store).expect("sync");
+    let before = stored_heads(&office, &id);
+    let log = note(
+        "log_work",
+        office.zhang.as_str(),
+        "technician",
+        serde_json::json!({"op": "arrive", "order_id": null, "site": "bay 2"}),
+    );
+    let response = send_docs(
+        &store,
+        vec![crate::access::raw(&store, &id, log, |tx| {
+            let (_, decisions) = tx
+                .get(automerge::ROOT, "decisions")
+                .expect("read")
+                .expect("decisions");
+            tx.delete(&decisions, decided.as_str()).expect("delete");
+        })],
+    );
+    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
+    assert_eq!(response.errors[0].code, "not_as_recorded");
+    assert_eq!(stored_heads(&office, &id), before, "nothing was stored");
+    let (_, detail) = office
+        .server
+        .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None);
+    assert_eq!(
+        detail["view"]["decisions"][decided.as_str()]["rationale"],
+        "li's call"
+    );
+    honest_work_goes_on(&office, &id, &dirs.1);
+}
+
+/// Finding 3: the desk's device marked a cost audited and settled "by fin.zhao". Settling is
+/// finance's, whichever way the change arrives.
+#[test]
+fn a_settlement_through_sync_is_finances_alone() {
+    let office = Office::start();
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let (id, _) = office.desk_ticket(&[&office.zhang]);
+    let cost = office.operate(
+        &id,
+        serde_json::json!({"op": "submit_cost", "kind": "travel", "amount_minor": 120_000,
+            "currency": "CNY", "bearer": "company", "description": "train"}),
+    )["entry"]
+        .as_str()
+        .expect("cost")
+        .to_owned();
+    let desk = desk_device(&office, &dirs.0);
+    fieldledger_tests::sync(&desk).expect("sync");
+    let before = stored_heads(&office, &id);
+    let settle = note(
+        "settle_cost",
+        "desk.wang",
+        "service_desk",
+        serde_json::json!({"op": "settle_cost", "cost_id": cost, "reference": "PZ-1"}),
+    );
+    let response = send_docs(
+        &desk,
+        vec![crate::access::raw(&desk, &id, settle, |tx| {
+            let (_, costs) = tx
+                .get(automerge::ROOT, "costs")
+                .expect("read")
+                .expect("costs");
+            let (_, entry) = tx.get(&costs, cost.as_str()).expect("read").expect("cost");
+            tx.put(&entry, "audit", r#"{"approved":true,"by":"fin.zhao"}"#)
+                .expect("audit");
+            tx.put(
+                &entry,
+                "settlement",
+                r#"{"reference":"PZ-1","by":"fin.zhao"}"#,
+            )
+            .expect("settlement");
+        })],
+    );
+    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
+    assert_eq!(response.errors[0].code, "not_permitted");
+    assert_eq!(stored_heads(&office, &id), before, "nothing was stored");
+    honest_work_goes_on(&office, &id, &dirs.1);
 }
