@@ -1,24 +1,39 @@
-//! The check the server makes of every arriving change before it stores it: its actor must be
-//! bound to the sending device, and the sections it touches writable by the device's user under
-//! [`crate::policy`]. A change that fails is refused, and so is any change that depends on it;
-//! the others are admitted. It lives beside the policy, and needs nothing of the server, so that
-//! the fuzz targets can run it without building the server.
+//! The check the office server makes of every change a device sends before it stores it: the
+//! change must be exactly one action that the device's user may perform.
+//!
+//! Every change fieldledger makes carries in its message the action, its author and its input
+//! (see [`ChangeMessage`]). The server performs that action again, as the device's user, on the
+//! ticket as the change found it (its dependencies), under the change's actor and at its time,
+//! and keeps the change only if the result is the very same change: the same hash, so the same
+//! operations on the same objects. Whatever the action's own code refuses (a role without the
+//! authority, a duty of separation, a close the regulation forbids, an entry that does not exist)
+//! is refused the same way for a change from a device as for a write in the office, and a change
+//! that writes anything else (a deleted decision, a rewritten sign-off, a field the server owns,
+//! an author other than the device's) is not the action it names and is refused.
+//!
+//! A change that is refused takes with it every change that depends on it; the others are
+//! admitted. This module needs nothing of the server, so that the fuzz targets can run it alone.
 
 use std::collections::BTreeSet;
 
-use crate::ticket::SectionMap;
-use crate::{Role, Section, policy};
-use automerge::{ActorId, Automerge, Change, ChangeHash};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
+
+use crate::error::Error;
+use crate::ticket::intake::Registration;
+use crate::ticket::{ChangeMessage, Operation, Ticket};
+use crate::{Author, Section, TicketId, Timestamp};
 
 /// Why a change was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
     /// The change.
     pub change: ChangeHash,
-    /// A stable code: `forged_actor`, `section_forbidden`, `unknown_section`,
-    /// `missing_dependencies`.
+    /// A stable code: `forged_actor`, `forged_author`, `unrecognised_change`, `not_permitted`,
+    /// `action_refused`, `not_as_recorded`, `depends_on_refused`, `missing_dependencies`.
     pub code: &'static str,
-    /// The section, when the policy refused it.
+    /// The action the change named, when it named one.
+    pub action: Option<String>,
+    /// The section that action writes, when it is an operation.
     pub section: Option<Section>,
     /// What happened.
     pub message: String,
@@ -29,8 +44,6 @@ pub struct Refusal {
 pub struct Admission {
     /// The document with the admitted changes applied.
     pub doc: Automerge,
-    /// Where the objects of that document lie.
-    pub sections: SectionMap,
     /// The hashes of the admitted changes, in the order applied.
     pub admitted: Vec<ChangeHash>,
     /// The sections the admitted changes write.
@@ -39,120 +52,94 @@ pub struct Admission {
     pub refused: Vec<Refusal>,
 }
 
-/// Admits what it may of `changes` into a copy of `doc` (whose objects `sections` maps): changes
-/// by `actors` (the device's), touching only sections that `role` may write.
+/// Who sent the changes: the device's actors and its user in the user's role.
+#[derive(Clone, Copy, Debug)]
+pub struct Sender<'a> {
+    /// The actors bound to the device.
+    pub actors: &'a [ActorId],
+    /// The device's user.
+    pub author: &'a Author,
+}
+
+/// What a change says it is: a registration or an operation on an existing ticket.
+enum Action {
+    Register(Registration),
+    Operate(Operation),
+}
+
+impl Action {
+    /// The action a change's message names, if it is one a device may send.
+    fn of(message: &ChangeMessage) -> Option<Action> {
+        let args = message.args.clone();
+        if message.note.action == "register" {
+            return serde_json::from_value(args).ok().map(Action::Register);
+        }
+        let op: Operation = serde_json::from_value(args).ok()?;
+        (op.name() == message.note.action).then_some(Action::Operate(op))
+    }
+
+    fn sections(&self) -> Vec<Section> {
+        match self {
+            Action::Register(_) => Section::ALL.to_vec(),
+            Action::Operate(op) => vec![op.section()],
+        }
+    }
+}
+
+/// Admits what it may of `changes` into a copy of `doc`, the ticket `id` (empty when the ticket
+/// is new): each change must be by one of the sender's actors, name the sender's user and role,
+/// and be exactly what its action writes on the ticket as the change found it.
 pub fn admit(
     doc: &Automerge,
-    sections: &SectionMap,
+    id: &TicketId,
     changes: Vec<Change>,
-    actors: &[ActorId],
-    role: Role,
+    sender: Sender<'_>,
 ) -> Admission {
-    let mut work = doc.clone();
-    let mut sections = sections.clone();
-    let mut pending: Vec<Change> = changes
-        .into_iter()
-        .filter(|c| work.get_change_meta_by_hash(&c.hash()).is_none())
-        .collect();
-    let mut admitted = Vec::new();
-    let mut written = BTreeSet::new();
-    let mut admitted_changes: Vec<Change> = Vec::new();
-    let mut refused = Vec::new();
-    let mut refused_hashes = BTreeSet::new();
+    let mut run = Run {
+        original: doc,
+        work: Some(doc.clone()),
+        id,
+        sender,
+        line: None,
+        admitted: Vec::new(),
+        written: BTreeSet::new(),
+        refused: Vec::new(),
+        refused_hashes: BTreeSet::new(),
+    };
+    let mut pending: Vec<Change> = changes;
     loop {
         let mut progress = false;
         let mut waiting = Vec::new();
         for change in pending {
-            let hash = change.hash();
-            if change.deps().iter().any(|d| refused_hashes.contains(d)) {
-                refused_hashes.insert(hash);
-                refused.push(Refusal {
-                    change: hash,
-                    code: "depends_on_refused",
-                    section: None,
-                    message: format!("change {hash} depends on a refused change"),
-                });
+            if run.doc().get_change_meta_by_hash(&change.hash()).is_some() {
                 progress = true;
+                continue;
+            }
+            if change.deps().iter().any(|d| run.refused_hashes.contains(d)) {
+                progress = true;
+                let hash = change.hash();
+                run.refuse(
+                    &change,
+                    Refused::new("depends_on_refused", None)
+                        .saying(format!("change {hash} depends on a refused change")),
+                );
                 continue;
             }
             if change
                 .deps()
                 .iter()
-                .any(|d| work.get_change_meta_by_hash(d).is_none())
+                .any(|d| run.doc().get_change_meta_by_hash(d).is_none())
             {
                 waiting.push(change);
                 continue;
             }
             progress = true;
-            if !actors.contains(change.actor_id()) {
-                refused_hashes.insert(hash);
-                refused.push(Refusal {
-                    change: hash,
-                    code: "forged_actor",
-                    section: None,
-                    message: format!(
-                        "change {hash} was made by actor {} which is not this device's",
-                        change.actor_id()
-                    ),
-                });
-                continue;
-            }
-            let registers = work.get_heads().is_empty();
-            // Undoing a refused change means rebuilding from the original document and the
-            // changes admitted so far: refusals are rare, so no copy is made up front.
-            let rebuild = |admitted_changes: &[Change]| {
-                let mut again = doc.clone();
-                let _ = again.apply_changes(admitted_changes.iter().cloned());
-                again
-            };
-            if let Err(e) = work.apply_changes([change.clone()]) {
-                work = rebuild(&admitted_changes);
-                refused_hashes.insert(hash);
-                refused.push(Refusal {
-                    change: hash,
-                    code: "bad_change",
-                    section: None,
-                    message: format!("change {hash} does not apply: {e}"),
-                });
-                continue;
-            }
-            let (touched, made) = sections.touched(&change);
-            let verdict = if let Some(key) = touched.unknown.iter().next() {
-                Err((
-                    "unknown_section",
-                    None,
-                    format!("change {hash} writes {key:?}, which is not a ticket section"),
-                ))
-            } else {
-                policy::check_change(role, &touched, registers).map_err(|e| {
-                    let section = match &e {
-                        crate::Error::Forbidden { section, .. } => Some(*section),
-                        _ => None,
-                    };
-                    (
-                        "section_forbidden",
-                        section,
-                        format!("change {hash} refused: {e}"),
-                    )
-                })
-            };
-            match verdict {
-                Ok(()) => {
-                    sections.learn(made);
-                    written.extend(touched.sections.iter().copied());
-                    admitted.push(hash);
-                    admitted_changes.push(change);
+            match run.check(&change) {
+                Ok(sections) => {
+                    run.written.extend(sections);
+                    run.admitted.push(change.hash());
                 }
-                Err((code, section, message)) => {
-                    work = rebuild(&admitted_changes);
-                    refused_hashes.insert(hash);
-                    refused.push(Refusal {
-                        change: hash,
-                        code,
-                        section,
-                        message,
-                    });
-                }
+                Err(refused) => run.refuse(&change, refused),
             }
         }
         pending = waiting;
@@ -162,18 +149,334 @@ pub fn admit(
     }
     for change in pending {
         let hash = change.hash();
-        refused.push(Refusal {
-            change: hash,
-            code: "missing_dependencies",
-            section: None,
-            message: format!("change {hash} depends on changes the server does not have"),
-        });
+        run.refuse(
+            &change,
+            Refused::new("missing_dependencies", None).saying(format!(
+                "change {hash} depends on changes the server does not have"
+            )),
+        );
     }
     Admission {
-        doc: work,
-        sections,
-        admitted,
-        written,
-        refused,
+        doc: run.work.unwrap_or_else(|| doc.clone()),
+        admitted: run.admitted,
+        written: run.written,
+        refused: run.refused,
+    }
+}
+
+/// A refusal before it is tied to its change.
+struct Refused {
+    code: &'static str,
+    action: Option<String>,
+    section: Option<Section>,
+    message: String,
+}
+
+impl Refused {
+    fn new(code: &'static str, action: Option<&Action>) -> Refused {
+        let (action, section) = match action {
+            Some(Action::Register(_)) => (Some("register".to_owned()), None),
+            Some(Action::Operate(op)) => (Some(op.name().to_owned()), Some(op.section())),
+            None => (None, None),
+        };
+        Refused {
+            code,
+            action,
+            section,
+            message: String::new(),
+        }
+    }
+
+    fn saying(self, message: String) -> Refused {
+        Refused { message, ..self }
+    }
+}
+
+/// The state of one admission.
+struct Run<'a> {
+    /// The document before any of the changes.
+    original: &'a Automerge,
+    /// The document with the changes admitted so far; `None` only while a change is being
+    /// performed on it.
+    work: Option<Automerge>,
+    id: &'a TicketId,
+    sender: Sender<'a>,
+    /// The ticket at the last change performed away from `work`'s heads: a device's changes
+    /// made offline build on each other, so the next one usually continues this line.
+    line: Option<Ticket>,
+    admitted: Vec<ChangeHash>,
+    written: BTreeSet<Section>,
+    refused: Vec<Refusal>,
+    refused_hashes: BTreeSet<ChangeHash>,
+}
+
+impl Run<'_> {
+    fn doc(&self) -> &Automerge {
+        self.work.as_ref().unwrap_or(self.original)
+    }
+
+    fn refuse(&mut self, change: &Change, refused: Refused) {
+        let hash = change.hash();
+        self.refused_hashes.insert(hash);
+        self.refused.push(Refusal {
+            change: hash,
+            code: refused.code,
+            action: refused.action,
+            section: refused.section,
+            message: refused.message,
+        });
+    }
+
+    /// Checks one change whose dependencies are all in the document, and applies it when it is
+    /// admitted; returns the sections it writes.
+    fn check(&mut self, change: &Change) -> Result<Vec<Section>, Refused> {
+        let hash = change.hash();
+        if !self.sender.actors.contains(change.actor_id()) {
+            return Err(Refused::new("forged_actor", None).saying(format!(
+                "change {hash} was made by actor {} which is not this device's",
+                change.actor_id()
+            )));
+        }
+        let message = ChangeMessage::parse(change.message()).ok_or_else(|| {
+            Refused::new("unrecognised_change", None).saying(format!(
+                "change {hash} does not say which action it records"
+            ))
+        })?;
+        let action = Action::of(&message).ok_or_else(|| {
+            Refused::new("unrecognised_change", None).saying(format!(
+                "change {hash} names {:?}, which is not an action a device records, or not with \
+                 that input",
+                message.note.action
+            ))
+        })?;
+        let author = self.sender.author;
+        if message.note.user != author.user || message.note.role != author.role {
+            return Err(Refused::new("forged_author", Some(&action)).saying(format!(
+                "change {hash} claims to be by {} as {}, but the device belongs to {} as {}",
+                message.note.user, message.note.role, author.user, author.role
+            )));
+        }
+        let performed = self.perform(change, &action).map_err(|e| {
+            let code = match e {
+                Error::NotPermitted { .. } | Error::Forbidden { .. } => "not_permitted",
+                _ => "action_refused",
+            };
+            Refused::new(code, Some(&action)).saying(format!("change {hash} refused: {e}"))
+        })?;
+        if performed != Some(hash) {
+            return Err(
+                Refused::new("not_as_recorded", Some(&action)).saying(format!(
+                    "change {hash} is not what {} writes: it changes more, less or other than the \
+                 action it names",
+                    message.note.action
+                )),
+            );
+        }
+        Ok(action.sections())
+    }
+
+    /// Performs `action` as the sender, as `change` did: on the ticket at the change's
+    /// dependencies, under its actor, at its time. When the result is `change` itself, the
+    /// working document holds it afterwards; returns the hash of what was performed.
+    fn perform(&mut self, change: &Change, action: &Action) -> crate::Result<Option<ChangeHash>> {
+        let at = Timestamp(change.timestamp());
+        let actor = change.actor_id().clone();
+        let author = self.sender.author;
+        let registered = !self.doc().get_heads().is_empty();
+        let op = match action {
+            Action::Register(_) if registered => {
+                return Err(Error::invalid(
+                    "registration",
+                    "the ticket is registered already",
+                ));
+            }
+            Action::Register(registration) => {
+                let ticket = Ticket::register(self.id.clone(), actor, author, at, registration)?;
+                let hash = ticket.heads().first().copied();
+                if hash == Some(change.hash()) {
+                    let own = self.doc().get_actor().clone();
+                    self.work = Some(ticket.into_doc().with_actor(own));
+                }
+                return Ok(hash);
+            }
+            Action::Operate(_) if !registered => {
+                return Err(Error::UnknownTicket(self.id.clone()));
+            }
+            Action::Operate(op) => op,
+        };
+        let mut deps = change.deps().to_vec();
+        deps.sort();
+        if deps == self.doc().get_heads() {
+            // The usual case: the change builds on everything the server has. It is performed
+            // on the working document itself, and undone if it is not the change.
+            let own = self.doc().get_actor().clone();
+            let work = self.work.take().unwrap_or_else(|| self.original.clone());
+            let mut ticket = Ticket::from_doc(self.id.clone(), work);
+            ticket.set_actor(actor);
+            let performed = ticket.apply(author, at, op).map(|applied| applied.change);
+            let mut work = ticket.into_doc().with_actor(own);
+            if matches!(performed, Ok(Some(h)) if h != change.hash()) {
+                work = self.rebuilt(&work);
+            }
+            self.work = Some(work);
+            return performed;
+        }
+        let mut line = match self.line.take() {
+            Some(line) if line.heads() == deps => line,
+            _ => Ticket::from_doc(
+                self.id.clone(),
+                self.doc()
+                    .fork_at(&deps)
+                    .map_err(|e| Error::invalid("change", e.to_string()))?,
+            ),
+        };
+        line.set_actor(actor);
+        let performed = line.apply(author, at, op)?.change;
+        if performed == Some(change.hash()) {
+            if let Some(work) = self.work.as_mut() {
+                work.apply_changes([change.clone()])
+                    .map_err(|e| Error::invalid("change", e.to_string()))?;
+            }
+            self.line = Some(line);
+        }
+        Ok(performed)
+    }
+
+    /// The original document with the changes admitted so far, taken from `done`: refusals are
+    /// rare, so a change performed in place is undone by rebuilding rather than by a copy made
+    /// up front.
+    fn rebuilt(&self, done: &Automerge) -> Automerge {
+        let mut again = self.original.clone();
+        let admitted = self
+            .admitted
+            .iter()
+            .filter_map(|hash| done.get_change_by_hash(hash));
+        let _ = again.apply_changes(admitted);
+        again
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ticket::decision::Disposition;
+    use crate::{Operation, Role};
+
+    fn technician() -> Author {
+        Author::new("tech.zhang".parse().expect("user"), Role::Technician)
+    }
+
+    fn device() -> ActorId {
+        ActorId::from([9u8; 16].as_slice())
+    }
+
+    fn registered(id: &TicketId) -> Ticket {
+        let desk = Author::new("desk.wang".parse().expect("user"), Role::ServiceDesk);
+        Ticket::register(
+            id.clone(),
+            ActorId::from([1u8; 16].as_slice()),
+            &desk,
+            Timestamp(1_000),
+            &crate::ticket::tests::registration(),
+        )
+        .expect("register")
+    }
+
+    /// The device's copy of `server`, the heads it started from, and the visit it began there.
+    fn arrived(server: &Ticket) -> (Ticket, Vec<ChangeHash>, crate::EntryId) {
+        let mut phone = server.clone();
+        phone.set_actor(device());
+        let before = phone.heads();
+        let arrive = Operation::Arrive {
+            order_id: None,
+            site: "bay 3".into(),
+        };
+        let applied = phone
+            .apply(&technician(), Timestamp(2_000), &arrive)
+            .expect("arrive");
+        (phone, before, applied.entry.expect("visit"))
+    }
+
+    fn admit_from_device(server: &Ticket, changes: Vec<Change>) -> Admission {
+        let actors = [device()];
+        let author = technician();
+        let sender = Sender {
+            actors: &actors,
+            author: &author,
+        };
+        admit(server.doc(), server.id(), changes, sender)
+    }
+
+    /// A day's work made offline while the office wrote to the same ticket: every change builds
+    /// on the device's older state, so each is performed on a fork at its dependencies, and all
+    /// are admitted.
+    #[test]
+    fn work_made_offline_beside_the_offices_writes_is_admitted_whole() {
+        let mut server = registered(&TicketId::random());
+        let (mut phone, before, visit) = arrived(&server);
+        for (at, op) in [
+            (
+                3_000,
+                Operation::LogWork {
+                    visit_id: visit.clone(),
+                    work: crate::ticket::visit::Work::Repair {
+                        description: "contacts cleaned".into(),
+                    },
+                },
+            ),
+            (
+                4_000,
+                Operation::Decide {
+                    disposition: Disposition::RepairOnSite,
+                    rationale: "worn contacts".into(),
+                },
+            ),
+            (5_000, Operation::Depart { visit_id: visit }),
+        ] {
+            phone
+                .apply(&technician(), Timestamp(at), &op)
+                .expect("work");
+        }
+        let desk = Author::new("desk.wang".parse().expect("user"), Role::ServiceDesk);
+        server
+            .apply(
+                &desk,
+                Timestamp(2_500),
+                &Operation::HandOff {
+                    to: vec![Role::QualityAssurance],
+                    note: "for QA".into(),
+                },
+            )
+            .expect("hand off");
+        let changes: Vec<Change> = phone.doc().get_changes(&before).into_iter().collect();
+        let admission = admit_from_device(&server, changes);
+        assert!(admission.refused.is_empty(), "{:?}", admission.refused);
+        assert_eq!(admission.admitted.len(), 4);
+        let mut expected = phone.heads();
+        expected.extend(server.heads());
+        expected.sort();
+        assert_eq!(admission.doc.get_heads(), expected);
+        assert!(admission.written.contains(&Section::Decisions));
+    }
+
+    /// A change whose message was altered after it was made names another author: refused, and
+    /// the document is as it was.
+    #[test]
+    fn a_change_claiming_another_author_is_refused() {
+        let server = registered(&TicketId::random());
+        let (phone, before, _) = arrived(&server);
+        let mut changes = phone.doc().get_changes(&before);
+        let mut forged = changes[0].decode();
+        forged.time += 1;
+        forged.message = forged
+            .message
+            .map(|m| m.replace("bay 3", "bay 4").replace("tech.zhang", "tech.li"));
+        forged.hash = None;
+        let forged = Change::from(forged);
+        changes[0] = forged;
+        let admission = admit_from_device(&server, changes);
+        assert_eq!(admission.refused.len(), 1);
+        assert_eq!(admission.refused[0].code, "forged_author");
+        assert_eq!(admission.doc.get_heads(), server.heads());
     }
 }

@@ -6,7 +6,6 @@ use crate::error::Error;
 use crate::id::UserId;
 use crate::role::Role;
 use crate::section::Section;
-use crate::ticket::Touched;
 use crate::ticket::dispatch::Department;
 
 /// A rule of separation of duties that an action follows beyond its roles.
@@ -276,9 +275,6 @@ fn department_of(role: Role) -> Option<Department> {
     }
 }
 
-/// The sections that the change registering a new ticket writes.
-pub const REGISTRATION_SECTIONS: [Section; 2] = [Section::Meta, Section::Intake];
-
 /// Whether `role` may write `section`.
 pub fn may_write(role: Role, section: Section) -> bool {
     PERMISSIONS
@@ -291,44 +287,9 @@ pub fn may_register(role: Role) -> bool {
     may_write(role, Section::Intake)
 }
 
-/// Refuses a change by `role` that touches `touched`, naming the first section it may not
-/// write. A change that `registers` the ticket (the first change of its document) may also
-/// write `meta` when the role may register tickets, and may lay out the empty structure of
-/// every other section.
-pub fn check_change(role: Role, touched: &Touched, registers: bool) -> Result<(), Error> {
-    for &section in &touched.sections {
-        let skeleton = registers && touched.structure_only.contains(&section);
-        let allowed = if registers && (REGISTRATION_SECTIONS.contains(&section) || skeleton) {
-            may_register(role)
-        } else {
-            may_write(role, section)
-        };
-        if !allowed {
-            return Err(Error::Forbidden { role, section });
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn registration_may_lay_out_but_not_fill_other_sections() {
-        let skeleton = Touched {
-            sections: [Section::Meta, Section::Intake, Section::Quality].into(),
-            structure_only: [Section::Quality].into(),
-            ..Touched::default()
-        };
-        assert!(check_change(Role::Technician, &skeleton, true).is_ok());
-        assert!(check_change(Role::Technician, &skeleton, false).is_err());
-        let filled = Touched {
-            structure_only: Default::default(),
-            ..skeleton
-        };
-        assert!(check_change(Role::Technician, &filled, true).is_err());
-    }
 
     #[test]
     fn technicians_cannot_perform_quality_cost_or_letter_actions() {
@@ -398,14 +359,7 @@ mod tests {
     }
 
     #[test]
-    fn meta_is_written_only_by_registration() {
-        let meta = Touched {
-            sections: [Section::Meta, Section::Intake].into(),
-            ..Touched::default()
-        };
-        assert!(check_change(Role::ServiceDesk, &meta, true).is_ok());
-        assert!(check_change(Role::ServiceDesk, &meta, false).is_err());
-        assert!(check_change(Role::Finance, &meta, true).is_err());
+    fn no_role_writes_meta() {
         for role in Role::ALL {
             assert!(!may_write(role, Section::Meta));
         }

@@ -68,8 +68,8 @@ pub struct DocError {
     /// The ticket.
     #[serde(rename = "t", with = "wire_id")]
     pub ticket_id: TicketId,
-    /// A stable code: `forbidden`, `forged_actor`, `section_forbidden`, `bad_message`,
-    /// `missing_dependencies`, `too_large`, `not_a_ticket`.
+    /// A stable code: `forbidden`, `bad_message`, `too_large`, `not_a_ticket`, `internal`, or
+    /// one of [`crate::admission::Refusal::code`]'s.
     #[serde(rename = "c")]
     pub code: String,
     /// What happened, in words.

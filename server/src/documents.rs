@@ -20,7 +20,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use automerge::ReadDoc;
-use fieldledger_core::ticket::SectionMap;
 
 use crate::ledger::LedgerRow;
 use fieldledger_core::{Ticket, TicketId, TicketView, Timestamp, UserId};
@@ -37,8 +36,6 @@ pub struct Cached {
     pub born: u64,
     /// When the server first received the ticket and who registered it, once known.
     pub origin: Option<(Timestamp, Option<UserId>)>,
-    /// Where the document's objects lie, once an admission needed it.
-    pub sections: Option<SectionMap>,
     /// The ledger row last staged for it.
     pub ledger: Option<LedgerRow>,
     /// Its view (without work logs) when last staged: the next merge's events are what changed
@@ -73,7 +70,6 @@ impl Cached {
             pending: 0,
             born,
             origin: None,
-            sections: None,
             ledger: None,
             view: None,
         }

@@ -15,7 +15,7 @@ use fieldledger_core::status::Status;
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::ticket::followup::ContactMethod;
 use fieldledger_core::ticket::intake::Registration;
-use fieldledger_core::ticket::{Applied, HistoryEntry, SectionMap};
+use fieldledger_core::ticket::{Applied, HistoryEntry};
 use fieldledger_core::{
     Author, Clock, IdSource, Operation, Role, Section, Ticket, TicketId, TicketView, Timestamp,
     UserId,
@@ -35,7 +35,7 @@ use crate::statistics::CostLine;
 use crate::storage::{
     Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, Projection, SecurityEvent, Storage, User,
 };
-use fieldledger_core::admission::admit;
+use fieldledger_core::admission::{Sender, admit};
 use fieldledger_core::error::{Error as CoreError, contained};
 
 type Result<T, E = ServerError> = std::result::Result<T, E>;
@@ -281,7 +281,6 @@ impl Engine {
             cached
                 .ticket
                 .assign_ledger_number(&system_author(), now, &number)?;
-            cached.sections = None;
         }
         let cached = docs
             .get_mut(id)
@@ -322,7 +321,6 @@ impl Engine {
                 };
                 cached.ticket.apply(&system_author(), now, &plan)?;
             }
-            cached.sections = None;
             view = cached.ticket.view_without_logs()?;
         }
         // An imported ticket arrives as history: what it already held raises no events.
@@ -490,7 +488,7 @@ impl Engine {
             }
             let id = doc.ticket_id.clone();
             if let Err(error) = self.receive(&mut docs, &exchange, doc, &mut batch, &mut response) {
-                response.errors.push(error);
+                response.errors.push(*error);
                 self.metrics.refusal();
             }
             if !everything
@@ -584,7 +582,7 @@ impl Engine {
         doc: DocMessage,
         batch: &mut Batch,
         response: &mut SyncResponse,
-    ) -> Result<(), DocError> {
+    ) -> Result<(), Box<DocError>> {
         let Exchange {
             caller,
             actors,
@@ -593,13 +591,15 @@ impl Engine {
             ..
         } = *exchange;
         let id = doc.ticket_id.clone();
-        let refuse = |code: &str, message: String| DocError {
-            ticket_id: id.clone(),
-            code: code.to_owned(),
-            message,
-            change: None,
-            section: None,
-            action: None,
+        let refuse = |code: &str, message: String| {
+            Box::new(DocError {
+                ticket_id: id.clone(),
+                code: code.to_owned(),
+                message,
+                change: None,
+                section: None,
+                action: None,
+            })
         };
         let internal = |e: ServerError| refuse("internal", e.parts().2);
         if doc.message.len() > self.limits.message_bytes {
@@ -651,26 +651,21 @@ impl Engine {
             decode_changes(&message).map_err(|e| CoreError::invalid("sync message", e))
         })
         .map_err(unreadable)?;
-        let blank: (Automerge, SectionMap);
-        let (before, base, sections) = match docs.get_mut(&id) {
-            Some(Cached {
-                ticket, sections, ..
-            }) => {
-                let sections = sections.get_or_insert_with(|| SectionMap::of(ticket.doc()));
-                (ticket.heads(), ticket.doc(), &*sections)
-            }
+        let blank;
+        let (before, base) = match docs.get(&id) {
+            Some(cached) => (cached.ticket.heads(), cached.ticket.doc()),
             None => {
-                blank = (
-                    Automerge::new().with_actor(self.system_actor.clone()),
-                    SectionMap::default(),
-                );
-                (Vec::new(), &blank.0, &blank.1)
+                blank = Automerge::new().with_actor(self.system_actor.clone());
+                (Vec::new(), &blank)
             }
         };
-        let admission = contained("sync message", || {
-            Ok(admit(base, sections, changes, actors, role))
-        })
-        .map_err(unreadable)?;
+        let author = Author::new(caller.user.id.clone(), role);
+        let sender = Sender {
+            actors,
+            author: &author,
+        };
+        let admission = contained("sync message", || Ok(admit(base, &id, changes, sender)))
+            .map_err(unreadable)?;
         // One event per reason, however many changes a device sends: a flood of refused
         // changes must not bury everything else in the administrator's view.
         let mut reasons: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
@@ -689,15 +684,16 @@ impl Engine {
                 .security_events
                 .push(self.event(caller, Some(&id), code, detail));
         }
-        let first_error = admission.refused.first().map(|refusal| DocError {
-            ticket_id: id.clone(),
-            code: refusal.code.to_owned(),
-            message: refusal.message.clone(),
-            change: Some(refusal.change.to_string()),
-            section: refusal.section.map(|s| s.key().to_owned()),
-            action: None,
+        let first_error = admission.refused.first().map(|refusal| {
+            Box::new(DocError {
+                ticket_id: id.clone(),
+                code: refusal.code.to_owned(),
+                message: refusal.message.clone(),
+                change: Some(refusal.change.to_string()),
+                section: refusal.section.map(|s| s.key().to_owned()),
+                action: refusal.action.clone(),
+            })
         });
-        let sections = admission.sections;
         let written = admission.written;
         let mut merged = admission.doc;
         let mut state = primed_state(dd.shared.clone(), Vec::new());
@@ -731,15 +727,12 @@ impl Engine {
                     )
                 }));
             }
-            let mut cached = Cached::new(ticket, 0, self.documents.generation());
-            cached.sections = Some(sections);
-            docs.put(&id, cached);
+            docs.put(&id, Cached::new(ticket, 0, self.documents.generation()));
         } else if merged.get_heads() != before {
             let cached = docs
                 .get_mut(&id)
                 .ok_or_else(|| refuse("internal", "ticket not loaded".into()))?;
             cached.ticket = Ticket::from_doc(id.clone(), merged);
-            cached.sections = Some(sections);
         }
         let changed = docs.get(&id).is_some_and(|c| c.ticket.heads() != before);
         if changed {
@@ -926,7 +919,6 @@ impl Engine {
             .ticket
             .apply(&Author::new(user.id.clone(), user.role), now, op);
         cached.ticket.set_actor(self.system_actor.clone());
-        cached.sections = None;
         let applied = applied?;
         let mut batch = Batch::default();
         if applied.change.is_some() {

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use fieldledger_fuzz::{apply_incoming, decode_sync_body};
+use fieldledger_fuzz::{admit_changes, apply_incoming, decode_sync_body};
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -47,4 +47,9 @@ fn the_sync_body_decoder_survives_its_corpus_and_mutations() {
 #[test]
 fn applying_incoming_messages_survives_its_corpus_and_mutations() {
     assert!(exercise("apply_incoming", apply_incoming) > 1_000);
+}
+
+#[test]
+fn admitting_arbitrary_changes_survives_its_corpus_and_mutations() {
+    assert!(exercise("admit_changes", admit_changes) > 1_000);
 }

@@ -13,7 +13,8 @@ use crate::role::Role;
 use crate::section::Section;
 use crate::time::Timestamp;
 
-/// The message of every change fieldledger makes: the action and its author, as JSON.
+/// Who made a change and as which action: the part of every change message that a ticket's
+/// history shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChangeNote {
     /// The action's name, for example `decide` or `register`.
@@ -25,108 +26,99 @@ pub struct ChangeNote {
 }
 
 impl ChangeNote {
-    /// The note for `action` by `author`.
-    pub fn new(action: &str, author: &Author) -> Self {
-        Self {
-            action: action.to_owned(),
-            user: author.user.clone(),
-            role: author.role,
-        }
-    }
-
-    /// The note as a change message.
-    pub fn to_message(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// Reads a change message; messages not written by fieldledger give `None`.
+    /// Reads the note of a change message; messages not written by fieldledger give `None`.
     pub fn parse(message: Option<&str>) -> Option<Self> {
         serde_json::from_str(message?).ok()
     }
 }
 
-/// The top-level keys a change writes, split into known sections and anything else.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Touched {
-    /// The ticket sections written.
-    pub sections: BTreeSet<Section>,
-    /// Of those, the sections in which the change only created objects (maps, lists, texts)
-    /// and wrote no value: the empty skeleton that registration lays out.
-    pub structure_only: BTreeSet<Section>,
-    /// Top-level keys that are not sections of this schema.
-    pub unknown: BTreeSet<String>,
+/// The message of every change fieldledger makes, as JSON: the note, and what the action was
+/// given (the operation, or the registration). From it the office server performs the same
+/// action again and keeps the change only if that writes exactly this change (see
+/// [`crate::admission`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeMessage {
+    /// Who and which action.
+    #[serde(flatten)]
+    pub note: ChangeNote,
+    /// The action's input; null for what only the office server writes.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub args: serde_json::Value,
+}
+
+impl ChangeMessage {
+    /// The message of `action` by `author`, given `args`.
+    pub fn new(action: &str, author: &Author, args: serde_json::Value) -> Self {
+        Self {
+            note: ChangeNote {
+                action: action.to_owned(),
+                user: author.user.clone(),
+                role: author.role,
+            },
+            args,
+        }
+    }
+
+    /// The message as a change's message text.
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a change's message text; text not written by fieldledger gives `None`.
+    pub fn parse(text: Option<&str>) -> Option<Self> {
+        serde_json::from_str(text?).ok()
+    }
 }
 
 /// An object of a document, named by the operation that made it.
 type ObjectKey = (u64, ActorId);
 
 /// Which top-level key each object of a ticket's document lies under, learnt from the
-/// operations that made the objects. With it, the sections a change writes are read from the
-/// change's own operations: the cost follows the size of the change, not of the document, and a
-/// write counts even where a concurrent change hides its effect.
+/// operations that made the objects: with it, the sections a change writes are read from the
+/// change's own operations, even where a concurrent change hides its effect.
 #[derive(Clone, Debug, Default)]
-pub struct SectionMap {
+struct SectionMap {
     objects: HashMap<ObjectKey, String>,
 }
 
 /// The objects a change makes, to be learnt once the change is kept.
 #[derive(Clone, Debug, Default)]
-pub struct Made(Vec<(ObjectKey, String)>);
+struct Made(Vec<(ObjectKey, String)>);
 
 impl SectionMap {
-    /// The map of every object in `doc`.
-    pub fn of(doc: &Automerge) -> SectionMap {
-        let mut map = SectionMap::default();
-        for change in doc.get_changes(&[]) {
-            let (_, made) = map.touched(&change);
-            map.learn(made);
-        }
-        map
-    }
-
-    /// The top-level keys that `change` writes, and the objects it makes. The change's
-    /// dependencies must be known to the map: an object it does not know counts as an unknown
-    /// key.
-    pub fn touched(&self, change: &Change) -> (Touched, Made) {
+    /// The sections that `change` writes, and the objects it makes. The change's dependencies
+    /// must be known to the map.
+    fn touched(&self, change: &Change) -> (BTreeSet<Section>, Made) {
         let change = change.decode();
         let mut made = HashMap::new();
-        let mut touched = Touched::default();
-        let mut with_values = BTreeSet::new();
+        let mut sections = BTreeSet::new();
         for (i, op) in change.operations.iter().enumerate() {
             let key = match (&op.obj, &op.key) {
-                (ObjectId::Root, Key::Map(key)) => key.to_string(),
-                (ObjectId::Root, Key::Seq(_)) => "(a list position at the top level)".to_owned(),
+                (ObjectId::Root, Key::Map(key)) => Some(key.to_string()),
+                (ObjectId::Root, Key::Seq(_)) => None,
                 (ObjectId::Id(id), _) => {
                     let object = (id.counter(), id.actor().clone());
-                    match made.get(&object).or_else(|| self.objects.get(&object)) {
-                        Some(key) => String::clone(key),
-                        None => format!("(object {}@{}, unknown here)", id.counter(), id.actor()),
-                    }
+                    made.get(&object)
+                        .or_else(|| self.objects.get(&object))
+                        .cloned()
                 }
             };
-            let makes_object = matches!(op.action, OpType::Make(_));
-            if makes_object {
+            let Some(key) = key else {
+                continue;
+            };
+            if matches!(op.action, OpType::Make(_)) {
                 let id = (change.start_op.get() + i as u64, change.actor_id.clone());
                 made.insert(id, key.clone());
             }
-            match key.parse::<Section>() {
-                Ok(section) => {
-                    touched.sections.insert(section);
-                    if !makes_object {
-                        with_values.insert(section);
-                    }
-                }
-                Err(_) => {
-                    touched.unknown.insert(key);
-                }
+            if let Ok(section) = key.parse::<Section>() {
+                sections.insert(section);
             }
         }
-        touched.structure_only = touched.sections.difference(&with_values).copied().collect();
-        (touched, Made(made.into_iter().collect()))
+        (sections, Made(made.into_iter().collect()))
     }
 
     /// Learns the objects a kept change made.
-    pub fn learn(&mut self, made: Made) {
+    fn learn(&mut self, made: Made) {
         self.objects.extend(made.0);
     }
 }
@@ -152,14 +144,14 @@ pub(crate) fn history(doc: &Automerge) -> Vec<HistoryEntry> {
     doc.get_changes(&[])
         .into_iter()
         .map(|change| {
-            let (touched, made) = map.touched(&change);
+            let (sections, made) = map.touched(&change);
             map.learn(made);
             HistoryEntry {
                 hash: change.hash().to_string(),
                 actor: change.actor_id().to_hex_string(),
                 note: ChangeNote::parse(change.message()),
                 recorded_at: Timestamp(change.timestamp()),
-                sections: touched.sections.into_iter().collect(),
+                sections: sections.into_iter().collect(),
             }
         })
         .collect()

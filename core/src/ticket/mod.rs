@@ -25,7 +25,7 @@ use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, ObjType, ROOT, ReadDoc};
 
 pub use conflicts::FieldConflict;
-pub use history::{ChangeNote, HistoryEntry, Made, SectionMap, Touched};
+pub use history::{ChangeMessage, ChangeNote, HistoryEntry};
 pub use operation::Operation;
 pub use view::TicketView;
 
@@ -41,28 +41,34 @@ use crate::policy;
 use crate::section::Section;
 use crate::time::Timestamp;
 
-/// Runs `write` as exactly one change of `doc`: its message names `action` and `author`, its
-/// time is the device time `at`. On an error the transaction is rolled back and nothing is
-/// written. Returns what `write` returned and the change's hash (`None` when it wrote nothing).
+/// Runs `write` as exactly one change of `doc`: its message names `action`, its input `args`
+/// and `author`, its time is the device time `at`. On an error the transaction is rolled back
+/// and nothing is written. Returns what `write` returned and the change's hash (`None` when it
+/// wrote nothing).
 fn one_change<T>(
     doc: &mut Automerge,
-    action: &str,
+    (action, args): (&str, serde_json::Value),
     author: &Author,
     at: Timestamp,
     write: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
 ) -> Result<(T, Option<ChangeHash>)> {
-    let note = ChangeNote::new(action, author);
+    let message = ChangeMessage::new(action, author, args).to_text();
     let success = doc
         .transact_with(
             |_| {
                 CommitOptions::default()
-                    .with_message(note.to_message())
+                    .with_message(message)
                     .with_time(at.millis())
             },
             write,
         )
         .map_err(|failure| failure.error)?;
     Ok((success.result, success.hash))
+}
+
+/// An action's input as a change message carries it.
+fn args_of(input: &impl serde::Serialize) -> Result<serde_json::Value> {
+    serde_json::to_value(input).map_err(|e| Error::invalid("action", e.to_string()))
 }
 
 /// The result of a recorded operation.
@@ -125,6 +131,11 @@ impl Ticket {
                 section: Section::Intake,
             });
         }
+        let action = match &imported_from {
+            // An import is the office server's own write: no device sends it.
+            Some(_) => ("import", serde_json::Value::Null),
+            None => ("register", args_of(registration)?),
+        };
         let registration = registration.validated()?;
         let mut doc = Automerge::new().with_actor(actor);
         let meta = Meta {
@@ -135,7 +146,7 @@ impl Ticket {
             created_by: Some(author.user.clone()),
             imported_from,
         };
-        one_change(&mut doc, "register", author, at, |tx| {
+        one_change(&mut doc, action, author, at, |tx| {
             put_record(tx, &ROOT, Section::Meta.key(), &meta)?;
             let mut intake = codec::fields(
                 serde_json::to_value(&registration)
@@ -193,6 +204,11 @@ impl Ticket {
         Ticket { id, doc }
     }
 
+    /// The document, given up.
+    pub fn into_doc(self) -> Automerge {
+        self.doc
+    }
+
     /// The ticket's id.
     pub fn id(&self) -> &TicketId {
         &self.id
@@ -218,7 +234,8 @@ impl Ticket {
         at: Timestamp,
         number: &str,
     ) -> Result<ChangeHash> {
-        let ((), hash) = one_change(&mut self.doc, "assign_ledger_number", author, at, |tx| {
+        let action = ("assign_ledger_number", serde_json::Value::Null);
+        let ((), hash) = one_change(&mut self.doc, action, author, at, |tx| {
             let meta = codec::child(tx, &ROOT, Section::Meta.key(), ObjType::Map)?
                 .ok_or_else(|| Error::invalid("ticket", "has no meta section"))?;
             codec::put_field(tx, &meta, "ledger_number", &number)
@@ -261,9 +278,9 @@ impl Ticket {
             self.doc.get_actor(),
             self.doc.get_heads(),
         );
-        let (entry, change) = one_change(&mut self.doc, op.name(), author, at, |tx| {
-            op.write(tx, &ctx)
-        })?;
+        let action = (op.name(), args_of(op)?);
+        let (entry, change) =
+            one_change(&mut self.doc, action, author, at, |tx| op.write(tx, &ctx))?;
         Ok(Applied { change, entry })
     }
 

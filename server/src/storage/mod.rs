@@ -151,7 +151,7 @@ pub struct DeviceDocWrite {
 pub struct SecurityEvent {
     /// When.
     pub at: Timestamp,
-    /// What, for example `section_forbidden` or `forged_actor`.
+    /// What, for example `not_permitted` or `forged_actor`.
     pub kind: String,
     /// Which device.
     pub device: Option<DeviceId>,
