@@ -919,3 +919,132 @@ fn a_settlement_through_sync_is_finances_alone() {
     assert_eq!(stored_heads(&office, &id), before, "nothing was stored");
     honest_work_goes_on(&office, &id, &dirs.1);
 }
+
+/// Finding 1: after the desk reassigned a ticket to another technician, the first technician's
+/// device still received the desk's new changes, and its own new changes were admitted. Now the
+/// reassignment is a cut: the old device hears nothing written after it, its work from before it
+/// is kept, and a change that builds on anything after it is refused.
+#[test]
+fn reassignment_cuts_the_old_device_off() {
+    let office = Office::start();
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let (id, order) = office.desk_ticket(&[&office.zhang]);
+    let zhang = office.device(&dirs.0, &office.zhang);
+    fieldledger_tests::sync(&zhang).expect("sync");
+    // On site, offline, while the desk reassigns the ticket and writes on.
+    fieldledger_tests::arrive(&zhang, &id, "made before the reassignment reached him");
+    let cut = stored_heads(&office, &id);
+    office.operate(
+        &id,
+        serde_json::json!({"op": "reassign_order", "order_id": order.expect("order"),
+            "assignees": [office.li]}),
+    );
+    office.operate(
+        &id,
+        serde_json::json!({"op": "hand_off", "to": ["technician"], "note": "after the cut"}),
+    );
+    let full = office
+        .server
+        .state
+        .engine
+        .read(&id, Clone::clone)
+        .expect("ticket");
+    let after_cut: Vec<automerge::ChangeHash> = full
+        .doc()
+        .get_changes_meta(&cut)
+        .iter()
+        .map(|c| c.hash)
+        .collect();
+    assert_eq!(after_cut.len(), 2);
+    // What the device will have heard: its own copy, plus whatever the responses carry.
+    let mut heard_doc = zhang
+        .read_ticket(&id, |t| t.doc().clone())
+        .expect("the device's copy");
+    let heard = std::cell::RefCell::new(Vec::new());
+    let transport = fieldledger_tests::transport_of(&zhang);
+    let recording = fieldledger_tests::Intercepted {
+        inner: &transport,
+        hook: |inner: &fieldledger_core::transport::HttpTransport, request: Vec<u8>| {
+            let answer = inner.sync(request)?;
+            heard.borrow_mut().push(answer.clone());
+            Ok(answer)
+        },
+    };
+    let report = fieldledger_core::sync::sync(&zhang, &recording).expect("sync");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    for body in heard.borrow().iter() {
+        let response: SyncResponse = protocol::decode(body).expect("response");
+        for doc in response.docs.iter().filter(|d| d.ticket_id == id) {
+            let message = Message::decode(&doc.message).expect("message");
+            for chunk in message.changes.iter() {
+                heard_doc.load_incremental(chunk).expect("changes");
+            }
+        }
+        for receipt in response.receipts.iter().filter(|r| r.ticket_id == id) {
+            assert!(
+                receipt.heads.iter().all(|h| !after_cut.contains(h)),
+                "a receipt names what was written after the cut"
+            );
+        }
+    }
+    assert!(
+        after_cut
+            .iter()
+            .all(|h| heard_doc.get_change_by_hash(h).is_none()),
+        "the desk's changes after the cut reached the old device"
+    );
+    let (_, detail) = office
+        .server
+        .call("GET", &format!("/v1/tickets/{id}"), &office.desk, None);
+    assert!(
+        detail["view"]["visits"]
+            .to_string()
+            .contains("made before the reassignment reached him"),
+        "the work from before the cut is kept"
+    );
+    // A change built on the ticket as it is after the cut is refused.
+    let mut latest = office
+        .server
+        .state
+        .engine
+        .read(&id, Clone::clone)
+        .expect("ticket");
+    let before = latest.heads();
+    latest.set_actor(zhang.actor_id().clone());
+    latest
+        .apply(
+            &Author::new(office.zhang.clone(), Role::Technician),
+            Timestamp(1_790_000_200_000),
+            &Operation::Arrive {
+                order_id: None,
+                site: "after the cut".into(),
+            },
+        )
+        .expect("arrive");
+    let mut state = primed_state(before.clone(), Vec::new());
+    let message = latest
+        .doc()
+        .generate_sync_message(&mut state)
+        .expect("message")
+        .encode();
+    let response = send_docs(
+        &zhang,
+        vec![DocMessage {
+            ticket_id: id.clone(),
+            message,
+        }],
+    );
+    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
+    assert_eq!(response.errors[0].code, "reassigned");
+    assert_eq!(stored_heads(&office, &id), before, "nothing was stored");
+    // Li, who has the ticket now, and the desk work on.
+    let li = office.device(&dirs.1, &office.li);
+    fieldledger_tests::sync(&li).expect("sync");
+    fieldledger_tests::arrive(&li, &id, "bay 5");
+    let report = fieldledger_tests::sync(&li).expect("li syncs");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(li.heads(&id).expect("heads"), stored_heads(&office, &id));
+}
