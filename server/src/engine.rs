@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{ActorId, Automerge, Change, ChangeHash};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 use axum::http::StatusCode;
 use fieldledger_core::protocol::{
     DocError, DocMessage, PROTOCOL_VERSION, Receipt, SyncRequest, SyncResponse,
@@ -390,6 +390,7 @@ impl Engine {
             changes,
             user: origin.user.clone(),
             device: origin.device.cloned(),
+            before: before.to_vec(),
             ledger,
             ledger_changed,
             return_visits,
@@ -619,18 +620,29 @@ impl Engine {
         })?;
         let exists = self.load(docs, &id).map_err(internal)?;
         let role = caller.user.role;
-        if exists {
-            let readable = !reads_assigned_only(role)
-                || self
+        // Where this device's user lost the ticket, if they did: the device then works on the
+        // ticket as it stood at that moment, hears nothing written since, and may send only work
+        // that builds on no more than that.
+        let mut cut = None;
+        if exists
+            && reads_assigned_only(role)
+            && !self
+                .storage
+                .has_access(&caller.user.id, &id)
+                .map_err(internal)?
+        {
+            let held = self
+                .storage
+                .device_doc(&caller.device.id, &id)
+                .map_err(internal)?
+                .is_some();
+            if held {
+                cut = self
                     .storage
-                    .has_access(&caller.user.id, &id)
-                    .map_err(internal)?
-                || self
-                    .storage
-                    .device_doc(&caller.device.id, &id)
-                    .map_err(internal)?
-                    .is_some();
-            if !readable {
+                    .access_cut(&caller.user.id, &id)
+                    .map_err(internal)?;
+            }
+            if cut.is_none() {
                 batch.security_events.push(self.event(
                     caller,
                     Some(&id),
@@ -659,13 +671,44 @@ impl Engine {
                 (Vec::new(), &blank)
             }
         };
+        let frozen;
+        let (base, past_cut) = match &cut {
+            Some(heads) => {
+                frozen = base
+                    .fork_at(heads)
+                    .map_err(|e| refuse("internal", e.to_string()))?;
+                // A change that builds on anything after the cut is refused as such.
+                let past_cut: BTreeSet<ChangeHash> = changes
+                    .iter()
+                    .filter(|c| {
+                        c.deps().iter().any(|d| {
+                            base.get_change_meta_by_hash(d).is_some()
+                                && frozen.get_change_meta_by_hash(d).is_none()
+                        })
+                    })
+                    .map(Change::hash)
+                    .collect();
+                (&frozen, past_cut)
+            }
+            None => (base, BTreeSet::new()),
+        };
         let author = Author::new(caller.user.id.clone(), role);
         let sender = Sender {
             actors,
             author: &author,
         };
-        let admission = contained("sync message", || Ok(admit(base, &id, changes, sender)))
+        let mut admission = contained("sync message", || Ok(admit(base, &id, changes, sender)))
             .map_err(unreadable)?;
+        for refusal in &mut admission.refused {
+            if past_cut.contains(&refusal.change) {
+                refusal.code = "reassigned";
+                refusal.message = format!(
+                    "change {} builds on what was written after the ticket was reassigned away \
+                     from this device's user",
+                    refusal.change
+                );
+            }
+        }
         // One event per reason, however many changes a device sends: a flood of refused
         // changes must not bury everything else in the administrator's view.
         let mut reasons: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
@@ -703,6 +746,30 @@ impl Engine {
             Ok(merged.receive_sync_message(&mut state, heard)?)
         })
         .map_err(unreadable)?;
+        // Past a cut the device is answered from the ticket as it stood then, and what it sent
+        // is added to the whole ticket.
+        let at_cut = match cut {
+            Some(_) => {
+                let mut whole = docs
+                    .get(&id)
+                    .ok_or_else(|| refuse("internal", "ticket not loaded".into()))?
+                    .ticket
+                    .doc()
+                    .clone();
+                let admitted = admission
+                    .admitted
+                    .iter()
+                    .filter_map(|hash| merged.get_change_by_hash(hash));
+                whole
+                    .apply_changes(admitted)
+                    .map_err(|e| refuse("internal", e.to_string()))?;
+                Some(Ticket::from_doc(
+                    id.clone(),
+                    std::mem::replace(&mut merged, whole),
+                ))
+            }
+            None => None,
+        };
         if !exists {
             if merged.save().len() > self.limits.document_bytes {
                 return Err(refuse(
@@ -752,10 +819,11 @@ impl Engine {
         let cached = docs
             .get(&id)
             .ok_or_else(|| refuse("internal", "ticket not loaded".into()))?;
-        let reply = cached.ticket.doc().generate_sync_message(&mut state);
+        let seen = at_cut.as_ref().unwrap_or(&cached.ticket);
+        let reply = seen.doc().generate_sync_message(&mut state);
         dd.shared = state.shared_heads.clone();
         let reply = reply.filter(|m| !m.changes.is_empty() || !m.need.is_empty());
-        answer(exchange, &cached.ticket, reply, dd, batch, response);
+        answer(exchange, seen, reply, dd, batch, response);
         match first_error {
             Some(error) => Err(error),
             None => Ok(()),

@@ -114,6 +114,9 @@ pub struct DocWrite {
     pub user: UserId,
     /// From which device, when a device sent them.
     pub device: Option<DeviceId>,
+    /// The document's heads before this write: where the access of users it takes off the
+    /// ticket is cut.
+    pub before: Vec<ChangeHash>,
     /// The ledger row after this write; it also decides who may read the ticket.
     pub ledger: LedgerRow,
     /// Whether the row differs from the stored one in more than `updated_at`.
@@ -243,6 +246,8 @@ pub trait Storage: Send + Sync + 'static {
     fn device_doc(&self, device: &DeviceId, id: &TicketId) -> Result<Option<DeviceDoc>>;
     /// Whether `user` is an assignee or the creator of ticket `id`.
     fn has_access(&self, user: &UserId, id: &TicketId) -> Result<bool>;
+    /// The heads at which `user`'s access to ticket `id` was cut, when it was taken away.
+    fn access_cut(&self, user: &UserId, id: &TicketId) -> Result<Option<Vec<ChangeHash>>>;
     /// Tickets changed after `cursor` by anyone but `device` (whose answers carried its own
     /// writes) that `user` (all of them when `everything`) may read, and those `device` holds
     /// but may no longer read.

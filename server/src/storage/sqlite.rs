@@ -105,6 +105,7 @@ impl SqliteStorage {
             include_str!("../../migrations/005_web.sql"),
             include_str!("../../migrations/006_drawings.sql"),
             include_str!("../../migrations/007_demo.sql"),
+            include_str!("../../migrations/008_access_cuts.sql"),
         ];
         schema::run(
             &mut conn,
@@ -437,7 +438,13 @@ fn save_cost_lines(tx: &Transaction<'_>, id: &TicketId, costs: &[CostLine]) -> R
     Ok(())
 }
 
-fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
+/// Saves `row`, and who may read the ticket with it; when the write that produced it took users
+/// off the ticket, their access is cut at `before`, the ticket's heads just before that write.
+fn save_ledger_row(
+    tx: &Transaction<'_>,
+    row: &LedgerRow,
+    before: Option<&[ChangeHash]>,
+) -> Result<()> {
     let assignees: Vec<&str> = row.assignees.iter().map(UserId::as_str).collect();
     tx.prepare_cached(
         "INSERT INTO ledger (ticket_id, ledger_number, status, kind, complaint, major, customer_name,
@@ -514,6 +521,13 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
     }
     // Who may read the ticket follows the row: its assignees and its creator.
     let id = row.ticket_id.as_str();
+    if let Some(before) = before {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO access_cuts (user_id, ticket_id, heads)
+             SELECT user_id, ticket_id, ?2 FROM access WHERE ticket_id = ?1 AND reason = 'assigned'",
+        )?
+        .execute(params![id, documents::encode_heads(before)])?;
+    }
     tx.prepare_cached("DELETE FROM access WHERE ticket_id = ?1 AND reason = 'assigned'")?
         .execute([id])?;
     for user in &row.assignees {
@@ -528,6 +542,11 @@ fn save_ledger_row(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
         )?
         .execute(params![creator.as_str(), id])?;
     }
+    tx.prepare_cached(
+        "DELETE FROM access_cuts WHERE ticket_id = ?1
+           AND user_id IN (SELECT user_id FROM access WHERE ticket_id = ?1)",
+    )?
+    .execute([id])?;
     Ok(())
 }
 
@@ -718,6 +737,16 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn access_cut(&self, user: &UserId, id: &TicketId) -> Result<Option<Vec<ChangeHash>>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT heads FROM access_cuts WHERE user_id = ?1 AND ticket_id = ?2")?
+                .query_row([user.as_str(), id.as_str()], |r| r.get::<_, Vec<u8>>(0))
+                .optional()?
+                .map(|heads| Ok(documents::decode_heads(&heads)?))
+                .transpose()
+        })
+    }
+
     fn feed(
         &self,
         device: &DeviceId,
@@ -831,7 +860,7 @@ impl Storage for SqliteStorage {
                         save_cost_lines(tx, &doc.ticket_id, costs)?;
                     }
                     if doc.ledger_changed {
-                        save_ledger_row(tx, &doc.ledger)?;
+                        save_ledger_row(tx, &doc.ledger, Some(&doc.before))?;
                     } else {
                         tx.prepare_cached("UPDATE ledger SET updated_at = ?2 WHERE ticket_id = ?1")?
                             .execute(params![doc.ticket_id.as_str(), doc.ledger.updated_at.millis()])?;
@@ -1342,7 +1371,7 @@ impl Storage for SqliteStorage {
     fn replace_ledger_rows(&self, rows: &[Projection], projection: u32) -> Result<()> {
         self.write(|tx| {
             for p in rows {
-                save_ledger_row(tx, &p.row)?;
+                save_ledger_row(tx, &p.row, None)?;
                 save_return_visits(tx, &p.row.ticket_id, &p.return_visits)?;
                 save_cost_lines(tx, &p.row.ticket_id, &p.costs)?;
             }
