@@ -123,7 +123,7 @@ fn a_change_that_panics_automerge_is_refused_for_its_document_alone() {
 
 /// Zhang's device in `dir`, synced with a ticket the desk assigned to him; and the server's
 /// heads of that ticket.
-fn zhang_holding_a_ticket(
+pub(crate) fn zhang_holding_a_ticket(
     office: &Office,
     dir: &tempfile::TempDir,
 ) -> (
@@ -138,7 +138,8 @@ fn zhang_holding_a_ticket(
     (id, store, heads)
 }
 
-fn stored_heads(office: &Office, id: &TicketId) -> Vec<automerge::ChangeHash> {
+/// The server's heads of ticket `id`.
+pub(crate) fn stored_heads(office: &Office, id: &TicketId) -> Vec<automerge::ChangeHash> {
     office
         .server
         .state
