@@ -1,13 +1,14 @@
 //! What the fuzz targets in `fuzz_targets/` run, so that the stable test suite
 //! (`tests/integration/fuzz_corpus.rs`) runs the same code over the committed corpus: decoding a
 //! sync body, and applying an incoming automerge sync message on a device and through the
-//! server's admission check. Neither may panic, whatever the bytes.
+//! server's decoding of changes and its admission check. Neither may panic, whatever the bytes.
 
 use std::sync::OnceLock;
 
+use automerge::ActorId;
 use automerge::sync::{self, Message};
-use automerge::{ActorId, Change};
 use fieldledger_core::admission::admit;
+use fieldledger_core::change_bytes::{Budget, Caps};
 use fieldledger_core::protocol::{self, SyncRequest, SyncResponse};
 use fieldledger_core::store::sync_state::receive;
 use fieldledger_core::ticket::SectionMap;
@@ -58,17 +59,22 @@ pub fn base_ticket() -> &'static Ticket {
     })
 }
 
+/// Caps on inflated bytes for the server's decoding of changes, far above a fuzzer's inputs.
+const CAPS: Caps = Caps {
+    change: 1 << 20,
+    message: 4 << 20,
+    request: 16 << 20,
+};
+
 /// Applies `bytes`, as an automerge sync message, to a device's copy of a ticket and to the
-/// server's admission check for a technician.
+/// server's decoding and admission check for a technician.
 pub fn apply_incoming(bytes: &[u8]) {
     let Ok(message) = Message::decode(bytes) else {
         return;
     };
-    let changes: Vec<Change> = message
-        .changes
-        .iter()
-        .filter_map(|c| Change::from_bytes(c.to_vec()).ok())
-        .collect();
+    let changes = Budget::new(CAPS)
+        .decode(message.changes.iter())
+        .unwrap_or_default();
     let mut device = base_ticket().clone();
     let _ = receive(&mut device, &mut sync::State::new(), message);
     let server = base_ticket();
