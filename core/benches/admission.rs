@@ -123,5 +123,9 @@ fn admission(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, admission);
-criterion_main!(benches);
+#[allow(missing_docs)]
+mod group {
+    use super::*;
+    criterion_group!(benches, admission);
+}
+criterion_main!(group::benches);

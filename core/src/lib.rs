@@ -4,13 +4,15 @@
 //! - [`policy`]: which roles may write which sections;
 //! - [`store`]: the device store, one SQLite file per device;
 //! - [`exchange`]: moving changes between stores without a server;
-//! - [`protocol`], [`sync`], [`transport`]: sync with the office server.
+//! - [`protocol`], [`sync`], [`transport`]: sync with the office server;
+//! - [`change_bytes`]: the changes a device sends, decoded within a budget of inflated bytes.
 //!
 //! The crate knows nothing of uniffi or axum; the bindings and the server wrap it.
 
 pub mod admission;
 pub mod author;
 pub mod blob;
+pub mod change_bytes;
 pub mod error;
 pub mod exchange;
 pub mod id;

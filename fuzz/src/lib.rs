@@ -1,14 +1,16 @@
 //! What the fuzz targets in `fuzz_targets/` run, so that the stable test suite
 //! (`tests/integration/fuzz_corpus.rs`) runs the same code over the committed corpus: decoding a
 //! sync body, applying an incoming automerge sync message on a device and through the server's
-//! admission check, and admitting arbitrary changes made under a device's own actor against a
-//! real ticket. None may panic, whatever the bytes.
+//! decoding of changes and its admission check, and admitting arbitrary changes made under a
+//! device's own actor against a real ticket. None may panic, whatever the bytes.
 
 use std::sync::OnceLock;
 
+use automerge::ActorId;
+use automerge::Change;
 use automerge::sync::{self, Message};
-use automerge::{ActorId, Change};
 use fieldledger_core::admission::{Sender, admit};
+use fieldledger_core::change_bytes::{Budget, Caps};
 use fieldledger_core::protocol::{self, SyncRequest, SyncResponse};
 use fieldledger_core::store::sync_state::receive;
 use fieldledger_core::ticket::intake::{Registration, TicketKind};
@@ -68,19 +70,25 @@ pub fn base_ticket() -> &'static Ticket {
     })
 }
 
-/// The changes of `bytes` read as an automerge sync message; nothing when it does not decode.
+/// Caps on inflated bytes for the server's decoding of changes, far above a fuzzer's inputs.
+const CAPS: Caps = Caps {
+    change: 1 << 20,
+    message: 4 << 20,
+    request: 16 << 20,
+};
+
+/// The changes of `bytes` read as an automerge sync message, decoded as the server decodes them;
+/// nothing when it does not decode.
 fn changes_of(bytes: &[u8]) -> Option<(Message, Vec<Change>)> {
     let message = Message::decode(bytes).ok()?;
-    let changes = message
-        .changes
-        .iter()
-        .filter_map(|c| Change::from_bytes(c.to_vec()).ok())
-        .collect();
+    let changes = Budget::new(CAPS)
+        .decode(message.changes.iter())
+        .unwrap_or_default();
     Some((message, changes))
 }
 
 /// Applies `bytes`, as an automerge sync message, to a device's copy of a ticket and to the
-/// server's admission check for a technician.
+/// server's decoding and admission check for a technician.
 pub fn apply_incoming(bytes: &[u8]) {
     let Some((message, changes)) = changes_of(bytes) else {
         return;

@@ -36,6 +36,7 @@ use crate::storage::{
     Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, Projection, SecurityEvent, Storage, User,
 };
 use fieldledger_core::admission::{Sender, admit};
+use fieldledger_core::change_bytes::{Budget, Caps};
 use fieldledger_core::error::{Error as CoreError, contained};
 
 type Result<T, E = ServerError> = std::result::Result<T, E>;
@@ -53,6 +54,12 @@ pub struct Limits {
     pub feed_page: usize,
     /// Bytes of document messages after which a response hands out no more feed tickets.
     pub response_bytes: usize,
+    /// Bytes one change a device sends may take once inflated.
+    pub inflated_change_bytes: usize,
+    /// Bytes the changes of one document's message may take once inflated.
+    pub inflated_message_bytes: usize,
+    /// Bytes the changes of all the messages of one sync request may take once inflated.
+    pub inflated_request_bytes: usize,
 }
 
 impl Default for Limits {
@@ -63,6 +70,13 @@ impl Default for Limits {
             document_bytes: 16 * 1024 * 1024,
             feed_page: 200,
             response_bytes: 8 * 1024 * 1024,
+            // As large as a message: compression gives a change no more room than it had
+            // uncompressed.
+            inflated_change_bytes: 4 * 1024 * 1024,
+            // As large as a stored document: a message carries at most one ticket.
+            inflated_message_bytes: 16 * 1024 * 1024,
+            // Twice the largest body, so that no request sent uncompressed is cut.
+            inflated_request_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -106,6 +120,8 @@ struct Exchange<'a> {
     /// This response's id.
     response_id: u64,
     now: Timestamp,
+    /// The inflated bytes the documents of this request may still spend.
+    inflation: Budget,
 }
 
 /// The actions (change messages) that pass a registered form on: see [`first_handoff`].
@@ -482,6 +498,11 @@ impl Engine {
             acked: request.ack,
             response_id: response.id,
             now,
+            inflation: Budget::new(Caps {
+                change: self.limits.inflated_change_bytes,
+                message: self.limits.inflated_message_bytes,
+                request: self.limits.inflated_request_bytes,
+            }),
         };
         for doc in request.docs {
             if !seen.insert(doc.ticket_id.clone()) {
@@ -660,9 +681,10 @@ impl Engine {
         // refuses this document alone, and leaves the cache and its lock untouched.
         let unreadable = |e: CoreError| refuse("bad_message", e.to_string());
         let changes = contained("sync message", || {
-            decode_changes(&message).map_err(|e| CoreError::invalid("sync message", e))
+            Ok(exchange.inflation.decode(message.changes.iter()))
         })
-        .map_err(unreadable)?;
+        .map_err(unreadable)?
+        .map_err(|e| refuse(e.code(), e.to_string()))?;
         let blank;
         let (before, base) = match docs.get(&id) {
             Some(cached) => (cached.ticket.heads(), cached.ticket.doc()),
@@ -1149,22 +1171,6 @@ pub struct HistoryLine {
 
 /// The most security events one sync request writes; past it, one event counts the rest.
 const SECURITY_EVENTS_PER_REQUEST: usize = 20;
-
-/// The changes a sync message carries, one by one.
-fn decode_changes(message: &sync::Message) -> std::result::Result<Vec<Change>, String> {
-    let mut changes = Vec::new();
-    for chunk in message.changes.iter() {
-        match Change::from_bytes(chunk.to_vec()) {
-            Ok(change) => changes.push(change),
-            Err(_) => {
-                let doc = Automerge::load(chunk)
-                    .map_err(|e| format!("a change chunk does not decode: {e}"))?;
-                changes.extend(doc.get_changes(&[]));
-            }
-        }
-    }
-    Ok(changes)
-}
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@ mod events;
 mod fuzz_corpus;
 mod hostile;
 mod import_export;
+mod inflation;
 mod offline_exchange;
 mod simulation;
 mod sync;

@@ -64,9 +64,40 @@ fn a_change_that_panics_automerge_is_refused_for_its_document_alone() {
     let office = Office::start();
     let dir = tempfile::tempdir().expect("dir");
     let (id, store, before) = zhang_holding_a_ticket(&office, &dir);
+    let response = send_altered(&office, &store, &id, |message| {
+        let chunks: Vec<Vec<u8>> = message
+            .changes
+            .iter()
+            .map(|chunk| {
+                let mut change = automerge::Change::from_bytes(chunk.to_vec())
+                    .expect("a change")
+                    .decode();
+                change.seq += 1;
+                change.hash = None;
+                automerge::Change::from(change).bytes().to_vec()
+            })
+            .collect();
+        message.heads = Vec::new();
+        message.changes = chunks.into();
+    });
+    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
+    // The server never applies a device's change as it came: it performs the action the change
+    // names and compares, so the malformed change is refused before automerge reads its ops.
+    assert_eq!(response.errors[0].code, "not_as_recorded");
+    others_work_on(&office, &store, &id, &before, "after the panic");
+}
+
+/// What the server answers, with a 200, when Zhang's device `store` sends for ticket `id` an
+/// honest message of its own (an arrival) that `alter` changed on the way.
+pub(crate) fn send_altered(
+    office: &Office,
+    store: &fieldledger_core::Store,
+    id: &TicketId,
+    alter: impl FnOnce(&mut Message),
+) -> SyncResponse {
     let honest = crafted(
-        &store,
-        &id,
+        store,
+        id,
         store.actor_id().clone(),
         &Author::new(office.zhang.clone(), Role::Technician),
         &Operation::Arrive {
@@ -75,60 +106,48 @@ fn a_change_that_panics_automerge_is_refused_for_its_document_alone() {
         },
     );
     let mut message = Message::decode(&honest.message).expect("message");
-    let chunks: Vec<Vec<u8>> = message
-        .changes
-        .iter()
-        .map(|chunk| {
-            let mut change = automerge::Change::from_bytes(chunk.to_vec())
-                .expect("a change")
-                .decode();
-            change.seq += 1;
-            change.hash = None;
-            automerge::Change::from(change).bytes().to_vec()
-        })
-        .collect();
-    message.heads = Vec::new();
-    message.changes = chunks.into();
-    let broken = DocMessage {
-        ticket_id: id.clone(),
-        message: message.encode(),
-    };
+    alter(&mut message);
     let request = SyncRequest {
         version: PROTOCOL_VERSION,
         cursor: 0,
         ack: 0,
-        docs: vec![broken],
+        docs: vec![DocMessage {
+            ticket_id: id.clone(),
+            message: message.encode(),
+        }],
         actors: vec![serde_bytes::ByteBuf::from(
             store.actor_id().to_bytes().to_vec(),
         )],
     };
-    let token = fieldledger_tests::token_of(&store);
-    let (status, body) = post_sync(&office, &token, &protocol::encode(&request));
+    let token = fieldledger_tests::token_of(store);
+    let (status, body) = post_sync(office, &token, &protocol::encode(&request));
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    let response: SyncResponse = protocol::decode(&body).expect("a sync response");
-    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
-    // The server never applies a device's change as it came: it performs the action the change
-    // names and compares, so the malformed change is refused before automerge reads its ops.
-    assert_eq!(response.errors[0].code, "not_as_recorded");
-    assert_eq!(
-        stored_heads(&office, &id),
-        before,
-        "nothing of it was stored"
-    );
-    // The desk and an honest sync work on.
+    protocol::decode(&body).expect("a sync response")
+}
+
+/// Nothing of what was refused for ticket `id` was stored (the server's heads are still
+/// `before`), and the desk (writing `note`) and an honest sync of `store` work on.
+pub(crate) fn others_work_on(
+    office: &Office,
+    store: &fieldledger_core::Store,
+    id: &TicketId,
+    before: &[automerge::ChangeHash],
+    note: &str,
+) {
+    assert_eq!(stored_heads(office, id), before, "nothing of it was stored");
     office.operate(
-        &id,
-        serde_json::json!({"op": "hand_off", "to": ["technician"], "note": "after the panic"}),
+        id,
+        serde_json::json!({"op": "hand_off", "to": ["technician"], "note": note}),
     );
-    fieldledger_tests::arrive(&store, &id, "bay 3");
-    let report = fieldledger_tests::sync(&store).expect("an honest sync");
+    fieldledger_tests::arrive(store, id, "bay 3");
+    let report = fieldledger_tests::sync(store).expect("an honest sync");
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(store.heads(&id).expect("heads"), stored_heads(&office, &id));
+    assert_eq!(store.heads(id).expect("heads"), stored_heads(office, id));
 }
 
 /// Zhang's device in `dir`, synced with a ticket the desk assigned to him; and the server's
 /// heads of that ticket.
-fn zhang_holding_a_ticket(
+pub(crate) fn zhang_holding_a_ticket(
     office: &Office,
     dir: &tempfile::TempDir,
 ) -> (
@@ -143,7 +162,8 @@ fn zhang_holding_a_ticket(
     (id, store, heads)
 }
 
-fn stored_heads(office: &Office, id: &TicketId) -> Vec<automerge::ChangeHash> {
+/// The server's heads of ticket `id`.
+pub(crate) fn stored_heads(office: &Office, id: &TicketId) -> Vec<automerge::ChangeHash> {
     office
         .server
         .state

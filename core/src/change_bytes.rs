@@ -1,0 +1,710 @@
+//! Changes from elsewhere (the chunks of a device's sync message), decoded within a budget of
+//! inflated bytes, so that a small message cannot make the server inflate a huge one.
+//!
+//! Automerge stores changes in chunks: the magic bytes `85 6f 4a 83`, a 4-byte checksum, a type
+//! byte (0 a document, 1 a change, 2 a DEFLATE-compressed change, 3 a bundle), the uLEB128
+//! length of the data, then the data. Handed such bytes, automerge inflates whatever they say,
+//! without bound: 127 KiB of a compressed change inflated to 128 MiB. Here each chunk is read
+//! before anything is inflated:
+//!
+//! - a change counts its length against the [`Budget`];
+//! - a compressed change is inflated here, through a reader that stops as soon as the budget is
+//!   spent, then handed to automerge uncompressed, with the checksum it came with (a change's
+//!   hash, and so its checksum, is over its uncompressed form);
+//! - a document (what automerge's sync sends for a whole ticket) is parsed as far as its column
+//!   metadata: every column marked as deflated is inflated here into nothing, only counted, and
+//!   only when the whole document fits in the budget does automerge load it (inflating those
+//!   columns a second time, which the budget bounds); each change it holds must also fit in the
+//!   per-change cap;
+//! - a bundle is refused: automerge's sync never sends one, and its columns would need a parser
+//!   of their own.
+//!
+//! A sync message's chunk may hold several chunks one after the other (version 2 messages
+//! concatenate the changes they carry); each is decoded on its own, as automerge's own
+//! `load_incremental` does. Sizes count the data of a chunk once inflated, its header aside.
+
+use std::cell::Cell;
+use std::fmt;
+use std::io::Read;
+
+use automerge::{Automerge, Change};
+
+/// The first bytes of every automerge storage chunk.
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// The chunk types of automerge's storage format.
+const DOCUMENT: u8 = 0;
+const CHANGE: u8 = 1;
+const COMPRESSED_CHANGE: u8 = 2;
+const BUNDLE: u8 = 3;
+
+/// The bit of a column specification that marks its data as DEFLATE-compressed.
+const DEFLATED_COLUMN: u64 = 0b1000;
+
+/// Caps on the bytes that the changes from elsewhere take once inflated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caps {
+    /// The bytes of one change.
+    pub change: usize,
+    /// The bytes of all the chunks of one sync message (one ticket's).
+    pub message: usize,
+    /// The bytes of all the messages of one sync request.
+    pub request: usize,
+}
+
+/// Which cap a refusal names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cap {
+    /// [`Caps::change`].
+    Change,
+    /// [`Caps::message`].
+    Message,
+    /// [`Caps::request`].
+    Request,
+}
+
+impl fmt::Display for Cap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Cap::Change => "per-change",
+            Cap::Message => "per-message",
+            Cap::Request => "per-request",
+        })
+    }
+}
+
+/// Why the chunks of a message were refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Refusal {
+    /// A chunk takes more bytes once inflated than a cap leaves; it was inflated no further.
+    #[error(
+        "{what} takes more than {room} bytes once inflated, past the {cap} limit of {limit} inflated bytes"
+    )]
+    TooLarge {
+        /// What was refused: a change, a compressed change, a document.
+        what: &'static str,
+        /// The cap that was reached.
+        cap: Cap,
+        /// Its bytes.
+        limit: usize,
+        /// The bytes it had left when the chunk came.
+        room: usize,
+    },
+    /// The bytes are not automerge chunks the server takes.
+    #[error("a change chunk does not decode: {0}")]
+    Malformed(String),
+}
+
+impl Refusal {
+    /// The per-document error code of the sync protocol that answers this refusal.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::TooLarge { .. } => "too_large",
+            Refusal::Malformed(_) => "bad_message",
+        }
+    }
+}
+
+fn malformed(why: impl fmt::Display) -> Refusal {
+    Refusal::Malformed(why.to_string())
+}
+
+/// The inflated bytes one sync request may still spend, shared by its messages.
+#[derive(Debug)]
+pub struct Budget {
+    caps: Caps,
+    spent: Cell<usize>,
+}
+
+impl Budget {
+    /// A request's budget, nothing spent yet.
+    pub fn new(caps: Caps) -> Self {
+        Self {
+            caps,
+            spent: Cell::new(0),
+        }
+    }
+
+    /// The changes that the chunks of one sync message carry, each chunk charged to this budget
+    /// before it is inflated or parsed. What a refused message inflated stays charged.
+    pub fn decode<'a>(
+        &self,
+        chunks: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<Vec<Change>, Refusal> {
+        let mut message = MessageBudget {
+            budget: self,
+            spent: 0,
+        };
+        let mut changes = Vec::new();
+        for mut bytes in chunks {
+            while !bytes.is_empty() {
+                let (chunk, rest) = Chunk::parse(bytes)?;
+                bytes = rest;
+                message.decode(chunk, &mut changes)?;
+            }
+        }
+        Ok(changes)
+    }
+}
+
+/// What one message has spent of a request's [`Budget`].
+struct MessageBudget<'b> {
+    budget: &'b Budget,
+    spent: usize,
+}
+
+impl MessageBudget<'_> {
+    /// The tightest cap on the next chunk (the per-change one only for a change), and the bytes
+    /// it leaves.
+    fn room(&self, change: bool) -> (Cap, usize) {
+        let caps = self.budget.caps;
+        let request = caps.request.saturating_sub(self.budget.spent.get());
+        let message = caps.message.saturating_sub(self.spent);
+        [
+            change.then_some((Cap::Change, caps.change)),
+            Some((Cap::Message, message)),
+            Some((Cap::Request, request)),
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(_, room)| *room)
+        .unwrap_or((Cap::Message, message))
+    }
+
+    /// Charges `bytes` of `what` (a change when `change`) to the message and the request, or
+    /// refuses it, charging what was left.
+    fn charge(&mut self, what: &'static str, change: bool, bytes: usize) -> Result<(), Refusal> {
+        let (cap, room) = self.room(change);
+        let charged = bytes.min(room);
+        self.spent = self.spent.saturating_add(charged);
+        let budget = self.budget;
+        budget.spent.set(budget.spent.get().saturating_add(charged));
+        if bytes > room {
+            return Err(self.too_large(what, cap, room));
+        }
+        Ok(())
+    }
+
+    /// The refusal of `what`, which takes more than the `room` that `cap` leaves.
+    fn too_large(&self, what: &'static str, cap: Cap, room: usize) -> Refusal {
+        let caps = self.budget.caps;
+        Refusal::TooLarge {
+            what,
+            cap,
+            limit: match cap {
+                Cap::Change => caps.change,
+                Cap::Message => caps.message,
+                Cap::Request => caps.request,
+            },
+            room,
+        }
+    }
+
+    /// Inflates `deflated` (raw DEFLATE) into `out`, charging each byte as a part of `what`
+    /// before more is inflated: at most the room left, and one byte more to know it is past.
+    fn inflate(
+        &mut self,
+        what: &'static str,
+        change: bool,
+        deflated: &[u8],
+        out: &mut impl std::io::Write,
+    ) -> Result<(), Refusal> {
+        let (_, room) = self.room(change);
+        let limit = u64::try_from(room).unwrap_or(u64::MAX).saturating_add(1);
+        let mut reader = flate2::bufread::DeflateDecoder::new(deflated).take(limit);
+        let inflated = std::io::copy(&mut reader, out)
+            .map_err(|e| malformed(format_args!("{what} does not inflate: {e}")))?;
+        self.charge(
+            what,
+            change,
+            usize::try_from(inflated).unwrap_or(usize::MAX),
+        )
+    }
+
+    /// Adds the changes of `chunk` to `changes`.
+    fn decode(&mut self, chunk: Chunk<'_>, changes: &mut Vec<Change>) -> Result<(), Refusal> {
+        match chunk.kind {
+            CHANGE => {
+                self.charge("a change", true, chunk.data.len())?;
+                changes.push(change(chunk.bytes.to_vec(), chunk.checksum)?);
+            }
+            COMPRESSED_CHANGE => {
+                let mut data = Vec::new();
+                self.inflate("a compressed change", true, chunk.data, &mut data)?;
+                let mut bytes = Vec::with_capacity(data.len().saturating_add(16));
+                bytes.extend(MAGIC);
+                bytes.extend(chunk.checksum);
+                bytes.push(CHANGE);
+                write_uleb(&mut bytes, data.len());
+                bytes.append(&mut data);
+                changes.push(change(bytes, chunk.checksum)?);
+            }
+            DOCUMENT => {
+                self.document(chunk.data)?;
+                let doc = Automerge::load(chunk.bytes)
+                    .map_err(|e| malformed(format_args!("a document does not load: {e}")))?;
+                for change in doc.get_changes(&[]) {
+                    // Already charged as a part of the document, each is still bound by the
+                    // per-change cap.
+                    let (inner, _) = Chunk::parse(change.raw_bytes())?;
+                    let room = self.budget.caps.change;
+                    if inner.data.len() > room {
+                        return Err(self.too_large("a change of a document", Cap::Change, room));
+                    }
+                    changes.push(change);
+                }
+            }
+            BUNDLE => return Err(malformed("bundles are not taken from a sync message")),
+            other => return Err(malformed(format_args!("unknown chunk type {other}"))),
+        }
+        Ok(())
+    }
+
+    /// Charges the data of a document chunk as it takes once its deflated columns are inflated,
+    /// inflating them only to count. The layout is automerge's (`storage/document.rs`): the
+    /// actors, the heads, the metadata of the change columns then of the op columns (each
+    /// column a specification and a length), their data in the same order, then the heads'
+    /// indices.
+    fn document(&mut self, data: &[u8]) -> Result<(), Refusal> {
+        const WHAT: &str = "a document";
+        let mut input = Input(data);
+        for _ in 0..input.uleb()? {
+            let length = input.length()?;
+            input.take(length)?;
+        }
+        for _ in 0..input.uleb()? {
+            input.take(32)?;
+        }
+        let mut columns = Vec::new();
+        for _ in 0..2 {
+            for _ in 0..input.uleb()? {
+                let spec = input.uleb()?;
+                if spec > u64::from(u32::MAX) {
+                    return Err(malformed("a column specification is too large"));
+                }
+                columns.push((spec & DEFLATED_COLUMN != 0, input.length()?));
+            }
+        }
+        // Everything but the deflated columns counts as it is.
+        let deflated: usize = columns
+            .iter()
+            .filter(|(deflated, _)| *deflated)
+            .fold(0, |sum, (_, length)| sum.saturating_add(*length));
+        self.charge(WHAT, false, data.len().saturating_sub(deflated))?;
+        for (deflated, length) in columns {
+            let column = input.take(length)?;
+            if deflated {
+                self.inflate(WHAT, false, column, &mut std::io::sink())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An automerge change from the bytes of one uncompressed change chunk, which must match
+/// `checksum` (automerge checks a document's checksum, but not a change's).
+fn change(bytes: Vec<u8>, checksum: [u8; 4]) -> Result<Change, Refusal> {
+    let change = Change::from_bytes(bytes)
+        .map_err(|e| malformed(format_args!("a change does not decode: {e}")))?;
+    if !change.hash().0.starts_with(&checksum) {
+        return Err(malformed(format_args!(
+            "the checksum of change {} does not match it",
+            change.hash()
+        )));
+    }
+    Ok(change)
+}
+
+/// One storage chunk, its header read.
+struct Chunk<'a> {
+    kind: u8,
+    checksum: [u8; 4],
+    /// The data after the header.
+    data: &'a [u8],
+    /// The whole chunk, header and data.
+    bytes: &'a [u8],
+}
+
+impl<'a> Chunk<'a> {
+    /// The chunk at the start of `bytes`, and what follows it.
+    fn parse(bytes: &'a [u8]) -> Result<(Chunk<'a>, &'a [u8]), Refusal> {
+        let mut input = Input(bytes);
+        if input.take(4)? != MAGIC {
+            return Err(malformed(
+                "a chunk does not start with automerge's magic bytes",
+            ));
+        }
+        let mut checksum = [0; 4];
+        checksum.copy_from_slice(input.take(4)?);
+        let kind = input.byte()?;
+        let length = input.length()?;
+        let data = input.take(length)?;
+        let (bytes, rest) = bytes
+            .split_at_checked(bytes.len() - input.0.len())
+            .ok_or_else(|| malformed("a chunk is cut short"))?;
+        let chunk = Chunk {
+            kind,
+            checksum,
+            data,
+            bytes,
+        };
+        Ok((chunk, rest))
+    }
+}
+
+/// Bytes being read from the front.
+struct Input<'a>(&'a [u8]);
+
+impl<'a> Input<'a> {
+    /// The next `n` bytes.
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Refusal> {
+        let (taken, rest) = self
+            .0
+            .split_at_checked(n)
+            .ok_or_else(|| malformed(format_args!("a chunk is cut short: {n} bytes announced")))?;
+        self.0 = rest;
+        Ok(taken)
+    }
+
+    /// The next byte.
+    fn byte(&mut self) -> Result<u8, Refusal> {
+        let [byte] = self.take(1)? else {
+            return Err(malformed("a chunk is cut short"));
+        };
+        Ok(*byte)
+    }
+
+    /// The next unsigned LEB128 number.
+    fn uleb(&mut self) -> Result<u64, Refusal> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            let bits = u64::from(byte & 0x7f);
+            if shift == 63 && bits > 1 {
+                break;
+            }
+            value |= bits << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(malformed("a LEB128 number is larger than 64 bits"))
+    }
+
+    /// The next unsigned LEB128 number as a length, which the remaining bytes must hold.
+    fn length(&mut self) -> Result<usize, Refusal> {
+        let length = self.uleb()?;
+        usize::try_from(length)
+            .ok()
+            .filter(|length| *length <= self.0.len())
+            .ok_or_else(|| {
+                malformed(format_args!(
+                    "a chunk announces {length} bytes where {} remain",
+                    self.0.len()
+                ))
+            })
+    }
+}
+
+fn write_uleb(out: &mut Vec<u8>, mut value: usize) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use automerge::ROOT;
+    use automerge::transaction::Transactable;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const PLENTY: Caps = Caps {
+        change: 1 << 30,
+        message: 1 << 30,
+        request: 1 << 30,
+    };
+
+    /// A document of `changes` changes, each writing a long, compressible text, and its changes.
+    fn document(changes: usize) -> (Automerge, Vec<Change>) {
+        let mut doc = Automerge::new();
+        for n in 0..changes {
+            let mut tx = doc.transaction();
+            tx.put(ROOT, format!("field {n}"), "a long note. ".repeat(40))
+                .expect("put");
+            tx.commit();
+        }
+        let changes = doc.get_changes(&[]);
+        (doc, changes)
+    }
+
+    /// A change as automerge sends it compressed, and the length of its data inflated.
+    fn compressed_change() -> (Vec<u8>, usize) {
+        let (_, mut changes) = document(1);
+        let mut change = changes.remove(0);
+        let data = Chunk::parse(change.raw_bytes())
+            .expect("a chunk")
+            .0
+            .data
+            .len();
+        let bytes = change.bytes().to_vec();
+        assert_eq!(
+            bytes.get(8),
+            Some(&COMPRESSED_CHANGE),
+            "automerge compressed it"
+        );
+        (bytes, data)
+    }
+
+    fn caps(change: usize, message: usize, request: usize) -> Caps {
+        Caps {
+            change,
+            message,
+            request,
+        }
+    }
+
+    fn cap_of(refused: Result<Vec<Change>, Refusal>) -> Option<Cap> {
+        match refused {
+            Err(Refusal::TooLarge { cap, .. }) => Some(cap),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_compressed_change_decodes_to_the_change_automerge_reads() {
+        let (bytes, _) = compressed_change();
+        let ours = Budget::new(PLENTY)
+            .decode([bytes.as_slice()])
+            .expect("decodes");
+        let theirs = Change::from_bytes(bytes).expect("automerge reads it");
+        assert_eq!(ours.len(), 1);
+        assert_eq!(ours[0].hash(), theirs.hash());
+        assert_eq!(ours[0].raw_bytes(), theirs.raw_bytes());
+        assert_eq!(ours[0].decode(), theirs.decode());
+    }
+
+    #[test]
+    fn a_compressed_change_one_byte_over_the_per_change_cap_is_refused() {
+        let (bytes, data) = compressed_change();
+        let fits = Budget::new(caps(data, data, data)).decode([bytes.as_slice()]);
+        assert_eq!(fits.map(|c| c.len()), Ok(1));
+        let over = Budget::new(caps(data - 1, 1 << 30, 1 << 30)).decode([bytes.as_slice()]);
+        assert_eq!(
+            over.map(|_| ()),
+            Err(Refusal::TooLarge {
+                what: "a compressed change",
+                cap: Cap::Change,
+                limit: data - 1,
+                room: data - 1,
+            })
+        );
+        let refusal = Budget::new(caps(data - 1, 1 << 30, 1 << 30))
+            .decode([bytes.as_slice()])
+            .err()
+            .map(|e| (e.code(), e.to_string()));
+        let (code, message) = refusal.unwrap_or_default();
+        assert_eq!(code, "too_large");
+        assert!(message.contains("per-change limit"), "{message}");
+        assert!(message.contains(&(data - 1).to_string()), "{message}");
+    }
+
+    #[test]
+    fn a_bomb_is_refused_having_inflated_no_more_than_the_cap() {
+        // 16 MiB of zeros, deflated to about 16 KiB, as a compressed change.
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![0; 16 << 20]).expect("deflate");
+        let deflated = encoder.finish().expect("deflate");
+        let mut bomb = MAGIC.to_vec();
+        bomb.extend([0; 4]);
+        bomb.push(COMPRESSED_CHANGE);
+        write_uleb(&mut bomb, deflated.len());
+        bomb.extend(&deflated);
+        let budget = Budget::new(caps(1 << 20, 4 << 20, 8 << 20));
+        let refused = budget.decode([bomb.as_slice()]);
+        assert_eq!(cap_of(refused), Some(Cap::Change));
+        assert_eq!(
+            budget.spent.get(),
+            1 << 20,
+            "the request is charged what was inflated"
+        );
+    }
+
+    #[test]
+    fn a_saved_document_decodes_to_its_changes_and_counts_its_columns_inflated() {
+        let (doc, changes) = document(20);
+        let saved = doc.save();
+        let budget = Budget::new(PLENTY);
+        let ours = budget.decode([saved.as_slice()]).expect("decodes");
+        let hashes = |c: &[Change]| c.iter().map(Change::hash).collect::<Vec<_>>();
+        assert_eq!(hashes(&ours), hashes(&changes));
+        let loaded = Automerge::load(&saved).expect("loads").get_changes(&[]);
+        assert_eq!(hashes(&ours), hashes(&loaded));
+        let data = Chunk::parse(&saved).expect("a chunk").0.data.len();
+        let inflated = budget.spent.get();
+        assert!(
+            inflated > data,
+            "its columns were deflated: {inflated} > {data}"
+        );
+        // Exactly as large as the per-message cap: taken; a byte over: refused.
+        let fits = Budget::new(caps(1 << 30, inflated, 1 << 30)).decode([saved.as_slice()]);
+        assert_eq!(fits.map(|c| c.len()), Ok(20));
+        let over = Budget::new(caps(1 << 30, inflated - 1, 1 << 30)).decode([saved.as_slice()]);
+        assert_eq!(cap_of(over), Some(Cap::Message));
+        // A change it holds is bound by the per-change cap as well.
+        let largest = changes
+            .iter()
+            .map(|c| {
+                Chunk::parse(c.raw_bytes())
+                    .map(|(c, _)| c.data.len())
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0);
+        let over = Budget::new(caps(largest - 1, 1 << 30, 1 << 30)).decode([saved.as_slice()]);
+        assert_eq!(cap_of(over), Some(Cap::Change));
+    }
+
+    #[test]
+    fn concatenated_changes_decode_one_by_one_and_share_the_message_cap() {
+        let (_, changes) = document(3);
+        let lengths: Vec<usize> = changes
+            .iter()
+            .map(|c| {
+                Chunk::parse(c.raw_bytes())
+                    .map(|(c, _)| c.data.len())
+                    .unwrap_or(0)
+            })
+            .collect();
+        let total: usize = lengths.iter().sum();
+        // As a version 2 message sends them: one chunk after another in a single chunk, each
+        // depending on the one before.
+        let joined: Vec<u8> = changes
+            .iter()
+            .flat_map(|c| c.raw_bytes().to_vec())
+            .collect();
+        let ours = Budget::new(caps(1 << 30, total, total)).decode([joined.as_slice()]);
+        assert_eq!(ours.map(|c| c.len()), Ok(3));
+        let over = Budget::new(caps(1 << 30, total - 1, 1 << 30)).decode([joined.as_slice()]);
+        assert_eq!(cap_of(over), Some(Cap::Message));
+    }
+
+    #[test]
+    fn the_messages_of_a_request_share_the_per_request_cap() {
+        let (bytes, data) = compressed_change();
+        let budget = Budget::new(caps(data, data, data * 2));
+        assert!(budget.decode([bytes.as_slice()]).is_ok());
+        assert!(budget.decode([bytes.as_slice()]).is_ok());
+        assert_eq!(
+            cap_of(budget.decode([bytes.as_slice()])),
+            Some(Cap::Request)
+        );
+    }
+
+    #[test]
+    fn a_wrong_checksum_a_bundle_and_an_unknown_chunk_type_are_refused() {
+        let (_, changes) = document(1);
+        let mut bytes = changes[0].raw_bytes().to_vec();
+        bytes[4] ^= 1;
+        let refused = Budget::new(PLENTY).decode([bytes.as_slice()]);
+        assert!(matches!(refused, Err(Refusal::Malformed(ref m)) if m.contains("checksum")));
+        for kind in [BUNDLE, 4, 0xff] {
+            bytes[8] = kind;
+            let refused = Budget::new(PLENTY).decode([bytes.as_slice()]);
+            assert!(matches!(refused, Err(Refusal::Malformed(_))), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_chunk_carries_no_changes() {
+        assert_eq!(Budget::new(PLENTY).decode([&[][..]]), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn every_truncation_of_each_kind_of_chunk_is_refused_without_a_panic() {
+        let (doc, changes) = document(3);
+        let (compressed, _) = compressed_change();
+        for whole in [doc.save(), compressed, changes[0].raw_bytes().to_vec()] {
+            for end in 1..whole.len() {
+                let refused = Budget::new(PLENTY).decode([&whole[..end]]);
+                assert!(matches!(refused, Err(Refusal::Malformed(_))), "{end}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_document_announcing_columns_it_lacks_is_refused() {
+        // No actors, no heads, one change column of 2^40 bytes, no op columns.
+        let mut data = vec![0, 0, 1, 0x18];
+        write_uleb(&mut data, 1 << 40);
+        data.push(0);
+        let mut chunk = MAGIC.to_vec();
+        chunk.extend([0; 4]);
+        chunk.push(DOCUMENT);
+        write_uleb(&mut chunk, data.len());
+        chunk.extend(&data);
+        let refused = Budget::new(PLENTY).decode([chunk.as_slice()]);
+        assert!(matches!(refused, Err(Refusal::Malformed(_))), "{refused:?}");
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = Budget::new(PLENTY).decode([bytes.as_slice()]);
+        }
+
+        #[test]
+        fn random_headers_and_data_never_panic(
+            kind in 0u8..5,
+            length in proptest::collection::vec(any::<u8>(), 1..11),
+            data in proptest::collection::vec(any::<u8>(), 0..512),
+        ) {
+            let mut bytes = MAGIC.to_vec();
+            bytes.extend([0; 4]);
+            bytes.push(kind);
+            bytes.extend(length);
+            bytes.extend(data);
+            let _ = Budget::new(PLENTY).decode([bytes.as_slice()]);
+        }
+
+        #[test]
+        fn a_compressed_change_with_a_byte_changed_never_panics(
+            at in any::<prop::sample::Index>(),
+            byte in any::<u8>(),
+        ) {
+            let (mut bytes, _) = compressed_change();
+            let at = at.index(bytes.len());
+            bytes[at] = byte;
+            let _ = Budget::new(PLENTY).decode([bytes.as_slice()]);
+        }
+
+        #[test]
+        fn a_saved_document_with_a_byte_changed_never_panics_here(
+            at in any::<prop::sample::Index>(),
+            byte in any::<u8>(),
+        ) {
+            let (doc, _) = document(4);
+            let mut saved = doc.save();
+            let at = at.index(saved.len());
+            saved[at] = byte;
+            // Only the parsing of this module: automerge's own panics are for the caller to
+            // contain, as the server does.
+            let parsed = Chunk::parse(&saved);
+            if let Ok((chunk, _)) = parsed {
+                let budget = Budget::new(PLENTY);
+                let mut message = MessageBudget { budget: &budget, spent: 0 };
+                let _ = message.document(chunk.data);
+            }
+        }
+    }
+}
