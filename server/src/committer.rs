@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
-use fieldledger_core::Clock;
+use std::collections::BTreeSet;
+
+use fieldledger_core::{Clock, TicketId, Timestamp};
 use tokio::sync::broadcast;
 
 use crate::documents::Documents;
@@ -114,21 +116,120 @@ fn run(
         }
         let (batches, waiters): (Vec<Batch>, Vec<Done>) =
             live.into_iter().map(|j| (j.batch, j.done)).unzip();
-        let outcome = storage.commit(&batches, clock.now());
-        match &outcome {
-            Ok(events) => {
-                for event in events {
-                    // Nobody listening is not an error: the outbox keeps every event.
-                    let _ = published.send(event.clone());
+        let outcomes = commit_group(storage.as_ref(), &batches, clock.now());
+        if outcomes.iter().any(Result::is_err) {
+            // The cache holds what the failed batches staged: it is read again from storage.
+            documents.invalidate();
+        }
+        for (outcome, done) in outcomes.into_iter().zip(waiters) {
+            match &outcome {
+                Ok(events) => {
+                    for event in events {
+                        // Nobody listening is not an error: the outbox keeps every event.
+                        let _ = published.send(event.clone());
+                    }
                 }
+                Err(e) => tracing::error!(error = %e, "commit failed"),
             }
-            Err(e) => {
-                tracing::error!(error = %e, "commit failed");
-                documents.invalidate();
+            let _ = done.send(outcome.map(drop));
+        }
+    }
+}
+
+/// Commits `batches` in one transaction; if that fails, commits each alone, in order, so that
+/// one bad batch fails only itself and the batches staged after it on the same tickets (which
+/// build on what it did not write). Returns each batch's events or why it failed.
+fn commit_group(
+    storage: &dyn Storage,
+    batches: &[Batch],
+    at: Timestamp,
+) -> Vec<Result<Vec<Event>, String>> {
+    let error = match storage.commit(batches, at) {
+        Ok(events) => {
+            // The outbox gives the events of the group in order; each waiter needs none back
+            // but the first publishes them all.
+            let mut outcomes = vec![Ok(Vec::new()); batches.len()];
+            if let Some(first) = outcomes.first_mut() {
+                *first = Ok(events);
             }
+            return outcomes;
         }
-        for done in waiters {
-            let _ = done.send(outcome.as_ref().map(drop).map_err(|e| e.to_string()));
+        Err(e) => e,
+    };
+    if batches.len() == 1 {
+        return vec![Err(error.to_string())];
+    }
+    tracing::warn!(error = %error, "a group commit failed; committing its batches one by one");
+    let mut failed: BTreeSet<&TicketId> = BTreeSet::new();
+    batches
+        .iter()
+        .map(|batch| {
+            let tickets = || batch.docs.iter().map(|d| &d.ticket_id);
+            if let Some(id) = tickets().find(|id| failed.contains(id)) {
+                return Err(format!(
+                    "an earlier write to ticket {id} in the same commit failed; retry"
+                ));
+            }
+            storage
+                .commit(std::slice::from_ref(batch), at)
+                .map_err(|e| {
+                    failed.extend(tickets());
+                    e.to_string()
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{DeviceDoc, DeviceDocWrite, SecurityEvent, sqlite::SqliteStorage};
+    use fieldledger_core::IdSource;
+
+    fn noted(detail: &str) -> Batch {
+        Batch {
+            security_events: vec![SecurityEvent {
+                at: Timestamp(1),
+                kind: "forbidden".into(),
+                device: None,
+                user: None,
+                ticket: None,
+                detail: detail.into(),
+            }],
+            ..Batch::default()
         }
+    }
+
+    /// A batch that cannot be written (the device it names does not exist) fails alone: the
+    /// batches committed with it are written.
+    #[test]
+    fn a_bad_batch_fails_only_itself() {
+        let dir = tempfile::tempdir().expect("dir");
+        let storage =
+            SqliteStorage::open(dir.path(), Timestamp(0), IdSource::random()).expect("open");
+        let bad = Batch {
+            device_docs: vec![DeviceDocWrite {
+                device: "nobody-s-device".parse().expect("device id"),
+                ticket_id: TicketId::random(),
+                state: DeviceDoc::default(),
+            }],
+            ..noted("in the bad batch")
+        };
+        let outcomes = commit_group(
+            &storage,
+            &[noted("before"), bad, noted("after")],
+            Timestamp(2),
+        );
+        assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
+        assert!(outcomes[1].is_err());
+        let details: Vec<String> = storage
+            .security_events(10)
+            .expect("events")
+            .into_iter()
+            .map(|e| e.detail)
+            .collect();
+        assert!(details.contains(&"before".to_owned()), "{details:?}");
+        assert!(details.contains(&"after".to_owned()), "{details:?}");
+        assert!(!details.contains(&"in the bad batch".to_owned()));
     }
 }

@@ -31,6 +31,7 @@ use crate::events::{self, Event};
 use crate::ledger::{LedgerRow, first_handoff, parse_ledger_number};
 use crate::metrics::Metrics;
 use crate::return_visits::ReturnVisitRow;
+use crate::security_log::SecurityLog;
 use crate::statistics::CostLine;
 use crate::storage::{
     Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, Projection, SecurityEvent, Storage, User,
@@ -155,6 +156,7 @@ pub struct Engine {
     limits: Limits,
     workflow: Workflow,
     ids: IdSource,
+    security_log: SecurityLog,
 }
 
 /// The author of changes the server makes itself (ledger numbers).
@@ -200,6 +202,7 @@ impl Engine {
             limits,
             workflow,
             ids,
+            security_log: SecurityLog::default(),
         })
     }
 
@@ -539,18 +542,8 @@ impl Engine {
         // The device's copy stays on record: if this response is lost, the same feed rows list
         // the ticket as dropped again.
         response.dropped.extend(page.dropped);
-        if batch.security_events.len() > SECURITY_EVENTS_PER_REQUEST {
-            let more = batch.security_events.len() - SECURITY_EVENTS_PER_REQUEST + 1;
-            batch
-                .security_events
-                .truncate(SECURITY_EVENTS_PER_REQUEST - 1);
-            batch.security_events.push(self.event(
-                caller,
-                None,
-                "refusals",
-                format!("{more} more refusals in the same sync request"),
-            ));
-        }
+        self.security_log
+            .keep(&caller.device.id, now, &mut batch.security_events);
         self.commit(&slots, docs, batch)?;
         Ok(response)
     }
@@ -1168,9 +1161,6 @@ pub struct HistoryLine {
     /// When the server first received it.
     pub received_at: Option<Timestamp>,
 }
-
-/// The most security events one sync request writes; past it, one event counts the rest.
-const SECURITY_EVENTS_PER_REQUEST: usize = 20;
 
 #[cfg(test)]
 mod tests {

@@ -25,6 +25,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod private_files;
 pub mod return_visits;
+pub mod security_log;
 pub mod signed_state;
 pub mod sse;
 pub mod statistics;
