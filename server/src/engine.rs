@@ -61,6 +61,8 @@ pub struct Limits {
     pub inflated_message_bytes: usize,
     /// Bytes the changes of all the messages of one sync request may take once inflated.
     pub inflated_request_bytes: usize,
+    /// Bytes of changes one sync request may add to a ticket the server holds.
+    pub ticket_growth_bytes: usize,
 }
 
 impl Default for Limits {
@@ -78,6 +80,7 @@ impl Default for Limits {
             inflated_message_bytes: 16 * 1024 * 1024,
             // Twice the largest body, so that no request sent uncompressed is cut.
             inflated_request_bytes: 64 * 1024 * 1024,
+            ticket_growth_bytes: 4 * 1024 * 1024,
         }
     }
 }

@@ -1068,3 +1068,56 @@ fn reassignment_cuts_the_old_device_off() {
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(li.heads(&id).expect("heads"), stored_heads(&office, &id));
 }
+
+/// Finding 5, the other half: one request may add only so much to a ticket the server holds.
+/// A device that sends more is refused for that ticket, nothing of it is stored, and once its
+/// work fits it syncs as usual.
+#[test]
+fn one_sync_adds_at_most_the_growth_limit_to_a_ticket() {
+    let mut settings = fieldledger_server::Settings::default();
+    settings.limits.ticket_growth_bytes = 8 * 1024;
+    let office = Office::on(fieldledger_tests::TestServer::start_with(settings));
+    let dir = tempfile::tempdir().expect("dir");
+    let (id, store, before) = zhang_holding_a_ticket(&office, &dir);
+    let visit = fieldledger_tests::arrive(&store, &id, "bay 3");
+    for n in 0..60 {
+        store
+            .record(
+                &id,
+                &Operation::LogWork {
+                    visit_id: visit.clone(),
+                    work: fieldledger_core::ticket::visit::Work::Repair {
+                        description: format!("step {n}: {}", "cleaned and re-torqued ".repeat(8)),
+                    },
+                },
+            )
+            .expect("log");
+    }
+    let report = fieldledger_tests::sync(&store).expect("sync");
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].code, "too_large");
+    assert!(
+        report.errors[0].message.contains("8192"),
+        "{}",
+        report.errors[0].message
+    );
+    assert_eq!(
+        stored_heads(&office, &id),
+        before,
+        "nothing of it was stored"
+    );
+    // The desk works on, and a smaller sync of another ticket goes through.
+    let (other, _) = office.desk_ticket(&[&office.zhang]);
+    fieldledger_tests::sync(&store).expect("sync");
+    fieldledger_tests::arrive(&store, &other, "bay 4");
+    let report = fieldledger_tests::sync(&store).expect("sync");
+    assert!(
+        report.errors.iter().all(|e| e.ticket_id != other),
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(
+        store.heads(&other).expect("heads"),
+        stored_heads(&office, &other)
+    );
+}
