@@ -80,6 +80,8 @@ impl Default for Limits {
             inflated_message_bytes: 16 * 1024 * 1024,
             // Twice the largest body, so that no request sent uncompressed is cut.
             inflated_request_bytes: 64 * 1024 * 1024,
+            // A day's honest work on one ticket is a few hundred kilobytes at most, photos
+            // aside (they travel as blobs).
             ticket_growth_bytes: 4 * 1024 * 1024,
         }
     }
@@ -755,6 +757,21 @@ impl Engine {
                 action: refusal.action.clone(),
             })
         });
+        let grown: usize = admission
+            .admitted
+            .iter()
+            .filter_map(|hash| admission.doc.get_change_by_hash(hash))
+            .map(|change| change.raw_bytes().len())
+            .sum();
+        if exists && grown > self.limits.ticket_growth_bytes {
+            return Err(refuse(
+                "too_large",
+                format!(
+                    "one sync may add at most {} bytes of changes to a ticket; this one adds {grown}",
+                    self.limits.ticket_growth_bytes
+                ),
+            ));
+        }
         let written = admission.written;
         let mut merged = admission.doc;
         let mut state = primed_state(dd.shared.clone(), Vec::new());
