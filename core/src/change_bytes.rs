@@ -1,5 +1,6 @@
 //! Changes from elsewhere (the chunks of a device's sync message), decoded within a budget of
-//! inflated bytes, so that a small message cannot make the server inflate a huge one.
+//! inflated bytes and caps on the operations they announce, so that a small message cannot make
+//! the server inflate a huge one, nor automerge walk billions of operations.
 //!
 //! Automerge stores changes in chunks: the magic bytes `85 6f 4a 83`, a 4-byte checksum, a type
 //! byte (0 a document, 1 a change, 2 a DEFLATE-compressed change, 3 a bundle), the uLEB128
@@ -7,7 +8,8 @@
 //! without bound: 127 KiB of a compressed change inflated to 128 MiB. Here each chunk is read
 //! before anything is inflated:
 //!
-//! - a change counts its length against the [`Budget`];
+//! - a change counts its length against the [`Budget`], and the operations it announces (and
+//!   their predecessors) against the caps on operations, before automerge reads it (see below);
 //! - a compressed change is inflated here, through a reader that stops as soon as the budget is
 //!   spent, then handed to automerge uncompressed, with the checksum it came with (a change's
 //!   hash, and so its checksum, is over its uncompressed form);
@@ -18,6 +20,18 @@
 //!   per-change cap;
 //! - a bundle is refused: automerge's sync never sends one, and its columns would need a parser
 //!   of their own.
+//!
+//! Automerge's columns are run-length encoded: one run, a count and a value, stands for that
+//! many operations, so that a change of a few bytes can announce 10^9 of them, and
+//! `Change::from_bytes` walks every one (`verify_ops`, automerge's `storage/change.rs`). Before
+//! automerge reads a change, its column metadata is read here and two columns are summed run by
+//! run without expanding them: the action column, which has one entry per operation (automerge
+//! stops walking when it ends), and the predecessor group column, whose entries count the
+//! predecessors each operation lists (automerge walks that many, one by one). A change announcing
+//! more of either than [`Caps::ops`] is refused, as is a message whose changes announce more than
+//! [`Caps::message_ops`]. The changes inside a document are not counted: automerge loads a
+//! document by its own code (its document columns, many changes together), and documents are left
+//! to the byte caps.
 //!
 //! A sync message's chunk may hold several chunks one after the other (version 2 messages
 //! concatenate the changes they carry); each is decoded on its own, as automerge's own
@@ -41,7 +55,17 @@ const BUNDLE: u8 = 3;
 /// The bit of a column specification that marks its data as DEFLATE-compressed.
 const DEFLATED_COLUMN: u64 = 0b1000;
 
-/// Caps on the bytes that the changes from elsewhere take once inflated.
+/// The specification of a change's action column (automerge's
+/// `storage/change/change_op_columns.rs`): column id 4, type 2 (an RLE column of uLEB integers),
+/// `4 << 4 | 2`. It has one entry per operation.
+const ACTION_COLUMN: u64 = 4 << 4 | 2;
+
+/// The specification of a change's predecessor group column: column id 7, type 0 (a group, an RLE
+/// column of uLEB integers, each the number of predecessors of one operation), `7 << 4`.
+const PRED_GROUP_COLUMN: u64 = 7 << 4;
+
+/// Caps on the bytes that the changes from elsewhere take once inflated, and on the operations
+/// they announce.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Caps {
     /// The bytes of one change.
@@ -50,6 +74,11 @@ pub struct Caps {
     pub message: usize,
     /// The bytes of all the messages of one sync request.
     pub request: usize,
+    /// The operations one change may announce, and the predecessors its operations may list.
+    pub ops: usize,
+    /// The operations the changes of one sync message may announce together, and the
+    /// predecessors their operations may list together.
+    pub message_ops: usize,
 }
 
 /// Which cap a refusal names.
@@ -90,6 +119,23 @@ pub enum Refusal {
         /// The bytes it had left when the chunk came.
         room: usize,
     },
+    /// A change announces more operations (or predecessors) than a cap leaves; automerge was not
+    /// handed it.
+    #[error("{what} announces {announced} {entries}, past the {cap} limit of {limit} {entries}")]
+    TooManyOps {
+        /// What was refused: a change, a compressed change.
+        what: &'static str,
+        /// What was counted: operations, or the predecessors of operations.
+        entries: &'static str,
+        /// The cap that was reached: [`Cap::Change`] for [`Caps::ops`], [`Cap::Message`] for
+        /// [`Caps::message_ops`].
+        cap: Cap,
+        /// Its operations (or predecessors).
+        limit: usize,
+        /// What the change announces, with, for the per-message cap, what the message's earlier
+        /// changes announced.
+        announced: u64,
+    },
     /// The bytes are not automerge chunks the server takes.
     #[error("a change chunk does not decode: {0}")]
     Malformed(String),
@@ -99,7 +145,7 @@ impl Refusal {
     /// The per-document error code of the sync protocol that answers this refusal.
     pub fn code(&self) -> &'static str {
         match self {
-            Refusal::TooLarge { .. } => "too_large",
+            Refusal::TooLarge { .. } | Refusal::TooManyOps { .. } => "too_large",
             Refusal::Malformed(_) => "bad_message",
         }
     }
@@ -134,6 +180,7 @@ impl Budget {
         let mut message = MessageBudget {
             budget: self,
             spent: 0,
+            announced: Announced::default(),
         };
         let mut changes = Vec::new();
         for mut bytes in chunks {
@@ -151,6 +198,8 @@ impl Budget {
 struct MessageBudget<'b> {
     budget: &'b Budget,
     spent: usize,
+    /// What the message's changes announced so far.
+    announced: Announced,
 }
 
 impl MessageBudget<'_> {
@@ -226,11 +275,13 @@ impl MessageBudget<'_> {
         match chunk.kind {
             CHANGE => {
                 self.charge("a change", true, chunk.data.len())?;
+                self.count_ops("a change", chunk.data)?;
                 changes.push(change(chunk.bytes.to_vec(), chunk.checksum)?);
             }
             COMPRESSED_CHANGE => {
                 let mut data = Vec::new();
                 self.inflate("a compressed change", true, chunk.data, &mut data)?;
+                self.count_ops("a compressed change", &data)?;
                 let mut bytes = Vec::with_capacity(data.len().saturating_add(16));
                 bytes.extend(MAGIC);
                 bytes.extend(chunk.checksum);
@@ -260,6 +311,35 @@ impl MessageBudget<'_> {
         Ok(())
     }
 
+    /// Counts what the data of a change chunk (`what`) announces against the per-change and
+    /// per-message caps on operations, adding it to the message's count.
+    fn count_ops(&mut self, what: &'static str, data: &[u8]) -> Result<(), Refusal> {
+        let caps = self.budget.caps;
+        let announced = Announced::of_change(data)?;
+        let total = self.announced.plus(announced);
+        for (entries, change, message) in [
+            ("operations", announced.ops, total.ops),
+            ("predecessors of operations", announced.preds, total.preds),
+        ] {
+            for (cap, limit, announced) in [
+                (Cap::Change, caps.ops, change),
+                (Cap::Message, caps.message_ops, message),
+            ] {
+                if announced > u64::try_from(limit).unwrap_or(u64::MAX) {
+                    return Err(Refusal::TooManyOps {
+                        what,
+                        entries,
+                        cap,
+                        limit,
+                        announced,
+                    });
+                }
+            }
+        }
+        self.announced = total;
+        Ok(())
+    }
+
     /// Charges the data of a document chunk as it takes once its deflated columns are inflated,
     /// inflating them only to count. The layout is automerge's (`storage/document.rs`): the
     /// actors, the heads, the metadata of the change columns then of the op columns (each
@@ -269,36 +349,143 @@ impl MessageBudget<'_> {
         const WHAT: &str = "a document";
         let mut input = Input(data);
         for _ in 0..input.uleb()? {
-            let length = input.length()?;
-            input.take(length)?;
+            input.bytes()?;
         }
         for _ in 0..input.uleb()? {
             input.take(32)?;
         }
-        let mut columns = Vec::new();
-        for _ in 0..2 {
-            for _ in 0..input.uleb()? {
-                let spec = input.uleb()?;
-                if spec > u64::from(u32::MAX) {
-                    return Err(malformed("a column specification is too large"));
-                }
-                columns.push((spec & DEFLATED_COLUMN != 0, input.length()?));
-            }
-        }
+        let mut columns = input.columns()?;
+        columns.append(&mut input.columns()?);
+        let deflated = |spec: u64| spec & DEFLATED_COLUMN != 0;
         // Everything but the deflated columns counts as it is.
-        let deflated: usize = columns
+        let deflated_bytes: usize = columns
             .iter()
-            .filter(|(deflated, _)| *deflated)
+            .filter(|(spec, _)| deflated(*spec))
             .fold(0, |sum, (_, length)| sum.saturating_add(*length));
-        self.charge(WHAT, false, data.len().saturating_sub(deflated))?;
-        for (deflated, length) in columns {
+        self.charge(WHAT, false, data.len().saturating_sub(deflated_bytes))?;
+        for (spec, length) in columns {
             let column = input.take(length)?;
-            if deflated {
+            if deflated(spec) {
                 self.inflate(WHAT, false, column, &mut std::io::sink())?;
             }
         }
         Ok(())
     }
+}
+
+/// What a change announces, read from its columns without expanding their runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Announced {
+    /// Operations: the entries of the action column.
+    ops: u64,
+    /// Predecessors: the sum of the entries of the predecessor group column.
+    preds: u64,
+}
+
+impl Announced {
+    /// What the data of an uncompressed change chunk (after its header) announces.
+    fn of_change(data: &[u8]) -> Result<Self, Refusal> {
+        let mut announced = Announced::default();
+        for (spec, column) in ChangeColumns::parse(data)?.columns {
+            // Should a column come twice, automerge reads one of them: both are counted.
+            if spec == ACTION_COLUMN {
+                announced.ops = announced.ops.saturating_add(runs(column, |_| 1)?);
+            } else if spec == PRED_GROUP_COLUMN {
+                let preds = runs(column, |value| value.unwrap_or(0))?;
+                announced.preds = announced.preds.saturating_add(preds);
+            }
+        }
+        Ok(announced)
+    }
+
+    /// Both counts added, saturating.
+    fn plus(self, other: Self) -> Self {
+        Self {
+            ops: self.ops.saturating_add(other.ops),
+            preds: self.preds.saturating_add(other.preds),
+        }
+    }
+}
+
+/// The data of an uncompressed change chunk (after its header), as far as its ops columns. The
+/// layout is automerge's (`Change::parse_following_header`, `storage/change.rs`): the
+/// dependencies (a uLEB count of 32-byte hashes), the actor (uLEB length and bytes), the sequence
+/// number and the start op (uLEB), the time (signed LEB), the message (uLEB length and bytes),
+/// the other actors (a uLEB count of actors as above), then the ops columns' metadata (a uLEB
+/// count of specification and length pairs, `storage/columns/raw_column.rs`) and their data in
+/// the same order; extra bytes may follow.
+struct ChangeColumns<'a> {
+    /// The bytes before the columns' metadata (read by the tests, which rebuild a change around
+    /// columns of their own, as is [`ChangeColumns::extra`]).
+    #[cfg_attr(not(test), allow(dead_code))]
+    header: &'a [u8],
+    /// Each column's specification and data.
+    columns: Vec<(u64, &'a [u8])>,
+    /// The bytes after the columns' data.
+    #[cfg_attr(not(test), allow(dead_code))]
+    extra: &'a [u8],
+}
+
+impl<'a> ChangeColumns<'a> {
+    /// Parses `data`, refusing a column marked deflated, as automerge refuses it in a change.
+    fn parse(data: &'a [u8]) -> Result<Self, Refusal> {
+        let mut input = Input(data);
+        for _ in 0..input.uleb()? {
+            input.take(32)?;
+        }
+        input.bytes()?; // the actor
+        input.uleb()?; // the sequence number
+        input.uleb()?; // the start op
+        input.sleb()?; // the time
+        input.bytes()?; // the message
+        for _ in 0..input.uleb()? {
+            input.bytes()?;
+        }
+        let header = data
+            .get(..data.len() - input.0.len())
+            .ok_or_else(|| malformed("a change is cut short"))?;
+        let mut columns = Vec::new();
+        for (spec, length) in input.columns()? {
+            if spec & DEFLATED_COLUMN != 0 {
+                return Err(malformed("a change's column is marked as deflated"));
+            }
+            columns.push((spec, input.take(length)?));
+        }
+        Ok(Self {
+            header,
+            columns,
+            extra: input.0,
+        })
+    }
+}
+
+/// The sum of `weight` over the entries of an RLE column of uLEB integers, run by run, without
+/// expanding a run (automerge's `columnar/encoding/rle.rs`). The column is a sequence of runs,
+/// each starting with a signed LEB count: `n > 0`, `n` copies of the one value that follows;
+/// `-n < 0`, `n` values that follow, one by one; `0`, a run of nulls (weighed as `None`) whose
+/// uLEB length follows.
+fn runs(column: &[u8], weight: impl Fn(Option<u64>) -> u64) -> Result<u64, Refusal> {
+    let mut input = Input(column);
+    let mut sum = 0u64;
+    while !input.0.is_empty() {
+        let count = input.sleb()?;
+        let run = match count {
+            1.. => count
+                .unsigned_abs()
+                .saturating_mul(weight(Some(input.uleb()?))),
+            0 => input.uleb()?.saturating_mul(weight(None)),
+            _ => {
+                let mut literal = 0u64;
+                // Each value takes at least a byte, so this ends with the column.
+                for _ in 0..count.unsigned_abs() {
+                    literal = literal.saturating_add(weight(Some(input.uleb()?)));
+                }
+                literal
+            }
+        };
+        sum = sum.saturating_add(run);
+    }
+    Ok(sum)
 }
 
 /// An automerge change from the bytes of one uncompressed change chunk, which must match
@@ -391,6 +578,46 @@ impl<'a> Input<'a> {
         Err(malformed("a LEB128 number is larger than 64 bits"))
     }
 
+    /// The next signed LEB128 number.
+    fn sleb(&mut self) -> Result<i64, Refusal> {
+        let mut value = 0i64;
+        let mut shift = 0u32;
+        loop {
+            let byte = self.byte()?;
+            if shift == 63 && byte != 0 && byte != 0x7f {
+                return Err(malformed("a LEB128 number is larger than 64 bits"));
+            }
+            value |= i64::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                if shift < 64 && byte & 0x40 != 0 {
+                    value |= -1 << shift;
+                }
+                return Ok(value);
+            }
+        }
+    }
+
+    /// The next bytes prefixed by their uLEB length.
+    fn bytes(&mut self) -> Result<&'a [u8], Refusal> {
+        let length = self.length()?;
+        self.take(length)
+    }
+
+    /// The next column metadata: a uLEB count of columns, each a uLEB specification (at most 32
+    /// bits, as automerge reads it) and a uLEB length of its data.
+    fn columns(&mut self) -> Result<Vec<(u64, usize)>, Refusal> {
+        let mut columns = Vec::new();
+        for _ in 0..self.uleb()? {
+            let spec = self.uleb()?;
+            if spec > u64::from(u32::MAX) {
+                return Err(malformed("a column specification is too large"));
+            }
+            columns.push((spec, self.length()?));
+        }
+        Ok(columns)
+    }
+
     /// The next unsigned LEB128 number as a length, which the remaining bytes must hold.
     fn length(&mut self) -> Result<usize, Refusal> {
         let length = self.uleb()?;
@@ -432,6 +659,8 @@ mod tests {
         change: 1 << 30,
         message: 1 << 30,
         request: 1 << 30,
+        ops: 1 << 30,
+        message_ops: 1 << 30,
     };
 
     /// A document of `changes` changes, each writing a long, compressible text, and its changes.
@@ -470,7 +699,103 @@ mod tests {
             change,
             message,
             request,
+            ..PLENTY
         }
+    }
+
+    fn ops_caps(ops: usize, message_ops: usize) -> Caps {
+        Caps {
+            ops,
+            message_ops,
+            ..PLENTY
+        }
+    }
+
+    /// A change of 1,000 list insertions and then one of `overwrites` map keys put a second time
+    /// (one predecessor each), as automerge makes them.
+    fn changes_with_many_ops(overwrites: usize) -> Vec<Change> {
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        let list = tx
+            .put_object(ROOT, "list", automerge::ObjType::List)
+            .expect("a list");
+        for n in 0..1_000 {
+            tx.insert(&list, n, n as i64).expect("insert");
+        }
+        for n in 0..overwrites {
+            tx.put(ROOT, format!("key {n}"), "first").expect("put");
+        }
+        tx.commit();
+        let mut tx = doc.transaction();
+        for n in 0..overwrites {
+            tx.put(ROOT, format!("key {n}"), "second").expect("put");
+        }
+        tx.commit();
+        doc.get_changes(&[])
+    }
+
+    /// A change chunk of `data`, with its checksum, as automerge writes it.
+    fn change_chunk(data: &[u8]) -> Vec<u8> {
+        use sha2::Digest;
+        let mut hashed = vec![CHANGE];
+        write_uleb(&mut hashed, data.len());
+        hashed.extend(data);
+        let hash = sha2::Sha256::digest(&hashed);
+        let mut chunk = MAGIC.to_vec();
+        chunk.extend(hash.iter().take(4));
+        chunk.extend(hashed);
+        chunk
+    }
+
+    /// The data of change chunk `chunk` with its action column replaced by `action`.
+    fn with_action_column(chunk: &[u8], action: &[u8]) -> Vec<u8> {
+        let (chunk, _) = Chunk::parse(chunk).expect("a chunk");
+        let parsed = ChangeColumns::parse(chunk.data).expect("columns");
+        let mut data = parsed.header.to_vec();
+        write_uleb(&mut data, parsed.columns.len());
+        let columns: Vec<(u64, &[u8])> = parsed
+            .columns
+            .iter()
+            .map(|&(spec, column)| {
+                (
+                    spec,
+                    if spec == ACTION_COLUMN {
+                        action
+                    } else {
+                        column
+                    },
+                )
+            })
+            .collect();
+        for (spec, column) in &columns {
+            write_uleb(&mut data, *spec as usize);
+            write_uleb(&mut data, column.len());
+        }
+        for (_, column) in &columns {
+            data.extend(*column);
+        }
+        data.extend(parsed.extra);
+        data
+    }
+
+    /// A signed LEB128 number.
+    fn sleb(value: i64) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut value = value;
+        loop {
+            let byte = (value & 0x7f) as u8;
+            value >>= 7;
+            if (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0) {
+                out.push(byte);
+                return out;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    fn announced(change: &Change) -> Announced {
+        let (chunk, _) = Chunk::parse(change.raw_bytes()).expect("a chunk");
+        Announced::of_change(chunk.data).expect("counts")
     }
 
     fn cap_of(refused: Result<Vec<Change>, Refusal>) -> Option<Cap> {
@@ -478,6 +803,162 @@ mod tests {
             Err(Refusal::TooLarge { cap, .. }) => Some(cap),
             _ => None,
         }
+    }
+
+    #[test]
+    fn an_honest_change_announces_the_operations_automerge_counts() {
+        let changes = changes_with_many_ops(10);
+        let [inserts, overwrites] = changes.as_slice() else {
+            panic!("two changes");
+        };
+        // 1,000 insertions, the list, and the 10 keys put a first time.
+        assert_eq!(inserts.len(), 1_011);
+        for change in [inserts, overwrites] {
+            let preds: usize = change
+                .decode()
+                .operations
+                .iter()
+                .map(|op| op.pred.len())
+                .sum();
+            assert_eq!(
+                announced(change),
+                Announced {
+                    ops: change.len() as u64,
+                    preds: preds as u64
+                }
+            );
+        }
+        assert_eq!(announced(overwrites).preds, 10);
+        // As automerge sends them, the first compressed: both decode.
+        let sent: Vec<Vec<u8>> = changes.iter().map(|c| c.clone().bytes().to_vec()).collect();
+        assert_eq!(sent[0].get(8), Some(&COMPRESSED_CHANGE));
+        let sent = sent.iter().map(Vec::as_slice);
+        let fits = Budget::new(ops_caps(1_011, 1_021)).decode(sent.clone());
+        assert_eq!(fits.map(|c| c.len()), Ok(2));
+        // A cap one short refuses.
+        let over = Budget::new(ops_caps(1_010, 1 << 30)).decode(sent.clone());
+        assert_eq!(
+            over.map(|_| ()),
+            Err(Refusal::TooManyOps {
+                what: "a compressed change",
+                entries: "operations",
+                cap: Cap::Change,
+                limit: 1_010,
+                announced: 1_011,
+            })
+        );
+        let over = Budget::new(ops_caps(1 << 30, 1_020)).decode(sent.clone());
+        assert_eq!(
+            over.map(|_| ()),
+            Err(Refusal::TooManyOps {
+                what: "a change",
+                entries: "operations",
+                cap: Cap::Message,
+                limit: 1_020,
+                announced: 1_021,
+            })
+        );
+    }
+
+    #[test]
+    fn the_predecessors_of_a_change_count_against_the_same_caps() {
+        // Two devices put the same 10 keys; a third put of each, after both, has two
+        // predecessors.
+        let mut one = Automerge::new();
+        let mut other = one.fork();
+        for doc in [&mut one, &mut other] {
+            let mut tx = doc.transaction();
+            for n in 0..10 {
+                tx.put(ROOT, format!("key {n}"), "concurrent").expect("put");
+            }
+            tx.commit();
+        }
+        one.merge(&mut other).expect("merge");
+        let mut tx = one.transaction();
+        for n in 0..10 {
+            tx.put(ROOT, format!("key {n}"), "after both").expect("put");
+        }
+        tx.commit();
+        let last = one.get_last_local_change().expect("a change").clone();
+        assert_eq!(announced(&last), Announced { ops: 10, preds: 20 });
+        let fits = Budget::new(ops_caps(20, 20)).decode([last.raw_bytes()]);
+        assert_eq!(fits.map(|c| c.len()), Ok(1));
+        let over = Budget::new(ops_caps(19, 1 << 30)).decode([last.raw_bytes()]);
+        assert_eq!(
+            over.map(|_| ()),
+            Err(Refusal::TooManyOps {
+                what: "a change",
+                entries: "predecessors of operations",
+                cap: Cap::Change,
+                limit: 19,
+                announced: 20,
+            })
+        );
+    }
+
+    #[test]
+    fn a_change_announcing_a_billion_operations_in_one_run_is_refused_before_automerge() {
+        let changes = changes_with_many_ops(0);
+        let honest = changes[0].raw_bytes();
+        let (chunk, _) = Chunk::parse(honest).expect("a chunk");
+        let parsed = ChangeColumns::parse(chunk.data).expect("columns");
+        let action = parsed
+            .columns
+            .iter()
+            .find(|(spec, _)| *spec == ACTION_COLUMN)
+            .map(|(_, column)| *column)
+            .expect("an action column");
+        // Automerge writes its insertions' actions as runs; the last run's value is `set`. Each
+        // crafted column is one run of that value.
+        let one_run = |count: i64| {
+            let mut column = sleb(count);
+            column.push(1);
+            column
+        };
+        assert!(action.len() < 20, "runs: {action:?}");
+        // The craft is sound: with as many operations as the change had, automerge reads it.
+        let ops = changes[0].len() as i64;
+        let same = change_chunk(&with_action_column(honest, &one_run(ops)));
+        let read = Budget::new(PLENTY).decode([same.as_slice()]);
+        assert_eq!(read.map(|c| c[0].len()), Ok(changes[0].len()));
+        // A billion, in a change of a few more bytes.
+        let bomb = change_chunk(&with_action_column(honest, &one_run(1_000_000_000)));
+        assert!(bomb.len() < honest.len() + 8);
+        let started = std::time::Instant::now();
+        let refused = Budget::new(ops_caps(100_000, 1_000_000)).decode([bomb.as_slice()]);
+        let took = started.elapsed();
+        assert_eq!(
+            refused.map(|_| ()),
+            Err(Refusal::TooManyOps {
+                what: "a change",
+                entries: "operations",
+                cap: Cap::Change,
+                limit: 100_000,
+                announced: 1_000_000_000,
+            })
+        );
+        assert!(took < std::time::Duration::from_millis(100), "{took:?}");
+        println!("refused in {took:?}");
+    }
+
+    #[test]
+    fn run_lengths_are_summed_without_expanding_them() {
+        // 3 copies of 5, the literals 1 2, 4 nulls, then 2^62 copies of 1.
+        let mut column = vec![3, 5, 0x7e, 1, 2, 0, 4];
+        column.extend(sleb(1 << 62));
+        column.push(1);
+        assert_eq!(runs(&column, |_| 1), Ok(3 + 2 + 4 + (1 << 62)));
+        assert_eq!(runs(&column, |v| v.unwrap_or(0)), Ok(15 + 3 + (1 << 62)));
+        for end in 0..column.len() {
+            // A run cut short is refused, or a shorter column counted, never a panic.
+            let _ = runs(&column[..end], |_| 1);
+        }
+        assert!(runs(&[0x7e, 1], |_| 1).is_err(), "a literal run cut short");
+        assert!(runs(&[3], |_| 1).is_err(), "a run without its value");
+        assert_eq!(sleb(-2), vec![0x7e]);
+        assert_eq!(Input(&sleb(i64::MIN)).sleb(), Ok(i64::MIN));
+        assert_eq!(Input(&sleb(i64::MAX)).sleb(), Ok(i64::MAX));
+        assert!(Input(&[0xff; 10]).sleb().is_err());
     }
 
     #[test]
@@ -689,6 +1170,44 @@ mod tests {
         }
 
         #[test]
+        fn a_change_with_garbled_columns_is_refused_or_decoded_never_a_panic(
+            at in any::<prop::sample::Index>(),
+            bytes in proptest::collection::vec(any::<u8>(), 1..12),
+            end in any::<prop::sample::Index>(),
+        ) {
+            // The change's data with bytes written over it from a point on (its header, its
+            // column metadata or data), then cut anywhere.
+            static HONEST: std::sync::OnceLock<Vec<Change>> = std::sync::OnceLock::new();
+            let changes = HONEST.get_or_init(|| changes_with_many_ops(2));
+            let (chunk, _) = Chunk::parse(changes[0].raw_bytes()).expect("a chunk");
+            let mut data = chunk.data.to_vec();
+            let at = at.index(data.len());
+            for (i, byte) in bytes.into_iter().enumerate() {
+                if let Some(b) = data.get_mut(at + i) {
+                    *b = byte;
+                }
+            }
+            data.truncate(end.index(data.len() + 1));
+            // Only the parsing of this module, as for documents below.
+            let budget = Budget::new(ops_caps(100_000, 1_000_000));
+            let mut message = MessageBudget {
+                budget: &budget,
+                spent: 0,
+                announced: Announced::default(),
+            };
+            let _ = message.count_ops("a change", &data);
+        }
+
+        #[test]
+        fn random_column_bytes_never_panic(
+            column in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let _ = runs(&column, |_| 1);
+            let _ = runs(&column, |v| v.unwrap_or(0));
+            let _ = Input(&column).sleb();
+        }
+
+        #[test]
         fn a_saved_document_with_a_byte_changed_never_panics_here(
             at in any::<prop::sample::Index>(),
             byte in any::<u8>(),
@@ -702,7 +1221,11 @@ mod tests {
             let parsed = Chunk::parse(&saved);
             if let Ok((chunk, _)) = parsed {
                 let budget = Budget::new(PLENTY);
-                let mut message = MessageBudget { budget: &budget, spent: 0 };
+                let mut message = MessageBudget {
+                    budget: &budget,
+                    spent: 0,
+                    announced: Announced::default(),
+                };
                 let _ = message.document(chunk.data);
             }
         }

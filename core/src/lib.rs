@@ -5,7 +5,8 @@
 //! - [`store`]: the device store, one SQLite file per device;
 //! - [`exchange`]: moving changes between stores without a server;
 //! - [`protocol`], [`sync`], [`transport`]: sync with the office server;
-//! - [`change_bytes`]: the changes a device sends, decoded within a budget of inflated bytes.
+//! - [`change_bytes`]: the changes a device sends, decoded within a budget of inflated bytes and
+//!   caps on the operations they announce.
 //!
 //! The crate knows nothing of uniffi or axum; the bindings and the server wrap it.
 

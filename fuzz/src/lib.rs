@@ -70,11 +70,14 @@ pub fn base_ticket() -> &'static Ticket {
     })
 }
 
-/// Caps on inflated bytes for the server's decoding of changes, far above a fuzzer's inputs.
+/// Caps for the server's decoding of changes: on inflated bytes, far above a fuzzer's inputs; on
+/// announced operations, the server's.
 const CAPS: Caps = Caps {
     change: 1 << 20,
     message: 4 << 20,
     request: 16 << 20,
+    ops: 100_000,
+    message_ops: 1_000_000,
 };
 
 /// The changes of `bytes` read as an automerge sync message, decoded as the server decodes them;

@@ -63,6 +63,12 @@ pub struct Limits {
     pub inflated_request_bytes: usize,
     /// Bytes of changes one sync request may add to a ticket the server holds.
     pub ticket_growth_bytes: usize,
+    /// Operations one change a device sends may announce (and predecessors its operations may
+    /// list), counted from its run-length-encoded columns before automerge reads it.
+    pub change_ops: usize,
+    /// Operations the changes of one document's message may announce together (and
+    /// predecessors their operations may list together).
+    pub message_ops: usize,
 }
 
 impl Default for Limits {
@@ -83,6 +89,14 @@ impl Default for Limits {
             // A day's honest work on one ticket is a few hundred kilobytes at most, photos
             // aside (they travel as blobs).
             ticket_growth_bytes: 4 * 1024 * 1024,
+            // An honest change is one action: a few hundred operations at most (a long note is
+            // one insertion per character), so 100,000 leaves room for any action while
+            // automerge's walk of a refused change's operations stays within milliseconds, not
+            // the hours that 10^9 announced in a few bytes would take.
+            change_ops: 100_000,
+            // Ten changes at that cap: a device offline for a long day sends at most a few
+            // hundred actions of a few hundred operations on one ticket.
+            message_ops: 1_000_000,
         }
     }
 }
@@ -510,6 +524,8 @@ impl Engine {
                 change: self.limits.inflated_change_bytes,
                 message: self.limits.inflated_message_bytes,
                 request: self.limits.inflated_request_bytes,
+                ops: self.limits.change_ops,
+                message_ops: self.limits.message_ops,
             }),
         };
         for doc in request.docs {
