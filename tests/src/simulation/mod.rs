@@ -2,8 +2,9 @@
 //! seed drives every choice (who acts, what the network loses, repeats or reorders, who goes
 //! offline, which device or server restarts, which ticket is reassigned). After the network
 //! heals and every device syncs until nothing moves, [`run`] checks what fieldledger promises:
-//! replicas agree, nothing a device wrote is lost unless refused with a reported error,
-//! receipts are true of the server's disk, and no device keeps a ticket it may not read.
+//! replicas agree, nothing a device wrote is lost (an honest device's work is never refused, so
+//! every change it made is on the server), receipts are true of the server's disk, and no device
+//! keeps a ticket it may not read.
 //!
 //! Every id the devices and the server make (tickets, entries, devices, actors) is drawn from
 //! the seed as well, so a seed replays exactly: the same changes, byte for byte, and the same
@@ -12,7 +13,7 @@
 pub mod network;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -93,8 +94,6 @@ struct Device {
     online: bool,
     /// Every change this device made, by ticket.
     made: Vec<(TicketId, ChangeHash)>,
-    /// Tickets the office refused (wholly or in part) in a sync, as the device was told.
-    refused: BTreeSet<TicketId>,
     /// The visit this device started on each ticket.
     visits: BTreeMap<TicketId, EntryId>,
 }
@@ -184,7 +183,6 @@ impl World {
                 store,
                 online: true,
                 made: Vec::new(),
-                refused: BTreeSet::new(),
                 visits: BTreeMap::new(),
             });
         }
@@ -338,23 +336,25 @@ impl World {
         };
         match exchange(&device.store, &link) {
             Ok(report) => {
-                let refused: Vec<_> = report.errors.iter().map(|e| e.ticket_id.clone()).collect();
                 self.note(format!(
-                    "device {d} syncs: {} round(s), {} received, {} dropped, errors {:?}",
-                    report.rounds,
-                    report.tickets_received,
-                    report.tickets_dropped,
-                    report.errors.iter().map(|e| &e.code).collect::<Vec<_>>()
+                    "device {d} syncs: {} round(s), {} received, {} dropped",
+                    report.rounds, report.tickets_received, report.tickets_dropped,
                 ));
-                self.devices[d].refused.extend(refused);
-                Ok(true)
+                // Every device's store holds only honest work: a refusal of it is work lost.
+                match report.errors.first() {
+                    Some(e) => Err(format!(
+                        "device {d}'s honest work on ticket {} was refused: {} ({})",
+                        e.ticket_id, e.code, e.message
+                    )),
+                    None => Ok(true),
+                }
             }
             Err(Error::Offline(why)) => {
                 self.outcome.failed_syncs += 1;
                 self.note(format!("device {d} sync cut: {why}"));
                 Ok(false)
             }
-            Err(e) => Err(format!("device {d} sync failed: {e}")),
+            Err(e) => Err(format!("the server did not answer device {d}'s sync: {e}")),
         }
     }
 
@@ -586,9 +586,8 @@ impl World {
                     Err(Error::UnknownTicket(_)) => None,
                     Err(e) => return Err(format!("device {d} heads: {e}")),
                 };
-                let refused = device.refused.contains(id);
                 match (&held, &stored) {
-                    (Some(_), _) if !readable && !refused => {
+                    (Some(_), _) if !readable => {
                         return Err(format!(
                             "device {d} holds ticket #{n}, which its user may not read"
                         ));
@@ -598,7 +597,7 @@ impl World {
                             "device {d} may read ticket #{n} but never received it"
                         ));
                     }
-                    (Some(heads), Some(ticket)) if !refused && *heads != ticket.heads() => {
+                    (Some(heads), Some(ticket)) if *heads != ticket.heads() => {
                         return Err(format!(
                             "device {d} and the server disagree on ticket #{n}: {heads:?} against {:?}",
                             ticket.heads()
@@ -618,9 +617,9 @@ impl World {
                 let on_server = self
                     .stored(id)?
                     .is_some_and(|t| t.known_heads(&[*change]).len() == 1);
-                if !on_server && !device.refused.contains(id) {
+                if !on_server {
                     return Err(format!(
-                        "change {change} that device {d} made on ticket #{n} is lost: not on the server and never refused"
+                        "change {change} that device {d} made on ticket #{n} is lost: not on the server"
                     ));
                 }
             }
