@@ -1,14 +1,12 @@
 //! Nobody reads or writes what is not theirs: assignment decides what a technician's device
 //! receives, and every arriving change is checked against its device and the policy.
 
-use automerge::ReadDoc;
-use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
-use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
-use fieldledger_core::store::sync_state::primed_state;
+use automerge::{AutomergeError, ReadDoc};
+use fieldledger_core::protocol::{self, DocMessage, SyncResponse};
 use fieldledger_core::sync::Transport;
 use fieldledger_core::{Author, Error, Operation, Role, Store, TicketId, Timestamp};
-use fieldledger_tests::{Office, sync};
+use fieldledger_tests::{Office, forge, sync};
 use serde_json::json;
 
 fn server_change_count(s: &Office, id: &TicketId) -> usize {
@@ -27,21 +25,8 @@ pub(crate) fn crafted(
     op: &Operation,
 ) -> DocMessage {
     let ticket = store.read_ticket(id, Clone::clone).expect("ticket");
-    let mut crafted = ticket.clone();
-    crafted.set_actor(actor);
-    crafted
-        .apply(author, Timestamp(1), op)
-        .expect("crafted change");
-    let mut state = primed_state(ticket.heads(), Vec::new());
-    let message = crafted
-        .doc()
-        .generate_sync_message(&mut state)
-        .expect("message")
-        .encode();
-    DocMessage {
-        ticket_id: id.clone(),
-        message,
-    }
+    let crafted = forge::crafted(&ticket, actor, author, Timestamp(1), op).expect("crafted change");
+    forge::message_since(id, crafted.doc(), ticket.heads()).expect("message")
 }
 
 /// A change written into `store`'s copy of ticket `id` with automerge's own API and none of the
@@ -51,39 +36,27 @@ pub(crate) fn raw(
     store: &Store,
     id: &TicketId,
     note: serde_json::Value,
-    write: impl FnOnce(&mut automerge::transaction::Transaction<'_>),
+    write: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), AutomergeError>,
 ) -> DocMessage {
     let ticket = store.read_ticket(id, Clone::clone).expect("ticket");
-    let mut doc = ticket.doc().clone().with_actor(store.actor_id().clone());
-    let mut tx = doc.transaction();
-    write(&mut tx);
-    tx.commit_with(
-        automerge::transaction::CommitOptions::default()
-            .with_message(note.to_string())
-            .with_time(1_790_000_100_000),
-    );
-    let mut state = primed_state(ticket.heads(), Vec::new());
-    let message = doc
-        .generate_sync_message(&mut state)
-        .expect("message")
-        .encode();
-    DocMessage {
-        ticket_id: id.clone(),
-        message,
-    }
+    let doc = forge::raw(
+        ticket.doc(),
+        store.actor_id().clone(),
+        note.to_string(),
+        Timestamp(1_790_000_100_000),
+        write,
+    )
+    .expect("a raw change");
+    forge::message_since(id, &doc, ticket.heads()).expect("message")
 }
 
 /// Sends document messages made outside the store's own checks, as `store`'s device.
 pub(crate) fn send_docs(store: &Store, docs: Vec<DocMessage>) -> SyncResponse {
-    let request = SyncRequest {
-        version: PROTOCOL_VERSION,
-        cursor: store.cursor().expect("cursor"),
-        ack: 0,
+    let request = forge::request(
+        store.cursor().expect("cursor"),
         docs,
-        actors: vec![serde_bytes::ByteBuf::from(
-            store.actor_id().to_bytes().to_vec(),
-        )],
-    };
+        std::slice::from_ref(store.actor_id()),
+    );
     let transport = fieldledger_tests::transport_of(store);
     protocol::decode(&transport.sync(protocol::encode(&request)).expect("answer"))
         .expect("response")
@@ -179,11 +152,8 @@ fn an_action_the_users_role_may_not_perform_is_refused_and_logged() {
     let response = send_docs(
         &li,
         vec![raw(&li, &id, note, |tx| {
-            let (_, quality) = tx
-                .get(automerge::ROOT, "quality")
-                .expect("read")
-                .expect("quality");
-            tx.put(&quality, "cause", "guess").expect("write");
+            let (_, quality) = tx.get(automerge::ROOT, "quality")?.expect("quality");
+            tx.put(&quality, "cause", "guess")
         })],
     );
     assert_eq!(response.errors.len(), 1, "{response:?}");

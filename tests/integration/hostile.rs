@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use automerge::sync::SyncDoc;
-use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest};
+use fieldledger_core::protocol::{self, DocMessage};
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::sync::Transport;
 use fieldledger_core::transport::HttpTransport;
@@ -98,15 +98,11 @@ fn truncated_and_undecodable_sync_bodies_are_refused_and_change_nothing() {
             site: "bay 3".into(),
         },
     );
-    let body = protocol::encode(&SyncRequest {
-        version: PROTOCOL_VERSION,
-        cursor: 0,
-        ack: 0,
-        docs: vec![message.clone()],
-        actors: vec![serde_bytes::ByteBuf::from(
-            store.actor_id().to_bytes().to_vec(),
-        )],
-    });
+    let body = protocol::encode(&fieldledger_tests::forge::request(
+        0,
+        vec![message.clone()],
+        std::slice::from_ref(store.actor_id()),
+    ));
     let token = fieldledger_tests::token_of(&store);
     let before = stored(&office);
 

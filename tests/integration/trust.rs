@@ -8,14 +8,12 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use automerge::ReadDoc;
-use automerge::legacy::{Key, ObjectId, OpId, OpType};
-use automerge::sync::{Message, SyncDoc};
+use automerge::sync::Message;
 use automerge::transaction::Transactable;
-use fieldledger_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
-use fieldledger_core::store::sync_state::primed_state;
+use fieldledger_core::protocol::{self, DocMessage, SyncResponse};
 use fieldledger_core::sync::Transport;
 use fieldledger_core::{Author, Operation, Role, TicketId, Timestamp};
-use fieldledger_tests::Office;
+use fieldledger_tests::{Office, forge};
 use sha2::Digest;
 
 use crate::access::{crafted, send_docs};
@@ -107,18 +105,14 @@ pub(crate) fn send_altered(
     );
     let mut message = Message::decode(&honest.message).expect("message");
     alter(&mut message);
-    let request = SyncRequest {
-        version: PROTOCOL_VERSION,
-        cursor: 0,
-        ack: 0,
-        docs: vec![DocMessage {
+    let request = forge::request(
+        0,
+        vec![DocMessage {
             ticket_id: id.clone(),
             message: message.encode(),
         }],
-        actors: vec![serde_bytes::ByteBuf::from(
-            store.actor_id().to_bytes().to_vec(),
-        )],
-    };
+        std::slice::from_ref(store.actor_id()),
+    );
     let token = fieldledger_tests::token_of(store);
     let (status, body) = post_sync(office, &token, &protocol::encode(&request));
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
@@ -202,19 +196,8 @@ fn a_flood_of_refused_changes_writes_one_security_event_per_reason() {
             .apply(&technician, Timestamp(2 + n), &arrive)
             .expect("arrive");
     }
-    let mut state = primed_state(base, Vec::new());
-    let message = ticket
-        .doc()
-        .generate_sync_message(&mut state)
-        .expect("message")
-        .encode();
-    let response = send_docs(
-        &store,
-        vec![DocMessage {
-            ticket_id: id.clone(),
-            message,
-        }],
-    );
+    let message = forge::message_since(&id, ticket.doc(), base).expect("message");
+    let response = send_docs(&store, vec![message]);
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
     assert_eq!(response.errors[0].code, "forged_author");
     assert_eq!(
@@ -676,55 +659,21 @@ fn a_registration_from_a_device_may_not_write_the_servers_fields() {
     // The device's honest registration, with the server's fields of `meta` filled in as the
     // device likes: the same operations, other values.
     let author = Author::new("desk.wang".parse().expect("user"), Role::ServiceDesk);
-    let honest = fieldledger_core::Ticket::register(
-        id.clone(),
+    let doc = forge::registration_writing(
+        &id,
         desk.actor_id().clone(),
         &author,
         Timestamp(1_790_000_100_000),
         &registration,
+        &[
+            ("ledger_number", "KS-2026-9223372036854775807"),
+            ("created_by", "mgr.qian"),
+            ("imported_from", "old-ledger.xlsx:3"),
+        ],
     )
-    .expect("register");
-    let mut change = honest.doc().get_changes(&[])[0].decode();
-    let made = change
-        .operations
-        .iter()
-        .position(|op| op.obj == ObjectId::Root && op.key == Key::Map("meta".into()))
-        .expect("meta");
-    let meta = ObjectId::Id(OpId::new(
-        change.start_op.get() + made as u64,
-        desk.actor_id(),
-    ));
-    let forged = |value: &str| OpType::Put(automerge::ScalarValue::Str(value.into()));
-    for op in change.operations.iter_mut().filter(|op| op.obj == meta) {
-        if op.key == Key::Map("ledger_number".into()) {
-            op.action = forged("KS-2026-9223372036854775807");
-        } else if op.key == Key::Map("created_by".into()) {
-            op.action = forged("mgr.qian");
-        }
-    }
-    change.operations.push(automerge::legacy::Op {
-        action: forged("old-ledger.xlsx:3"),
-        obj: meta,
-        key: Key::Map("imported_from".into()),
-        pred: Vec::new().into(),
-        insert: false,
-    });
-    change.hash = None;
-    let mut doc = automerge::Automerge::new();
-    doc.apply_changes([automerge::Change::from(change)])
-        .expect("a change automerge takes");
-    let mut state = primed_state(Vec::new(), Vec::new());
-    let message = doc
-        .generate_sync_message(&mut state)
-        .expect("message")
-        .encode();
-    let response = send_docs(
-        &desk,
-        vec![DocMessage {
-            ticket_id: id.clone(),
-            message,
-        }],
-    );
+    .expect("a change automerge takes");
+    let message = forge::message_since(&id, &doc, Vec::new()).expect("message");
+    let response = send_docs(&desk, vec![message]);
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
     assert_eq!(response.errors[0].code, "not_as_recorded");
     assert_eq!(response.errors[0].action.as_deref(), Some("register"));
@@ -775,16 +724,10 @@ fn a_close_through_sync_keeps_the_closure_rules() {
     let response = send_docs(
         &desk,
         vec![crate::access::raw(&desk, &id, close, |tx| {
-            let (_, closure) = tx
-                .get(automerge::ROOT, "closure")
-                .expect("read")
-                .expect("closure");
-            let entry = tx
-                .put_object(&closure, "c1", automerge::ObjType::Map)
-                .expect("entry");
-            tx.put(&entry, "closed_by", "desk.wang").expect("by");
+            let (_, closure) = tx.get(automerge::ROOT, "closure")?.expect("closure");
+            let entry = tx.put_object(&closure, "c1", automerge::ObjType::Map)?;
+            tx.put(&entry, "closed_by", "desk.wang")?;
             tx.put(&entry, "closed_at", 1_790_000_100_000_i64)
-                .expect("at");
         })],
     );
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
@@ -868,11 +811,8 @@ fn signed_and_decided_entries_cannot_be_rewritten_or_deleted() {
     let response = send_docs(
         &store,
         vec![crate::access::raw(&store, &id, log, |tx| {
-            let (_, decisions) = tx
-                .get(automerge::ROOT, "decisions")
-                .expect("read")
-                .expect("decisions");
-            tx.delete(&decisions, decided.as_str()).expect("delete");
+            let (_, decisions) = tx.get(automerge::ROOT, "decisions")?.expect("decisions");
+            tx.delete(&decisions, decided.as_str())
         })],
     );
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
@@ -919,19 +859,14 @@ fn a_settlement_through_sync_is_finances_alone() {
     let response = send_docs(
         &desk,
         vec![crate::access::raw(&desk, &id, settle, |tx| {
-            let (_, costs) = tx
-                .get(automerge::ROOT, "costs")
-                .expect("read")
-                .expect("costs");
-            let (_, entry) = tx.get(&costs, cost.as_str()).expect("read").expect("cost");
-            tx.put(&entry, "audit", r#"{"approved":true,"by":"fin.zhao"}"#)
-                .expect("audit");
+            let (_, costs) = tx.get(automerge::ROOT, "costs")?.expect("costs");
+            let (_, entry) = tx.get(&costs, cost.as_str())?.expect("cost");
+            tx.put(&entry, "audit", r#"{"approved":true,"by":"fin.zhao"}"#)?;
             tx.put(
                 &entry,
                 "settlement",
                 r#"{"reference":"PZ-1","by":"fin.zhao"}"#,
             )
-            .expect("settlement");
         })],
     );
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
@@ -1044,19 +979,8 @@ fn reassignment_cuts_the_old_device_off() {
             },
         )
         .expect("arrive");
-    let mut state = primed_state(before.clone(), Vec::new());
-    let message = latest
-        .doc()
-        .generate_sync_message(&mut state)
-        .expect("message")
-        .encode();
-    let response = send_docs(
-        &zhang,
-        vec![DocMessage {
-            ticket_id: id.clone(),
-            message,
-        }],
-    );
+    let message = forge::message_since(&id, latest.doc(), before.clone()).expect("message");
+    let response = send_docs(&zhang, vec![message]);
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
     assert_eq!(response.errors[0].code, "reassigned");
     assert_eq!(stored_heads(&office, &id), before, "nothing was stored");

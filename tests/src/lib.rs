@@ -17,6 +17,7 @@ use fieldledger_server::storage::User;
 use fieldledger_server::{AppState, Settings, app, demo};
 
 pub mod compare;
+pub mod forge;
 pub mod ledger;
 pub mod memory_device;
 pub mod process;

@@ -2,17 +2,23 @@
 //! seed drives every choice (who acts, what the network loses, repeats or reorders, who goes
 //! offline, which device or server restarts, which ticket is reassigned). After the network
 //! heals and every device syncs until nothing moves, [`run`] checks what fieldledger promises:
-//! replicas agree, nothing a device wrote is lost unless refused with a reported error,
-//! receipts are true of the server's disk, and no device keeps a ticket it may not read.
+//! replicas agree, nothing a device wrote is lost (an honest device's work is never refused, so
+//! every change it made is on the server), receipts are true of the server's disk, and no device
+//! keeps a ticket it may not read.
+//!
+//! One more technician's device is hostile (see [`adversary`]): among its honest work it sends
+//! forged, malformed and out-of-authority changes through the sync endpoint. Each must be
+//! refused for its document, and none may be on the server at the end.
 //!
 //! Every id the devices and the server make (tickets, entries, devices, actors) is drawn from
 //! the seed as well, so a seed replays exactly: the same changes, byte for byte, and the same
 //! heads everywhere at the end ([`Outcome::state`]).
 
+mod adversary;
 pub mod network;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,6 +34,7 @@ use fieldledger_server::storage::User;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use self::adversary::Adversary;
 use self::network::{Delayed, Faults, Link, Server};
 use crate::{ManualClock, complaint, store_with_ids};
 
@@ -38,6 +45,9 @@ pub struct Scale {
     pub technicians: usize,
     /// Random events before the network heals.
     pub steps: usize,
+    /// Whether one more technician's device is the adversary. Without it, a seed plays as it
+    /// did before the adversary existed, event for event.
+    pub adversary: bool,
 }
 
 impl Default for Scale {
@@ -45,6 +55,7 @@ impl Default for Scale {
         Scale {
             technicians: 3,
             steps: 80,
+            adversary: true,
         }
     }
 }
@@ -60,6 +71,10 @@ pub struct Outcome {
     pub server_restarts: usize,
     /// Syncs cut short by the network.
     pub failed_syncs: usize,
+    /// Requests of forgeries the adversary sent.
+    pub forgeries: usize,
+    /// How the server answered them, by refusal code (`http 400` for a body refused whole).
+    pub refusals: BTreeMap<String, usize>,
     /// A digest of every replica's heads (and every device's confirmed heads) at rest: a run
     /// of the same seed ends in the same state.
     pub state: u64,
@@ -93,8 +108,6 @@ struct Device {
     online: bool,
     /// Every change this device made, by ticket.
     made: Vec<(TicketId, ChangeHash)>,
-    /// Tickets the office refused (wholly or in part) in a sync, as the device was told.
-    refused: BTreeSet<TicketId>,
     /// The visit this device started on each ticket.
     visits: BTreeMap<TicketId, EntryId>,
 }
@@ -113,6 +126,8 @@ struct World {
     tickets: Vec<TicketId>,
     /// The travel order of each ticket the desk dispatched.
     orders: BTreeMap<TicketId, EntryId>,
+    /// The hostile device and what it sent, when the run has one.
+    adversary: Option<Adversary>,
     delayed: RefCell<Vec<Delayed>>,
     trace: Vec<String>,
     outcome: Outcome,
@@ -170,24 +185,32 @@ impl World {
             Ok(user)
         };
         let desk = add("desk.sim", Role::ServiceDesk)?;
-        let mut devices = Vec::new();
-        for n in 0..scale.technicians {
-            let user = add(&format!("tech.{n}"), Role::Technician)?;
+        let phone = |user: &str, n: usize| -> Checked<Device> {
+            let user = add(user, Role::Technician)?;
             let (_, token) = fieldledger_server::demo::enrol(&server.state, &user.id, "phone")
                 .map_err(|e| e.to_string())?;
             let dir = dir.path().join(format!("phone-{n}"));
             let store = open_device(&dir, &user.id, &ids)?;
-            devices.push(Device {
+            Ok(Device {
                 user: user.id,
                 token,
                 dir,
                 store,
                 online: true,
                 made: Vec::new(),
-                refused: BTreeSet::new(),
                 visits: BTreeMap::new(),
-            });
-        }
+            })
+        };
+        let mut devices = (0..scale.technicians)
+            .map(|n| phone(&format!("tech.{n}"), n))
+            .collect::<Checked<Vec<_>>>()?;
+        let adversary = match scale.adversary {
+            true => {
+                devices.push(phone("tech.mallory", devices.len())?);
+                Some(Adversary::new(devices.len() - 1))
+            }
+            false => None,
+        };
         Ok(World {
             rng: RefCell::new(StdRng::seed_from_u64(seed)),
             ids,
@@ -198,6 +221,7 @@ impl World {
             devices,
             tickets: Vec::new(),
             orders: BTreeMap::new(),
+            adversary,
             delayed: RefCell::new(Vec::new()),
             trace: Vec::new(),
             outcome: Outcome::default(),
@@ -229,7 +253,9 @@ impl World {
             let device = self.pick(self.devices.len());
             match self.pick(100) {
                 0..=9 => self.technician_registers(device)?,
-                10..=39 => self.technician_works(device)?,
+                10..=39 => {
+                    self.technician_works(device)?;
+                }
                 40..=64 => drop(self.sync(device, Faults::hostile())?),
                 65..=71 => self.desk_registers()?,
                 72..=77 => self.desk_reassigns()?,
@@ -242,6 +268,9 @@ impl World {
                 88..=91 => self.restart_device(device)?,
                 92..=94 => self.restart_server()?,
                 _ => self.deliver_delayed()?,
+            }
+            if self.adversary.is_some() && self.chance(adversary::ATTACKS) {
+                self.attack()?;
             }
         }
         Ok(())
@@ -279,10 +308,11 @@ impl World {
         Ok(held)
     }
 
-    fn technician_works(&mut self, d: usize) -> Checked {
+    /// Device `d` records an action on a ticket it holds; returns that ticket's number.
+    fn technician_works(&mut self, d: usize) -> Checked<Option<usize>> {
         let held = self.held(d)?;
         if held.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let n = held[self.pick(held.len())];
         let id = self.tickets[n].clone();
@@ -321,7 +351,7 @@ impl World {
             self.outcome.device_changes += 1;
         }
         self.note(format!("device {d} works on ticket #{n}"));
-        Ok(())
+        Ok(Some(n))
     }
 
     fn sync(&mut self, d: usize, faults: Faults) -> Checked<bool> {
@@ -338,23 +368,25 @@ impl World {
         };
         match exchange(&device.store, &link) {
             Ok(report) => {
-                let refused: Vec<_> = report.errors.iter().map(|e| e.ticket_id.clone()).collect();
                 self.note(format!(
-                    "device {d} syncs: {} round(s), {} received, {} dropped, errors {:?}",
-                    report.rounds,
-                    report.tickets_received,
-                    report.tickets_dropped,
-                    report.errors.iter().map(|e| &e.code).collect::<Vec<_>>()
+                    "device {d} syncs: {} round(s), {} received, {} dropped",
+                    report.rounds, report.tickets_received, report.tickets_dropped,
                 ));
-                self.devices[d].refused.extend(refused);
-                Ok(true)
+                // Every device's store holds only honest work: a refusal of it is work lost.
+                match report.errors.first() {
+                    Some(e) => Err(format!(
+                        "device {d}'s honest work on ticket {} was refused: {} ({})",
+                        e.ticket_id, e.code, e.message
+                    )),
+                    None => Ok(true),
+                }
             }
             Err(Error::Offline(why)) => {
                 self.outcome.failed_syncs += 1;
                 self.note(format!("device {d} sync cut: {why}"));
                 Ok(false)
             }
-            Err(e) => Err(format!("device {d} sync failed: {e}")),
+            Err(e) => Err(format!("the server did not answer device {d}'s sync: {e}")),
         }
     }
 
@@ -586,9 +618,8 @@ impl World {
                     Err(Error::UnknownTicket(_)) => None,
                     Err(e) => return Err(format!("device {d} heads: {e}")),
                 };
-                let refused = device.refused.contains(id);
                 match (&held, &stored) {
-                    (Some(_), _) if !readable && !refused => {
+                    (Some(_), _) if !readable => {
                         return Err(format!(
                             "device {d} holds ticket #{n}, which its user may not read"
                         ));
@@ -598,7 +629,7 @@ impl World {
                             "device {d} may read ticket #{n} but never received it"
                         ));
                     }
-                    (Some(heads), Some(ticket)) if !refused && *heads != ticket.heads() => {
+                    (Some(heads), Some(ticket)) if *heads != ticket.heads() => {
                         return Err(format!(
                             "device {d} and the server disagree on ticket #{n}: {heads:?} against {:?}",
                             ticket.heads()
@@ -618,14 +649,14 @@ impl World {
                 let on_server = self
                     .stored(id)?
                     .is_some_and(|t| t.known_heads(&[*change]).len() == 1);
-                if !on_server && !device.refused.contains(id) {
+                if !on_server {
                     return Err(format!(
-                        "change {change} that device {d} made on ticket #{n} is lost: not on the server and never refused"
+                        "change {change} that device {d} made on ticket #{n} is lost: not on the server"
                     ));
                 }
             }
         }
-        Ok(())
+        self.check_forgeries()
     }
 }
 
