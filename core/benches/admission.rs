@@ -7,9 +7,9 @@ use std::hint::black_box;
 use automerge::{ActorId, Change};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use fieldledger_core::admission::{Sender, admit};
-use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
-use fieldledger_core::ticket::visit::{Measurement, Work};
 use fieldledger_core::{Author, Operation, Role, Ticket, TicketId, Timestamp};
+
+mod common;
 
 /// Changes in one sync of a day's work.
 const CHANGES: usize = 50;
@@ -27,28 +27,12 @@ fn device() -> ActorId {
 /// last sync.
 fn scene(history: usize, office_wrote: bool) -> (Ticket, Vec<Change>) {
     let desk = Author::new("desk.wang".parse().expect("user"), Role::ServiceDesk);
-    let registration = Registration {
-        kind: TicketKind::Complaint,
-        complaint: true,
-        product_name: "KYN28A-12 switchgear".into(),
-        model: "KYN28A-12/1250".into(),
-        job_number: "J2026-00001".into(),
-        contract_number: "HT-2025-311".into(),
-        customer_name: "Cangzhou Water".into(),
-        contact_person: "Li Ming".into(),
-        contact_method: "+86 138 0000 0000".into(),
-        content: "Breaker in bay 3 fails to close after maintenance.".into(),
-        requests: "Send a technician this week.".into(),
-        source: IntakeSource::Customer,
-        sales_representative: None,
-        major: false,
-    };
     let mut server = Ticket::register(
         TicketId::random(),
         ActorId::from([1u8; 16].as_slice()),
         &desk,
         Timestamp(1_000),
-        &registration,
+        &common::registration(1),
     )
     .expect("register");
     let mut phone = server.clone();
@@ -62,20 +46,13 @@ fn scene(history: usize, office_wrote: bool) -> (Ticket, Vec<Change>) {
         .expect("arrive")
         .entry
         .expect("visit");
-    let step = |n: usize| Operation::LogWork {
-        visit_id: visit.clone(),
-        work: Work::Step {
-            description: format!("Insulation resistance, phase {}", n % 3),
-            measurements: vec![Measurement {
-                quantity: "R".into(),
-                value: 2000.0 + n as f64,
-                unit: "MΩ".into(),
-            }],
-        },
-    };
     for n in 0..history {
         phone
-            .apply(&technician(), Timestamp(3_000 + n as i64), &step(n))
+            .apply(
+                &technician(),
+                Timestamp(3_000 + n as i64),
+                &common::step(&visit, n),
+            )
             .expect("step");
     }
     server
@@ -84,7 +61,11 @@ fn scene(history: usize, office_wrote: bool) -> (Ticket, Vec<Change>) {
     let synced = phone.heads();
     for n in history..history + CHANGES {
         phone
-            .apply(&technician(), Timestamp(3_000 + n as i64), &step(n))
+            .apply(
+                &technician(),
+                Timestamp(3_000 + n as i64),
+                &common::step(&visit, n),
+            )
             .expect("step");
     }
     if office_wrote {

@@ -5,29 +5,11 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::{registration, step};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
-use fieldledger_core::ticket::visit::{Measurement, Work};
 use fieldledger_core::{Author, EntryId, Operation, Role, Store, StoreOptions, TicketId};
 
-fn registration(n: usize) -> Registration {
-    Registration {
-        kind: TicketKind::Complaint,
-        complaint: true,
-        product_name: "KYN28A-12 switchgear".into(),
-        model: "KYN28A-12/1250".into(),
-        job_number: format!("J2026-{n:05}"),
-        contract_number: "HT-2025-311".into(),
-        customer_name: format!("Customer {n}"),
-        contact_person: "Li Ming".into(),
-        contact_method: "+86 138 0000 0000".into(),
-        content: "Breaker in bay 3 fails to close after maintenance.".into(),
-        requests: "Send a technician this week.".into(),
-        source: IntakeSource::Customer,
-        sales_representative: None,
-        major: false,
-    }
-}
+mod common;
 
 fn open(dir: &Path, options: StoreOptions) -> Store {
     let store = Store::open_with(dir, options).expect("open store");
@@ -36,20 +18,6 @@ fn open(dir: &Path, options: StoreOptions) -> Store {
         .set_user(&Author::new(user, Role::Technician))
         .expect("set user");
     store
-}
-
-fn step(visit: &EntryId, n: usize) -> Operation {
-    Operation::LogWork {
-        visit_id: visit.clone(),
-        work: Work::Step {
-            description: format!("Insulation resistance, phase {}", n % 3),
-            measurements: vec![Measurement {
-                quantity: "R".into(),
-                value: 2000.0 + n as f64,
-                unit: "MΩ".into(),
-            }],
-        },
-    }
 }
 
 /// A ticket with a visit and `actions` work-log steps after it.
