@@ -46,6 +46,8 @@ pub struct Admission {
     pub doc: Automerge,
     /// The hashes of the admitted changes, in the order applied.
     pub admitted: Vec<ChangeHash>,
+    /// The bytes of the admitted changes, as they came.
+    pub admitted_bytes: usize,
     /// The sections the admitted changes write.
     pub written: BTreeSet<Section>,
     /// The refused changes.
@@ -69,13 +71,12 @@ enum Action {
 
 impl Action {
     /// The action a change's message names, if it is one a device may send.
-    fn of(message: &ChangeMessage) -> Option<Action> {
-        let args = message.args.clone();
-        if message.note.action == "register" {
+    fn of(action: &str, args: serde_json::Value) -> Option<Action> {
+        if action == "register" {
             return serde_json::from_value(args).ok().map(Action::Register);
         }
         let op: Operation = serde_json::from_value(args).ok()?;
-        (op.name() == message.note.action).then_some(Action::Operate(op))
+        (op.name() == action).then_some(Action::Operate(op))
     }
 
     fn sections(&self) -> Vec<Section> {
@@ -102,6 +103,7 @@ pub fn admit(
         sender,
         line: None,
         admitted: Vec::new(),
+        admitted_bytes: 0,
         written: BTreeSet::new(),
         refused: Vec::new(),
         refused_hashes: BTreeSet::new(),
@@ -138,6 +140,7 @@ pub fn admit(
                 Ok(sections) => {
                     run.written.extend(sections);
                     run.admitted.push(change.hash());
+                    run.admitted_bytes += change.raw_bytes().len();
                 }
                 Err(refused) => run.refuse(&change, refused),
             }
@@ -159,6 +162,7 @@ pub fn admit(
     Admission {
         doc: run.work.unwrap_or_else(|| doc.clone()),
         admitted: run.admitted,
+        admitted_bytes: run.admitted_bytes,
         written: run.written,
         refused: run.refused,
     }
@@ -205,6 +209,7 @@ struct Run<'a> {
     /// made offline build on each other, so the next one usually continues this line.
     line: Option<Ticket>,
     admitted: Vec<ChangeHash>,
+    admitted_bytes: usize,
     written: BTreeSet<Section>,
     refused: Vec<Refusal>,
     refused_hashes: BTreeSet<ChangeHash>,
@@ -237,23 +242,24 @@ impl Run<'_> {
                 change.actor_id()
             )));
         }
-        let message = ChangeMessage::parse(change.message()).ok_or_else(|| {
-            Refused::new("unrecognised_change", None).saying(format!(
-                "change {hash} does not say which action it records"
-            ))
-        })?;
-        let action = Action::of(&message).ok_or_else(|| {
+        let ChangeMessage { note, args } =
+            ChangeMessage::parse(change.message()).ok_or_else(|| {
+                Refused::new("unrecognised_change", None).saying(format!(
+                    "change {hash} does not say which action it records"
+                ))
+            })?;
+        let action = Action::of(&note.action, args).ok_or_else(|| {
             Refused::new("unrecognised_change", None).saying(format!(
                 "change {hash} names {:?}, which is not an action a device records, or not with \
                  that input",
-                message.note.action
+                note.action
             ))
         })?;
         let author = self.sender.author;
-        if message.note.user != author.user || message.note.role != author.role {
+        if note.user != author.user || note.role != author.role {
             return Err(Refused::new("forged_author", Some(&action)).saying(format!(
                 "change {hash} claims to be by {} as {}, but the device belongs to {} as {}",
-                message.note.user, message.note.role, author.user, author.role
+                note.user, note.role, author.user, author.role
             )));
         }
         let performed = self.perform(change, &action).map_err(|e| {
@@ -268,7 +274,7 @@ impl Run<'_> {
                 Refused::new("not_as_recorded", Some(&action)).saying(format!(
                     "change {hash} is not what {} writes: it changes more, less or other than the \
                  action it names",
-                    message.note.action
+                    note.action
                 )),
             );
         }

@@ -773,12 +773,7 @@ impl Engine {
                 action: refusal.action.clone(),
             })
         });
-        let grown: usize = admission
-            .admitted
-            .iter()
-            .filter_map(|hash| admission.doc.get_change_by_hash(hash))
-            .map(|change| change.raw_bytes().len())
-            .sum();
+        let grown = admission.admitted_bytes;
         if exists && grown > self.limits.ticket_growth_bytes {
             return Err(refuse(
                 "too_large",
