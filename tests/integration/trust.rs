@@ -623,6 +623,21 @@ fn note(action: &str, user: &str, role: &str, args: serde_json::Value) -> serde_
     serde_json::json!({"action": action, "user": user, "role": role, "args": args})
 }
 
+/// `response` refused ticket `id` alone, as `code`; nothing of it was stored (the server's heads
+/// are still `before`); and the desk and an honest technician (in `dir`) work on.
+fn refused_alone(
+    office: &Office,
+    response: &SyncResponse,
+    code: &str,
+    (id, before): (&TicketId, &[automerge::ChangeHash]),
+    dir: &tempfile::TempDir,
+) {
+    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
+    assert_eq!(response.errors[0].code, code);
+    assert_eq!(stored_heads(office, id), before, "nothing was stored");
+    honest_work_goes_on(office, id, dir);
+}
+
 /// The desk and an honest technician both work while a hostile device is refused.
 fn honest_work_goes_on(office: &Office, id: &TicketId, dir: &tempfile::TempDir) {
     office.operate(
@@ -766,10 +781,7 @@ fn a_change_may_not_claim_another_author() {
             &decide,
         )],
     );
-    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
-    assert_eq!(response.errors[0].code, "forged_author");
-    assert_eq!(stored_heads(&office, &id), before, "nothing was stored");
-    honest_work_goes_on(&office, &id, &dirs.1);
+    refused_alone(&office, &response, "forged_author", (&id, &before), &dirs.1);
 }
 
 /// Finding 3: with raw writes a device could rewrite a sign-off after the customer signed, or
@@ -869,10 +881,7 @@ fn a_settlement_through_sync_is_finances_alone() {
             )
         })],
     );
-    assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
-    assert_eq!(response.errors[0].code, "not_permitted");
-    assert_eq!(stored_heads(&office, &id), before, "nothing was stored");
-    honest_work_goes_on(&office, &id, &dirs.1);
+    refused_alone(&office, &response, "not_permitted", (&id, &before), &dirs.1);
 }
 
 /// Finding 1: after the desk reassigned a ticket to another technician, the first technician's
