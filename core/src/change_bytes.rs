@@ -64,6 +64,14 @@ const ACTION_COLUMN: u64 = 4 << 4 | 2;
 /// column of uLEB integers, each the number of predecessors of one operation), `7 << 4`.
 const PRED_GROUP_COLUMN: u64 = 7 << 4;
 
+/// The specification of the column of the actor indices of operations' predecessors: column id
+/// 7, type 1 (an RLE column of uLEB integers, each an index into the change's actors).
+const PRED_ACTOR_COLUMN: u64 = 7 << 4 | 1;
+
+/// The specification of the column of the counters of operations' predecessors: column id 7,
+/// type 3 (an RLE column of signed LEB differences, each from the counter before it).
+const PRED_COUNTER_COLUMN: u64 = 7 << 4 | 3;
+
 /// Caps on the bytes that the changes from elsewhere take once inflated, and on the operations
 /// they announce.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -749,23 +757,24 @@ mod tests {
 
     /// The data of change chunk `chunk` with its action column replaced by `action`.
     fn with_action_column(chunk: &[u8], action: &[u8]) -> Vec<u8> {
+        with_column(chunk, ACTION_COLUMN, action)
+    }
+
+    /// The data of change chunk `chunk` with its column of specification `spec` replaced by
+    /// `replacement`.
+    fn with_column(chunk: &[u8], spec: u64, replacement: &[u8]) -> Vec<u8> {
         let (chunk, _) = Chunk::parse(chunk).expect("a chunk");
         let parsed = ChangeColumns::parse(chunk.data).expect("columns");
+        assert!(
+            parsed.columns.iter().any(|(s, _)| *s == spec),
+            "the change has no column {spec}"
+        );
         let mut data = parsed.header.to_vec();
         write_uleb(&mut data, parsed.columns.len());
         let columns: Vec<(u64, &[u8])> = parsed
             .columns
             .iter()
-            .map(|&(spec, column)| {
-                (
-                    spec,
-                    if spec == ACTION_COLUMN {
-                        action
-                    } else {
-                        column
-                    },
-                )
-            })
+            .map(|&(s, column)| (s, if s == spec { replacement } else { column }))
             .collect();
         for (spec, column) in &columns {
             write_uleb(&mut data, *spec as usize);
@@ -939,6 +948,51 @@ mod tests {
         );
         assert!(took < std::time::Duration::from_millis(100), "{took:?}");
         println!("refused in {took:?}");
+    }
+
+    #[test]
+    fn a_change_naming_an_operation_id_automerge_cannot_hold_is_refused_not_a_panic() {
+        // The second change puts a key again: one operation, one predecessor, made by the
+        // change's own actor (index 0 of the one actor the change lists).
+        let changes = changes_with_many_ops(1);
+        let honest = changes[1].raw_bytes();
+        let mut past_u32 = vec![1];
+        write_uleb(&mut past_u32, 1 << 32);
+        let crafted = [
+            // One run of one delta: a predecessor's counter of 2^33.
+            (PRED_COUNTER_COLUMN, [sleb(1), sleb(1 << 33)].concat()),
+            // A predecessor's actor index of 2^32, and of an actor the change does not list.
+            (PRED_ACTOR_COLUMN, past_u32),
+            (PRED_ACTOR_COLUMN, vec![1, 5]),
+            // A literal run of -2^63 entries, which automerge negates.
+            (PRED_ACTOR_COLUMN, sleb(i64::MIN)),
+            // A run of 2^63 nulls, past what automerge counts in an isize.
+            (
+                PRED_ACTOR_COLUMN,
+                [vec![0], {
+                    let mut length = Vec::new();
+                    write_uleb(&mut length, 1 << 63);
+                    length
+                }]
+                .concat(),
+            ),
+        ];
+        for (spec, column) in crafted {
+            let chunk = change_chunk(&with_column(honest, spec, &column));
+            let decoded = Budget::new(PLENTY).decode([chunk.as_slice()]);
+            assert!(
+                matches!(decoded, Err(Refusal::Malformed(_))),
+                "column {spec} {column:?}: {decoded:?}"
+            );
+        }
+        // The craft is sound: the honest column, rewritten as it was, still decodes.
+        let (chunk, _) = Chunk::parse(honest).expect("a chunk");
+        let parsed = ChangeColumns::parse(chunk.data).expect("columns");
+        for (spec, column) in parsed.columns {
+            let same = change_chunk(&with_column(honest, spec, column));
+            let decoded = Budget::new(PLENTY).decode([same.as_slice()]);
+            assert_eq!(decoded.map(|c| c[0].hash()), Ok(changes[1].hash()));
+        }
     }
 
     #[test]
