@@ -196,20 +196,38 @@ impl Budget {
         &self,
         chunks: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<Vec<Change>, Refusal> {
+        let mut changes = Vec::new();
+        self.read(chunks, Some(&mut changes))?;
+        Ok(changes)
+    }
+
+    /// Checks the chunks of one sync message as [`Budget::decode`] does, without handing them to
+    /// automerge: for a message that automerge's own sync then applies (a device's copy of a
+    /// ticket takes the server's messages so), which no longer panics on what was refused here.
+    /// A document's changes are not held to the per-change cap.
+    pub fn check<'a>(&self, chunks: impl IntoIterator<Item = &'a [u8]>) -> Result<(), Refusal> {
+        self.read(chunks, None)
+    }
+
+    /// Reads each chunk of `chunks`, adding their changes to `changes` if asked for.
+    fn read<'a>(
+        &self,
+        chunks: impl IntoIterator<Item = &'a [u8]>,
+        mut changes: Option<&mut Vec<Change>>,
+    ) -> Result<(), Refusal> {
         let mut message = MessageBudget {
             budget: self,
             spent: 0,
             announced: Announced::default(),
         };
-        let mut changes = Vec::new();
         for mut bytes in chunks {
             while !bytes.is_empty() {
                 let (chunk, rest) = Chunk::parse(bytes)?;
                 bytes = rest;
-                message.decode(chunk, &mut changes)?;
+                message.read(chunk, changes.as_deref_mut())?;
             }
         }
-        Ok(changes)
+        Ok(())
     }
 }
 
@@ -289,18 +307,23 @@ impl MessageBudget<'_> {
         )
     }
 
-    /// Adds the changes of `chunk` to `changes`.
-    fn decode(&mut self, chunk: Chunk<'_>, changes: &mut Vec<Change>) -> Result<(), Refusal> {
+    /// Checks `chunk`, adding its changes, as automerge decodes them, to `changes` if asked for.
+    fn read(&mut self, chunk: Chunk<'_>, changes: Option<&mut Vec<Change>>) -> Result<(), Refusal> {
         match chunk.kind {
             CHANGE => {
                 self.charge("a change", true, chunk.data.len())?;
                 self.check_change("a change", chunk.data)?;
-                changes.push(change(chunk.bytes.to_vec(), chunk.checksum)?);
+                if let Some(changes) = changes {
+                    changes.push(change(chunk.bytes.to_vec(), chunk.checksum)?);
+                }
             }
             COMPRESSED_CHANGE => {
                 let mut data = Vec::new();
                 self.inflate("a compressed change", true, chunk.data, &mut data)?;
                 self.check_change("a compressed change", &data)?;
+                let Some(changes) = changes else {
+                    return Ok(());
+                };
                 let mut bytes = Vec::with_capacity(data.len().saturating_add(16));
                 bytes.extend(MAGIC);
                 bytes.extend(chunk.checksum);
@@ -311,6 +334,9 @@ impl MessageBudget<'_> {
             }
             DOCUMENT => {
                 self.document(chunk.data)?;
+                let Some(changes) = changes else {
+                    return Ok(());
+                };
                 let doc = Automerge::load(chunk.bytes)
                     .map_err(|e| malformed(format_args!("a document does not load: {e}")))?;
                 for change in doc.get_changes(&[]) {

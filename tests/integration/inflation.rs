@@ -1,10 +1,12 @@
 //! Finding 5 of the trust review: a compressed-change bomb. A sync message of 127 KiB inflated
 //! inside automerge to 128 MiB, which cost the server 480 MiB of memory and 24 s of CPU before
 //! it was refused. A device's compressed changes are now inflated within a budget, and refused
-//! as soon as they pass it.
+//! as soon as they pass it. A device takes the server's messages through the same checks.
 
 use std::time::{Duration, Instant};
 
+use automerge::sync::{self, Message};
+use fieldledger_core::store::sync_state::receive;
 use fieldledger_tests::Office;
 use flate2::{Compress, Compression, FlushCompress};
 use sha2::Digest;
@@ -44,6 +46,29 @@ fn a_compressed_change_bomb_is_refused_before_it_inflates() {
         "refused before inflating much, in {took:?}"
     );
     others_work_on(&office, &store, &id, &before, "after the bomb");
+}
+
+/// A device's copy of a ticket takes the server's messages through the same checks: a bomb, or a
+/// change automerge would panic on (the input that the fuzzer found), is refused with the
+/// reason, and the device keeps its ticket as it was.
+#[test]
+fn a_device_refuses_a_bomb_or_a_change_automerge_cannot_hold_and_keeps_its_ticket() {
+    let crafted = include_bytes!("../../fuzz/corpus/apply_incoming/pred-counter-past-u32");
+    let past_u32 = Message::decode(crafted).expect("a sync message");
+    let mut bombed = past_u32.clone();
+    bombed.changes = vec![bomb()].into();
+    for (message, reason) in [(past_u32, "out of range"), (bombed, "limit")] {
+        let mut ticket = fieldledger_fuzz::base_ticket().clone();
+        let before = ticket.heads();
+        let refused = receive(&mut ticket, &mut sync::State::new(), message);
+        let why = refused.map(|_| ()).map_err(|e| e.to_string());
+        assert!(
+            why.as_ref()
+                .is_err_and(|why| why.contains("sync message") && why.contains(reason)),
+            "{why:?}"
+        );
+        assert_eq!(ticket.heads(), before);
+    }
 }
 
 /// A compressed change chunk whose data is [`INFLATED`] zeros, deflated to about 128 KiB, with

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Store, append_changes, documents, insert_document};
+use crate::change_bytes::{Budget, Caps};
 use crate::error::{Error, Result, contained};
 use crate::id::TicketId;
 use crate::section::Section;
@@ -393,12 +394,31 @@ pub fn outgoing_message_for(
         .map(|m| m.encode())
 }
 
+/// What a device takes from the server in one message: far more than any ticket holds, less
+/// than would exhaust a phone.
+const FROM_SERVER: Caps = Caps {
+    change: 64 << 20,
+    message: 256 << 20,
+    request: 256 << 20,
+    ops: 1_000_000,
+    message_ops: 10_000_000,
+};
+
+/// Applies `message` to `doc` with the sync `state`, once its changes have passed the checks
+/// that keep automerge from panicking or inflating without bound ([`Budget::check`]).
+fn apply(doc: &mut Automerge, state: &mut sync::State, message: Message) -> Result<()> {
+    Budget::new(FROM_SERVER)
+        .check(message.changes.iter())
+        .map_err(|refused| Error::invalid("sync message", refused.to_string()))?;
+    contained("sync message", || {
+        Ok(doc.receive_sync_message(state, message)?)
+    })
+}
+
 /// Applies the server's `message` to the device's copy of `ticket` with the sync `state`.
 pub fn receive(ticket: &mut Ticket, state: &mut sync::State, message: Message) -> Result<Incoming> {
     let before = ticket.heads();
-    contained("sync message", || {
-        Ok(ticket.doc_mut().receive_sync_message(state, message)?)
-    })?;
+    apply(ticket.doc_mut(), state, message)?;
     Ok(Incoming {
         changed: ticket.heads() != before,
         new_ticket: false,
@@ -416,9 +436,7 @@ pub fn receive_new(
     message: Message,
 ) -> Result<(Option<Ticket>, Incoming)> {
     let mut ticket = Ticket::from_doc(id.clone(), Automerge::new().with_actor(actor.clone()));
-    contained("sync message", || {
-        Ok(ticket.doc_mut().receive_sync_message(state, message)?)
-    })?;
+    apply(ticket.doc_mut(), state, message)?;
     let named = ticket.view_sections(&[Section::Meta])?.meta.ticket_id;
     let whole = named.as_ref() == Some(id);
     let incoming = Incoming {
