@@ -53,7 +53,7 @@ fn work(store: &Store, tickets: &mut Vec<(TicketId, fieldledger_core::EntryId)>,
 }
 
 /// Every receipt each device holds names changes that the server's disk has.
-fn receipts_hold(data: &Path, devices: &[Store]) {
+pub(crate) fn receipts_hold(data: &Path, devices: &[Store]) {
     let settings = Settings {
         pacing: None,
         workflow: None,

@@ -12,4 +12,5 @@ mod offline_exchange;
 mod simulation;
 mod sync;
 mod trust;
+mod two_nodes;
 mod workflow;

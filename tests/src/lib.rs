@@ -196,32 +196,44 @@ impl TestServer {
         token: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .new_agent();
-        let url = format!("{}{path}", self.url);
-        let auth = format!("Bearer {token}");
-        let response = match (method, body) {
-            ("GET", _) => agent.get(&url).header("Authorization", &auth).call(),
-            (_, Some(body)) => agent
-                .post(&url)
-                .header("Authorization", &auth)
-                .header("Content-Type", "application/json")
-                .send(body.to_string().as_bytes()),
-            (_, None) => agent
-                .post(&url)
-                .header("Authorization", &auth)
-                .send(&b""[..]),
-        };
-        let mut response = response.expect("request");
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().unwrap_or_default();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
-        )
+        call(&self.url, method, path, token, body)
     }
+}
+
+/// A JSON call with `token` to the office API of the server at `url`; returns the status and
+/// the body (the text as a JSON string when it is not JSON).
+pub fn call(
+    url: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let url = format!("{url}{path}");
+    let auth = format!("Bearer {token}");
+    let response = match (method, body) {
+        ("GET", _) => agent.get(&url).header("Authorization", &auth).call(),
+        (_, Some(body)) => agent
+            .post(&url)
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .send(body.to_string().as_bytes()),
+        (_, None) => agent
+            .post(&url)
+            .header("Authorization", &auth)
+            .send(&b""[..]),
+    };
+    let mut response = response.expect("request");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
 }
 
 async fn axum_serve(
