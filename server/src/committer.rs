@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use fieldledger_core::{Clock, TicketId, Timestamp};
 use tokio::sync::broadcast;
 
-use crate::documents::Documents;
+use crate::documents::{Documents, Staged};
 use crate::error::ServerError;
 use crate::events::Event;
 use crate::storage::{Batch, Storage};
@@ -19,24 +19,44 @@ use crate::storage::{Batch, Storage};
 const GROUP: usize = 256;
 
 /// Where a batch's outcome is reported.
-type Done = SyncSender<Result<(), String>>;
+type Done = SyncSender<Result<(), Failure>>;
+
+/// Why a batch was not written.
+#[derive(Clone, Debug)]
+enum Failure {
+    /// It was staged on documents that changed before it could be stored (see
+    /// [`ServerError::Stale`]): made again, it may succeed.
+    Stale(String),
+    /// It could not be written.
+    Failed(String),
+}
+
+impl From<ServerError> for Failure {
+    fn from(error: ServerError) -> Self {
+        match error {
+            ServerError::Stale(why) => Failure::Stale(why),
+            other => Failure::Failed(other.to_string()),
+        }
+    }
+}
 
 struct Job {
     batch: Batch,
-    generation: u64,
+    staged: Staged,
     done: Done,
 }
 
 /// A queued batch; [`Queued::wait`] returns once it is durably written (or failed).
 #[derive(Debug)]
-pub struct Queued(Receiver<Result<(), String>>);
+pub struct Queued(Receiver<Result<(), Failure>>);
 
 impl Queued {
     /// Waits for the batch's commit.
     pub fn wait(self) -> Result<(), ServerError> {
         match self.0.recv() {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(ServerError::refused(
+            Ok(Err(Failure::Stale(why))) => Err(ServerError::Stale(why)),
+            Ok(Err(Failure::Failed(message))) => Err(ServerError::refused(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 "storage_failed",
                 message,
@@ -57,7 +77,8 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Starts the writer thread over `storage`; a failed commit invalidates `documents`, and the
+    /// Starts the writer thread over `storage`; a failed commit drops from `documents` those its
+    /// batch was staged on, and the
     /// events of each commit are published on `published` once durable.
     pub fn start(
         storage: Arc<dyn Storage>,
@@ -74,15 +95,17 @@ impl Committer {
         Self { queue }
     }
 
-    /// Queues `batch`, staged on documents of `generation`.
-    pub fn enqueue(&self, batch: Batch, generation: u64) -> Queued {
+    /// Queues `batch`, staged on the documents of `staged`.
+    pub fn enqueue(&self, batch: Batch, staged: Staged) -> Queued {
         let (done, wait) = mpsc::sync_channel(1);
         if let Err(mpsc::SendError(job)) = self.queue.send(Job {
             batch,
-            generation,
+            staged,
             done,
         }) {
-            let _ = job.done.send(Err("the storage writer has stopped".into()));
+            let _ = job.done.send(Err(Failure::Failed(
+                "the storage writer has stopped".into(),
+            )));
         }
         Queued(wait)
     }
@@ -103,25 +126,29 @@ fn run(
                 Err(_) => break,
             }
         }
-        // Batches staged on documents of an older generation may build on what a failed commit
-        // did not write: they fail too.
-        let current = documents.generation();
+        // Batches staged on documents dropped since may build on what a failed commit did not
+        // write: they fail too.
         let (doomed, live): (Vec<Job>, Vec<Job>) =
-            group.into_iter().partition(|j| j.generation < current);
+            group.into_iter().partition(|j| j.staged.dropped());
         for job in doomed {
-            let _ = job.done.send(Err("an earlier write failed; retry".into()));
+            documents.forget(&job.staged);
+            let _ = job
+                .done
+                .send(Err(Failure::Stale("an earlier write failed".into())));
         }
         if live.is_empty() {
             continue;
         }
-        let (batches, waiters): (Vec<Batch>, Vec<Done>) =
-            live.into_iter().map(|j| (j.batch, j.done)).unzip();
+        let (batches, jobs): (Vec<Batch>, Vec<(Staged, Done)>) = live
+            .into_iter()
+            .map(|j| (j.batch, (j.staged, j.done)))
+            .unzip();
         let outcomes = commit_group(storage.as_ref(), &batches, clock.now());
-        if outcomes.iter().any(Result::is_err) {
-            // The cache holds what the failed batches staged: it is read again from storage.
-            documents.invalidate();
-        }
-        for (outcome, done) in outcomes.into_iter().zip(waiters) {
+        for (outcome, (staged, done)) in outcomes.into_iter().zip(jobs) {
+            if outcome.is_err() {
+                // The cache holds what the failed batch staged: it is read again from storage.
+                documents.forget(&staged);
+            }
             match &outcome {
                 Ok(events) => {
                     for event in events {
@@ -129,7 +156,10 @@ fn run(
                         let _ = published.send(event.clone());
                     }
                 }
-                Err(e) => tracing::error!(error = %e, "commit failed"),
+                Err(Failure::Stale(why)) => {
+                    tracing::info!(why, "a commit was staged on stale documents")
+                }
+                Err(Failure::Failed(e)) => tracing::error!(error = %e, "commit failed"),
             }
             let _ = done.send(outcome.map(drop));
         }
@@ -143,7 +173,7 @@ fn commit_group(
     storage: &dyn Storage,
     batches: &[Batch],
     at: Timestamp,
-) -> Vec<Result<Vec<Event>, String>> {
+) -> Vec<Result<Vec<Event>, Failure>> {
     let error = match storage.commit(batches, at) {
         Ok(events) => {
             // The outbox gives the events of the group in order; each waiter needs none back
@@ -157,7 +187,7 @@ fn commit_group(
         Err(e) => e,
     };
     if batches.len() == 1 {
-        return vec![Err(error.to_string())];
+        return vec![Err(error.into())];
     }
     tracing::warn!(error = %error, "a group commit failed; committing its batches one by one");
     let mut failed: BTreeSet<&TicketId> = BTreeSet::new();
@@ -166,15 +196,15 @@ fn commit_group(
         .map(|batch| {
             let tickets = || batch.docs.iter().map(|d| &d.ticket_id);
             if let Some(id) = tickets().find(|id| failed.contains(id)) {
-                return Err(format!(
-                    "an earlier write to ticket {id} in the same commit failed; retry"
-                ));
+                return Err(Failure::Stale(format!(
+                    "an earlier write to ticket {id} in the same commit failed"
+                )));
             }
             storage
                 .commit(std::slice::from_ref(batch), at)
                 .map_err(|e| {
                     failed.extend(tickets());
-                    e.to_string()
+                    e.into()
                 })
         })
         .collect()

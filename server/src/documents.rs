@@ -6,9 +6,12 @@
 //! committer. Whoever locks a ticket next therefore queues after it, and the committer writes
 //! in queue order: a receipt never covers a change that an earlier, still unwritten batch holds.
 //!
-//! When a commit fails, the documents in memory may hold changes that were never stored. The
-//! cache then forgets every document and starts a new *generation*; a batch staged on documents
-//! of an older generation is refused by the committer instead of being written.
+//! The cache is never the authority: what is stored is. A request uses a cached document only
+//! if it holds the stored heads (the engine checks), and every document write names the heads
+//! it was staged on, which the storage checks as it commits. When a commit fails, the documents
+//! its batch was staged on may hold changes that were never stored: the cache drops them
+//! ([`Documents::forget`]), and a batch staged on a dropped document (it may have answered a
+//! device from changes that were never stored) is refused by the committer instead of written.
 //!
 //! The cache is bounded by the memory its documents take, not by their number: a ticket with a
 //! year of work logs weighs as much as hundreds of fresh ones. Each document's weight is
@@ -16,7 +19,7 @@
 //! budget, the least recently used documents that no request holds are dropped.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use automerge::ReadDoc;
@@ -32,8 +35,6 @@ pub struct Cached {
     pub chunks: u32,
     /// Batches staged on it and not yet committed.
     pub pending: u32,
-    /// The generation it was loaded in.
-    pub born: u64,
     /// When the server first received the ticket and who registered it, once known.
     pub origin: Option<(Timestamp, Option<UserId>)>,
     /// The ledger row last staged for it.
@@ -62,13 +63,12 @@ impl Cached {
         DOCUMENT_BYTES.saturating_add(ops.saturating_mul(OPERATION_BYTES))
     }
 
-    /// A document loaded (or made) in generation `born`.
-    pub fn new(ticket: Ticket, chunks: u32, born: u64) -> Self {
+    /// A document loaded (or made), with `chunks` stored since its snapshot.
+    pub fn new(ticket: Ticket, chunks: u32) -> Self {
         Self {
             ticket,
             chunks,
             pending: 0,
-            born,
             origin: None,
             ledger: None,
             view: None,
@@ -77,12 +77,30 @@ impl Cached {
 }
 
 /// One ticket's place in the cache: empty until someone loads the document.
-type Slot = Arc<Mutex<Option<Cached>>>;
+#[derive(Default)]
+struct Slot {
+    document: Mutex<Option<Cached>>,
+    /// Whether the cache dropped this slot because a batch staged on it failed: batches staged
+    /// on it since are refused.
+    dropped: AtomicBool,
+}
+
+/// The slots a batch was staged on, for the committer to refuse it when one was dropped
+/// before the batch was written.
+#[derive(Clone, Default)]
+pub struct Staged(Vec<Arc<Slot>>);
+
+impl Staged {
+    /// Whether one of the slots was dropped.
+    pub fn dropped(&self) -> bool {
+        self.0.iter().any(|s| s.dropped.load(Ordering::SeqCst))
+    }
+}
 
 /// A ticket's slot, when a request last asked for it, and the weight of what it held when the
 /// last request let go of it.
 struct Entry {
-    slot: Slot,
+    slot: Arc<Slot>,
     used: u64,
     weight: usize,
 }
@@ -119,7 +137,6 @@ impl Index {
 /// The cache of loaded documents.
 pub struct Documents {
     index: Mutex<Index>,
-    generation: AtomicU64,
     budget: usize,
 }
 
@@ -132,14 +149,8 @@ impl Documents {
                 tick: 0,
                 weight: 0,
             }),
-            generation: AtomicU64::new(0),
             budget,
         }
-    }
-
-    /// The current generation.
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
     }
 
     fn index(&self) -> MutexGuard<'_, Index> {
@@ -159,7 +170,7 @@ impl Documents {
                     entry.slot.clone()
                 }
                 None => {
-                    let slot = Slot::default();
+                    let slot = Arc::new(Slot::default());
                     let entry = Entry {
                         slot: slot.clone(),
                         used: tick,
@@ -178,12 +189,21 @@ impl Documents {
         }
     }
 
-    /// Forgets every loaded document and starts a new generation.
-    pub fn invalidate(&self) {
+    /// Drops the slots of `staged` (a batch staged on them failed): the next request on one of
+    /// their tickets reads it from storage, and batches staged on them are refused.
+    pub fn forget(&self, staged: &Staged) {
         let mut index = self.index();
-        index.slots.clear();
-        index.weight = 0;
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        for slot in &staged.0 {
+            slot.dropped.store(true, Ordering::SeqCst);
+            let id = index
+                .slots
+                .iter()
+                .find(|(_, e)| Arc::ptr_eq(&e.slot, slot))
+                .map(|(id, _)| id.clone());
+            if let Some(entry) = id.and_then(|id| index.slots.remove(&id)) {
+                index.weight -= entry.weight;
+            }
+        }
     }
 
     /// Notes the weights of the documents a request lets go of; past the budget, drops the least
@@ -212,21 +232,19 @@ impl Documents {
 /// The slots of the tickets one request may touch.
 pub struct Slots<'a> {
     documents: &'a Documents,
-    slots: BTreeMap<TicketId, Slot>,
+    slots: BTreeMap<TicketId, Arc<Slot>>,
 }
 
 impl Slots<'_> {
     /// Locks every slot, in ticket-id order.
     pub fn lock(&self) -> Locked<'_> {
-        let mut poisoned = false;
         let guards = self
             .slots
             .iter()
             .map(|(id, slot)| {
-                let guard = slot.lock().unwrap_or_else(|p| {
+                let guard = slot.document.lock().unwrap_or_else(|p| {
                     // A request panicked while merging into this document: what it left in
-                    // memory cannot be trusted, nor can batches staged on it.
-                    poisoned = true;
+                    // memory cannot be trusted; it is read again from storage.
                     let mut guard = p.into_inner();
                     *guard = None;
                     guard
@@ -234,21 +252,22 @@ impl Slots<'_> {
                 (id.clone(), guard)
             })
             .collect();
-        if poisoned {
-            self.documents.invalidate();
-        }
         Locked {
             guards,
-            generation: self.documents.generation(),
             documents: self.documents,
         }
+    }
+
+    /// The slots, as a batch staged on them.
+    pub fn staged(&self) -> Staged {
+        Staged(self.slots.values().cloned().collect())
     }
 
     /// Notes that a batch staged on `ids` is committed (or failed): they may be evicted again.
     pub fn release(&self, ids: &[TicketId]) {
         for id in ids {
             if let Some(slot) = self.slots.get(id) {
-                let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+                let mut guard = slot.document.lock().unwrap_or_else(|p| p.into_inner());
                 if let Some(cached) = guard.as_mut() {
                     cached.pending = cached.pending.saturating_sub(1);
                 }
@@ -260,7 +279,6 @@ impl Slots<'_> {
 /// The locked documents of one request.
 pub struct Locked<'a> {
     guards: BTreeMap<TicketId, MutexGuard<'a, Option<Cached>>>,
-    generation: u64,
     documents: &'a Documents,
 }
 
@@ -277,6 +295,7 @@ impl Drop for Locked<'_> {
 
 impl Locked<'_> {
     /// Whether ticket `id` is loaded.
+    #[cfg(test)]
     pub fn is_loaded(&self, id: &TicketId) -> bool {
         self.guards.get(id).is_some_and(|g| g.is_some())
     }
@@ -299,16 +318,6 @@ impl Locked<'_> {
         };
         **guard = Some(cached);
         true
-    }
-
-    /// The generation a batch built on these documents belongs to: that of the oldest loaded
-    /// document (or the current one when none is loaded).
-    pub fn generation(&self) -> u64 {
-        self.guards
-            .values()
-            .filter_map(|g| g.as_ref().map(|c| c.born))
-            .min()
-            .unwrap_or(self.generation)
     }
 }
 
@@ -341,7 +350,7 @@ mod tests {
         let id = ticket.id().clone();
         let slots = documents.slots([id.clone()]);
         let mut locked = slots.lock();
-        assert!(locked.put(&id, Cached::new(ticket, 0, documents.generation())));
+        assert!(locked.put(&id, Cached::new(ticket, 0)));
         id
     }
 
@@ -351,7 +360,7 @@ mod tests {
 
     #[test]
     fn the_cache_keeps_to_its_budget_by_dropping_the_least_recently_used() {
-        let one = Cached::new(ticket("probe"), 0, 0).weight();
+        let one = Cached::new(ticket("probe"), 0).weight();
         let documents = Documents::new(4 * one);
         let ids: Vec<TicketId> = (0..12)
             .map(|n| load(&documents, ticket(&format!("Customer {n}"))))
@@ -368,7 +377,7 @@ mod tests {
 
     #[test]
     fn a_document_a_request_holds_is_not_dropped() {
-        let one = Cached::new(ticket("probe"), 0, 0).weight();
+        let one = Cached::new(ticket("probe"), 0).weight();
         let documents = Documents::new(2 * one);
         let held = load(&documents, ticket("Held"));
         let slots = documents.slots([held.clone()]);
@@ -380,7 +389,7 @@ mod tests {
 
     #[test]
     fn a_heavier_document_weighs_more() {
-        let light = Cached::new(ticket("Light"), 0, 0);
+        let light = Cached::new(ticket("Light"), 0);
         let mut heavy = ticket("Heavy");
         let desk = Author::new("desk.wang".parse().expect("a user id"), Role::ServiceDesk);
         for n in 0..20 {
@@ -395,6 +404,6 @@ mod tests {
                 )
                 .expect("a hand-off");
         }
-        assert!(Cached::new(heavy, 0, 0).weight() > light.weight());
+        assert!(Cached::new(heavy, 0).weight() > light.weight());
     }
 }

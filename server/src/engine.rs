@@ -3,7 +3,7 @@
 //! nothing is confirmed before it is durably stored.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
@@ -25,7 +25,7 @@ use tokio::sync::broadcast;
 use crate::auth::Caller;
 use crate::committer::Committer;
 use crate::deadlines::Workflow;
-use crate::documents::{Cached, Documents, Locked, Slots};
+use crate::documents::{Cached, Documents, Locked, Slots, Staged};
 use crate::error::ServerError;
 use crate::events::{self, Event};
 use crate::ledger::{LedgerRow, first_handoff, parse_ledger_number};
@@ -110,7 +110,7 @@ struct Origin<'a> {
 
 /// A ticket made whole outside the server (by an import, or a benchmark's generator), not yet
 /// stored.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct NewTicket {
     /// The ticket.
     pub ticket: Ticket,
@@ -166,7 +166,6 @@ pub fn reads_assigned_only(role: Role) -> bool {
 pub struct Engine {
     storage: Arc<dyn Storage>,
     documents: Arc<Documents>,
-    ledger_numbers: Mutex<BTreeMap<i32, u64>>,
     published: broadcast::Sender<Event>,
     committer: Committer,
     system_actor: ActorId,
@@ -201,7 +200,6 @@ impl Engine {
         ids: IdSource,
     ) -> Result<Self> {
         let system_actor = storage.system_actor()?;
-        let ledger_numbers = Mutex::new(storage.ledger_numbers()?);
         let documents = Arc::new(Documents::new(CACHED_BYTES));
         let (published, _) = broadcast::channel(PUBLISHED_EVENTS);
         Ok(Self {
@@ -214,7 +212,6 @@ impl Engine {
             published,
             storage,
             documents,
-            ledger_numbers,
             system_actor,
             clock,
             metrics,
@@ -238,9 +235,7 @@ impl Engine {
             events,
             ..Batch::default()
         };
-        self.committer
-            .enqueue(batch, self.documents.generation())
-            .wait()
+        self.committer.enqueue(batch, Staged::default()).wait()
     }
 
     /// The storage behind the engine.
@@ -251,16 +246,19 @@ impl Engine {
     /// Loads ticket `id` (locked in `locked`) into the cache; `false` when the server does not
     /// have it.
     fn load(&self, locked: &mut Locked<'_>, id: &TicketId) -> Result<bool> {
-        if locked.is_loaded(id) {
-            return Ok(true);
+        if let Some(cached) = locked.get(id) {
+            // The copy in memory is a cache: when none of its writes is still on the way, it
+            // must hold what is stored, which another server may have written since.
+            if cached.pending > 0
+                || self.storage.stored_heads(id)?.as_deref() == Some(&cached.ticket.heads()[..])
+            {
+                return Ok(true);
+            }
         }
-        // Read before the document: a commit that fails meanwhile makes this copy's batches
-        // fail too, which is safe.
-        let born = self.documents.generation();
         let Some((ticket, chunks)) = self.storage.load_ticket(id, &self.system_actor)? else {
             return Ok(false);
         };
-        Ok(locked.put(id, Cached::new(ticket, chunks, born)))
+        Ok(locked.put(id, Cached::new(ticket, chunks)))
     }
 
     /// Commits `batch`, staged on the documents of `locked`, then releases them. The batch is
@@ -268,9 +266,8 @@ impl Engine {
     /// entered memory: a receipt never covers a change that an earlier, still unwritten batch
     /// holds.
     fn commit(&self, slots: &Slots<'_>, locked: Locked<'_>, batch: Batch) -> Result<()> {
-        let generation = locked.generation();
         let held: Vec<TicketId> = batch.docs.iter().map(|d| d.ticket_id.clone()).collect();
-        let queued = (!batch.is_empty()).then(|| self.committer.enqueue(batch, generation));
+        let queued = (!batch.is_empty()).then(|| self.committer.enqueue(batch, slots.staged()));
         drop(locked);
         let outcome = queued.map_or(Ok(()), |q| q.wait());
         slots.release(&held);
@@ -302,15 +299,7 @@ impl Engine {
             meta.ledger_number.is_none() && meta.ticket_id.as_ref() == Some(id)
         };
         if needs_number {
-            let next = {
-                let mut numbers = self
-                    .ledger_numbers
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner());
-                let next = numbers.get(&year).copied().unwrap_or(0) + 1;
-                numbers.insert(year, next);
-                next
-            };
+            let next = self.storage.take_ledger_serial(year)?;
             let number = format!("KS-{year}-{next:06}");
             let cached = docs
                 .get_mut(id)
@@ -451,6 +440,11 @@ impl Engine {
 
     /// Handles one sync request of an enrolled device.
     pub fn sync(&self, caller: &Caller, request: SyncRequest) -> Result<SyncResponse> {
+        again(|| self.sync_once(caller, request.clone()))
+    }
+
+    /// One attempt at [`Engine::sync`].
+    fn sync_once(&self, caller: &Caller, request: SyncRequest) -> Result<SyncResponse> {
         if request.version != PROTOCOL_VERSION {
             return Err(ServerError::bad_request(
                 "unsupported_version",
@@ -840,7 +834,7 @@ impl Engine {
                     )
                 }));
             }
-            docs.put(&id, Cached::new(ticket, 0, self.documents.generation()));
+            docs.put(&id, Cached::new(ticket, 0));
         } else if merged.get_heads() != before {
             let cached = docs
                 .get_mut(&id)
@@ -931,6 +925,15 @@ impl Engine {
         user: &User,
         tickets: Vec<NewTicket>,
     ) -> Result<Vec<(TicketId, Option<String>)>> {
+        again(|| self.store_new_once(user, tickets.clone()))
+    }
+
+    /// One attempt at [`Engine::store_new`].
+    fn store_new_once(
+        &self,
+        user: &User,
+        tickets: Vec<NewTicket>,
+    ) -> Result<Vec<(TicketId, Option<String>)>> {
         if tickets.is_empty() {
             return Ok(Vec::new());
         }
@@ -953,15 +956,10 @@ impl Engine {
                 ticket.assign_ledger_number(&system_author(), now, number)?;
                 // Numbers given later continue after the highest one imported.
                 if let Some((year, serial)) = parse_ledger_number(number) {
-                    let mut numbers = self
-                        .ledger_numbers
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner());
-                    let last = numbers.entry(year).or_insert(0);
-                    *last = (*last).max(serial);
+                    self.storage.note_ledger_serial(year, serial)?;
                 }
             }
-            docs.put(&id, Cached::new(ticket, 0, self.documents.generation()));
+            docs.put(&id, Cached::new(ticket, 0));
             let merge = Merge {
                 before: &[],
                 new: true,
@@ -988,6 +986,11 @@ impl Engine {
 
     /// Registers a ticket at the desk as `user`.
     pub fn register(&self, user: &User, registration: &Registration) -> Result<TicketId> {
+        again(|| self.register_once(user, registration))
+    }
+
+    /// One attempt at [`Engine::register`].
+    fn register_once(&self, user: &User, registration: &Registration) -> Result<TicketId> {
         let now = self.clock.now();
         let id = self.ids.ticket();
         let actor = self.actor_of(user);
@@ -1000,7 +1003,7 @@ impl Engine {
         )?;
         let slots = self.documents.slots([id.clone()]);
         let mut docs = slots.lock();
-        docs.put(&id, Cached::new(ticket, 0, self.documents.generation()));
+        docs.put(&id, Cached::new(ticket, 0));
         let mut batch = Batch::default();
         self.stage(
             &mut docs,
@@ -1023,6 +1026,11 @@ impl Engine {
 
     /// Records `op` on ticket `id` as the office user `user`, under the user's own actor.
     pub fn record(&self, user: &User, id: &TicketId, op: &Operation) -> Result<Applied> {
+        again(|| self.record_once(user, id, op))
+    }
+
+    /// One attempt at [`Engine::record`].
+    fn record_once(&self, user: &User, id: &TicketId, op: &Operation) -> Result<Applied> {
         let now = self.clock.now();
         let slots = self.documents.slots([id.clone()]);
         let mut docs = slots.lock();
@@ -1131,6 +1139,26 @@ impl Engine {
         self.storage
             .replace_ledger_rows(&rows, crate::ledger::PROJECTION_VERSION)?;
         Ok(rows.len())
+    }
+}
+
+/// How many times a write is made in all when it was staged on stale documents (see
+/// [`ServerError::Stale`]) before the caller is told to try again later.
+const ATTEMPTS: usize = 4;
+
+/// Runs `write` again while it is refused as staged on stale documents, at most [`ATTEMPTS`]
+/// times in all. Nothing of a refused attempt was stored and the documents it staged on were
+/// dropped from memory, so the next one works on the tickets as stored.
+fn again<T>(mut write: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut attempt = 1;
+    loop {
+        match write() {
+            Err(ServerError::Stale(why)) if attempt < ATTEMPTS => {
+                tracing::debug!(why, attempt, "writing again on the documents as stored");
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
     }
 }
 

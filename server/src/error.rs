@@ -19,6 +19,11 @@ pub enum ServerError {
         /// What happened, for people.
         message: String,
     },
+    /// A write was staged on documents that changed before it was stored: another server
+    /// wrote them since this one read them, or an earlier write on them failed. Nothing of it
+    /// was stored; made again on the documents as stored, it may succeed.
+    #[error("{0}; try again")]
+    Stale(String),
     /// An error of fieldledger-core.
     #[error(transparent)]
     Core(#[from] CoreError),
@@ -82,6 +87,7 @@ impl ServerError {
                     "the server failed; see its log".into(),
                 ),
             },
+            ServerError::Stale(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", format!("{self}")),
             ServerError::Storage(_) | ServerError::Io(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

@@ -259,8 +259,15 @@ pub trait Storage: Send + Sync + 'static {
         cursor: u64,
         limit: usize,
     ) -> Result<FeedPage>;
-    /// The last ledger number given in each year.
-    fn ledger_numbers(&self) -> Result<BTreeMap<i32, u64>>;
+    /// Takes the next serial of `year`'s ledger numbers, in a transaction of its own, so that
+    /// no two servers on this storage ever take the same one. A serial taken for a write that
+    /// then fails is not given again (a gap, as a database sequence leaves).
+    fn take_ledger_serial(&self, year: i32) -> Result<u64>;
+    /// Notes that serial `serial` of `year` was given elsewhere (an imported ticket kept its
+    /// number), so that serials taken later continue after it.
+    fn note_ledger_serial(&self, year: i32, serial: u64) -> Result<()>;
+    /// The heads of ticket `id` as stored, when it is: what a cached copy must still have.
+    fn stored_heads(&self, id: &TicketId) -> Result<Option<Vec<ChangeHash>>>;
     /// When the server first received each change of ticket `id`.
     fn received_at(&self, id: &TicketId) -> Result<BTreeMap<ChangeHash, Timestamp>>;
 

@@ -12,12 +12,13 @@ use fieldledger_core::store::{documents, keep_statements, schema};
 use fieldledger_core::{Date, DeviceId, IdSource, Role, Ticket, TicketId, Timestamp, UserId};
 use rusqlite::types::Value;
 use rusqlite::{
-    Connection, OpenFlags, OptionalExtension, Row, Transaction, params, params_from_iter,
+    Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params,
+    params_from_iter,
 };
 
 use super::{
-    ActorBinding, Batch, Device, DeviceDoc, DocBytes, FeedPage, Projection, Result, SecurityEvent,
-    Storage, User, Webhook,
+    ActorBinding, Batch, Device, DeviceDoc, DocBytes, DocWrite, FeedPage, Projection, Result,
+    SecurityEvent, Storage, User, Webhook,
 };
 use crate::costs::{CostQuery, CostRow};
 use crate::deadlines::Deadline;
@@ -147,10 +148,12 @@ impl SqliteStorage {
         result
     }
 
-    /// Runs `f` in one write transaction, committed when it returns `Ok`.
+    /// Runs `f` in one write transaction, committed when it returns `Ok`. The transaction takes
+    /// the database's write lock as it begins (waiting for another server's writer, if one holds
+    /// it), so that what it reads stays true until it commits.
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.writer();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
@@ -438,6 +441,35 @@ fn save_cost_lines(tx: &Transaction<'_>, id: &TicketId, costs: &[CostLine]) -> R
     Ok(())
 }
 
+/// Takes the next serial of a year's ledger numbers (`?1`), the first being 1.
+const TAKE_LEDGER_SERIAL: &str = "INSERT INTO ledger_numbers (year, last) VALUES (?1, 1)
+     ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last";
+
+/// Raises the last serial of a year's ledger numbers (`?1`) to at least `?2`.
+const NOTE_LEDGER_SERIAL: &str = "INSERT INTO ledger_numbers (year, last) VALUES (?1, ?2)
+     ON CONFLICT (year) DO UPDATE SET last = max(last, excluded.last)";
+
+/// Notes that serial `serial` of `year` is given: serials taken later continue after it.
+fn note_ledger_serial(tx: &Transaction<'_>, year: i32, serial: u64) -> Result<()> {
+    tx.prepare_cached(NOTE_LEDGER_SERIAL)?
+        .execute(params![year, serial])?;
+    Ok(())
+}
+
+/// Refuses to write `doc` over a document that another server wrote since this one read it:
+/// the stored heads must be those the write was staged on (none, for a new ticket).
+fn check_heads(tx: &Transaction<'_>, doc: &DocWrite) -> Result<()> {
+    let stored = documents::heads(tx, &doc.ticket_id)?;
+    let staged_on = (!doc.new).then_some(doc.before.as_slice());
+    if stored.as_deref() != staged_on {
+        return Err(ServerError::Stale(format!(
+            "ticket {} was written by another server meanwhile",
+            doc.ticket_id
+        )));
+    }
+    Ok(())
+}
+
 /// Saves `row`, and who may read the ticket with it; when the write that produced it took users
 /// off the ticket, their access is cut at `before`, the ticket's heads just before that write.
 fn save_ledger_row(
@@ -513,11 +545,7 @@ fn save_ledger_row(
     if let Some(number) = &row.ledger_number
         && let Some((year, n)) = parse_ledger_number(number)
     {
-        tx.prepare_cached(
-            "INSERT INTO ledger_numbers (year, last) VALUES (?1, ?2)
-                 ON CONFLICT (year) DO UPDATE SET last = max(last, excluded.last)",
-        )?
-        .execute(params![year, n])?;
+        note_ledger_serial(tx, year, n)?;
     }
     // Who may read the ticket follows the row: its assignees and its creator.
     let id = row.ticket_id.as_str();
@@ -815,12 +843,20 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn ledger_numbers(&self) -> Result<BTreeMap<i32, u64>> {
-        self.read(|c| {
-            let mut stmt = c.prepare("SELECT year, last FROM ledger_numbers")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+    fn take_ledger_serial(&self, year: i32) -> Result<u64> {
+        self.write(|tx| {
+            Ok(tx
+                .prepare_cached(TAKE_LEDGER_SERIAL)?
+                .query_row([year], |r| r.get(0))?)
         })
+    }
+
+    fn note_ledger_serial(&self, year: i32, serial: u64) -> Result<()> {
+        self.write(|tx| note_ledger_serial(tx, year, serial))
+    }
+
+    fn stored_heads(&self, id: &TicketId) -> Result<Option<Vec<ChangeHash>>> {
+        self.read(|c| Ok(documents::heads(c, id)?))
     }
 
     fn received_at(&self, id: &TicketId) -> Result<BTreeMap<ChangeHash, Timestamp>> {
@@ -848,6 +884,7 @@ impl Storage for SqliteStorage {
             let mut outbox = Vec::new();
             for batch in batches {
                 for doc in &batch.docs {
+                    check_heads(tx, doc)?;
                     match (&doc.bytes, doc.new) {
                         (DocBytes::Snapshot(bytes), true) => documents::insert_bytes(tx, &doc.ticket_id, bytes, &doc.heads)?,
                         (DocBytes::Snapshot(bytes), false) => documents::replace_snapshot(tx, &doc.ticket_id, bytes, &doc.heads)?,
