@@ -1,0 +1,86 @@
+//! The ledger row of a ticket, who may read it and the events it raised are the same whether
+//! the server projected them as each write arrived or rebuilt them from the documents later
+//! (`fieldledger-server rebuild-ledger`): both go through one projection.
+
+use fieldledger_core::ticket::decision::Disposition;
+use fieldledger_core::{Operation, TicketId, UserId};
+use fieldledger_server::events::Event;
+use fieldledger_server::ledger::LedgerRow;
+use fieldledger_tests::{Office, arrive, complaint, sync};
+use serde_json::json;
+
+/// What the server holds of ticket `id` beside its document: its ledger row, which of `users`
+/// may read it, and every event in the outbox.
+fn projected(
+    office: &Office,
+    id: &TicketId,
+    users: &[&UserId],
+) -> (LedgerRow, Vec<bool>, Vec<Event>) {
+    let storage = &office.server.state.storage;
+    let row = storage.ledger_row(id).expect("row").expect("a ledger row");
+    let access = users
+        .iter()
+        .map(|u| storage.has_access(u, id).expect("access"))
+        .collect();
+    let events = storage.events_after(0, 10_000).expect("events");
+    (row, access, events)
+}
+
+#[test]
+fn a_ticket_projects_the_same_live_and_after_a_rebuild() {
+    let office = Office::start();
+    let dir = tempfile::tempdir().expect("dir");
+    let store = office.device(&dir, &office.zhang);
+    // Registered on Zhang's device, handed off and sent to Li by the desk, decided on site.
+    let id = store
+        .register(&complaint("Langfang Grid"))
+        .expect("register");
+    sync(&store).expect("sync");
+    office.operate(
+        &id,
+        json!({"op": "hand_off", "to": ["quality_assurance"], "note": "check the batch"}),
+    );
+    office.operate(
+        &id,
+        json!({
+            "op": "issue_travel_order", "number": "CC-2026-0102", "kind": "on_site_service",
+            "issuing_department": "technical_service", "assignees": [office.zhang, office.li]
+        }),
+    );
+    sync(&store).expect("sync");
+    let visit = arrive(&store, &id, "switch room 2");
+    store
+        .record(&id, &Operation::Depart { visit_id: visit })
+        .expect("depart");
+    let decide = Operation::Decide {
+        disposition: Disposition::RepairOnSite,
+        rationale: "a loose terminal, tightened".into(),
+    };
+    store.record(&id, &decide).expect("decide");
+    sync(&store).expect("sync");
+    // And one the desk registered itself.
+    let (desk_id, _) = office.desk_ticket(&[&office.li]);
+
+    let desk: UserId = "desk.wang".parse().expect("user");
+    let users = [&office.zhang, &office.li, &desk];
+    let live = [
+        projected(&office, &id, &users),
+        projected(&office, &desk_id, &users),
+    ];
+    // Time passes: a rebuild must not make the tickets look changed now.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let rebuilt = office
+        .server
+        .state
+        .engine
+        .rebuild_ledger()
+        .expect("rebuild");
+    assert_eq!(rebuilt, 2);
+    let after = [
+        projected(&office, &id, &users),
+        projected(&office, &desk_id, &users),
+    ];
+    assert_eq!(after, live);
+    assert_eq!(live[0].0.created_by.as_ref(), Some(&office.zhang));
+    assert_eq!(live[0].1, [true, true, false]);
+}
