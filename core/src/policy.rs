@@ -178,6 +178,13 @@ pub const PERMISSIONS: &[Permission] = {
     ]
 };
 
+/// Whether users of `role` read only the tickets assigned to them or that they registered
+/// (technicians and sales representatives, on their devices, over REST and in the dashboard);
+/// every other role reads every ticket.
+pub fn reads_assigned_only(role: Role) -> bool {
+    matches!(role, Role::Technician | Role::Sales)
+}
+
 /// The row of `action` in [`PERMISSIONS`].
 pub fn permission(action: &str) -> Option<&'static Permission> {
     PERMISSIONS.iter().find(|p| p.action == action)

@@ -12,10 +12,10 @@ use axum::http::StatusCode;
 
 use crate::AppState;
 use crate::auth::{new_token, token_hash};
-use crate::engine::reads_assigned_only;
 use crate::error::ServerError;
 use crate::storage::{Device, User};
 use crate::web::password;
+use fieldledger_core::policy::reads_assigned_only;
 
 /// The demo users: id, name, role.
 pub const USERS: [(&str, &str, Role); 14] = [

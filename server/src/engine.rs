@@ -28,17 +28,17 @@ use crate::deadlines::Workflow;
 use crate::documents::{Cached, Documents, Locked, Slots, Staged};
 use crate::error::ServerError;
 use crate::events::{self, Event};
-use crate::ledger::{LedgerRow, first_handoff, parse_ledger_number};
+use crate::ledger::{first_handoff, parse_ledger_number};
 use crate::metrics::Metrics;
-use crate::return_visits::ReturnVisitRow;
+use crate::projection::{Projection, Received, project};
 use crate::security_log::SecurityLog;
-use crate::statistics::CostLine;
 use crate::storage::{
-    Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, Projection, SecurityEvent, Storage, User,
+    Batch, DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, SecurityEvent, Storage, User,
 };
 use fieldledger_core::admission::{Sender, admit};
 use fieldledger_core::change_bytes::{Budget, Caps};
 use fieldledger_core::error::{Error as CoreError, contained};
+use fieldledger_core::policy;
 
 type Result<T, E = ServerError> = std::result::Result<T, E>;
 
@@ -155,11 +155,6 @@ const PUBLISHED_EVENTS: usize = 4_096;
 
 /// About how many bytes of memory the documents the server keeps loaded may take.
 const CACHED_BYTES: usize = 128 * 1024 * 1024;
-
-/// Roles whose devices receive only the tickets assigned to (or created by) their user.
-pub fn reads_assigned_only(role: Role) -> bool {
-    matches!(role, Role::Technician | Role::Sales)
-}
 
 /// The merge engine. Each loaded document has its own lock (see [`Documents`]); durable writes
 /// happen after the locks are released, grouped by the committer.
@@ -388,11 +383,17 @@ impl Engine {
         };
         cached.pending += 1;
         cached.origin = Some((received_at, created_by.clone()));
-        let ledger = LedgerRow {
+        let seen = Received {
+            received_at,
             created_by,
             handed_off_received_at,
-            ..LedgerRow::project(id, &view, received_at, now)
+            updated_at: now,
         };
+        let Projection {
+            row: ledger,
+            return_visits,
+            costs,
+        } = project(id, &view, &seen);
         // Most writes (a work-log step, a photo) leave the row as it was: only its time moves.
         let ledger_changed = cached
             .ledger
@@ -401,11 +402,11 @@ impl Engine {
         let return_visits = was
             .as_ref()
             .is_none_or(|w| w.followups != view.followups || w.meta != view.meta)
-            .then(|| ReturnVisitRow::project(id, &view));
+            .then_some(return_visits);
         let costs = was
             .as_ref()
             .is_none_or(|w| w.costs != view.costs)
-            .then(|| CostLine::project(&view));
+            .then_some(costs);
         cached.ledger = Some(ledger.clone());
         cached.view = Some(view);
         self.metrics.changes_merged(changes.len() as u64);
@@ -483,7 +484,7 @@ impl Engine {
             ));
         }
         let actors = binding.bound;
-        let everything = !reads_assigned_only(caller.user.role);
+        let everything = !policy::reads_assigned_only(caller.user.role);
         let page = self.storage.feed(
             &device.id,
             &caller.user.id,
@@ -654,7 +655,7 @@ impl Engine {
         // that builds on no more than that.
         let mut cut = None;
         if exists
-            && reads_assigned_only(role)
+            && policy::reads_assigned_only(role)
             && !self
                 .storage
                 .has_access(&caller.user.id, &id)
@@ -1105,14 +1106,14 @@ impl Engine {
         })
     }
 
-    /// Rewrites every ledger row from its document; returns how many.
+    /// Rewrites every ledger row from its document and from when and from whom the server
+    /// received each of its changes, exactly as the live merges wrote it; returns how many.
     pub fn rebuild_ledger(&self) -> Result<usize> {
         let now = self.clock.now();
         let mut rows = Vec::new();
         for id in self.storage.ticket_ids()? {
             let (view, history) =
                 self.read(&id, |t| -> Result<_> { Ok((t.view()?, t.history())) })??;
-            let received_at = self.storage.ledger_row(&id)?.map_or(now, |r| r.received_at);
             let received = self.storage.received_at(&id)?;
             let handed_off_received_at = history
                 .iter()
@@ -1126,15 +1127,13 @@ impl Engine {
                     received.get(&hash).copied()
                 })
                 .min();
-            let row = LedgerRow {
+            let seen = Received {
+                received_at: received.values().min().copied().unwrap_or(now),
+                created_by: self.storage.first_sender(&id)?,
                 handed_off_received_at,
-                ..LedgerRow::project(&id, &view, received_at, now)
+                updated_at: received.values().max().copied().unwrap_or(now),
             };
-            rows.push(Projection {
-                row,
-                return_visits: ReturnVisitRow::project(&id, &view),
-                costs: CostLine::project(&view),
-            });
+            rows.push(project(&id, &view, &seen));
         }
         self.storage
             .replace_ledger_rows(&rows, crate::ledger::PROJECTION_VERSION)?;

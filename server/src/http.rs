@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::auth::{Caller, TokenCaller};
 use crate::blobs::{MAX_BLOB, UploadState};
 use crate::deadlines::Judgement;
-use crate::engine::{TicketDetail, reads_assigned_only};
+use crate::engine::TicketDetail;
 use crate::error::ServerError;
 use crate::export::{self, ExportOptions};
 use crate::import::{self, ImportRequest, RowOutcome};
@@ -29,6 +29,7 @@ use crate::return_visits::VisitQuery;
 use crate::statistics::{
     ComplaintQuery, CostStatistics, HandoffCompliance, OpenActions, VisitOutcomes,
 };
+use fieldledger_core::policy::reads_assigned_only;
 
 type Result<T, E = ServerError> = std::result::Result<T, E>;
 

@@ -6,9 +6,11 @@ use fieldledger_core::ticket::quality::ActionStatus;
 use fieldledger_core::{Date, TicketId, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
+use crate::projection::Received;
+
 /// The version of [`LedgerRow::project`]: raise it whenever a row holds more or other than
 /// before, and the server rebuilds a stored ledger by the new projection as it opens.
-pub const PROJECTION_VERSION: u32 = 2;
+pub const PROJECTION_VERSION: u32 = 3;
 
 /// One line of the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,13 +96,9 @@ pub(crate) fn name<T: Serialize>(value: &T) -> String {
 }
 
 impl LedgerRow {
-    /// The row of a ticket `view`, changed at `now`.
-    pub fn project(
-        ticket_id: &TicketId,
-        view: &TicketView,
-        received_at: Timestamp,
-        now: Timestamp,
-    ) -> LedgerRow {
+    /// The row of ticket `ticket_id`, whose document reads as `view`, as the server saw it
+    /// (`received`). [`crate::projection::project`] calls it, with the rest of the projection.
+    pub fn project(ticket_id: &TicketId, view: &TicketView, received: &Received) -> LedgerRow {
         let reg = &view.intake.registration;
         LedgerRow {
             ticket_id: ticket_id.clone(),
@@ -121,12 +119,12 @@ impl LedgerRow {
             content: reg.content.clone(),
             requests: reg.requests.clone(),
             assignees: view.dispatch.assignees(),
-            created_by: view.meta.created_by.clone(),
+            created_by: received.created_by.clone(),
             disposition: view.decisions.disposition().map(|d| name(&d)),
             decision_conflict: view.decisions.conflict().is_some(),
             registered_at: view.intake.registered_at,
-            received_at,
-            updated_at: now,
+            received_at: received.received_at,
+            updated_at: received.updated_at,
             cost_total_minor: view.costs.iter().map(|c| c.amount_minor).sum(),
             next_return_visit: view
                 .followups
@@ -135,8 +133,7 @@ impl LedgerRow {
                 .map(|f| f.planned_for)
                 .min(),
             handed_off_at: first_handoff(view),
-            // Only the server knows when it received the hand-off: the engine fills this in.
-            handed_off_received_at: None,
+            handed_off_received_at: received.handed_off_received_at,
             next_action_due: view
                 .quality
                 .actions

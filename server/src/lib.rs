@@ -24,6 +24,7 @@ pub mod import;
 pub mod ledger;
 pub mod metrics;
 pub mod private_files;
+pub mod projection;
 pub mod return_visits;
 pub mod security_log;
 pub mod signed_state;

@@ -10,9 +10,9 @@ use fieldledger_core::Section;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::engine::reads_assigned_only;
 use crate::error::ServerError;
 use crate::http::{blocking, ensure_readable, ticket_id};
+use fieldledger_core::policy::reads_assigned_only;
 
 /// The bytes of blob `sha256` of ticket `id`.
 pub(crate) async fn ticket_blob(

@@ -15,6 +15,7 @@ use crate::deadlines::Deadline;
 use crate::error::ServerError;
 use crate::events::{Event, EventKind, NewEvent};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow};
+use crate::projection::Projection;
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery};
 use crate::statistics::{
     ComplaintAxis, CostLine, CostStatistics, Group, HandoffCompliance, OpenActions, VisitOutcomes,
@@ -125,17 +126,6 @@ pub struct DocWrite {
     pub return_visits: Option<Vec<ReturnVisitRow>>,
     /// The ticket's costs, when they changed: they replace the stored ones.
     pub costs: Option<Vec<CostLine>>,
-}
-
-/// Everything projected from one ticket's document, as a rebuild writes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Projection {
-    /// The ledger row.
-    pub row: LedgerRow,
-    /// The return visits.
-    pub return_visits: Vec<ReturnVisitRow>,
-    /// The costs.
-    pub costs: Vec<CostLine>,
 }
 
 /// One device-and-document part of a commit.
@@ -270,6 +260,9 @@ pub trait Storage: Send + Sync + 'static {
     fn stored_heads(&self, id: &TicketId) -> Result<Option<Vec<ChangeHash>>>;
     /// When the server first received each change of ticket `id`.
     fn received_at(&self, id: &TicketId) -> Result<BTreeMap<ChangeHash, Timestamp>>;
+    /// Who sent the first changes of ticket `id` the server received: its registrant as the
+    /// server saw them.
+    fn first_sender(&self, id: &TicketId) -> Result<Option<UserId>>;
 
     /// Writes `batches` in one transaction at `at`; returns the events it put in the outbox.
     fn commit(&self, batches: &[Batch], at: Timestamp) -> Result<Vec<Event>>;

@@ -17,14 +17,15 @@ use rusqlite::{
 };
 
 use super::{
-    ActorBinding, Batch, Device, DeviceDoc, DocBytes, DocWrite, FeedPage, Projection, Result,
-    SecurityEvent, Storage, User, Webhook,
+    ActorBinding, Batch, Device, DeviceDoc, DocBytes, DocWrite, FeedPage, Result, SecurityEvent,
+    Storage, User, Webhook,
 };
 use crate::costs::{CostQuery, CostRow};
 use crate::deadlines::Deadline;
 use crate::error::ServerError;
 use crate::events::{Event, EventKind};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow, name, parse_ledger_number};
+use crate::projection::Projection;
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
 use crate::statistics::{
     ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, OpenActions,
@@ -876,6 +877,18 @@ impl Storage for SqliteStorage {
                     ))
                 })
                 .collect()
+        })
+    }
+
+    fn first_sender(&self, id: &TicketId) -> Result<Option<UserId>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT user_id FROM changes WHERE ticket_id = ?1 ORDER BY received_at LIMIT 1",
+            )?
+            .query_row([id.as_str()], |r| r.get::<_, String>(0))
+            .optional()?
+            .map(|user| parse(user, "user id"))
+            .transpose()
         })
     }
 

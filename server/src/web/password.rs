@@ -7,9 +7,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::http::StatusCode;
 
 use crate::AppState;
-use crate::engine::reads_assigned_only;
 use crate::error::ServerError;
 use fieldledger_core::UserId;
+use fieldledger_core::policy::reads_assigned_only;
 
 /// The shortest password accepted.
 pub const MIN_LENGTH: usize = 10;

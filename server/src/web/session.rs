@@ -10,11 +10,11 @@ use fieldledger_core::{DeviceId, Timestamp, UserId};
 
 use crate::AppState;
 use crate::auth::{Caller, token_hash};
-use crate::engine::reads_assigned_only;
 use crate::error::ServerError;
 use crate::http::blocking;
 use crate::storage::{Device, User};
 use crate::web::csrf;
+use fieldledger_core::policy::reads_assigned_only;
 
 /// The cookie's name.
 pub const COOKIE: &str = "fl_session";

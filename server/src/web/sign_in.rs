@@ -11,12 +11,12 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::auth::token_hash;
-use crate::engine::reads_assigned_only;
 use crate::error::ServerError;
 use crate::http::{Body, blocking};
 use crate::web::client;
 use crate::web::password;
 use crate::web::session::{LIFETIME_MS, Signed, WebSession, new_cookie, set_cookie};
+use fieldledger_core::policy::reads_assigned_only;
 
 /// What the sign-in form sends.
 #[derive(Deserialize)]
