@@ -1,16 +1,10 @@
-//! `GET /v1/costs`: the service costs themselves, with their tickets, for finance and the
-//! technical service department: what is left to audit, what to settle, by bearer.
+//! The service costs themselves, with their tickets, as `GET /v1/costs` lists them for finance
+//! and the technical service department: what is left to audit, what to settle, by bearer.
 
-use axum::Json;
-use axum::extract::State;
 use fieldledger_core::TicketId;
 use fieldledger_core::ticket::cost::Bearer;
 use serde::{Deserialize, Serialize};
 
-use crate::AppState;
-use crate::auth::Caller;
-use crate::error::ServerError;
-use crate::http::{Params, blocking, ensure_office};
 use crate::ledger::name;
 use crate::statistics::CostLine;
 
@@ -54,15 +48,4 @@ pub struct CostRow {
     /// The cost.
     #[serde(flatten)]
     pub line: CostLine,
-}
-
-/// `GET /v1/costs?state=to_audit|to_settle|settled&bearer=…`: costs by bearer (at most 500).
-pub(crate) async fn costs(
-    State(state): State<AppState>,
-    caller: Caller,
-    Params(query): Params<CostQuery>,
-) -> Result<Json<Vec<CostRow>>, ServerError> {
-    ensure_office(&caller)?;
-    let storage = state.storage.clone();
-    Ok(Json(blocking(move || storage.cost_rows(&query)).await?))
 }

@@ -10,7 +10,6 @@ pub mod blobs;
 pub mod calendar;
 pub mod columns;
 pub mod committer;
-pub mod corrective_actions;
 pub mod costs;
 pub mod deadlines;
 pub mod demo;
@@ -27,11 +26,8 @@ pub mod private_files;
 pub mod projection;
 pub mod return_visits;
 pub mod security_log;
-pub mod signed_state;
-pub mod sse;
 pub mod statistics;
 pub mod storage;
-pub mod ticket_blobs;
 pub mod web;
 pub mod webhooks;
 
@@ -218,8 +214,8 @@ impl AppState {
 
 /// The router of the server.
 pub fn app(state: AppState) -> Router {
-    http::routes()
-        .merge(web::routes())
+    web::routes(http::table())
+        .into_router()
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

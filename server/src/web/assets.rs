@@ -6,7 +6,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ServerError;
-use crate::http::Segment;
+use crate::http::extract::Segment;
 
 /// Embeds each file of `server/web/` with its media type.
 macro_rules! embedded {
@@ -76,7 +76,7 @@ pub(crate) async fn index() -> Result<Response, ServerError> {
 }
 
 /// `GET /assets/{path}`: one of its files.
-pub(crate) async fn asset(Segment(path): Segment) -> Result<Response, ServerError> {
+pub(crate) async fn asset(Segment(path): Segment<String>) -> Result<Response, ServerError> {
     find(&path)
 }
 

@@ -11,17 +11,18 @@ pub mod session;
 pub mod sign_in;
 pub mod throttle;
 
-use axum::Router;
+use axum::http::Method;
 use axum::routing::{get, post};
 
-use crate::AppState;
+use crate::http::Table;
 
-/// The dashboard's routes: the page, its assets and the session endpoints.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(assets::index))
-        .route("/assets/{*path}", get(assets::asset))
-        .route("/web/session", get(sign_in::current))
-        .route("/web/sign-in", post(sign_in::sign_in))
-        .route("/web/sign-out", post(sign_in::sign_out))
+/// Adds to `table` the dashboard's routes: the page and its assets, and the session endpoints
+/// (part of the API).
+pub fn routes(table: Table) -> Table {
+    table
+        .page("/", get(assets::index))
+        .page("/assets/{*path}", get(assets::asset))
+        .at(Method::GET, "/web/session", get(sign_in::current))
+        .at(Method::POST, "/web/sign-in", post(sign_in::sign_in))
+        .at(Method::POST, "/web/sign-out", post(sign_in::sign_out))
 }

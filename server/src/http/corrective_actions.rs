@@ -4,20 +4,18 @@
 use axum::Json;
 use axum::extract::State;
 
+use super::guard::Office;
+use super::{Result, blocking};
 use crate::AppState;
-use crate::auth::Caller;
-use crate::error::ServerError;
-use crate::http::{blocking, ensure_office};
 
 /// Tickets listed at most.
 const LIMIT: usize = 500;
 
 /// The tickets with open actions, and today's day in the department's zone to judge them by.
-pub(crate) async fn open(
+pub(super) async fn open(
     State(state): State<AppState>,
-    caller: Caller,
-) -> Result<Json<serde_json::Value>, ServerError> {
-    ensure_office(&caller)?;
+    _: Office,
+) -> Result<Json<serde_json::Value>> {
     let today = state.workflow.calendar.day_of(state.clock.now());
     let storage = state.storage.clone();
     let tickets = blocking(move || storage.open_action_tickets(LIMIT)).await?;

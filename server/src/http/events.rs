@@ -1,24 +1,29 @@
-//! The live stream of events for the service department: `GET /v1/events` as Server-Sent
+//! Events. The live stream of events for the service department: `GET /v1/events` as Server-Sent
 //! Events. A client that reconnects with `Last-Event-ID` (or `?after=`) first gets every event
 //! it missed from the outbox, then the live ones, each once and in order.
+//!
+//! `GET /v1/security-events` lists, for administrators, the latest refusals of devices' writes.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 
+use super::extract::Params;
+use super::guard::{Admin, Office};
+use super::{Result, blocking};
 use crate::AppState;
-use crate::auth::Caller;
 use crate::error::ServerError;
 use crate::events::{Event, EventKind};
-use crate::http::{Params, blocking, ensure_office};
 use crate::storage::Storage;
 
 /// Events read from the outbox at a time.
@@ -95,13 +100,12 @@ impl Cursor {
 }
 
 /// `GET /v1/events`: the stream, for office users.
-pub(crate) async fn events(
+pub(super) async fn events(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Office,
     headers: HeaderMap,
     Params(query): Params<StreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ServerError> {
-    ensure_office(&caller)?;
     let kinds = match &query.kind {
         Some(list) => list
             .split(',')
@@ -154,4 +158,10 @@ pub(crate) async fn events(
         Some((Ok(event), cursor))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// `GET /v1/security-events`: the latest refusals of devices' writes, for administrators.
+pub(super) async fn security_events(State(state): State<AppState>, _: Admin) -> Result<Response> {
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || storage.security_events(200)).await?).into_response())
 }

@@ -1,0 +1,56 @@
+//! Who may call an endpoint, as extractors: an [`Office`] caller reads the whole ledger, an
+//! [`Admin`] administers the server. A handler that takes one is never entered by anyone else.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use fieldledger_core::policy::reads_assigned_only;
+use fieldledger_core::{Role, TicketId};
+
+use super::Result;
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ServerError;
+
+/// A caller whose role reads the whole ledger: not a technician or a sales representative, who
+/// read only their own tickets.
+pub(crate) struct Office(pub(crate) Caller);
+
+impl FromRequestParts<AppState> for Office {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        if reads_assigned_only(caller.user.role) {
+            return Err(ServerError::forbidden(
+                "this covers the whole ledger and is read in the office",
+            ));
+        }
+        Ok(Office(caller))
+    }
+}
+
+/// An administrator.
+pub(crate) struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        if caller.user.role != Role::Admin {
+            return Err(ServerError::forbidden("only administrators may do this"));
+        }
+        Ok(Admin)
+    }
+}
+
+/// Refuses `caller` ticket `id` when their role reads only assigned tickets and this one is not
+/// theirs. Blocks on storage.
+pub(crate) fn readable(state: &AppState, caller: &Caller, id: &TicketId) -> Result<()> {
+    if reads_assigned_only(caller.user.role) && !state.storage.has_access(&caller.user.id, id)? {
+        return Err(ServerError::forbidden(format!(
+            "ticket {id} is not assigned to you"
+        )));
+    }
+    Ok(())
+}

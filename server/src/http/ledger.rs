@@ -1,0 +1,73 @@
+//! The complaint ledger: `GET /v1/ledger` pages, filters and sorts it, `GET /v1/ledger/export`
+//! writes it as CSV or XLSX, and `POST /v1/import` reads a ledger kept elsewhere into tickets.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use fieldledger_core::policy::reads_assigned_only;
+
+use super::extract::{Body, Params};
+use super::guard::Office;
+use super::{Result, blocking};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::export::{self, ExportOptions};
+use crate::import::{self, ImportRequest, RowOutcome};
+use crate::ledger::{LedgerPage, LedgerQuery};
+
+pub(super) async fn ledger(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(mut query): Params<LedgerQuery>,
+) -> Result<Json<LedgerPage>> {
+    if reads_assigned_only(caller.user.role) {
+        query.readable_by = Some(caller.user.id.clone());
+    }
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || storage.ledger(&query)).await?))
+}
+
+/// The ledger rows the filter matches, as a CSV or XLSX file with Chinese or English headers.
+pub(super) async fn export_ledger(
+    State(state): State<AppState>,
+    _: Office,
+    Params(query): Params<LedgerQuery>,
+    Params(options): Params<ExportOptions>,
+) -> Result<Response> {
+    let calendar = state.workflow.calendar.clone();
+    let day = calendar.day_of(state.clock.now());
+    let storage = state.storage.clone();
+    let file = blocking(move || {
+        let rows = storage.whole_ledger(&query)?;
+        export::write(&rows, options, &calendar)
+    })
+    .await?;
+    let disposition = format!(
+        "attachment; filename=\"fieldledger-ledger-{day}.{}\"",
+        options.format.extension()
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                options.format.content_type().to_owned(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        file,
+    )
+        .into_response())
+}
+
+/// Imports rows of a ledger kept elsewhere as tickets; answers each row's outcome.
+pub(super) async fn import_rows(
+    State(state): State<AppState>,
+    Office(caller): Office,
+    Body(request): Body<ImportRequest>,
+) -> Result<Json<Vec<RowOutcome>>> {
+    let engine = state.engine.clone();
+    Ok(Json(
+        blocking(move || import::import(&engine, &caller.user, &request)).await?,
+    ))
+}

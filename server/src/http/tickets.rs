@@ -1,0 +1,121 @@
+//! Tickets in the office: `POST /v1/tickets` registers one at the desk, `GET /v1/tickets/{id}`
+//! shows one with its deadlines judged, `POST /v1/tickets/{id}/operations` records an operation
+//! on it, and `GET /v1/tickets/{id}/signoffs/{signoff}` shows it exactly as the customer saw it
+//! when signing (read at the heads the sign-off recorded).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use fieldledger_core::ticket::intake::Registration;
+use fieldledger_core::{EntryId, Operation, TicketView, policy};
+
+use super::extract::{Body, Segment, ticket_id};
+use super::guard::readable;
+use super::{Result, blocking};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::deadlines::Judgement;
+use crate::engine::TicketDetail;
+use crate::error::ServerError;
+
+pub(super) async fn register(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(registration): Body<Registration>,
+) -> Result<Response> {
+    if !policy::may_register(caller.user.role) {
+        return Err(ServerError::forbidden(format!(
+            "the role {} may not register tickets",
+            caller.user.role
+        )));
+    }
+    let engine = state.engine.clone();
+    let id = blocking(move || engine.register(&caller.user, &registration)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "ticket_id": id })),
+    )
+        .into_response())
+}
+
+/// A ticket with its deadlines judged on both clocks.
+#[derive(serde::Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    detail: TicketDetail,
+    deadlines: Vec<Judgement>,
+    /// The status as the ledger has it.
+    status: Option<fieldledger_core::status::Status>,
+}
+
+pub(super) async fn ticket(
+    State(state): State<AppState>,
+    caller: Caller,
+    Segment(id): Segment<String>,
+) -> Result<Response> {
+    let id = ticket_id(&id)?;
+    let engine = state.engine.clone();
+    let detail = blocking(move || {
+        readable(&state, &caller, &id)?;
+        let detail = engine.ticket_detail(&id)?;
+        let row = state.storage.ledger_row(&id)?;
+        let deadlines = match &row {
+            Some(row) => {
+                let now = state.clock.now();
+                state
+                    .workflow
+                    .judge(&detail.view, row, &detail.history, now)
+            }
+            None => Vec::new(),
+        };
+        Ok(Shown {
+            detail,
+            deadlines,
+            status: row.map(|r| r.status),
+        })
+    })
+    .await?;
+    Ok(Json(detail).into_response())
+}
+
+pub(super) async fn operation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Segment(id): Segment<String>,
+    Body(op): Body<Operation>,
+) -> Result<Response> {
+    let id = ticket_id(&id)?;
+    let engine = state.engine.clone();
+    let applied = blocking(move || {
+        readable(&state, &caller, &id)?;
+        engine.record(&caller.user, &id, &op)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({
+        "change": applied.change.map(|h| h.to_string()),
+        "entry": applied.entry,
+    }))
+    .into_response())
+}
+
+/// The view of the ticket at the sign-off.
+pub(super) async fn signed_state(
+    State(state): State<AppState>,
+    caller: Caller,
+    Segment((id, signoff)): Segment<(String, String)>,
+) -> Result<Json<TicketView>> {
+    let id = ticket_id(&id)?;
+    let signoff: EntryId = signoff
+        .parse()
+        .map_err(|e: fieldledger_core::Error| ServerError::bad_request("bad_id", e.to_string()))?;
+    let engine = state.engine.clone();
+    let view = blocking(move || {
+        readable(&state, &caller, &id)?;
+        engine
+            .read(&id, |t| t.view_signed(&signoff))?
+            .map_err(ServerError::from)
+    })
+    .await?;
+    Ok(Json(view))
+}
