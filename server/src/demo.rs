@@ -6,14 +6,14 @@ use fieldledger_core::ticket::dispatch::{Department, NewTravelOrder, OrderKind};
 use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
 use fieldledger_core::ticket::signoff::NewSignOff;
 use fieldledger_core::ticket::visit::{Measurement, Work};
-use fieldledger_core::{DeviceId, Operation, Role, TicketId, UserId};
+use fieldledger_core::{Operation, Role, TicketId, UserId};
 
 use axum::http::StatusCode;
 
 use crate::AppState;
-use crate::auth::{new_token, token_hash};
+use crate::accounts::{self, enrol};
 use crate::error::ServerError;
-use crate::storage::{Device, User};
+use crate::storage::User;
 use crate::web::password;
 use fieldledger_core::policy::reads_assigned_only;
 
@@ -51,27 +51,6 @@ pub struct DemoTokens {
 fn uid(s: &str) -> Result<UserId, ServerError> {
     s.parse()
         .map_err(|e: fieldledger_core::Error| ServerError::Core(e))
-}
-
-/// Enrols a new device for `user` and returns its token.
-pub fn enrol(
-    state: &AppState,
-    user: &UserId,
-    label: &str,
-) -> Result<(DeviceId, String), ServerError> {
-    if state.storage.user(user)?.is_none() {
-        return Err(ServerError::not_found(format!("no user {user}")));
-    }
-    let token = new_token();
-    let device = Device {
-        id: state.engine.ids().device(),
-        user: user.clone(),
-        label: label.to_owned(),
-        enrolled_at: state.clock.now(),
-        revoked_at: None,
-    };
-    state.storage.add_device(&device, &token_hash(&token))?;
-    Ok((device.id, token))
 }
 
 fn registration(
@@ -117,27 +96,20 @@ pub fn seed(state: &AppState) -> Result<DemoTokens, ServerError> {
         ));
     }
     if users.is_empty() {
-        let now = state.clock.now();
         for (id, name, role) in
             USERS
                 .iter()
                 .copied()
                 .chain([("admin", "管理员 Administrator", Role::Admin)])
         {
-            state.storage.add_user(&User {
-                id: uid(id)?,
-                name: name.into(),
-                role,
-                actor: None,
-                created_at: now,
-            })?;
+            accounts::add_user(state, &uid(id)?, name, role)?;
         }
         seed_tickets(state)?;
         state.storage.mark_made_by_demo()?;
     }
     for device in state.storage.devices()? {
         if device.label.starts_with(DEMO_LABEL) && device.revoked_at.is_none() {
-            state.storage.revoke_device(&device.id, state.clock.now())?;
+            accounts::revoke(state, &device.id)?;
         }
     }
     let user = |id: &str| -> Result<User, ServerError> {

@@ -175,7 +175,8 @@ pub struct Engine {
 /// The author of changes the server makes itself (ledger numbers).
 pub fn system_author() -> Author {
     Author::new(
-        UserId::try_from("system".to_owned()).unwrap_or_else(|_| UserId::random()),
+        UserId::try_from(crate::accounts::SYSTEM_USER.to_owned())
+            .unwrap_or_else(|_| UserId::random()),
         Role::Admin,
     )
 }

@@ -5,6 +5,7 @@
 //! [`app`] builds the router from an [`AppState`]; [`serve`] runs it with graceful shutdown, on
 //! plain HTTP or on HTTPS with rustls.
 
+pub mod accounts;
 pub mod auth;
 pub mod blobs;
 pub mod calendar;

@@ -8,13 +8,13 @@ use clap::{Parser, Subcommand};
 use std::time::Duration;
 
 use fieldledger_core::{Date, DeviceId, Role, UserId};
+use fieldledger_server::accounts;
 use fieldledger_server::calendar::Calendar;
 use fieldledger_server::deadlines::{ReturnVisitRule, Workflow};
 use fieldledger_server::events::EventKind;
 use fieldledger_server::export::{self, ExportOptions};
 use fieldledger_server::import::{self, Outcome};
 use fieldledger_server::ledger::LedgerQuery;
-use fieldledger_server::storage::User;
 use fieldledger_server::webhooks::Pacing;
 use fieldledger_server::{AppState, Listen, Settings, demo, serve};
 
@@ -359,16 +359,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::User {
             command: UserCommand::Add { id, name, role },
         } => {
-            if id.as_str() == "system" {
-                return Err("the user id 'system' is reserved for the server itself".into());
-            }
-            state.storage.add_user(&User {
-                id: id.clone(),
-                name,
-                role,
-                actor: None,
-                created_at: state.clock.now(),
-            })?;
+            accounts::add_user(&state, &id, &name, role)?;
             println!("added user {id} ({role})");
         }
         Command::User {
@@ -393,14 +384,14 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Device {
             command: DeviceCommand::Enrol { user, label },
         } => {
-            let (device, token) = demo::enrol(&state, &user, &label)?;
+            let (device, token) = accounts::enrol(&state, &user, &label)?;
             println!("device {device} enrolled for {user}");
             println!("token (shown only now): {token}");
         }
         Command::Device {
             command: DeviceCommand::Revoke { device },
         } => {
-            if state.storage.revoke_device(&device, state.clock.now())? {
+            if accounts::revoke(&state, &device)? {
                 println!("revoked device {device}");
             } else {
                 return Err(format!("no active device {device}").into());

@@ -14,7 +14,7 @@ use fieldledger_core::{
     Author, IdSource, Result, Role, SteppingClock, Store, StoreOptions, TicketId, Timestamp, UserId,
 };
 use fieldledger_server::storage::User;
-use fieldledger_server::{AppState, Settings, app, demo};
+use fieldledger_server::{AppState, Settings, app};
 
 pub mod compare;
 pub mod forge;
@@ -176,7 +176,7 @@ impl TestServer {
 
     /// Enrols a device for `user` and returns its token.
     pub fn token(&self, user: &UserId) -> String {
-        demo::enrol(&self.state, user, "test device")
+        fieldledger_server::accounts::enrol(&self.state, user, "test device")
             .expect("enrol")
             .1
     }

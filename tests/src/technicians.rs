@@ -29,7 +29,7 @@ pub fn enrol(state: &AppState, prefix: &str, count: usize) -> Result<Vec<Technic
                     created_at: Timestamp(0),
                 })
                 .map_err(|e| e.to_string())?;
-            let (_, token) = fieldledger_server::demo::enrol(state, &user, "technician device")
+            let (_, token) = fieldledger_server::accounts::enrol(state, &user, "technician device")
                 .map_err(|e| e.to_string())?;
             Ok(Technician { user, token })
         })

@@ -187,7 +187,7 @@ impl World {
         let desk = add("desk.sim", Role::ServiceDesk)?;
         let phone = |user: &str, n: usize| -> Checked<Device> {
             let user = add(user, Role::Technician)?;
-            let (_, token) = fieldledger_server::demo::enrol(&server.state, &user.id, "phone")
+            let (_, token) = fieldledger_server::accounts::enrol(&server.state, &user.id, "phone")
                 .map_err(|e| e.to_string())?;
             let dir = dir.path().join(format!("phone-{n}"));
             let store = open_device(&dir, &user.id, &ids)?;
