@@ -80,6 +80,7 @@ impl From<Error> for FieldLedgerError {
             | Error::NotClosable { .. } => Self::Invalid { reason },
             Error::UnknownTicket(_) => Self::UnknownTicket { reason },
             Error::Offline(_) => Self::Offline { reason },
+            Error::Cancelled => Self::Cancelled,
             Error::Unauthorized(_) => Self::Unauthorized { reason },
             Error::Rejected {
                 status,

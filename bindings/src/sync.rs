@@ -123,9 +123,6 @@ impl SyncCancel {
     }
 }
 
-/// Why a cancelled sync's last attempt failed, as the sync status records it.
-const CANCELLED: &str = "the sync was cancelled on this device";
-
 /// The reasons a running sync stops early.
 struct Stop {
     cancel: Option<Arc<SyncCancel>>,
@@ -144,7 +141,7 @@ impl Stop {
 
     fn check(&self) -> fieldledger_core::Result<()> {
         if self.requested() {
-            Err(Error::Offline(CANCELLED.into()))
+            Err(Error::Cancelled)
         } else {
             Ok(())
         }
@@ -253,6 +250,7 @@ impl DeviceStore {
                 progress,
                 rounds: Cell::new(0),
             };
+            // A round cut short by a stop may fail in another way before it sees the stop.
             match fieldledger_core::sync::sync(&store, &transport) {
                 Ok(report) => Ok(report.into()),
                 Err(_) if stop.requested() => Err(FieldLedgerError::Cancelled),

@@ -71,6 +71,10 @@ pub enum Error {
     /// The server could not be reached.
     #[error("the server cannot be reached: {0}")]
     Offline(String),
+    /// The sync was cancelled on this device before it finished (by the app, or because the
+    /// store was closed); every round it finished is kept.
+    #[error("the sync was cancelled on this device")]
+    Cancelled,
     /// The server did not accept the device's token (unknown or revoked).
     #[error("the server refused this device's token: {0}")]
     Unauthorized(String),
