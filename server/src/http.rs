@@ -1,6 +1,9 @@
-//! The HTTP surface: the sync endpoint for devices, blob upload, and the first part of the
-//! office REST API. Handlers are thin: they check who asks, then call the engine off the async
-//! threads (automerge and SQLite work blocks).
+//! The HTTP surface: the routes of the sync endpoint for devices, blob upload and the office
+//! REST API, with the handlers of most of them (a few resources have a file of their own:
+//! [`crate::costs`], [`crate::corrective_actions`], [`crate::signed_state`],
+//! [`crate::ticket_blobs`], [`crate::sse`]; the dashboard's routes are in [`crate::web`]).
+//! Handlers are thin: they check who asks, then call the engine off the async threads
+//! (automerge and SQLite work blocks).
 
 use std::time::Instant;
 
