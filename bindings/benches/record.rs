@@ -1,9 +1,9 @@
 //! The cost of recording one on-site action from Rust, to compare with the same action recorded
 //! from Kotlin through the bindings (`kotlin/org/fieldledger/bench/RecordBench.kt` beside this
-//! file; `scripts/bench-bindings` runs both). Both sides do the same: a fresh store, one registered ticket, one visit, then
-//! `WARM_UP` unmeasured and `SAMPLES` timed work-log steps with a measurement, and print the
-//! medians of the single-call times: the calling thread's CPU time (what the call costs,
-//! whatever else the machine runs) and the wall-clock time.
+//! file; `scripts/bench-bindings` runs both). Both sides do the same: a fresh store, one
+//! registered ticket, one visit, then `WARM_UP` unmeasured and `SAMPLES` timed work-log steps
+//! with a measurement, and print the medians of the single-call times: the calling thread's CPU
+//! time (what the call costs, whatever else the machine runs) and the wall-clock time.
 //!
 //! `cargo bench -p fieldledger-bindings --bench record`
 

@@ -1,6 +1,7 @@
-//! Changes from elsewhere (the chunks of a device's sync message), decoded within a budget of
-//! inflated bytes and caps on the operations they announce, so that a small message cannot make
-//! the server inflate a huge one, nor automerge walk billions of operations.
+//! Changes from elsewhere (the chunks of a device's sync message at the server, of the server's
+//! on a device), decoded within a budget of inflated bytes and caps on the operations they
+//! announce, so that a small message cannot make the server inflate a huge one, nor automerge
+//! walk billions of operations, nor panic on what it cannot hold.
 //!
 //! Automerge stores changes in chunks: the magic bytes `85 6f 4a 83`, a 4-byte checksum, a type
 //! byte (0 a document, 1 a change, 2 a DEFLATE-compressed change, 3 a bundle), the uLEB128
@@ -32,6 +33,14 @@
 //! [`Caps::message_ops`]. The changes inside a document are not counted: automerge loads a
 //! document by its own code (its document columns, many changes together), and documents are left
 //! to the byte caps.
+//!
+//! The same reading of a change's columns refuses what automerge would panic on rather than
+//! refuse: an operation id whose actor the change does not list or whose counter does not fit in
+//! 32 bits, and a run whose length automerge cannot count (see `ChangeColumns::check`).
+//!
+//! The server decodes a device's changes here ([`Budget::decode`]) and hands the result to its
+//! admission check; a device checks the server's messages here ([`Budget::check`]) before
+//! automerge's own sync applies them.
 //!
 //! A sync message's chunk may hold several chunks one after the other (version 2 messages
 //! concatenate the changes they carry); each is decoded on its own, as automerge's own

@@ -1,8 +1,8 @@
 //! Moving work between two stores without a server: one store says which heads it has, the
 //! other hands over the changes it lacks, and the first merges them.
 //!
-//! A store trusts the changes it imports here; the office server checks every incoming change
-//! against the policy before it merges.
+//! A store trusts the changes it imports here; only the office server checks each incoming
+//! change (see [`crate::admission`]) before it merges.
 
 use std::collections::BTreeMap;
 

@@ -1,12 +1,15 @@
 //! fieldledger-core: what a technician's phone and the office server share.
 //!
 //! - [`ticket`]: one automerge document per ticket, its sections, operations and typed views;
-//! - [`policy`]: which roles may write which sections;
+//! - [`policy`]: which roles may perform which action, and the duties that separate them;
+//! - [`admission`]: the server's check that each change a device sends is exactly the action it
+//!   names, performed by the device's user;
 //! - [`store`]: the device store, one SQLite file per device;
 //! - [`exchange`]: moving changes between stores without a server;
 //! - [`protocol`], [`sync`], [`transport`]: sync with the office server;
-//! - [`change_bytes`]: the changes a device sends, decoded within a budget of inflated bytes and
-//!   caps on the operations they announce.
+//! - [`change_bytes`]: changes from elsewhere (a device's at the server, the server's on a
+//!   device), decoded within a budget of inflated bytes and caps on the operations they
+//!   announce, their columns checked before automerge reads them.
 //!
 //! The crate knows nothing of uniffi or axum; the bindings and the server wrap it.
 

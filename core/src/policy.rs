@@ -1,5 +1,7 @@
-//! Who may write which section of a ticket: the one table, enforced on the device before a
-//! change is made and on the server when a change arrives.
+//! Who may perform which action on a ticket, and the rules of separation of duties it follows:
+//! the one table, by action, enforced on the device and the office's REST path before a change
+//! is made, and on the server when a synced change arrives (through [`crate::admission`], which
+//! performs the action again). The roles that may write a section are derived from it.
 
 use crate::author::Author;
 use crate::error::Error;

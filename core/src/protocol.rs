@@ -68,8 +68,8 @@ pub struct DocError {
     /// The ticket.
     #[serde(rename = "t", with = "wire_id")]
     pub ticket_id: TicketId,
-    /// A stable code: `forbidden`, `bad_message`, `too_large`, `not_a_ticket`, `internal`, or
-    /// one of [`crate::admission::Refusal::code`]'s.
+    /// A stable code: `forbidden`, `bad_message`, `too_large`, `not_a_ticket`, `internal`,
+    /// `reassigned`, or one of [`crate::admission::Refusal::code`]'s.
     #[serde(rename = "c")]
     pub code: String,
     /// What happened, in words.
@@ -78,7 +78,7 @@ pub struct DocError {
     /// The refused change (hex hash), when one change is the cause.
     #[serde(rename = "h", default, skip_serializing_if = "Option::is_none")]
     pub change: Option<String>,
-    /// The section the refused change touched, when the policy refused it.
+    /// The section written by the action the refused change named, when that is an operation.
     #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
     pub section: Option<String>,
     /// The action the refused change claimed to be, when it named one.

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
-/// What a user does in the service organisation; it decides which sections of a ticket the
-/// user may write (see [`crate::policy`]).
+/// What a user does in the service organisation; it decides which actions on a ticket the user
+/// may perform (see [`crate::policy`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

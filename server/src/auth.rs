@@ -1,6 +1,7 @@
 //! Device tokens: random, shown once at enrolment, stored only as their SHA-256. Every request
-//! but `/healthz`, `/metrics` (which has a token of its own) and the OpenAPI document carries one as `Authorization: Bearer`,
-//! or, from the web dashboard, a session cookie (see [`crate::web::session`]).
+//! to the API under `/v1/` but the OpenAPI document carries one as `Authorization: Bearer`, or,
+//! from the web dashboard, a session cookie (see [`crate::web::session`]); `/healthz` needs
+//! none, and `/metrics` has a token of its own.
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;

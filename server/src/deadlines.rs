@@ -1,6 +1,7 @@
 //! Deadlines of the service flow (the 30-minute hand-off after registration, the drawings within
-//! 3 working days after shipment, return visits due and overdue, corrective actions due), each judged on the device's clock and on the server's
-//! receipt time, and the watcher that finds them as they fall due and as they are missed.
+//! 3 working days after shipment, return visits due and overdue, corrective actions due), each
+//! judged on the device's clock and on the server's receipt time, and the watcher that finds
+//! them as they fall due and as they are missed.
 //!
 //! Each deadline fires its event once: the outbox write records the deadline in
 //! `fired_deadlines` in the same transaction, and a deadline already recorded writes nothing,

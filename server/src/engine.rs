@@ -172,7 +172,7 @@ pub struct Engine {
     security_log: SecurityLog,
 }
 
-/// The author of changes the server makes itself (ledger numbers).
+/// The author of changes the server makes itself (ledger numbers, the return visits it plans).
 pub fn system_author() -> Author {
     Author::new(
         UserId::try_from(crate::accounts::SYSTEM_USER.to_owned())

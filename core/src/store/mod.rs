@@ -1,10 +1,10 @@
 //! The device store: one SQLite file per device, with the blob folder beside it.
 //!
 //! WAL with `synchronous=NORMAL`, one writer connection and one reader, foreign keys on, temp
-//! tables in memory. Each
-//! document is kept as a snapshot plus the chunks of changes made since, compacted into a new
-//! snapshot now and then. Every user action is one SQLite transaction that appends its change
-//! and updates the ticket's summary, so after a crash the store holds all of an action or none.
+//! tables in memory. Each document is kept as a snapshot plus the chunks of changes made since,
+//! compacted into a new snapshot now and then. Every user action is one SQLite transaction that
+//! appends its change and updates the ticket's summary, so after a crash the store holds all of
+//! an action or none.
 
 mod blobs;
 mod cache;

@@ -226,8 +226,9 @@ impl Ticket {
     }
 
     /// Writes the ledger number the office server assigned into `meta`, as one change by the
-    /// server (`author`). Only the server calls this: the policy gives `meta` to no user role,
-    /// so a device that tried would have its change refused.
+    /// server (`author`). Only the server calls this: no action a user performs writes `meta`
+    /// after registration, so a device's change that did would not be the action it names and
+    /// would be refused (see [`crate::admission`]).
     pub fn assign_ledger_number(
         &mut self,
         author: &Author,

@@ -207,7 +207,8 @@ pub struct Webhook {
 /// What the server keeps. Writes of the sync path go through [`Storage::commit`], one
 /// transaction for any number of batches; everything else is a small query or command.
 pub trait Storage: Send + Sync + 'static {
-    /// The actor under which the server itself writes (ledger numbers).
+    /// The actor under which the server itself writes (ledger numbers, the return visits it
+    /// plans).
     fn system_actor(&self) -> Result<ActorId>;
 
     /// Adds a user; refuses an id that exists.

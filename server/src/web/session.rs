@@ -71,7 +71,7 @@ pub fn cookie(headers: &HeaderMap) -> Option<&str> {
         .filter(|v| v.starts_with("fls_") && v.len() < 200)
 }
 
-/// The `Set-Cookie` value that gives the browser `value` (an empty value with `max_age` 0
+/// The `Set-Cookie` value that gives the browser `value` (an empty value with `max_age_secs` 0
 /// clears it).
 pub fn set_cookie(
     value: &str,

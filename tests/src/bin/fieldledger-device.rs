@@ -1,5 +1,5 @@
 //! `fieldledger-device`: a technician's device store on the command line, to try the office
-//! server by hand (`serve --demo`) before the mobile app exists.
+//! server by hand (`serve --demo`) without a phone, and for the browser tests to sync real work.
 //!
 //! ```text
 //! fieldledger-device --store ./phone enrol http://127.0.0.1:8080 <token>
