@@ -121,6 +121,7 @@ pub fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/me", get(me))
+        .route("/v1/policy", get(crate::policy::policy))
         .route(
             "/v1/sync",
             post(sync).layer(DefaultBodyLimit::max(MAX_SYNC_BODY)),

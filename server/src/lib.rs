@@ -23,6 +23,7 @@ pub mod http;
 pub mod import;
 pub mod ledger;
 pub mod metrics;
+pub mod policy;
 pub mod private_files;
 pub mod return_visits;
 pub mod security_log;

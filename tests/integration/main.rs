@@ -9,6 +9,7 @@ mod hostile;
 mod import_export;
 mod inflation;
 mod offline_exchange;
+mod policy;
 mod simulation;
 mod sync;
 mod trust;
