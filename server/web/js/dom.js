@@ -43,8 +43,11 @@ export function values(form) {
 
 // A <select> of `options` ([value, label] pairs).
 export function select(name, options, selected, attrs = {}) {
-  return h("select", { name, ...attrs },
-    options.map(([value, label]) => h("option", { value, selected: value === selected }, label)));
+  return h(
+    "select",
+    { name, ...attrs },
+    options.map(([value, label]) => h("option", { value, selected: value === selected }, label)),
+  );
 }
 
 // A labelled field.

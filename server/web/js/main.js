@@ -14,8 +14,20 @@ import { quality } from "./views/quality.js";
 import { finance } from "./views/finance.js";
 import { statistics } from "./views/statistics.js";
 
-const OFFICE = ["service_desk", "supervisor", "commerce", "quality_assurance", "inspection", "technical",
-  "rn_d", "manufacturing", "procurement", "finance", "manager", "admin"];
+const OFFICE = [
+  "service_desk",
+  "supervisor",
+  "commerce",
+  "quality_assurance",
+  "inspection",
+  "technical",
+  "rn_d",
+  "manufacturing",
+  "procurement",
+  "finance",
+  "manager",
+  "admin",
+];
 
 // Each view: its route, menu label, the roles it is for, and what renders it.
 const VIEWS = [
@@ -23,8 +35,18 @@ const VIEWS = [
   { route: "desk", label: "nav.desk", roles: ["service_desk", "commerce", "supervisor", "admin"], render: desk },
   { route: "events", label: "nav.events", roles: OFFICE, render: events },
   { route: "visits", label: "nav.visits", roles: ["service_desk", "supervisor", "manager", "admin"], render: visits },
-  { route: "quality", label: "nav.quality", roles: ["quality_assurance", "technical", "rn_d", "manager", "admin"], render: quality },
-  { route: "finance", label: "nav.finance", roles: ["finance", "service_desk", "supervisor", "manager", "admin"], render: finance },
+  {
+    route: "quality",
+    label: "nav.quality",
+    roles: ["quality_assurance", "technical", "rn_d", "manager", "admin"],
+    render: quality,
+  },
+  {
+    route: "finance",
+    label: "nav.finance",
+    roles: ["finance", "service_desk", "supervisor", "manager", "admin"],
+    render: finance,
+  },
   { route: "statistics", label: "nav.statistics", roles: OFFICE, render: statistics },
   { route: "ticket", roles: OFFICE, render: ticket },
 ];
@@ -61,8 +83,14 @@ function header() {
   out.hidden = !s;
   fill(document.getElementById("who"), s ? `${s.name} · ${name("role", s.role)}` : "");
   const route = location.hash.replace(/^#\//, "").split("/")[0] || "ledger";
-  fill(document.getElementById("nav"), s ? VIEWS.filter((v) => v.label && v.roles.includes(s.role)).map((v) =>
-    h("a", { href: `#/${v.route}`, "aria-current": v.route === route ? "page" : null }, t(v.label))) : []);
+  fill(
+    document.getElementById("nav"),
+    s
+      ? VIEWS.filter((v) => v.label && v.roles.includes(s.role)).map((v) =>
+          h("a", { href: `#/${v.route}`, "aria-current": v.route === route ? "page" : null }, t(v.label)),
+        )
+      : [],
+  );
 }
 
 async function show() {
@@ -71,7 +99,13 @@ async function show() {
   header();
   const main = document.getElementById("view");
   if (!app.session) {
-    fill(main, signIn(async (s) => { adopt(s); await show(); }));
+    fill(
+      main,
+      signIn(async (s) => {
+        adopt(s);
+        await show();
+      }),
+    );
     return;
   }
   const [route, ...rest] = location.hash.replace(/^#\//, "").split("/");
@@ -94,7 +128,14 @@ async function show() {
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return start();
     const refused = e instanceof ApiError && e.status === 403;
-    fill(slot, h("div", { class: "refused", "data-refused": refused ? "" : null }, refused ? t("app.refused") : `${t("app.error")}: ${e.message}`));
+    fill(
+      slot,
+      h(
+        "div",
+        { class: "refused", "data-refused": refused ? "" : null },
+        refused ? t("app.refused") : `${t("app.error")}: ${e.message}`,
+      ),
+    );
   }
   main.focus({ preventScroll: true });
 }
