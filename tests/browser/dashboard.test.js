@@ -3,13 +3,13 @@
 // command line (`fieldledger-device`) syncing real work. Screenshots of each main view go to
 // target/browser-artifacts/.
 
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve, dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -357,6 +357,51 @@ test("QA, finance and statistics each have their view", async () => {
   );
   await shot(finance, "finance");
   await finance.context().close();
+});
+
+// The action forms of a ticket, and the action each performs.
+const TICKET_FORMS = {
+  "hand-off": "hand_off",
+  "travel-order": "issue_travel_order",
+  "record-cause": "record_cause",
+  "rule-responsibility": "rule_responsibility",
+  "add-corrective-action": "add_corrective_action",
+  "record-shipment": "record_shipment",
+  "send-drawings": "send_drawings",
+  "plan-visit": "plan_return_visit",
+  close: "close",
+};
+
+test("each role is offered exactly the actions and views that the server's policy gives it", async () => {
+  for (const user of ["tech.dept.he", "fin.zhao", "sup.sun"]) {
+    const page = await signedIn(user);
+    const { status, body: policy } = await call(page, "GET", "/v1/policy");
+    assert.equal(status, 200, JSON.stringify(policy));
+    await page.goto(`/#/ticket/${ticketId}`);
+    await page.locator('[data-section="ticket.history"]').waitFor();
+    for (const [form, action] of Object.entries(TICKET_FORMS)) {
+      const offered = (await page.locator(`form[data-form="${form}"]`).count()) > 0;
+      assert.equal(offered, policy.may.includes(action), `${user}: the ${form} form`);
+    }
+    if (user === "tech.dept.he") await shot(page, "ticket-technical");
+    await page.context().close();
+  }
+
+  // The technical department records a cause and sends drawings, but adds no corrective action,
+  // ships nothing and hands nothing off; its menu has QA and not the desk, visits or costs.
+  const technical = await signedIn("tech.dept.he");
+  await technical.goto(`/#/ticket/${ticketId}`);
+  const quality = technical.locator('[data-section="ticket.quality"]');
+  await quality.locator('form[data-form="record-cause"]').waitFor();
+  assert.equal(await quality.getByRole("button", { name: "+" }).count(), 0);
+  await technical.locator('form[data-form="send-drawings"]').waitFor();
+  for (const form of ["record-shipment", "hand-off", "travel-order"]) {
+    assert.equal(await technical.locator(`form[data-form="${form}"]`).count(), 0, form);
+  }
+  const nav = await technical.locator("#nav").textContent();
+  assert.ok(nav.includes("QA"), nav);
+  for (const view of ["Service desk", "Return visits", "Costs"]) assert.ok(!nav.includes(view), `${view} in ${nav}`);
+  await technical.context().close();
 });
 
 test("a user of one role cannot reach another role's actions by URL or by a forged post", async () => {

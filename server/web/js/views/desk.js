@@ -2,10 +2,12 @@
 // travel task order within the hand-off limit, whose clock runs beside each ticket.
 
 import { api, query } from "../api.js";
-import { h, fill, values, select, field } from "../dom.js";
-import { t, name, options, dateTime, duration } from "../i18n.js";
-import { attempt, toast, session } from "../main.js";
-import { writes, handOffForm, orderForm } from "../forms.js";
+import { fill, h } from "../dom.js";
+import { form, handOffForm, orderForm } from "../forms.js";
+import { dateTime, duration, t } from "../i18n.js";
+import { may, mayRegister } from "../policy.js";
+import { session } from "../session.js";
+import { attempt, toast } from "../toast.js";
 
 const TEXT = [
   ["product_name", "f.product"],
@@ -20,59 +22,54 @@ const TEXT = [
 export async function desk(main) {
   const limitMs = session().handoff_minutes * 60_000;
   const awaiting = h("div");
-  const form = h(
-    "form",
-    {
-      "data-form": "register",
-      onsubmit: async (e) => {
-        e.preventDefault();
-        await attempt(async () => {
-          const v = values(form);
-          const created = await api("/v1/tickets", {
-            method: "POST",
-            body: {
-              kind: v.kind,
-              complaint: v.complaint,
-              major: v.major,
-              source: v.source,
-              sales_representative: v.sales_representative.trim() || null,
-              ...Object.fromEntries(TEXT.map(([k]) => [k, v[k].trim()])),
-              content: v.content,
-              requests: v.requests,
-            },
-          });
-          toast(t("desk.registered", { n: created.ticket_id.slice(0, 8) }));
-          form.reset();
-          await load();
-        });
+  const register = form({
+    attrs: { "data-form": "register" },
+    items: [
+      {
+        group: "div.grid",
+        items: [
+          { label: "f.kind", name: "kind", type: "select", options: "kind", value: "complaint" },
+          { label: "f.source", name: "source", type: "select", options: "source", value: "customer" },
+          ...TEXT.map(([name, label]) => ({ label, name, required: true })),
+          { label: "f.sales_representative", name: "sales_representative" },
+          { label: "f.complaint", name: "complaint", type: "check", value: true },
+          { label: "f.major", name: "major", type: "check" },
+        ],
       },
-    },
-    h(
-      "div",
-      { class: "grid" },
-      field(t("f.kind"), select("kind", options("kind"), "complaint")),
-      field(t("f.source"), select("source", options("source"), "customer")),
-      TEXT.map(([k, label]) => field(t(label), h("input", { name: k, required: true }))),
-      field(t("f.sales_representative"), h("input", { name: "sales_representative" })),
-      h(
-        "label",
-        { class: "check" },
-        h("input", { type: "checkbox", name: "complaint", checked: true }),
-        t("f.complaint"),
-      ),
-      h("label", { class: "check" }, h("input", { type: "checkbox", name: "major" }), t("f.major")),
-    ),
-    h(
-      "div",
-      { class: "row" },
-      field(t("f.content"), h("textarea", { name: "content", required: true })),
-      field(t("f.requests"), h("textarea", { name: "requests" })),
-    ),
-    h("p", {}, h("button", { type: "submit" }, t("desk.register"))),
-  );
+      {
+        group: "div.row",
+        items: [
+          { label: "f.content", name: "content", type: "textarea", required: true },
+          { label: "f.requests", name: "requests", type: "textarea" },
+        ],
+      },
+      { group: "p", items: [{ button: "submit", label: "desk.register" }] },
+    ],
+    submit: (v, el) =>
+      attempt(async () => {
+        const created = await api("/v1/tickets", {
+          method: "POST",
+          body: {
+            kind: v.kind,
+            complaint: v.complaint,
+            major: v.major,
+            source: v.source,
+            sales_representative: v.sales_representative.trim() || null,
+            ...Object.fromEntries(TEXT.map(([k]) => [k, v[k].trim()])),
+            content: v.content,
+            requests: v.requests,
+          },
+        });
+        toast(t("desk.registered", { n: created.ticket_id.slice(0, 8) }));
+        el.reset();
+        await load();
+      }),
+  });
 
   const clocks = [];
-  const timer = setInterval(() => clocks.forEach((c) => c()), 1000);
+  const timer = setInterval(() => {
+    for (const tick of clocks) tick();
+  }, 1000);
 
   async function load() {
     const page = await api(`/v1/ledger${query({ status: "registered", limit: 100 })}`);
@@ -132,7 +129,8 @@ export async function desk(main) {
                   h(
                     "td",
                     {},
-                    writes("dispatch") ? [handOffForm(r.ticket_id, load), orderForm(r.ticket_id, load)] : null,
+                    may("hand_off") ? handOffForm(r.ticket_id, load) : null,
+                    may("issue_travel_order") ? orderForm(r.ticket_id, load) : null,
                   ),
                 );
               }),
@@ -145,7 +143,7 @@ export async function desk(main) {
   fill(
     main,
     h("h1", {}, t("desk.title")),
-    session().may_register ? h("section", { class: "card" }, form) : null,
+    mayRegister() ? h("section", { class: "card" }, register) : null,
     h("h2", {}, t("desk.awaiting", { minutes: session().handoff_minutes })),
     awaiting,
   );

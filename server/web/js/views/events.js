@@ -1,8 +1,8 @@
 // Live events for the service department: Server-Sent Events from GET /v1/events, shown as
 // they arrive, with no reload.
 
-import { h, fill } from "../dom.js";
-import { t, name, dateTime } from "../i18n.js";
+import { fill, h } from "../dom.js";
+import { dateTime, name, t } from "../i18n.js";
 
 const SHOWN = 200;
 

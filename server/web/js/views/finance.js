@@ -2,9 +2,10 @@
 // bearer.
 
 import { api, query } from "../api.js";
-import { h, fill } from "../dom.js";
-import { t, name, money } from "../i18n.js";
-import { may, auditForm, settleForm } from "../forms.js";
+import { fill, h } from "../dom.js";
+import { auditForm, settleForm } from "../forms.js";
+import { money, name, t } from "../i18n.js";
+import { may } from "../policy.js";
 
 export async function finance(main) {
   const lists = h("div");

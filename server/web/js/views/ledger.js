@@ -2,24 +2,26 @@
 // its export in CSV and XLSX with the same filters.
 
 import { api, query } from "../api.js";
-import { h, fill, values, select, field } from "../dom.js";
-import { t, name, options, dateTime, money, number, lang } from "../i18n.js";
+import { fill, h } from "../dom.js";
+import { form } from "../forms.js";
+import { dateTime, lang, money, name, number, t } from "../i18n.js";
 
 const PAGE = 50;
 const TEXT_FILTERS = ["customer", "product", "model", "job_number", "contract_number", "assignee"];
+// Each column: its header's text key, and the sort key of the API when it sorts by it.
 const COLUMNS = [
-  ["ledger_number", "f.ledger_number", "ledger_number"],
-  ["status", "f.status", "status"],
-  ["customer", "f.customer", "customer"],
-  ["product", "f.product", "product"],
-  ["model", "f.model"],
-  ["job_number", "f.job_number"],
-  ["contract_number", "f.contract_number"],
-  ["assignees", "f.assignee"],
-  ["disposition", "f.disposition"],
-  ["registered", "f.registered_at", "registered"],
-  ["updated", "f.updated_at", "updated"],
-  ["cost", "f.cost_total"],
+  ["f.ledger_number", "ledger_number"],
+  ["f.status", "status"],
+  ["f.customer", "customer"],
+  ["f.product", "product"],
+  ["f.model"],
+  ["f.job_number"],
+  ["f.contract_number"],
+  ["f.assignee"],
+  ["f.disposition"],
+  ["f.registered_at", "registered"],
+  ["f.updated_at", "updated"],
+  ["f.cost_total"],
 ];
 
 // Milliseconds of the start of a local day "YYYY-MM-DD", plus `days`.
@@ -32,28 +34,18 @@ function dayStart(iso, days = 0) {
 export async function ledger(main) {
   const state = { filters: {}, sort: undefined, desc: false, offset: 0 };
   const table = h("div");
-  const form = h(
-    "form",
-    {
-      class: "filters",
-      role: "search",
-      onsubmit: (e) => {
-        e.preventDefault();
-        state.filters = values(form);
-        state.offset = 0;
-        load();
-      },
-    },
-    field(t("ledger.search"), h("input", { name: "q", type: "search", "aria-label": t("ledger.search") })),
-    field(t("f.status"), select("status", [["", t("ledger.anyStatus")], ...options("status")], "")),
-    TEXT_FILTERS.map((f) => field(t(`f.${f}`), h("input", { name: f, size: 12 }))),
-    field(t("ledger.from"), h("input", { name: "from", type: "date" })),
-    field(t("ledger.to"), h("input", { name: "to", type: "date" })),
-    h("button", { type: "submit" }, t("ledger.apply")),
-    h(
-      "button",
+  const filters = form({
+    attrs: { class: "filters", role: "search" },
+    items: [
+      { label: "ledger.search", name: "q", type: "search" },
+      { label: "f.status", name: "status", type: "select", options: "status", any: "ledger.anyStatus", value: "" },
+      ...TEXT_FILTERS.map((f) => ({ label: `f.${f}`, name: f, size: 12 })),
+      { label: "ledger.from", name: "from", type: "date" },
+      { label: "ledger.to", name: "to", type: "date" },
+      { button: "submit", label: "ledger.apply" },
       {
-        type: "reset",
+        button: "reset",
+        label: "ledger.reset",
         class: "secondary",
         onclick: () => {
           state.filters = {};
@@ -61,11 +53,15 @@ export async function ledger(main) {
           setTimeout(load);
         },
       },
-      t("ledger.reset"),
-    ),
-  );
+    ],
+    submit: (v) => {
+      state.filters = v;
+      state.offset = 0;
+      load();
+    },
+  });
   const exports = h("p", { class: "row" });
-  fill(main, h("h1", {}, t("ledger.title")), h("section", { class: "card" }, form, exports), table);
+  fill(main, h("h1", {}, t("ledger.title")), h("section", { class: "card" }, filters, exports), table);
 
   function params() {
     const f = state.filters;
@@ -94,7 +90,7 @@ export async function ledger(main) {
     const head = h(
       "tr",
       {},
-      COLUMNS.map(([key, label, sort]) => {
+      COLUMNS.map(([label, sort]) => {
         if (!sort) return h("th", { scope: "col" }, t(label));
         const active = state.sort === sort;
         return h(

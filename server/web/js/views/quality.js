@@ -2,9 +2,9 @@
 // actions by their earliest due day.
 
 import { api } from "../api.js";
-import { h, fill } from "../dom.js";
-import { t, name, day, number } from "../i18n.js";
 import { bars } from "../charts.js";
+import { fill, h } from "../dom.js";
+import { day, name, number, t } from "../i18n.js";
 
 export async function quality(main) {
   const [open, causes, responsibility] = await Promise.all([

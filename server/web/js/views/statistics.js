@@ -2,10 +2,10 @@
 // return-visit satisfaction.
 
 import { api } from "../api.js";
-import { h, fill } from "../dom.js";
-import { t, number, percent } from "../i18n.js";
 import { bars } from "../charts.js";
-import { session } from "../main.js";
+import { fill, h } from "../dom.js";
+import { number, percent, t } from "../i18n.js";
+import { session } from "../session.js";
 
 function chartCard(title, chart, ...more) {
   return h("section", { class: "card", "data-chart": title }, h("h2", {}, title), chart, more);

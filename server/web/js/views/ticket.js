@@ -3,19 +3,12 @@
 // the signed-in role may take.
 
 import { api, operate } from "../api.js";
-import { h, fill, values, select, field } from "../dom.js";
-import { t, name, options, dateTime, day, money, duration } from "../i18n.js";
-import { attempt, toast, session } from "../main.js";
-import {
-  writes,
-  may,
-  handOffForm,
-  orderForm,
-  planVisitForm,
-  recordVisitForm,
-  auditForm,
-  settleForm,
-} from "../forms.js";
+import { fill, h } from "../dom.js";
+import { actionForm, auditForm, handOffForm, orderForm, planVisitForm, recordVisitForm, settleForm } from "../forms.js";
+import { dateTime, day, duration, money, name, t } from "../i18n.js";
+import { may } from "../policy.js";
+import { session } from "../session.js";
+import { attempt } from "../toast.js";
 
 function fields(pairs) {
   return h(
@@ -37,25 +30,6 @@ function list(items, render) {
         items.map((i) => h("li", {}, render(i))),
       )
     : h("p", { class: "muted" }, t("app.none"));
-}
-
-function simple(label, build, submit) {
-  const el = h(
-    "form",
-    {
-      class: "inline",
-      onsubmit: async (e) => {
-        e.preventDefault();
-        await attempt(async () => {
-          await submit(values(el));
-          toast(t("app.saved"));
-        });
-      },
-    },
-    build(),
-    h("button", { type: "submit" }, label),
-  );
-  return el;
 }
 
 function handoffClock(detail) {
@@ -98,20 +72,24 @@ export async function ticket(main, [id]) {
             (e) =>
               `${name("disposition", e.disposition)} — ${e.by} (${name("role", e.role)}), ${dateTime(e.recorded_at)}: ${e.rationale}`,
           ),
-          writes("decisions")
-            ? simple(
-                t("ticket.resolve"),
-                () => [
-                  field(
-                    t("f.disposition"),
-                    select("disposition", options("disposition"), detail.decision_conflict.entries[0].disposition),
-                  ),
-                  field(t("f.rationale"), h("input", { name: "rationale", required: true, size: 30 })),
+          may("decide")
+            ? actionForm(
+                "ticket.resolve",
+                [
+                  {
+                    label: "f.disposition",
+                    name: "disposition",
+                    type: "select",
+                    options: "disposition",
+                    value: detail.decision_conflict.entries[0].disposition,
+                  },
+                  { label: "f.rationale", name: "rationale", required: true, size: 30 },
                 ],
                 async (f) => {
                   await operate(id, { op: "decide", disposition: f.disposition, rationale: f.rationale });
                   await reload();
                 },
+                { "data-form": "decide" },
               )
             : null,
         )
@@ -133,7 +111,7 @@ export async function ticket(main, [id]) {
         list(
           detail.deadlines,
           (d) =>
-            `${name("deadline", d.deadline)}: ${t("stats.byDevice")} ${d.device ? name("clock_state", d.device.state) + " (" + dateTime(d.device.due_at) + ")" : "—"}; ${t("stats.byReceipt")} ${d.receipt ? name("clock_state", d.receipt.state) : "—"}`,
+            `${name("deadline", d.deadline)}: ${t("stats.byDevice")} ${d.device ? `${name("clock_state", d.device.state)} (${dateTime(d.device.due_at)})` : "—"}; ${t("stats.byReceipt")} ${d.receipt ? name("clock_state", d.receipt.state) : "—"}`,
         ),
       ),
       card(
@@ -178,7 +156,8 @@ export async function ticket(main, [id]) {
           (o) =>
             `${o.number} · ${name("order_kind", o.kind)} · ${name("department", o.issuing_department)} · ${o.assignees.join(", ")} · ${dateTime(o.issued_at)}`,
         ),
-        writes("dispatch") ? [handOffForm(id, reload), orderForm(id, reload)] : null,
+        may("hand_off") ? handOffForm(id, reload) : null,
+        may("issue_travel_order") ? orderForm(id, reload) : null,
       ),
       card(
         "ticket.visits",
@@ -233,38 +212,51 @@ export async function ticket(main, [id]) {
           (a) =>
             `${name("action_kind", a.kind)} · ${a.description} · ${a.owner} · ${t("f.due")} ${day(a.due)} · ${name("action_status", a.status)}`,
         ),
-        writes("quality")
-          ? [
-              simple(
-                t("f.cause"),
-                () => field(t("f.cause"), h("input", { name: "cause", required: true, size: 30 })),
-                async (f) => {
-                  await operate(id, { op: "record_cause", cause: f.cause });
-                  await reload();
+        may("record_cause")
+          ? actionForm(
+              "f.cause",
+              [{ label: "f.cause", name: "cause", required: true, size: 30 }],
+              async (f) => {
+                await operate(id, { op: "record_cause", cause: f.cause });
+                await reload();
+              },
+              { "data-form": "record-cause" },
+            )
+          : null,
+        may("rule_responsibility")
+          ? actionForm(
+              "f.responsibility",
+              [
+                {
+                  label: "f.responsibility",
+                  name: "responsibility",
+                  type: "select",
+                  options: "responsibility",
+                  value: "design",
                 },
-              ),
-              simple(
-                t("f.responsibility"),
-                () => field(t("f.responsibility"), select("responsibility", options("responsibility"), "design")),
-                async (f) => {
-                  await operate(id, { op: "rule_responsibility", responsibility: f.responsibility });
-                  await reload();
-                },
-              ),
-              simple(
-                "+",
-                () => [
-                  field(t("f.kind"), select("kind", options("action_kind"), "corrective")),
-                  field(t("f.description"), h("input", { name: "description", required: true })),
-                  field(t("f.owner"), h("input", { name: "owner", required: true, size: 10 })),
-                  field(t("f.due"), h("input", { name: "due", type: "date", required: true })),
-                ],
-                async (f) => {
-                  await operate(id, { op: "add_corrective_action", ...f });
-                  await reload();
-                },
-              ),
-            ]
+              ],
+              async (f) => {
+                await operate(id, { op: "rule_responsibility", responsibility: f.responsibility });
+                await reload();
+              },
+              { "data-form": "rule-responsibility" },
+            )
+          : null,
+        may("add_corrective_action")
+          ? actionForm(
+              "quality.add",
+              [
+                { label: "f.kind", name: "kind", type: "select", options: "action_kind", value: "corrective" },
+                { label: "f.description", name: "description", required: true },
+                { label: "f.owner", name: "owner", required: true, size: 10 },
+                { label: "f.due", name: "due", type: "date", required: true },
+              ],
+              async (f) => {
+                await operate(id, { op: "add_corrective_action", ...f });
+                await reload();
+              },
+              { "data-form": "add-corrective-action" },
+            )
           : null,
       ),
       card(
@@ -274,28 +266,30 @@ export async function ticket(main, [id]) {
           ["f.drawings_sent_at", v.delivery.drawings_sent_at ? dateTime(v.delivery.drawings_sent_at) : "—"],
           ["f.note", [v.delivery.shipment_note, v.delivery.drawings_note].filter(Boolean).join(" · ") || "—"],
         ]),
-        writes("delivery")
-          ? [
-              simple(
-                t("ticket.recordShipment"),
-                () => [
-                  field(t("f.shipped_on"), h("input", { name: "shipped_on", type: "date", required: true })),
-                  field(t("f.note"), h("input", { name: "note" })),
-                ],
-                async (f) => {
-                  await operate(id, { op: "record_shipment", shipped_on: f.shipped_on, note: f.note });
-                  await reload();
-                },
-              ),
-              simple(
-                t("ticket.sendDrawings"),
-                () => field(t("f.note"), h("input", { name: "note" })),
-                async (f) => {
-                  await operate(id, { op: "send_drawings", note: f.note });
-                  await reload();
-                },
-              ),
-            ]
+        may("record_shipment")
+          ? actionForm(
+              "ticket.recordShipment",
+              [
+                { label: "f.shipped_on", name: "shipped_on", type: "date", required: true },
+                { label: "f.note", name: "note" },
+              ],
+              async (f) => {
+                await operate(id, { op: "record_shipment", shipped_on: f.shipped_on, note: f.note });
+                await reload();
+              },
+              { "data-form": "record-shipment" },
+            )
+          : null,
+        may("send_drawings")
+          ? actionForm(
+              "ticket.sendDrawings",
+              [{ label: "f.note", name: "note" }],
+              async (f) => {
+                await operate(id, { op: "send_drawings", note: f.note });
+                await reload();
+              },
+              { "data-form": "send-drawings" },
+            )
           : null,
       ),
       card(
@@ -332,11 +326,11 @@ export async function ticket(main, [id]) {
           `${day(f.planned_for)} · ${name("method", f.method)} · ${f.assignee ?? f.planned_by} · `,
           f.outcome
             ? `${"★".repeat(f.outcome.satisfaction)} ${f.outcome.resolved ? t("f.resolved") : ""} ${f.outcome.notes} (${dateTime(f.outcome.done_at)})`
-            : writes("followups")
+            : may("record_return_visit")
               ? recordVisitForm(id, f.id, f.method, reload)
               : "",
         ]),
-        writes("followups") ? planVisitForm(id, new Date().toISOString().slice(0, 10), reload) : null,
+        may("plan_return_visit") ? planVisitForm(id, new Date().toISOString().slice(0, 10), reload) : null,
       ),
       card(
         "ticket.signoffs",
@@ -385,14 +379,15 @@ export async function ticket(main, [id]) {
       card(
         "ticket.closures",
         list(v.closures, (c) => `${dateTime(c.closed_at)} ${c.closed_by}: ${c.note}`),
-        writes("closure")
-          ? simple(
-              t("ticket.close"),
-              () => field(t("f.note"), h("input", { name: "note" })),
+        may("close")
+          ? actionForm(
+              "ticket.close",
+              [{ label: "f.note", name: "note" }],
               async (f) => {
                 await operate(id, { op: "close", note: f.note });
                 await reload();
               },
+              { "data-form": "close" },
             )
           : null,
       ),

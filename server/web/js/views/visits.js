@@ -2,34 +2,44 @@
 // a form to record each outcome.
 
 import { api, query } from "../api.js";
-import { h, fill, values, select, field } from "../dom.js";
-import { t, name, options, day, dateTime } from "../i18n.js";
-import { writes, recordVisitForm } from "../forms.js";
+import { fill, h } from "../dom.js";
+import { form, recordVisitForm } from "../forms.js";
+import { dateTime, day, name, t } from "../i18n.js";
+import { may } from "../policy.js";
 
 const DEPARTMENTS = ["service_desk", "supervisor", "technician", "commerce", "sales"];
 
 export async function visits(main) {
   const state = { state: "due", assignee: "", department: "" };
   const table = h("div");
-  const form = h(
-    "form",
-    {
-      class: "filters",
-      onsubmit: (e) => {
-        e.preventDefault();
-        Object.assign(state, values(form));
-        load();
+  const filters = form({
+    attrs: { class: "filters" },
+    items: [
+      {
+        label: "f.status",
+        name: "state",
+        type: "select",
+        options: "visit_state",
+        any: "visits.anyState",
+        value: state.state,
       },
+      { label: "f.assignee", name: "assignee", size: 12 },
+      {
+        label: "f.department",
+        name: "department",
+        type: "select",
+        options: DEPARTMENTS.map((r) => [r, name("role", r)]),
+        any: "visits.anyDept",
+        value: "",
+      },
+      { button: "submit", label: "ledger.apply" },
+    ],
+    submit: (v) => {
+      Object.assign(state, v);
+      load();
     },
-    field(t("f.status"), select("state", [["", t("visits.anyState")], ...options("visit_state")], state.state)),
-    field(t("f.assignee"), h("input", { name: "assignee", size: 12 })),
-    field(
-      t("f.department"),
-      select("department", [["", t("visits.anyDept")], ...DEPARTMENTS.map((r) => [r, name("role", r)])], ""),
-    ),
-    h("button", { type: "submit" }, t("ledger.apply")),
-  );
-  fill(main, h("h1", {}, t("visits.title")), h("section", { class: "card" }, form), table);
+  });
+  fill(main, h("h1", {}, t("visits.title")), h("section", { class: "card" }, filters), table);
 
   async function load() {
     const answer = await api(`/v1/return-visits${query(state)}`);
@@ -83,7 +93,9 @@ export async function visits(main) {
                   h(
                     "td",
                     {},
-                    !v.done_at && writes("followups") ? recordVisitForm(v.ticket_id, v.visit_id, v.method, load) : null,
+                    !v.done_at && may("record_return_visit")
+                      ? recordVisitForm(v.ticket_id, v.visit_id, v.method, load)
+                      : null,
                   ),
                 ),
               ),
