@@ -3,13 +3,13 @@
 // command line (`fieldledger-device`) syncing real work. Screenshots of each main view go to
 // target/browser-artifacts/.
 
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve, dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -88,13 +88,16 @@ function shot(page, name) {
 // Calls the API from inside the page, as its own script would (cookie, and the CSRF token unless
 // `csrf` is false).
 function call(page, method, path, body, { csrf = true } = {}) {
-  return page.evaluate(async ([method, path, body, csrf]) => {
-    const session = await (await fetch("/web/session")).json();
-    const headers = { "Content-Type": "application/json" };
-    if (csrf) headers["X-CSRF-Token"] = session.csrf;
-    const r = await fetch(path, { method, headers, body: body === null ? undefined : JSON.stringify(body) });
-    return { status: r.status, body: await r.json().catch(() => null) };
-  }, [method, path, body ?? null, csrf]);
+  return page.evaluate(
+    async ([method, path, body, csrf]) => {
+      const session = await (await fetch("/web/session")).json();
+      const headers = { "Content-Type": "application/json" };
+      if (csrf) headers["X-CSRF-Token"] = session.csrf;
+      const r = await fetch(path, { method, headers, body: body === null ? undefined : JSON.stringify(body) });
+      return { status: r.status, body: await r.json().catch(() => null) };
+    },
+    [method, path, body ?? null, csrf],
+  );
 }
 
 function device(...args) {
@@ -107,8 +110,15 @@ before(async () => {
   await startServer();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 });
 
@@ -140,10 +150,13 @@ test("the desk signs in, registers a complaint and hands it off with the clock r
   const clock = row.locator("[data-clock]");
   const first = await clock.textContent();
   assert.match(first, /left$/);
-  await page.waitForFunction((el) => el.textContent !== el.dataset.seen, await clock.evaluateHandle((el) => {
-    el.dataset.seen = el.textContent;
-    return el;
-  }));
+  await page.waitForFunction(
+    (el) => el.textContent !== el.dataset.seen,
+    await clock.evaluateHandle((el) => {
+      el.dataset.seen = el.textContent;
+      return el;
+    }),
+  );
   await shot(page, "desk");
 
   await row.locator('form[data-form="hand-off"]').getByRole("button", { name: "Hand off" }).click();
@@ -179,15 +192,36 @@ test("a technician's device syncs work on it and the events arrive live without 
   const page = await signedIn("sup.sun");
   await page.getByRole("link", { name: "Live events" }).click();
   await page.locator('[data-stream="open"]').waitFor();
-  await page.evaluate(() => { window.notReloaded = true; });
+  await page.evaluate(() => {
+    window.notReloaded = true;
+  });
 
   assert.match(device("enrol", base, demo.technicianToken), /enrolled as tech\.zhang/);
   assert.match(device("sync"), /0 error/);
-  const arrived = device("record", ticketId, JSON.stringify({ op: "arrive", order_id: null, site: "110kV 变电站 bay 3" }));
+  const arrived = device(
+    "record",
+    ticketId,
+    JSON.stringify({ op: "arrive", order_id: null, site: "110kV 变电站 bay 3" }),
+  );
   const visit = arrived.match(/entry (\S+)/)[1];
-  device("record", ticketId, JSON.stringify({ op: "log_work", visit_id: visit,
-    work: { type: "step", description: "检查合闸线圈 Checked the closing coil", measurements: [{ quantity: "电阻 resistance", value: 212.5, unit: "Ω" }] } }));
-  device("record", ticketId, JSON.stringify({ op: "decide", disposition: "repair_on_site", rationale: "线圈松动 loose coil terminal" }));
+  device(
+    "record",
+    ticketId,
+    JSON.stringify({
+      op: "log_work",
+      visit_id: visit,
+      work: {
+        type: "step",
+        description: "检查合闸线圈 Checked the closing coil",
+        measurements: [{ quantity: "电阻 resistance", value: 212.5, unit: "Ω" }],
+      },
+    }),
+  );
+  device(
+    "record",
+    ticketId,
+    JSON.stringify({ op: "decide", disposition: "repair_on_site", rationale: "线圈松动 loose coil terminal" }),
+  );
   device("record", ticketId, JSON.stringify({ op: "depart", visit_id: visit }));
   assert.match(device("sync"), /0 error/);
 
@@ -217,17 +251,25 @@ test("a supervisor records a return visit and sees it move from due to done", as
   const before = await planned.count();
   await plan.getByLabel("Planned for").fill(body.today);
   await plan.getByRole("button", { name: "Plan a return visit" }).click();
-  await page.waitForFunction((n) => document.querySelectorAll('[data-section="ticket.followups"] form[data-form="record-visit"]').length > n, before);
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('[data-section="ticket.followups"] form[data-form="record-visit"]').length > n,
+    before,
+  );
 
   await page.goto("/#/visits");
-  const due = page.locator(`tr[data-ticket="${ticketId}"]`).filter({ has: page.locator('form[data-form="record-visit"]') });
+  const due = page
+    .locator(`tr[data-ticket="${ticketId}"]`)
+    .filter({ has: page.locator('form[data-form="record-visit"]') });
   await due.first().waitFor();
   await shot(page, "return-visits-due");
   const record = due.first().locator('form[data-form="record-visit"]');
   await record.locator('select[name="satisfaction"]').selectOption("4");
   await record.locator('input[name="notes"]').fill("运行正常 runs fine");
   await record.getByRole("button", { name: "Record outcome" }).click();
-  await page.waitForFunction((id) => !document.querySelector(`tr[data-ticket="${id}"] form[data-form="record-visit"]`), ticketId);
+  await page.waitForFunction(
+    (id) => !document.querySelector(`tr[data-ticket="${id}"] form[data-form="record-visit"]`),
+    ticketId,
+  );
 
   await page.getByLabel("Status").selectOption("done");
   await page.getByRole("button", { name: "Filter" }).click();
@@ -260,8 +302,14 @@ test("the language switches to Chinese with the regulation's terms, and is remem
 
 test("QA, finance and statistics each have their view", async () => {
   const desk = await signedIn("desk.wang");
-  const cost = await call(desk, "POST", `/v1/tickets/${ticketId}/operations`,
-    { op: "submit_cost", kind: "travel", amount_minor: 86_000, currency: "CNY", bearer: "company", description: "高铁 train" });
+  const cost = await call(desk, "POST", `/v1/tickets/${ticketId}/operations`, {
+    op: "submit_cost",
+    kind: "travel",
+    amount_minor: 86_000,
+    currency: "CNY",
+    bearer: "company",
+    description: "高铁 train",
+  });
   assert.equal(cost.status, 200, JSON.stringify(cost.body));
   await desk.context().close();
 
@@ -290,8 +338,10 @@ test("QA, finance and statistics each have their view", async () => {
   // finance settles it, and does not audit.
   const supervisor = await signedIn("sup.sun");
   await supervisor.getByRole("link", { name: "Costs" }).click();
-  await supervisor.locator('[data-costs="finance.toAudit"] tr[data-cost]', { hasText: customer })
-    .getByRole("button", { name: "Approve" }).click();
+  await supervisor
+    .locator('[data-costs="finance.toAudit"] tr[data-cost]', { hasText: customer })
+    .getByRole("button", { name: "Approve" })
+    .click();
   await supervisor.locator('[data-costs="finance.toSettle"] tr[data-cost]', { hasText: customer }).waitFor();
   await supervisor.context().close();
   const finance = await signedIn("fin.zhao");
@@ -301,9 +351,57 @@ test("QA, finance and statistics each have their view", async () => {
   const toSettle = finance.locator('[data-costs="finance.toSettle"] tr[data-cost]', { hasText: customer });
   await toSettle.getByLabel("Reference").fill("PZ-2026-0777");
   await toSettle.getByRole("button", { name: "Settle" }).click();
-  await finance.waitForFunction((c) => ![...document.querySelectorAll("[data-costs] tr[data-cost]")].some((r) => r.textContent.includes(c)), customer);
+  await finance.waitForFunction(
+    (c) => ![...document.querySelectorAll("[data-costs] tr[data-cost]")].some((r) => r.textContent.includes(c)),
+    customer,
+  );
   await shot(finance, "finance");
   await finance.context().close();
+});
+
+// The action forms of a ticket, and the action each performs.
+const TICKET_FORMS = {
+  "hand-off": "hand_off",
+  "travel-order": "issue_travel_order",
+  "record-cause": "record_cause",
+  "rule-responsibility": "rule_responsibility",
+  "add-corrective-action": "add_corrective_action",
+  "record-shipment": "record_shipment",
+  "send-drawings": "send_drawings",
+  "plan-visit": "plan_return_visit",
+  close: "close",
+};
+
+test("each role is offered exactly the actions and views that the server's policy gives it", async () => {
+  for (const user of ["tech.dept.he", "fin.zhao", "sup.sun"]) {
+    const page = await signedIn(user);
+    const { status, body: policy } = await call(page, "GET", "/v1/policy");
+    assert.equal(status, 200, JSON.stringify(policy));
+    await page.goto(`/#/ticket/${ticketId}`);
+    await page.locator('[data-section="ticket.history"]').waitFor();
+    for (const [form, action] of Object.entries(TICKET_FORMS)) {
+      const offered = (await page.locator(`form[data-form="${form}"]`).count()) > 0;
+      assert.equal(offered, policy.may.includes(action), `${user}: the ${form} form`);
+    }
+    if (user === "tech.dept.he") await shot(page, "ticket-technical");
+    await page.context().close();
+  }
+
+  // The technical department records a cause and sends drawings, but adds no corrective action,
+  // ships nothing and hands nothing off; its menu has QA and not the desk, visits or costs.
+  const technical = await signedIn("tech.dept.he");
+  await technical.goto(`/#/ticket/${ticketId}`);
+  const quality = technical.locator('[data-section="ticket.quality"]');
+  await quality.locator('form[data-form="record-cause"]').waitFor();
+  assert.equal(await quality.getByRole("button", { name: "+" }).count(), 0);
+  await technical.locator('form[data-form="send-drawings"]').waitFor();
+  for (const form of ["record-shipment", "hand-off", "travel-order"]) {
+    assert.equal(await technical.locator(`form[data-form="${form}"]`).count(), 0, form);
+  }
+  const nav = await technical.locator("#nav").textContent();
+  assert.ok(nav.includes("QA"), nav);
+  for (const view of ["Service desk", "Return visits", "Costs"]) assert.ok(!nav.includes(view), `${view} in ${nav}`);
+  await technical.context().close();
 });
 
 test("a user of one role cannot reach another role's actions by URL or by a forged post", async () => {
@@ -313,7 +411,11 @@ test("a user of one role cannot reach another role's actions by URL or by a forg
     await finance.locator("[data-refused]").waitFor();
   }
   await shot(finance, "refused");
-  const handOff = await call(finance, "POST", `/v1/tickets/${ticketId}/operations`, { op: "hand_off", to: ["technician"], note: "not mine" });
+  const handOff = await call(finance, "POST", `/v1/tickets/${ticketId}/operations`, {
+    op: "hand_off",
+    to: ["technician"],
+    note: "not mine",
+  });
   assert.equal(handOff.status, 403, JSON.stringify(handOff.body));
   assert.match(handOff.body.message, /finance/);
   const register = await call(finance, "POST", "/v1/tickets", { kind: "complaint" });
@@ -323,7 +425,13 @@ test("a user of one role cannot reach another role's actions by URL or by a forg
   const desk = await signedIn("desk.wang");
   const cause = await call(desk, "POST", `/v1/tickets/${ticketId}/operations`, { op: "record_cause", cause: "forged" });
   assert.equal(cause.status, 403, JSON.stringify(cause.body));
-  const noToken = await call(desk, "POST", `/v1/tickets/${ticketId}/operations`, { op: "hand_off", to: ["technician"], note: "x" }, { csrf: false });
+  const noToken = await call(
+    desk,
+    "POST",
+    `/v1/tickets/${ticketId}/operations`,
+    { op: "hand_off", to: ["technician"], note: "x" },
+    { csrf: false },
+  );
   assert.deepEqual([noToken.status, noToken.body.error], [403, "csrf"]);
 
   // A page of another origin posts a form at the server in the desk's browser.
@@ -345,20 +453,30 @@ test("a user of one role cannot reach another role's actions by URL or by a forg
 
   const anonymous = await fetch(`${base}/v1/ledger`);
   assert.equal(anonymous.status, 401);
-  const technician = await fetch(`${base}/web/sign-in`, { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ user: "tech.zhang", password: demo.password }) });
+  const technician = await fetch(`${base}/web/sign-in`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ user: "tech.zhang", password: demo.password }),
+  });
   assert.equal(technician.status, 401, "technicians have no dashboard password");
 });
 
 test("failed sign-ins are rate-limited per user name", async () => {
-  const attempt = (password) => fetch(`${base}/web/sign-in`, { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ user: "mgr.qian", password }) });
+  const attempt = (password) =>
+    fetch(`${base}/web/sign-in`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ user: "mgr.qian", password }),
+    });
   for (let i = 0; i < 5; i++) assert.equal((await attempt(`wrong-${i}-password`)).status, 401);
   const limited = await attempt(demo.password);
   assert.equal(limited.status, 429);
   assert.ok(Number(limited.headers.get("retry-after")) > 0);
-  const other = await fetch(`${base}/web/sign-in`, { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ user: "proc.wu", password: demo.password }) });
+  const other = await fetch(`${base}/web/sign-in`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ user: "proc.wu", password: demo.password }),
+  });
   assert.equal(other.status, 200);
   const cookie = other.headers.get("set-cookie");
   assert.match(cookie, /HttpOnly/);

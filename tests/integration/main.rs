@@ -9,6 +9,7 @@ mod hostile;
 mod import_export;
 mod inflation;
 mod offline_exchange;
+mod policy;
 mod projection;
 mod simulation;
 mod sync;

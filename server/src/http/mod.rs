@@ -1,5 +1,6 @@
 //! The HTTP surface, one file per resource: the sync endpoint for devices ([`sync`]), blobs,
-//! tickets, the ledger, statistics, return visits, costs, corrective actions, events, and what
+//! tickets, the ledger, statistics, return visits, costs, corrective actions, events, the
+//! authority table as the dashboard reads it ([`policy`]), and what
 //! the server says of itself ([`service`]). Who may call what is an extractor ([`guard`]); what a
 //! handler takes from a request answers its rejections in the server's error format
 //! ([`extract`]). Handlers are thin: they check who asks, then call the engine or the storage off
@@ -15,6 +16,7 @@ pub mod events;
 pub(crate) mod extract;
 pub(crate) mod guard;
 pub mod ledger;
+pub mod policy;
 pub mod return_visits;
 pub mod service;
 pub mod statistics;
@@ -112,6 +114,7 @@ pub fn table() -> Table {
         .at(Method::GET, "/metrics", get(service::metrics))
         .at(Method::GET, "/v1/openapi.json", get(service::openapi))
         .at(Method::GET, "/v1/me", get(service::me))
+        .at(Method::GET, "/v1/policy", get(policy::policy))
         .at(
             Method::POST,
             "/v1/sync",

@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use fieldledger_core::{Section, policy};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -29,25 +28,10 @@ pub struct Credentials {
 }
 
 /// What the page learns of its session: who, the CSRF token, and the hand-off limit it shows
-/// the clock of.
+/// the clock of. What the role may do it reads from `GET /v1/policy`.
 fn signed_in(signed: &Signed, state: &AppState) -> serde_json::Value {
     json!({
         "handoff_minutes": state.workflow.handoff.as_secs() / 60,
-        // The sections the role may write, from the one policy table: the page offers only
-        // those forms (the server refuses the others all the same).
-        "writes": Section::ALL
-            .into_iter()
-            .filter(|s| policy::may_write(signed.user.role, *s))
-            .map(Section::key)
-            .collect::<Vec<_>>(),
-        "may_register": policy::may_register(signed.user.role),
-        // The actions the role may perform, from the same table: a form whose section the role
-        // writes may still be another department's action (finance settles but does not audit).
-        "may": policy::PERMISSIONS
-            .iter()
-            .filter(|p| p.roles.contains(&signed.user.role))
-            .map(|p| p.action)
-            .collect::<Vec<_>>(),
         "user": signed.user.id,
         "name": signed.user.name,
         "role": signed.user.role,

@@ -25,29 +25,3 @@ export function fill(el, ...children) {
   append(el, children);
   return el;
 }
-
-// Reads a form's named fields into an object; checkboxes give booleans.
-export function values(form) {
-  const out = {};
-  for (const el of form.elements) {
-    if (!el.name) continue;
-    if (el.type === "checkbox") {
-      if (el.dataset.many !== undefined) {
-        out[el.name] ??= [];
-        if (el.checked) out[el.name].push(el.value);
-      } else out[el.name] = el.checked;
-    } else out[el.name] = el.value;
-  }
-  return out;
-}
-
-// A <select> of `options` ([value, label] pairs).
-export function select(name, options, selected, attrs = {}) {
-  return h("select", { name, ...attrs },
-    options.map(([value, label]) => h("option", { value, selected: value === selected }, label)));
-}
-
-// A labelled field.
-export function field(label, control) {
-  return h("label", {}, label, control);
-}

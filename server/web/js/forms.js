@@ -1,91 +1,268 @@
-// The forms of the service flow's office actions, shared by the views that offer them. Each
-// posts one operation and then calls `done`.
+// The one form builder, and the forms of the service flow's office actions shared by the views
+// that offer them. A form is described as data: each item is a field, a button or a group of
+// items, and the builder makes the labelled controls, so that every form reads and behaves alike.
 
 import { operate } from "./api.js";
-import { h, values, select, field } from "./dom.js";
-import { t, name, options } from "./i18n.js";
-import { attempt, toast, session } from "./main.js";
+import { h } from "./dom.js";
+import { name, options, t } from "./i18n.js";
+import { attempt, toast } from "./toast.js";
 
-// Whether the signed-in role may write `section` (the server's policy, sent with the session).
-export function writes(section) {
-  return session()?.writes.includes(section) ?? false;
+// Reads a form's named fields into an object; checkboxes give booleans, a group of checkboxes
+// (`checks`) the list of the values checked.
+function values(form) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name) continue;
+    if (el.type === "checkbox") {
+      if (el.dataset.many !== undefined) {
+        out[el.name] ??= [];
+        if (el.checked) out[el.name].push(el.value);
+      } else out[el.name] = el.checked;
+    } else out[el.name] = el.value;
+  }
+  return out;
 }
 
-// Whether the signed-in role may perform `action`, such as "audit_cost" (the server's authority
-// table, sent with the session).
-export function may(action) {
-  return session()?.may.includes(action) ?? false;
+// The [value, label] pairs of a field: a group of API names (see i18n.js) or the pairs
+// themselves, after an "any" choice when the field has one.
+function choices({ options: given, any }) {
+  const pairs = typeof given === "string" ? options(given) : given;
+  return any ? [["", t(any)], ...pairs] : pairs;
 }
 
-function form(label, build, submit, attrs = {}) {
-  const el = h("form", { class: "inline", ...attrs, onsubmit: async (e) => {
-    e.preventDefault();
-    await attempt(async () => {
-      await submit(values(el));
-      toast(t("app.saved"));
-    });
-  } }, build(), h("button", { type: "submit" }, label));
+// What describes a field; its other properties are attributes of its control.
+const DESCRIBED = ["label", "name", "type", "options", "any", "value", "hideLabel"];
+
+// One item of a form:
+// - a field { label, name, type, options, any, value, required, hideLabel, ...attributes },
+//   where `label` and `any` are text keys, `type` is an input type or "select", "textarea",
+//   "check" (one checkbox) or "checks" (one checkbox per option, under a legend), and the other
+//   attributes (size, placeholder, autocomplete, …) go to the control as they are;
+// - a button { button: "submit" | "reset" | "button", label, ...attributes };
+// - a group { group: "div.grid" | "div.row" | "p", items }.
+function item(spec) {
+  if (spec.group) {
+    const [tag, cls] = spec.group.split(".");
+    return h(tag, { class: cls }, spec.items.map(item));
+  }
+  if (spec.button) {
+    const { button, label, ...attrs } = spec;
+    return h("button", { type: button, ...attrs }, t(label));
+  }
+  const { label, name: key, type = "text", value, hideLabel } = spec;
+  const attrs = Object.fromEntries(Object.entries(spec).filter(([k]) => !DESCRIBED.includes(k)));
+  switch (type) {
+    case "select":
+      return h(
+        "label",
+        {},
+        t(label),
+        h(
+          "select",
+          { name: key, ...attrs },
+          choices(spec).map(([v, text]) => h("option", { value: v, selected: v === value }, text)),
+        ),
+      );
+    case "textarea":
+      return h("label", {}, t(label), h("textarea", { name: key, ...attrs }));
+    case "check":
+      return h(
+        "label",
+        { class: "check" },
+        h("input", { type: "checkbox", name: key, checked: value, ...attrs }),
+        t(label),
+      );
+    case "checks":
+      return h(
+        "fieldset",
+        { class: "row" },
+        h("legend", {}, t(label)),
+        choices(spec).map(([v, text]) =>
+          h(
+            "label",
+            { class: "check" },
+            h("input", { type: "checkbox", name: key, value: v, "data-many": "", checked: value?.includes(v) }),
+            text,
+          ),
+        ),
+      );
+    default: {
+      const input = h("input", { name: key, type: type === "text" ? null : type, value, ...attrs });
+      if (!hideLabel) return h("label", {}, t(label), input);
+      input.setAttribute("aria-label", t(label));
+      input.setAttribute("placeholder", t(label));
+      return input;
+    }
+  }
+}
+
+// A form of `items` (see `item`) with the attributes `attrs`; `submit(values, form)` runs when
+// it is submitted.
+export function form({ attrs = {}, items, submit }) {
+  const el = h(
+    "form",
+    {
+      ...attrs,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        await submit(values(el), el);
+      },
+    },
+    items.map(item),
+  );
   return el;
 }
 
-const HAND_OFF_ROLES = ["technician", "supervisor", "technical", "quality_assurance", "rn_d", "manager", "commerce", "sales"];
+// A form of one office action, on one line: its fields and a button `label`; `run(values)`
+// performs the action, and "saved" shows when it did.
+export function actionForm(label, fields, run, attrs = {}) {
+  return form({
+    attrs: { class: "inline", ...attrs },
+    items: [...fields, { button: "submit", label }],
+    submit: (v) =>
+      attempt(async () => {
+        await run(v);
+        toast(t("app.saved"));
+      }),
+  });
+}
+
+const HAND_OFF_ROLES = [
+  "technician",
+  "supervisor",
+  "technical",
+  "quality_assurance",
+  "rn_d",
+  "manager",
+  "commerce",
+  "sales",
+];
 
 export function handOffForm(id, done) {
-  return form(t("desk.handOff"), () => [
-    h("fieldset", { class: "row" }, h("legend", {}, t("f.to")), HAND_OFF_ROLES.map((r) =>
-      h("label", { class: "check" }, h("input", { type: "checkbox", name: "to", value: r, "data-many": "", checked: r === "technician" }), name("role", r)))),
-    field(t("f.note"), h("input", { name: "note", size: 24 })),
-  ], async (v) => { await operate(id, { op: "hand_off", to: v.to, note: v.note }); await done(); }, { "data-form": "hand-off" });
+  return actionForm(
+    "desk.handOff",
+    [
+      {
+        label: "f.to",
+        name: "to",
+        type: "checks",
+        options: HAND_OFF_ROLES.map((r) => [r, name("role", r)]),
+        value: ["technician"],
+      },
+      { label: "f.note", name: "note", size: 24 },
+    ],
+    async (v) => {
+      await operate(id, { op: "hand_off", to: v.to, note: v.note });
+      await done();
+    },
+    { "data-form": "hand-off" },
+  );
 }
 
 export function orderForm(id, done) {
-  return form(t("desk.order"), () => [
-    field(t("f.number"), h("input", { name: "number", required: true, size: 14, placeholder: "CC-2026-0001" })),
-    field(t("f.kind"), select("kind", options("order_kind"), "on_site_service")),
-    field(t("f.department"), select("issuing_department", options("department"), "technical_service")),
-    field(t("f.assignees"), h("input", { name: "assignees", required: true, size: 18, placeholder: "tech.zhang, tech.li" })),
-  ], async (v) => {
-    const assignees = v.assignees.split(/[,\s，]+/).filter(Boolean);
-    await operate(id, { op: "issue_travel_order", number: v.number, kind: v.kind, issuing_department: v.issuing_department, assignees });
-    await done();
-  }, { "data-form": "travel-order" });
+  return actionForm(
+    "desk.order",
+    [
+      { label: "f.number", name: "number", required: true, size: 14, placeholder: "CC-2026-0001" },
+      { label: "f.kind", name: "kind", type: "select", options: "order_kind", value: "on_site_service" },
+      {
+        label: "f.department",
+        name: "issuing_department",
+        type: "select",
+        options: "department",
+        value: "technical_service",
+      },
+      { label: "f.assignees", name: "assignees", required: true, size: 18, placeholder: "tech.zhang, tech.li" },
+    ],
+    async (v) => {
+      const assignees = v.assignees.split(/[,\s，]+/).filter(Boolean);
+      await operate(id, {
+        op: "issue_travel_order",
+        number: v.number,
+        kind: v.kind,
+        issuing_department: v.issuing_department,
+        assignees,
+      });
+      await done();
+    },
+    { "data-form": "travel-order" },
+  );
 }
 
 export function planVisitForm(id, today, done) {
-  return form(t("visits.plan"), () => [
-    field(t("f.planned_for"), h("input", { name: "planned_for", type: "date", required: true, value: today })),
-    field(t("f.method"), select("method", options("method"), "phone")),
-    field(t("f.assignee"), h("input", { name: "assignee", size: 12 })),
-  ], async (v) => {
-    await operate(id, { op: "plan_return_visit", planned_for: v.planned_for, method: v.method, assignee: v.assignee.trim() || null });
-    await done();
-  }, { "data-form": "plan-visit" });
+  return actionForm(
+    "visits.plan",
+    [
+      { label: "f.planned_for", name: "planned_for", type: "date", required: true, value: today },
+      { label: "f.method", name: "method", type: "select", options: "method", value: "phone" },
+      { label: "f.assignee", name: "assignee", size: 12 },
+    ],
+    async (v) => {
+      await operate(id, {
+        op: "plan_return_visit",
+        planned_for: v.planned_for,
+        method: v.method,
+        assignee: v.assignee.trim() || null,
+      });
+      await done();
+    },
+    { "data-form": "plan-visit" },
+  );
 }
 
 export function recordVisitForm(ticketId, visitId, method, done) {
-  return form(t("visits.record"), () => [
-    field(t("f.method"), select("method", options("method"), method)),
-    field(t("f.satisfaction"), select("satisfaction", [5, 4, 3, 2, 1].map((n) => [String(n), "★".repeat(n)]), "5")),
-    h("label", { class: "check" }, h("input", { type: "checkbox", name: "resolved", checked: true }), t("f.resolved")),
-    field(t("f.notes"), h("input", { name: "notes", size: 20 })),
-  ], async (v) => {
-    await operate(ticketId, { op: "record_return_visit", visit_id: visitId, method: v.method, satisfaction: Number(v.satisfaction), resolved: v.resolved, notes: v.notes });
-    await done();
-  }, { "data-form": "record-visit" });
+  return actionForm(
+    "visits.record",
+    [
+      { label: "f.method", name: "method", type: "select", options: "method", value: method },
+      {
+        label: "f.satisfaction",
+        name: "satisfaction",
+        type: "select",
+        options: [5, 4, 3, 2, 1].map((n) => [String(n), "★".repeat(n)]),
+        value: "5",
+      },
+      { label: "f.resolved", name: "resolved", type: "check", value: true },
+      { label: "f.notes", name: "notes", size: 20 },
+    ],
+    async (v) => {
+      await operate(ticketId, {
+        op: "record_return_visit",
+        visit_id: visitId,
+        method: v.method,
+        satisfaction: Number(v.satisfaction),
+        resolved: v.resolved,
+        notes: v.notes,
+      });
+      await done();
+    },
+    { "data-form": "record-visit" },
+  );
 }
 
+// Approving or rejecting a cost: two buttons, no fields.
 export function auditForm(ticketId, costId, done) {
-  const decide = (approved) => attempt(async () => {
-    await operate(ticketId, { op: "audit_cost", cost_id: costId, approved, note: "" });
-    toast(t("app.saved"));
-    await done();
-  });
-  return h("span", { class: "row" },
+  const decide = (approved) =>
+    attempt(async () => {
+      await operate(ticketId, { op: "audit_cost", cost_id: costId, approved, note: "" });
+      toast(t("app.saved"));
+      await done();
+    });
+  return h(
+    "span",
+    { class: "row" },
     h("button", { type: "button", onclick: () => decide(true) }, t("finance.audit")),
-    h("button", { type: "button", class: "secondary", onclick: () => decide(false) }, t("finance.reject")));
+    h("button", { type: "button", class: "secondary", onclick: () => decide(false) }, t("finance.reject")),
+  );
 }
 
 export function settleForm(ticketId, costId, done) {
-  return form(t("finance.settle"), () => [h("input", { name: "reference", required: true, size: 12, "aria-label": t("f.reference"), placeholder: t("f.reference") })],
-    async (v) => { await operate(ticketId, { op: "settle_cost", cost_id: costId, reference: v.reference }); await done(); });
+  return actionForm(
+    "finance.settle",
+    [{ label: "f.reference", name: "reference", required: true, size: 12, hideLabel: true }],
+    async (v) => {
+      await operate(ticketId, { op: "settle_cost", cost_id: costId, reference: v.reference });
+      await done();
+    },
+  );
 }

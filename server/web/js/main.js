@@ -1,77 +1,85 @@
-// The dashboard: signs in, then shows one view per hash route. Which views a role sees in the
-// menu is a convenience; the server's role policy decides what each request may do.
+// The dashboard's entry point: signs in, reads the role's policy, then shows one view per hash
+// route. Which views the menu offers follows the server's policy; the server decides what each
+// request may do all the same.
 
-import { api, setCsrf, ApiError } from "./api.js";
-import { h, fill } from "./dom.js";
-import { t, name, lang, setLang } from "./i18n.js";
-import { signIn } from "./views/sign_in.js";
-import { ledger } from "./views/ledger.js";
-import { ticket } from "./views/ticket.js";
+import { ApiError, api } from "./api.js";
+import { fill, h } from "./dom.js";
+import { lang, name, setLang, t } from "./i18n.js";
+import { loadPolicy, mayAny } from "./policy.js";
+import { adopt, onExpired, session } from "./session.js";
 import { desk } from "./views/desk.js";
 import { events } from "./views/events.js";
-import { visits } from "./views/visits.js";
-import { quality } from "./views/quality.js";
 import { finance } from "./views/finance.js";
+import { ledger } from "./views/ledger.js";
+import { quality } from "./views/quality.js";
+import { signIn } from "./views/sign_in.js";
 import { statistics } from "./views/statistics.js";
+import { ticket } from "./views/ticket.js";
+import { visits } from "./views/visits.js";
 
-const OFFICE = ["service_desk", "supervisor", "commerce", "quality_assurance", "inspection", "technical",
-  "rn_d", "manufacturing", "procurement", "finance", "manager", "admin"];
-
-// Each view: its route, menu label, the roles it is for, and what renders it.
+// Each view: its route, menu label, what renders it, and, for the views of one part of the
+// service flow, the actions it is for: a role sees it when the policy lets it perform any of
+// them. The others are for every office user.
 const VIEWS = [
-  { route: "ledger", label: "nav.ledger", roles: OFFICE, render: ledger },
-  { route: "desk", label: "nav.desk", roles: ["service_desk", "commerce", "supervisor", "admin"], render: desk },
-  { route: "events", label: "nav.events", roles: OFFICE, render: events },
-  { route: "visits", label: "nav.visits", roles: ["service_desk", "supervisor", "manager", "admin"], render: visits },
-  { route: "quality", label: "nav.quality", roles: ["quality_assurance", "technical", "rn_d", "manager", "admin"], render: quality },
-  { route: "finance", label: "nav.finance", roles: ["finance", "service_desk", "supervisor", "manager", "admin"], render: finance },
-  { route: "statistics", label: "nav.statistics", roles: OFFICE, render: statistics },
-  { route: "ticket", roles: OFFICE, render: ticket },
+  { route: "ledger", label: "nav.ledger", render: ledger },
+  { route: "desk", label: "nav.desk", render: desk, actions: ["hand_off", "issue_travel_order"] },
+  { route: "events", label: "nav.events", render: events },
+  // Whoever closes a case follows it to its return visit.
+  {
+    route: "visits",
+    label: "nav.visits",
+    render: visits,
+    actions: ["plan_return_visit", "record_return_visit", "close"],
+  },
+  {
+    route: "quality",
+    label: "nav.quality",
+    render: quality,
+    actions: ["record_cause", "rule_responsibility", "add_corrective_action", "set_action_status"],
+  },
+  // Whoever closes a case needs its costs audited first.
+  { route: "finance", label: "nav.finance", render: finance, actions: ["audit_cost", "settle_cost", "close"] },
+  { route: "statistics", label: "nav.statistics", render: statistics },
+  { route: "ticket", render: ticket },
 ];
 
-const app = { session: null, cleanup: null };
+let cleanup = null;
 
-// Shows a short message; errors stay longer.
-export function toast(text, error = false) {
-  const p = h("p", { class: error ? "error" : "" }, text);
-  document.getElementById("toast").append(p);
-  setTimeout(() => p.remove(), error ? 8000 : 3000);
-}
-
-// Runs `work`, showing a failure as a message rather than losing it.
-export async function attempt(work) {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return start();
-    toast(`${t("app.error")}: ${e.message}`, true);
-    throw e;
-  }
-}
-
-export function session() {
-  return app.session;
+function offered(view) {
+  return !view.actions || mayAny(view.actions);
 }
 
 function header() {
-  const s = app.session;
+  const s = session();
   document.getElementById("lang").textContent = t("app.switch");
   const out = document.getElementById("sign-out");
   out.textContent = t("app.signOut");
   out.hidden = !s;
   fill(document.getElementById("who"), s ? `${s.name} · ${name("role", s.role)}` : "");
   const route = location.hash.replace(/^#\//, "").split("/")[0] || "ledger";
-  fill(document.getElementById("nav"), s ? VIEWS.filter((v) => v.label && v.roles.includes(s.role)).map((v) =>
-    h("a", { href: `#/${v.route}`, "aria-current": v.route === route ? "page" : null }, t(v.label))) : []);
+  fill(
+    document.getElementById("nav"),
+    s
+      ? VIEWS.filter((v) => v.label && offered(v)).map((v) =>
+          h("a", { href: `#/${v.route}`, "aria-current": v.route === route ? "page" : null }, t(v.label)),
+        )
+      : [],
+  );
 }
 
 async function show() {
-  app.cleanup?.();
-  app.cleanup = null;
+  cleanup?.();
+  cleanup = null;
   header();
   const main = document.getElementById("view");
-  if (!app.session) {
-    fill(main, signIn(async (s) => { adopt(s); await show(); }));
+  if (!session()) {
+    fill(
+      main,
+      signIn(async (s) => {
+        await signedIn(s);
+        await show();
+      }),
+    );
     return;
   }
   const [route, ...rest] = location.hash.replace(/^#\//, "").split("/");
@@ -81,7 +89,7 @@ async function show() {
     return;
   }
   document.title = `${t(view.label ?? "nav.ledger")} · fieldledger`;
-  if (!view.roles.includes(app.session.role)) {
+  if (!offered(view)) {
     fill(main, h("div", { class: "refused", "data-refused": "" }, t("app.refused")));
     return;
   }
@@ -90,29 +98,38 @@ async function show() {
   const slot = h("div", {}, h("p", { class: "muted" }, t("app.loading")));
   fill(main, slot);
   try {
-    app.cleanup = (await view.render(slot, rest.map(decodeURIComponent))) ?? null;
+    cleanup = (await view.render(slot, rest.map(decodeURIComponent))) ?? null;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return start();
     const refused = e instanceof ApiError && e.status === 403;
-    fill(slot, h("div", { class: "refused", "data-refused": refused ? "" : null }, refused ? t("app.refused") : `${t("app.error")}: ${e.message}`));
+    fill(
+      slot,
+      h(
+        "div",
+        { class: "refused", "data-refused": refused ? "" : null },
+        refused ? t("app.refused") : `${t("app.error")}: ${e.message}`,
+      ),
+    );
   }
   main.focus({ preventScroll: true });
 }
 
-function adopt(s) {
-  app.session = s;
-  setCsrf(s?.csrf);
+// Makes `s` the session and reads what its role may do.
+async function signedIn(s) {
+  adopt(s);
+  await loadPolicy(s !== null);
 }
 
 async function start() {
   try {
-    adopt(await api("/web/session"));
+    await signedIn(await api("/web/session"));
   } catch {
-    adopt(null);
+    await signedIn(null);
   }
   await show();
 }
 
+onExpired(start);
 document.documentElement.lang = lang();
 document.getElementById("lang").addEventListener("click", () => {
   setLang(lang() === "zh-CN" ? "en" : "zh-CN");
@@ -120,7 +137,7 @@ document.getElementById("lang").addEventListener("click", () => {
 });
 document.getElementById("sign-out").addEventListener("click", async () => {
   await api("/web/sign-out", { method: "POST" }).catch(() => null);
-  adopt(null);
+  await signedIn(null);
   location.hash = "";
   show();
 });

@@ -2,9 +2,9 @@
 // actions by their earliest due day.
 
 import { api } from "../api.js";
-import { h, fill } from "../dom.js";
-import { t, name, day, number } from "../i18n.js";
 import { bars } from "../charts.js";
+import { fill, h } from "../dom.js";
+import { day, name, number, t } from "../i18n.js";
 
 export async function quality(main) {
   const [open, causes, responsibility] = await Promise.all([
@@ -12,15 +12,86 @@ export async function quality(main) {
     api("/v1/statistics/complaints?by=cause"),
     api("/v1/statistics/complaints?by=responsibility"),
   ]);
-  fill(main, h("h1", {}, t("quality.title")),
+  fill(
+    main,
+    h("h1", {}, t("quality.title")),
     h("h2", {}, t("quality.open")),
-    open.tickets.length ? h("table", {}, h("thead", {}, h("tr", {}, [t("f.ledger_number"), t("f.customer"), t("f.product"), t("f.cause"), t("f.responsibility"), t("f.open_actions"), t("f.due")].map((c) => h("th", { scope: "col" }, c)))),
-      h("tbody", {}, open.tickets.map((r) => h("tr", { "data-ticket": r.ticket_id },
-        h("td", {}, h("a", { href: `#/ticket/${encodeURIComponent(r.ticket_id)}` }, r.ledger_number ?? r.ticket_id.slice(0, 8))),
-        h("td", {}, r.customer_name), h("td", {}, r.product_name), h("td", {}, r.cause || t("unknown")),
-        h("td", {}, name("responsibility", r.responsibility)), h("td", {}, number(r.open_actions)),
-        h("td", {}, day(r.next_action_due), r.next_action_due < open.today ? h("span", { class: "badge bad" }, t("quality.pastDue")) : null))))) : h("p", { class: "muted" }, t("app.none")),
-    h("div", { class: "charts" },
-      h("section", { class: "card" }, h("h2", {}, t("quality.byCause")), bars(t("quality.byCause"), causes.groups.slice(0, 15).map((g) => [g.key ?? t("unknown"), g.complaints]), (n) => number(n))),
-      h("section", { class: "card" }, h("h2", {}, t("quality.byResponsibility")), bars(t("quality.byResponsibility"), responsibility.groups.map((g) => [name("responsibility", g.key), g.complaints]), (n) => number(n)))));
+    open.tickets.length
+      ? h(
+          "table",
+          {},
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              [
+                t("f.ledger_number"),
+                t("f.customer"),
+                t("f.product"),
+                t("f.cause"),
+                t("f.responsibility"),
+                t("f.open_actions"),
+                t("f.due"),
+              ].map((c) => h("th", { scope: "col" }, c)),
+            ),
+          ),
+          h(
+            "tbody",
+            {},
+            open.tickets.map((r) =>
+              h(
+                "tr",
+                { "data-ticket": r.ticket_id },
+                h(
+                  "td",
+                  {},
+                  h(
+                    "a",
+                    { href: `#/ticket/${encodeURIComponent(r.ticket_id)}` },
+                    r.ledger_number ?? r.ticket_id.slice(0, 8),
+                  ),
+                ),
+                h("td", {}, r.customer_name),
+                h("td", {}, r.product_name),
+                h("td", {}, r.cause || t("unknown")),
+                h("td", {}, name("responsibility", r.responsibility)),
+                h("td", {}, number(r.open_actions)),
+                h(
+                  "td",
+                  {},
+                  day(r.next_action_due),
+                  r.next_action_due < open.today ? h("span", { class: "badge bad" }, t("quality.pastDue")) : null,
+                ),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "muted" }, t("app.none")),
+    h(
+      "div",
+      { class: "charts" },
+      h(
+        "section",
+        { class: "card" },
+        h("h2", {}, t("quality.byCause")),
+        bars(
+          t("quality.byCause"),
+          causes.groups.slice(0, 15).map((g) => [g.key ?? t("unknown"), g.complaints]),
+          (n) => number(n),
+        ),
+      ),
+      h(
+        "section",
+        { class: "card" },
+        h("h2", {}, t("quality.byResponsibility")),
+        bars(
+          t("quality.byResponsibility"),
+          responsibility.groups.map((g) => [name("responsibility", g.key), g.complaints]),
+          (n) => number(n),
+        ),
+      ),
+    ),
+  );
 }

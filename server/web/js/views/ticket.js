@@ -3,13 +3,19 @@
 // the signed-in role may take.
 
 import { api, operate } from "../api.js";
-import { h, fill, values, select, field } from "../dom.js";
-import { t, name, options, dateTime, day, money, duration } from "../i18n.js";
-import { attempt, toast, session } from "../main.js";
-import { writes, may, handOffForm, orderForm, planVisitForm, recordVisitForm, auditForm, settleForm } from "../forms.js";
+import { fill, h } from "../dom.js";
+import { actionForm, auditForm, handOffForm, orderForm, planVisitForm, recordVisitForm, settleForm } from "../forms.js";
+import { dateTime, day, duration, money, name, t } from "../i18n.js";
+import { may } from "../policy.js";
+import { session } from "../session.js";
+import { attempt } from "../toast.js";
 
 function fields(pairs) {
-  return h("dl", { class: "fields" }, pairs.filter(([, v]) => v !== undefined).map(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v ?? "—")]));
+  return h(
+    "dl",
+    { class: "fields" },
+    pairs.filter(([, v]) => v !== undefined).map(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v ?? "—")]),
+  );
 }
 
 function card(title, ...content) {
@@ -17,15 +23,13 @@ function card(title, ...content) {
 }
 
 function list(items, render) {
-  return items.length ? h("ul", {}, items.map((i) => h("li", {}, render(i)))) : h("p", { class: "muted" }, t("app.none"));
-}
-
-function simple(label, build, submit) {
-  const el = h("form", { class: "inline", onsubmit: async (e) => {
-    e.preventDefault();
-    await attempt(async () => { await submit(values(el)); toast(t("app.saved")); });
-  } }, build(), h("button", { type: "submit" }, label));
-  return el;
+  return items.length
+    ? h(
+        "ul",
+        {},
+        items.map((i) => h("li", {}, render(i))),
+      )
+    : h("p", { class: "muted" }, t("app.none"));
 }
 
 function handoffClock(detail) {
@@ -58,80 +62,357 @@ export async function ticket(main, [id]) {
     const clock = handoffClock(detail);
     if (clock?.pending) timer = setInterval(clock.tick, 1000);
 
-    const conflict = detail.decision_conflict ? h("div", { class: "conflict", "data-conflict": "" },
-      h("strong", {}, t("ticket.conflict")),
-      list(detail.decision_conflict.entries, (e) => `${name("disposition", e.disposition)} — ${e.by} (${name("role", e.role)}), ${dateTime(e.recorded_at)}: ${e.rationale}`),
-      writes("decisions") ? simple(t("ticket.resolve"), () => [
-        field(t("f.disposition"), select("disposition", options("disposition"), detail.decision_conflict.entries[0].disposition)),
-        field(t("f.rationale"), h("input", { name: "rationale", required: true, size: 30 })),
-      ], async (f) => { await operate(id, { op: "decide", disposition: f.disposition, rationale: f.rationale }); await reload(); }) : null) : null;
+    const conflict = detail.decision_conflict
+      ? h(
+          "div",
+          { class: "conflict", "data-conflict": "" },
+          h("strong", {}, t("ticket.conflict")),
+          list(
+            detail.decision_conflict.entries,
+            (e) =>
+              `${name("disposition", e.disposition)} — ${e.by} (${name("role", e.role)}), ${dateTime(e.recorded_at)}: ${e.rationale}`,
+          ),
+          may("decide")
+            ? actionForm(
+                "ticket.resolve",
+                [
+                  {
+                    label: "f.disposition",
+                    name: "disposition",
+                    type: "select",
+                    options: "disposition",
+                    value: detail.decision_conflict.entries[0].disposition,
+                  },
+                  { label: "f.rationale", name: "rationale", required: true, size: 30 },
+                ],
+                async (f) => {
+                  await operate(id, { op: "decide", disposition: f.disposition, rationale: f.rationale });
+                  await reload();
+                },
+                { "data-form": "decide" },
+              )
+            : null,
+        )
+      : null;
 
     const signedView = h("div");
-    fill(main,
-      h("h1", {}, `${v.meta.ledger_number ?? id} · ${reg.customer_name} `,
+    fill(
+      main,
+      h(
+        "h1",
+        {},
+        `${v.meta.ledger_number ?? id} · ${reg.customer_name} `,
         h("span", { class: "badge", "data-status": "" }, name("status", detail.status)),
-        reg.major ? h("span", { class: "badge bad" }, t("f.major")) : null),
-      card("ticket.deadlines", clock ? h("p", {}, t("ticket.handoffClock", { minutes: session().handoff_minutes }), ": ", clock.el) : null,
-        list(detail.deadlines, (d) => `${name("deadline", d.deadline)}: ${t("stats.byDevice")} ${d.device ? name("clock_state", d.device.state) + " (" + dateTime(d.device.due_at) + ")" : "—"}; ${t("stats.byReceipt")} ${d.receipt ? name("clock_state", d.receipt.state) : "—"}`)),
-      card("ticket.intake", fields([
-        ["f.kind", name("kind", reg.kind)], ["f.complaint", reg.complaint ? t("yes") : t("no")], ["f.product", reg.product_name],
-        ["f.model", reg.model], ["f.job_number", reg.job_number], ["f.contract_number", reg.contract_number],
-        ["f.customer", reg.customer_name], ["f.contact_person", reg.contact_person], ["f.contact_method", reg.contact_method],
-        ["f.content", reg.content], ["f.requests", reg.requests], ["f.source", name("source", reg.source)],
-        ["f.sales_representative", reg.sales_representative ?? undefined], ["f.registered_at", dateTime(v.intake.registered_at)],
-        ["f.by", v.intake.registered_by],
-      ]), detail.field_conflicts.length ? h("div", { class: "conflict" }, h("strong", {}, t("ticket.fieldConflicts")),
-        list(detail.field_conflicts, (c) => `${c.path.join(".")}: ${c.values.map((x) => JSON.stringify(x)).join(" / ")}`)) : null),
-      card("ticket.dispatch",
-        list(v.dispatch.handoffs, (x) => `${dateTime(x.handed_off_at)} ${x.by} → ${x.to.map((r) => name("role", r)).join("、")} ${x.note}`),
-        list(v.dispatch.orders, (o) => `${o.number} · ${name("order_kind", o.kind)} · ${name("department", o.issuing_department)} · ${o.assignees.join(", ")} · ${dateTime(o.issued_at)}`),
-        writes("dispatch") ? [handOffForm(id, reload), orderForm(id, reload)] : null),
-      card("ticket.visits", list(v.visits, (visit) => [
-        h("strong", {}, `${visit.technician} · ${visit.site}`), ` ${dateTime(visit.arrived_at)} – ${visit.departed_at ? dateTime(visit.departed_at) : "…"}`,
-        list(visit.log, (l) => `${dateTime(l.recorded_at)} ${workText(l)}`),
-        visit.photos.length ? h("div", { class: "photos" }, visit.photos.map((p) => h("figure", {},
-          h("img", { src: `/v1/tickets/${encodeURIComponent(id)}/blobs/${p.blob.sha256}`, alt: p.caption, loading: "lazy" }), h("figcaption", {}, p.caption)))) : null,
-      ])),
-      card("ticket.decisions", conflict, list(v.decisions.entries, (e) => `${dateTime(e.recorded_at)} ${name("disposition", e.disposition)} — ${e.by} (${name("role", e.role)}): ${e.rationale}`)),
-      card("ticket.returns", list(v.returns, (r) => [`${r.unit}: ${r.reason} · ${dateTime(r.requested_at)} · ${r.received_at ? dateTime(r.received_at) : "—"}`,
-        list(r.inspections, (i) => `${dateTime(i.at)} ${name("verdict", i.verdict)} ${i.findings} (${i.by})`)])),
-      card("ticket.quality", fields([["f.cause", v.quality.cause || t("unknown")], ["f.responsibility", name("responsibility", v.quality.responsibility)]]),
-        list(v.quality.actions, (a) => `${name("action_kind", a.kind)} · ${a.description} · ${a.owner} · ${t("f.due")} ${day(a.due)} · ${name("action_status", a.status)}`),
-        writes("quality") ? [
-          simple(t("f.cause"), () => field(t("f.cause"), h("input", { name: "cause", required: true, size: 30 })), async (f) => { await operate(id, { op: "record_cause", cause: f.cause }); await reload(); }),
-          simple(t("f.responsibility"), () => field(t("f.responsibility"), select("responsibility", options("responsibility"), "design")), async (f) => { await operate(id, { op: "rule_responsibility", responsibility: f.responsibility }); await reload(); }),
-          simple("+", () => [field(t("f.kind"), select("kind", options("action_kind"), "corrective")), field(t("f.description"), h("input", { name: "description", required: true })),
-            field(t("f.owner"), h("input", { name: "owner", required: true, size: 10 })), field(t("f.due"), h("input", { name: "due", type: "date", required: true }))],
-          async (f) => { await operate(id, { op: "add_corrective_action", ...f }); await reload(); }),
-        ] : null),
-      card("ticket.delivery", fields([["f.shipped_on", v.delivery.shipped_on ? day(v.delivery.shipped_on) : "—"],
-        ["f.drawings_sent_at", v.delivery.drawings_sent_at ? dateTime(v.delivery.drawings_sent_at) : "—"], ["f.note", [v.delivery.shipment_note, v.delivery.drawings_note].filter(Boolean).join(" · ") || "—"]]),
-        writes("delivery") ? [
-          simple(t("ticket.recordShipment"), () => [field(t("f.shipped_on"), h("input", { name: "shipped_on", type: "date", required: true })), field(t("f.note"), h("input", { name: "note" }))],
-            async (f) => { await operate(id, { op: "record_shipment", shipped_on: f.shipped_on, note: f.note }); await reload(); }),
-          simple(t("ticket.sendDrawings"), () => field(t("f.note"), h("input", { name: "note" })), async (f) => { await operate(id, { op: "send_drawings", note: f.note }); await reload(); }),
-        ] : null),
-      card("ticket.letter", fields([["f.number", v.letter.number || "—"], ["f.status", v.letter.status === "issued" ? t("ticket.letterIssued") : t("ticket.letterDraft")], ["f.letter_body", v.letter.body || "—"]])),
-      card("ticket.costs", list(v.costs, (c) => [`${name("cost_kind", c.kind)} · ${money(c.amount_minor, c.currency)} · ${name("bearer", c.bearer)} · ${c.description} · `,
-        c.audit ? h("span", { class: `badge ${c.audit.approved ? "ok" : "bad"}` }, c.audit.approved ? t("finance.audit") : t("finance.reject")) : (may("audit_cost") && c.submitted_by !== session()?.user ? auditForm(id, c.id, reload) : null),
-        c.settlement ? h("span", { class: "badge ok" }, `${t("finance.settled")} ${c.settlement.reference}`) : (c.audit?.approved && may("settle_cost") ? settleForm(id, c.id, reload) : null)])),
-      card("ticket.followups", list(v.followups, (f) => [`${day(f.planned_for)} · ${name("method", f.method)} · ${f.assignee ?? f.planned_by} · `,
-        f.outcome ? `${"★".repeat(f.outcome.satisfaction)} ${f.outcome.resolved ? t("f.resolved") : ""} ${f.outcome.notes} (${dateTime(f.outcome.done_at)})` : (writes("followups") ? recordVisitForm(id, f.id, f.method, reload) : "")]),
-        writes("followups") ? planVisitForm(id, new Date().toISOString().slice(0, 10), reload) : null),
-      card("ticket.signoffs", list(v.signoffs, (s) => [`${s.signer_name} (${s.signer_title}) · ${dateTime(s.signed_at)} · ${s.statement} `,
-        h("button", { type: "button", class: "secondary", onclick: () => attempt(async () => {
-          const signed = await api(`/v1/tickets/${encodeURIComponent(id)}/signoffs/${encodeURIComponent(s.id)}`);
-          const sr = signed.intake;
-          fill(signedView, h("div", { class: "card", "data-signed-state": "" }, h("h2", {}, t("ticket.signedState")),
-            fields([["f.customer", sr.customer_name], ["f.product", sr.product_name], ["f.model", sr.model], ["f.content", sr.content],
-              ["f.disposition", signed.decisions.entries.map((e) => name("disposition", e.disposition)).join(", ") || "—"]]),
-            list(signed.visits.flatMap((x) => x.log), (l) => `${dateTime(l.recorded_at)} ${workText(l)}`)));
-        }) }, t("ticket.signedState"))]), signedView),
-      card("ticket.closures", list(v.closures, (c) => `${dateTime(c.closed_at)} ${c.closed_by}: ${c.note}`),
-        writes("closure") ? simple(t("ticket.close"), () => field(t("f.note"), h("input", { name: "note" })), async (f) => { await operate(id, { op: "close", note: f.note }); await reload(); }) : null),
-      card("ticket.history", h("ol", { class: "timeline" }, detail.history.map((e) => h("li", {},
-        h("strong", {}, e.note ? e.note.action : "—"), " · ", e.note ? `${e.note.user} (${name("role", e.note.role)})` : e.actor.slice(0, 8),
-        h("br"), h("span", { class: "muted" }, `${t("f.device_time")} ${dateTime(e.recorded_at)} · ${t("f.received_time")} ${dateTime(e.received_at)} · ${e.sections.map((s) => name("section", s)).join("、")}`))))),
+        reg.major ? h("span", { class: "badge bad" }, t("f.major")) : null,
+      ),
+      card(
+        "ticket.deadlines",
+        clock ? h("p", {}, t("ticket.handoffClock", { minutes: session().handoff_minutes }), ": ", clock.el) : null,
+        list(
+          detail.deadlines,
+          (d) =>
+            `${name("deadline", d.deadline)}: ${t("stats.byDevice")} ${d.device ? `${name("clock_state", d.device.state)} (${dateTime(d.device.due_at)})` : "—"}; ${t("stats.byReceipt")} ${d.receipt ? name("clock_state", d.receipt.state) : "—"}`,
+        ),
+      ),
+      card(
+        "ticket.intake",
+        fields([
+          ["f.kind", name("kind", reg.kind)],
+          ["f.complaint", reg.complaint ? t("yes") : t("no")],
+          ["f.product", reg.product_name],
+          ["f.model", reg.model],
+          ["f.job_number", reg.job_number],
+          ["f.contract_number", reg.contract_number],
+          ["f.customer", reg.customer_name],
+          ["f.contact_person", reg.contact_person],
+          ["f.contact_method", reg.contact_method],
+          ["f.content", reg.content],
+          ["f.requests", reg.requests],
+          ["f.source", name("source", reg.source)],
+          ["f.sales_representative", reg.sales_representative ?? undefined],
+          ["f.registered_at", dateTime(v.intake.registered_at)],
+          ["f.by", v.intake.registered_by],
+        ]),
+        detail.field_conflicts.length
+          ? h(
+              "div",
+              { class: "conflict" },
+              h("strong", {}, t("ticket.fieldConflicts")),
+              list(
+                detail.field_conflicts,
+                (c) => `${c.path.join(".")}: ${c.values.map((x) => JSON.stringify(x)).join(" / ")}`,
+              ),
+            )
+          : null,
+      ),
+      card(
+        "ticket.dispatch",
+        list(
+          v.dispatch.handoffs,
+          (x) => `${dateTime(x.handed_off_at)} ${x.by} → ${x.to.map((r) => name("role", r)).join("、")} ${x.note}`,
+        ),
+        list(
+          v.dispatch.orders,
+          (o) =>
+            `${o.number} · ${name("order_kind", o.kind)} · ${name("department", o.issuing_department)} · ${o.assignees.join(", ")} · ${dateTime(o.issued_at)}`,
+        ),
+        may("hand_off") ? handOffForm(id, reload) : null,
+        may("issue_travel_order") ? orderForm(id, reload) : null,
+      ),
+      card(
+        "ticket.visits",
+        list(v.visits, (visit) => [
+          h("strong", {}, `${visit.technician} · ${visit.site}`),
+          ` ${dateTime(visit.arrived_at)} – ${visit.departed_at ? dateTime(visit.departed_at) : "…"}`,
+          list(visit.log, (l) => `${dateTime(l.recorded_at)} ${workText(l)}`),
+          visit.photos.length
+            ? h(
+                "div",
+                { class: "photos" },
+                visit.photos.map((p) =>
+                  h(
+                    "figure",
+                    {},
+                    h("img", {
+                      src: `/v1/tickets/${encodeURIComponent(id)}/blobs/${p.blob.sha256}`,
+                      alt: p.caption,
+                      loading: "lazy",
+                    }),
+                    h("figcaption", {}, p.caption),
+                  ),
+                ),
+              )
+            : null,
+        ]),
+      ),
+      card(
+        "ticket.decisions",
+        conflict,
+        list(
+          v.decisions.entries,
+          (e) =>
+            `${dateTime(e.recorded_at)} ${name("disposition", e.disposition)} — ${e.by} (${name("role", e.role)}): ${e.rationale}`,
+        ),
+      ),
+      card(
+        "ticket.returns",
+        list(v.returns, (r) => [
+          `${r.unit}: ${r.reason} · ${dateTime(r.requested_at)} · ${r.received_at ? dateTime(r.received_at) : "—"}`,
+          list(r.inspections, (i) => `${dateTime(i.at)} ${name("verdict", i.verdict)} ${i.findings} (${i.by})`),
+        ]),
+      ),
+      card(
+        "ticket.quality",
+        fields([
+          ["f.cause", v.quality.cause || t("unknown")],
+          ["f.responsibility", name("responsibility", v.quality.responsibility)],
+        ]),
+        list(
+          v.quality.actions,
+          (a) =>
+            `${name("action_kind", a.kind)} · ${a.description} · ${a.owner} · ${t("f.due")} ${day(a.due)} · ${name("action_status", a.status)}`,
+        ),
+        may("record_cause")
+          ? actionForm(
+              "f.cause",
+              [{ label: "f.cause", name: "cause", required: true, size: 30 }],
+              async (f) => {
+                await operate(id, { op: "record_cause", cause: f.cause });
+                await reload();
+              },
+              { "data-form": "record-cause" },
+            )
+          : null,
+        may("rule_responsibility")
+          ? actionForm(
+              "f.responsibility",
+              [
+                {
+                  label: "f.responsibility",
+                  name: "responsibility",
+                  type: "select",
+                  options: "responsibility",
+                  value: "design",
+                },
+              ],
+              async (f) => {
+                await operate(id, { op: "rule_responsibility", responsibility: f.responsibility });
+                await reload();
+              },
+              { "data-form": "rule-responsibility" },
+            )
+          : null,
+        may("add_corrective_action")
+          ? actionForm(
+              "quality.add",
+              [
+                { label: "f.kind", name: "kind", type: "select", options: "action_kind", value: "corrective" },
+                { label: "f.description", name: "description", required: true },
+                { label: "f.owner", name: "owner", required: true, size: 10 },
+                { label: "f.due", name: "due", type: "date", required: true },
+              ],
+              async (f) => {
+                await operate(id, { op: "add_corrective_action", ...f });
+                await reload();
+              },
+              { "data-form": "add-corrective-action" },
+            )
+          : null,
+      ),
+      card(
+        "ticket.delivery",
+        fields([
+          ["f.shipped_on", v.delivery.shipped_on ? day(v.delivery.shipped_on) : "—"],
+          ["f.drawings_sent_at", v.delivery.drawings_sent_at ? dateTime(v.delivery.drawings_sent_at) : "—"],
+          ["f.note", [v.delivery.shipment_note, v.delivery.drawings_note].filter(Boolean).join(" · ") || "—"],
+        ]),
+        may("record_shipment")
+          ? actionForm(
+              "ticket.recordShipment",
+              [
+                { label: "f.shipped_on", name: "shipped_on", type: "date", required: true },
+                { label: "f.note", name: "note" },
+              ],
+              async (f) => {
+                await operate(id, { op: "record_shipment", shipped_on: f.shipped_on, note: f.note });
+                await reload();
+              },
+              { "data-form": "record-shipment" },
+            )
+          : null,
+        may("send_drawings")
+          ? actionForm(
+              "ticket.sendDrawings",
+              [{ label: "f.note", name: "note" }],
+              async (f) => {
+                await operate(id, { op: "send_drawings", note: f.note });
+                await reload();
+              },
+              { "data-form": "send-drawings" },
+            )
+          : null,
+      ),
+      card(
+        "ticket.letter",
+        fields([
+          ["f.number", v.letter.number || "—"],
+          ["f.status", v.letter.status === "issued" ? t("ticket.letterIssued") : t("ticket.letterDraft")],
+          ["f.letter_body", v.letter.body || "—"],
+        ]),
+      ),
+      card(
+        "ticket.costs",
+        list(v.costs, (c) => [
+          `${name("cost_kind", c.kind)} · ${money(c.amount_minor, c.currency)} · ${name("bearer", c.bearer)} · ${c.description} · `,
+          c.audit
+            ? h(
+                "span",
+                { class: `badge ${c.audit.approved ? "ok" : "bad"}` },
+                c.audit.approved ? t("finance.audit") : t("finance.reject"),
+              )
+            : may("audit_cost") && c.submitted_by !== session()?.user
+              ? auditForm(id, c.id, reload)
+              : null,
+          c.settlement
+            ? h("span", { class: "badge ok" }, `${t("finance.settled")} ${c.settlement.reference}`)
+            : c.audit?.approved && may("settle_cost")
+              ? settleForm(id, c.id, reload)
+              : null,
+        ]),
+      ),
+      card(
+        "ticket.followups",
+        list(v.followups, (f) => [
+          `${day(f.planned_for)} · ${name("method", f.method)} · ${f.assignee ?? f.planned_by} · `,
+          f.outcome
+            ? `${"★".repeat(f.outcome.satisfaction)} ${f.outcome.resolved ? t("f.resolved") : ""} ${f.outcome.notes} (${dateTime(f.outcome.done_at)})`
+            : may("record_return_visit")
+              ? recordVisitForm(id, f.id, f.method, reload)
+              : "",
+        ]),
+        may("plan_return_visit") ? planVisitForm(id, new Date().toISOString().slice(0, 10), reload) : null,
+      ),
+      card(
+        "ticket.signoffs",
+        list(v.signoffs, (s) => [
+          `${s.signer_name} (${s.signer_title}) · ${dateTime(s.signed_at)} · ${s.statement} `,
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              onclick: () =>
+                attempt(async () => {
+                  const signed = await api(
+                    `/v1/tickets/${encodeURIComponent(id)}/signoffs/${encodeURIComponent(s.id)}`,
+                  );
+                  const sr = signed.intake;
+                  fill(
+                    signedView,
+                    h(
+                      "div",
+                      { class: "card", "data-signed-state": "" },
+                      h("h2", {}, t("ticket.signedState")),
+                      fields([
+                        ["f.customer", sr.customer_name],
+                        ["f.product", sr.product_name],
+                        ["f.model", sr.model],
+                        ["f.content", sr.content],
+                        [
+                          "f.disposition",
+                          signed.decisions.entries.map((e) => name("disposition", e.disposition)).join(", ") || "—",
+                        ],
+                      ]),
+                      list(
+                        signed.visits.flatMap((x) => x.log),
+                        (l) => `${dateTime(l.recorded_at)} ${workText(l)}`,
+                      ),
+                    ),
+                  );
+                }),
+            },
+            t("ticket.signedState"),
+          ),
+        ]),
+        signedView,
+      ),
+      card(
+        "ticket.closures",
+        list(v.closures, (c) => `${dateTime(c.closed_at)} ${c.closed_by}: ${c.note}`),
+        may("close")
+          ? actionForm(
+              "ticket.close",
+              [{ label: "f.note", name: "note" }],
+              async (f) => {
+                await operate(id, { op: "close", note: f.note });
+                await reload();
+              },
+              { "data-form": "close" },
+            )
+          : null,
+      ),
+      card(
+        "ticket.history",
+        h(
+          "ol",
+          { class: "timeline" },
+          detail.history.map((e) =>
+            h(
+              "li",
+              {},
+              h("strong", {}, e.note ? e.note.action : "—"),
+              " · ",
+              e.note ? `${e.note.user} (${name("role", e.note.role)})` : e.actor.slice(0, 8),
+              h("br"),
+              h(
+                "span",
+                { class: "muted" },
+                `${t("f.device_time")} ${dateTime(e.recorded_at)} · ${t("f.received_time")} ${dateTime(e.received_at)} · ${e.sections.map((s) => name("section", s)).join("、")}`,
+              ),
+            ),
+          ),
+        ),
+      ),
     );
   }
   await load();
@@ -140,8 +421,10 @@ export async function ticket(main, [id]) {
 
 // A work-log entry (its work is flattened into it) as one line.
 function workText(work) {
-  const line = work.type === "part_used" || work.type === "part_removed"
-    ? `${work.part_number} ×${work.quantity} ${work.serial ?? ""}` : "";
+  const line =
+    work.type === "part_used" || work.type === "part_removed"
+      ? `${work.part_number} ×${work.quantity} ${work.serial ?? ""}`
+      : "";
   const measured = (work.measurements ?? []).map((m) => `${m.quantity} ${m.value} ${m.unit}`).join("; ");
   return [`[${work.type}]`, work.description ?? "", line, measured].filter(Boolean).join(" ");
 }

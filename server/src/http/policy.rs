@@ -1,0 +1,55 @@
+//! `GET /v1/policy`: the authority table as the office reads it, so that the dashboard offers a
+//! role only the actions the server would accept from it, and learns them from the one table in
+//! `fieldledger_core::policy` instead of a list of its own.
+
+use axum::Json;
+use fieldledger_core::{Role, policy};
+use serde::Serialize;
+
+use super::Result;
+use super::guard::Office;
+
+/// What one role may do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RolePolicy {
+    /// The role.
+    pub role: Role,
+    /// Whether it registers new tickets.
+    pub may_register: bool,
+    /// The actions it may perform on a ticket, as change messages name them, in the table's
+    /// order.
+    pub may: Vec<&'static str>,
+}
+
+impl RolePolicy {
+    /// The row of `role`, read from the authority table.
+    pub fn of(role: Role) -> RolePolicy {
+        RolePolicy {
+            role,
+            may_register: policy::may_register(role),
+            may: policy::PERMISSIONS
+                .iter()
+                .filter(|p| p.roles.contains(&role))
+                .map(|p| p.action)
+                .collect(),
+        }
+    }
+}
+
+/// The caller's own role first, then every role.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyAnswer {
+    /// The signed-in user's role.
+    #[serde(flatten)]
+    pub own: RolePolicy,
+    /// Every role, in [`Role::ALL`]'s order.
+    pub roles: Vec<RolePolicy>,
+}
+
+/// Answers the policy to any office user; technicians and sales learn theirs from the app.
+pub(super) async fn policy(Office(caller): Office) -> Result<Json<PolicyAnswer>> {
+    Ok(Json(PolicyAnswer {
+        own: RolePolicy::of(caller.user.role),
+        roles: Role::ALL.into_iter().map(RolePolicy::of).collect(),
+    }))
+}
