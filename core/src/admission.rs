@@ -17,6 +17,7 @@
 use std::collections::BTreeSet;
 
 use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
+use strum::VariantArray;
 
 use crate::error::Error;
 use crate::ticket::intake::Registration;
@@ -81,7 +82,7 @@ impl Action {
 
     fn sections(&self) -> Vec<Section> {
         match self {
-            Action::Register(_) => Section::ALL.to_vec(),
+            Action::Register(_) => Section::VARIANTS.to_vec(),
             Action::Operate(op) => vec![op.section()],
         }
     }

@@ -35,7 +35,7 @@ pub enum Error {
         reason: String,
     },
     /// A close was refused: the regulation's requirements are not all recorded.
-    #[error("the ticket cannot close yet; missing: {}", missing.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "))]
+    #[error("the ticket cannot close yet; missing: {}", missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
     NotClosable {
         /// What is missing, in a stable order.
         missing: Vec<crate::ticket::closure::Requirement>,

@@ -3,6 +3,8 @@
 //! is made, and on the server when a synced change arrives (through [`crate::admission`], which
 //! performs the action again). The roles that may write a section are derived from it.
 
+use strum::VariantArray;
+
 use crate::author::Author;
 use crate::error::Error;
 use crate::id::UserId;
@@ -207,8 +209,9 @@ pub fn check_action(role: Role, action: &'static str) -> Result<&'static Permiss
 /// The roles that may write `section`: those of every action that writes it. `meta` has none:
 /// only the registration of a ticket (and the server) writes it.
 pub fn writers(section: Section) -> Vec<Role> {
-    Role::ALL
-        .into_iter()
+    Role::VARIANTS
+        .iter()
+        .copied()
         .filter(|role| may_write(*role, section))
         .collect()
 }
@@ -299,6 +302,7 @@ pub fn may_register(role: Role) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ticket::operation::OperationKind;
 
     #[test]
     fn technicians_cannot_perform_quality_cost_or_letter_actions() {
@@ -319,7 +323,7 @@ mod tests {
 
     #[test]
     fn only_finance_settles_and_only_inspection_judges_returned_units() {
-        for role in Role::ALL {
+        for &role in Role::VARIANTS {
             assert_eq!(
                 check_action(role, "settle_cost").is_ok(),
                 role == Role::Finance
@@ -331,21 +335,15 @@ mod tests {
         }
     }
 
-    /// Every action that [`crate::Operation::name`] gives has its row, with the section that
-    /// [`crate::Operation::section`] gives, and every row is such an action.
+    /// Every kind of [`crate::Operation`] has its row, with the section the operation writes,
+    /// and every row is such an action.
     #[test]
     fn every_operation_has_its_row_and_every_row_an_operation() {
-        let source = include_str!("ticket/operation.rs");
-        let named: Vec<(&str, &str)> = source
-            .lines()
-            .filter_map(|line| line.split_once("=> (\""))
-            .filter_map(|(_, rest)| rest.split_once("\", "))
-            .map(|(name, rest)| (name, rest.trim_end_matches("),")))
-            .collect();
-        assert_eq!(named.len(), PERMISSIONS.len(), "{named:?}");
-        for (name, section) in named {
+        assert_eq!(OperationKind::VARIANTS.len(), PERMISSIONS.len());
+        for &kind in OperationKind::VARIANTS {
+            let name = kind.name();
             let row = permission(name).unwrap_or_else(|| panic!("{name} has no row"));
-            assert_eq!(format!("{:?}", row.section), section, "{name}");
+            assert_eq!(row.section, kind.section(), "{name}");
         }
     }
 
@@ -369,7 +367,7 @@ mod tests {
 
     #[test]
     fn no_role_writes_meta() {
-        for role in Role::ALL {
+        for &role in Role::VARIANTS {
             assert!(!may_write(role, Section::Meta));
         }
     }
@@ -421,7 +419,7 @@ mod tests {
 
     #[test]
     fn every_section_but_meta_has_a_writer() {
-        for section in Section::ALL {
+        for &section in Section::VARIANTS {
             assert_eq!(writers(section).is_empty(), section == Section::Meta);
         }
     }

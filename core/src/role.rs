@@ -1,16 +1,31 @@
 //! The roles of the service organisation (docs/domain.md, "Departments and their duties").
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
 use crate::error::Error;
 
 /// What a user does in the service organisation; it decides which actions on a ticket the user
-/// may perform (see [`crate::policy`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// may perform (see [`crate::policy`]). Its names are serde's and strum's, the same snake
+/// case of the variant; `Role::VARIANTS` lists every role in a stable order.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = Error, parse_err_fn = not_a_role)]
 pub enum Role {
     /// A field technician of the customer service team (客服部门): commissioning, repair, remedy.
     Technician,
@@ -44,59 +59,14 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every role, in a stable order.
-    pub const ALL: [Role; 14] = [
-        Role::Technician,
-        Role::ServiceDesk,
-        Role::Supervisor,
-        Role::Commerce,
-        Role::QualityAssurance,
-        Role::Inspection,
-        Role::Technical,
-        Role::RnD,
-        Role::Manufacturing,
-        Role::Procurement,
-        Role::Finance,
-        Role::Sales,
-        Role::Manager,
-        Role::Admin,
-    ];
-
     /// The stable machine name, as stored in documents and databases.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Technician => "technician",
-            Role::ServiceDesk => "service_desk",
-            Role::Supervisor => "supervisor",
-            Role::Commerce => "commerce",
-            Role::QualityAssurance => "quality_assurance",
-            Role::Inspection => "inspection",
-            Role::Technical => "technical",
-            Role::RnD => "rn_d",
-            Role::Manufacturing => "manufacturing",
-            Role::Procurement => "procurement",
-            Role::Finance => "finance",
-            Role::Sales => "sales",
-            Role::Manager => "manager",
-            Role::Admin => "admin",
-        }
+        self.into()
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| Error::invalid("role", format!("{s:?} is not a role")))
-    }
+fn not_a_role(s: &str) -> Error {
+    Error::invalid("role", format!("{s:?} is not a role"))
 }
 
 #[cfg(test)]
@@ -105,10 +75,35 @@ mod tests {
 
     #[test]
     fn names_match_serde_and_parse_back() {
-        for role in Role::ALL {
+        for &role in Role::VARIANTS {
             let json = serde_json::to_value(role).ok();
             assert_eq!(json.as_ref().and_then(|v| v.as_str()), Some(role.as_str()));
             assert_eq!(role.as_str().parse::<Role>().ok(), Some(role));
+            assert_eq!(role.to_string(), role.as_str());
         }
+        // Stored in databases and sent over the wire: these must not change.
+        assert_eq!(
+            Role::VARIANTS
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "technician",
+                "service_desk",
+                "supervisor",
+                "commerce",
+                "quality_assurance",
+                "inspection",
+                "technical",
+                "rn_d",
+                "manufacturing",
+                "procurement",
+                "finance",
+                "sales",
+                "manager",
+                "admin",
+            ]
+        );
+        assert!("Technician".parse::<Role>().is_err());
     }
 }

@@ -1,16 +1,31 @@
 //! The sections of a ticket document: its top-level keys, one per responsibility.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
 use crate::error::Error;
 
 /// A top-level key of a ticket document. Each is written by the roles that the regulation
-/// makes responsible for it (see [`crate::policy`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// makes responsible for it (see [`crate::policy`]). Its keys are serde's and strum's, the same
+/// snake case of the variant; `Section::VARIANTS` lists every section in document order.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = Error, parse_err_fn = not_a_section)]
 pub enum Section {
     /// Schema version, ticket id, ledger number, creation.
     Meta,
@@ -41,55 +56,50 @@ pub enum Section {
 }
 
 impl Section {
-    /// Every section, in document order.
-    pub const ALL: [Section; 13] = [
-        Section::Meta,
-        Section::Intake,
-        Section::Dispatch,
-        Section::Visits,
-        Section::Decisions,
-        Section::Returns,
-        Section::Quality,
-        Section::Letter,
-        Section::Costs,
-        Section::Followups,
-        Section::Signoff,
-        Section::Closure,
-        Section::Delivery,
-    ];
-
     /// The document key of this section.
     pub fn key(self) -> &'static str {
-        match self {
-            Section::Meta => "meta",
-            Section::Intake => "intake",
-            Section::Dispatch => "dispatch",
-            Section::Visits => "visits",
-            Section::Decisions => "decisions",
-            Section::Returns => "returns",
-            Section::Quality => "quality",
-            Section::Letter => "letter",
-            Section::Costs => "costs",
-            Section::Followups => "followups",
-            Section::Signoff => "signoff",
-            Section::Closure => "closure",
-            Section::Delivery => "delivery",
+        self.into()
+    }
+}
+
+fn not_a_section(s: &str) -> Error {
+    Error::invalid("section", format!("{s:?} is not a ticket section"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_match_serde_and_parse_back() {
+        for &section in Section::VARIANTS {
+            let json = serde_json::to_value(section).ok();
+            assert_eq!(json.as_ref().and_then(|v| v.as_str()), Some(section.key()));
+            assert_eq!(section.key().parse::<Section>().ok(), Some(section));
+            assert_eq!(section.to_string(), section.key());
         }
-    }
-}
-
-impl fmt::Display for Section {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
-    }
-}
-
-impl FromStr for Section {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Section::ALL
-            .into_iter()
-            .find(|section| section.key() == s)
-            .ok_or_else(|| Error::invalid("section", format!("{s:?} is not a ticket section")))
+        // The keys of every stored ticket document: these must not change.
+        assert_eq!(
+            Section::VARIANTS
+                .iter()
+                .map(|s| s.key())
+                .collect::<Vec<_>>(),
+            [
+                "meta",
+                "intake",
+                "dispatch",
+                "visits",
+                "decisions",
+                "returns",
+                "quality",
+                "letter",
+                "costs",
+                "followups",
+                "signoff",
+                "closure",
+                "delivery",
+            ]
+        );
+        assert!("Meta".parse::<Section>().is_err());
     }
 }

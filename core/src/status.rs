@@ -2,13 +2,31 @@
 //! never stored as a field that could disagree with them.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
+use crate::error::Error;
 use crate::ticket::TicketView;
 use crate::ticket::returns::{InspectionStage, Verdict};
 
-/// The stage of a ticket in the regulation's flow (docs/domain.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// The stage of a ticket in the regulation's flow (docs/domain.md). Its names are serde's and
+/// strum's, the same snake case of the variant.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = Error, parse_err_fn = not_a_status)]
 pub enum Status {
     /// Information received, registration incomplete.
     Received,
@@ -35,18 +53,7 @@ pub enum Status {
 impl Status {
     /// The stable machine name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Received => "received",
-            Status::Registered => "registered",
-            Status::HandedOff => "handed_off",
-            Status::Dispatched => "dispatched",
-            Status::OnSite => "on_site",
-            Status::AwaitingReturn => "awaiting_return",
-            Status::AwaitingInspection => "awaiting_inspection",
-            Status::Resolved => "resolved",
-            Status::Closed => "closed",
-            Status::Reopened => "reopened",
-        }
+        self.into()
     }
 
     /// The status of the ticket `view`.
@@ -100,5 +107,45 @@ impl Status {
         } else {
             Status::Received
         }
+    }
+}
+
+fn not_a_status(s: &str) -> Error {
+    Error::invalid("status", format!("{s:?} is not a status"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_serde_and_parse_back() {
+        for &status in Status::VARIANTS {
+            let json = serde_json::to_value(status).ok();
+            assert_eq!(
+                json.as_ref().and_then(|v| v.as_str()),
+                Some(status.as_str())
+            );
+            assert_eq!(status.as_str().parse::<Status>().ok(), Some(status));
+        }
+        // Stored in the ledger table and sent over the wire: these must not change.
+        assert_eq!(
+            Status::VARIANTS
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "received",
+                "registered",
+                "handed_off",
+                "dispatched",
+                "on_site",
+                "awaiting_return",
+                "awaiting_inspection",
+                "resolved",
+                "closed",
+                "reopened",
+            ]
+        );
     }
 }

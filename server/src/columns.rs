@@ -4,6 +4,7 @@
 //! leaves those fieldledger derives from a ticket's history (status, costs, return visits).
 
 use serde::{Deserialize, Serialize};
+use strum::VariantArray;
 
 use crate::calendar::Calendar;
 use crate::ledger::LedgerRow;
@@ -20,8 +21,9 @@ pub enum Language {
     English,
 }
 
-/// A column of the ledger spreadsheet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A column of the ledger spreadsheet; `Column::VARIANTS` lists every column in the order a
+/// spreadsheet shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, VariantArray)]
 pub enum Column {
     /// 台账编号.
     LedgerNumber,
@@ -168,40 +170,6 @@ const STATUSES: &Labels = &[
 ];
 
 impl Column {
-    /// Every column, in the order a spreadsheet shows them.
-    pub const ALL: [Column; 30] = [
-        Column::LedgerNumber,
-        Column::RegisteredAt,
-        Column::Kind,
-        Column::Complaint,
-        Column::Major,
-        Column::Source,
-        Column::SalesRepresentative,
-        Column::CustomerName,
-        Column::ContactPerson,
-        Column::ContactMethod,
-        Column::ProductName,
-        Column::Model,
-        Column::JobNumber,
-        Column::ContractNumber,
-        Column::Content,
-        Column::Requests,
-        Column::Disposition,
-        Column::Cause,
-        Column::Responsibility,
-        Column::Status,
-        Column::Assignees,
-        Column::HandedOffAt,
-        Column::OpenActions,
-        Column::NextActionDue,
-        Column::CostTotal,
-        Column::NextReturnVisit,
-        Column::ShippedOn,
-        Column::DrawingsSentAt,
-        Column::ReceivedAt,
-        Column::TicketId,
-    ];
-
     /// The Chinese and the English header.
     fn headers(self) -> (&'static str, &'static str) {
         match self {
@@ -251,7 +219,7 @@ impl Column {
     pub fn from_header(header: &str) -> Option<Column> {
         let header = header.trim().trim_start_matches('\u{feff}');
         let english = header.to_lowercase().replace('_', " ");
-        Column::ALL.into_iter().find(|c| {
+        Column::VARIANTS.iter().copied().find(|c| {
             let (zh, en) = c.headers();
             zh == header || en == english
         })
@@ -372,7 +340,7 @@ mod tests {
 
     #[test]
     fn headers_are_recognised_in_either_language() {
-        for column in Column::ALL {
+        for &column in Column::VARIANTS {
             assert_eq!(
                 Column::from_header(column.header(Language::Chinese)),
                 Some(column)

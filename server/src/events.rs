@@ -9,12 +9,29 @@ use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::{EntryId, Role, TicketId, TicketView, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::deadlines::DeadlineKey;
 
-/// What happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// What happened. Its names are serde's and strum's, the same snake case of the variant;
+/// `EventKind::VARIANTS` lists every kind in a stable order.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown_kind)]
 pub enum EventKind {
     /// A ticket reached the server for the first time.
     Registered,
@@ -55,50 +72,9 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// Every kind, in a stable order.
-    pub const ALL: [EventKind; 18] = [
-        EventKind::Registered,
-        EventKind::HandedOff,
-        EventKind::Dispatched,
-        EventKind::ArrivedOnSite,
-        EventKind::DecisionRecorded,
-        EventKind::DecisionConflict,
-        EventKind::ReplacementOrReturnRequested,
-        EventKind::InspectionVerdict,
-        EventKind::SignedOff,
-        EventKind::CostSubmitted,
-        EventKind::CostAudited,
-        EventKind::ReturnVisitRecorded,
-        EventKind::Reopened,
-        EventKind::MajorComplaint,
-        EventKind::Closed,
-        EventKind::DeadlineMissed,
-        EventKind::ReturnVisitDue,
-        EventKind::ReturnVisitOverdue,
-    ];
-
     /// The stable machine name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Registered => "registered",
-            EventKind::HandedOff => "handed_off",
-            EventKind::Dispatched => "dispatched",
-            EventKind::ArrivedOnSite => "arrived_on_site",
-            EventKind::DecisionRecorded => "decision_recorded",
-            EventKind::DecisionConflict => "decision_conflict",
-            EventKind::ReplacementOrReturnRequested => "replacement_or_return_requested",
-            EventKind::InspectionVerdict => "inspection_verdict",
-            EventKind::SignedOff => "signed_off",
-            EventKind::CostSubmitted => "cost_submitted",
-            EventKind::CostAudited => "cost_audited",
-            EventKind::ReturnVisitRecorded => "return_visit_recorded",
-            EventKind::Reopened => "reopened",
-            EventKind::MajorComplaint => "major_complaint",
-            EventKind::Closed => "closed",
-            EventKind::DeadlineMissed => "deadline_missed",
-            EventKind::ReturnVisitDue => "return_visit_due",
-            EventKind::ReturnVisitOverdue => "return_visit_overdue",
-        }
+        self.into()
     }
 
     /// The roles told of it. The service department (service desk and supervisors) hears of
@@ -123,15 +99,8 @@ impl EventKind {
     }
 }
 
-impl std::str::FromStr for EventKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        EventKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown event kind {s:?}"))
-    }
+fn unknown_kind(s: &str) -> String {
+    format!("unknown event kind {s:?}")
 }
 
 /// An event about to be written to the outbox.
@@ -349,4 +318,49 @@ pub fn derive(
 
 fn ids<'a>(entries: impl Iterator<Item = &'a EntryId>) -> BTreeSet<&'a EntryId> {
     entries.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_named_as_serde_names_them_and_parse_back() {
+        for &kind in EventKind::VARIANTS {
+            let json = serde_json::to_value(kind).ok();
+            assert_eq!(json.as_ref().and_then(|v| v.as_str()), Some(kind.as_str()));
+            assert_eq!(kind.as_str().parse::<EventKind>(), Ok(kind));
+        }
+        // Stored in the outbox and sent to webhooks: these must not change.
+        assert_eq!(
+            EventKind::VARIANTS
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "registered",
+                "handed_off",
+                "dispatched",
+                "arrived_on_site",
+                "decision_recorded",
+                "decision_conflict",
+                "replacement_or_return_requested",
+                "inspection_verdict",
+                "signed_off",
+                "cost_submitted",
+                "cost_audited",
+                "return_visit_recorded",
+                "reopened",
+                "major_complaint",
+                "closed",
+                "deadline_missed",
+                "return_visit_due",
+                "return_visit_overdue",
+            ]
+        );
+        assert_eq!(
+            "closed,".parse::<EventKind>(),
+            Err("unknown event kind \"closed,\"".to_owned())
+        );
+    }
 }

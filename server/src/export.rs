@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use rust_xlsxwriter::{Format, Workbook};
 use serde::{Deserialize, Serialize};
+use strum::VariantArray;
 
 use crate::calendar::Calendar;
 use crate::columns::{Cell, Column, Language};
@@ -74,11 +75,11 @@ fn failed(e: impl std::fmt::Display) -> ServerError {
 
 fn csv(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u8>, ServerError> {
     let mut out = csv::Writer::from_writer(BOM.to_vec());
-    out.write_record(Column::ALL.iter().map(|c| c.header(lang)))
+    out.write_record(Column::VARIANTS.iter().map(|c| c.header(lang)))
         .map_err(failed)?;
     for row in rows {
         out.write_record(
-            Column::ALL
+            Column::VARIANTS
                 .iter()
                 .map(|c| c.cell(row, lang, calendar).text()),
         )
@@ -97,13 +98,13 @@ fn xlsx(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u
     sheet.set_name(name).map_err(failed)?;
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
-    for (col, column) in (0u16..).zip(Column::ALL) {
+    for (col, column) in (0u16..).zip(Column::VARIANTS.iter().copied()) {
         sheet
             .write_string_with_format(0, col, column.header(lang), &bold)
             .map_err(failed)?;
     }
     for (r, row) in (1u32..).zip(rows) {
-        for (col, column) in (0u16..).zip(Column::ALL) {
+        for (col, column) in (0u16..).zip(Column::VARIANTS.iter().copied()) {
             match column.cell(row, lang, calendar) {
                 Cell::Text(text) if text.is_empty() => {}
                 Cell::Text(text) => {
@@ -122,7 +123,7 @@ fn xlsx(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u
     }
     sheet.set_freeze_panes(1, 0).map_err(failed)?;
     let last_row = u32::try_from(rows.len()).unwrap_or(u32::MAX);
-    let last_col = u16::try_from(Column::ALL.len() - 1).unwrap_or(0);
+    let last_col = u16::try_from(Column::VARIANTS.len() - 1).unwrap_or(0);
     sheet.autofilter(0, 0, last_row, last_col).map_err(failed)?;
     book.save_to_buffer().map_err(failed)
 }

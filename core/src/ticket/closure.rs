@@ -2,11 +2,10 @@
 //! what the regulation requires of a finished case is recorded. The status reads it; a later
 //! unsatisfied return visit reopens the ticket without touching the entry.
 
-use std::fmt;
-
 use automerge::transaction::Transaction;
 use automerge::{ObjType, ROOT};
 use serde::{Deserialize, Serialize};
+use strum::Display;
 
 use super::codec::{put_record, read_json};
 use super::operation::WriteContext;
@@ -18,9 +17,13 @@ use crate::section::Section;
 use crate::status::Status;
 use crate::time::Timestamp;
 
-/// Something the regulation requires before a ticket may close.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Something the regulation requires before a ticket may close; its names are serde's and
+/// strum's, the same snake case of the variant.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Requirement {
     /// A disposition (the remedy judged) is recorded.
     Disposition,
@@ -32,25 +35,6 @@ pub enum Requirement {
     Cause,
     /// For a complaint: responsibility is ruled.
     Responsibility,
-}
-
-impl Requirement {
-    /// The stable machine name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Requirement::Disposition => "disposition",
-            Requirement::DecisionWithoutConflict => "decision_without_conflict",
-            Requirement::CostAudit => "cost_audit",
-            Requirement::Cause => "cause",
-            Requirement::Responsibility => "responsibility",
-        }
-    }
-}
-
-impl fmt::Display for Requirement {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// A close entry as read.
@@ -111,4 +95,26 @@ pub(crate) fn close(
     let closures = ctx.section(tx, Section::Closure)?;
     put_record(tx, &closures, entry.id.as_str(), &entry)?;
     Ok(entry.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirements_are_named_as_serde_names_them() {
+        for (requirement, name) in [
+            (Requirement::Disposition, "disposition"),
+            (
+                Requirement::DecisionWithoutConflict,
+                "decision_without_conflict",
+            ),
+            (Requirement::CostAudit, "cost_audit"),
+            (Requirement::Cause, "cause"),
+            (Requirement::Responsibility, "responsibility"),
+        ] {
+            assert_eq!(requirement.to_string(), name);
+            assert_eq!(serde_json::to_value(requirement).ok(), Some(name.into()));
+        }
+    }
 }

@@ -23,6 +23,7 @@ pub mod visit;
 
 use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, ObjType, ROOT, ReadDoc};
+use strum::VariantArray;
 
 pub use conflicts::FieldConflict;
 pub use history::{ChangeMessage, ChangeNote, HistoryEntry};
@@ -350,7 +351,7 @@ impl Ticket {
     /// Every section, but with each visit read without its work log and photos: what lists and
     /// the ledger need, at a cost that does not grow with the work log.
     pub fn view_without_logs(&self) -> Result<TicketView> {
-        self.sections_without_logs(&Section::ALL)
+        self.sections_without_logs(Section::VARIANTS)
             .map(|root| TicketView::from_json(serde_json::Value::Object(root)))
     }
 

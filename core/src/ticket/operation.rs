@@ -7,6 +7,7 @@ use automerge::transaction::{Transactable, Transaction};
 use automerge::{ActorId, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use strum::{EnumDiscriminants, IntoStaticStr, VariantArray};
 
 use super::closure;
 use super::codec::child;
@@ -30,9 +31,16 @@ use crate::role::Role;
 use crate::section::Section;
 use crate::time::{Date, Timestamp};
 
-/// One step of the service flow, recorded on an existing ticket.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One step of the service flow, recorded on an existing ticket. Its name (the `op` tag) is
+/// serde's, and its [`OperationKind`]'s is strum's: the same snake case of the variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, EnumDiscriminants)]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[strum_discriminants(
+    name(OperationKind),
+    derive(Hash, IntoStaticStr, VariantArray),
+    strum(serialize_all = "snake_case"),
+    doc = "What an [`Operation`] does, without its data; `OperationKind::VARIANTS` lists every one."
+)]
 pub enum Operation {
     /// Corrects registration fields.
     AmendIntake(IntakeAmendment),
@@ -207,45 +215,12 @@ pub enum Operation {
 impl Operation {
     /// The action's stable name, as written in the change message.
     pub fn name(&self) -> &'static str {
-        self.describe().0
+        OperationKind::from(self).name()
     }
 
     /// The section the operation writes.
     pub fn section(&self) -> Section {
-        self.describe().1
-    }
-
-    fn describe(&self) -> (&'static str, Section) {
-        use Section::*;
-        match self {
-            Operation::AmendIntake(_) => ("amend_intake", Intake),
-            Operation::HandOff { .. } => ("hand_off", Dispatch),
-            Operation::IssueTravelOrder(_) => ("issue_travel_order", Dispatch),
-            Operation::ReassignOrder { .. } => ("reassign_order", Dispatch),
-            Operation::Arrive { .. } => ("arrive", Visits),
-            Operation::Depart { .. } => ("depart", Visits),
-            Operation::LogWork { .. } => ("log_work", Visits),
-            Operation::AttachPhoto { .. } => ("attach_photo", Visits),
-            Operation::Decide { .. } => ("decide", Decisions),
-            Operation::RequestReturn { .. } => ("request_return", Returns),
-            Operation::ReceiveReturn { .. } => ("receive_return", Returns),
-            Operation::RecordInspection { .. } => ("record_inspection", Returns),
-            Operation::RecordCause { .. } => ("record_cause", Quality),
-            Operation::RuleResponsibility { .. } => ("rule_responsibility", Quality),
-            Operation::AddCorrectiveAction(_) => ("add_corrective_action", Quality),
-            Operation::SetActionStatus { .. } => ("set_action_status", Quality),
-            Operation::DraftLetter { .. } => ("draft_letter", Letter),
-            Operation::IssueLetter => ("issue_letter", Letter),
-            Operation::SubmitCost(_) => ("submit_cost", Costs),
-            Operation::AuditCost { .. } => ("audit_cost", Costs),
-            Operation::SettleCost { .. } => ("settle_cost", Costs),
-            Operation::PlanReturnVisit { .. } => ("plan_return_visit", Followups),
-            Operation::RecordReturnVisit { .. } => ("record_return_visit", Followups),
-            Operation::SignOff(_) => ("sign_off", Signoff),
-            Operation::Close { .. } => ("close", Closure),
-            Operation::RecordShipment { .. } => ("record_shipment", Delivery),
-            Operation::SendDrawings { .. } => ("send_drawings", Delivery),
-        }
+        OperationKind::from(self).section()
     }
 
     /// Writes the operation into `tx`; returns the id of the entry it created, if any.
@@ -468,5 +443,80 @@ impl<'a> WriteContext<'a> {
             Some(obj) => super::codec::read_json(tx, &obj, ObjType::Map, None),
             None => Ok(serde_json::Value::Null),
         }
+    }
+}
+
+impl OperationKind {
+    /// The action's stable name, as written in the change message and the policy table.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The section the operation writes.
+    pub fn section(self) -> Section {
+        match self {
+            OperationKind::AmendIntake => Section::Intake,
+            OperationKind::HandOff
+            | OperationKind::IssueTravelOrder
+            | OperationKind::ReassignOrder => Section::Dispatch,
+            OperationKind::Arrive
+            | OperationKind::Depart
+            | OperationKind::LogWork
+            | OperationKind::AttachPhoto => Section::Visits,
+            OperationKind::Decide => Section::Decisions,
+            OperationKind::RequestReturn
+            | OperationKind::ReceiveReturn
+            | OperationKind::RecordInspection => Section::Returns,
+            OperationKind::RecordCause
+            | OperationKind::RuleResponsibility
+            | OperationKind::AddCorrectiveAction
+            | OperationKind::SetActionStatus => Section::Quality,
+            OperationKind::DraftLetter | OperationKind::IssueLetter => Section::Letter,
+            OperationKind::SubmitCost | OperationKind::AuditCost | OperationKind::SettleCost => {
+                Section::Costs
+            }
+            OperationKind::PlanReturnVisit | OperationKind::RecordReturnVisit => Section::Followups,
+            OperationKind::SignOff => Section::Signoff,
+            OperationKind::Close => Section::Closure,
+            OperationKind::RecordShipment | OperationKind::SendDrawings => Section::Delivery,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_is_the_serde_tag_and_the_policy_action() {
+        for op in [
+            Operation::IssueLetter,
+            Operation::Close {
+                note: "done".into(),
+            },
+            Operation::RecordCause {
+                cause: "relay".into(),
+            },
+            Operation::HandOff {
+                to: vec![Role::Technician],
+                note: String::new(),
+            },
+        ] {
+            let json = serde_json::to_value(&op).ok();
+            assert_eq!(
+                json.as_ref().and_then(|v| v["op"].as_str()),
+                Some(op.name())
+            );
+            let permission = policy::PERMISSIONS.iter().find(|p| p.action == op.name());
+            assert_eq!(permission.map(|p| p.section), Some(op.section()));
+        }
+        assert_eq!(
+            Operation::RecordShipment {
+                shipped_on: "2026-03-01".parse().expect("date"),
+                note: String::new(),
+            }
+            .name(),
+            "record_shipment"
+        );
     }
 }

@@ -437,7 +437,7 @@ fn the_whole_flow_reads_back_section_by_section() {
     assert_eq!(decide.note.as_ref().map(|n| n.role), Some(Role::Technician));
     assert_eq!(
         history[0].sections.len(),
-        Section::ALL.len(),
+        Section::VARIANTS.len(),
         "registration writes every section"
     );
 }

@@ -5,6 +5,7 @@
 use axum::Json;
 use fieldledger_core::{Role, policy};
 use serde::Serialize;
+use strum::VariantArray;
 
 use super::Result;
 use super::guard::Office;
@@ -42,7 +43,7 @@ pub struct PolicyAnswer {
     /// The signed-in user's role.
     #[serde(flatten)]
     pub own: RolePolicy,
-    /// Every role, in [`Role::ALL`]'s order.
+    /// Every role, in [`Role::VARIANTS`]'s order.
     pub roles: Vec<RolePolicy>,
 }
 
@@ -50,6 +51,6 @@ pub struct PolicyAnswer {
 pub(super) async fn policy(Office(caller): Office) -> Result<Json<PolicyAnswer>> {
     Ok(Json(PolicyAnswer {
         own: RolePolicy::of(caller.user.role),
-        roles: Role::ALL.into_iter().map(RolePolicy::of).collect(),
+        roles: Role::VARIANTS.iter().copied().map(RolePolicy::of).collect(),
     }))
 }

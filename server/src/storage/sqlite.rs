@@ -235,8 +235,7 @@ fn ledger_of(r: &Row<'_>) -> rusqlite::Result<std::result::Result<LedgerRow, Str
         Ok(LedgerRow {
             ticket_id: id.parse().map_err(|_| "ticket id")?,
             ledger_number: r.get(1).map_err(|_| "ledger number")?,
-            status: serde_json::from_value(serde_json::Value::String(status))
-                .map_err(|_| "status")?,
+            status: status.parse().map_err(|_| "status")?,
             kind: r.get(3).map_err(|_| "kind")?,
             complaint: r.get(4).map_err(|_| "complaint")?,
             major: r.get(5).map_err(|_| "major")?,
