@@ -70,56 +70,75 @@ impl Clock for SteppingClock {
     }
 }
 
-/// A calendar date without a time zone (`YYYY-MM-DD`), for due dates and planned return visits.
+/// A calendar date without a time zone (`YYYY-MM-DD`, years 0001 to 9999), for due dates and
+/// planned return visits; the calendar arithmetic is jiff's ([`jiff::civil::Date`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Date {
-    year: u16,
-    month: u8,
-    day: u8,
-}
+pub struct Date(jiff::civil::Date);
 
 impl Date {
+    /// The first date a `Date` holds, 0001-01-01.
+    pub const MIN: Date = Date(jiff::civil::date(1, 1, 1));
+
+    /// The last date a `Date` holds, 9999-12-31.
+    pub const MAX: Date = Date(jiff::civil::date(9999, 12, 31));
+
     /// A date from its parts, if it exists in the Gregorian calendar.
     pub fn new(year: u16, month: u8, day: u8) -> Result<Self, Error> {
-        let leap =
-            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => 0,
-        };
-        if (1..=9999).contains(&year) && day >= 1 && day <= days_in_month {
-            Ok(Self { year, month, day })
-        } else {
-            Err(Error::invalid(
+        let civil = i16::try_from(year)
+            .ok()
+            .zip(i8::try_from(month).ok().zip(i8::try_from(day).ok()))
+            .and_then(|(y, (m, d))| jiff::civil::Date::new(y, m, d).ok());
+        civil.and_then(|c| Date::try_from(c).ok()).ok_or_else(|| {
+            Error::invalid(
                 "date",
                 format!("{year:04}-{month:02}-{day:02} is not a calendar date"),
-            ))
-        }
+            )
+        })
     }
 
     /// The year.
     pub fn year(self) -> u16 {
-        self.year
+        // Between 1 and 9999, as every `Date` is made.
+        self.0.year().unsigned_abs()
     }
 
     /// The month, 1 to 12.
     pub fn month(self) -> u8 {
-        self.month
+        self.0.month().unsigned_abs()
     }
 
     /// The day of the month, 1 to 31.
     pub fn day(self) -> u8 {
-        self.day
+        self.0.day().unsigned_abs()
+    }
+}
+
+impl From<Date> for jiff::civil::Date {
+    fn from(d: Date) -> Self {
+        d.0
+    }
+}
+
+impl TryFrom<jiff::civil::Date> for Date {
+    type Error = Error;
+    /// The date, if its year is one that `YYYY` writes (0001 to 9999).
+    fn try_from(civil: jiff::civil::Date) -> Result<Self, Error> {
+        if (1..=9999).contains(&civil.year()) {
+            Ok(Date(civil))
+        } else {
+            Err(Error::invalid(
+                "date",
+                format!("{civil} is outside the years 0001 to 9999"),
+            ))
+        }
     }
 }
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        // jiff writes a date of the years 0000 to 9999 as `YYYY-MM-DD`.
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -132,14 +151,14 @@ impl FromStr for Date {
                 format!("{s:?} is not a date of the form YYYY-MM-DD"),
             )
         };
+        // jiff reads other ISO 8601 forms too (20240229, a date with a time); a stored date
+        // has this one.
         let bytes = s.as_bytes();
         if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
             return Err(bad());
         }
-        let year = s[0..4].parse().map_err(|_| bad())?;
-        let month = s[5..7].parse().map_err(|_| bad())?;
-        let day = s[8..10].parse().map_err(|_| bad())?;
-        Date::new(year, month, day)
+        let civil: jiff::civil::Date = s.parse().map_err(|_| bad())?;
+        Date::try_from(civil)
     }
 }
 
@@ -170,8 +189,26 @@ mod tests {
             "2024-1-1",
             "tomorrow",
             "2024-04-31",
+            "0000-01-01",
+            "20240229xx",
+            "2024-02-3 ",
         ] {
             assert!(bad.parse::<Date>().is_err(), "{bad} accepted");
         }
+        assert!(Date::new(1900, 2, 29).is_err());
+        assert!(Date::new(10_000, 1, 1).is_err());
+        let first = Date::new(1, 1, 1).expect("year 1");
+        assert_eq!(first.to_string(), "0001-01-01");
+        assert_eq!((first.year(), first.month(), first.day()), (1, 1, 1));
+        assert_eq!(
+            serde_json::to_value(d).ok(),
+            Some(serde_json::json!("2024-02-29"))
+        );
+        assert_eq!(
+            serde_json::from_value::<Date>(serde_json::json!("2000-02-29")).ok(),
+            Date::new(2000, 2, 29).ok()
+        );
+        assert!(serde_json::from_value::<Date>(serde_json::json!("2100-02-29")).is_err());
+        assert!(Date::new(2024, 12, 31).ok() < Date::new(2025, 1, 1).ok());
     }
 }

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use fieldledger_core::{Date, Timestamp};
-
-const DAY_MS: i64 = 86_400_000;
+use jiff::civil::{self, Weekday};
+use jiff::tz::Offset;
 
 /// The working-day calendar.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,49 +27,68 @@ impl Default for Calendar {
 }
 
 impl Calendar {
+    /// The department's offset from UTC, held within the ±25:59:59 that jiff allows.
+    fn offset(&self) -> Offset {
+        let seconds = self
+            .utc_offset_minutes
+            .saturating_mul(60)
+            .clamp(Offset::MIN.seconds(), Offset::MAX.seconds());
+        Offset::from_seconds(seconds).unwrap_or(Offset::UTC)
+    }
+
     /// The day `at` falls on in the department's time zone.
     pub fn day_of(&self, at: Timestamp) -> Date {
-        let local = at.millis() + i64::from(self.utc_offset_minutes) * 60_000;
-        date_of(local.div_euclid(DAY_MS))
+        saturating(self.offset().to_datetime(instant(at)).date())
     }
 
     /// Whether `day` is a working day: not a Saturday, a Sunday or a holiday.
     pub fn is_working_day(&self, day: Date) -> bool {
-        // 1970-01-01, day 0, was a Thursday: 0 is Monday after this shift.
-        let weekday = (day_number(day) + 3).rem_euclid(7);
-        weekday < 5 && !self.holidays.contains(&day)
+        let weekday = civil::Date::from(day).weekday();
+        !matches!(weekday, Weekday::Saturday | Weekday::Sunday) && !self.holidays.contains(&day)
     }
 
-    /// The day before `day`.
+    /// The day before `day` (0001-01-01 has none: it is its own).
     pub fn previous_day(&self, day: Date) -> Date {
-        date_of(day_number(day) - 1)
+        civil::Date::from(day).yesterday().map_or(day, saturating)
     }
 
-    /// The `n`-th working day after `day` (`day` itself when `n` is 0).
+    /// The `n`-th working day after `day` (`day` itself when `n` is 0; the count stops at
+    /// 9999-12-31).
     pub fn add_working_days(&self, day: Date, n: u32) -> Date {
-        let mut number = day_number(day);
+        let mut day = day;
         let mut left = n;
         while left > 0 {
-            number += 1;
-            if self.is_working_day(date_of(number)) {
+            let Ok(next) = civil::Date::from(day).tomorrow().map(saturating) else {
+                break;
+            };
+            if next == day {
+                break;
+            }
+            day = next;
+            if self.is_working_day(day) {
                 left -= 1;
             }
         }
-        date_of(number)
+        day
     }
-}
 
-impl Calendar {
+    /// The moment `day` ends in the department's time zone: the start of the next day.
+    pub fn end_of(&self, day: Date) -> Timestamp {
+        civil::Date::from(day)
+            .tomorrow()
+            .and_then(|next| {
+                self.offset()
+                    .to_timestamp(next.to_datetime(civil::Time::midnight()))
+            })
+            .map_or(Timestamp(i64::MAX), |at| Timestamp(at.as_millisecond()))
+    }
+
     /// `at` as the department writes it: `2026-11-27 09:05` in its time zone.
     pub fn local_time(&self, at: Timestamp) -> String {
-        let local = at.millis() + i64::from(self.utc_offset_minutes) * 60_000;
-        let minutes = local.rem_euclid(DAY_MS) / 60_000;
-        format!(
-            "{} {:02}:{:02}",
-            date_of(local.div_euclid(DAY_MS)),
-            minutes / 60,
-            minutes % 60
-        )
+        self.offset()
+            .to_datetime(instant(at))
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string()
     }
 
     /// The moment a person wrote as a local time of the department: `2026-11-27`,
@@ -94,63 +113,44 @@ impl Calendar {
             }
             Date::new(y, u8::try_from(m).ok()?, u8::try_from(d).ok()?).ok()
         })?;
-        let seconds = match time {
-            None | Some("") => 0,
+        let time = match time {
+            None | Some("") => civil::Time::midnight(),
             Some(time) => {
-                let mut parts = time.split(':').map(str::parse::<i64>);
+                let mut parts = time.split(':').map(str::parse::<i8>);
                 let hours = parts.next()?.ok()?;
                 let minutes = parts.next()?.ok()?;
                 let seconds = parts.next().transpose().ok()?.unwrap_or(0);
-                if parts.next().is_some() || hours > 23 || minutes > 59 || seconds > 59 {
+                if parts.next().is_some() {
                     return None;
                 }
-                hours * 3_600 + minutes * 60 + seconds
+                civil::Time::new(hours, minutes, seconds, 0).ok()?
             }
         };
-        let local = day_number(date) * DAY_MS + seconds * 1_000;
-        Some(Timestamp(
-            local - i64::from(self.utc_offset_minutes) * 60_000,
-        ))
+        let at = self
+            .offset()
+            .to_timestamp(civil::Date::from(date).to_datetime(time))
+            .ok()?;
+        Some(Timestamp(at.as_millisecond()))
     }
 }
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-pub(crate) fn day_number(date: Date) -> i64 {
-    let (y, m, d) = (
-        i64::from(date.year()),
-        i64::from(date.month()),
-        i64::from(date.day()),
-    );
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// `at` as a jiff timestamp. A device's clock may say anything: a moment past jiff's years
+/// -9999 to 9999 is taken at its end.
+pub(crate) fn instant(at: Timestamp) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(at.millis()).unwrap_or(if at.millis() < 0 {
+        jiff::Timestamp::MIN
+    } else {
+        jiff::Timestamp::MAX
+    })
 }
 
-/// The civil date of a day number since 1970-01-01.
-pub(crate) fn civil(days: i64) -> (i64, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
-fn date_of(days: i64) -> Date {
-    let (year, month, day) = civil(days);
-    // Every day number a timestamp of this era gives is a valid date; the epoch stands in for
-    // the impossible rest rather than a panic.
-    u16::try_from(year)
-        .ok()
-        .and_then(|y| Date::new(y, month, day).ok())
-        .unwrap_or_else(|| date_of(0))
+/// The [`Date`] of a civil date, held within the years 0001 to 9999 that `Date` writes.
+fn saturating(civil: civil::Date) -> Date {
+    Date::try_from(civil).unwrap_or(if civil.year() < 1 {
+        Date::MIN
+    } else {
+        Date::MAX
+    })
 }
 
 #[cfg(test)]
@@ -162,10 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn days_round_trip_and_fall_in_the_department_zone() {
-        for text in ["1970-01-01", "2000-02-29", "2026-12-31", "2027-03-01"] {
-            assert_eq!(date_of(day_number(d(text))), d(text));
-        }
+    fn days_fall_in_the_department_zone() {
         let cal = Calendar::default();
         // 2026-11-26 17:00 UTC is already the 27th in Beijing.
         assert_eq!(cal.day_of(Timestamp(1_795_712_400_000)), d("2026-11-27"));
@@ -211,5 +208,64 @@ mod tests {
         assert!(!cal.is_working_day(d("2026-11-28")));
         // Wednesday 2026-09-30, then the 1st and 2nd off, then the weekend.
         assert_eq!(cal.add_working_days(d("2026-09-30"), 1), d("2026-10-05"));
+    }
+
+    #[test]
+    fn a_leap_day_and_a_year_end_in_utc_plus_8() {
+        let cal = Calendar::default();
+        // 2024-02-28 16:00 UTC is the start of the leap day in Beijing; its end is 24 hours on.
+        let leap_day_starts = Timestamp(1_709_136_000_000);
+        assert_eq!(cal.day_of(leap_day_starts), d("2024-02-29"));
+        assert_eq!(
+            cal.day_of(Timestamp(leap_day_starts.millis() - 1)),
+            d("2024-02-28")
+        );
+        assert_eq!(
+            cal.end_of(d("2024-02-28")),
+            leap_day_starts,
+            "the 28th ends when the 29th starts"
+        );
+        assert_eq!(
+            cal.end_of(d("2024-02-29")).millis() - leap_day_starts.millis(),
+            86_400_000
+        );
+        assert_eq!(cal.previous_day(d("2024-03-01")), d("2024-02-29"));
+        assert_eq!(cal.previous_day(d("2023-03-01")), d("2023-02-28"));
+        // Wednesday 2024-02-28 + 2 working days: Thursday the 29th, Friday 1 March.
+        assert_eq!(cal.add_working_days(d("2024-02-28"), 2), d("2024-03-01"));
+
+        // 2025-12-31 16:00 UTC is already 2026 in Beijing.
+        let new_year = Timestamp(1_767_196_800_000);
+        assert_eq!(cal.day_of(new_year), d("2026-01-01"));
+        assert_eq!(
+            cal.day_of(Timestamp(new_year.millis() - 1)),
+            d("2025-12-31")
+        );
+        assert_eq!(cal.local_time(new_year), "2026-01-01 00:00");
+        assert_eq!(
+            cal.local_time(Timestamp(new_year.millis() - 60_000)),
+            "2025-12-31 23:59"
+        );
+        assert_eq!(cal.end_of(d("2025-12-31")), new_year);
+        assert_eq!(cal.parse_local("2026-01-01 00:00"), Some(new_year));
+        assert_eq!(cal.previous_day(d("2026-01-01")), d("2025-12-31"));
+        // Wednesday 2025-12-31 + 3 working days: Thu 1, Fri 2, Mon 5 January.
+        assert_eq!(cal.add_working_days(d("2025-12-31"), 3), d("2026-01-05"));
+    }
+
+    #[test]
+    fn moments_past_the_calendar_are_held_at_its_ends() {
+        let cal = Calendar::default();
+        assert_eq!(cal.day_of(Timestamp(i64::MAX)), Date::MAX);
+        assert_eq!(cal.day_of(Timestamp(i64::MIN)), Date::MIN);
+        assert_eq!(cal.previous_day(Date::MIN), Date::MIN);
+        assert_eq!(cal.add_working_days(Date::MAX, 3), Date::MAX);
+        assert_eq!(cal.end_of(Date::MAX), Timestamp(i64::MAX));
+        assert!(!cal.local_time(Timestamp(i64::MIN)).is_empty());
+        let far = Calendar {
+            utc_offset_minutes: i32::MAX,
+            ..Calendar::default()
+        };
+        assert!(far.parse_local("2026-01-01").is_some());
     }
 }

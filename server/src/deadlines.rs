@@ -15,8 +15,9 @@ use fieldledger_core::ticket::quality::ActionStatus;
 use fieldledger_core::{Clock, Date, TicketView, Timestamp};
 use serde::Serialize;
 use serde_json::json;
+use strum::IntoStaticStr;
 
-use crate::calendar::{Calendar, day_number};
+use crate::calendar::Calendar;
 use crate::engine::{Engine, HistoryLine};
 use crate::error::ServerError;
 use crate::events::{EventKind, NewEvent};
@@ -95,9 +96,10 @@ impl Default for Workflow {
     }
 }
 
-/// A kind of deadline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+/// A kind of deadline; its names are serde's and strum's, the same snake case of the variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Deadline {
     /// The form is handed off within the limit after registration.
     Handoff,
@@ -114,13 +116,7 @@ pub enum Deadline {
 impl Deadline {
     /// The stable machine name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Deadline::Handoff => "handoff",
-            Deadline::ReturnVisitDue => "return_visit_due",
-            Deadline::ReturnVisitOverdue => "return_visit_overdue",
-            Deadline::CorrectiveAction => "corrective_action",
-            Deadline::DrawingDelivery => "drawing_delivery",
-        }
+        self.into()
     }
 }
 
@@ -191,12 +187,6 @@ impl Workflow {
     /// The hand-off limit in milliseconds.
     pub fn handoff_ms(&self) -> i64 {
         i64::try_from(self.handoff.as_millis()).unwrap_or(i64::MAX)
-    }
-
-    /// The moment a deadline on `day` ends: the start of the next day, in the department's zone.
-    fn end_of(&self, day: Date) -> Timestamp {
-        let offset = i64::from(self.calendar.utc_offset_minutes) * 60_000;
-        Timestamp((day_number(day) + 1) * 86_400_000 - offset)
     }
 
     /// The last day a return visit planned for `planned_for` may be done on.
@@ -273,7 +263,7 @@ impl Workflow {
             ..self.handoff(row, now)
         }];
         if let Some(shipped_on) = view.delivery.shipped_on {
-            let due_at = self.end_of(
+            let due_at = self.calendar.end_of(
                 self.calendar
                     .add_working_days(shipped_on, self.drawings_working_days),
             );
@@ -290,7 +280,7 @@ impl Workflow {
             });
         }
         judged.extend(view.followups.iter().map(|f| {
-            let due_at = self.end_of(self.return_visit_limit(f.planned_for));
+            let due_at = self.calendar.end_of(self.return_visit_limit(f.planned_for));
             let done_at = f.outcome.as_ref().map(|o| o.done_at);
             Judgement {
                 deadline: Deadline::ReturnVisitOverdue,
@@ -304,7 +294,7 @@ impl Workflow {
             }
         }));
         judged.extend(view.quality.actions.iter().map(|a| {
-            let due_at = self.end_of(a.due);
+            let due_at = self.calendar.end_of(a.due);
             // A cancelled action is no longer owed.
             let on = |met_at: Option<Timestamp>| match a.status {
                 ActionStatus::Cancelled => OnClock {
@@ -474,5 +464,19 @@ mod tests {
         };
         assert_eq!(days(false), ["2026-12-03"]);
         assert_eq!(days(true), ["2026-12-03", "2026-12-31", "2027-01-28"]);
+    }
+
+    #[test]
+    fn deadlines_are_named_as_serde_names_them() {
+        for (deadline, name) in [
+            (Deadline::Handoff, "handoff"),
+            (Deadline::ReturnVisitDue, "return_visit_due"),
+            (Deadline::ReturnVisitOverdue, "return_visit_overdue"),
+            (Deadline::CorrectiveAction, "corrective_action"),
+            (Deadline::DrawingDelivery, "drawing_delivery"),
+        ] {
+            assert_eq!(deadline.as_str(), name);
+            assert_eq!(serde_json::to_value(deadline).ok(), Some(name.into()));
+        }
     }
 }

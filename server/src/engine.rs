@@ -181,8 +181,13 @@ pub fn system_author() -> Author {
     )
 }
 
+/// The year, in UTC, of `at`.
 fn year_of(at: Timestamp) -> i32 {
-    crate::calendar::civil(at.millis().div_euclid(86_400_000)).0 as i32
+    i32::from(
+        jiff::tz::Offset::UTC
+            .to_datetime(crate::calendar::instant(at))
+            .year(),
+    )
 }
 
 impl Engine {
