@@ -24,6 +24,8 @@ pub mod policy;
 pub mod protocol;
 pub mod role;
 pub mod section;
+#[cfg(test)]
+mod stable_names;
 pub mod status;
 pub mod store;
 pub mod sync;
