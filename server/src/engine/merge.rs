@@ -1,8 +1,7 @@
 //! Staging one ticket's change, once a device's changes were admitted or an office write was
 //! applied in memory: the server gives a new ticket its ledger number, plans the return visits
-//! of a ticket just resolved, derives the events and projects the ticket ([`project`]), and adds
-//! the document write, its ledger row, return visits, cost lines and events to the batch the
-//! committer stores.
+//! of a ticket just resolved, projects the ticket ([`project`]), and adds the document write,
+//! its ledger row, return visits, cost lines and events to the batch the committer stores.
 
 use std::collections::BTreeSet;
 
@@ -14,7 +13,6 @@ use fieldledger_core::{DeviceId, Operation, Section, TicketId, TicketView, Times
 use super::{Engine, Result, system_author};
 use crate::documents::{Cached, Locked};
 use crate::error::ServerError;
-use crate::events;
 use crate::ledger::first_handoff;
 use crate::projection::{Projection, Received, project};
 use crate::storage::{Batch, DocBytes, DocWrite};
@@ -71,17 +69,13 @@ impl Engine {
         let (was, view) = views(cached, merge, numbered)?;
         let view = self.plan_return_visits(cached, was.as_ref(), view, origin.at)?;
         let received = self.received(cached, id, merge.new, &view, origin)?;
-        // An imported ticket arrives as history: what it already held raises no events.
-        if !(merge.new && view.meta.imported_from.is_some()) {
-            batch
-                .events
-                .extend(events::derive(id, was.as_ref(), &view, origin.at));
-        }
         let Projection {
             row,
             return_visits,
             costs,
-        } = project(id, &view, &received);
+            events,
+        } = project(id, was.as_ref(), &view, &received);
+        batch.events.extend(events);
         // Only what moved is written again: most writes (a work-log step, a photo) leave the
         // row as it was but for its time, and the return visits and costs as they were.
         let ledger_changed = cached

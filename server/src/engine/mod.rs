@@ -7,8 +7,8 @@
 //!   `office.rs`: a write over REST (a registration at the desk, an operation, an import);
 //! - `fieldledger_core::admission`: what a device sends, change by change;
 //! - `merge.rs`: staging one ticket's change: its ledger number (taken from storage), the
-//!   return visits the server plans, its events, the document write;
-//! - `crate::projection`: the ledger row, return visits and cost lines of the ticket;
+//!   return visits the server plans, the document write;
+//! - `crate::projection`: the ledger row, return visits, cost lines and events of the change;
 //! - the [`Committer`] and [`Storage`]: the batch stored, then its events published.
 //!
 //! `rebuild.rs` writes the ledger again from the stored documents by the same projection.
