@@ -36,7 +36,7 @@ use crate::metrics::Metrics;
 use crate::security_log::SecurityLog;
 use crate::storage::{Batch, Storage, User};
 
-pub use office::{HistoryLine, NewTicket, TicketDetail};
+pub use office::NewTicket;
 
 type Result<T, E = ServerError> = std::result::Result<T, E>;
 

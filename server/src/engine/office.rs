@@ -1,18 +1,19 @@
 //! Writes over REST: a registration at the desk, an operation recorded by an office user, and
 //! tickets made whole elsewhere (an import). Each locks its tickets, makes the change in memory,
-//! stages it ([`Engine::stage`]) and commits. Also the office's reads of one ticket.
+//! stages it ([`Engine::stage`]) and commits. Also the office's reads of one ticket
+//! ([`TicketDetail`]).
 
 use automerge::ChangeHash;
-use fieldledger_core::ticket::decision::DecisionConflict;
+use fieldledger_core::ticket::Applied;
 use fieldledger_core::ticket::intake::Registration;
-use fieldledger_core::ticket::{Applied, FieldConflict, HistoryEntry};
-use fieldledger_core::{Author, Operation, Ticket, TicketId, TicketView, Timestamp};
+use fieldledger_core::{Author, Operation, Ticket, TicketId, Timestamp};
 
 use super::merge::{Merge, Origin};
 use super::{Engine, Result, again, system_author};
 use crate::documents::Cached;
 use crate::ledger::parse_ledger_number;
 use crate::storage::{Batch, User};
+use crate::ticket_detail::{HistoryLine, TicketDetail};
 
 /// A ticket made whole outside the server (by an import, or a benchmark's generator), not yet
 /// stored.
@@ -24,33 +25,6 @@ pub struct NewTicket {
     pub ledger_number: Option<String>,
     /// What identifies the row of an imported ledger it was made of, across imports.
     pub import_key: Option<String>,
-}
-
-/// A ticket as the office API returns it.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct TicketDetail {
-    /// The ticket.
-    pub ticket_id: TicketId,
-    /// The document's heads (hex change hashes).
-    pub heads: Vec<String>,
-    /// Every section.
-    pub view: TicketView,
-    /// The decision conflict, if any.
-    pub decision_conflict: Option<DecisionConflict>,
-    /// Fields with concurrent values.
-    pub field_conflicts: Vec<FieldConflict>,
-    /// Every change, with the time the server received it.
-    pub history: Vec<HistoryLine>,
-}
-
-/// One change in a ticket's history, with its receipt time.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct HistoryLine {
-    /// The change as the document records it.
-    #[serde(flatten)]
-    pub entry: HistoryEntry,
-    /// When the server first received it.
-    pub received_at: Option<Timestamp>,
 }
 
 /// An office write of `user`, taken at `at`.
