@@ -18,12 +18,12 @@ use serde_json::json;
 use strum::IntoStaticStr;
 
 use crate::calendar::Calendar;
-use crate::engine::{Engine, HistoryLine};
 use crate::error::ServerError;
 use crate::events::{EventKind, NewEvent};
 use crate::ledger::{LedgerRow, first_handoff};
 use crate::return_visits::VisitDays;
 use crate::storage::Storage;
+use crate::ticket_detail::HistoryLine;
 
 /// The deadlines and calendar of the service department, and how often the watcher looks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -418,17 +418,23 @@ impl Drop for Watcher {
 }
 
 impl Watcher {
-    /// Starts watching the ledger of `engine`.
-    pub fn start(engine: Arc<Engine>, clock: Arc<dyn Clock>, workflow: Workflow) -> Watcher {
+    /// Starts watching the ledger in `storage`, handing the events of the deadlines it finds to
+    /// `emit` (the engine's [`crate::engine::Engine::emit`], which stores and publishes them).
+    pub fn start(
+        storage: Arc<dyn Storage>,
+        emit: impl Fn(Vec<NewEvent>) -> Result<(), ServerError> + Send + 'static,
+        clock: Arc<dyn Clock>,
+        workflow: Workflow,
+    ) -> Watcher {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let run = move || {
             while !stopped.load(Ordering::SeqCst) {
-                let found = workflow.scan(engine.storage().as_ref(), clock.now());
+                let found = workflow.scan(storage.as_ref(), clock.now());
                 match found {
                     Ok(events) if events.is_empty() => {}
                     Ok(events) => {
-                        if let Err(e) = engine.emit(events) {
+                        if let Err(e) = emit(events) {
                             tracing::error!(error = %e, "deadline events not written");
                         }
                     }

@@ -146,7 +146,8 @@ impl Event {
 }
 
 /// The events of a merge that took ticket `id` from `before` (`None` when the server did not
-/// have it) to `after`, at server time `at`.
+/// have it) to `after`, at server time `at`. [`crate::projection::project`] calls it, with the
+/// rest of the projection.
 pub fn derive(
     id: &TicketId,
     before: Option<&TicketView>,
@@ -209,7 +210,8 @@ pub fn derive(
     for v in after.visits.iter().filter(|v| !old.contains(&v.id)) {
         push(
             EventKind::ArrivedOnSite,
-            json!({ "entry": v.id, "by": v.technician, "recorded_at": v.arrived_at, "site": v.site }),
+            json!({ "entry": v.id, "by": v.technician, "recorded_at": v.arrived_at,
+                    "site": v.site }),
         );
     }
     let old = ids(was.decisions.entries.iter().map(|d| &d.id));

@@ -29,6 +29,7 @@ pub mod return_visits;
 pub mod security_log;
 pub mod statistics;
 pub mod storage;
+pub mod ticket_detail;
 pub mod web;
 pub mod webhooks;
 
@@ -189,9 +190,11 @@ impl AppState {
         }
         let webhooks =
             pacing.map(|p| Arc::new(Deliverer::start(storage.clone(), clock.clone(), p)));
-        let deadlines = workflow
-            .clone()
-            .map(|w| Arc::new(Watcher::start(engine.clone(), clock.clone(), w)));
+        let deadlines = workflow.clone().map(|w| {
+            let engine = engine.clone();
+            let emit = move |events| engine.emit(events);
+            Arc::new(Watcher::start(storage.clone(), emit, clock.clone(), w))
+        });
         Ok(AppState {
             engine,
             storage,

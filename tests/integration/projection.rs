@@ -1,10 +1,11 @@
 //! The ledger row of a ticket, who may read it and the events it raised are the same whether
 //! the server projected them as each write arrived or rebuilt them from the documents later
-//! (`fieldledger-server rebuild-ledger`): both go through one projection.
+//! (`fieldledger-server rebuild-ledger`): both go through one projection, which derives the
+//! events too.
 
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::{Operation, TicketId, UserId};
-use fieldledger_server::events::Event;
+use fieldledger_server::events::{Event, EventKind};
 use fieldledger_server::ledger::LedgerRow;
 use fieldledger_tests::{Office, arrive, complaint, sync};
 use serde_json::json;
@@ -17,7 +18,7 @@ fn projected(
     users: &[&UserId],
 ) -> (LedgerRow, Vec<bool>, Vec<Event>) {
     let storage = &office.server.state.storage;
-    let row = storage.ledger_row(id).expect("row").expect("a ledger row");
+    let row = storage_row(office, id);
     let access = users
         .iter()
         .map(|u| storage.has_access(u, id).expect("access"))
@@ -83,4 +84,58 @@ fn a_ticket_projects_the_same_live_and_after_a_rebuild() {
     assert_eq!(after, live);
     assert_eq!(live[0].0.created_by.as_ref(), Some(&office.zhang));
     assert_eq!(live[0].1, [true, true, false]);
+
+    // The rebuild writes no event, but its projection names the events the live merges raised
+    // one by one, as if the whole ticket arrived at once when its last change did.
+    let outbox = &after[0].2;
+    for ticket in [&id, &desk_id] {
+        let projection = office
+            .server
+            .state
+            .engine
+            .reproject(ticket)
+            .expect("reproject");
+        let row = storage_row(&office, ticket);
+        assert_eq!(projection.row, row);
+        assert!(projection.events.iter().all(|e| e.at == row.updated_at));
+        let mut rebuilt: Vec<(EventKind, String)> = projection
+            .events
+            .iter()
+            .map(|e| (e.kind, e.detail.to_string()))
+            .collect();
+        let mut raised: Vec<(EventKind, String)> = outbox
+            .iter()
+            .filter(|e| &e.ticket_id == ticket)
+            .map(|e| (e.kind, e.detail.to_string()))
+            .collect();
+        rebuilt.sort();
+        raised.sort();
+        assert_eq!(rebuilt, raised);
+    }
+    let kinds: Vec<EventKind> = outbox
+        .iter()
+        .filter(|e| e.ticket_id == id)
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Registered,
+            EventKind::HandedOff,
+            EventKind::Dispatched,
+            EventKind::ArrivedOnSite,
+            EventKind::DecisionRecorded,
+        ]
+    );
+}
+
+/// The stored ledger row of ticket `id`.
+fn storage_row(office: &Office, id: &TicketId) -> LedgerRow {
+    office
+        .server
+        .state
+        .storage
+        .ledger_row(id)
+        .expect("row")
+        .expect("a ledger row")
 }

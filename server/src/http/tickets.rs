@@ -16,8 +16,8 @@ use super::{Result, blocking};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::deadlines::Judgement;
-use crate::engine::TicketDetail;
 use crate::error::ServerError;
+use crate::ticket_detail::TicketDetail;
 
 pub(super) async fn register(
     State(state): State<AppState>,

@@ -1,0 +1,282 @@
+//! Staging one ticket's change, once a device's changes were admitted or an office write was
+//! applied in memory: the server gives a new ticket its ledger number, plans the return visits
+//! of a ticket just resolved, projects the ticket ([`project`]), and adds the document write,
+//! its ledger row, return visits, cost lines and events to the batch the committer stores.
+
+use std::collections::BTreeSet;
+
+use automerge::ChangeHash;
+use fieldledger_core::status::Status;
+use fieldledger_core::ticket::followup::ContactMethod;
+use fieldledger_core::{DeviceId, Operation, Section, TicketId, TicketView, Timestamp, UserId};
+
+use super::{Engine, Result, system_author};
+use crate::documents::{Cached, Locked};
+use crate::error::ServerError;
+use crate::ledger::first_handoff;
+use crate::projection::{Projection, Received, project};
+use crate::storage::{Batch, DocBytes, DocWrite};
+
+/// A document rewritten as one snapshot after this many chunks.
+const COMPACT_AFTER: u32 = 64;
+
+/// Who sends a write, and when the server took it.
+pub(super) struct Origin<'a> {
+    /// The user who sends it.
+    pub(super) user: &'a UserId,
+    /// The device it comes from; `None` for an office write.
+    pub(super) device: Option<&'a DeviceId>,
+    /// When the server took it.
+    pub(super) at: Timestamp,
+}
+
+/// How a ticket changed in memory, for [`Engine::stage`].
+#[derive(Clone, Copy)]
+pub(super) struct Merge<'a> {
+    /// Its heads before.
+    pub(super) before: &'a [ChangeHash],
+    /// Whether the server did not have it.
+    pub(super) new: bool,
+    /// The sections the change wrote, when known: only those are read again.
+    pub(super) written: Option<&'a BTreeSet<Section>>,
+}
+
+impl Merge<'static> {
+    /// A ticket new to the server, made whole in memory.
+    pub(super) const NEW: Self = Merge {
+        before: &[],
+        new: true,
+        written: None,
+    };
+}
+
+impl Engine {
+    /// Records that ticket `id` changed as `merge` says: gives it a ledger number the first
+    /// time, plans its return visits once it is resolved, and adds the document write, its
+    /// projection and its events to `batch`.
+    pub(super) fn stage(
+        &self,
+        docs: &mut Locked<'_>,
+        id: &TicketId,
+        merge: &Merge<'_>,
+        origin: &Origin<'_>,
+        batch: &mut Batch,
+    ) -> Result<()> {
+        let cached = docs
+            .get_mut(id)
+            .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
+        let numbered = self.number(cached, id, origin.at)?;
+        let (was, view) = views(cached, merge, numbered)?;
+        let view = self.plan_return_visits(cached, was.as_ref(), view, origin.at)?;
+        let received = self.received(cached, id, merge.new, &view, origin)?;
+        let Projection {
+            row,
+            return_visits,
+            costs,
+            events,
+        } = project(id, was.as_ref(), &view, &received);
+        batch.events.extend(events);
+        // Only what moved is written again: most writes (a work-log step, a photo) leave the
+        // row as it was but for its time, and the return visits and costs as they were.
+        let ledger_changed = cached
+            .ledger
+            .as_ref()
+            .is_none_or(|last| row.differs_from(last));
+        let return_visits = was
+            .as_ref()
+            .is_none_or(|w| w.followups != view.followups || w.meta != view.meta)
+            .then_some(return_visits);
+        let costs = was
+            .as_ref()
+            .is_none_or(|w| w.costs != view.costs)
+            .then_some(costs);
+        let (bytes, changes) = document_bytes(cached, merge);
+        self.metrics.changes_merged(changes.len() as u64);
+        cached.pending += 1;
+        cached.origin = Some((received.received_at, received.created_by));
+        cached.ledger = Some(row.clone());
+        cached.view = Some(view);
+        batch.docs.push(DocWrite {
+            ticket_id: id.clone(),
+            new: merge.new,
+            bytes,
+            heads: cached.ticket.heads(),
+            changes,
+            user: origin.user.clone(),
+            device: origin.device.cloned(),
+            before: merge.before.to_vec(),
+            ledger: row,
+            ledger_changed,
+            return_visits,
+            costs,
+        });
+        Ok(())
+    }
+
+    /// Gives ticket `id` (loaded in `cached`) the next ledger number of the year of `at`, unless
+    /// it has one or its document does not register this very ticket; whether it did.
+    fn number(&self, cached: &mut Cached, id: &TicketId, at: Timestamp) -> Result<bool> {
+        let meta = cached.ticket.view_sections(&[Section::Meta])?.meta;
+        if meta.ledger_number.is_some() || meta.ticket_id.as_ref() != Some(id) {
+            return Ok(false);
+        }
+        let year = year_of(at);
+        let next = self.storage.take_ledger_serial(year)?;
+        let number = format!("KS-{year}-{next:06}");
+        cached.ticket.set_actor(self.system_actor.clone());
+        cached
+            .ticket
+            .assign_ledger_number(&system_author(), at, &number)?;
+        Ok(true)
+    }
+
+    /// Plans the return visits of the ticket in `cached`, whose view was `was` and is `view`,
+    /// when it is due them (see [`plans_return_visits`]); returns its view after.
+    fn plan_return_visits(
+        &self,
+        cached: &mut Cached,
+        was: Option<&TicketView>,
+        view: TicketView,
+        at: Timestamp,
+    ) -> Result<TicketView> {
+        if !plans_return_visits(was, &view) {
+            return Ok(view);
+        }
+        cached.ticket.set_actor(self.system_actor.clone());
+        let assignee = view
+            .dispatch
+            .orders
+            .first()
+            .map(|o| o.issued_by.clone())
+            .or_else(|| view.dispatch.handoffs.first().map(|h| h.by.clone()))
+            .or_else(|| view.meta.created_by.clone());
+        let resolved_on = self.workflow.calendar.day_of(at);
+        let major = view.intake.registration.major;
+        for day in self.workflow.return_visit_days(resolved_on, major) {
+            let plan = Operation::PlanReturnVisit {
+                planned_for: day,
+                method: ContactMethod::Phone,
+                assignee: assignee.clone(),
+            };
+            cached.ticket.apply(&system_author(), at, &plan)?;
+        }
+        Ok(cached.ticket.view_without_logs()?)
+    }
+
+    /// What the server saw of ticket `id` (loaded in `cached`, reading as `view` after this
+    /// change from `origin`): when it first received the ticket and from whom, when it first
+    /// received a hand-off of it, and now.
+    fn received(
+        &self,
+        cached: &Cached,
+        id: &TicketId,
+        new: bool,
+        view: &TicketView,
+        origin: &Origin<'_>,
+    ) -> Result<Received> {
+        // Who registered a ticket is what the server saw, not what the document claims: it
+        // decides who may read the ticket.
+        let stored = match (&cached.ledger, new) {
+            (None, false) => self.storage.ledger_row(id)?,
+            _ => None,
+        };
+        let last = cached.ledger.as_ref().or(stored.as_ref());
+        let (received_at, created_by) = match (&cached.origin, last) {
+            (Some(known), _) => known.clone(),
+            (None, Some(row)) => (row.received_at, row.created_by.clone()),
+            (None, None) => (origin.at, Some(origin.user.clone())),
+        };
+        // The first hand-off was received by the merge that first showed one.
+        let handed_off_received_at = last
+            .and_then(|row| row.handed_off_received_at)
+            .or_else(|| first_handoff(view).map(|_| origin.at));
+        Ok(Received {
+            received_at,
+            created_by,
+            handed_off_received_at,
+            updated_at: origin.at,
+        })
+    }
+}
+
+/// The view of the ticket in `cached` before the change (`None` when it is new to the server)
+/// and after it. When the view before is still in memory and the sections the change wrote are
+/// known, only those (and the meta section, when the ticket was just `numbered`) are read again.
+fn views(
+    cached: &mut Cached,
+    merge: &Merge<'_>,
+    numbered: bool,
+) -> Result<(Option<TicketView>, TicketView)> {
+    let ticket = &cached.ticket;
+    Ok(match (cached.view.take(), merge.written) {
+        (Some(was), Some(written)) => {
+            let mut sections: Vec<Section> = written.iter().copied().collect();
+            if numbered {
+                sections.push(Section::Meta);
+            }
+            let mut view = was.clone();
+            ticket.refresh_view(&mut view, &sections)?;
+            (Some(was), view)
+        }
+        (Some(was), None) => (Some(was), ticket.view_without_logs()?),
+        (None, _) if merge.new => (None, ticket.view_without_logs()?),
+        (None, _) => (
+            Some(ticket.view_at(merge.before)?),
+            ticket.view_without_logs()?,
+        ),
+    })
+}
+
+/// Whether the server plans the return visits of the ticket `view` (which was `was`) now: it is
+/// resolved and has none planned by the server yet, so that each ticket gets them once. A
+/// ticket imported already resolved had its return visits where it was kept.
+fn plans_return_visits(was: Option<&TicketView>, view: &TicketView) -> bool {
+    let system = system_author().user;
+    let resolved = |v: &TicketView| Status::of(v) == Status::Resolved;
+    let arrived_resolved = view.meta.imported_from.is_some() && was.is_none_or(resolved);
+    resolved(view) && !arrived_resolved && !view.followups.iter().any(|f| f.planned_by == system)
+}
+
+/// How the change to the ticket in `cached` since `merge.before` is stored, and the hashes of
+/// its changes: the whole document when it is new or has gathered enough chunks since its last
+/// snapshot, else the change alone as one more chunk.
+fn document_bytes(cached: &mut Cached, merge: &Merge<'_>) -> (DocBytes, Vec<ChangeHash>) {
+    let changes = cached
+        .ticket
+        .doc()
+        .get_changes_meta(merge.before)
+        .iter()
+        .map(|c| c.hash)
+        .collect();
+    let bytes = if merge.new || cached.chunks + 1 >= COMPACT_AFTER {
+        cached.chunks = 0;
+        DocBytes::Snapshot(cached.ticket.save())
+    } else {
+        cached.chunks += 1;
+        DocBytes::Chunk(cached.ticket.changes_since(merge.before))
+    };
+    (bytes, changes)
+}
+
+/// The year, in UTC, of `at`.
+fn year_of(at: Timestamp) -> i32 {
+    i32::from(
+        jiff::tz::Offset::UTC
+            .to_datetime(crate::calendar::instant(at))
+            .year(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::year_of;
+    use fieldledger_core::Timestamp;
+
+    #[test]
+    fn years_of_timestamps() {
+        assert_eq!(year_of(Timestamp(0)), 1970);
+        assert_eq!(year_of(Timestamp(1_767_225_599_000)), 2025);
+        assert_eq!(year_of(Timestamp(1_767_225_600_000)), 2026);
+        assert_eq!(year_of(Timestamp(951_782_400_000)), 2000);
+    }
+}

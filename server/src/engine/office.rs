@@ -1,0 +1,195 @@
+//! Writes over REST: a registration at the desk, an operation recorded by an office user, and
+//! tickets made whole elsewhere (an import). Each locks its tickets, makes the change in memory,
+//! stages it ([`Engine::stage`]) and commits. Also the office's reads of one ticket
+//! ([`TicketDetail`]).
+
+use automerge::ChangeHash;
+use fieldledger_core::ticket::Applied;
+use fieldledger_core::ticket::intake::Registration;
+use fieldledger_core::{Author, Operation, Ticket, TicketId, Timestamp};
+
+use super::merge::{Merge, Origin};
+use super::{Engine, Result, again, system_author};
+use crate::documents::Cached;
+use crate::ledger::parse_ledger_number;
+use crate::storage::{Batch, User};
+use crate::ticket_detail::{HistoryLine, TicketDetail};
+
+/// A ticket made whole outside the server (by an import, or a benchmark's generator), not yet
+/// stored.
+#[derive(Clone, Debug)]
+pub struct NewTicket {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// The ledger number it had elsewhere, kept as its own; a new one is given when absent.
+    pub ledger_number: Option<String>,
+    /// What identifies the row of an imported ledger it was made of, across imports.
+    pub import_key: Option<String>,
+}
+
+/// An office write of `user`, taken at `at`.
+fn from_office(user: &User, at: Timestamp) -> Origin<'_> {
+    Origin {
+        user: &user.id,
+        device: None,
+        at,
+    }
+}
+
+impl Engine {
+    /// Stores `tickets`, new to the server, as received from `user`, in one commit (with the
+    /// keys that mark imported rows as imported); returns each one's id and ledger number.
+    pub fn store_new(
+        &self,
+        user: &User,
+        tickets: Vec<NewTicket>,
+    ) -> Result<Vec<(TicketId, Option<String>)>> {
+        again(|| self.store_new_once(user, tickets.clone()))
+    }
+
+    /// One attempt at [`Engine::store_new`].
+    fn store_new_once(
+        &self,
+        user: &User,
+        tickets: Vec<NewTicket>,
+    ) -> Result<Vec<(TicketId, Option<String>)>> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = self.clock.now();
+        let slots = self
+            .documents
+            .slots(tickets.iter().map(|t| t.ticket.id().clone()));
+        let mut docs = slots.lock();
+        let mut batch = Batch::default();
+        let mut stored = Vec::with_capacity(tickets.len());
+        for NewTicket {
+            mut ticket,
+            ledger_number,
+            import_key,
+        } in tickets
+        {
+            let id = ticket.id().clone();
+            if let Some(number) = &ledger_number {
+                self.keep_number(&mut ticket, number, now)?;
+            }
+            docs.put(&id, Cached::new(ticket, 0));
+            let origin = from_office(user, now);
+            self.stage(&mut docs, &id, &Merge::NEW, &origin, &mut batch)?;
+            let number = batch
+                .docs
+                .last()
+                .and_then(|d| d.ledger.ledger_number.clone());
+            if let Some(key) = import_key {
+                batch.imports.push((key, id.clone()));
+            }
+            stored.push((id, number));
+        }
+        self.commit(&slots, docs, batch)?;
+        Ok(stored)
+    }
+
+    /// Gives `ticket` the ledger `number` it had elsewhere, at `at`; numbers the server gives
+    /// later continue after the highest one imported.
+    fn keep_number(&self, ticket: &mut Ticket, number: &str, at: Timestamp) -> Result<()> {
+        ticket.set_actor(self.system_actor.clone());
+        ticket.assign_ledger_number(&system_author(), at, number)?;
+        if let Some((year, serial)) = parse_ledger_number(number) {
+            self.storage.note_ledger_serial(year, serial)?;
+        }
+        Ok(())
+    }
+
+    /// Registers a ticket at the desk as `user`.
+    pub fn register(&self, user: &User, registration: &Registration) -> Result<TicketId> {
+        again(|| self.register_once(user, registration))
+    }
+
+    /// One attempt at [`Engine::register`].
+    fn register_once(&self, user: &User, registration: &Registration) -> Result<TicketId> {
+        let now = self.clock.now();
+        let id = self.ids.ticket();
+        let actor = self.actor_of(user);
+        let ticket = Ticket::register(
+            id.clone(),
+            actor,
+            &Author::new(user.id.clone(), user.role),
+            now,
+            registration,
+        )?;
+        let slots = self.documents.slots([id.clone()]);
+        let mut docs = slots.lock();
+        docs.put(&id, Cached::new(ticket, 0));
+        let mut batch = Batch::default();
+        let origin = from_office(user, now);
+        self.stage(&mut docs, &id, &Merge::NEW, &origin, &mut batch)?;
+        self.commit(&slots, docs, batch)?;
+        Ok(id)
+    }
+
+    /// Records `op` on ticket `id` as the office user `user`, under the user's own actor.
+    pub fn record(&self, user: &User, id: &TicketId, op: &Operation) -> Result<Applied> {
+        again(|| self.record_once(user, id, op))
+    }
+
+    /// One attempt at [`Engine::record`].
+    fn record_once(&self, user: &User, id: &TicketId, op: &Operation) -> Result<Applied> {
+        let now = self.clock.now();
+        let slots = self.documents.slots([id.clone()]);
+        let mut docs = slots.lock();
+        let cached = self.existing(&mut docs, id)?;
+        let before = cached.ticket.heads();
+        cached.ticket.set_actor(self.actor_of(user));
+        let applied = cached
+            .ticket
+            .apply(&Author::new(user.id.clone(), user.role), now, op);
+        cached.ticket.set_actor(self.system_actor.clone());
+        let applied = applied?;
+        let mut batch = Batch::default();
+        if applied.change.is_some() {
+            let merge = Merge {
+                before: &before,
+                new: false,
+                written: None,
+            };
+            let origin = from_office(user, now);
+            self.stage(&mut docs, id, &merge, &origin, &mut batch)?;
+        }
+        self.commit(&slots, docs, batch)?;
+        Ok(applied)
+    }
+
+    /// Runs `f` on ticket `id`.
+    pub fn read<T>(&self, id: &TicketId, f: impl FnOnce(&Ticket) -> T) -> Result<T> {
+        let slots = self.documents.slots([id.clone()]);
+        let mut docs = slots.lock();
+        Ok(f(&self.existing(&mut docs, id)?.ticket))
+    }
+
+    /// A ticket as the office sees it: the view, the conflicts and the history with receipt times.
+    pub fn ticket_detail(&self, id: &TicketId) -> Result<TicketDetail> {
+        let (view, conflicts, history, heads) = self.read(id, |t| -> Result<_> {
+            Ok((t.view()?, t.field_conflicts()?, t.history(), t.heads()))
+        })??;
+        let received = self.storage.received_at(id)?;
+        let history = history
+            .into_iter()
+            .map(|entry| {
+                let received_at = entry
+                    .hash
+                    .parse::<ChangeHash>()
+                    .ok()
+                    .and_then(|h| received.get(&h).copied());
+                HistoryLine { entry, received_at }
+            })
+            .collect();
+        Ok(TicketDetail {
+            ticket_id: id.clone(),
+            heads: heads.iter().map(ToString::to_string).collect(),
+            decision_conflict: view.decisions.conflict(),
+            view,
+            field_conflicts: conflicts,
+            history,
+        })
+    }
+}
