@@ -3,12 +3,9 @@
 //! from the web dashboard, a session cookie (see [`crate::web::session`]); `/healthz` needs
 //! none, and `/metrics` has a token of its own.
 
-use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
 use crate::error::ServerError;
 use crate::storage::{Device, User};
 
@@ -63,35 +60,14 @@ impl Bearer {
     }
 }
 
-/// The caller of a bearer token, checked against the devices from the request's headers alone:
-/// a request with an unknown or revoked token is refused before a byte of its body is read.
-#[derive(Clone, Debug)]
-pub struct TokenCaller(pub Caller);
-
-impl FromRequestParts<AppState> for TokenCaller {
-    type Rejection = ServerError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let bearer = Bearer::from_request_parts(parts, state).await?;
-        let storage = state.storage.clone();
-        crate::http::blocking(move || bearer.caller(storage.as_ref()).map(TokenCaller)).await
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Bearer {
-    type Rejection = ServerError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if !parts
-            .headers
-            .contains_key(axum::http::header::AUTHORIZATION)
-        {
+impl Bearer {
+    /// The bearer token of `headers`, if it is well formed; refused when it is missing or is not
+    /// a fieldledger token.
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Result<Self, ServerError> {
+        if !headers.contains_key(axum::http::header::AUTHORIZATION) {
             return Err(unauthorized("an Authorization: Bearer token is required"));
         }
-        let token = presented(&parts.headers)
+        let token = presented(headers)
             .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() < 200)
             .ok_or_else(|| {
                 unauthorized("the Authorization header is not a fieldledger bearer token")
@@ -99,31 +75,5 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
         Ok(Bearer {
             hash: token_hash(token),
         })
-    }
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ServerError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        // A dashboard session stands in for a token only where no token is presented, so that
-        // devices and API clients are treated exactly as before.
-        if !parts
-            .headers
-            .contains_key(axum::http::header::AUTHORIZATION)
-            && crate::web::session::cookie(&parts.headers).is_some()
-        {
-            return Ok(
-                crate::web::session::Signed::from_request_parts(parts, state)
-                    .await?
-                    .caller(),
-            );
-        }
-        TokenCaller::from_request_parts(parts, state)
-            .await
-            .map(|TokenCaller(caller)| caller)
     }
 }

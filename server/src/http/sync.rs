@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use fieldledger_core::protocol::{self, CONTENT_TYPE, SyncRequest};
 
 use super::extract::Raw;
+use super::guard::TokenCaller;
 use super::{Result, blocking};
 use crate::AppState;
-use crate::auth::TokenCaller;
 use crate::error::ServerError;
 
 /// Devices only: the token is checked from the headers, before the body is read.
