@@ -16,14 +16,12 @@ use fieldledger_core::{
 use fieldledger_server::storage::User;
 use fieldledger_server::{AppState, Settings, app};
 
-pub mod compare;
 pub mod forge;
 pub mod ledger;
 pub mod memory_device;
 pub mod process;
 pub mod seeded;
 pub mod simulation;
-pub mod technicians;
 
 /// What can go wrong in a harness that drives real processes: anything, reported as text.
 pub type Failure = Box<dyn std::error::Error + Send + Sync>;

@@ -2,6 +2,10 @@
 //! in the folder STORE, registers a ticket, starts a visit and logs numbered repair steps, one
 //! action a transaction, printing `ticket ID` and then each step's number once its action has
 //! returned (is committed). It stops after 100,000 steps or when it is killed.
+//!
+//! It lives here rather than with the tools in `tools/` because the crash test starts it by
+//! `env!("CARGO_BIN_EXE_fieldledger-recorder")`, which cargo sets only for the binaries of the
+//! test's own package (and builds them before the test).
 
 use std::io::Write;
 

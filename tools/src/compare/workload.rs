@@ -26,11 +26,11 @@ use fieldledger_server::engine::NewTicket;
 use fieldledger_server::storage::User;
 
 use super::Size;
-use crate::memory_device::MemoryDevice;
-use crate::process::{ServerProcess, free_port};
-use crate::seeded::Seeded;
 use crate::technicians::{self, Technician};
-use crate::{Failure, complaint, quiet_settings};
+use fieldledger_tests::memory_device::MemoryDevice;
+use fieldledger_tests::process::{ServerProcess, free_port};
+use fieldledger_tests::seeded::Seeded;
+use fieldledger_tests::{Failure, complaint, quiet_settings};
 
 /// 2026-09-21 12:53 UTC: the first ticket's registration.
 const REGISTERED: i64 = 1_790_000_000_000;

@@ -3,7 +3,7 @@
 //! (p50, p99, max), errors and, for a server it started itself, the server's peak memory.
 //!
 //! ```text
-//! cargo build --release -p fieldledger-server -p fieldledger-tests
+//! cargo build --release -p fieldledger-server -p fieldledger-tools --bin fieldledger-load
 //! target/release/fieldledger-load --technicians 500 --seconds 60 --interval 5
 //! target/release/fieldledger-load --server-url http://host:8080 --tokens tokens.txt
 //! ```
@@ -26,12 +26,13 @@ use fieldledger_core::{Author, Operation, Role, UserId};
 use fieldledger_server::AppState;
 use fieldledger_tests::memory_device::MemoryDevice;
 use fieldledger_tests::process::{ServerProcess, free_port};
-use fieldledger_tests::{complaint, quiet_settings, technicians};
+use fieldledger_tests::{complaint, quiet_settings};
+use fieldledger_tools::technicians;
 use rand::Rng;
 
 /// Simulated technicians syncing with a server.
 #[derive(Parser, Debug)]
-#[command(about)]
+#[command(about = "Technicians held in memory syncing with an office server, for a set time")]
 struct Cli {
     /// How many technicians sync at once.
     #[arg(long, default_value_t = 500)]
