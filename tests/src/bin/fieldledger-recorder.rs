@@ -9,9 +9,8 @@
 
 use std::io::Write;
 
-use fieldledger_core::ticket::visit::Work;
-use fieldledger_core::{Operation, Role};
-use fieldledger_tests::{complaint, store_for};
+use fieldledger_core::Role;
+use fieldledger_tests::{complaint, kit, store_for};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()
@@ -27,25 +26,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "ticket {id}")?;
     out.flush()?;
-    let arrive = Operation::Arrive {
-        order_id: None,
-        site: "bay 1".into(),
-    };
     let visit = store
-        .record(&id, &arrive)?
+        .record(&id, &kit::arrive("bay 1"))?
         .entry
         .ok_or("arriving starts no visit")?;
     for step in 1..=100_000u32 {
-        let work = Work::Repair {
-            description: format!("step {step}"),
-        };
-        store.record(
-            &id,
-            &Operation::LogWork {
-                visit_id: visit.clone(),
-                work,
-            },
-        )?;
+        store.record(&id, &kit::log_step(&visit, format!("step {step}")))?;
         writeln!(out, "{step}")?;
         out.flush()?;
     }

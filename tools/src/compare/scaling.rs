@@ -15,7 +15,7 @@ use fieldledger_server::engine::NewTicket;
 
 use super::proxy::Proxy;
 use super::workload::{arrive, assigned, log_step};
-use crate::technicians;
+use fieldledger_tests::kit::user_with_device;
 use fieldledger_tests::memory_device::MemoryDevice;
 use fieldledger_tests::process::{ServerProcess, free_port, threads_cpu_seconds};
 use fieldledger_tests::seeded::Seeded;
@@ -58,9 +58,7 @@ pub fn measure(
     copy_dir(&generated, copy.path())?;
     let technician = {
         let state = AppState::open_with(copy.path(), quiet_settings())?;
-        let technician = technicians::enrol(&state, "tech.scaling", 1)?
-            .pop()
-            .ok_or("no technician")?;
+        let technician = user_with_device(&state, "tech.scaling0", Role::Technician)?;
         let desk_id: UserId = "desk.wang".parse()?;
         let desk = state.storage.user(&desk_id)?.ok_or("the desk is missing")?;
         let author = Author::new(desk_id, Role::ServiceDesk);
