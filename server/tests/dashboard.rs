@@ -2,10 +2,10 @@
 //! device token, changes need the CSRF token, roles are the server's, sign-out ends the session.
 
 use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
-use fieldledger_core::{Role, Timestamp, UserId};
+use fieldledger_core::{Role, UserId};
+use fieldledger_server::accounts;
 use fieldledger_server::axum::body::{Body, to_bytes};
 use fieldledger_server::axum::http::{Request, StatusCode, header};
-use fieldledger_server::storage::User;
 use fieldledger_server::web::password;
 use fieldledger_server::{AppState, Settings, app};
 use serde_json::{Value, json};
@@ -30,16 +30,7 @@ fn office() -> (tempfile::TempDir, AppState) {
         ("tech.zhang", Role::Technician),
     ] {
         let id: UserId = id.parse().expect("id");
-        state
-            .storage
-            .add_user(&User {
-                id: id.clone(),
-                name: id.to_string(),
-                role,
-                actor: None,
-                created_at: Timestamp(0),
-            })
-            .expect("user");
+        accounts::add_user(&state, &id, id.as_str(), role).expect("user");
         if role != Role::Technician {
             password::set(&state, &id, PASSWORD).expect("password");
         }

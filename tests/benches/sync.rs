@@ -11,6 +11,7 @@ use fieldledger_core::sync::{SyncReport, exchange};
 use fieldledger_core::ticket::visit::{Measurement, Work};
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Author, EntryId, Operation, Role, Store, TicketId};
+use fieldledger_tests::kit::{self, Enrolled, user_with_device};
 use fieldledger_tests::memory_device::MemoryDevice;
 use fieldledger_tests::{TestServer, complaint, store_for, sync};
 
@@ -38,12 +39,8 @@ fn device(server: &TestServer, dir: &std::path::Path, user: &str, role: Role) ->
 /// Registers a ticket on `store` and starts a visit; returns both.
 fn on_site(store: &Store, customer: &str) -> (TicketId, EntryId) {
     let id = store.register(&complaint(customer)).expect("register");
-    let arrive = Operation::Arrive {
-        order_id: None,
-        site: "bay".into(),
-    };
     let visit = store
-        .record(&id, &arrive)
+        .record(&id, &kit::arrive("bay"))
         .expect("arrive")
         .entry
         .expect("visit");
@@ -138,23 +135,19 @@ fn memory_devices(
 ) -> Vec<(MemoryDevice, HttpTransport, EntryId, TicketId)> {
     (0..count)
         .map(|i| {
-            let user = server.user(&format!("tech.mem{i}"), Role::Technician);
-            let device = MemoryDevice::new(Author::new(user.clone(), Role::Technician));
+            let Enrolled { user, token } =
+                user_with_device(&server.state, &format!("tech.mem{i}"), Role::Technician)
+                    .expect("enrol");
+            let device = MemoryDevice::new(Author::new(user, Role::Technician));
             let transport = HttpTransport::new(&Enrolment {
                 server_url: server.url.clone(),
-                token: server.token(&user),
+                token,
             });
             let id = device
                 .register(&complaint(&format!("Memory customer {i}")))
                 .expect("register");
             let visit = device
-                .record(
-                    &id,
-                    &Operation::Arrive {
-                        order_id: None,
-                        site: "bay".into(),
-                    },
-                )
+                .record(&id, &kit::arrive("bay"))
                 .expect("arrive")
                 .entry
                 .expect("visit");

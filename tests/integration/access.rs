@@ -6,7 +6,7 @@ use automerge::{AutomergeError, ReadDoc};
 use fieldledger_core::protocol::{self, DocMessage, SyncResponse};
 use fieldledger_core::sync::Transport;
 use fieldledger_core::{Author, Error, Operation, Role, Store, TicketId, Timestamp};
-use fieldledger_tests::{Office, forge, sync};
+use fieldledger_tests::{Office, forge, kit, sync};
 use serde_json::json;
 
 fn server_change_count(s: &Office, id: &TicketId) -> usize {
@@ -117,10 +117,7 @@ fn a_change_under_another_devices_actor_is_refused_and_logged() {
         &id,
         zhang.actor_id().clone(),
         &Author::new(s.zhang.clone(), Role::Technician),
-        &Operation::Arrive {
-            order_id: None,
-            site: "x".into(),
-        },
+        &kit::arrive("x"),
     );
     assert_eq!(forged.errors.len(), 1, "{forged:?}");
     assert_eq!(forged.errors[0].code, "forged_actor");
@@ -203,15 +200,7 @@ fn reassignment_keeps_earlier_work_and_drops_the_copy() {
     );
     let (zhang, li) = (s.device(&dirs.0, &s.zhang), s.device(&dirs.1, &s.li));
     sync(&zhang).expect("sync");
-    zhang
-        .record(
-            &id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "made before the reassignment".into(),
-            },
-        )
-        .expect("offline work");
+    zhang.arrive(&id, "made before the reassignment");
     let reassign =
         json!({"op": "reassign_order", "order_id": order.expect("order id"), "assignees": [s.li]});
     s.operate(&id, reassign);
@@ -260,10 +249,7 @@ fn a_refused_document_never_blocks_the_others_in_the_same_request() {
             &good,
             li.actor_id().clone(),
             &technician,
-            &Operation::Arrive {
-                order_id: None,
-                site: "bay 4".into(),
-            },
+            &kit::arrive("bay 4"),
         ),
     ];
     let response = send_docs(&li, docs);

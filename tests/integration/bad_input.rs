@@ -1,6 +1,7 @@
 //! Bad input gets a clear 4xx with `{error, message}` and changes nothing that is stored.
 
 use fieldledger_core::{Operation, Role};
+use fieldledger_tests::kit::Technician;
 use fieldledger_tests::{TestServer, complaint, store_for, sync};
 use serde_json::json;
 
@@ -149,10 +150,11 @@ fn photos_upload_resumably_after_the_ticket_syncs() {
     let store =
         store_for(&dir.path().join("store"), "tech.zhang", Role::Technician, 0).expect("store");
     server.enrol(&store, &zhang);
+    let store = Technician::new(store);
     let id = store
         .register(&complaint("Tangshan Port"))
         .expect("register");
-    let visit = fieldledger_tests::arrive(&store, &id, "bay 1");
+    let visit = store.arrive(&id, "bay 1");
     let photo = dir.path().join("coil.jpg");
     let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&photo, &bytes).expect("photo");

@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fieldledger_core::ticket::visit::Work;
-use fieldledger_core::{Error, Operation, Role, Store, TicketId};
-use fieldledger_server::{AppState, Settings};
-use fieldledger_tests::process::{ServerProcess, free_port, user_with_device};
-use fieldledger_tests::{complaint, store_for, sync};
+use fieldledger_core::{EntryId, Error, Role, Store, TicketId};
+use fieldledger_server::AppState;
+use fieldledger_tests::kit::{Technician, user_with_device};
+use fieldledger_tests::process::{ServerProcess, free_port};
+use fieldledger_tests::{complaint, quiet_settings, store_for, sync};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -31,35 +32,22 @@ fn integrity(db: &Path) -> String {
 }
 
 /// One technician's work between syncs: a new ticket now and then, otherwise a repair step.
-fn work(store: &Store, tickets: &mut Vec<(TicketId, fieldledger_core::EntryId)>, n: usize) {
+fn work(technician: &Technician, tickets: &mut Vec<(TicketId, EntryId)>, n: usize) {
     if n.is_multiple_of(4) || tickets.is_empty() {
-        let id = store.register(&complaint("Crash Plant")).expect("register");
-        let arrive = Operation::Arrive {
-            order_id: None,
-            site: "bay 3".into(),
-        };
-        let visit = store.record(&id, &arrive).expect("arrive").entry;
-        tickets.push((id, visit.expect("visit")));
+        let id = technician
+            .register(&complaint("Crash Plant"))
+            .expect("register");
+        let visit = technician.arrive(&id, "bay 3");
+        tickets.push((id, visit));
         return;
     }
     let (id, visit) = &tickets[n % tickets.len()];
-    let step = Operation::LogWork {
-        visit_id: visit.clone(),
-        work: Work::Repair {
-            description: format!("step {n}"),
-        },
-    };
-    store.record(id, &step).expect("record");
+    technician.log(id, visit, format!("step {n}"));
 }
 
 /// Every receipt each device holds names changes that the server's disk has.
-pub(crate) fn receipts_hold(data: &Path, devices: &[Store]) {
-    let settings = Settings {
-        pacing: None,
-        workflow: None,
-        ..Settings::default()
-    };
-    let state = AppState::open_with(data, settings).expect("open the killed server's data");
+pub(crate) fn receipts_hold(data: &Path, devices: &[Technician]) {
+    let state = AppState::open_with(data, quiet_settings()).expect("open the killed server's data");
     let actor = state.storage.system_actor().expect("actor");
     for (d, store) in devices.iter().enumerate() {
         for ticket in store.list().expect("list") {
@@ -89,12 +77,20 @@ fn a_server_killed_at_random_moments_keeps_everything_it_confirmed() {
     let mut rng = seeded("server crash");
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("server");
-    let tokens: Vec<String> = (0..4)
-        .map(|n| user_with_device(&data, &format!("tech.{n}"), "technician").expect("enrol"))
-        .collect();
+    let tokens: Vec<String> = {
+        let state = AppState::open_with(&data, quiet_settings()).expect("server state");
+        (0..4)
+            .map(|n| {
+                let user = format!("tech.{n}");
+                user_with_device(&state, &user, Role::Technician)
+                    .expect("enrol")
+                    .token
+            })
+            .collect()
+    };
     let port = free_port().expect("port");
     let mut server = ServerProcess::start(&data, port).expect("start");
-    let devices: Vec<Store> = tokens
+    let devices: Vec<Technician> = tokens
         .iter()
         .enumerate()
         .map(|(n, token)| {
@@ -107,7 +103,7 @@ fn a_server_killed_at_random_moments_keeps_everything_it_confirmed() {
             )
             .expect("store");
             store.enrol(&server.url, token).expect("enrol");
-            store
+            Technician::new(store)
         })
         .collect();
     let stop = AtomicBool::new(false);
@@ -152,15 +148,7 @@ fn a_server_killed_at_random_moments_keeps_everything_it_confirmed() {
         sync(store).expect("sync after the crashes");
     }
     drop(server);
-    let state = AppState::open_with(
-        &data,
-        Settings {
-            pacing: None,
-            workflow: None,
-            ..Settings::default()
-        },
-    )
-    .expect("open");
+    let state = AppState::open_with(&data, quiet_settings()).expect("open");
     for store in &devices {
         assert_eq!(store.sync_status().expect("status").unconfirmed_changes, 0);
         for ticket in store.list().expect("list") {

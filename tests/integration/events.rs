@@ -6,11 +6,12 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use fieldledger_core::TicketId;
 use fieldledger_core::ticket::decision::Disposition;
-use fieldledger_core::{Operation, Store, TicketId};
 use fieldledger_server::Settings;
 use fieldledger_server::events::{Event, EventKind};
 use fieldledger_server::webhooks::{Pacing, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature, verify};
+use fieldledger_tests::kit::Technician;
 use fieldledger_tests::{Office, TestServer, sync};
 use serde_json::json;
 
@@ -31,25 +32,9 @@ fn outbox(server: &TestServer) -> Vec<Event> {
 }
 
 /// Zhang arrives on site and decides, on his device.
-fn on_site_decision(zhang: &Store, id: &TicketId, disposition: Disposition) {
-    zhang
-        .record(
-            id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "bay 2".into(),
-            },
-        )
-        .expect("arrive");
-    zhang
-        .record(
-            id,
-            &Operation::Decide {
-                disposition,
-                rationale: "winding damaged".into(),
-            },
-        )
-        .expect("decide");
+fn on_site_decision(zhang: &Technician, id: &TicketId, disposition: Disposition) {
+    zhang.arrive(id, "bay 2");
+    zhang.decide(id, disposition, "winding damaged");
 }
 
 #[test]

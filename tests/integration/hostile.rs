@@ -9,11 +9,12 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use automerge::sync::SyncDoc;
+use fieldledger_core::TicketId;
 use fieldledger_core::protocol::{self, DocMessage};
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::sync::Transport;
 use fieldledger_core::transport::HttpTransport;
-use fieldledger_core::{Operation, TicketId};
+use fieldledger_tests::kit::{self, Technician};
 use fieldledger_tests::{Office, sync};
 use serde_json::json;
 
@@ -69,14 +70,10 @@ fn still_serving(office: &Office) {
 }
 
 /// Zhang's device, synced with ticket `id` and then on site with one change the office lacks.
-fn on_site(office: &Office, dir: &tempfile::TempDir, id: &TicketId) -> fieldledger_core::Store {
+fn on_site(office: &Office, dir: &tempfile::TempDir, id: &TicketId) -> Technician {
     let store = office.device(dir, &office.zhang);
     sync(&store).expect("sync");
-    let arrive = Operation::Arrive {
-        order_id: None,
-        site: "bay 2".into(),
-    };
-    store.record(id, &arrive).expect("arrive");
+    store.arrive(id, "bay 2");
     store
 }
 
@@ -93,10 +90,7 @@ fn truncated_and_undecodable_sync_bodies_are_refused_and_change_nothing() {
         &id,
         store.actor_id().clone(),
         &store.user().expect("user").expect("author"),
-        &Operation::Arrive {
-            order_id: None,
-            site: "bay 3".into(),
-        },
+        &kit::arrive("bay 3"),
     );
     let body = protocol::encode(&fieldledger_tests::forge::request(
         0,
@@ -145,15 +139,7 @@ fn a_change_whose_dependencies_are_missing_is_refused_and_stores_nothing() {
     let server_heads = store.heads(&id).expect("heads");
     // Two changes on the device; only the second travels.
     for site in ["bay 4", "bay 5"] {
-        store
-            .record(
-                &id,
-                &Operation::Arrive {
-                    order_id: None,
-                    site: site.into(),
-                },
-            )
-            .expect("arrive");
+        store.arrive(&id, site);
     }
     let message = store
         .read_ticket(&id, |t| {

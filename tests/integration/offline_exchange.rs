@@ -6,13 +6,14 @@ use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::ticket::intake::IntakeAmendment;
 use fieldledger_core::ticket::visit::{Measurement, Work};
 use fieldledger_core::{Operation, Role, Store, TicketId};
+use fieldledger_tests::kit::{self, Technician};
 use fieldledger_tests::{complaint, send, store_for};
 use proptest::prelude::*;
 
 struct Pair {
     _dirs: (tempfile::TempDir, tempfile::TempDir),
-    a: Store,
-    b: Store,
+    a: Technician,
+    b: Technician,
     ticket: TicketId,
 }
 
@@ -26,6 +27,7 @@ fn work_apart() -> Pair {
     );
     let a = store_for(dirs.0.path(), "tech.zhang", Role::Technician, 1_000_000).expect("store a");
     let b = store_for(dirs.1.path(), "tech.li", Role::Technician, 2_000_000).expect("store b");
+    let (a, b) = (Technician::new(a), Technician::new(b));
     let ticket = a
         .register(&complaint("Cangzhou Water Plant"))
         .expect("register");
@@ -47,17 +49,7 @@ fn work_apart() -> Pair {
             Disposition::ReturnToFactory,
         ),
     ] {
-        let visit = store
-            .record(
-                &ticket,
-                &Operation::Arrive {
-                    order_id: None,
-                    site: site.into(),
-                },
-            )
-            .expect("arrive")
-            .entry
-            .expect("visit");
+        let visit = store.arrive(&ticket, site);
         let step = Work::Step {
             description: "contact resistance".into(),
             measurements: vec![Measurement {
@@ -84,15 +76,7 @@ fn work_apart() -> Pair {
         store
             .record(&ticket, &Operation::AmendIntake(amendment))
             .expect("amend");
-        store
-            .record(
-                &ticket,
-                &Operation::Decide {
-                    disposition,
-                    rationale: format!("seen at the {site}"),
-                },
-            )
-            .expect("decide");
+        store.decide(&ticket, disposition, format!("seen at the {site}"));
     }
     Pair {
         _dirs: dirs,
@@ -181,15 +165,11 @@ fn exchanging_b_then_a_converges_to_the_same_state() {
 fn a_later_entry_that_has_seen_both_resolves_the_conflict() {
     let pair = work_apart();
     send(&pair.a, &pair.b).expect("a to b");
-    pair.b
-        .record(
-            &pair.ticket,
-            &Operation::Decide {
-                disposition: Disposition::ReturnToFactory,
-                rationale: "agreed by phone".into(),
-            },
-        )
-        .expect("resolve");
+    pair.b.decide(
+        &pair.ticket,
+        Disposition::ReturnToFactory,
+        "agreed by phone",
+    );
     send(&pair.b, &pair.a).expect("b to a");
     assert_converged(&pair);
     let view = pair.a.view(&pair.ticket).expect("view");
@@ -257,9 +237,9 @@ proptest! {
                 Step::Act { device, kind } => {
                     let store = &stores[device];
                     let op = match kind {
-                        0 => Operation::Arrive { order_id: None, site: format!("site {device}") },
-                        1 => Operation::Decide { disposition: Disposition::Replace, rationale: "r".into() },
-                        2 => Operation::Decide { disposition: Disposition::NoFaultFound, rationale: "n".into() },
+                        0 => kit::arrive(format!("site {device}")),
+                        1 => kit::decide(Disposition::Replace, "r"),
+                        2 => kit::decide(Disposition::NoFaultFound, "n"),
                         _ => Operation::AmendIntake(IntakeAmendment { model: Some(format!("M-{device}")), ..Default::default() }),
                     };
                     store.record(&ticket, &op).expect("act");

@@ -4,10 +4,10 @@
 //! events too.
 
 use fieldledger_core::ticket::decision::Disposition;
-use fieldledger_core::{Operation, TicketId, UserId};
+use fieldledger_core::{TicketId, UserId};
 use fieldledger_server::events::{Event, EventKind};
 use fieldledger_server::ledger::LedgerRow;
-use fieldledger_tests::{Office, arrive, complaint, sync};
+use fieldledger_tests::{Office, complaint, sync};
 use serde_json::json;
 
 /// What the server holds of ticket `id` beside its document: its ledger row, which of `users`
@@ -49,15 +49,13 @@ fn a_ticket_projects_the_same_live_and_after_a_rebuild() {
         }),
     );
     sync(&store).expect("sync");
-    let visit = arrive(&store, &id, "switch room 2");
-    store
-        .record(&id, &Operation::Depart { visit_id: visit })
-        .expect("depart");
-    let decide = Operation::Decide {
-        disposition: Disposition::RepairOnSite,
-        rationale: "a loose terminal, tightened".into(),
-    };
-    store.record(&id, &decide).expect("decide");
+    let visit = store.arrive(&id, "switch room 2");
+    store.depart(&id, &visit);
+    store.decide(
+        &id,
+        Disposition::RepairOnSite,
+        "a loose terminal, tightened",
+    );
     sync(&store).expect("sync");
     // And one the desk registered itself.
     let (desk_id, _) = office.desk_ticket(&[&office.li]);

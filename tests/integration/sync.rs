@@ -4,6 +4,7 @@ use fieldledger_core::sync::{SyncReport, Transport, exchange};
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Error, Operation, Role, Store, TicketId};
+use fieldledger_tests::kit::{self, Technician};
 use fieldledger_tests::memory_device::MemoryDevice;
 use fieldledger_tests::{Intercepted, Office, TestServer, complaint, store_for, sync};
 use serde_json::json;
@@ -35,30 +36,10 @@ fn device_heads(store: &Store, id: &TicketId) -> Vec<String> {
     as_text(&store.heads(id).expect("heads"))
 }
 
-fn decide(store: &Store, id: &TicketId, disposition: Disposition) {
-    let visit = store
-        .record(
-            id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "bay 3".into(),
-            },
-        )
-        .expect("arrive")
-        .entry
-        .expect("visit");
-    store
-        .record(id, &Operation::Depart { visit_id: visit })
-        .expect("depart");
-    store
-        .record(
-            id,
-            &Operation::Decide {
-                disposition,
-                rationale: "seen on site".into(),
-            },
-        )
-        .expect("decide");
+fn decide(technician: &Technician, id: &TicketId, disposition: Disposition) {
+    let visit = technician.arrive(id, "bay 3");
+    technician.depart(id, &visit);
+    technician.decide(id, disposition, "seen on site");
 }
 
 fn run_scenario(order: &[usize]) {
@@ -238,7 +219,7 @@ fn a_change_whose_commit_failed_is_stored_by_the_next_sync() {
     let dir = tempfile::tempdir().expect("dir");
     let zhang = office.device(&dir, &office.zhang);
     sync(&zhang).expect("first sync");
-    fieldledger_tests::arrive(&zhang, &id, "bay 3");
+    zhang.arrive(&id, "bay 3");
     // The server's disk refuses every write, as a full disk would.
     let db_path = office
         .server
@@ -658,15 +639,7 @@ fn a_device_held_in_memory_syncs_through_the_same_session() {
         vec![id.clone()],
         "the creator's other device gets it"
     );
-    tablet
-        .record(
-            &id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "bay 1".into(),
-            },
-        )
-        .expect("arrive");
+    tablet.record(&id, &kit::arrive("bay 1")).expect("arrive");
     exchange(&tablet, &tablet_link).expect("tablet sync");
     exchange(&phone, &phone_link).expect("phone sync");
     let heads = |d: &MemoryDevice| as_text(&d.heads(&id).expect("heads"));

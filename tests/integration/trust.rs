@@ -13,6 +13,7 @@ use automerge::transaction::Transactable;
 use fieldledger_core::protocol::{self, DocMessage, SyncResponse};
 use fieldledger_core::sync::Transport;
 use fieldledger_core::{Author, Operation, Role, TicketId, Timestamp};
+use fieldledger_tests::kit::{self, Technician};
 use fieldledger_tests::{Office, forge};
 use sha2::Digest;
 
@@ -98,10 +99,7 @@ pub(crate) fn send_altered(
         id,
         store.actor_id().clone(),
         &Author::new(office.zhang.clone(), Role::Technician),
-        &Operation::Arrive {
-            order_id: None,
-            site: "bay 3".into(),
-        },
+        &kit::arrive("bay 3"),
     );
     let mut message = Message::decode(&honest.message).expect("message");
     alter(&mut message);
@@ -123,7 +121,7 @@ pub(crate) fn send_altered(
 /// `before`), and the desk (writing `note`) and an honest sync of `store` work on.
 pub(crate) fn others_work_on(
     office: &Office,
-    store: &fieldledger_core::Store,
+    store: &Technician,
     id: &TicketId,
     before: &[automerge::ChangeHash],
     note: &str,
@@ -133,7 +131,7 @@ pub(crate) fn others_work_on(
         id,
         serde_json::json!({"op": "hand_off", "to": ["technician"], "note": note}),
     );
-    fieldledger_tests::arrive(store, id, "bay 3");
+    store.arrive(id, "bay 3");
     let report = fieldledger_tests::sync(store).expect("an honest sync");
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(store.heads(id).expect("heads"), stored_heads(office, id));
@@ -144,11 +142,7 @@ pub(crate) fn others_work_on(
 pub(crate) fn zhang_holding_a_ticket(
     office: &Office,
     dir: &tempfile::TempDir,
-) -> (
-    TicketId,
-    fieldledger_core::Store,
-    Vec<automerge::ChangeHash>,
-) {
+) -> (TicketId, Technician, Vec<automerge::ChangeHash>) {
     let (id, _) = office.desk_ticket(&[&office.zhang]);
     let store = office.device(dir, &office.zhang);
     fieldledger_tests::sync(&store).expect("sync");
@@ -188,12 +182,12 @@ fn a_flood_of_refused_changes_writes_one_security_event_per_reason() {
         .expect("a change the technician's role may not make");
     let technician = Author::new(office.zhang.clone(), Role::Technician);
     for n in 0..2_000 {
-        let arrive = Operation::Arrive {
-            order_id: None,
-            site: format!("bay {n}"),
-        };
         ticket
-            .apply(&technician, Timestamp(2 + n), &arrive)
+            .apply(
+                &technician,
+                Timestamp(2 + n),
+                &kit::arrive(format!("bay {n}")),
+            )
             .expect("arrive");
     }
     let message = forge::message_since(&id, ticket.doc(), base).expect("message");
@@ -422,7 +416,7 @@ fn office_users_read_only_blobs_that_their_tickets_reference() {
     let dir = tempfile::tempdir().expect("dir");
     let store = office.device(&dir, &office.zhang);
     fieldledger_tests::sync(&store).expect("sync");
-    let visit = fieldledger_tests::arrive(&store, &id, "bay 1");
+    let visit = store.arrive(&id, "bay 1");
     let photo_file = dir.path().join("coil.jpg");
     std::fs::write(&photo_file, b"a photo of the coil").expect("photo");
     let photo = store.add_blob(&photo_file, "image/jpeg").expect("blob");
@@ -648,7 +642,7 @@ fn honest_work_goes_on(office: &Office, id: &TicketId, dir: &tempfile::TempDir) 
     assert!(number.is_some(), "the desk registered ticket {other}");
     let zhang = office.device(dir, &office.zhang);
     fieldledger_tests::sync(&zhang).expect("sync");
-    fieldledger_tests::arrive(&zhang, &other, "bay 1");
+    zhang.arrive(&other, "bay 1");
     let report = fieldledger_tests::sync(&zhang).expect("an honest sync");
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(
@@ -899,7 +893,7 @@ fn reassignment_cuts_the_old_device_off() {
     let zhang = office.device(&dirs.0, &office.zhang);
     fieldledger_tests::sync(&zhang).expect("sync");
     // On site, offline, while the desk reassigns the ticket and writes on.
-    fieldledger_tests::arrive(&zhang, &id, "made before the reassignment reached him");
+    zhang.arrive(&id, "made before the reassignment reached him");
     let cut = stored_heads(&office, &id);
     office.operate(
         &id,
@@ -982,10 +976,7 @@ fn reassignment_cuts_the_old_device_off() {
         .apply(
             &Author::new(office.zhang.clone(), Role::Technician),
             Timestamp(1_790_000_200_000),
-            &Operation::Arrive {
-                order_id: None,
-                site: "after the cut".into(),
-            },
+            &kit::arrive("after the cut"),
         )
         .expect("arrive");
     let message = forge::message_since(&id, latest.doc(), before.clone()).expect("message");
@@ -996,7 +987,7 @@ fn reassignment_cuts_the_old_device_off() {
     // Li, who has the ticket now, and the desk work on.
     let li = office.device(&dirs.1, &office.li);
     fieldledger_tests::sync(&li).expect("sync");
-    fieldledger_tests::arrive(&li, &id, "bay 5");
+    li.arrive(&id, "bay 5");
     let report = fieldledger_tests::sync(&li).expect("li syncs");
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(li.heads(&id).expect("heads"), stored_heads(&office, &id));
@@ -1012,19 +1003,10 @@ fn one_sync_adds_at_most_the_growth_limit_to_a_ticket() {
     let office = Office::on(fieldledger_tests::TestServer::start_with(settings));
     let dir = tempfile::tempdir().expect("dir");
     let (id, store, before) = zhang_holding_a_ticket(&office, &dir);
-    let visit = fieldledger_tests::arrive(&store, &id, "bay 3");
+    let visit = store.arrive(&id, "bay 3");
     for n in 0..60 {
-        store
-            .record(
-                &id,
-                &Operation::LogWork {
-                    visit_id: visit.clone(),
-                    work: fieldledger_core::ticket::visit::Work::Repair {
-                        description: format!("step {n}: {}", "cleaned and re-torqued ".repeat(8)),
-                    },
-                },
-            )
-            .expect("log");
+        let text = format!("step {n}: {}", "cleaned and re-torqued ".repeat(8));
+        store.log(&id, &visit, text);
     }
     let report = fieldledger_tests::sync(&store).expect("sync");
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
@@ -1042,7 +1024,7 @@ fn one_sync_adds_at_most_the_growth_limit_to_a_ticket() {
     // The desk works on, and a smaller sync of another ticket goes through.
     let (other, _) = office.desk_ticket(&[&office.zhang]);
     fieldledger_tests::sync(&store).expect("sync");
-    fieldledger_tests::arrive(&store, &other, "bay 4");
+    store.arrive(&other, "bay 4");
     let report = fieldledger_tests::sync(&store).expect("sync");
     assert!(
         report.errors.iter().all(|e| e.ticket_id != other),

@@ -9,13 +9,13 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use fieldledger_core::store::sync_state::Enrolment;
-use fieldledger_core::ticket::visit::Work;
 use fieldledger_core::transport::HttpTransport;
-use fieldledger_core::{Operation, Role, Store, TicketId};
+use fieldledger_core::{Role, Store, TicketId};
+use fieldledger_server::AppState;
 use fieldledger_server::ledger::LedgerQuery;
-use fieldledger_server::{AppState, Settings};
-use fieldledger_tests::process::{ServerProcess, free_port, user_with_device};
-use fieldledger_tests::{arrive, call, complaint, store_for};
+use fieldledger_tests::kit::{Technician, user_with_device};
+use fieldledger_tests::process::{ServerProcess, free_port};
+use fieldledger_tests::{call, complaint, quiet_settings, store_for};
 use serde_json::json;
 
 use crate::crash::receipts_hold;
@@ -44,32 +44,31 @@ fn sync_through(store: &Store, url: &str) {
 
 /// The state of a third server on `data`, with nothing in memory: what the database holds.
 fn as_stored(data: &Path) -> AppState {
-    let settings = Settings {
-        pacing: None,
-        workflow: None,
-        ..Settings::default()
-    };
-    AppState::open_with(data, settings).expect("open the database")
+    AppState::open_with(data, quiet_settings()).expect("open the database")
 }
 
 #[test]
 fn two_nodes_on_one_database_give_each_number_once_and_lose_no_merge() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("server");
-    let desk = user_with_device(&data, "desk.wang", "service_desk").expect("desk");
-    let techs: Vec<(String, String)> = (0..TECHNICIANS)
-        .map(|n| {
-            let user = format!("tech.{n}");
-            let token = user_with_device(&data, &user, "technician").expect("enrol");
-            (user, token)
-        })
-        .collect();
+    let (desk, techs) = {
+        let state = AppState::open_with(&data, quiet_settings()).expect("server state");
+        let desk = user_with_device(&state, "desk.wang", Role::ServiceDesk).expect("desk");
+        let techs: Vec<(String, String)> = (0..TECHNICIANS)
+            .map(|n| {
+                let user = format!("tech.{n}");
+                let token = user_with_device(&state, &user, Role::Technician).expect("enrol");
+                (user, token.token)
+            })
+            .collect();
+        (desk.token, techs)
+    };
     let nodes = [
         ServerProcess::start(&data, free_port().expect("port")).expect("node one"),
         ServerProcess::start(&data, free_port().expect("port")).expect("node two"),
     ];
     let urls: Vec<&str> = nodes.iter().map(|n| n.url.as_str()).collect();
-    let devices: Vec<Store> = techs
+    let devices: Vec<Technician> = techs
         .iter()
         .map(|(user, token)| {
             let store = store_for(
@@ -80,7 +79,7 @@ fn two_nodes_on_one_database_give_each_number_once_and_lose_no_merge() {
             )
             .expect("store");
             store.enrol(urls[0], token).expect("enrol");
-            store
+            Technician::new(store)
         })
         .collect();
 
@@ -130,24 +129,18 @@ fn two_nodes_on_one_database_give_each_number_once_and_lose_no_merge() {
                         let id = store
                             .register(&complaint("Device Plant"))
                             .expect("register");
-                        visits.push((id.clone(), arrive(store, &id, "bay 2")));
+                        visits.push((id.clone(), store.arrive(&id, "bay 2")));
                     }
                     if round == 1 {
                         for summary in store.list().expect("list") {
                             let id = summary.ticket_id;
                             if !visits.iter().any(|(v, _)| *v == id) {
-                                visits.push((id.clone(), arrive(store, &id, "bay 2")));
+                                visits.push((id.clone(), store.arrive(&id, "bay 2")));
                             }
                         }
                     }
                     for (id, visit) in &visits {
-                        let step = Operation::LogWork {
-                            visit_id: visit.clone(),
-                            work: Work::Repair {
-                                description: format!("tech {t} round {round}"),
-                            },
-                        };
-                        store.record(id, &step).expect("log work");
+                        store.log(id, visit, format!("tech {t} round {round}"));
                     }
                     sync_through(store, urls[(round + t) % 2]);
                 }

@@ -12,7 +12,7 @@ use fieldledger_core::{Operation, Role, TicketId, Timestamp};
 use fieldledger_server::Settings;
 use fieldledger_server::deadlines::Workflow;
 use fieldledger_server::events::{Event, EventKind};
-use fieldledger_tests::{ManualClock, Office, TestServer, store_for, sync};
+use fieldledger_tests::{ManualClock, Office, TestServer, kit, store_for, sync};
 use serde_json::{Value, json};
 
 /// The office cast beyond the desk: each with an API token.
@@ -136,27 +136,14 @@ fn one_complaint_walks_the_whole_flow_with_its_events_in_order() {
     let dir = tempfile::tempdir().expect("dir");
     let zhang = office.device(&dir, &office.zhang);
     sync(&zhang).expect("sync");
-    let visit = zhang
-        .record(
-            &id,
-            &Operation::Arrive {
-                order_id: None,
-                site: "Cangzhou substation bay 2".into(),
-            },
-        )
-        .expect("arrive")
-        .entry
-        .expect("visit id");
+    let visit = zhang.arrive(&id, "Cangzhou substation bay 2");
     for step in [
-        Operation::Decide {
-            disposition: Disposition::ReturnToFactory,
-            rationale: "vacuum interrupter leaks".into(),
-        },
+        kit::decide(Disposition::ReturnToFactory, "vacuum interrupter leaks"),
         Operation::RequestReturn {
             unit: "J2026-1102".into(),
             reason: "interrupter to be replaced in the factory".into(),
         },
-        Operation::Depart { visit_id: visit },
+        kit::depart(&visit),
     ] {
         zhang.record(&id, &step).expect("on-site step");
     }
@@ -514,7 +501,7 @@ fn a_resolved_ticket_gets_its_return_visit_once_and_supervisors_track_it() {
     let dir = tempfile::tempdir().expect("dir");
     let zhang = office.device(&dir, &office.zhang);
     sync(&zhang).expect("sync");
-    let visit = fieldledger_tests::arrive(&zhang, &id, "bay 2");
+    let visit = zhang.arrive(&id, "bay 2");
     zhang
         .record(
             &id,

@@ -10,14 +10,13 @@ use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::ticket::followup::ContactMethod;
 use fieldledger_core::ticket::intake::TicketKind;
 use fieldledger_core::ticket::quality::{ActionKind, NewAction, Responsibility};
-use fieldledger_core::{Author, Date, Operation, Role, Ticket, TicketId, Timestamp, UserId};
+use fieldledger_core::{Author, Date, Operation, Role, Ticket, TicketId, Timestamp};
 use fieldledger_server::AppState;
 use fieldledger_server::calendar::Calendar;
 use fieldledger_server::engine::NewTicket;
-use fieldledger_server::storage::User;
 
 use crate::seeded::Seeded;
-use crate::{Failure, complaint, quiet_settings};
+use crate::{Failure, complaint, kit, quiet_settings};
 
 const MINUTE: i64 = 60_000;
 const DAY: i64 = 24 * 60 * MINUTE;
@@ -83,10 +82,7 @@ fn generated(n: u64, total: u64, rng: &mut Seeded) -> Result<Ticket, Failure> {
             &mut ticket,
             &technician,
             2 * 24 * 60,
-            Operation::Decide {
-                disposition,
-                rationale: "judged on site".into(),
-            },
+            kit::decide(disposition, "judged on site"),
         )?;
     }
     if registration.complaint && rng.chance(70) {
@@ -196,23 +192,9 @@ pub fn generated_dir(cache: &Path, total: u64, seed: u64) -> Result<PathBuf, Fai
     let _ = std::fs::remove_dir_all(&dir);
     let started = Instant::now();
     let state = AppState::open_with(&dir, quiet_settings())?;
-    for (id, role) in [
-        ("desk.wang", Role::ServiceDesk),
-        ("tech.zhang", Role::Technician),
-        ("qa.chen", Role::QualityAssurance),
-    ] {
-        state.storage.add_user(&User {
-            id: id.parse()?,
-            name: id.into(),
-            role,
-            actor: None,
-            created_at: Timestamp(YEAR_START),
-        })?;
-    }
-    let desk = state
-        .storage
-        .user(&"desk.wang".parse::<UserId>()?)?
-        .ok_or("the desk user is missing")?;
+    let desk = kit::add_user(&state, "desk.wang", Role::ServiceDesk)?;
+    kit::add_user(&state, "tech.zhang", Role::Technician)?;
+    kit::add_user(&state, "qa.chen", Role::QualityAssurance)?;
     let mut rng = Seeded::new(seed);
     let mut n = 0;
     while n < total {

@@ -1,6 +1,7 @@
-//! Shared helpers for the tests that cross crates: stores for named users, the registration of
-//! a typical complaint, exchanges between stores, a real office server on loopback, and devices
-//! held in memory for load tests.
+//! Shared helpers for the tests that cross crates and for the tools: stores for named users, the
+//! registration of a typical complaint, exchanges between stores, a real office server on
+//! loopback, the test kit ([`kit`]: operation builders, a technician, users with devices), and
+//! devices held in memory for load tests.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -13,17 +14,17 @@ use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{
     Author, IdSource, Result, Role, SteppingClock, Store, StoreOptions, TicketId, Timestamp, UserId,
 };
-use fieldledger_server::storage::User;
 use fieldledger_server::{AppState, Settings, app};
 
-pub mod compare;
+use crate::kit::Technician;
+
 pub mod forge;
+pub mod kit;
 pub mod ledger;
 pub mod memory_device;
 pub mod process;
 pub mod seeded;
 pub mod simulation;
-pub mod technicians;
 
 /// What can go wrong in a harness that drives real processes: anything, reported as text.
 pub type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -160,25 +161,12 @@ impl TestServer {
 
     /// Adds a user.
     pub fn user(&self, id: &str, role: Role) -> UserId {
-        let id: UserId = id.parse().expect("user id");
-        self.state
-            .storage
-            .add_user(&User {
-                id: id.clone(),
-                name: id.to_string(),
-                role,
-                actor: None,
-                created_at: Timestamp(0),
-            })
-            .expect("add user");
-        id
+        kit::add_user(&self.state, id, role).expect("add user").id
     }
 
     /// Enrols a device for `user` and returns its token.
     pub fn token(&self, user: &UserId) -> String {
-        fieldledger_server::accounts::enrol(&self.state, user, "test device")
-            .expect("enrol")
-            .1
+        kit::enrol(&self.state, user).expect("enrol")
     }
 
     /// Enrols `store` with this server under a new token of `user`.
@@ -283,8 +271,9 @@ impl Office {
 
     /// Gives `server` desk.wang, tech.zhang and tech.li.
     pub fn on(server: TestServer) -> Office {
-        let desk_user = server.user("desk.wang", Role::ServiceDesk);
-        let desk = server.token(&desk_user);
+        let desk = kit::user_with_device(&server.state, "desk.wang", Role::ServiceDesk)
+            .expect("the desk")
+            .token;
         let zhang = server.user("tech.zhang", Role::Technician);
         let li = server.user("tech.li", Role::Technician);
         Office {
@@ -334,8 +323,8 @@ impl Office {
         body
     }
 
-    /// A technician's device store in `dir`, enrolled with the server for `user`.
-    pub fn device(&self, dir: &tempfile::TempDir, user: &UserId) -> Store {
+    /// A technician at work on a device store in `dir`, enrolled with the server for `user`.
+    pub fn device(&self, dir: &tempfile::TempDir, user: &UserId) -> Technician {
         let store = store_for(
             dir.path(),
             user.as_str(),
@@ -344,7 +333,7 @@ impl Office {
         )
         .expect("store");
         self.server.enrol(&store, user);
-        store
+        Technician::new(store)
     }
 }
 
@@ -391,21 +380,6 @@ pub fn token_of(store: &Store) -> String {
         .expect("enrolment")
         .expect("enrolled")
         .token
-}
-
-/// The technician of `store` arrives at `site` for ticket `id`; returns the visit.
-pub fn arrive(store: &Store, id: &TicketId, site: &str) -> fieldledger_core::EntryId {
-    store
-        .record(
-            id,
-            &fieldledger_core::Operation::Arrive {
-                order_id: None,
-                site: site.into(),
-            },
-        )
-        .expect("arrive")
-        .entry
-        .expect("a visit")
 }
 
 /// A clock that stands still until a test moves it.

@@ -1,6 +1,6 @@
-//! The real `fieldledger-server` binary as a child process: its admin commands, serving on a
-//! loopback port, killing it with SIGKILL and reading its peak memory and CPU time. For the crash
-//! tests, the load generator and the comparison runs.
+//! The real `fieldledger-server` binary as a child process: serving on a loopback port, killing
+//! it with SIGKILL and reading its peak memory and CPU time. For the crash tests, the load
+//! generator and the comparison runs.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -33,34 +33,6 @@ pub fn server_binary() -> std::io::Result<PathBuf> {
         }
     }
     Ok(binary)
-}
-
-/// Runs an admin command of the server on `data_dir`; returns what it printed.
-pub fn admin(data_dir: &Path, args: &[&str]) -> std::io::Result<String> {
-    let output = Command::new(server_binary()?)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .stderr(Stdio::inherit())
-        .output()?;
-    if !output.status.success() {
-        return Err(std::io::Error::other(format!(
-            "fieldledger-server {args:?} failed: {}",
-            output.status
-        )));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// Adds user `id` with `role` and enrols a device for them; returns the device's token.
-pub fn user_with_device(data_dir: &Path, id: &str, role: &str) -> std::io::Result<String> {
-    admin(data_dir, &["user", "add", id, "--name", id, "--role", role])?;
-    let printed = admin(data_dir, &["device", "enrol", id])?;
-    printed
-        .lines()
-        .find_map(|l| l.strip_prefix("token (shown only now): "))
-        .map(|t| t.trim().to_owned())
-        .ok_or_else(|| std::io::Error::other(format!("no token in {printed:?}")))
 }
 
 /// A free loopback port (free when asked; the server binds it moments later).

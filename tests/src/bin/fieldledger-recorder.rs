@@ -2,12 +2,15 @@
 //! in the folder STORE, registers a ticket, starts a visit and logs numbered repair steps, one
 //! action a transaction, printing `ticket ID` and then each step's number once its action has
 //! returned (is committed). It stops after 100,000 steps or when it is killed.
+//!
+//! It lives here rather than with the tools in `tools/` because the crash test starts it by
+//! `env!("CARGO_BIN_EXE_fieldledger-recorder")`, which cargo sets only for the binaries of the
+//! test's own package (and builds them before the test).
 
 use std::io::Write;
 
-use fieldledger_core::ticket::visit::Work;
-use fieldledger_core::{Operation, Role};
-use fieldledger_tests::{complaint, store_for};
+use fieldledger_core::Role;
+use fieldledger_tests::{complaint, kit, store_for};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()
@@ -23,25 +26,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "ticket {id}")?;
     out.flush()?;
-    let arrive = Operation::Arrive {
-        order_id: None,
-        site: "bay 1".into(),
-    };
     let visit = store
-        .record(&id, &arrive)?
+        .record(&id, &kit::arrive("bay 1"))?
         .entry
         .ok_or("arriving starts no visit")?;
     for step in 1..=100_000u32 {
-        let work = Work::Repair {
-            description: format!("step {step}"),
-        };
-        store.record(
-            &id,
-            &Operation::LogWork {
-                visit_id: visit.clone(),
-                work,
-            },
-        )?;
+        store.record(&id, &kit::log_step(&visit, format!("step {step}")))?;
         writeln!(out, "{step}")?;
         out.flush()?;
     }

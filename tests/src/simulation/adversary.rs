@@ -34,7 +34,7 @@ use fieldledger_core::ticket::{ChangeMessage, ChangeNote};
 use fieldledger_core::{Author, Clock, EntryId, Error, Operation, Role, Ticket, TicketId};
 
 use super::{Checked, World, failed};
-use crate::{complaint, forge};
+use crate::{complaint, forge, kit};
 
 /// The chance, after each event, that the adversary sends a forged request.
 pub(super) const ATTACKS: f64 = 0.15;
@@ -185,10 +185,7 @@ impl World {
 
     /// An arrival at a random bay: what a technician honestly records.
     fn arrival(&self) -> Operation {
-        Operation::Arrive {
-            order_id: None,
-            site: format!("bay {}", self.pick(9)),
-        }
+        kit::arrive(format!("bay {}", self.pick(9)))
     }
 
     /// The adversary's step: a forged request, or its last one again.
@@ -279,10 +276,7 @@ impl World {
             ),
             _ => (
                 Author::new("mgr.sim".parse().map_err(failed("user"))?, Role::Manager),
-                Operation::Decide {
-                    disposition: Disposition::Replace,
-                    rationale: "the manager says so".into(),
-                },
+                kit::decide(Disposition::Replace, "the manager says so"),
             ),
         };
         let forged = forge::crafted(base, actor, &author, self.clock.now(), &op)

@@ -26,7 +26,6 @@ use std::sync::Arc;
 use automerge::ChangeHash;
 use fieldledger_core::sync::exchange;
 use fieldledger_core::ticket::decision::Disposition;
-use fieldledger_core::ticket::visit::Work;
 use fieldledger_core::{
     EntryId, Error, IdSource, Operation, Role, Store, TicketId, Timestamp, UserId,
 };
@@ -36,6 +35,7 @@ use rand::{Rng, SeedableRng};
 
 use self::adversary::Adversary;
 use self::network::{Delayed, Faults, Link, Server};
+use crate::kit::{self, Enrolled};
 use crate::{ManualClock, complaint, store_with_ids};
 
 /// How big a run is.
@@ -169,30 +169,16 @@ impl World {
         let ids = IdSource::seeded(seed);
         let server = Server::open(&dir.path().join("server"), clock.clone(), ids.clone())
             .map_err(failed("open the server"))?;
-        let add = |id: &str, role: Role| -> Checked<User> {
-            let user = User {
-                id: id.parse().map_err(failed("user id"))?,
-                name: id.to_owned(),
-                role,
-                actor: None,
-                created_at: Timestamp(0),
-            };
-            server
-                .state
-                .storage
-                .add_user(&user)
-                .map_err(|e| e.to_string())?;
-            Ok(user)
-        };
-        let desk = add("desk.sim", Role::ServiceDesk)?;
+        let desk = kit::add_user(&server.state, "desk.sim", Role::ServiceDesk)
+            .map_err(|e| format!("add the desk: {e}"))?;
         let phone = |user: &str, n: usize| -> Checked<Device> {
-            let user = add(user, Role::Technician)?;
-            let (_, token) = fieldledger_server::accounts::enrol(&server.state, &user.id, "phone")
-                .map_err(|e| e.to_string())?;
+            let Enrolled { user, token } =
+                kit::user_with_device(&server.state, user, Role::Technician)
+                    .map_err(|e| format!("add {user} with a phone: {e}"))?;
             let dir = dir.path().join(format!("phone-{n}"));
-            let store = open_device(&dir, &user.id, &ids)?;
+            let store = open_device(&dir, &user, &ids)?;
             Ok(Device {
-                user: user.id,
+                user,
                 token,
                 dir,
                 store,
@@ -318,25 +304,19 @@ impl World {
         let id = self.tickets[n].clone();
         let visit = self.devices[d].visits.get(&id).cloned();
         let op = match visit {
-            None => Operation::Arrive {
-                order_id: None,
-                site: format!("bay {}", self.pick(9)),
-            },
-            Some(visit_id) if self.chance(0.7) => Operation::LogWork {
-                visit_id,
-                work: Work::Repair {
-                    description: format!("Replaced contact {}", self.pick(1000)),
-                },
-            },
-            Some(_) => Operation::Decide {
-                disposition: [
+            None => kit::arrive(format!("bay {}", self.pick(9))),
+            Some(visit) if self.chance(0.7) => {
+                kit::log_step(&visit, format!("Replaced contact {}", self.pick(1000)))
+            }
+            Some(_) => kit::decide(
+                [
                     Disposition::RepairOnSite,
                     Disposition::Replace,
                     Disposition::ReturnToFactory,
                     Disposition::NoFaultFound,
                 ][self.pick(4)],
-                rationale: "measured on site".into(),
-            },
+                "measured on site",
+            ),
         };
         let device = &mut self.devices[d];
         let applied = device

@@ -1,4 +1,4 @@
-// Reads the workload files that fieldledger-compare writes (see tests/src/compare/workload.rs):
+// Reads the workload files that fieldledger-compare writes (see tools/src/compare/workload.rs):
 // each file is a sequence of frames, a frame being a little-endian u32 length and that many bytes.
 import { readFileSync } from "node:fs";
 import { interpretAsDocumentId } from "@automerge/automerge-repo";

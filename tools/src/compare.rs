@@ -1,5 +1,5 @@
 //! What `fieldledger-compare` runs: fieldledger against the automerge-repo sync server (the
-//! Node.js peer in `tests/peer/`) on the same work, on the same machine, in the same run; and
+//! Node.js peer in `tools/peer/`) on the same work, on the same machine, in the same run; and
 //! how the cost of one technician's sync grows with the ledger on the server.
 //!
 //! A workload ([`workload`]) is made with the real device code from a seed: tickets registered
@@ -19,7 +19,7 @@ pub mod workload;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::Failure;
+use fieldledger_tests::Failure;
 
 /// How much work a comparison run holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub struct Comparison {
 pub struct Setting {
     /// The seed of the workload.
     pub seed: u64,
-    /// The Node package of the peer (`tests/peer`, installed).
+    /// The Node package of the peer (`tools/peer`, installed).
     pub peer_dir: PathBuf,
     /// How many Node processes play the peer's clients.
     pub peer_processes: usize,

@@ -16,8 +16,8 @@ use fieldledger_core::transport::HttpTransport;
 use super::Measurement;
 use super::proxy::Proxy;
 use super::workload::{Client, Workload};
-use crate::Failure;
-use crate::process::{ServerProcess, free_port};
+use fieldledger_tests::Failure;
+use fieldledger_tests::process::{ServerProcess, free_port};
 
 /// How long a device that received nothing waits before it syncs again.
 pub const POLL: Duration = Duration::from_millis(50);

@@ -1,6 +1,6 @@
-//! The peer's run of a workload: `tests/peer/server.mjs` (an automerge-repo sync server with
+//! The peer's run of a workload: `tools/peer/server.mjs` (an automerge-repo sync server with
 //! websockets and node-fs storage) stores the office's documents, then serves them as a fresh
-//! process behind the counting proxy; `tests/peer/client.mjs` processes play the clients, each
+//! process behind the counting proxy; `tools/peer/client.mjs` processes play the clients, each
 //! client its own Repo and websocket (in worker threads of at most 2,000 documents), loaded
 //! with the same documents and changes as fieldledger's devices. The run is timed from the
 //! moment every client process is told to connect until each reports that all its clients hold
@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use super::Measurement;
 use super::proxy::Proxy;
-use crate::Failure;
-use crate::process::{cpu_seconds, free_port, peak_memory_kib};
+use fieldledger_tests::Failure;
+use fieldledger_tests::process::{cpu_seconds, free_port, peak_memory_kib};
 
 /// How long the peer may take to store the documents and its clients to load their work.
 const SETUP: Duration = Duration::from_secs(3600);

@@ -3,7 +3,7 @@
 //! (p50, p99, max), errors and, for a server it started itself, the server's peak memory.
 //!
 //! ```text
-//! cargo build --release -p fieldledger-server -p fieldledger-tests
+//! cargo build --release -p fieldledger-server -p fieldledger-tools --bin fieldledger-load
 //! target/release/fieldledger-load --technicians 500 --seconds 60 --interval 5
 //! target/release/fieldledger-load --server-url http://host:8080 --tokens tokens.txt
 //! ```
@@ -20,18 +20,18 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use fieldledger_core::store::sync_state::Enrolment;
 use fieldledger_core::sync::exchange;
-use fieldledger_core::ticket::visit::Work;
 use fieldledger_core::transport::HttpTransport;
-use fieldledger_core::{Author, Operation, Role, UserId};
+use fieldledger_core::{Author, Role, UserId};
 use fieldledger_server::AppState;
 use fieldledger_tests::memory_device::MemoryDevice;
 use fieldledger_tests::process::{ServerProcess, free_port};
-use fieldledger_tests::{complaint, quiet_settings, technicians};
+use fieldledger_tests::{Failure, complaint, kit, quiet_settings};
+use fieldledger_tools::technicians;
 use rand::Rng;
 
 /// Simulated technicians syncing with a server.
 #[derive(Parser, Debug)]
-#[command(about)]
+#[command(about = "Technicians held in memory syncing with an office server, for a set time")]
 struct Cli {
     /// How many technicians sync at once.
     #[arg(long, default_value_t = 500)]
@@ -61,8 +61,8 @@ struct Tally {
 
 /// Makes one technician user and device per technician on a fresh data directory; returns the
 /// tokens.
-fn enrol(data: &std::path::Path, technicians: usize) -> Result<Vec<String>, String> {
-    let state = AppState::open_with(data, quiet_settings()).map_err(|e| e.to_string())?;
+fn enrol(data: &std::path::Path, technicians: usize) -> Result<Vec<String>, Failure> {
+    let state = AppState::open_with(data, quiet_settings())?;
     Ok(technicians::enrol(&state, "tech.load", technicians)?
         .into_iter()
         .map(|t| t.token)
@@ -90,11 +90,7 @@ fn technician(n: usize, url: &str, token: &str, cli: &Cli, until: Instant, tally
     let prepared = device
         .register(&complaint("Load Substation"))
         .and_then(|id| {
-            let arrive = Operation::Arrive {
-                order_id: None,
-                site: "bay 1".into(),
-            };
-            let visit = device.record(&id, &arrive)?.entry;
+            let visit = device.record(&id, &kit::arrive("bay 1"))?.entry;
             Ok((id, visit))
         });
     let (id, visit) = match prepared {
@@ -109,12 +105,7 @@ fn technician(n: usize, url: &str, token: &str, cli: &Cli, until: Instant, tally
         let due = Instant::now() + interval.mul_f64(rng.random_range(0.8..1.2));
         for _ in 0..rng.random_range(1..=2) {
             step += 1;
-            let op = Operation::LogWork {
-                visit_id: visit.clone(),
-                work: Work::Repair {
-                    description: format!("Step {step}: contact resistance 38 µΩ"),
-                },
-            };
+            let op = kit::log_step(&visit, format!("Step {step}: contact resistance 38 µΩ"));
             if let Err(e) = device.record(&id, &op) {
                 return fail(e.to_string());
             }
@@ -146,7 +137,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Failure> {
     let cli = Cli::parse();
     let dir = tempfile::tempdir()?;
     let (url, tokens, server) = match (&cli.server_url, &cli.tokens) {

@@ -23,14 +23,14 @@ use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Author, EntryId, Operation, Role, Ticket, TicketId, Timestamp, UserId};
 use fieldledger_server::AppState;
 use fieldledger_server::engine::NewTicket;
-use fieldledger_server::storage::User;
 
 use super::Size;
-use crate::memory_device::MemoryDevice;
-use crate::process::{ServerProcess, free_port};
-use crate::seeded::Seeded;
-use crate::technicians::{self, Technician};
-use crate::{Failure, complaint, quiet_settings};
+use crate::technicians;
+use fieldledger_tests::kit::{self, Enrolled};
+use fieldledger_tests::memory_device::MemoryDevice;
+use fieldledger_tests::process::{ServerProcess, free_port};
+use fieldledger_tests::seeded::Seeded;
+use fieldledger_tests::{Failure, complaint, quiet_settings};
 
 /// 2026-09-21 12:53 UTC: the first ticket's registration.
 const REGISTERED: i64 = 1_790_000_000_000;
@@ -50,7 +50,7 @@ pub struct Share {
 #[derive(Debug)]
 pub struct Client {
     /// Who uses it, with the device's token.
-    pub technician: Technician,
+    pub technician: Enrolled,
     /// The device.
     pub device: MemoryDevice,
     /// Its tickets.
@@ -177,19 +177,11 @@ fn holders(n: usize, clients: usize) -> (usize, usize) {
 
 /// Makes the office in `data`: the desk, one technician per client, and the tickets, each
 /// registered and sent to its two technicians on a travel task order.
-fn office(data: &Path, size: Size, seed: u64) -> Result<Vec<Technician>, Failure> {
+fn office(data: &Path, size: Size, seed: u64) -> Result<Vec<Enrolled>, Failure> {
     let state = AppState::open_with(data, quiet_settings())?;
     let technicians = technicians::enrol(&state, "tech.c", size.clients)?;
-    let desk_id: UserId = "desk.wang".parse()?;
-    state.storage.add_user(&User {
-        id: desk_id.clone(),
-        name: "Wang".into(),
-        role: Role::ServiceDesk,
-        actor: None,
-        created_at: Timestamp(0),
-    })?;
-    let desk = state.storage.user(&desk_id)?.ok_or("the desk is missing")?;
-    let author = Author::new(desk_id, Role::ServiceDesk);
+    let desk = kit::add_user(&state, "desk.wang", Role::ServiceDesk)?;
+    let author = Author::new(desk.id.clone(), Role::ServiceDesk);
     let mut rng = Seeded::new(seed);
     let total = size.tickets();
     let mut n = 0;
@@ -243,7 +235,7 @@ type Offline = (Client, Vec<(TicketId, Vec<u8>)>);
 /// One device: takes its tickets from the office at `url`, then records its offline work.
 /// Returns the device and each ticket as it was before that work.
 fn go_offline(
-    technician: Technician,
+    technician: Enrolled,
     url: &str,
     size: Size,
     mut rng: Seeded,
@@ -304,14 +296,11 @@ pub(super) fn arrive(
     ticket: &TicketId,
     rng: &mut Seeded,
 ) -> Result<EntryId, Failure> {
-    let arrive = Operation::Arrive {
-        order_id: None,
-        site: format!(
-            "Substation {}, switchgear bay {}",
-            rng.below(90),
-            1 + rng.below(12)
-        ),
-    };
+    let arrive = kit::arrive(format!(
+        "Substation {}, switchgear bay {}",
+        rng.below(90),
+        1 + rng.below(12)
+    ));
     Ok(device
         .record(ticket, &arrive)?
         .entry

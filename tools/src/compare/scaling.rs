@@ -1,7 +1,7 @@
 //! How the cost of one technician's sync grows with the ledger on the server: the same changed
 //! work (one new work-log step on each of 10 tickets) synced against ledgers of generated
-//! tickets of several sizes. The ledgers are generated once and cached ([`crate::ledger`]); each
-//! run works on a copy, so the cache stays as generated.
+//! tickets of several sizes. The ledgers are generated once and cached
+//! ([`fieldledger_tests::ledger`]); each run works on a copy, so the cache stays as generated.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -15,10 +15,11 @@ use fieldledger_server::engine::NewTicket;
 
 use super::proxy::Proxy;
 use super::workload::{arrive, assigned, log_step};
-use crate::memory_device::MemoryDevice;
-use crate::process::{ServerProcess, free_port, threads_cpu_seconds};
-use crate::seeded::Seeded;
-use crate::{Failure, ledger, quiet_settings, technicians};
+use fieldledger_tests::kit::user_with_device;
+use fieldledger_tests::memory_device::MemoryDevice;
+use fieldledger_tests::process::{ServerProcess, free_port, threads_cpu_seconds};
+use fieldledger_tests::seeded::Seeded;
+use fieldledger_tests::{Failure, ledger, quiet_settings};
 
 /// Tickets the technician changes before each sync.
 pub const CHANGED: usize = 10;
@@ -57,9 +58,7 @@ pub fn measure(
     copy_dir(&generated, copy.path())?;
     let technician = {
         let state = AppState::open_with(copy.path(), quiet_settings())?;
-        let technician = technicians::enrol(&state, "tech.scaling", 1)?
-            .pop()
-            .ok_or("no technician")?;
+        let technician = user_with_device(&state, "tech.scaling0", Role::Technician)?;
         let desk_id: UserId = "desk.wang".parse()?;
         let desk = state.storage.user(&desk_id)?.ok_or("the desk is missing")?;
         let author = Author::new(desk_id, Role::ServiceDesk);

@@ -18,7 +18,7 @@ use fieldledger_core::{Error, Operation, Store, TicketId};
 
 /// A device store on the command line.
 #[derive(Parser)]
-#[command(about)]
+#[command(about = "A technician's device store on the command line: enrol, sync, list, record")]
 struct Cli {
     /// The folder of the device store.
     #[arg(long, default_value = "./fieldledger-device")]

@@ -10,15 +10,15 @@
 //! ```
 //!
 //! It needs `fieldledger-server` beside it (or `FIELDLEDGER_SERVER`), `node` on the path and the
-//! peer's packages installed in `tests/peer` (`npm ci`, which `scripts/bench-compare` does).
-//! See `fieldledger_tests::compare` and `docs/benchmarks.md`.
+//! peer's packages installed in `tools/peer` (`npm ci`, which `scripts/bench-compare` does).
+//! See `fieldledger_tools::compare` and `docs/benchmarks.md`.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
 use fieldledger_tests::Failure;
-use fieldledger_tests::compare::{self, Setting, Size, report, scaling};
+use fieldledger_tools::compare::{self, Setting, Size, report, scaling};
 
 /// mimalloc rather than the system allocator: it gives the prepared workload's memory (several
 /// GiB on the large size) back to the system once the workload is dropped, before the peer's
@@ -28,7 +28,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// fieldledger side by side with the automerge-repo sync server.
 #[derive(Parser, Debug)]
-#[command(about)]
+#[command(about = "fieldledger side by side with the automerge-repo sync server on the same work")]
 struct Cli {
     /// The workload sizes to run, in order (smoke, small, medium, large).
     #[arg(long, value_delimiter = ',', default_value = "small,medium,large")]
