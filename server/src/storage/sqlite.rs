@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use automerge::sync;
 use automerge::{ActorId, ChangeHash};
-use fieldledger_core::store::{documents, keep_statements, schema};
+use fieldledger_core::store::{documents, keep_statements};
 use fieldledger_core::{Date, DeviceId, IdSource, Role, Ticket, TicketId, Timestamp, UserId};
 use rusqlite::types::Value;
 use rusqlite::{
@@ -33,8 +33,8 @@ use crate::statistics::{
 };
 use crate::web::session::WebSession;
 
-/// Marks a SQLite file as a fieldledger server database ("FLSV").
-const APPLICATION_ID: i64 = 0x464C_5356;
+mod migrations;
+
 /// The file inside the data directory.
 pub const DATABASE_FILE: &str = "fieldledger-server.db";
 /// Reader connections kept open; a read beyond them opens (and then closes) another, which
@@ -94,27 +94,7 @@ impl SqliteStorage {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "temp_store", 2)?;
-        let first = format!(
-            "{}\n{}",
-            documents::SCHEMA,
-            include_str!("../../migrations/001_initial.sql")
-        );
-        let migrations = [
-            first.as_str(),
-            include_str!("../../migrations/002_events.sql"),
-            include_str!("../../migrations/003_workflow.sql"),
-            include_str!("../../migrations/004_ledger_details.sql"),
-            include_str!("../../migrations/005_web.sql"),
-            include_str!("../../migrations/006_drawings.sql"),
-            include_str!("../../migrations/007_demo.sql"),
-            include_str!("../../migrations/008_access_cuts.sql"),
-        ];
-        schema::run(
-            &mut conn,
-            APPLICATION_ID,
-            &migrations,
-            migrations.len() as i64,
-        )?;
+        migrations::migrate(&mut conn)?;
         conn.execute(
             "INSERT OR IGNORE INTO server_meta (singleton, system_actor, created_at) VALUES (1, ?1, ?2)",
             params![ids.actor().to_bytes(), now.millis()],
