@@ -41,8 +41,8 @@ mod tests {
     use fieldledger_core::{IdSource, Timestamp};
 
     use super::*;
-    use crate::storage::Storage;
     use crate::storage::sqlite::{DATABASE_FILE, SqliteStorage};
+    use crate::storage::{Accounts, Documents, Ledger};
 
     /// The schema each version leaves, as SQLite stores it: `SCHEMAS[k - 1]` after migration
     /// `k`. Each is written when its migration is added, and never edited after.
