@@ -1,5 +1,26 @@
--- The office server, first version. The document tables come from fieldledger-core's
--- documents.sql; everything else is here.
+-- The office server, first version.
+--
+-- Documents as a snapshot plus the chunks of changes appended since, in the device store's
+-- layout (fieldledger-core's documents.sql), so that core's document functions read and write
+-- them. Copied here as this migration first created them, so that fresh installs and upgraded
+-- databases keep the same tables whatever later becomes of the device store's schema.
+CREATE TABLE documents (
+    ticket_id    TEXT    PRIMARY KEY,
+    snapshot     BLOB    NOT NULL,
+    chunk_count  INTEGER NOT NULL DEFAULT 0,
+    chunk_bytes  INTEGER NOT NULL DEFAULT 0,
+    next_seq     INTEGER NOT NULL DEFAULT 0,
+    heads        BLOB    NOT NULL
+);
+
+CREATE TABLE chunks (
+    ticket_id  TEXT    NOT NULL REFERENCES documents (ticket_id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    data       BLOB    NOT NULL,
+    PRIMARY KEY (ticket_id, seq)
+) WITHOUT ROWID;
+
+-- Everything else the server keeps.
 CREATE TABLE server_meta (
     singleton     INTEGER PRIMARY KEY CHECK (singleton = 1),
     system_actor  BLOB    NOT NULL,

@@ -213,7 +213,8 @@ fn commit_group(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::{DeviceDoc, DeviceDocWrite, SecurityEvent, sqlite::SqliteStorage};
+    use crate::storage::sqlite::SqliteStorage;
+    use crate::storage::{DeviceDoc, DeviceDocWrite, SecurityEvent, SecurityEvents};
     use fieldledger_core::IdSource;
 
     fn noted(detail: &str) -> Batch {

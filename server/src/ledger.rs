@@ -259,3 +259,15 @@ pub struct LedgerPage {
     /// How many rows match in all.
     pub total: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ledger_numbers_parse() {
+        assert_eq!(parse_ledger_number("KS-2026-000123"), Some((2026, 123)));
+        assert_eq!(parse_ledger_number("XX-2026-1"), None);
+        assert_eq!(parse_ledger_number("KS-2026"), None);
+    }
+}

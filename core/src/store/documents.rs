@@ -1,6 +1,7 @@
 //! Ticket documents in SQLite: a snapshot plus the chunks of changes appended since, compacted
-//! into a new snapshot now and then. The device store and the office server both keep their
-//! documents this way, in the tables of `documents.sql`.
+//! into a new snapshot now and then. The device store keeps its documents in the tables of
+//! `documents.sql`; the office server keeps its own in tables of the same layout, which its first
+//! migration creates.
 
 use automerge::{ActorId, ChangeHash};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -8,9 +9,6 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::error::{Error, Result};
 use crate::id::TicketId;
 use crate::ticket::Ticket;
-
-/// The tables, to include in a database's first migration.
-pub const SCHEMA: &str = include_str!("documents.sql");
 
 /// How much space one document takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

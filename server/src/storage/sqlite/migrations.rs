@@ -1,0 +1,171 @@
+//! The server database's schema: the migrations in `server/migrations/`, applied in order, each
+//! once, in its own transaction; `PRAGMA user_version` counts those a database has applied.
+//!
+//! A migration that databases have applied is never edited: a fresh install runs every
+//! migration, an upgraded database only those it lacks, and an edit would part the two. The
+//! files are the server's own (none is assembled from another crate's schema) and the schema
+//! each version leaves is frozen in `server/migrations/schemas/`, so that the tests below catch
+//! such an edit.
+
+use fieldledger_core::store::schema;
+use rusqlite::Connection;
+
+use crate::storage::Result;
+
+/// Marks a SQLite file as a fieldledger server database ("FLSV").
+const APPLICATION_ID: i64 = 0x464C_5356;
+
+/// The migrations in order; migration `i` takes the database from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/001_initial.sql"),
+    include_str!("../../../migrations/002_events.sql"),
+    include_str!("../../../migrations/003_workflow.sql"),
+    include_str!("../../../migrations/004_ledger_details.sql"),
+    include_str!("../../../migrations/005_web.sql"),
+    include_str!("../../../migrations/006_drawings.sql"),
+    include_str!("../../../migrations/007_demo.sql"),
+    include_str!("../../../migrations/008_access_cuts.sql"),
+];
+
+/// Brings the database up to the newest schema, refusing another application's file and one
+/// that a newer server wrote.
+pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+    schema::run(conn, APPLICATION_ID, MIGRATIONS, MIGRATIONS.len() as i64)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use fieldledger_core::{IdSource, Timestamp};
+
+    use super::*;
+    use crate::storage::sqlite::{DATABASE_FILE, SqliteStorage};
+    use crate::storage::{Accounts, Documents, Ledger};
+
+    /// The schema each version leaves, as SQLite stores it: `SCHEMAS[k - 1]` after migration
+    /// `k`. Each is written when its migration is added, and never edited after.
+    const SCHEMAS: &[&str] = &[
+        include_str!("../../../migrations/schemas/001.sql"),
+        include_str!("../../../migrations/schemas/002.sql"),
+        include_str!("../../../migrations/schemas/003.sql"),
+        include_str!("../../../migrations/schemas/004.sql"),
+        include_str!("../../../migrations/schemas/005.sql"),
+        include_str!("../../../migrations/schemas/006.sql"),
+        include_str!("../../../migrations/schemas/007.sql"),
+        include_str!("../../../migrations/schemas/008.sql"),
+    ];
+
+    /// A few rows in the tables and columns of version 1, which every later version has: an
+    /// administrator with the demo's console, and a ticket that the console holds but its user
+    /// may not read.
+    const ROWS: &str = "
+        INSERT INTO server_meta (singleton, system_actor, created_at) VALUES (1, x'5e', 1);
+        INSERT INTO users (user_id, name, role, actor_id, created_at)
+            VALUES ('admin', 'Admin', 'admin', x'a1', 1);
+        INSERT INTO devices (device_id, user_id, label, token_hash, enrolled_at)
+            VALUES ('console', 'admin', 'demo admin console', x'70', 1);
+        INSERT INTO documents (ticket_id, snapshot, heads) VALUES ('t-1', x'', x'');
+        INSERT INTO device_docs (device_id, ticket_id, sync_state) VALUES ('console', 't-1', x'');
+        INSERT INTO ledger (ticket_id, ledger_number, status, kind, complaint, major,
+            customer_name, product_name, model, job_number, contract_number, assignees,
+            decision_conflict, received_at, updated_at, cost_total_minor)
+        VALUES ('t-1', 'KS-2026-000001', 'registered', 'complaint', 1, 0, 'Customer',
+            'Product', 'Model', 'J-1', 'C-1', '', 0, 1, 1, 0);";
+
+    /// A database's schema: every entry of `sqlite_master` (its type, name, table and SQL with
+    /// runs of white space made one space), and its version.
+    type Schema = (Vec<(String, String, String, Option<String>)>, i64);
+
+    fn schema_of(conn: &Connection) -> Schema {
+        let normalised = |sql: Option<String>| {
+            sql.map(|sql| sql.split_whitespace().collect::<Vec<_>>().join(" "))
+        };
+        let entries = conn
+            .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
+            .expect("prepare")
+            .query_map([], |r| {
+                Ok((
+                    r.get("type")?,
+                    r.get("name")?,
+                    r.get("tbl_name")?,
+                    normalised(r.get("sql")?),
+                ))
+            })
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("entries");
+        let version = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        (entries, version)
+    }
+
+    /// The schema of the database in `dir`.
+    fn schema_in(dir: &Path) -> Schema {
+        schema_of(&Connection::open(dir.join(DATABASE_FILE)).expect("open"))
+    }
+
+    /// Makes the database in `dir` as a server at version `k` left it: its frozen schema, and
+    /// [`ROWS`].
+    fn make_version(dir: &Path, k: usize) {
+        let conn = Connection::open(dir.join(DATABASE_FILE)).expect("create");
+        conn.execute_batch(SCHEMAS[k - 1]).expect("frozen schema");
+        conn.execute_batch(ROWS).expect("rows");
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .expect("application id");
+        conn.pragma_update(None, "user_version", k as i64)
+            .expect("version");
+    }
+
+    #[test]
+    fn every_version_leaves_its_frozen_schema() {
+        assert_eq!(
+            SCHEMAS.len(),
+            MIGRATIONS.len(),
+            "a new migration comes with the schema it leaves, in migrations/schemas/"
+        );
+        for k in 1..=MIGRATIONS.len() {
+            let mut migrated = Connection::open_in_memory().expect("open");
+            schema::run(&mut migrated, APPLICATION_ID, MIGRATIONS, k as i64).expect("migrate");
+            let frozen = Connection::open_in_memory().expect("open");
+            frozen.execute_batch(SCHEMAS[k - 1]).expect("frozen schema");
+            assert_eq!(
+                schema_of(&migrated).0,
+                schema_of(&frozen).0,
+                "migrations 1 to {k} no longer leave schemas/{k:03}.sql: was one edited?"
+            );
+        }
+    }
+
+    #[test]
+    fn upgrading_from_every_version_equals_a_fresh_install() {
+        let fresh = tempfile::tempdir().expect("dir");
+        SqliteStorage::open(fresh.path(), Timestamp(0), IdSource::random()).expect("install");
+        let fresh = schema_in(fresh.path());
+        assert_eq!(fresh.1, MIGRATIONS.len() as i64);
+        for k in 1..MIGRATIONS.len() {
+            let dir = tempfile::tempdir().expect("dir");
+            make_version(dir.path(), k);
+            let storage =
+                SqliteStorage::open(dir.path(), Timestamp(2), IdSource::random()).expect("upgrade");
+            assert_eq!(schema_in(dir.path()), fresh, "upgraded from version {k}");
+            storage.integrity_check().expect("sound");
+            assert_eq!(storage.users().expect("users").len(), 1, "from version {k}");
+            assert_eq!(storage.ticket_ids().expect("tickets").len(), 1);
+            let id = "t-1".parse().expect("ticket id");
+            let row = storage.ledger_row(&id).expect("row").expect("kept");
+            assert_eq!(row.ledger_number.as_deref(), Some("KS-2026-000001"));
+        }
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate(&mut conn).expect("migrate");
+        conn.pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1)
+            .expect("bump");
+        assert!(migrate(&mut conn).is_err());
+    }
+}

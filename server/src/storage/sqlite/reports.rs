@@ -1,0 +1,264 @@
+//! Statistics and lists across tickets in SQLite, read from the ledger, the return visits and
+//! the cost lines.
+
+use fieldledger_core::Date;
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+
+use super::row::{NamedRow, all, corrupt, one};
+use super::{SqliteStorage, ledger_row};
+use crate::costs::{CostQuery, CostRow, CostState};
+use crate::ledger::LedgerRow;
+use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
+use crate::statistics::{
+    ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, OpenActions,
+    VisitOutcomes, share,
+};
+use crate::storage::{Reports, Result};
+
+/// Complaints counted by the key `{key}`, most first.
+const COUNT_COMPLAINTS_BY: &str = "SELECT {key} AS k, COUNT(*) AS n FROM ledger
+    WHERE complaint = 1 GROUP BY k ORDER BY n DESC, k";
+/// The month of registration in the zone whose offset is the modifier `?1` (`+480 minutes`).
+const REGISTRATION_MONTH: &str = "strftime('%Y-%m', registered_at / 1000, 'unixepoch', ?1)";
+
+/// Tickets, those handed off, and those handed off within `?1` ms on each clock; imported
+/// tickets are history and are not judged.
+const COUNT_HANDOFFS: &str = "SELECT COUNT(*) AS tickets,
+        COUNT(handed_off_received_at) AS handed_off,
+        COALESCE(SUM(handed_off_at - registered_at <= ?1), 0) AS by_device,
+        COALESCE(SUM(handed_off_received_at - received_at <= ?1), 0) AS by_receipt
+    FROM ledger WHERE imported = 0";
+
+/// Open actions, the tickets with any, and those with one due before `?1`.
+const COUNT_OPEN_ACTIONS: &str = "SELECT COALESCE(SUM(open_actions), 0) AS actions,
+        COALESCE(SUM(open_actions > 0), 0) AS tickets,
+        COALESCE(SUM(next_action_due < ?1), 0) AS past_due
+    FROM ledger";
+const SELECT_OPEN_ACTION_TICKETS: &str = "SELECT * FROM ledger WHERE next_action_due IS NOT NULL
+    ORDER BY next_action_due, ticket_id LIMIT ?1";
+
+/// Cost totals per currency, grouped by the column `{column}`.
+const SUM_COSTS_BY: &str = "SELECT {column} AS key, currency, COUNT(*) AS costs,
+        SUM(amount_minor) AS amount_minor,
+        TOTAL(CASE WHEN approved = 1 THEN amount_minor END) AS approved_minor,
+        TOTAL(CASE WHEN settled = 1 THEN amount_minor END) AS settled_minor
+    FROM cost_lines GROUP BY {column}, currency ORDER BY {column}, currency";
+/// Cost lines in the state `{state}` borne by `?1` (anyone when NULL), with their tickets.
+const SELECT_COST_ROWS: &str = "SELECT c.cost_id, c.ticket_id, l.ledger_number, l.customer_name,
+        c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled
+    FROM cost_lines c JOIN ledger l ON l.ticket_id = c.ticket_id
+    WHERE {state} AND (?1 IS NULL OR c.bearer = ?1)
+    ORDER BY c.bearer, l.updated_at DESC, c.cost_id LIMIT 500";
+
+const COUNT_VISIT_OUTCOMES: &str = "SELECT COUNT(*) AS planned, COUNT(done_at) AS done,
+        COALESCE(SUM(resolved = 1), 0) AS resolved, AVG(satisfaction) AS mean,
+        COALESCE(SUM(satisfaction = 1), 0) AS s1, COALESCE(SUM(satisfaction = 2), 0) AS s2,
+        COALESCE(SUM(satisfaction = 3), 0) AS s3, COALESCE(SUM(satisfaction = 4), 0) AS s4,
+        COALESCE(SUM(satisfaction = 5), 0) AS s5
+    FROM return_visits";
+/// The return visits that pass `{filter}`, by planned day.
+const SELECT_RETURN_VISITS: &str = "SELECT visit_id, ticket_id, ledger_number, customer_name,
+        planned_for, method, assignee, done_at, done_by, satisfaction, resolved
+    FROM return_visits WHERE {filter} ORDER BY planned_for, visit_id LIMIT 500";
+
+/// The key expression of complaints counted by `axis`.
+fn complaint_key(axis: ComplaintAxis) -> &'static str {
+    match axis {
+        ComplaintAxis::Product => "product_name",
+        ComplaintAxis::Model => "model",
+        ComplaintAxis::Cause => "NULLIF(cause, '')",
+        ComplaintAxis::Responsibility => "responsibility",
+        ComplaintAxis::Month => REGISTRATION_MONTH,
+    }
+}
+
+/// The cost totals per currency by `column` (`kind` or `bearer`).
+fn cost_totals_by(c: &Connection, column: &str) -> Result<Vec<CostTotal>> {
+    let sql = SUM_COSTS_BY.replace("{column}", column);
+    all(c, &sql, [], |r| {
+        Ok(CostTotal {
+            key: r.get("key")?,
+            currency: r.get("currency")?,
+            costs: r.get("costs")?,
+            amount_minor: r.get("amount_minor")?,
+            approved_minor: r.get::<f64>("approved_minor")? as i64,
+            settled_minor: r.get::<f64>("settled_minor")? as i64,
+        })
+    })
+}
+
+/// The condition on cost lines in `state` (any when `None`).
+fn cost_state_clause(state: Option<CostState>) -> &'static str {
+    match state {
+        None => "1 = 1",
+        Some(CostState::ToAudit) => "c.approved IS NULL",
+        Some(CostState::ToSettle) => "c.approved = 1 AND c.settled = 0",
+        Some(CostState::Settled) => "c.settled = 1",
+    }
+}
+
+/// A cost line with its ticket from a row of [`SELECT_COST_ROWS`].
+fn cost_row_of(row: &NamedRow<'_>) -> Result<CostRow> {
+    Ok(CostRow {
+        ticket_id: row.parsed("ticket_id")?,
+        ledger_number: row.get("ledger_number")?,
+        customer_name: row.get("customer_name")?,
+        line: CostLine {
+            cost_id: row.get("cost_id")?,
+            kind: row.get("kind")?,
+            bearer: row.get("bearer")?,
+            amount_minor: row.get("amount_minor")?,
+            currency: row.get("currency")?,
+            approved: row.get("approved")?,
+            settled: row.get("settled")?,
+        },
+    })
+}
+
+/// The conditions on return visits that `query` asks for, judged on `days`, and their
+/// arguments.
+fn visit_filter(query: &VisitQuery, days: VisitDays) -> (String, Vec<Value>) {
+    let (today, overdue) = (days.today.to_string(), days.overdue_upto.to_string());
+    let mut clauses = vec![
+        match query.state {
+            Some(VisitState::Done) => "done_at IS NOT NULL",
+            _ => "1 = 1",
+        }
+        .to_owned(),
+    ];
+    let mut args: Vec<Value> = Vec::new();
+    let mut arg = |clause: &str, value: String| {
+        args.push(Value::Text(value));
+        clauses.push(clause.replace('?', &format!("?{}", args.len())));
+    };
+    match query.state {
+        None | Some(VisitState::Done) => {}
+        Some(VisitState::Overdue) => arg("done_at IS NULL AND planned_for <= ?", overdue),
+        Some(VisitState::Due) => {
+            arg("done_at IS NULL AND planned_for > ?", overdue);
+            arg("planned_for <= ?", today);
+        }
+        Some(VisitState::Planned) => arg("done_at IS NULL AND planned_for > ?", today),
+    }
+    if let Some(assignee) = &query.assignee {
+        arg("assignee = ?", assignee.to_string());
+    }
+    if let Some(role) = query.department {
+        arg(
+            "assignee IN (SELECT user_id FROM users WHERE role = ?)",
+            role.as_str().into(),
+        );
+    }
+    (clauses.join(" AND "), args)
+}
+
+/// A return visit from a row of [`SELECT_RETURN_VISITS`].
+fn return_visit_of(row: &NamedRow<'_>) -> Result<ReturnVisitRow> {
+    let method: String = row.get("method")?;
+    Ok(ReturnVisitRow {
+        visit_id: row.get("visit_id")?,
+        ticket_id: row.parsed("ticket_id")?,
+        ledger_number: row.get("ledger_number")?,
+        customer_name: row.get("customer_name")?,
+        planned_for: row.parsed("planned_for")?,
+        method: serde_json::from_value(serde_json::Value::String(method))
+            .map_err(|_| corrupt("return visit method"))?,
+        assignee: row.parsed("assignee")?,
+        done_at: row.timestamp_opt("done_at")?,
+        done_by: row.parsed_opt("done_by")?,
+        satisfaction: row.get("satisfaction")?,
+        resolved: row.get("resolved")?,
+    })
+}
+
+impl Reports for SqliteStorage {
+    fn complaints_by(&self, axis: ComplaintAxis, utc_offset_minutes: i32) -> Result<Vec<Group>> {
+        let sql = COUNT_COMPLAINTS_BY.replace("{key}", complaint_key(axis));
+        let zone =
+            (axis == ComplaintAxis::Month).then(|| format!("{utc_offset_minutes:+} minutes"));
+        self.read(|c| {
+            all(c, &sql, params_from_iter(zone.iter()), |r| {
+                Ok(Group {
+                    key: r.get("k")?,
+                    complaints: r.get("n")?,
+                })
+            })
+        })
+    }
+
+    fn handoff_compliance(&self, limit_ms: i64) -> Result<HandoffCompliance> {
+        self.read(|c| {
+            one(c, COUNT_HANDOFFS, [limit_ms], |r| {
+                let (tickets, by_device, by_receipt): (u64, u64, u64) =
+                    (r.get("tickets")?, r.get("by_device")?, r.get("by_receipt")?);
+                Ok(HandoffCompliance {
+                    tickets,
+                    handed_off: r.get("handed_off")?,
+                    on_time_by_device: by_device,
+                    on_time_by_receipt: by_receipt,
+                    share_by_device: share(by_device, tickets),
+                    share_by_receipt: share(by_receipt, tickets),
+                })
+            })
+        })
+    }
+
+    fn open_actions(&self, today: Date) -> Result<OpenActions> {
+        self.read(|c| {
+            one(c, COUNT_OPEN_ACTIONS, [today.to_string()], |r| {
+                Ok(OpenActions {
+                    actions: r.get("actions")?,
+                    tickets: r.get("tickets")?,
+                    tickets_past_due: r.get("past_due")?,
+                })
+            })
+        })
+    }
+
+    fn open_action_tickets(&self, limit: usize) -> Result<Vec<LedgerRow>> {
+        self.read(|c| ledger_row::select(c, SELECT_OPEN_ACTION_TICKETS, [limit as i64]))
+    }
+
+    fn cost_totals(&self) -> Result<CostStatistics> {
+        self.read(|c| {
+            Ok(CostStatistics {
+                by_kind: cost_totals_by(c, "kind")?,
+                by_bearer: cost_totals_by(c, "bearer")?,
+            })
+        })
+    }
+
+    fn cost_rows(&self, query: &CostQuery) -> Result<Vec<CostRow>> {
+        let sql = SELECT_COST_ROWS.replace("{state}", cost_state_clause(query.state));
+        self.read(|c| all(c, &sql, [query.bearer.as_deref()], cost_row_of))
+    }
+
+    fn visit_outcomes(&self) -> Result<VisitOutcomes> {
+        self.read(|c| {
+            one(c, COUNT_VISIT_OUTCOMES, [], |r| {
+                let (planned, done): (u64, u64) = (r.get("planned")?, r.get("done")?);
+                Ok(VisitOutcomes {
+                    planned,
+                    done,
+                    completion: share(done, planned),
+                    resolved: r.get("resolved")?,
+                    mean_satisfaction: r.get("mean")?,
+                    by_satisfaction: [
+                        r.get("s1")?,
+                        r.get("s2")?,
+                        r.get("s3")?,
+                        r.get("s4")?,
+                        r.get("s5")?,
+                    ],
+                })
+            })
+        })
+    }
+
+    fn return_visits(&self, query: &VisitQuery, days: VisitDays) -> Result<Vec<ReturnVisitRow>> {
+        let (filter, args) = visit_filter(query, days);
+        let sql = SELECT_RETURN_VISITS.replace("{filter}", &filter);
+        self.read(|c| all(c, &sql, params_from_iter(args.iter()), return_visit_of))
+    }
+}
