@@ -26,7 +26,7 @@ pub use ledger::Ledger;
 pub use outbox::{Outbox, Webhook};
 pub use reports::Reports;
 pub use security_events::{SecurityEvent, SecurityEvents};
-pub use sessions::Sessions;
+pub use sessions::{Sessions, WebSession};
 
 use crate::error::ServerError;
 

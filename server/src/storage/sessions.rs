@@ -1,10 +1,24 @@
 //! The web dashboard's passwords and sign-in sessions. A session is kept only as the SHA-256 of
 //! its cookie, like a device token.
 
-use fieldledger_core::{Timestamp, UserId};
+use fieldledger_core::{DeviceId, Timestamp, UserId};
 
 use super::Result;
-use crate::web::session::WebSession;
+
+/// A signed-in browser, as stored. It begins at sign-in (`crate::web::session`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebSession {
+    /// Who signed in.
+    pub user: UserId,
+    /// The id that stands for this browser where the ledger names a device.
+    pub device: DeviceId,
+    /// The token that changes made in this session must carry.
+    pub csrf: String,
+    /// When it began.
+    pub created_at: Timestamp,
+    /// When it ends.
+    pub expires_at: Timestamp,
+}
 
 /// Dashboard passwords and sessions.
 pub trait Sessions {

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::auth::{Caller, token_hash};
 use crate::error::ServerError;
 use crate::http::blocking;
-use crate::storage::{Device, User};
+use crate::storage::{Device, User, WebSession};
 use crate::web::csrf;
 use fieldledger_core::policy::reads_assigned_only;
 
@@ -24,21 +24,6 @@ pub const LIFETIME_MS: i64 = 12 * 60 * 60 * 1000;
 /// Marks a router served over TLS, so that cookies are set `Secure`.
 #[derive(Clone, Copy, Debug)]
 pub struct Tls;
-
-/// A signed-in browser.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WebSession {
-    /// Who signed in.
-    pub user: UserId,
-    /// The id that stands for this browser where the ledger names a device.
-    pub device: DeviceId,
-    /// The token that changes made in this session must carry.
-    pub csrf: String,
-    /// When it began.
-    pub created_at: Timestamp,
-    /// When it ends.
-    pub expires_at: Timestamp,
-}
 
 impl WebSession {
     /// A new session for `user` from `now`.

@@ -13,9 +13,10 @@ use crate::auth::token_hash;
 use crate::error::ServerError;
 use crate::http::blocking;
 use crate::http::extract::Body;
+use crate::storage::WebSession;
 use crate::web::client;
 use crate::web::password;
-use crate::web::session::{LIFETIME_MS, Signed, WebSession, new_cookie, set_cookie};
+use crate::web::session::{LIFETIME_MS, Signed, new_cookie, set_cookie};
 use fieldledger_core::policy::reads_assigned_only;
 
 /// What the sign-in form sends.

@@ -5,8 +5,8 @@ use rusqlite::params;
 
 use super::SqliteStorage;
 use super::row::{NamedRow, first};
+use crate::storage::WebSession;
 use crate::storage::{Result, Sessions};
-use crate::web::session::WebSession;
 
 const UPSERT_PASSWORD: &str =
     "INSERT INTO web_passwords (user_id, hash, set_at) VALUES (?1, ?2, ?3)
