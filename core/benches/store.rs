@@ -98,7 +98,8 @@ fn bytes_on_disk() {
     store.compact(&id).expect("compact");
     let after = store.document_size(&id).expect("size");
     println!(
-        "bytes on disk for one ticket after 200 actions: {} before compaction ({} chunks), {} after",
+        "bytes on disk for one ticket after 200 actions: {} before compaction ({} chunks), {} \
+        after",
         before.total(),
         before.chunks,
         after.total()

@@ -248,7 +248,8 @@ pub fn check_duty(
             if facts.changes_flags && !roles.contains(&author.role) =>
         {
             refuse(
-                "only the service desk or a supervisor decides whether a ticket is a complaint, or a major one",
+                "only the service desk or a supervisor decides whether a ticket is a complaint, \
+                 or a major one",
             )
         }
         Duty::OrderByDepartment
@@ -404,7 +405,9 @@ mod tests {
                     format!("complaint and major changed only by {}", roles(by))
                 }
                 Duty::OrderByDepartment => {
-                    "in the author's own department: `service_desk` and `supervisor` for the technical service department, `commerce` for commerce".into()
+                    "in the author's own department: `service_desk` and `supervisor` for the \
+                     technical service department, `commerce` for commerce"
+                        .into()
                 }
             };
             table.push(format!(

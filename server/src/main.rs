@@ -338,8 +338,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                      technician tech.zhang (device token): {}\n  \
                      service desk desk.wang (API token):   {}\n  \
                      administrator admin (API token):      {}\n  \
-                     dashboard: {scheme}://{listen}/   sign in as desk.wang, sup.sun, qa.chen, fin.zhao or any office user with the password: {}\n  \
-                     server: {scheme}://{listen}   (try: curl -H 'Authorization: Bearer <token>' {scheme}://{listen}/v1/ledger)",
+                     dashboard: {scheme}://{listen}/   sign in as desk.wang, sup.sun, qa.chen, \
+                     fin.zhao or any office user with the password: {}\n  \
+                     server: {scheme}://{listen}   \
+                     (try: curl -H 'Authorization: Bearer <token>' {scheme}://{listen}/v1/ledger)",
                     tokens.technician,
                     tokens.desk,
                     tokens.admin,

@@ -84,8 +84,10 @@ fn wire_overhead(server: &TestServer) {
         let wire = report.bytes_sent + report.bytes_received;
         let per_ticket = (wire as f64 - raw as f64 - fixed as f64) / tickets.len() as f64;
         println!(
-            "wire: 10 tickets x {changes} change(s): {wire} bytes on the wire ({} sent, {} received) for {raw} raw change bytes; \
-             fixed header {fixed} bytes; overhead {per_ticket:.0} bytes per changed ticket (target <= 200); {} round(s)",
+            "wire: 10 tickets x {changes} change(s): {wire} bytes on the wire ({} sent, {} \
+            received) for {raw} raw change bytes; \
+             fixed header {fixed} bytes; overhead {per_ticket:.0} bytes per changed ticket \
+             (target <= 200); {} round(s)",
             report.bytes_sent, report.bytes_received, report.rounds
         );
     }
@@ -110,7 +112,8 @@ fn idle_sync(server: &TestServer) {
     let first = sync(&store).expect("first sync");
     let idle = sync(&store).expect("idle sync");
     println!(
-        "idle: with {} tickets on the device, a sync where nothing changed is {} request(s): {} bytes sent, {} bytes received (first sync: {} rounds, {} bytes received)",
+        "idle: with {} tickets on the device, a sync where nothing changed is {} request(s): {} \
+        bytes sent, {} bytes received (first sync: {} rounds, {} bytes received)",
         store.list().expect("list").len(),
         idle.rounds,
         idle.bytes_sent,
@@ -229,8 +232,10 @@ fn throughput(what: &str, rounds: Vec<Round<'_>>, duration: Duration) {
             .unwrap_or_default()
     };
     println!(
-        "throughput ({what}): {devices} devices for {elapsed:.1} s: {syncs} ticket-syncs, {:.0} per second (target >= 1000); \
-         latency p50 {:.1} ms, p99 {:.1} ms (the action included); {errors} errors; devices and server share this machine's {} cores",
+        "throughput ({what}): {devices} devices for {elapsed:.1} s: {syncs} ticket-syncs, {:.0} \
+        per second (target >= 1000); \
+         latency p50 {:.1} ms, p99 {:.1} ms (the action included); {errors} errors; \
+         devices and server share this machine's {} cores",
         syncs as f64 / elapsed,
         pct(0.50).as_secs_f64() * 1e3,
         pct(0.99).as_secs_f64() * 1e3,

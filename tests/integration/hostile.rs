@@ -265,7 +265,8 @@ fn slow_clients_and_thousands_of_connections_do_not_stop_the_server() {
             "POST /v1/sync HTTP/1.1\r\nHost: x\r\n".to_owned()
         } else {
             format!(
-                "POST /v1/sync HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: 100000\r\n\r\nabc",
+                "POST /v1/sync HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: \
+                100000\r\n\r\nabc",
                 office.desk
             )
         };

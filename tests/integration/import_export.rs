@@ -241,7 +241,8 @@ ledger number,registered at,kind,customer name,product name,model,content,respon
 ,2025-03-07 08:00,inquiry,Langfang Gas,APF,APF-100,\"asks about
 harmonics, twice\",,good
 ,2025-03-04 09:15,complaint,Cangzhou Water,KYN28 switchgear,KYN28-12,breaker trips,,repeat
-KS-2025-000777,2025-03-08 11:30,complaint,Tangshan Port,RMU,XGN15,cable head flashover,supplier,numbered
+KS-2025-000777,2025-03-08 11:30,complaint,Tangshan Port,RMU,XGN15,cable head flashover,\
+    supplier,numbered
 ";
 
 #[test]
@@ -313,7 +314,8 @@ fn a_file_with_bad_rows_imports_the_good_ones_and_reports_each_bad_line() {
     let outcomes = import_file(&fresh.server, &fresh.desk, MESSY.as_bytes());
     let numbered = outcomes.iter().find(|o| o.line == 9).expect("line 9");
     assert!(
-        matches!(&numbered.outcome, Outcome::Rejected { reason } if reason.contains("rule_responsibility")),
+        matches!(&numbered.outcome, Outcome::Rejected { reason }
+            if reason.contains("rule_responsibility")),
         "{numbered:?}"
     );
 

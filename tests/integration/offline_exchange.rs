@@ -226,7 +226,10 @@ proptest! {
         let stores: Vec<Store> = dirs
             .iter()
             .enumerate()
-            .map(|(i, d)| store_for(d.path(), &format!("tech.{i}"), Role::Technician, 1_000 * i as i64).expect("store"))
+            .map(|(i, d)| {
+                let clock = 1_000 * i as i64;
+                store_for(d.path(), &format!("tech.{i}"), Role::Technician, clock).expect("store")
+            })
             .collect();
         let ticket = stores[0].register(&complaint("Tangshan Port")).expect("register");
         for to in &stores[1..] {
@@ -240,7 +243,10 @@ proptest! {
                         0 => kit::arrive(format!("site {device}")),
                         1 => kit::decide(Disposition::Replace, "r"),
                         2 => kit::decide(Disposition::NoFaultFound, "n"),
-                        _ => Operation::AmendIntake(IntakeAmendment { model: Some(format!("M-{device}")), ..Default::default() }),
+                        _ => Operation::AmendIntake(IntakeAmendment {
+                            model: Some(format!("M-{device}")),
+                            ..Default::default()
+                        }),
                     };
                     store.record(&ticket, &op).expect("act");
                 }
@@ -259,7 +265,10 @@ proptest! {
                 }
             }
         }
-        let first = (stores[0].heads(&ticket).expect("heads"), stores[0].view(&ticket).expect("view"));
+        let first = (
+            stores[0].heads(&ticket).expect("heads"),
+            stores[0].view(&ticket).expect("view"),
+        );
         for store in &stores[1..] {
             prop_assert_eq!(&store.heads(&ticket).expect("heads"), &first.0);
             prop_assert_eq!(&store.view(&ticket).expect("view"), &first.1);

@@ -17,7 +17,8 @@ fn run_seeds(seeds: impl Iterator<Item = u64>, scale: Scale) {
         if let Err(failure) = outcome {
             panic!(
                 "seed {seed} breaks a promise; replay with \
-                 FIELDLEDGER_SEED={seed} cargo test -p fieldledger-tests --test integration simulation\n{failure}"
+                 FIELDLEDGER_SEED={seed} cargo test -p fieldledger-tests --test integration \
+                 simulation\n{failure}"
             );
         }
         if let Ok(o) = outcome {

@@ -35,7 +35,8 @@ fn a_stranger_is_refused_before_the_sync_body_is_read() {
     // 32 MiB announced, 1 KiB sent: a server that waits for the body never answers.
     stream
         .write_all(
-            b"POST /v1/sync HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer flt_unknown0000000000000000000000\r\n\
+            b"POST /v1/sync HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \
+                flt_unknown0000000000000000000000\r\n\
               Content-Type: application/cbor\r\nContent-Length: 33554432\r\n\r\n",
         )
         .expect("headers");
@@ -388,7 +389,8 @@ fn unfinished_blob_uploads_are_held_to_a_quota_per_device_and_expire() {
     }
     let refused = zhang.upload_blob(&hash(3), 0, total, &piece);
     assert!(
-        matches!(&refused, Err(fieldledger_core::Error::Rejected { status: 413, code, .. }) if code == "quota_exceeded"),
+        matches!(&refused, Err(fieldledger_core::Error::Rejected { status: 413, code, .. })
+            if code == "quota_exceeded"),
         "{refused:?}"
     );
     li.upload_blob(&hash(3), 0, total, &piece)

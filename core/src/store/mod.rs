@@ -184,7 +184,8 @@ impl Store {
                 let device = ids.device();
                 let actor = ids.actor();
                 conn.execute(
-                    "INSERT INTO device (singleton, device_id, actor_id, created_at) VALUES (1, ?1, ?2, ?3)",
+                    "INSERT INTO device (singleton, device_id, actor_id, created_at) VALUES (1, \
+                    ?1, ?2, ?3)",
                     params![device.as_str(), actor.to_bytes(), now.millis()],
                 )?;
                 Ok((device, actor))
@@ -304,7 +305,8 @@ impl Store {
             append_changes(&tx, ticket, &before, at, self.options.compact_after_chunks)?;
             for blob in &blobs {
                 tx.execute(
-                    "INSERT OR IGNORE INTO blobs (sha256, mime, size, added_at) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT OR IGNORE INTO blobs (sha256, mime, size, added_at) VALUES (?1, ?2, \
+                    ?3, ?4)",
                     params![blob.sha256, blob.mime, blob.size, at.millis()],
                 )?;
             }

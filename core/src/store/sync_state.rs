@@ -96,11 +96,16 @@ fn save_sync_row(
     state: &sync::State,
 ) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO sync_docs (ticket_id, confirmed_heads, sync_state) VALUES (?1, coalesce(?2, x''), ?3)
+        "INSERT INTO sync_docs (ticket_id, confirmed_heads, sync_state) VALUES (?1, coalesce(?2, \
+        x''), ?3)
          ON CONFLICT (ticket_id) DO UPDATE SET
              confirmed_heads = coalesce(?2, confirmed_heads), sync_state = ?3",
     )?
-    .execute(params![id.as_str(), confirmed.map(documents::encode_heads), state.encode()])?;
+    .execute(params![
+        id.as_str(),
+        confirmed.map(documents::encode_heads),
+        state.encode()
+    ])?;
     Ok(())
 }
 

@@ -126,7 +126,8 @@ fn a_forbidden_action_changes_nothing_in_the_store() {
     assert_eq!(
         err.as_deref(),
         Some(
-            "the role technician may not record_cause: the regulation gives this action to other departments"
+            "the role technician may not record_cause: the regulation gives this action to other \
+            departments"
         )
     );
     assert_eq!(store.heads(&id).expect("heads"), heads);
@@ -147,7 +148,10 @@ fn a_failed_commit_leaves_neither_the_change_nor_its_summary() {
     );
     let other = Connection::open(dir.path().join(DATABASE_FILE)).expect("second connection");
     other
-        .execute_batch("CREATE TRIGGER full BEFORE INSERT ON chunks BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
+        .execute_batch(
+            "CREATE TRIGGER full BEFORE INSERT ON chunks BEGIN SELECT RAISE(ABORT, \
+            'disk full'); END;",
+        )
         .expect("trigger");
     assert!(store.record(&id, &step(&visit, 1)).is_err());
     assert_eq!(

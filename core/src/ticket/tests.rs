@@ -383,7 +383,8 @@ fn the_whole_flow_reads_back_section_by_section() {
     assert_eq!(visit_view.departed_at, Some(Timestamp(7_000)));
     assert_eq!(visit_view.log.len(), 4);
     assert!(
-        matches!(&visit_view.log[0].work, Work::Step { measurements, .. } if measurements[0].value == 2500.0 && measurements[0].unit == "MΩ")
+        matches!(&visit_view.log[0].work, Work::Step { measurements, .. }
+            if measurements[0].value == 2500.0 && measurements[0].unit == "MΩ")
     );
     assert_eq!(visit_view.log[1].work, Work::PartRemoved(part));
     assert_eq!(visit_view.photos[0].blob, blob);
@@ -457,7 +458,8 @@ fn a_technician_cannot_write_quality_and_nothing_changes() {
     assert_eq!(
         err.as_deref(),
         Some(
-            "the role technician may not record_cause: the regulation gives this action to other departments"
+            "the role technician may not record_cause: the regulation gives this action to other \
+            departments"
         )
     );
     assert_eq!(t.heads(), heads);

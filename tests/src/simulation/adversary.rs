@@ -541,7 +541,8 @@ impl World {
             let id = &self.tickets[n];
             if let Some(error) = response.errors.iter().find(|e| &e.ticket_id == id) {
                 return Err(format!(
-                    "the adversary's honest work on ticket #{n}, sent beside its forgery ({}), was refused: {} ({})",
+                    "the adversary's honest work on ticket #{n}, sent beside its forgery ({}), \
+                    was refused: {} ({})",
                     sent.what, error.code, error.message
                 ));
             }
@@ -553,7 +554,8 @@ impl World {
                 .map_err(|e| e.to_string())?;
             if !kept {
                 return Err(format!(
-                    "the adversary's honest work on ticket #{n}, sent beside its forgery ({}), was not kept",
+                    "the adversary's honest work on ticket #{n}, sent beside its forgery ({}), \
+                    was not kept",
                     sent.what
                 ));
             }
@@ -655,7 +657,8 @@ impl World {
             for change in ticket.doc().get_changes_meta(&[]) {
                 if let Some(what) = adversary.forged.get(&change.hash) {
                     return Err(format!(
-                        "the adversary's forgery ({what}) is on the server: change {} of ticket {id}",
+                        "the adversary's forgery ({what}) is on the server: change {} of ticket \
+                        {id}",
                         change.hash
                     ));
                 }

@@ -611,7 +611,8 @@ impl World {
                     }
                     (Some(heads), Some(ticket)) if *heads != ticket.heads() => {
                         return Err(format!(
-                            "device {d} and the server disagree on ticket #{n}: {heads:?} against {:?}",
+                            "device {d} and the server disagree on ticket #{n}: {heads:?} against \
+                            {:?}",
                             ticket.heads()
                         ));
                     }
@@ -631,7 +632,8 @@ impl World {
                     .is_some_and(|t| t.known_heads(&[*change]).len() == 1);
                 if !on_server {
                     return Err(format!(
-                        "change {change} that device {d} made on ticket #{n} is lost: not on the server"
+                        "change {change} that device {d} made on ticket #{n} is lost: not on the \
+                        server"
                     ));
                 }
             }

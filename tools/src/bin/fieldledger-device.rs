@@ -6,7 +6,8 @@
 //! fieldledger-device --store ./phone sync
 //! fieldledger-device --store ./phone list
 //! fieldledger-device --store ./phone status
-//! fieldledger-device --store ./phone record <ticket id> '{"op":"arrive","order_id":null,"site":"bay 2"}'
+//! fieldledger-device --store ./phone record <ticket id> \
+//!     '{"op":"arrive","order_id":null,"site":"bay 2"}'
 //! ```
 
 use std::path::PathBuf;
@@ -72,7 +73,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let enrolment = store.enrolment()?.ok_or(Error::NotEnrolled)?;
             let report = fieldledger_core::sync::sync(&store, &HttpTransport::new(&enrolment))?;
             println!(
-                "synced in {} round(s): {} ticket(s) received ({} new), {} confirmed, {} dropped, {} blob(s) uploaded, {} error(s)",
+                "synced in {} round(s): {} ticket(s) received ({} new), {} confirmed, {} dropped, \
+                {} blob(s) uploaded, {} error(s)",
                 report.rounds,
                 report.tickets_received,
                 report.tickets_new,

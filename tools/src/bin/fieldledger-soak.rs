@@ -61,7 +61,9 @@ fn main() {
                 for seed in (first..last).filter(|s| (s - first) % jobs == part) {
                     if let Err(failure) = run(seed, Scale::default()) {
                         eprintln!(
-                            "seed {seed} breaks a promise: {}\n  replay with FIELDLEDGER_SEED={seed} cargo test -p fieldledger-tests --test integration simulation",
+                            "seed {seed} breaks a promise: {}\n  replay with \
+                            FIELDLEDGER_SEED={seed} cargo test -p fieldledger-tests --test \
+                            integration simulation",
                             failure.broken
                         );
                         failures

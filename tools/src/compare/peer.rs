@@ -103,7 +103,8 @@ impl Drop for Node {
     }
 }
 
-/// Runs the workload in `files` (written by [`Workload::write_files`](super::workload::Workload::write_files))
+/// Runs the workload in `files` (written by
+/// [`Workload::write_files`](super::workload::Workload::write_files))
 /// on the peer, storing in `data`, with `clients` clients spread over `processes` Node
 /// processes, until every client has converged or `timeout` has passed.
 pub fn run(

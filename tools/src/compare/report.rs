@@ -68,7 +68,8 @@ pub fn comparison_table(rows: &[Comparison]) -> String {
 /// and the ratio of the largest ledger to the smallest.
 pub fn scaling_table(scales: &[Scale]) -> String {
     let mut out = String::from(
-        "| tickets on the server | sync of 10 changed tickets (median) | slowest | server CPU per sync | bytes per sync (sent + received) |\n\
+        "| tickets on the server | sync of 10 changed tickets (median) | slowest | server CPU per \
+        sync | bytes per sync (sent + received) |\n\
          |---|---|---|---|---|\n",
     );
     for s in scales {

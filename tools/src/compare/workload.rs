@@ -338,7 +338,8 @@ pub(super) fn log_step(
     } else {
         Work::Repair {
             description: format!(
-                "Step {step}: replaced the auxiliary switch of the closing coil; trip tested {} times",
+                "Step {step}: replaced the auxiliary switch of the closing coil; trip tested {} \
+                times",
                 1 + rng.below(5)
             ),
         }
