@@ -5,7 +5,7 @@ use rusqlite::{Transaction, params};
 
 use super::row::{NamedRow, all, corrupt, one, some};
 use super::{SqliteStorage, deadlines};
-use crate::events::{Event, EventKind, NewEvent};
+use crate::events::{Event, EventDetail, EventKind, NewEvent};
 use crate::storage::{Outbox, Result, Webhook};
 
 const INSERT_EVENT: &str = "INSERT INTO events (at, kind, ticket_id, audience, detail)
@@ -41,14 +41,16 @@ pub(super) fn save_event(
     {
         return Ok(None);
     }
-    let audience = event.kind.audience();
+    let kind = event.kind();
+    let audience = kind.audience();
     let roles: Vec<&str> = audience.iter().map(|r| r.as_str()).collect();
+    let detail = serde_json::to_string(&event.detail).map_err(|_| corrupt("event detail"))?;
     tx.prepare_cached(INSERT_EVENT)?.execute(params![
         event.at.millis(),
-        event.kind.as_str(),
+        kind.as_str(),
         event.ticket_id.as_str(),
         roles.join(" "),
-        event.detail.to_string()
+        detail
     ])?;
     let id = tx.last_insert_rowid();
     if let Some(key) = &event.deadline {
@@ -56,7 +58,6 @@ pub(super) fn save_event(
     }
     Ok(Some(Event {
         id: id.try_into().unwrap_or_default(),
-        kind: event.kind,
         ticket_id: event.ticket_id.clone(),
         at: event.at,
         audience,
@@ -66,14 +67,14 @@ pub(super) fn save_event(
 
 /// An event from a row of [`SELECT_EVENTS_AFTER`].
 fn event_of(row: &NamedRow<'_>) -> Result<Event> {
+    let kind: EventKind = row.parsed("kind")?;
     let detail: String = row.get("detail")?;
     Ok(Event {
         id: row.get("id")?,
-        kind: row.parsed("kind")?,
         ticket_id: row.parsed("ticket_id")?,
         at: row.timestamp("at")?,
         audience: row.parsed_list("audience")?,
-        detail: serde_json::from_str(&detail).map_err(|_| corrupt("event detail"))?,
+        detail: EventDetail::from_json(kind, &detail).map_err(|_| corrupt("event detail"))?,
     })
 }
 
