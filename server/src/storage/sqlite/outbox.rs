@@ -149,3 +149,41 @@ impl Outbox for SqliteStorage {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use fieldledger_core::{IdSource, TicketId};
+
+    use super::*;
+    use crate::events::detail::WRITTEN;
+
+    #[test]
+    fn rows_written_by_earlier_versions_read_as_typed_details_and_send_the_same_json() {
+        let dir = tempfile::tempdir().expect("dir");
+        let storage =
+            SqliteStorage::open(dir.path(), Timestamp(0), IdSource::random()).expect("open");
+        let ticket = TicketId::random();
+        storage
+            .write(|tx| {
+                for (kind, detail) in WRITTEN {
+                    tx.execute(
+                        INSERT_EVENT,
+                        params![1, kind.as_str(), ticket.as_str(), "supervisor", detail],
+                    )?;
+                }
+                Ok(())
+            })
+            .expect("rows as an earlier version wrote them");
+        let events = storage.events_after(0, 100).expect("the outbox");
+        assert_eq!(events.len(), WRITTEN.len());
+        for (event, (kind, detail)) in events.iter().zip(WRITTEN) {
+            assert_eq!(event.kind(), *kind);
+            let sent = serde_json::to_string(event).expect("an event as JSON");
+            // The fields in the order events have always been sent in.
+            let (id, kind) = (event.id, kind.as_str());
+            let head = format!(r#"{{"id":{id},"kind":"{kind}","ticket_id":"{ticket}","at":1,"#);
+            let tail = format!(r#""audience":["supervisor"],"detail":{detail}}}"#);
+            assert_eq!(sent, head + &tail);
+        }
+    }
+}
