@@ -1,4 +1,6 @@
-//! What each kind of event carries: one type per kind, which is the webhook contract.
+//! What each kind of event carries: one type per kind, which is the webhook contract (written
+//! out in `docs/operations.md`, under "What each event carries", and held to these types by a
+//! test).
 //!
 //! A detail is written as the JSON object of its fields; the kind travels beside it, as the
 //! event's `kind` and the outbox's column. The fields of each type are declared in the order of
@@ -526,8 +528,9 @@ pub(crate) const WRITTEN: &[(EventKind, &str)] = &[
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
 
+    use serde_json::Value;
     use strum::VariantArray;
 
     use super::*;
@@ -552,5 +555,110 @@ mod tests {
         assert_eq!(kinds, EventKind::VARIANTS.iter().copied().collect());
         // A detail of one kind is not read as another's.
         assert!(EventDetail::from_json(EventKind::Closed, WRITTEN[0].1).is_err());
+    }
+
+    /// The JSON type of `value` as the guide names it: `string`, `array of strings`, ...
+    fn json_type(value: &Value) -> String {
+        match value {
+            Value::Null => "null".into(),
+            Value::Bool(_) => "boolean".into(),
+            Value::Number(n) if n.is_f64() => "number".into(),
+            Value::Number(_) => "integer".into(),
+            Value::String(_) => "string".into(),
+            Value::Array(items) => match items.first() {
+                Some(item) => format!("array of {}s", json_type(item)),
+                None => "array".into(),
+            },
+            Value::Object(_) => "object".into(),
+        }
+    }
+
+    /// The fields of `value`, nested ones as `outer.inner` (`outer[].inner` in a list), each
+    /// with the JSON types it was seen with.
+    fn fields(prefix: &str, value: &Value, into: &mut BTreeMap<String, BTreeSet<String>>) {
+        let Value::Object(map) = value else { return };
+        for (name, value) in map {
+            let path = format!("{prefix}{name}");
+            match value {
+                Value::Array(items) => {
+                    for item in items {
+                        fields(&format!("{path}[]."), item, into);
+                    }
+                }
+                Value::Object(_) => fields(&format!("{path}."), value, into),
+                _ => {}
+            }
+            into.entry(path).or_default().insert(json_type(value));
+        }
+    }
+
+    /// The field tables of the section "What each event carries" of the operations guide: for
+    /// each kind, each field's type as written.
+    fn documented() -> BTreeMap<String, BTreeMap<String, String>> {
+        let guide = include_str!("../../../docs/operations.md");
+        let section = guide
+            .split("\n### What each event carries\n")
+            .nth(1)
+            .expect("the section on what each event carries");
+        let section = section.split("\n## ").next().unwrap_or_default();
+        let mut kinds: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        let mut current = None;
+        for line in section.lines() {
+            if let Some(heading) = line.strip_prefix("#### ") {
+                let kind = heading.trim_matches('`').to_owned();
+                assert!(!kinds.contains_key(&kind), "{kind} documented twice");
+                kinds.insert(kind.clone(), BTreeMap::new());
+                current = Some(kind);
+            } else if line.starts_with("| `") {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let (field, json_type) = (cells[1].trim_matches('`'), cells[2]);
+                let kind = current.as_ref().expect("a field under a kind's heading");
+                let table = kinds.get_mut(kind).expect("the kind's table");
+                table.insert(field.to_owned(), json_type.to_owned());
+            }
+        }
+        kinds
+    }
+
+    #[test]
+    fn the_operations_guide_documents_every_kind_with_exactly_its_fields_and_types() {
+        let mut seen: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+        for detail in written() {
+            let value = serde_json::to_value(&detail).expect("a detail as JSON");
+            let kind = detail.kind().as_str().to_owned();
+            fields("", &value, seen.entry(kind).or_default());
+        }
+        let documented = documented();
+        assert_eq!(
+            documented.keys().collect::<Vec<_>>(),
+            seen.keys().collect::<Vec<_>>(),
+            "the kinds documented"
+        );
+        for (kind, fields) in &seen {
+            let doc = &documented[kind];
+            assert_eq!(
+                doc.keys().collect::<Vec<_>>(),
+                fields.keys().collect::<Vec<_>>(),
+                "the fields of {kind}"
+            );
+            // Every type seen is documented, and every type documented but null is seen (a
+            // field that may be null need not be null in an example).
+            for (field, types) in fields {
+                let written: BTreeSet<String> = doc[field]
+                    .split(" or ")
+                    .filter(|t| *t != "null")
+                    .map(String::from)
+                    .collect();
+                let seen: BTreeSet<String> =
+                    types.iter().filter(|t| *t != "null").cloned().collect();
+                assert_eq!(written, seen, "the type of {kind}'s {field}");
+                if types.contains("null") {
+                    assert!(
+                        doc[field].ends_with(" or null"),
+                        "{kind}'s {field} may be null"
+                    );
+                }
+            }
+        }
     }
 }
