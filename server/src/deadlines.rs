@@ -13,13 +13,13 @@ use std::time::Duration;
 
 use fieldledger_core::ticket::quality::ActionStatus;
 use fieldledger_core::{Clock, Date, TicketView, Timestamp};
-use serde::Serialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
 
 use crate::calendar::Calendar;
 use crate::error::ServerError;
-use crate::events::{EventKind, NewEvent};
+use crate::events::detail::{DeadlineMissed, ReturnVisitDue, ReturnVisitOverdue};
+use crate::events::{EventDetail, NewEvent};
 use crate::ledger::{LedgerRow, first_handoff};
 use crate::return_visits::VisitDays;
 use crate::storage::Storage;
@@ -131,7 +131,7 @@ pub struct DeadlineKey {
 }
 
 /// Where a deadline stands on one clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// Not met, not yet due.
@@ -143,7 +143,7 @@ pub enum State {
 }
 
 /// A deadline on one clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnClock {
     /// When it falls due.
     pub due_at: Timestamp,
@@ -324,8 +324,7 @@ impl Workflow {
         now: Timestamp,
     ) -> Result<Vec<NewEvent>, ServerError> {
         let mut events = Vec::new();
-        let event = |kind, row: &LedgerRow, deadline, subject: String, detail| NewEvent {
-            kind,
+        let event = |row: &LedgerRow, deadline, subject: String, detail| NewEvent {
             ticket_id: row.ticket_id.clone(),
             at: now,
             detail,
@@ -333,13 +332,16 @@ impl Workflow {
         };
         for row in storage.late_handoffs(now, self.handoff_ms())? {
             let judged = self.handoff(&row, now);
+            let detail = DeadlineMissed::Handoff {
+                device: judged.device,
+                ledger_number: row.ledger_number.clone(),
+                receipt: judged.receipt,
+            };
             events.push(event(
-                EventKind::DeadlineMissed,
                 &row,
                 Deadline::Handoff,
                 String::new(),
-                json!({ "deadline": Deadline::Handoff, "ledger_number": row.ledger_number,
-                        "device": judged.device, "receipt": judged.receipt }),
+                EventDetail::DeadlineMissed(detail),
             ));
         }
         let today = self.calendar.day_of(now);
@@ -347,13 +349,16 @@ impl Workflow {
             let Some(day) = row.next_return_visit else {
                 continue;
             };
+            let detail = ReturnVisitDue {
+                customer: row.customer_name.clone(),
+                ledger_number: row.ledger_number.clone(),
+                planned_for: day,
+            };
             events.push(event(
-                EventKind::ReturnVisitDue,
                 &row,
                 Deadline::ReturnVisitDue,
                 day.to_string(),
-                json!({ "planned_for": day, "ledger_number": row.ledger_number,
-                        "customer": row.customer_name }),
+                EventDetail::ReturnVisitDue(detail),
             ));
         }
         let overdue_upto = self.visit_days(now).overdue_upto;
@@ -362,26 +367,32 @@ impl Workflow {
                 continue;
             };
             let limit = self.return_visit_limit(day);
+            let detail = ReturnVisitOverdue {
+                customer: row.customer_name.clone(),
+                due_by: limit,
+                ledger_number: row.ledger_number.clone(),
+                planned_for: day,
+            };
             events.push(event(
-                EventKind::ReturnVisitOverdue,
                 &row,
                 Deadline::ReturnVisitOverdue,
                 day.to_string(),
-                json!({ "planned_for": day, "due_by": limit, "ledger_number": row.ledger_number,
-                        "customer": row.customer_name }),
+                EventDetail::ReturnVisitOverdue(detail),
             ));
         }
         for row in storage.days_due(Deadline::CorrectiveAction, today)? {
             let Some(day) = row.next_action_due.filter(|d| *d < today) else {
                 continue;
             };
+            let detail = DeadlineMissed::CorrectiveAction {
+                due: day,
+                ledger_number: row.ledger_number.clone(),
+            };
             events.push(event(
-                EventKind::DeadlineMissed,
                 &row,
                 Deadline::CorrectiveAction,
                 day.to_string(),
-                json!({ "deadline": Deadline::CorrectiveAction, "due": day,
-                        "ledger_number": row.ledger_number }),
+                EventDetail::DeadlineMissed(detail),
             ));
         }
         let shipped_upto = self.past_limit_upto(today, self.drawings_working_days);
@@ -392,13 +403,16 @@ impl Workflow {
             let due = self
                 .calendar
                 .add_working_days(day, self.drawings_working_days);
+            let detail = DeadlineMissed::DrawingDelivery {
+                due,
+                ledger_number: row.ledger_number.clone(),
+                shipped_on: day,
+            };
             events.push(event(
-                EventKind::DeadlineMissed,
                 &row,
                 Deadline::DrawingDelivery,
                 day.to_string(),
-                json!({ "deadline": Deadline::DrawingDelivery, "shipped_on": day, "due": due,
-                        "ledger_number": row.ledger_number }),
+                EventDetail::DeadlineMissed(detail),
             ));
         }
         Ok(events)

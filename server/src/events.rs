@@ -1,17 +1,26 @@
 //! Domain events: what happened to a ticket, in the words of the service regulation, found by
 //! comparing the ticket before and after each merge (from a device's sync or an office edit).
 //! They go to a durable outbox in the same transaction as the merge; the service department
-//! reads them as a live stream (`/v1/events`) and configured webhooks receive them.
+//! reads them as a live stream (`/v1/events`) and configured webhooks receive them. What each
+//! kind carries is a type of [`detail`].
 
 use std::collections::BTreeSet;
 
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::{EntryId, Role, TicketId, TicketView, Timestamp};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize, Serializer};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::deadlines::DeadlineKey;
+
+pub mod detail;
+
+pub use detail::EventDetail;
+use detail::{
+    ArrivedOnSite, Closed, ConflictingDecision, CostAudited, CostSubmitted, Decision,
+    DecisionConflict, Dispatched, HandedOff, InspectionVerdict, MajorComplaint, Registered,
+    ReplacementOrReturn, ReturnVisitOutcome, SignedOff, UnitRequested,
+};
 
 /// What happened. Its names are serde's and strum's, the same snake case of the variant;
 /// `EventKind::VARIANTS` lists every kind in a stable order.
@@ -106,41 +115,74 @@ fn unknown_kind(s: &str) -> String {
 /// An event about to be written to the outbox.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
-    /// What happened.
-    pub kind: EventKind,
     /// To which ticket.
     pub ticket_id: TicketId,
     /// When the server learnt of it.
     pub at: Timestamp,
-    /// The details: the entry, who, the device time, and what the kind needs.
-    pub detail: Value,
+    /// What happened, in detail: the entry, who, the device time, and what the kind needs.
+    pub detail: EventDetail,
     /// For an event of a deadline: the deadline, which fires once; the outbox writes nothing
     /// for a deadline that fired before.
     pub deadline: Option<DeadlineKey>,
 }
 
-/// An event in the outbox.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+impl NewEvent {
+    /// What happened: the kind of its detail.
+    pub fn kind(&self) -> EventKind {
+        self.detail.kind()
+    }
+}
+
+/// An event in the outbox. As JSON (the stream's data, a webhook's body) it is an object of
+/// `id`, `kind`, `ticket_id`, `at`, `audience` and `detail`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     /// Its position in the outbox; streams resume after it.
     pub id: u64,
-    /// What happened.
-    pub kind: EventKind,
     /// To which ticket.
     pub ticket_id: TicketId,
     /// When the server learnt of it.
     pub at: Timestamp,
     /// The roles told of it.
     pub audience: Vec<Role>,
-    /// The details.
-    pub detail: Value,
+    /// What happened, in detail.
+    pub detail: EventDetail,
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// The event as sent, with its kind beside its detail.
+        #[derive(Serialize)]
+        struct Sent<'a> {
+            id: u64,
+            kind: EventKind,
+            ticket_id: &'a TicketId,
+            at: Timestamp,
+            audience: &'a [Role],
+            detail: &'a EventDetail,
+        }
+        Sent {
+            id: self.id,
+            kind: self.kind(),
+            ticket_id: &self.ticket_id,
+            at: self.at,
+            audience: &self.audience,
+            detail: &self.detail,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Event {
+    /// What happened: the kind of its detail.
+    pub fn kind(&self) -> EventKind {
+        self.detail.kind()
+    }
+
     /// Whether the event passes a filter of `kinds` (any when empty) and `role` (any when
     /// `None`; an administrator hears of everything).
     pub fn matches(&self, kinds: &BTreeSet<EventKind>, role: Option<Role>) -> bool {
-        (kinds.is_empty() || kinds.contains(&self.kind))
+        (kinds.is_empty() || kinds.contains(&self.kind()))
             && role.is_none_or(|r| r == Role::Admin || self.audience.contains(&r))
     }
 }
@@ -157,9 +199,8 @@ pub fn derive(
     let empty = TicketView::default();
     let was = before.unwrap_or(&empty);
     let mut events = Vec::new();
-    let mut push = |kind: EventKind, detail: Value| {
+    let mut push = |detail: EventDetail| {
         events.push(NewEvent {
-            kind,
             ticket_id: id.clone(),
             at,
             detail,
@@ -168,18 +209,17 @@ pub fn derive(
     };
     if before.is_none() {
         let reg = &after.intake;
-        push(
-            EventKind::Registered,
-            json!({ "by": reg.registered_by, "recorded_at": reg.registered_at,
-                    "customer": reg.registration.customer_name,
-                    "product": reg.registration.product_name }),
-        );
+        push(EventDetail::Registered(Registered {
+            by: reg.registered_by.clone(),
+            customer: reg.registration.customer_name.clone(),
+            product: reg.registration.product_name.clone(),
+            recorded_at: reg.registered_at,
+        }));
     }
     if after.intake.registration.major && !was.intake.registration.major {
-        push(
-            EventKind::MajorComplaint,
-            json!({ "customer": after.intake.registration.customer_name }),
-        );
+        push(EventDetail::MajorComplaint(MajorComplaint {
+            customer: after.intake.registration.customer_name.clone(),
+        }));
     }
     let old = ids(was.dispatch.handoffs.iter().map(|h| &h.id));
     for h in after
@@ -188,10 +228,12 @@ pub fn derive(
         .iter()
         .filter(|h| !old.contains(&h.id))
     {
-        push(
-            EventKind::HandedOff,
-            json!({ "entry": h.id, "by": h.by, "recorded_at": h.handed_off_at, "to": h.to }),
-        );
+        push(EventDetail::HandedOff(HandedOff {
+            by: h.by.clone(),
+            entry: h.id.clone(),
+            recorded_at: h.handed_off_at,
+            to: h.to.clone(),
+        }));
     }
     let old = ids(was.dispatch.orders.iter().map(|o| &o.id));
     for o in after
@@ -200,19 +242,22 @@ pub fn derive(
         .iter()
         .filter(|o| !old.contains(&o.id))
     {
-        push(
-            EventKind::Dispatched,
-            json!({ "entry": o.id, "by": o.issued_by, "recorded_at": o.issued_at,
-                    "number": o.number, "assignees": o.assignees }),
-        );
+        push(EventDetail::Dispatched(Dispatched {
+            assignees: o.assignees.clone(),
+            by: o.issued_by.clone(),
+            entry: o.id.clone(),
+            number: o.number.clone(),
+            recorded_at: o.issued_at,
+        }));
     }
     let old = ids(was.visits.iter().map(|v| &v.id));
     for v in after.visits.iter().filter(|v| !old.contains(&v.id)) {
-        push(
-            EventKind::ArrivedOnSite,
-            json!({ "entry": v.id, "by": v.technician, "recorded_at": v.arrived_at,
-                    "site": v.site }),
-        );
+        push(EventDetail::ArrivedOnSite(ArrivedOnSite {
+            by: v.technician.clone(),
+            entry: v.id.clone(),
+            recorded_at: v.arrived_at,
+            site: v.site.clone(),
+        }));
     }
     let old = ids(was.decisions.entries.iter().map(|d| &d.id));
     for d in after
@@ -221,33 +266,48 @@ pub fn derive(
         .iter()
         .filter(|d| !old.contains(&d.id))
     {
-        let detail = json!({ "entry": d.id, "by": d.by, "role": d.role,
-                             "recorded_at": d.recorded_at, "disposition": d.disposition });
-        push(EventKind::DecisionRecorded, detail.clone());
+        let decision = Decision {
+            by: d.by.clone(),
+            disposition: d.disposition,
+            entry: d.id.clone(),
+            recorded_at: d.recorded_at,
+            role: d.role,
+        };
+        push(EventDetail::DecisionRecorded(decision.clone()));
         if matches!(
             d.disposition,
             Disposition::Replace | Disposition::ReturnToFactory
         ) {
-            push(EventKind::ReplacementOrReturnRequested, detail);
+            push(EventDetail::ReplacementOrReturnRequested(
+                ReplacementOrReturn::Decision(decision),
+            ));
         }
     }
     if let Some(conflict) = after.decisions.conflict()
         && was.decisions.conflict() != Some(conflict.clone())
     {
-        let entries: Vec<Value> = conflict
+        let entries = conflict
             .entries
             .iter()
-            .map(|e| json!({ "entry": e.id, "by": e.by, "disposition": e.disposition }))
+            .map(|e| ConflictingDecision {
+                by: e.by.clone(),
+                disposition: e.disposition,
+                entry: e.id.clone(),
+            })
             .collect();
-        push(EventKind::DecisionConflict, json!({ "entries": entries }));
+        push(EventDetail::DecisionConflict(DecisionConflict { entries }));
     }
     let old = ids(was.returns.iter().map(|r| &r.id));
     for r in after.returns.iter().filter(|r| !old.contains(&r.id)) {
-        push(
-            EventKind::ReplacementOrReturnRequested,
-            json!({ "entry": r.id, "by": r.requested_by, "recorded_at": r.requested_at,
-                    "unit": r.unit, "reason": r.reason }),
-        );
+        push(EventDetail::ReplacementOrReturnRequested(
+            ReplacementOrReturn::Return(UnitRequested {
+                by: r.requested_by.clone(),
+                entry: r.id.clone(),
+                reason: r.reason.clone(),
+                recorded_at: r.requested_at,
+                unit: r.unit.clone(),
+            }),
+        ));
     }
     let old = ids(was
         .returns
@@ -259,37 +319,44 @@ pub fn derive(
         .flat_map(|r| r.inspections.iter().map(move |i| (r, i)))
         .filter(|(_, i)| !old.contains(&i.id))
     {
-        push(
-            EventKind::InspectionVerdict,
-            json!({ "entry": i.id, "unit": unit.id, "by": i.by, "recorded_at": i.at,
-                    "stage": i.stage, "verdict": i.verdict }),
-        );
+        push(EventDetail::InspectionVerdict(InspectionVerdict {
+            by: i.by.clone(),
+            entry: i.id.clone(),
+            recorded_at: i.at,
+            stage: i.stage,
+            unit: unit.id.clone(),
+            verdict: i.verdict,
+        }));
     }
     let old = ids(was.signoffs.iter().map(|s| &s.id));
     for s in after.signoffs.iter().filter(|s| !old.contains(&s.id)) {
-        push(
-            EventKind::SignedOff,
-            json!({ "entry": s.id, "signer": s.signer_name }),
-        );
+        push(EventDetail::SignedOff(SignedOff {
+            entry: s.id.clone(),
+            signer: s.signer_name.clone(),
+        }));
     }
     for c in &after.costs {
         let earlier = was.costs.iter().find(|e| e.id == c.id);
         if earlier.is_none() {
-            push(
-                EventKind::CostSubmitted,
-                json!({ "entry": c.id, "by": c.submitted_by, "recorded_at": c.submitted_at,
-                        "kind": c.kind, "amount_minor": c.amount_minor, "currency": c.currency,
-                        "bearer": c.bearer }),
-            );
+            push(EventDetail::CostSubmitted(CostSubmitted {
+                amount_minor: c.amount_minor,
+                bearer: c.bearer,
+                by: c.submitted_by.clone(),
+                currency: c.currency.clone(),
+                entry: c.id.clone(),
+                kind: c.kind,
+                recorded_at: c.submitted_at,
+            }));
         }
         if let Some(audit) = &c.audit
             && earlier.is_none_or(|e| e.audit.is_none())
         {
-            push(
-                EventKind::CostAudited,
-                json!({ "entry": c.id, "by": audit.by, "recorded_at": audit.at,
-                        "approved": audit.approved }),
-            );
+            push(EventDetail::CostAudited(CostAudited {
+                approved: audit.approved,
+                by: audit.by.clone(),
+                entry: c.id.clone(),
+                recorded_at: audit.at,
+            }));
         }
     }
     for f in &after.followups {
@@ -301,19 +368,26 @@ pub fn derive(
         {
             continue;
         }
-        let detail = json!({ "entry": f.id, "by": outcome.done_by, "recorded_at": outcome.done_at,
-                             "satisfaction": outcome.satisfaction, "resolved": outcome.resolved });
-        push(EventKind::ReturnVisitRecorded, detail.clone());
+        let recorded = ReturnVisitOutcome {
+            by: outcome.done_by.clone(),
+            entry: f.id.clone(),
+            recorded_at: outcome.done_at,
+            resolved: outcome.resolved,
+            satisfaction: outcome.satisfaction,
+        };
+        push(EventDetail::ReturnVisitRecorded(recorded.clone()));
         if !outcome.resolved {
-            push(EventKind::Reopened, detail);
+            push(EventDetail::Reopened(recorded));
         }
     }
     let old = ids(was.closures.iter().map(|c| &c.id));
     for c in after.closures.iter().filter(|c| !old.contains(&c.id)) {
-        push(
-            EventKind::Closed,
-            json!({ "entry": c.id, "by": c.closed_by, "recorded_at": c.closed_at, "note": c.note }),
-        );
+        push(EventDetail::Closed(Closed {
+            by: c.closed_by.clone(),
+            entry: c.id.clone(),
+            note: c.note.clone(),
+            recorded_at: c.closed_at,
+        }));
     }
     events
 }

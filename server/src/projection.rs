@@ -87,7 +87,7 @@ mod tests {
         let view = TicketView::default();
         let new = project(&id, None, &view, &received());
         let kinds: Vec<(EventKind, Timestamp)> =
-            new.events.iter().map(|e| (e.kind, e.at)).collect();
+            new.events.iter().map(|e| (e.kind(), e.at)).collect();
         assert_eq!(kinds, [(EventKind::Registered, Timestamp(2))]);
         // The same arguments give the same projection.
         assert_eq!(project(&id, None, &view, &received()), new);
@@ -101,7 +101,7 @@ mod tests {
         let kinds: Vec<EventKind> = project(&id, Some(&imported), &major, &received())
             .events
             .iter()
-            .map(|e| e.kind)
+            .map(NewEvent::kind)
             .collect();
         assert_eq!(kinds, [EventKind::MajorComplaint]);
     }

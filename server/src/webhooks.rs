@@ -202,7 +202,7 @@ fn deliver(
             return Ok(());
         };
         for event in events {
-            if !hook.kinds.is_empty() && !hook.kinds.contains(&event.kind) {
+            if !hook.kinds.is_empty() && !hook.kinds.contains(&event.kind()) {
                 continue;
             }
             if let Err(error) = post(agent, hook, &event, clock.now()) {
@@ -235,7 +235,7 @@ fn post(agent: &ureq::Agent, hook: &Webhook, event: &Event, now: Timestamp) -> R
         .post(&hook.url)
         .header("Content-Type", "application/json")
         .header("Idempotency-Key", &id)
-        .header("X-Fieldledger-Event", event.kind.as_str())
+        .header("X-Fieldledger-Event", event.kind().as_str())
         .header(TIMESTAMP_HEADER, now.millis().to_string())
         .header(SIGNATURE_HEADER, signed)
         .send(&body[..])

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use fieldledger_core::TicketId;
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_server::Settings;
-use fieldledger_server::events::{Event, EventKind};
+use fieldledger_server::events::{Event, EventDetail, EventKind};
 use fieldledger_server::webhooks::{Pacing, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature, verify};
 use fieldledger_tests::kit::Technician;
 use fieldledger_tests::{Office, TestServer, sync};
@@ -19,7 +19,7 @@ fn kinds(events: &[Event], id: &TicketId) -> Vec<EventKind> {
     events
         .iter()
         .filter(|e| &e.ticket_id == id)
-        .map(|e| e.kind)
+        .map(Event::kind)
         .collect()
 }
 
@@ -93,7 +93,7 @@ fn decisions_made_apart_raise_one_conflict_event() {
     let events = outbox(&office.server);
     let conflicts: Vec<&Event> = events
         .iter()
-        .filter(|e| e.kind == EventKind::DecisionConflict)
+        .filter(|e| e.kind() == EventKind::DecisionConflict)
         .collect();
     assert_eq!(conflicts.len(), 1, "{events:?}");
     assert!(
@@ -101,9 +101,9 @@ fn decisions_made_apart_raise_one_conflict_event() {
             .audience
             .contains(&fieldledger_core::Role::Technical)
     );
-    assert_eq!(
-        conflicts[0].detail["entries"].as_array().map(Vec::len),
-        Some(2)
+    assert!(
+        matches!(&conflicts[0].detail, EventDetail::DecisionConflict(c) if c.entries.len() == 2),
+        "{conflicts:?}"
     );
 }
 

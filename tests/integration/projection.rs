@@ -5,7 +5,7 @@
 
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::{TicketId, UserId};
-use fieldledger_server::events::{Event, EventKind};
+use fieldledger_server::events::{Event, EventDetail, EventKind};
 use fieldledger_server::ledger::LedgerRow;
 use fieldledger_tests::{Office, complaint, sync};
 use serde_json::json;
@@ -99,12 +99,12 @@ fn a_ticket_projects_the_same_live_and_after_a_rebuild() {
         let mut rebuilt: Vec<(EventKind, String)> = projection
             .events
             .iter()
-            .map(|e| (e.kind, e.detail.to_string()))
+            .map(|e| (e.kind(), detail_json(&e.detail)))
             .collect();
         let mut raised: Vec<(EventKind, String)> = outbox
             .iter()
             .filter(|e| &e.ticket_id == ticket)
-            .map(|e| (e.kind, e.detail.to_string()))
+            .map(|e| (e.kind(), detail_json(&e.detail)))
             .collect();
         rebuilt.sort();
         raised.sort();
@@ -113,7 +113,7 @@ fn a_ticket_projects_the_same_live_and_after_a_rebuild() {
     let kinds: Vec<EventKind> = outbox
         .iter()
         .filter(|e| e.ticket_id == id)
-        .map(|e| e.kind)
+        .map(Event::kind)
         .collect();
     assert_eq!(
         kinds,
@@ -125,6 +125,11 @@ fn a_ticket_projects_the_same_live_and_after_a_rebuild() {
             EventKind::DecisionRecorded,
         ]
     );
+}
+
+/// An event's detail as the outbox keeps it, to compare and sort.
+fn detail_json(detail: &EventDetail) -> String {
+    serde_json::to_string(detail).expect("a detail as JSON")
 }
 
 /// The stored ledger row of ticket `id`.

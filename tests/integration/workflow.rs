@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::ticket::followup::ContactMethod;
 use fieldledger_core::ticket::quality::ActionStatus;
-use fieldledger_core::{Operation, Role, TicketId, Timestamp};
+use fieldledger_core::{Date, Operation, Role, TicketId, Timestamp};
 use fieldledger_server::Settings;
-use fieldledger_server::deadlines::Workflow;
-use fieldledger_server::events::{Event, EventKind};
+use fieldledger_server::deadlines::{OnClock, State, Workflow};
+use fieldledger_server::events::detail::DeadlineMissed;
+use fieldledger_server::events::{Event, EventDetail, EventKind};
 use fieldledger_tests::{ManualClock, Office, TestServer, kit, store_for, sync};
 use serde_json::{Value, json};
 
@@ -65,9 +66,9 @@ fn new_kinds(office: &Office, id: &TicketId, after: &mut u64) -> Vec<EventKind> 
         *after = last.id;
     }
     events
-        .into_iter()
+        .iter()
         .filter(|e| &e.ticket_id == id)
-        .map(|e| e.kind)
+        .map(Event::kind)
         .collect()
 }
 
@@ -342,6 +343,14 @@ fn watched(clock: &Arc<ManualClock>) -> Settings {
     }
 }
 
+/// The day the drawings were due by, when `event` is of drawings delivered late.
+fn drawings_missed(event: &Event) -> Option<Date> {
+    match event.detail {
+        EventDetail::DeadlineMissed(DeadlineMissed::DrawingDelivery { due, .. }) => Some(due),
+        _ => None,
+    }
+}
+
 /// The events of `kind` in the outbox of `server`: once at least `expected` are there (or ten
 /// seconds have passed), and the watcher has had time for a few more looks.
 fn settled(server: &TestServer, kind: EventKind, expected: usize) -> Vec<Event> {
@@ -352,7 +361,7 @@ fn settled(server: &TestServer, kind: EventKind, expected: usize) -> Vec<Event> 
             .events_after(0, 10_000)
             .expect("outbox")
             .into_iter()
-            .filter(|e| e.kind == kind)
+            .filter(|e| e.kind() == kind)
             .collect()
     };
     let started = Instant::now();
@@ -384,9 +393,13 @@ fn a_missed_handoff_fires_once_on_both_clocks_and_not_again_after_a_restart() {
     let missed = settled(&office.server, EventKind::DeadlineMissed, 1);
     assert_eq!(missed.len(), 1, "{missed:?}");
     assert_eq!(missed[0].ticket_id, late);
-    assert_eq!(missed[0].detail["deadline"], "handoff");
-    assert_eq!(missed[0].detail["device"]["state"], "missed");
-    assert_eq!(missed[0].detail["receipt"]["state"], "missed");
+    let missed_on_both = |clock: &Option<OnClock>| clock.is_some_and(|c| c.state == State::Missed);
+    assert!(
+        matches!(&missed[0].detail, EventDetail::DeadlineMissed(DeadlineMissed::Handoff {
+            device, receipt, ..
+        }) if missed_on_both(device) && missed_on_both(receipt)),
+        "{missed:?}"
+    );
 
     // The late hand-off comes; the ticket shows the deadline missed on both clocks.
     op(
@@ -448,13 +461,23 @@ fn return_visits_fall_due_and_overdue_and_actions_past_due_each_fire_once() {
     clock.advance(DAY); // Friday the 27th: the visit is due, the action due today.
     let due = settled(&office.server, EventKind::ReturnVisitDue, 1);
     assert_eq!(due.len(), 1);
-    assert_eq!(due[0].detail["planned_for"], "2026-11-27");
+    assert!(
+        matches!(&due[0].detail, EventDetail::ReturnVisitDue(d)
+            if d.planned_for.to_string() == "2026-11-27"),
+        "{due:?}"
+    );
     assert!(settled(&office.server, EventKind::DeadlineMissed, 0).is_empty());
 
     clock.advance(DAY); // Saturday: the action is past due; the visit has two working days.
     let missed = settled(&office.server, EventKind::DeadlineMissed, 1);
     assert_eq!(missed.len(), 1);
-    assert_eq!(missed[0].detail["deadline"], "corrective_action");
+    assert!(
+        matches!(
+            missed[0].detail,
+            EventDetail::DeadlineMissed(DeadlineMissed::CorrectiveAction { .. })
+        ),
+        "{missed:?}"
+    );
     clock.advance(3 * DAY); // Tuesday, the last day of grace.
     assert!(settled(&office.server, EventKind::ReturnVisitOverdue, 0).is_empty());
 
@@ -463,7 +486,11 @@ fn return_visits_fall_due_and_overdue_and_actions_past_due_each_fire_once() {
     let again = TestServer::start_in_with(dir.path(), watched(&clock));
     let overdue = settled(&again, EventKind::ReturnVisitOverdue, 1);
     assert_eq!(overdue.len(), 1);
-    assert_eq!(overdue[0].detail["due_by"], "2026-12-01");
+    assert!(
+        matches!(&overdue[0].detail, EventDetail::ReturnVisitOverdue(d)
+            if d.due_by.to_string() == "2026-12-01"),
+        "{overdue:?}"
+    );
     assert_eq!(settled(&again, EventKind::ReturnVisitDue, 1).len(), 1);
     assert_eq!(settled(&again, EventKind::DeadlineMissed, 1).len(), 1);
 
@@ -860,19 +887,19 @@ fn drawings_late_after_shipment_fire_once_and_are_judged_on_both_clocks() {
     let missed = |server: &TestServer| -> Vec<Event> {
         settled(server, EventKind::DeadlineMissed, 0)
             .into_iter()
-            .filter(|e| e.detail["deadline"] == "drawing_delivery")
+            .filter(|e| drawings_missed(e).is_some())
             .collect()
     };
     assert!(missed(&office.server).is_empty(), "not missed on Tuesday");
     clock.advance(DAY);
     let fired = settled(&office.server, EventKind::DeadlineMissed, 3);
-    let drawings: Vec<&Event> = fired
+    let drawings: Vec<(&Event, Date)> = fired
         .iter()
-        .filter(|e| e.detail["deadline"] == "drawing_delivery")
+        .filter_map(|e| Some((e, drawings_missed(e)?)))
         .collect();
     assert_eq!(drawings.len(), 1, "{fired:?}");
-    assert_eq!(drawings[0].ticket_id, late);
-    assert_eq!(drawings[0].detail["due"], "2026-12-01");
+    assert_eq!(drawings[0].0.ticket_id, late);
+    assert_eq!(drawings[0].1.to_string(), "2026-12-01");
 
     let judged = |id: &TicketId| -> Value {
         let (_, detail) =

@@ -150,7 +150,7 @@ pub(super) async fn events(
         let event = match cursor.next().await? {
             Ok(event) => SseEvent::default()
                 .id(event.id.to_string())
-                .event(event.kind.as_str())
+                .event(event.kind().as_str())
                 .json_data(&event)
                 .unwrap_or_else(|e| SseEvent::default().comment(e.to_string())),
             Err(e) => SseEvent::default().comment(e.to_string()),

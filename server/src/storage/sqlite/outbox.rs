@@ -5,7 +5,7 @@ use rusqlite::{Transaction, params};
 
 use super::row::{NamedRow, all, corrupt, one, some};
 use super::{SqliteStorage, deadlines};
-use crate::events::{Event, EventKind, NewEvent};
+use crate::events::{Event, EventDetail, EventKind, NewEvent};
 use crate::storage::{Outbox, Result, Webhook};
 
 const INSERT_EVENT: &str = "INSERT INTO events (at, kind, ticket_id, audience, detail)
@@ -41,14 +41,16 @@ pub(super) fn save_event(
     {
         return Ok(None);
     }
-    let audience = event.kind.audience();
+    let kind = event.kind();
+    let audience = kind.audience();
     let roles: Vec<&str> = audience.iter().map(|r| r.as_str()).collect();
+    let detail = serde_json::to_string(&event.detail).map_err(|_| corrupt("event detail"))?;
     tx.prepare_cached(INSERT_EVENT)?.execute(params![
         event.at.millis(),
-        event.kind.as_str(),
+        kind.as_str(),
         event.ticket_id.as_str(),
         roles.join(" "),
-        event.detail.to_string()
+        detail
     ])?;
     let id = tx.last_insert_rowid();
     if let Some(key) = &event.deadline {
@@ -56,7 +58,6 @@ pub(super) fn save_event(
     }
     Ok(Some(Event {
         id: id.try_into().unwrap_or_default(),
-        kind: event.kind,
         ticket_id: event.ticket_id.clone(),
         at: event.at,
         audience,
@@ -66,14 +67,14 @@ pub(super) fn save_event(
 
 /// An event from a row of [`SELECT_EVENTS_AFTER`].
 fn event_of(row: &NamedRow<'_>) -> Result<Event> {
+    let kind: EventKind = row.parsed("kind")?;
     let detail: String = row.get("detail")?;
     Ok(Event {
         id: row.get("id")?,
-        kind: row.parsed("kind")?,
         ticket_id: row.parsed("ticket_id")?,
         at: row.timestamp("at")?,
         audience: row.parsed_list("audience")?,
-        detail: serde_json::from_str(&detail).map_err(|_| corrupt("event detail"))?,
+        detail: EventDetail::from_json(kind, &detail).map_err(|_| corrupt("event detail"))?,
     })
 }
 
@@ -146,5 +147,43 @@ impl Outbox for SqliteStorage {
             ])?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fieldledger_core::{IdSource, TicketId};
+
+    use super::*;
+    use crate::events::detail::WRITTEN;
+
+    #[test]
+    fn rows_written_by_earlier_versions_read_as_typed_details_and_send_the_same_json() {
+        let dir = tempfile::tempdir().expect("dir");
+        let storage =
+            SqliteStorage::open(dir.path(), Timestamp(0), IdSource::random()).expect("open");
+        let ticket = TicketId::random();
+        storage
+            .write(|tx| {
+                for (kind, detail) in WRITTEN {
+                    tx.execute(
+                        INSERT_EVENT,
+                        params![1, kind.as_str(), ticket.as_str(), "supervisor", detail],
+                    )?;
+                }
+                Ok(())
+            })
+            .expect("rows as an earlier version wrote them");
+        let events = storage.events_after(0, 100).expect("the outbox");
+        assert_eq!(events.len(), WRITTEN.len());
+        for (event, (kind, detail)) in events.iter().zip(WRITTEN) {
+            assert_eq!(event.kind(), *kind);
+            let sent = serde_json::to_string(event).expect("an event as JSON");
+            // The fields in the order events have always been sent in.
+            let (id, kind) = (event.id, kind.as_str());
+            let head = format!(r#"{{"id":{id},"kind":"{kind}","ticket_id":"{ticket}","at":1,"#);
+            let tail = format!(r#""audience":["supervisor"],"detail":{detail}}}"#);
+            assert_eq!(sent, head + &tail);
+        }
     }
 }
