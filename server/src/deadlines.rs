@@ -18,7 +18,7 @@ use serde_json::json;
 use strum::IntoStaticStr;
 
 use crate::calendar::Calendar;
-use crate::error::ServerError;
+use crate::error::Error;
 use crate::events::{EventKind, NewEvent};
 use crate::ledger::{LedgerRow, first_handoff};
 use crate::return_visits::VisitDays;
@@ -318,11 +318,7 @@ impl Workflow {
 
     /// The events of the deadlines that have fallen due or been missed at `now` and have not
     /// fired yet.
-    pub fn scan(
-        &self,
-        storage: &dyn Storage,
-        now: Timestamp,
-    ) -> Result<Vec<NewEvent>, ServerError> {
+    pub fn scan(&self, storage: &dyn Storage, now: Timestamp) -> Result<Vec<NewEvent>, Error> {
         let mut events = Vec::new();
         let event = |kind, row: &LedgerRow, deadline, subject: String, detail| NewEvent {
             kind,
@@ -422,7 +418,7 @@ impl Watcher {
     /// `emit` (the engine's [`crate::engine::Engine::emit`], which stores and publishes them).
     pub fn start(
         storage: Arc<dyn Storage>,
-        emit: impl Fn(Vec<NewEvent>) -> Result<(), ServerError> + Send + 'static,
+        emit: impl Fn(Vec<NewEvent>) -> Result<(), Error> + Send + 'static,
         clock: Arc<dyn Clock>,
         workflow: Workflow,
     ) -> Watcher {

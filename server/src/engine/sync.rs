@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
-use axum::http::StatusCode;
 use fieldledger_core::admission::{Admission, Refusal, Sender, admit};
 use fieldledger_core::change_bytes::{Budget, Caps};
 use fieldledger_core::error::{Error as CoreError, contained};
@@ -23,7 +22,7 @@ use super::merge::{Merge, Origin};
 use super::{Engine, Result, again};
 use crate::auth::Caller;
 use crate::documents::{Cached, Locked};
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::storage::{Batch, DeviceDoc, DeviceDocWrite, SecurityEvent};
 
 /// One sync request in progress: who asks, with which actors, and the feed positions.
@@ -119,8 +118,8 @@ impl Engine {
     /// Refuses a request in another protocol version, or with more documents than one may carry.
     fn check(&self, request: &SyncRequest) -> Result<()> {
         if request.version != PROTOCOL_VERSION {
-            return Err(ServerError::bad_request(
-                "unsupported_version",
+            return Err(Error::new(
+                Code::UnsupportedVersion,
                 format!(
                     "this server speaks sync protocol version {PROTOCOL_VERSION}, not {}",
                     request.version
@@ -128,9 +127,8 @@ impl Engine {
             ));
         }
         if request.docs.len() > self.limits.docs_per_request {
-            return Err(ServerError::refused(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_many_documents",
+            return Err(Error::new(
+                Code::TooManyDocuments,
                 format!(
                     "a request may carry at most {} documents",
                     self.limits.docs_per_request
@@ -328,10 +326,8 @@ impl Engine {
                 new: !exists,
                 written: Some(&written),
             };
-            self.stage(docs, &id, &merge, &origin, batch).map_err(|e| {
-                let (_, code, message) = e.parts();
-                refused(&id, code, message)
-            })?;
+            self.stage(docs, &id, &merge, &origin, batch)
+                .map_err(|e| refused(&id, e.code().as_str(), e.public_message()))?;
         }
         let cached = docs.get(&id).ok_or_else(|| not_loaded(&id))?;
         let seen = at_cut.as_ref().unwrap_or(&cached.ticket);
@@ -569,7 +565,7 @@ impl Engine {
         let dd = self.device_doc(exchange.caller, id, exchange.acked)?;
         let cached = docs
             .get(id)
-            .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
+            .ok_or_else(|| Error::not_found("ticket not loaded"))?;
         let mut shared = cached.ticket.known_heads(&dd.shared);
         shared.sort();
         if shared == cached.ticket.heads() {
@@ -665,8 +661,8 @@ fn refusal(id: &TicketId, refusal: &Refusal) -> Box<DocError> {
 }
 
 /// Refuses ticket `id`'s document for an error of the server's own.
-fn internal(id: &TicketId) -> impl Fn(ServerError) -> Box<DocError> + '_ {
-    move |e| refused(id, "internal", e.parts().2)
+fn internal(id: &TicketId) -> impl Fn(Error) -> Box<DocError> + '_ {
+    move |e| refused(id, "internal", e.public_message())
 }
 
 /// Refuses ticket `id`'s document for what the device sent that does not read.
