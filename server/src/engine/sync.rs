@@ -13,7 +13,7 @@ use fieldledger_core::change_bytes::{Budget, Caps};
 use fieldledger_core::error::{Error as CoreError, contained};
 use fieldledger_core::policy;
 use fieldledger_core::protocol::{
-    DocError, DocMessage, PROTOCOL_VERSION, Receipt, SyncRequest, SyncResponse,
+    DocCode, DocError, DocMessage, PROTOCOL_VERSION, Receipt, SyncRequest, SyncResponse,
 };
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::{Author, Section, Ticket, TicketId, Timestamp};
@@ -292,7 +292,7 @@ impl Engine {
         if exists && grown > self.limits.ticket_growth_bytes {
             return Err(refused(
                 &id,
-                "too_large",
+                DocCode::TooLarge,
                 format!(
                     "one sync may add at most {} bytes of changes to a ticket; \
                      this one adds {grown}",
@@ -327,7 +327,7 @@ impl Engine {
                 written: Some(&written),
             };
             self.stage(docs, &id, &merge, &origin, batch)
-                .map_err(|e| refused(&id, e.code().as_str(), e.public_message()))?;
+                .map_err(internal(&id))?;
         }
         let cached = docs.get(&id).ok_or_else(|| not_loaded(&id))?;
         let seen = at_cut.as_ref().unwrap_or(&cached.ticket);
@@ -344,7 +344,7 @@ impl Engine {
         if doc.message.len() > self.limits.message_bytes {
             return Err(refused(
                 id,
-                "too_large",
+                DocCode::TooLarge,
                 format!(
                     "a document message may have at most {} bytes",
                     self.limits.message_bytes
@@ -354,7 +354,7 @@ impl Engine {
         sync::Message::decode(&doc.message).map_err(|e| {
             refused(
                 id,
-                "bad_message",
+                DocCode::BadMessage,
                 format!("the sync message does not decode: {e}"),
             )
         })
@@ -400,7 +400,7 @@ impl Engine {
             ));
             return Err(refused(
                 id,
-                "forbidden",
+                DocCode::Forbidden,
                 format!("ticket {id} is not assigned to this device's user"),
             ));
         }
@@ -438,7 +438,7 @@ impl Engine {
             Some(heads) => {
                 frozen = base
                     .fork_at(heads)
-                    .map_err(|e| refused(id, "internal", e.to_string()))?;
+                    .map_err(|e| refused(id, DocCode::Internal, e.to_string()))?;
                 // A change that builds on anything after the cut is refused as such.
                 let past_cut: BTreeSet<ChangeHash> = changes
                     .iter()
@@ -464,7 +464,7 @@ impl Engine {
             .map_err(unreadable(id))?;
         for refusal in &mut admission.refused {
             if past_cut.contains(&refusal.change) {
-                refusal.code = "reassigned";
+                refusal.code = DocCode::Reassigned;
                 refusal.message = format!(
                     "change {} builds on what was written after the ticket was reassigned away \
                      from this device's user",
@@ -482,7 +482,7 @@ impl Engine {
         let mut reasons: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
         for refusal in refused {
             reasons
-                .entry(refusal.code)
+                .entry(refusal.code.as_str())
                 .or_insert((0, &refusal.message))
                 .0 += 1;
         }
@@ -520,7 +520,7 @@ impl Engine {
         if merged.save().len() > self.limits.document_bytes {
             return Err(refused(
                 id,
-                "too_large",
+                DocCode::TooLarge,
                 format!(
                     "a document may have at most {} bytes",
                     self.limits.document_bytes
@@ -538,7 +538,7 @@ impl Engine {
                 || {
                     refused(
                         id,
-                        "not_a_ticket",
+                        DocCode::NotATicket,
                         format!("the changes do not register ticket {id}"),
                     )
                 },
@@ -621,7 +621,7 @@ fn past_the_cut(
         .filter_map(|hash| merged.get_change_by_hash(hash));
     whole
         .apply_changes(changes)
-        .map_err(|e| refused(id, "internal", e.to_string()))?;
+        .map_err(|e| refused(id, DocCode::Internal, e.to_string()))?;
     Ok(Ticket::from_doc(
         id.clone(),
         std::mem::replace(merged, whole),
@@ -637,10 +637,10 @@ fn created_here(docs: &Locked<'_>, id: &TicketId, caller: &Caller) -> bool {
 }
 
 /// The refusal of ticket `id`'s whole document, with `code` and `message`.
-fn refused(id: &TicketId, code: &str, message: String) -> Box<DocError> {
+fn refused(id: &TicketId, code: DocCode, message: String) -> Box<DocError> {
     Box::new(DocError {
         ticket_id: id.clone(),
-        code: code.to_owned(),
+        code,
         message,
         change: None,
         section: None,
@@ -652,7 +652,7 @@ fn refused(id: &TicketId, code: &str, message: String) -> Box<DocError> {
 fn refusal(id: &TicketId, refusal: &Refusal) -> Box<DocError> {
     Box::new(DocError {
         ticket_id: id.clone(),
-        code: refusal.code.to_owned(),
+        code: refusal.code,
         message: refusal.message.clone(),
         change: Some(refusal.change.to_string()),
         section: refusal.section.map(|s| s.key().to_owned()),
@@ -662,17 +662,17 @@ fn refusal(id: &TicketId, refusal: &Refusal) -> Box<DocError> {
 
 /// Refuses ticket `id`'s document for an error of the server's own.
 fn internal(id: &TicketId) -> impl Fn(Error) -> Box<DocError> + '_ {
-    move |e| refused(id, "internal", e.public_message())
+    move |e| refused(id, DocCode::Internal, e.public_message())
 }
 
 /// Refuses ticket `id`'s document for what the device sent that does not read.
 fn unreadable(id: &TicketId) -> impl Fn(CoreError) -> Box<DocError> + '_ {
-    move |e| refused(id, "bad_message", e.to_string())
+    move |e| refused(id, DocCode::BadMessage, e.to_string())
 }
 
 /// Refuses ticket `id`'s document because the ticket is not in the cache, where it must be.
 fn not_loaded(id: &TicketId) -> Box<DocError> {
-    refused(id, "internal", "ticket not loaded".into())
+    refused(id, DocCode::Internal, "ticket not loaded".into())
 }
 
 /// Adds to the response what the device gets for a ticket: the message, if any (remembering
