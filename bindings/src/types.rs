@@ -9,7 +9,7 @@
 
 use crate::error::FieldLedgerError;
 use fieldledger_core::blob::BlobRef;
-use fieldledger_core::protocol::DocError;
+use fieldledger_core::protocol::{DocCode, DocError};
 use fieldledger_core::status::Status;
 use fieldledger_core::store::TicketSummary;
 use fieldledger_core::ticket::closure::Closure;
@@ -48,6 +48,13 @@ uniffi::custom_type!(UserId, String, {
     remote,
     lower: |id| id.into(),
     try_lift: |text| Ok(text.parse().map_err(FieldLedgerError::from)?),
+});
+// A refusal's code stays a string in the app, as the server sends it; a code this build does
+// not know is `other`.
+uniffi::custom_type!(DocCode, String, {
+    remote,
+    lower: |code| code.as_str().to_owned(),
+    try_lift: |text| Ok(text.parse().unwrap_or(DocCode::Other)),
 });
 uniffi::custom_type!(Timestamp, i64, {
     remote,
@@ -650,7 +657,7 @@ pub struct HistoryEntry {
 #[uniffi::remote(Record)]
 pub struct DocError {
     pub ticket_id: TicketId,
-    pub code: String,
+    pub code: DocCode,
     pub message: String,
     pub change: Option<String>,
     pub section: Option<String>,

@@ -20,6 +20,7 @@ use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 use strum::VariantArray;
 
 use crate::error::Error;
+use crate::protocol::DocCode;
 use crate::ticket::intake::Registration;
 use crate::ticket::{ChangeMessage, Operation, Ticket};
 use crate::{Author, Section, TicketId, Timestamp};
@@ -29,9 +30,11 @@ use crate::{Author, Section, TicketId, Timestamp};
 pub struct Refusal {
     /// The change.
     pub change: ChangeHash,
-    /// A stable code: `forged_actor`, `forged_author`, `unrecognised_change`, `not_permitted`,
-    /// `action_refused`, `not_as_recorded`, `depends_on_refused`, `missing_dependencies`.
-    pub code: &'static str,
+    /// Why: [`DocCode::ForgedActor`], [`DocCode::ForgedAuthor`],
+    /// [`DocCode::UnrecognisedChange`], [`DocCode::NotPermitted`], [`DocCode::ActionRefused`],
+    /// [`DocCode::NotAsRecorded`], [`DocCode::DependsOnRefused`] or
+    /// [`DocCode::MissingDependencies`].
+    pub code: DocCode,
     /// The action the change named, when it named one.
     pub action: Option<String>,
     /// The section that action writes, when it is an operation.
@@ -123,7 +126,7 @@ pub fn admit(
                 let hash = change.hash();
                 run.refuse(
                     &change,
-                    Refused::new("depends_on_refused", None)
+                    Refused::new(DocCode::DependsOnRefused, None)
                         .saying(format!("change {hash} depends on a refused change")),
                 );
                 continue;
@@ -155,7 +158,7 @@ pub fn admit(
         let hash = change.hash();
         run.refuse(
             &change,
-            Refused::new("missing_dependencies", None).saying(format!(
+            Refused::new(DocCode::MissingDependencies, None).saying(format!(
                 "change {hash} depends on changes the server does not have"
             )),
         );
@@ -171,14 +174,14 @@ pub fn admit(
 
 /// A refusal before it is tied to its change.
 struct Refused {
-    code: &'static str,
+    code: DocCode,
     action: Option<String>,
     section: Option<Section>,
     message: String,
 }
 
 impl Refused {
-    fn new(code: &'static str, action: Option<&Action>) -> Refused {
+    fn new(code: DocCode, action: Option<&Action>) -> Refused {
         let (action, section) = match action {
             Some(Action::Register(_)) => (Some("register".to_owned()), None),
             Some(Action::Operate(op)) => (Some(op.name().to_owned()), Some(op.section())),
@@ -238,19 +241,19 @@ impl Run<'_> {
     fn check(&mut self, change: &Change) -> Result<Vec<Section>, Refused> {
         let hash = change.hash();
         if !self.sender.actors.contains(change.actor_id()) {
-            return Err(Refused::new("forged_actor", None).saying(format!(
+            return Err(Refused::new(DocCode::ForgedActor, None).saying(format!(
                 "change {hash} was made by actor {} which is not this device's",
                 change.actor_id()
             )));
         }
         let ChangeMessage { note, args } =
             ChangeMessage::parse(change.message()).ok_or_else(|| {
-                Refused::new("unrecognised_change", None).saying(format!(
+                Refused::new(DocCode::UnrecognisedChange, None).saying(format!(
                     "change {hash} does not say which action it records"
                 ))
             })?;
         let action = Action::of(&note.action, args).ok_or_else(|| {
-            Refused::new("unrecognised_change", None).saying(format!(
+            Refused::new(DocCode::UnrecognisedChange, None).saying(format!(
                 "change {hash} names {:?}, which is not an action a device records, or not with \
                  that input",
                 note.action
@@ -258,21 +261,23 @@ impl Run<'_> {
         })?;
         let author = self.sender.author;
         if note.user != author.user || note.role != author.role {
-            return Err(Refused::new("forged_author", Some(&action)).saying(format!(
-                "change {hash} claims to be by {} as {}, but the device belongs to {} as {}",
-                note.user, note.role, author.user, author.role
-            )));
+            return Err(
+                Refused::new(DocCode::ForgedAuthor, Some(&action)).saying(format!(
+                    "change {hash} claims to be by {} as {}, but the device belongs to {} as {}",
+                    note.user, note.role, author.user, author.role
+                )),
+            );
         }
         let performed = self.perform(change, &action).map_err(|e| {
             let code = match e {
-                Error::NotPermitted { .. } | Error::Forbidden { .. } => "not_permitted",
-                _ => "action_refused",
+                Error::NotPermitted { .. } | Error::Forbidden { .. } => DocCode::NotPermitted,
+                _ => DocCode::ActionRefused,
             };
             Refused::new(code, Some(&action)).saying(format!("change {hash} refused: {e}"))
         })?;
         if performed != Some(hash) {
             return Err(
-                Refused::new("not_as_recorded", Some(&action)).saying(format!(
+                Refused::new(DocCode::NotAsRecorded, Some(&action)).saying(format!(
                     "change {hash} is not what {} writes: it changes more, less or other than the \
                  action it names",
                     note.action
@@ -483,7 +488,7 @@ mod tests {
         changes[0] = forged;
         let admission = admit_from_device(&server, changes);
         assert_eq!(admission.refused.len(), 1);
-        assert_eq!(admission.refused[0].code, "forged_author");
+        assert_eq!(admission.refused[0].code, DocCode::ForgedAuthor);
         assert_eq!(admission.doc.get_heads(), server.heads());
     }
 }

@@ -52,6 +52,8 @@ use std::io::Read;
 
 use automerge::{Automerge, Change};
 
+use crate::protocol::DocCode;
+
 /// The first bytes of every automerge storage chunk.
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 
@@ -171,10 +173,10 @@ pub enum Refusal {
 
 impl Refusal {
     /// The per-document error code of the sync protocol that answers this refusal.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> DocCode {
         match self {
-            Refusal::TooLarge { .. } | Refusal::TooManyOps { .. } => "too_large",
-            Refusal::Malformed(_) => "bad_message",
+            Refusal::TooLarge { .. } | Refusal::TooManyOps { .. } => DocCode::TooLarge,
+            Refusal::Malformed(_) => DocCode::BadMessage,
         }
     }
 }
@@ -1178,8 +1180,8 @@ mod tests {
             .decode([bytes.as_slice()])
             .err()
             .map(|e| (e.code(), e.to_string()));
-        let (code, message) = refusal.unwrap_or_default();
-        assert_eq!(code, "too_large");
+        let (code, message) = refusal.expect("refused");
+        assert_eq!(code, DocCode::TooLarge);
         assert!(message.contains("per-change limit"), "{message}");
         assert!(message.contains(&(data - 1).to_string()), "{message}");
     }

@@ -62,16 +62,83 @@ pub struct Receipt {
     pub heads: Vec<ChangeHash>,
 }
 
+/// Why the server refused one document of a sync request, wholly or in part: the code of a
+/// [`DocError`]. On the wire it is the snake_case name (`forged_author`).
+///
+/// A server may answer codes this build does not know: they decode as [`DocCode::Other`], so
+/// that an older device still reads a newer server's answer.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum DocCode {
+    /// The device's user may not read the ticket (it is not assigned to them), or may not
+    /// write what was sent.
+    Forbidden,
+    /// The sync message, or a change in it, does not decode.
+    BadMessage,
+    /// A message, a change, a document or what one sync adds to a ticket is past a limit.
+    TooLarge,
+    /// The changes sent for a ticket the server lacks do not register that very ticket.
+    NotATicket,
+    /// The server failed on this document; its log says why.
+    Internal,
+    /// A change builds on what was written after the ticket was reassigned away from the
+    /// device's user.
+    Reassigned,
+    /// A change was made by an automerge actor that is not this device's.
+    ForgedActor,
+    /// A change claims an author or role other than the device's user.
+    ForgedAuthor,
+    /// A change does not say which action it records, or names one a device does not record.
+    UnrecognisedChange,
+    /// The authority table does not let the device's user perform the change's action.
+    NotPermitted,
+    /// The action's own rules refused the change (an entry that does not exist, a close the
+    /// regulation forbids).
+    ActionRefused,
+    /// A change writes more, less or other than the action it names.
+    NotAsRecorded,
+    /// A change depends on a change that was refused.
+    DependsOnRefused,
+    /// A change depends on changes the server does not have; the server's message asks for
+    /// them.
+    MissingDependencies,
+    /// A code this build does not know, from a newer server.
+    #[serde(other)]
+    Other,
+}
+
+impl DocCode {
+    /// The code as it travels.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// Why one document of a request was not (wholly) taken. Other documents are unaffected.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocError {
     /// The ticket.
     #[serde(rename = "t", with = "wire_id")]
     pub ticket_id: TicketId,
-    /// A stable code: `forbidden`, `bad_message`, `too_large`, `not_a_ticket`, `internal`,
-    /// `reassigned`, or one of [`crate::admission::Refusal::code`]'s.
+    /// Why, for programs.
     #[serde(rename = "c")]
-    pub code: String,
+    pub code: DocCode,
     /// What happened, in words.
     #[serde(rename = "m")]
     pub message: String,
@@ -222,7 +289,7 @@ mod tests {
             }],
             errors: vec![DocError {
                 ticket_id: TicketId::random(),
-                code: "forbidden".into(),
+                code: DocCode::Forbidden,
                 message: "no".into(),
                 change: None,
                 section: Some("quality".into()),
@@ -234,6 +301,32 @@ mod tests {
             decode::<SyncResponse>(&encode(&response)).ok(),
             Some(response)
         );
+    }
+
+    #[test]
+    fn doc_codes_travel_as_their_names_and_unknown_ones_decode_as_other() {
+        use strum::VariantArray;
+
+        for &code in DocCode::VARIANTS {
+            let text = ciborium::Value::Text(code.as_str().to_owned());
+            assert_eq!(decode::<DocCode>(&encode(&code)).ok(), Some(code));
+            assert_eq!(decode::<DocCode>(&encode(&text)).ok(), Some(code));
+            assert_eq!(code.as_str().parse::<DocCode>().ok(), Some(code));
+        }
+        assert_eq!(
+            DocCode::MissingDependencies.as_str(),
+            "missing_dependencies"
+        );
+        assert_eq!(DocCode::NotATicket.to_string(), "not_a_ticket");
+        // A newer server's answer with a code this build does not know still reads.
+        let newer = encode(&serde_json::json!({
+            "v": PROTOCOL_VERSION,
+            "c": 3,
+            "e": [{"t": "abc", "c": "quarantined", "m": "held for review"}],
+        }));
+        let response = decode::<SyncResponse>(&newer).expect("an unknown code decodes");
+        assert_eq!(response.errors[0].code, DocCode::Other);
+        assert_eq!(response.errors[0].message, "held for review");
     }
 
     #[test]

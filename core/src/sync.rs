@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::id::TicketId;
-use crate::protocol::{DocError, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use crate::protocol::{DocCode, DocError, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use crate::store::Store;
 use crate::store::sync_state::reset_message;
 
@@ -237,7 +237,7 @@ impl<'a> SyncSession<'a> {
                 .record_ticket_error(&error.ticket_id, &error.message)?;
             // Missing dependencies are asked for in the server's message; anything else is
             // not retried in this sync.
-            if error.code != "missing_dependencies" {
+            if error.code != DocCode::MissingDependencies {
                 self.refused.insert(error.ticket_id.clone());
             }
             self.report.errors.push(error);

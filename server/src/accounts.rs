@@ -6,22 +6,17 @@ use fieldledger_core::{DeviceId, Role, UserId};
 
 use crate::AppState;
 use crate::auth::{new_token, token_hash};
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::storage::{Device, User};
 
 /// The user id the server writes its own changes as (ledger numbers, planned return visits).
 pub const SYSTEM_USER: &str = "system";
 
 /// Adds user `id`, named `name`, with `role`; returns the user.
-pub fn add_user(
-    state: &AppState,
-    id: &UserId,
-    name: &str,
-    role: Role,
-) -> Result<User, ServerError> {
+pub fn add_user(state: &AppState, id: &UserId, name: &str, role: Role) -> Result<User, Error> {
     if id.as_str() == SYSTEM_USER {
-        return Err(ServerError::bad_request(
-            "reserved",
+        return Err(Error::new(
+            Code::Reserved,
             "the user id 'system' is reserved for the server itself",
         ));
     }
@@ -38,13 +33,9 @@ pub fn add_user(
 
 /// Enrols a new device, labelled `label`, for `user`; returns the device and its bearer token,
 /// which is stored only as a hash and so is shown only now.
-pub fn enrol(
-    state: &AppState,
-    user: &UserId,
-    label: &str,
-) -> Result<(DeviceId, String), ServerError> {
+pub fn enrol(state: &AppState, user: &UserId, label: &str) -> Result<(DeviceId, String), Error> {
     if state.storage.user(user)?.is_none() {
-        return Err(ServerError::not_found(format!("no user {user}")));
+        return Err(Error::not_found(format!("no user {user}")));
     }
     let token = new_token();
     let device = Device {
@@ -59,6 +50,6 @@ pub fn enrol(
 }
 
 /// Revokes `device`: its token stops working at once. `false` when no active device has that id.
-pub fn revoke(state: &AppState, device: &DeviceId) -> Result<bool, ServerError> {
+pub fn revoke(state: &AppState, device: &DeviceId) -> Result<bool, Error> {
     state.storage.revoke_device(device, state.clock.now())
 }

@@ -3,10 +3,9 @@
 //! from the web dashboard, a session cookie (see [`crate::web::session`]); `/healthz` needs
 //! none, and `/metrics` has a token of its own.
 
-use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::error::ServerError;
+use crate::error::Error;
 use crate::storage::{Device, User};
 
 /// The prefix of every token, so that a leaked one is easy to recognise.
@@ -40,10 +39,6 @@ pub struct Caller {
     pub user: User,
 }
 
-fn unauthorized(message: &str) -> ServerError {
-    ServerError::refused(StatusCode::UNAUTHORIZED, "unauthorized", message)
-}
-
 /// A well-formed bearer token, not yet checked against the devices ([`Bearer::caller`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Bearer {
@@ -52,10 +47,10 @@ pub struct Bearer {
 
 impl Bearer {
     /// The device and user of this token; refused when unknown or revoked. Blocks on storage.
-    pub fn caller(self, storage: &dyn crate::storage::Storage) -> Result<Caller, ServerError> {
+    pub fn caller(self, storage: &dyn crate::storage::Storage) -> Result<Caller, Error> {
         let (device, user) = storage
             .device_by_token(&self.hash)?
-            .ok_or_else(|| unauthorized("the token is unknown or its device was revoked"))?;
+            .ok_or_else(|| Error::unauthorized("the token is unknown or its device was revoked"))?;
         Ok(Caller { device, user })
     }
 }
@@ -63,14 +58,16 @@ impl Bearer {
 impl Bearer {
     /// The bearer token of `headers`, if it is well formed; refused when it is missing or is not
     /// a fieldledger token.
-    pub fn from_headers(headers: &axum::http::HeaderMap) -> Result<Self, ServerError> {
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Result<Self, Error> {
         if !headers.contains_key(axum::http::header::AUTHORIZATION) {
-            return Err(unauthorized("an Authorization: Bearer token is required"));
+            return Err(Error::unauthorized(
+                "an Authorization: Bearer token is required",
+            ));
         }
         let token = presented(headers)
             .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() < 200)
             .ok_or_else(|| {
-                unauthorized("the Authorization header is not a fieldledger bearer token")
+                Error::unauthorized("the Authorization header is not a fieldledger bearer token")
             })?;
         Ok(Bearer {
             hash: token_hash(token),

@@ -7,12 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::http::StatusCode;
 use fieldledger_core::blob::check_sha256;
 use fieldledger_core::{Clock, DeviceId, Timestamp};
 use sha2::{Digest, Sha256};
 
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 
 /// The largest blob accepted, in bytes.
 pub const MAX_BLOB: u64 = 64 * 1024 * 1024;
@@ -56,8 +55,8 @@ impl std::fmt::Debug for BlobStore {
     }
 }
 
-fn check(sha256: &str) -> Result<(), ServerError> {
-    check_sha256(sha256).map_err(|e| ServerError::bad_request("bad_hash", e.to_string()))
+fn check(sha256: &str) -> Result<(), Error> {
+    check_sha256(sha256).map_err(|e| Error::new(Code::BadHash, e.to_string()))
 }
 
 /// The time `at` as the file system keeps it.
@@ -68,7 +67,7 @@ fn system_time(at: Timestamp) -> SystemTime {
 impl BlobStore {
     /// The blob folder at `dir`, with `quota` bytes of unfinished uploads per device, its time
     /// from `clock`.
-    pub fn open(dir: PathBuf, clock: Arc<dyn Clock>, quota: u64) -> Result<Self, ServerError> {
+    pub fn open(dir: PathBuf, clock: Arc<dyn Clock>, quota: u64) -> Result<Self, Error> {
         crate::private_files::create_dir(&dir.join(".partial"))?;
         Ok(Self {
             dir,
@@ -93,7 +92,7 @@ impl BlobStore {
 
     /// Deletes the unfinished uploads that had no piece for [`PARTIAL_LIFETIME_MS`], at most
     /// once every hour.
-    fn sweep(&self) -> Result<(), ServerError> {
+    fn sweep(&self) -> Result<(), Error> {
         let now = self.clock.now();
         {
             let mut swept_at = self.swept_at.lock().unwrap_or_else(|p| p.into_inner());
@@ -122,7 +121,7 @@ impl BlobStore {
     }
 
     /// Bytes of unfinished uploads `device` holds.
-    fn held_by(&self, device: &DeviceId) -> Result<u64, ServerError> {
+    fn held_by(&self, device: &DeviceId) -> Result<u64, Error> {
         let Ok(uploads) = fs::read_dir(self.partials(device)) else {
             return Ok(0);
         };
@@ -142,7 +141,7 @@ impl BlobStore {
     /// that device has sent all of it: a device cannot learn by asking which photos others
     /// have stored, and proving it holds the content is the only way to hear that the server
     /// does too.
-    pub fn state(&self, device: &DeviceId, sha256: &str) -> Result<UploadState, ServerError> {
+    pub fn state(&self, device: &DeviceId, sha256: &str) -> Result<UploadState, Error> {
         check(sha256)?;
         self.sweep()?;
         if self.complete_path(sha256).is_file() && self.holder_path(device, sha256).is_file() {
@@ -171,23 +170,21 @@ impl BlobStore {
         offset: u64,
         total: u64,
         bytes: &[u8],
-    ) -> Result<UploadState, ServerError> {
+    ) -> Result<UploadState, Error> {
         let _writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
         let state = self.state(device, sha256)?;
         if state.complete {
             return Ok(state);
         }
         if total > MAX_BLOB {
-            return Err(ServerError::refused(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
+            return Err(Error::new(
+                Code::TooLarge,
                 format!("a blob may have at most {MAX_BLOB} bytes"),
             ));
         }
         if offset != state.offset {
-            return Err(ServerError::refused(
-                StatusCode::CONFLICT,
-                "wrong_offset",
+            return Err(Error::new(
+                Code::WrongOffset,
                 format!(
                     "the server holds {} bytes of this blob; send from there",
                     state.offset
@@ -196,15 +193,14 @@ impl BlobStore {
         }
         let end = offset + bytes.len() as u64;
         if end > total {
-            return Err(ServerError::bad_request(
-                "too_long",
+            return Err(Error::new(
+                Code::TooLong,
                 "the piece goes beyond the blob's total size",
             ));
         }
         if self.held_by(device)? + bytes.len() as u64 > self.quota {
-            return Err(ServerError::refused(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "quota_exceeded",
+            return Err(Error::new(
+                Code::QuotaExceeded,
                 format!(
                     "this device holds unfinished uploads of {} bytes or more; finish them, or \
                      wait a week for them to expire",
@@ -240,8 +236,8 @@ impl BlobStore {
         }
         if hex::encode(hasher.finalize()) != sha256 {
             fs::remove_file(&partial)?;
-            return Err(ServerError::bad_request(
-                "hash_mismatch",
+            return Err(Error::new(
+                Code::HashMismatch,
                 "the content does not have the SHA-256 it was sent under; send it again",
             ));
         }
@@ -262,9 +258,9 @@ impl BlobStore {
     }
 
     /// The content of a complete blob.
-    pub fn read(&self, sha256: &str) -> Result<Vec<u8>, ServerError> {
+    pub fn read(&self, sha256: &str) -> Result<Vec<u8>, Error> {
         check(sha256)?;
         fs::read(self.complete_path(sha256))
-            .map_err(|_| ServerError::not_found(format!("no blob {sha256}")))
+            .map_err(|_| Error::not_found(format!("no blob {sha256}")))
     }
 }

@@ -11,7 +11,7 @@ use fieldledger_core::{Clock, TicketId, Timestamp};
 use tokio::sync::broadcast;
 
 use crate::documents::{Documents, Staged};
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::events::Event;
 use crate::storage::{Batch, Storage};
 
@@ -25,16 +25,16 @@ type Done = SyncSender<Result<(), Failure>>;
 #[derive(Clone, Debug)]
 enum Failure {
     /// It was staged on documents that changed before it could be stored (see
-    /// [`ServerError::Stale`]): made again, it may succeed.
+    /// [`Error::Stale`]): made again, it may succeed.
     Stale(String),
     /// It could not be written.
     Failed(String),
 }
 
-impl From<ServerError> for Failure {
-    fn from(error: ServerError) -> Self {
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
         match error {
-            ServerError::Stale(why) => Failure::Stale(why),
+            Error::Stale(why) => Failure::Stale(why),
             other => Failure::Failed(other.to_string()),
         }
     }
@@ -52,18 +52,13 @@ pub struct Queued(Receiver<Result<(), Failure>>);
 
 impl Queued {
     /// Waits for the batch's commit.
-    pub fn wait(self) -> Result<(), ServerError> {
+    pub fn wait(self) -> Result<(), Error> {
         match self.0.recv() {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(Failure::Stale(why))) => Err(ServerError::Stale(why)),
-            Ok(Err(Failure::Failed(message))) => Err(ServerError::refused(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "storage_failed",
-                message,
-            )),
-            Err(_) => Err(ServerError::refused(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "storage_failed",
+            Ok(Err(Failure::Stale(why))) => Err(Error::Stale(why)),
+            Ok(Err(Failure::Failed(message))) => Err(Error::new(Code::StorageFailed, message)),
+            Err(_) => Err(Error::new(
+                Code::StorageFailed,
                 "the storage writer has stopped",
             )),
         }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
 
 use crate::calendar::Calendar;
-use crate::error::ServerError;
+use crate::error::Error;
 use crate::events::detail::{DeadlineMissed, ReturnVisitDue, ReturnVisitOverdue};
 use crate::events::{EventDetail, NewEvent};
 use crate::ledger::{LedgerRow, first_handoff};
@@ -318,11 +318,7 @@ impl Workflow {
 
     /// The events of the deadlines that have fallen due or been missed at `now` and have not
     /// fired yet.
-    pub fn scan(
-        &self,
-        storage: &dyn Storage,
-        now: Timestamp,
-    ) -> Result<Vec<NewEvent>, ServerError> {
+    pub fn scan(&self, storage: &dyn Storage, now: Timestamp) -> Result<Vec<NewEvent>, Error> {
         let mut events = Vec::new();
         let event = |row: &LedgerRow, deadline, subject: String, detail| NewEvent {
             ticket_id: row.ticket_id.clone(),
@@ -436,7 +432,7 @@ impl Watcher {
     /// `emit` (the engine's [`crate::engine::Engine::emit`], which stores and publishes them).
     pub fn start(
         storage: Arc<dyn Storage>,
-        emit: impl Fn(Vec<NewEvent>) -> Result<(), ServerError> + Send + 'static,
+        emit: impl Fn(Vec<NewEvent>) -> Result<(), Error> + Send + 'static,
         clock: Arc<dyn Clock>,
         workflow: Workflow,
     ) -> Watcher {

@@ -8,11 +8,9 @@ use fieldledger_core::ticket::signoff::NewSignOff;
 use fieldledger_core::ticket::visit::{Measurement, Work};
 use fieldledger_core::{Operation, Role, TicketId, UserId};
 
-use axum::http::StatusCode;
-
 use crate::AppState;
 use crate::accounts::{self, enrol};
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::storage::User;
 use crate::web::password;
 use fieldledger_core::policy::reads_assigned_only;
@@ -48,9 +46,9 @@ pub struct DemoTokens {
     pub password: String,
 }
 
-fn uid(s: &str) -> Result<UserId, ServerError> {
+fn uid(s: &str) -> Result<UserId, Error> {
     s.parse()
-        .map_err(|e: fieldledger_core::Error| ServerError::Core(e))
+        .map_err(|e: fieldledger_core::Error| Error::Core(e))
 }
 
 fn registration(
@@ -85,12 +83,11 @@ const DEMO_LABEL: &str = "demo ";
 /// Seeds the demo organisation when the server has no users yet, and returns fresh tokens and a
 /// fresh dashboard password. A data directory that `--demo` did not make is refused: its
 /// passwords and tokens belong to real people. The tokens of the previous start are revoked.
-pub fn seed(state: &AppState) -> Result<DemoTokens, ServerError> {
+pub fn seed(state: &AppState) -> Result<DemoTokens, Error> {
     let users = state.storage.users()?;
     if !users.is_empty() && !state.storage.made_by_demo()? {
-        return Err(ServerError::refused(
-            StatusCode::CONFLICT,
-            "not_a_demo",
+        return Err(Error::new(
+            Code::NotADemo,
             "this data directory was not made by serve --demo: its passwords and tokens are \
              left as they are. Start it without --demo, or give --demo a new --data-dir",
         ));
@@ -112,11 +109,11 @@ pub fn seed(state: &AppState) -> Result<DemoTokens, ServerError> {
             accounts::revoke(state, &device.id)?;
         }
     }
-    let user = |id: &str| -> Result<User, ServerError> {
+    let user = |id: &str| -> Result<User, Error> {
         state
             .storage
             .user(&uid(id)?)?
-            .ok_or_else(|| ServerError::not_found(format!("no demo user {id}")))
+            .ok_or_else(|| Error::not_found(format!("no demo user {id}")))
     };
     // One fresh password for every office user, hashed once: the demo starts quickly.
     let password = format!("demo-{}", hex::encode(rand::random::<[u8; 5]>()));
@@ -151,12 +148,12 @@ pub fn seed(state: &AppState) -> Result<DemoTokens, ServerError> {
     })
 }
 
-fn seed_tickets(state: &AppState) -> Result<(), ServerError> {
-    let user = |id: &str| -> Result<User, ServerError> {
+fn seed_tickets(state: &AppState) -> Result<(), Error> {
+    let user = |id: &str| -> Result<User, Error> {
         state
             .storage
             .user(&uid(id)?)?
-            .ok_or_else(|| ServerError::not_found(format!("no demo user {id}")))
+            .ok_or_else(|| Error::not_found(format!("no demo user {id}")))
     };
     let (desk, zhang, li) = (user("desk.wang")?, user("tech.zhang")?, user("tech.li")?);
     let engine = &state.engine;

@@ -1,21 +1,117 @@
-//! The server's errors: one internal type, turned into `{ "error": code, "message": text }`
-//! responses in one place.
+//! The server's errors: one domain [`Error`] with a typed [`Code`] for programs and a message
+//! for people. `http::error` turns it into a response, the one place that knows HTTP statuses.
 
-use axum::Json;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use fieldledger_core::Error as CoreError;
+use fieldledger_core::ticket::closure::Requirement;
+
+/// The stable code an error answers with, for programs to act on. On the wire it is the
+/// snake_case name (`bad_filter`); a few kinds of bad body share `bad_body`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Code {
+    /// The import tool could not read the server's answer to one of its requests.
+    BadAnswer,
+    /// A body, a query string or a path that does not read as what the endpoint takes.
+    BadBody,
+    /// A body that is not of the media type the endpoint takes (a JSON body sent without
+    /// `Content-Type: application/json`). On the wire: `bad_body`.
+    #[serde(rename = "bad_body")]
+    #[strum(serialize = "bad_body")]
+    WrongMediaType,
+    /// A body that reads but does not have the shape the endpoint takes (an unknown operation,
+    /// a field of the wrong type). On the wire: `bad_body`.
+    #[serde(rename = "bad_body")]
+    #[strum(serialize = "bad_body")]
+    UnexpectedBody,
+    /// A filter of the event feed names something unknown.
+    BadFilter,
+    /// A blob's name is not a SHA-256 in hex.
+    BadHash,
+    /// An id in the path is not a well-formed id.
+    BadId,
+    /// A new password is too short or too long.
+    BadPassword,
+    /// A write was staged on documents that changed before it was stored; made again, it may
+    /// succeed.
+    Busy,
+    /// A change made with a dashboard session lacks its CSRF token.
+    Csrf,
+    /// The thing to create exists already (a user, a ticket).
+    Exists,
+    /// An export could not be written.
+    ExportFailed,
+    /// The caller may not do this.
+    Forbidden,
+    /// A blob's content does not have the SHA-256 it was sent under.
+    HashMismatch,
+    /// The server failed; the message people see says no more, the log says what.
+    Internal,
+    /// An input was refused by the ticket's own rules (an empty field, a wrong value).
+    Invalid,
+    /// A demo reset was asked of a data directory that `serve --demo` did not make.
+    NotADemo,
+    /// A close was refused: the regulation's requirements are not all recorded.
+    NotClosable,
+    /// No such thing (a ticket, an entry, a user, a blob).
+    NotFound,
+    /// A dashboard password was asked for a user who is not an office user.
+    NotOffice,
+    /// A blob would take the uploads past their quota.
+    QuotaExceeded,
+    /// A user id is reserved for the server itself.
+    Reserved,
+    /// The server is shutting down and takes no more syncs.
+    ShuttingDown,
+    /// The storage writer failed to store a write, or has stopped.
+    StorageFailed,
+    /// A request took longer than the server gives one.
+    Timeout,
+    /// A body, a blob or a document is larger than the server takes.
+    TooLarge,
+    /// A piece of a blob goes beyond the blob's total size.
+    TooLong,
+    /// Too many failed sign-ins: try again later.
+    TooManyAttempts,
+    /// A sync request carries more documents than one may.
+    TooManyDocuments,
+    /// An import request carries more rows than one may.
+    TooManyRows,
+    /// No valid token or session.
+    Unauthorized,
+    /// An imported file does not read as a table.
+    UnreadableFile,
+    /// A sync request of another protocol version.
+    UnsupportedVersion,
+    /// A piece of a blob does not start where the stored part ends.
+    WrongOffset,
+}
+
+impl Code {
+    /// The code as it travels.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
 
 /// Everything that can go wrong in the server.
 #[derive(Debug, thiserror::Error)]
-pub enum ServerError {
+pub enum Error {
     /// A request was refused; nothing was changed.
     #[error("{message}")]
     Refused {
-        /// The HTTP status.
-        status: StatusCode,
         /// A stable code for programs.
-        code: &'static str,
+        code: Code,
         /// What happened, for people.
         message: String,
     },
@@ -33,81 +129,74 @@ pub enum ServerError {
     /// The file system failed.
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    /// Something else of the server's own failed (a worker thread, a password hash).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
-impl ServerError {
-    /// A refusal with a status, code and message.
-    pub fn refused(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ServerError::Refused {
-            status,
+/// What people are told of an [`Code::Internal`] error; the log has the rest.
+pub const INTERNAL_MESSAGE: &str = "the server failed; see its log";
+
+impl Error {
+    /// A refusal with `code` and `message`.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Error::Refused {
             code,
             message: message.into(),
         }
     }
 
-    /// 400: the request is malformed.
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::refused(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    /// 403: the caller may not do this.
+    /// The caller may not do this.
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::refused(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(Code::Forbidden, message)
     }
 
-    /// 404: no such thing.
+    /// No such thing.
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::refused(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(Code::NotFound, message)
     }
 
-    /// The status, code and message this error answers with.
-    pub fn parts(&self) -> (StatusCode, &'static str, String) {
+    /// No valid token or session.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(Code::Unauthorized, message)
+    }
+
+    /// A failure of the server's own, logged and answered as [`Code::Internal`].
+    pub fn internal(what: impl std::fmt::Display) -> Self {
+        Error::Internal(what.to_string())
+    }
+
+    /// The code this error answers with.
+    pub fn code(&self) -> Code {
         match self {
-            ServerError::Refused {
-                status,
-                code,
-                message,
-            } => (*status, code, message.clone()),
-            ServerError::Core(e) => match e {
-                CoreError::Forbidden { .. } | CoreError::NotPermitted { .. } => {
-                    (StatusCode::FORBIDDEN, "forbidden", e.to_string())
-                }
-                CoreError::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid", e.to_string()),
-                CoreError::UnknownTicket(_) => (StatusCode::NOT_FOUND, "not_found", e.to_string()),
-                CoreError::UnknownEntry { .. } => {
-                    (StatusCode::NOT_FOUND, "not_found", e.to_string())
-                }
-                CoreError::DuplicateTicket(_) => (StatusCode::CONFLICT, "exists", e.to_string()),
-                CoreError::NotClosable { .. } => {
-                    (StatusCode::CONFLICT, "not_closable", e.to_string())
-                }
-                _ => (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the server failed; see its log".into(),
-                ),
+            Error::Refused { code, .. } => *code,
+            Error::Stale(_) => Code::Busy,
+            Error::Core(e) => match e {
+                CoreError::Forbidden { .. } | CoreError::NotPermitted { .. } => Code::Forbidden,
+                CoreError::Invalid { .. } => Code::Invalid,
+                CoreError::UnknownTicket(_) | CoreError::UnknownEntry { .. } => Code::NotFound,
+                CoreError::DuplicateTicket(_) => Code::Exists,
+                CoreError::NotClosable { .. } => Code::NotClosable,
+                _ => Code::Internal,
             },
-            ServerError::Stale(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy", format!("{self}")),
-            ServerError::Storage(_) | ServerError::Io(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the server failed; see its log".into(),
-            ),
+            Error::Storage(_) | Error::Io(_) | Error::Internal(_) => Code::Internal,
         }
     }
-}
 
-impl IntoResponse for ServerError {
-    fn into_response(self) -> Response {
-        let (status, code, message) = self.parts();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+    /// The message people are told: this error in words, but only [`INTERNAL_MESSAGE`] when
+    /// the server failed.
+    pub fn public_message(&self) -> String {
+        match self.code() {
+            Code::Internal => INTERNAL_MESSAGE.to_owned(),
+            _ => self.to_string(),
         }
-        let mut body = serde_json::json!({ "error": code, "message": message });
-        // A refused close also names what is missing, for programs to show.
-        if let ServerError::Core(CoreError::NotClosable { missing }) = &self {
-            body["missing"] = serde_json::json!(missing);
+    }
+
+    /// What a refused close lacks, for programs to show.
+    pub fn missing(&self) -> Option<&[Requirement]> {
+        match self {
+            Error::Core(CoreError::NotClosable { missing }) => Some(missing),
+            _ => None,
         }
-        (status, Json(body)).into_response()
     }
 }

@@ -1,14 +1,13 @@
 //! Export of the ledger as the department's spreadsheet: CSV (UTF-8 with a byte-order mark,
 //! so that Excel reads the Chinese) or XLSX, with the headers of [`crate::columns`].
 
-use axum::http::StatusCode;
 use rust_xlsxwriter::{Format, Workbook};
 use serde::{Deserialize, Serialize};
 use strum::VariantArray;
 
 use crate::calendar::Calendar;
 use crate::columns::{Cell, Column, Language};
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::ledger::LedgerRow;
 
 /// A file format of the export.
@@ -58,22 +57,21 @@ pub fn write(
     rows: &[LedgerRow],
     options: ExportOptions,
     calendar: &Calendar,
-) -> Result<Vec<u8>, ServerError> {
+) -> Result<Vec<u8>, Error> {
     match options.format {
         FileFormat::Csv => csv(rows, options.lang, calendar),
         FileFormat::Xlsx => xlsx(rows, options.lang, calendar),
     }
 }
 
-fn failed(e: impl std::fmt::Display) -> ServerError {
-    ServerError::refused(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "export_failed",
+fn failed(e: impl std::fmt::Display) -> Error {
+    Error::new(
+        Code::ExportFailed,
         format!("the export could not be written: {e}"),
     )
 }
 
-fn csv(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u8>, ServerError> {
+fn csv(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u8>, Error> {
     let mut out = csv::Writer::from_writer(BOM.to_vec());
     out.write_record(Column::VARIANTS.iter().map(|c| c.header(lang)))
         .map_err(failed)?;
@@ -88,7 +86,7 @@ fn csv(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u8
     out.into_inner().map_err(failed)
 }
 
-fn xlsx(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u8>, ServerError> {
+fn xlsx(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u8>, Error> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     let name = match lang {

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::http::StatusCode;
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
 use fieldledger_core::ticket::quality::Responsibility;
@@ -16,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::calendar::Calendar;
 use crate::columns::{Column, Language, yes_no};
 use crate::engine::{Engine, NewTicket};
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::storage::User;
 
 /// The most rows one import request carries.
@@ -76,7 +75,7 @@ impl ImportRow {
         actor: automerge::ActorId,
         now: Timestamp,
         source: &str,
-    ) -> Result<Ticket, ServerError> {
+    ) -> Result<Ticket, Error> {
         let mut ticket = Ticket::import(
             id,
             actor,
@@ -127,13 +126,13 @@ pub struct LedgerFile {
     pub ignored_columns: Vec<String>,
 }
 
-fn unreadable(message: impl Into<String>) -> ServerError {
-    ServerError::bad_request("unreadable_file", message)
+fn unreadable(message: impl Into<String>) -> Error {
+    Error::new(Code::UnreadableFile, message)
 }
 
 /// The text of a file saved as UTF-8 (with or without a byte-order mark) or, as Excel on a
 /// Chinese system saves CSV, as GB18030.
-fn text_of(bytes: &[u8]) -> Result<String, ServerError> {
+fn text_of(bytes: &[u8]) -> Result<String, Error> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_owned()),
@@ -157,7 +156,7 @@ fn both(column: Column) -> String {
 /// order). A file without the columns a ticket needs is refused whole; a row that does not
 /// read is rejected with its line and reason, and the others are kept. Local times are read in
 /// `calendar`'s zone.
-pub fn read(bytes: &[u8], calendar: &Calendar) -> Result<LedgerFile, ServerError> {
+pub fn read(bytes: &[u8], calendar: &Calendar) -> Result<LedgerFile, Error> {
     let text = text_of(bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -371,11 +370,10 @@ pub fn import(
     engine: &Engine,
     user: &User,
     request: &ImportRequest,
-) -> Result<Vec<RowOutcome>, ServerError> {
+) -> Result<Vec<RowOutcome>, Error> {
     if request.rows.len() > MAX_ROWS_PER_REQUEST {
-        return Err(ServerError::refused(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_rows",
+        return Err(Error::new(
+            Code::TooManyRows,
             format!("an import request may carry at most {MAX_ROWS_PER_REQUEST} rows"),
         ));
     }
@@ -457,7 +455,7 @@ pub fn upload(
     server: &str,
     token: &str,
     mut progress: impl FnMut(usize),
-) -> Result<Vec<RowOutcome>, ServerError> {
+) -> Result<Vec<RowOutcome>, Error> {
     let agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(300)))
         .http_status_as_error(false)
@@ -489,8 +487,8 @@ pub fn upload(
                 .send(&body[..]),
         )?;
         let piece: Vec<RowOutcome> = serde_json::from_slice(&answer).map_err(|e| {
-            ServerError::bad_request(
-                "bad_answer",
+            Error::new(
+                Code::BadAnswer,
                 format!("the server's answer does not read: {e}"),
             )
         })?;

@@ -47,7 +47,7 @@ use fieldledger_core::{Clock, IdSource, SystemClock};
 use crate::blobs::BlobStore;
 use crate::deadlines::{Watcher, Workflow};
 use crate::engine::{Engine, Limits};
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::metrics::Metrics;
 use crate::storage::Storage;
 use crate::storage::sqlite::SqliteStorage;
@@ -155,12 +155,12 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// The state of a server keeping its data in `data_dir` (SQLite and the blob folder).
-    pub fn open(data_dir: &Path) -> Result<AppState, ServerError> {
+    pub fn open(data_dir: &Path) -> Result<AppState, Error> {
         Self::open_with(data_dir, Settings::default())
     }
 
     /// Like [`AppState::open`], with `settings`.
-    pub fn open_with(data_dir: &Path, settings: Settings) -> Result<AppState, ServerError> {
+    pub fn open_with(data_dir: &Path, settings: Settings) -> Result<AppState, Error> {
         let Settings {
             clock,
             limits,
@@ -221,11 +221,27 @@ pub fn app(state: AppState) -> Router {
     web::routes(http::table())
         .into_router()
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(120),
-        ))
+        .layer(axum::middleware::from_fn(time_limit))
         .with_state(state)
+}
+
+/// How long the server gives one request.
+const REQUEST_TIME: Duration = Duration::from_secs(120);
+
+/// Answers a request that takes longer than [`REQUEST_TIME`] with [`Code::Timeout`].
+async fn time_limit(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<axum::response::Response, Error> {
+    tokio::time::timeout(REQUEST_TIME, next.run(request))
+        .await
+        .map_err(|_| {
+            let seconds = REQUEST_TIME.as_secs();
+            Error::new(
+                Code::Timeout,
+                format!("the request took longer than {seconds} seconds"),
+            )
+        })
 }
 
 /// How the server listens.
@@ -242,7 +258,7 @@ pub async fn serve(
     state: AppState,
     listen: Listen,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), ServerError> {
+) -> Result<(), Error> {
     let router = app(state);
     match listen.tls {
         None => {

@@ -3,7 +3,7 @@
 
 use automerge::transaction::Transactable;
 use automerge::{AutomergeError, ReadDoc};
-use fieldledger_core::protocol::{self, DocMessage, SyncResponse};
+use fieldledger_core::protocol::{self, DocCode, DocMessage, SyncResponse};
 use fieldledger_core::sync::Transport;
 use fieldledger_core::{Author, Error, Operation, Role, Store, TicketId, Timestamp};
 use fieldledger_tests::{Office, forge, kit, sync};
@@ -120,7 +120,7 @@ fn a_change_under_another_devices_actor_is_refused_and_logged() {
         &kit::arrive("x"),
     );
     assert_eq!(forged.errors.len(), 1, "{forged:?}");
-    assert_eq!(forged.errors[0].code, "forged_actor");
+    assert_eq!(forged.errors[0].code, DocCode::ForgedActor);
     assert!(forged.errors[0].change.is_some());
     assert_eq!(
         server_change_count(&s, &id),
@@ -154,7 +154,7 @@ fn an_action_the_users_role_may_not_perform_is_refused_and_logged() {
         })],
     );
     assert_eq!(response.errors.len(), 1, "{response:?}");
-    assert_eq!(response.errors[0].code, "not_permitted");
+    assert_eq!(response.errors[0].code, DocCode::NotPermitted);
     assert_eq!(response.errors[0].action.as_deref(), Some("record_cause"));
     assert!(
         response.errors[0].message.contains("technician"),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use automerge::sync::SyncDoc;
 use fieldledger_core::TicketId;
-use fieldledger_core::protocol::{self, DocMessage};
+use fieldledger_core::protocol::{self, DocCode, DocMessage};
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::sync::Transport;
 use fieldledger_core::transport::HttpTransport;
@@ -123,7 +123,7 @@ fn truncated_and_undecodable_sync_bodies_are_refused_and_change_nothing() {
             }],
         );
         assert_eq!(response.errors.len(), 1, "{response:?}");
-        assert_eq!(response.errors[0].code, "bad_message");
+        assert_eq!(response.errors[0].code, DocCode::BadMessage);
     }
     assert_eq!(stored(&office), before, "nothing stored changed");
     still_serving(&office);
@@ -163,7 +163,7 @@ fn a_change_whose_dependencies_are_missing_is_refused_and_stores_nothing() {
         }],
     );
     assert_eq!(response.errors.len(), 1, "{response:?}");
-    assert_eq!(response.errors[0].code, "missing_dependencies");
+    assert_eq!(response.errors[0].code, DocCode::MissingDependencies);
     assert_eq!(stored(&office), before, "nothing stored changed");
     // The honest device still delivers both changes.
     sync(&store).expect("sync");

@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use automerge::sync::{self, Message};
+use fieldledger_core::protocol::DocCode;
 use fieldledger_core::store::sync_state::receive;
 use fieldledger_tests::Office;
 use flate2::{Compress, Compression, FlushCompress};
@@ -36,8 +37,8 @@ fn a_compressed_change_bomb_is_refused_before_it_inflates() {
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
     let error = &response.errors[0];
     assert_eq!(
-        (&error.ticket_id, error.code.as_str()),
-        (&id, "too_large"),
+        (&error.ticket_id, error.code),
+        (&id, DocCode::TooLarge),
         "{error:?}"
     );
     assert!(error.message.contains("limit"), "{}", error.message);

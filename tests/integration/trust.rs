@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use automerge::ReadDoc;
 use automerge::sync::Message;
 use automerge::transaction::Transactable;
-use fieldledger_core::protocol::{self, DocMessage, SyncResponse};
+use fieldledger_core::protocol::{self, DocCode, DocMessage, SyncResponse};
 use fieldledger_core::sync::Transport;
 use fieldledger_core::{Author, Operation, Role, TicketId, Timestamp};
 use fieldledger_tests::kit::{self, Technician};
@@ -83,7 +83,7 @@ fn a_change_that_panics_automerge_is_refused_for_its_document_alone() {
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
     // The server never applies a device's change as it came: it performs the action the change
     // names and compares, so the malformed change is refused before automerge reads its ops.
-    assert_eq!(response.errors[0].code, "not_as_recorded");
+    assert_eq!(response.errors[0].code, DocCode::NotAsRecorded);
     others_work_on(&office, &store, &id, &before, "after the panic");
 }
 
@@ -194,7 +194,7 @@ fn a_flood_of_refused_changes_writes_one_security_event_per_reason() {
     let message = forge::message_since(&id, ticket.doc(), base).expect("message");
     let response = send_docs(&store, vec![message]);
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
-    assert_eq!(response.errors[0].code, "forged_author");
+    assert_eq!(response.errors[0].code, DocCode::ForgedAuthor);
     assert_eq!(
         stored_heads(&office, &id),
         before,
@@ -624,7 +624,7 @@ fn note(action: &str, user: &str, role: &str, args: serde_json::Value) -> serde_
 fn refused_alone(
     office: &Office,
     response: &SyncResponse,
-    code: &str,
+    code: DocCode,
     (id, before): (&TicketId, &[automerge::ChangeHash]),
     dir: &tempfile::TempDir,
 ) {
@@ -686,7 +686,7 @@ fn a_registration_from_a_device_may_not_write_the_servers_fields() {
     let message = forge::message_since(&id, &doc, Vec::new()).expect("message");
     let response = send_docs(&desk, vec![message]);
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
-    assert_eq!(response.errors[0].code, "not_as_recorded");
+    assert_eq!(response.errors[0].code, DocCode::NotAsRecorded);
     assert_eq!(response.errors[0].action.as_deref(), Some("register"));
     let (status, _) = office
         .server
@@ -742,7 +742,7 @@ fn a_close_through_sync_keeps_the_closure_rules() {
         })],
     );
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
-    assert_eq!(response.errors[0].code, "action_refused");
+    assert_eq!(response.errors[0].code, DocCode::ActionRefused);
     assert!(
         response.errors[0].message.contains("cannot close"),
         "{}",
@@ -777,7 +777,13 @@ fn a_change_may_not_claim_another_author() {
             &decide,
         )],
     );
-    refused_alone(&office, &response, "forged_author", (&id, &before), &dirs.1);
+    refused_alone(
+        &office,
+        &response,
+        DocCode::ForgedAuthor,
+        (&id, &before),
+        &dirs.1,
+    );
 }
 
 /// Finding 3: with raw writes a device could rewrite a sign-off after the customer signed, or
@@ -824,7 +830,7 @@ fn signed_and_decided_entries_cannot_be_rewritten_or_deleted() {
         })],
     );
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
-    assert_eq!(response.errors[0].code, "not_as_recorded");
+    assert_eq!(response.errors[0].code, DocCode::NotAsRecorded);
     assert_eq!(stored_heads(&office, &id), before, "nothing was stored");
     let (_, detail) = office
         .server
@@ -877,7 +883,13 @@ fn a_settlement_through_sync_is_finances_alone() {
             )
         })],
     );
-    refused_alone(&office, &response, "not_permitted", (&id, &before), &dirs.1);
+    refused_alone(
+        &office,
+        &response,
+        DocCode::NotPermitted,
+        (&id, &before),
+        &dirs.1,
+    );
 }
 
 /// Finding 1: after the desk reassigned a ticket to another technician, the first technician's
@@ -984,7 +996,7 @@ fn reassignment_cuts_the_old_device_off() {
     let message = forge::message_since(&id, latest.doc(), before.clone()).expect("message");
     let response = send_docs(&zhang, vec![message]);
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
-    assert_eq!(response.errors[0].code, "reassigned");
+    assert_eq!(response.errors[0].code, DocCode::Reassigned);
     assert_eq!(stored_heads(&office, &id), before, "nothing was stored");
     // Li, who has the ticket now, and the desk work on.
     let li = office.device(&dirs.1, &office.li);
@@ -1012,7 +1024,7 @@ fn one_sync_adds_at_most_the_growth_limit_to_a_ticket() {
     }
     let report = fieldledger_tests::sync(&store).expect("sync");
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
-    assert_eq!(report.errors[0].code, "too_large");
+    assert_eq!(report.errors[0].code, DocCode::TooLarge);
     assert!(
         report.errors[0].message.contains("8192"),
         "{}",

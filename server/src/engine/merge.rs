@@ -12,7 +12,7 @@ use fieldledger_core::{DeviceId, Operation, Section, TicketId, TicketView, Times
 
 use super::{Engine, Result, system_author};
 use crate::documents::{Cached, Locked};
-use crate::error::ServerError;
+use crate::error::Error;
 use crate::ledger::first_handoff;
 use crate::projection::{Projection, Received, project};
 use crate::storage::{Batch, DocBytes, DocWrite};
@@ -64,7 +64,7 @@ impl Engine {
     ) -> Result<()> {
         let cached = docs
             .get_mut(id)
-            .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
+            .ok_or_else(|| Error::not_found("ticket not loaded"))?;
         let numbered = self.number(cached, id, origin.at)?;
         let (was, view) = views(cached, merge, numbered)?;
         let view = self.plan_return_visits(cached, was.as_ref(), view, origin.at)?;

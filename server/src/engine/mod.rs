@@ -30,7 +30,7 @@ use tokio::sync::broadcast;
 use crate::committer::Committer;
 use crate::deadlines::Workflow;
 use crate::documents::{Cached, Documents, Locked, Slots, Staged};
-use crate::error::ServerError;
+use crate::error::Error;
 use crate::events::{Event, NewEvent};
 use crate::metrics::Metrics;
 use crate::security_log::SecurityLog;
@@ -38,7 +38,7 @@ use crate::storage::{Batch, Storage, User};
 
 pub use office::NewTicket;
 
-type Result<T, E = ServerError> = std::result::Result<T, E>;
+type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Limits on what one request may carry.
 #[derive(Clone, Copy, Debug)]
@@ -221,12 +221,10 @@ impl Engine {
     /// The loaded ticket `id`, which must exist.
     fn existing<'a>(&self, docs: &'a mut Locked<'_>, id: &TicketId) -> Result<&'a mut Cached> {
         if !self.load(docs, id)? {
-            return Err(ServerError::not_found(format!(
-                "ticket {id} does not exist"
-            )));
+            return Err(Error::not_found(format!("ticket {id} does not exist")));
         }
         docs.get_mut(id)
-            .ok_or_else(|| ServerError::not_found("ticket not loaded"))
+            .ok_or_else(|| Error::not_found("ticket not loaded"))
     }
 
     /// Commits `batch`, staged on the documents of `locked`, then releases them. The batch is
@@ -244,7 +242,7 @@ impl Engine {
 }
 
 /// How many times a write is made in all when it was staged on stale documents (see
-/// [`ServerError::Stale`]) before the caller is told to try again later.
+/// [`Error::Stale`]) before the caller is told to try again later.
 const ATTEMPTS: usize = 4;
 
 /// Runs `write` again while it is refused as staged on stale documents, at most [`ATTEMPTS`]
@@ -254,7 +252,7 @@ fn again<T>(mut write: impl FnMut() -> Result<T>) -> Result<T> {
     let mut attempt = 1;
     loop {
         match write() {
-            Err(ServerError::Stale(why)) if attempt < ATTEMPTS => {
+            Err(Error::Stale(why)) if attempt < ATTEMPTS => {
                 tracing::debug!(why, attempt, "writing again on the documents as stored");
                 attempt += 1;
             }

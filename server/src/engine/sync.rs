@@ -8,13 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
-use axum::http::StatusCode;
 use fieldledger_core::admission::{Admission, Refusal, Sender, admit};
 use fieldledger_core::change_bytes::{Budget, Caps};
 use fieldledger_core::error::{Error as CoreError, contained};
 use fieldledger_core::policy;
 use fieldledger_core::protocol::{
-    DocError, DocMessage, PROTOCOL_VERSION, Receipt, SyncRequest, SyncResponse,
+    DocCode, DocError, DocMessage, PROTOCOL_VERSION, Receipt, SyncRequest, SyncResponse,
 };
 use fieldledger_core::store::sync_state::primed_state;
 use fieldledger_core::{Author, Section, Ticket, TicketId, Timestamp};
@@ -23,7 +22,7 @@ use super::merge::{Merge, Origin};
 use super::{Engine, Result, again};
 use crate::auth::Caller;
 use crate::documents::{Cached, Locked};
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::storage::{Batch, DeviceDoc, DeviceDocWrite, SecurityEvent};
 
 /// One sync request in progress: who asks, with which actors, and the feed positions.
@@ -119,8 +118,8 @@ impl Engine {
     /// Refuses a request in another protocol version, or with more documents than one may carry.
     fn check(&self, request: &SyncRequest) -> Result<()> {
         if request.version != PROTOCOL_VERSION {
-            return Err(ServerError::bad_request(
-                "unsupported_version",
+            return Err(Error::new(
+                Code::UnsupportedVersion,
                 format!(
                     "this server speaks sync protocol version {PROTOCOL_VERSION}, not {}",
                     request.version
@@ -128,9 +127,8 @@ impl Engine {
             ));
         }
         if request.docs.len() > self.limits.docs_per_request {
-            return Err(ServerError::refused(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_many_documents",
+            return Err(Error::new(
+                Code::TooManyDocuments,
                 format!(
                     "a request may carry at most {} documents",
                     self.limits.docs_per_request
@@ -294,7 +292,7 @@ impl Engine {
         if exists && grown > self.limits.ticket_growth_bytes {
             return Err(refused(
                 &id,
-                "too_large",
+                DocCode::TooLarge,
                 format!(
                     "one sync may add at most {} bytes of changes to a ticket; \
                      this one adds {grown}",
@@ -328,10 +326,8 @@ impl Engine {
                 new: !exists,
                 written: Some(&written),
             };
-            self.stage(docs, &id, &merge, &origin, batch).map_err(|e| {
-                let (_, code, message) = e.parts();
-                refused(&id, code, message)
-            })?;
+            self.stage(docs, &id, &merge, &origin, batch)
+                .map_err(internal(&id))?;
         }
         let cached = docs.get(&id).ok_or_else(|| not_loaded(&id))?;
         let seen = at_cut.as_ref().unwrap_or(&cached.ticket);
@@ -348,7 +344,7 @@ impl Engine {
         if doc.message.len() > self.limits.message_bytes {
             return Err(refused(
                 id,
-                "too_large",
+                DocCode::TooLarge,
                 format!(
                     "a document message may have at most {} bytes",
                     self.limits.message_bytes
@@ -358,7 +354,7 @@ impl Engine {
         sync::Message::decode(&doc.message).map_err(|e| {
             refused(
                 id,
-                "bad_message",
+                DocCode::BadMessage,
                 format!("the sync message does not decode: {e}"),
             )
         })
@@ -404,7 +400,7 @@ impl Engine {
             ));
             return Err(refused(
                 id,
-                "forbidden",
+                DocCode::Forbidden,
                 format!("ticket {id} is not assigned to this device's user"),
             ));
         }
@@ -442,7 +438,7 @@ impl Engine {
             Some(heads) => {
                 frozen = base
                     .fork_at(heads)
-                    .map_err(|e| refused(id, "internal", e.to_string()))?;
+                    .map_err(|e| refused(id, DocCode::Internal, e.to_string()))?;
                 // A change that builds on anything after the cut is refused as such.
                 let past_cut: BTreeSet<ChangeHash> = changes
                     .iter()
@@ -468,7 +464,7 @@ impl Engine {
             .map_err(unreadable(id))?;
         for refusal in &mut admission.refused {
             if past_cut.contains(&refusal.change) {
-                refusal.code = "reassigned";
+                refusal.code = DocCode::Reassigned;
                 refusal.message = format!(
                     "change {} builds on what was written after the ticket was reassigned away \
                      from this device's user",
@@ -486,7 +482,7 @@ impl Engine {
         let mut reasons: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
         for refusal in refused {
             reasons
-                .entry(refusal.code)
+                .entry(refusal.code.as_str())
                 .or_insert((0, &refusal.message))
                 .0 += 1;
         }
@@ -524,7 +520,7 @@ impl Engine {
         if merged.save().len() > self.limits.document_bytes {
             return Err(refused(
                 id,
-                "too_large",
+                DocCode::TooLarge,
                 format!(
                     "a document may have at most {} bytes",
                     self.limits.document_bytes
@@ -542,7 +538,7 @@ impl Engine {
                 || {
                     refused(
                         id,
-                        "not_a_ticket",
+                        DocCode::NotATicket,
                         format!("the changes do not register ticket {id}"),
                     )
                 },
@@ -569,7 +565,7 @@ impl Engine {
         let dd = self.device_doc(exchange.caller, id, exchange.acked)?;
         let cached = docs
             .get(id)
-            .ok_or_else(|| ServerError::not_found("ticket not loaded"))?;
+            .ok_or_else(|| Error::not_found("ticket not loaded"))?;
         let mut shared = cached.ticket.known_heads(&dd.shared);
         shared.sort();
         if shared == cached.ticket.heads() {
@@ -625,7 +621,7 @@ fn past_the_cut(
         .filter_map(|hash| merged.get_change_by_hash(hash));
     whole
         .apply_changes(changes)
-        .map_err(|e| refused(id, "internal", e.to_string()))?;
+        .map_err(|e| refused(id, DocCode::Internal, e.to_string()))?;
     Ok(Ticket::from_doc(
         id.clone(),
         std::mem::replace(merged, whole),
@@ -641,10 +637,10 @@ fn created_here(docs: &Locked<'_>, id: &TicketId, caller: &Caller) -> bool {
 }
 
 /// The refusal of ticket `id`'s whole document, with `code` and `message`.
-fn refused(id: &TicketId, code: &str, message: String) -> Box<DocError> {
+fn refused(id: &TicketId, code: DocCode, message: String) -> Box<DocError> {
     Box::new(DocError {
         ticket_id: id.clone(),
-        code: code.to_owned(),
+        code,
         message,
         change: None,
         section: None,
@@ -656,7 +652,7 @@ fn refused(id: &TicketId, code: &str, message: String) -> Box<DocError> {
 fn refusal(id: &TicketId, refusal: &Refusal) -> Box<DocError> {
     Box::new(DocError {
         ticket_id: id.clone(),
-        code: refusal.code.to_owned(),
+        code: refusal.code,
         message: refusal.message.clone(),
         change: Some(refusal.change.to_string()),
         section: refusal.section.map(|s| s.key().to_owned()),
@@ -665,18 +661,18 @@ fn refusal(id: &TicketId, refusal: &Refusal) -> Box<DocError> {
 }
 
 /// Refuses ticket `id`'s document for an error of the server's own.
-fn internal(id: &TicketId) -> impl Fn(ServerError) -> Box<DocError> + '_ {
-    move |e| refused(id, "internal", e.parts().2)
+fn internal(id: &TicketId) -> impl Fn(Error) -> Box<DocError> + '_ {
+    move |e| refused(id, DocCode::Internal, e.public_message())
 }
 
 /// Refuses ticket `id`'s document for what the device sent that does not read.
 fn unreadable(id: &TicketId) -> impl Fn(CoreError) -> Box<DocError> + '_ {
-    move |e| refused(id, "bad_message", e.to_string())
+    move |e| refused(id, DocCode::BadMessage, e.to_string())
 }
 
 /// Refuses ticket `id`'s document because the ticket is not in the cache, where it must be.
 fn not_loaded(id: &TicketId) -> Box<DocError> {
-    refused(id, "internal", "ticket not loaded".into())
+    refused(id, DocCode::Internal, "ticket not loaded".into())
 }
 
 /// Adds to the response what the device gets for a ticket: the message, if any (remembering

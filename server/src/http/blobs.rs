@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use fieldledger_core::Section;
 use fieldledger_core::policy::reads_assigned_only;
@@ -18,7 +18,7 @@ use super::{Result, blocking};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::blobs::{MAX_BLOB, UploadState};
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 
 #[derive(Deserialize)]
 /// Where an uploaded piece of a blob goes: its offset, and the whole blob's size.
@@ -46,9 +46,8 @@ pub(super) async fn upload(
     Raw(body): Raw,
 ) -> Result<Json<UploadState>> {
     if piece.total > MAX_BLOB {
-        return Err(ServerError::refused(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+        return Err(Error::new(
+            Code::TooLarge,
             format!("a blob may have at most {MAX_BLOB} bytes"),
         ));
     }
@@ -77,7 +76,7 @@ pub(super) async fn ticket_blob(
 ) -> Result<Response> {
     let id = ticket_id(&id)?;
     if reads_assigned_only(caller.user.role) {
-        return Err(ServerError::forbidden(
+        return Err(Error::forbidden(
             "photos are downloaded in the office; your device holds its own",
         ));
     }
@@ -88,11 +87,11 @@ pub(super) async fn ticket_blob(
             .read(&id, |t| {
                 t.view_sections(&[Section::Visits, Section::Signoff])
             })?
-            .map_err(ServerError::from)?
+            .map_err(Error::from)?
             .blobs()
             .any(|b| b.sha256 == sha256);
         if !referenced {
-            return Err(ServerError::not_found(format!(
+            return Err(Error::not_found(format!(
                 "ticket {id} has no file {sha256}"
             )));
         }

@@ -22,7 +22,7 @@ use super::extract::Params;
 use super::guard::{Admin, Office};
 use super::{Result, blocking};
 use crate::AppState;
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::events::{Event, EventKind};
 use crate::storage::Storage;
 
@@ -58,7 +58,7 @@ struct Cursor {
 
 impl Cursor {
     /// The next event that passes the filters, or `None` when the server stops.
-    async fn next(&mut self) -> Option<Result<Event, ServerError>> {
+    async fn next(&mut self) -> Option<Result<Event, Error>> {
         loop {
             if let Some(event) = self.backlog.pop_front() {
                 self.last = event.id;
@@ -89,7 +89,7 @@ impl Cursor {
         }
     }
 
-    async fn read_outbox(&mut self) -> Result<(), ServerError> {
+    async fn read_outbox(&mut self) -> Result<(), Error> {
         let storage = self.storage.clone();
         let after = self.last;
         let page = blocking(move || storage.events_after(after, PAGE)).await?;
@@ -105,20 +105,21 @@ pub(super) async fn events(
     _: Office,
     headers: HeaderMap,
     Params(query): Params<StreamQuery>,
-) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ServerError> {
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, Error> {
     let kinds = match &query.kind {
         Some(list) => list
             .split(',')
             .filter(|k| !k.is_empty())
             .map(|k| k.parse::<EventKind>())
             .collect::<Result<_, _>>()
-            .map_err(|e| ServerError::bad_request("bad_filter", e))?,
+            .map_err(|e| Error::new(Code::BadFilter, e))?,
         None => BTreeSet::new(),
     };
     let role = match &query.role {
-        Some(role) => Some(role.parse().map_err(|_| {
-            ServerError::bad_request("bad_filter", format!("unknown role {role:?}"))
-        })?),
+        Some(role) => Some(
+            role.parse()
+                .map_err(|_| Error::new(Code::BadFilter, format!("unknown role {role:?}")))?,
+        ),
         None => None,
     };
     let resume = headers

@@ -4,75 +4,64 @@
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::StatusCode;
 use fieldledger_core::TicketId;
 
 use super::Result;
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 
 /// A JSON body.
 #[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ServerError))]
+#[from_request(via(axum::Json), rejection(Error))]
 pub(crate) struct Body<T>(pub(crate) T);
 
 /// Query parameters.
 #[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ServerError))]
+#[from_request(via(axum::extract::Query), rejection(Error))]
 pub(crate) struct Params<T>(pub(crate) T);
 
 /// Path segments: a `String`, or a tuple of them.
 #[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(ServerError))]
+#[from_request(via(axum::extract::Path), rejection(Error))]
 pub(crate) struct Segment<T>(pub(crate) T);
 
 /// The raw bytes of a body.
 pub(crate) struct Raw(pub(crate) Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for Raw {
-    type Rejection = ServerError;
+    type Rejection = Error;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self> {
         Ok(Raw(Bytes::from_request(req, state).await?))
     }
 }
 
-/// A body that could not be read: too large, or not what the endpoint takes.
-fn rejected(status: StatusCode, text: String) -> ServerError {
-    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        "too_large"
-    } else {
-        "bad_body"
-    };
-    ServerError::refused(status, code, text)
-}
-
-impl From<JsonRejection> for ServerError {
+impl From<JsonRejection> for Error {
     fn from(rejection: JsonRejection) -> Self {
-        rejected(rejection.status(), rejection.body_text())
+        Error::rejected(rejection.status(), rejection.body_text())
     }
 }
 
-impl From<BytesRejection> for ServerError {
+impl From<BytesRejection> for Error {
     fn from(rejection: BytesRejection) -> Self {
-        rejected(rejection.status(), rejection.body_text())
+        Error::rejected(rejection.status(), rejection.body_text())
     }
 }
 
-impl From<QueryRejection> for ServerError {
+impl From<QueryRejection> for Error {
     fn from(rejection: QueryRejection) -> Self {
-        rejected(rejection.status(), rejection.body_text())
+        Error::rejected(rejection.status(), rejection.body_text())
     }
 }
 
-impl From<PathRejection> for ServerError {
+impl From<PathRejection> for Error {
     fn from(rejection: PathRejection) -> Self {
         // A path that does not decode is a bad request whatever axum would answer.
-        rejected(StatusCode::BAD_REQUEST, rejection.body_text())
+        Error::new(Code::BadBody, rejection.body_text())
     }
 }
 
 /// A ticket id from a path segment.
 pub(crate) fn ticket_id(raw: &str) -> Result<TicketId> {
     raw.parse()
-        .map_err(|e: fieldledger_core::Error| ServerError::bad_request("bad_id", e.to_string()))
+        .map_err(|e: fieldledger_core::Error| Error::new(Code::BadId, e.to_string()))
 }

@@ -10,7 +10,7 @@ use fieldledger_core::{Role, TicketId};
 use super::Result;
 use crate::AppState;
 use crate::auth::{Bearer, Caller};
-use crate::error::ServerError;
+use crate::error::Error;
 
 /// The caller of a bearer token, checked against the devices from the request's headers alone:
 /// a request with an unknown or revoked token is refused before a byte of its body is read.
@@ -18,7 +18,7 @@ use crate::error::ServerError;
 pub(crate) struct TokenCaller(pub(crate) Caller);
 
 impl FromRequestParts<AppState> for TokenCaller {
-    type Rejection = ServerError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let bearer = Bearer::from_headers(&parts.headers)?;
@@ -28,7 +28,7 @@ impl FromRequestParts<AppState> for TokenCaller {
 }
 
 impl FromRequestParts<AppState> for Caller {
-    type Rejection = ServerError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         // A dashboard session stands in for a token only where no token is presented, so that
@@ -55,12 +55,12 @@ impl FromRequestParts<AppState> for Caller {
 pub(crate) struct Office(pub(crate) Caller);
 
 impl FromRequestParts<AppState> for Office {
-    type Rejection = ServerError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let caller = Caller::from_request_parts(parts, state).await?;
         if reads_assigned_only(caller.user.role) {
-            return Err(ServerError::forbidden(
+            return Err(Error::forbidden(
                 "this covers the whole ledger and is read in the office",
             ));
         }
@@ -72,12 +72,12 @@ impl FromRequestParts<AppState> for Office {
 pub(crate) struct Admin;
 
 impl FromRequestParts<AppState> for Admin {
-    type Rejection = ServerError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let caller = Caller::from_request_parts(parts, state).await?;
         if caller.user.role != Role::Admin {
-            return Err(ServerError::forbidden("only administrators may do this"));
+            return Err(Error::forbidden("only administrators may do this"));
         }
         Ok(Admin)
     }
@@ -87,7 +87,7 @@ impl FromRequestParts<AppState> for Admin {
 /// theirs. Blocks on storage.
 pub(crate) fn readable(state: &AppState, caller: &Caller, id: &TicketId) -> Result<()> {
     if reads_assigned_only(caller.user.role) && !state.storage.has_access(&caller.user.id, id)? {
-        return Err(ServerError::forbidden(format!(
+        return Err(Error::forbidden(format!(
             "ticket {id} is not assigned to you"
         )));
     }

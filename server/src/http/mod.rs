@@ -12,6 +12,7 @@
 pub mod blobs;
 pub mod corrective_actions;
 pub mod costs;
+pub(crate) mod error;
 pub mod events;
 pub(crate) mod extract;
 pub(crate) mod guard;
@@ -25,13 +26,13 @@ pub mod tickets;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::routing::{MethodRouter, get, post, put};
 
 use crate::AppState;
-use crate::error::ServerError;
+use crate::error::Error;
 
-type Result<T, E = ServerError> = std::result::Result<T, E>;
+type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The largest sync body accepted.
 pub const MAX_SYNC_BODY: usize = 32 * 1024 * 1024;
@@ -44,9 +45,9 @@ pub const MAX_BLOB_PIECE: usize = 4 * 1024 * 1024;
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
-        ServerError::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-    })?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(Error::internal)?
 }
 
 /// A route the server answers, as the OpenAPI document names it.

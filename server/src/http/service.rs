@@ -3,13 +3,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::{Result, blocking};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::ServerError;
+use crate::error::Error;
 
 pub(super) async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>> {
     let storage = state.storage.clone();
@@ -24,16 +24,12 @@ pub(super) async fn metrics(
     headers: header::HeaderMap,
 ) -> Result<Response> {
     let Some(expected) = state.metrics_token else {
-        return Err(ServerError::not_found(
+        return Err(Error::not_found(
             "metrics are off: start the server with FIELDLEDGER_METRICS_TOKEN to read them",
         ));
     };
     if crate::auth::presented(&headers).map(crate::auth::token_hash) != Some(expected) {
-        return Err(ServerError::refused(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "the metrics token is required",
-        ));
+        return Err(Error::unauthorized("the metrics token is required"));
     }
     Ok((
         [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],

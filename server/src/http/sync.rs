@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use fieldledger_core::protocol::{self, CONTENT_TYPE, SyncRequest};
 
@@ -11,7 +11,7 @@ use super::extract::Raw;
 use super::guard::TokenCaller;
 use super::{Result, blocking};
 use crate::AppState;
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 
 /// Devices only: the token is checked from the headers, before the body is read.
 pub(super) async fn sync(
@@ -28,21 +28,15 @@ pub(super) async fn sync(
             .clone()
             .acquire_owned()
             .await
-            .map_err(|e| {
-                ServerError::refused(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "shutting_down",
-                    e.to_string(),
-                )
-            })?;
+            .map_err(|e| Error::new(Code::ShuttingDown, e.to_string()))?;
         let response = blocking(move || {
             let _turn = turn;
-            let request: SyncRequest = protocol::decode(&body)
-                .map_err(|e| ServerError::bad_request("bad_body", e.to_string()))?;
+            let request: SyncRequest =
+                protocol::decode(&body).map_err(|e| Error::new(Code::BadBody, e.to_string()))?;
             engine.sync(&caller, request)
         })
         .await?;
-        Ok::<_, ServerError>(
+        Ok::<_, Error>(
             (
                 [(header::CONTENT_TYPE, CONTENT_TYPE)],
                 protocol::encode(&response),

@@ -16,7 +16,7 @@ use super::{Result, blocking};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::deadlines::Judgement;
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::ticket_detail::TicketDetail;
 
 pub(super) async fn register(
@@ -25,7 +25,7 @@ pub(super) async fn register(
     Body(registration): Body<Registration>,
 ) -> Result<Response> {
     if !policy::may_register(caller.user.role) {
-        return Err(ServerError::forbidden(format!(
+        return Err(Error::forbidden(format!(
             "the role {} may not register tickets",
             caller.user.role
         )));
@@ -108,13 +108,13 @@ pub(super) async fn signed_state(
     let id = ticket_id(&id)?;
     let signoff: EntryId = signoff
         .parse()
-        .map_err(|e: fieldledger_core::Error| ServerError::bad_request("bad_id", e.to_string()))?;
+        .map_err(|e: fieldledger_core::Error| Error::new(Code::BadId, e.to_string()))?;
     let engine = state.engine.clone();
     let view = blocking(move || {
         readable(&state, &caller, &id)?;
         engine
             .read(&id, |t| t.view_signed(&signoff))?
-            .map_err(ServerError::from)
+            .map_err(Error::from)
     })
     .await?;
     Ok(Json(view))

@@ -91,6 +91,6 @@ impl Batch {
 pub trait Commits {
     /// Writes `batches` in one transaction at `at`; returns the events it put in the outbox.
     /// Refuses the whole transaction when a document was written by another server since its
-    /// write was staged ([`crate::error::ServerError::Stale`]).
+    /// write was staged ([`crate::error::Error::Stale`]).
     fn commit(&self, batches: &[Batch], at: Timestamp) -> Result<Vec<Event>>;
 }

@@ -28,10 +28,10 @@ pub use reports::Reports;
 pub use security_events::{SecurityEvent, SecurityEvents};
 pub use sessions::{Sessions, WebSession};
 
-use crate::error::ServerError;
+use crate::error::Error;
 
 /// The result type of storage.
-pub type Result<T, E = ServerError> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What the server keeps: every aggregate's trait. Writes of the sync path go through
 /// [`Commits::commit`], one transaction for any number of batches; everything else is a small

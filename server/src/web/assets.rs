@@ -5,7 +5,7 @@
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::error::ServerError;
+use crate::error::Error;
 use crate::http::extract::Segment;
 
 /// Embeds each file of `server/web/` with its media type.
@@ -65,21 +65,21 @@ fn serve(mime: &'static str, bytes: &'static [u8]) -> Response {
     (headers, bytes).into_response()
 }
 
-fn find(path: &str) -> Result<Response, ServerError> {
+fn find(path: &str) -> Result<Response, Error> {
     FILES
         .iter()
         .find(|(p, _, _)| *p == path)
         .map(|(_, mime, bytes)| serve(mime, bytes))
-        .ok_or_else(|| ServerError::not_found(format!("no dashboard file {path}")))
+        .ok_or_else(|| Error::not_found(format!("no dashboard file {path}")))
 }
 
 /// `GET /`: the dashboard's page.
-pub(crate) async fn index() -> Result<Response, ServerError> {
+pub(crate) async fn index() -> Result<Response, Error> {
     find("index.html")
 }
 
 /// `GET /assets/{path}`: one of its files.
-pub(crate) async fn asset(Segment(path): Segment<String>) -> Result<Response, ServerError> {
+pub(crate) async fn asset(Segment(path): Segment<String>) -> Result<Response, Error> {
     find(&path)
 }
 

@@ -6,7 +6,7 @@
 use axum::http::{HeaderMap, Method};
 use sha2::{Digest, Sha256};
 
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 
 /// The header that carries the token.
 pub const HEADER: &str = "x-csrf-token";
@@ -22,7 +22,7 @@ pub fn is_safe(method: &Method) -> bool {
 }
 
 /// Refuses a request whose `X-CSRF-Token` header does not carry `expected`.
-pub fn check(headers: &HeaderMap, expected: &str) -> Result<(), ServerError> {
+pub fn check(headers: &HeaderMap, expected: &str) -> Result<(), Error> {
     let presented = headers
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
@@ -33,9 +33,8 @@ pub fn check(headers: &HeaderMap, expected: &str) -> Result<(), ServerError> {
     {
         Ok(())
     } else {
-        Err(ServerError::refused(
-            axum::http::StatusCode::FORBIDDEN,
-            "csrf",
+        Err(Error::new(
+            Code::Csrf,
             "a change made with a dashboard session needs its X-CSRF-Token header",
         ))
     }

@@ -4,10 +4,9 @@ use std::sync::OnceLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::http::StatusCode;
 
 use crate::AppState;
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use fieldledger_core::UserId;
 use fieldledger_core::policy::reads_assigned_only;
 
@@ -17,18 +16,18 @@ pub const MIN_LENGTH: usize = 10;
 pub const MAX_LENGTH: usize = 1024;
 
 /// The argon2id hash of `password` with a fresh random salt and argon2's default cost.
-pub fn hash(password: &str) -> Result<String, ServerError> {
+pub fn hash(password: &str) -> Result<String, Error> {
     let length = password.chars().count();
     if !(MIN_LENGTH..=MAX_LENGTH).contains(&length) {
-        return Err(ServerError::bad_request(
-            "bad_password",
+        return Err(Error::new(
+            Code::BadPassword,
             format!("a password has {MIN_LENGTH} to {MAX_LENGTH} characters"),
         ));
     }
-    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(internal)?;
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(Error::internal)?;
     Ok(Argon2::default()
         .hash_password(password.as_bytes(), &salt)
-        .map_err(internal)?
+        .map_err(Error::internal)?
         .to_string())
 }
 
@@ -49,14 +48,14 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
 }
 
 /// Sets the dashboard password of `user`, an office user; ends their sessions.
-pub fn set(state: &AppState, user: &UserId, password: &str) -> Result<(), ServerError> {
+pub fn set(state: &AppState, user: &UserId, password: &str) -> Result<(), Error> {
     let account = state
         .storage
         .user(user)?
-        .ok_or_else(|| ServerError::not_found(format!("no user {user}")))?;
+        .ok_or_else(|| Error::not_found(format!("no user {user}")))?;
     if reads_assigned_only(account.role) {
-        return Err(ServerError::bad_request(
-            "not_office",
+        return Err(Error::new(
+            Code::NotOffice,
             format!(
                 "{user} is a {}: the dashboard is for office users",
                 account.role
@@ -65,10 +64,6 @@ pub fn set(state: &AppState, user: &UserId, password: &str) -> Result<(), Server
     }
     let hash = hash(password)?;
     state.storage.set_password(user, &hash, state.clock.now())
-}
-
-fn internal(e: argon2::password_hash::Error) -> ServerError {
-    ServerError::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
 }
 
 #[cfg(test)]
@@ -89,8 +84,8 @@ mod tests {
     fn short_passwords_are_refused() {
         assert!(matches!(
             hash("short"),
-            Err(ServerError::Refused {
-                code: "bad_password",
+            Err(Error::Refused {
+                code: Code::BadPassword,
                 ..
             })
         ));

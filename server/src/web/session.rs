@@ -5,12 +5,12 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use fieldledger_core::{DeviceId, Timestamp, UserId};
 
 use crate::AppState;
 use crate::auth::{Caller, token_hash};
-use crate::error::ServerError;
+use crate::error::Error;
 use crate::http::blocking;
 use crate::storage::{Device, User, WebSession};
 use crate::web::csrf;
@@ -58,20 +58,12 @@ pub fn cookie(headers: &HeaderMap) -> Option<&str> {
 
 /// The `Set-Cookie` value that gives the browser `value` (an empty value with `max_age_secs` 0
 /// clears it).
-pub fn set_cookie(
-    value: &str,
-    max_age_secs: i64,
-    secure: bool,
-) -> Result<HeaderValue, ServerError> {
+pub fn set_cookie(value: &str, max_age_secs: i64, secure: bool) -> Result<HeaderValue, Error> {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
     ))
-    .map_err(|e| ServerError::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
-}
-
-fn unauthorized(message: &str) -> ServerError {
-    ServerError::refused(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    .map_err(Error::internal)
 }
 
 /// A request made in a valid session, with the CSRF token checked when it changes something.
@@ -102,7 +94,7 @@ impl Signed {
 }
 
 impl FromRequestParts<AppState> for Signed {
-    type Rejection = ServerError;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -110,7 +102,7 @@ impl FromRequestParts<AppState> for Signed {
     ) -> Result<Self, Self::Rejection> {
         let hash = cookie(&parts.headers)
             .map(token_hash)
-            .ok_or_else(|| unauthorized("sign in to the dashboard first"))?;
+            .ok_or_else(|| Error::unauthorized("sign in to the dashboard first"))?;
         let (storage, now) = (state.storage.clone(), state.clock.now());
         let found = blocking(move || {
             let Some(session) = storage.session(&hash, now)? else {
@@ -120,9 +112,9 @@ impl FromRequestParts<AppState> for Signed {
         })
         .await?;
         let (session, user) =
-            found.ok_or_else(|| unauthorized("the session has ended; sign in again"))?;
+            found.ok_or_else(|| Error::unauthorized("the session has ended; sign in again"))?;
         if reads_assigned_only(user.role) {
-            return Err(ServerError::forbidden(
+            return Err(Error::forbidden(
                 "the dashboard is for the office; technicians use the app",
             ));
         }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::auth::token_hash;
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::http::blocking;
 use crate::http::extract::Body;
 use crate::storage::WebSession;
@@ -46,12 +46,12 @@ pub(crate) async fn sign_in(
     State(state): State<AppState>,
     parts: Parts,
     Body(credentials): Body<Credentials>,
-) -> Result<Response, ServerError> {
+) -> Result<Response, Error> {
     let address = client::address(&state, &parts);
     let Credentials { user, password } = credentials;
     if user.is_empty() || user.len() > 64 || password.len() > password::MAX_LENGTH {
-        return Err(ServerError::bad_request(
-            "bad_body",
+        return Err(Error::new(
+            Code::BadBody,
             "a user name of at most 64 and a password of at most 1024 characters are required",
         ));
     }
@@ -60,9 +60,8 @@ pub(crate) async fn sign_in(
     let attempt = match state.sign_ins.reserve(&user, address) {
         Ok(attempt) => attempt,
         Err(wait) => {
-            let mut refused = ServerError::refused(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
+            let mut refused = Error::new(
+                Code::TooManyAttempts,
                 format!(
                     "too many failed sign-ins; try again in {} minutes",
                     wait.as_secs().div_ceil(60)
@@ -94,7 +93,7 @@ pub(crate) async fn sign_in(
             return Ok(None);
         };
         if reads_assigned_only(account.role) {
-            return Err(ServerError::forbidden(
+            return Err(Error::forbidden(
                 "the dashboard is for the office; technicians and sales use their own tickets in the app",
             ));
         }
@@ -105,9 +104,7 @@ pub(crate) async fn sign_in(
     })
     .await?;
     let Some((cookie, session, account)) = found else {
-        return Err(ServerError::refused(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+        return Err(Error::unauthorized(
             "the user name or the password is wrong",
         ));
     };
@@ -139,7 +136,7 @@ pub(crate) async fn sign_out(
     State(state): State<AppState>,
     parts: Parts,
     signed: Signed,
-) -> Result<Response, ServerError> {
+) -> Result<Response, Error> {
     let storage = state.storage.clone();
     let hash = signed.token_hash;
     blocking(move || storage.end_session(&hash)).await?;

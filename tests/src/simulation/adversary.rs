@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::sync::Message;
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{ActorId, Automerge, AutomergeError, ChangeHash, ObjType, ROOT, ReadDoc};
-use fieldledger_core::protocol::{self, DocMessage, SyncResponse};
+use fieldledger_core::protocol::{self, DocCode, DocMessage, SyncResponse};
 use fieldledger_core::ticket::decision::Disposition;
 use fieldledger_core::ticket::{ChangeMessage, ChangeNote};
 use fieldledger_core::{Author, Clock, EntryId, Error, Operation, Role, Ticket, TicketId};
@@ -47,20 +47,20 @@ const REPLAYS: f64 = 0.1;
 
 /// Every code a forged document may be refused with. `internal` is not one of them: a forgery
 /// must be refused for what it is, not fail the server.
-const REFUSALS: [&str; 13] = [
-    "forged_actor",
-    "forged_author",
-    "unrecognised_change",
-    "not_permitted",
-    "action_refused",
-    "not_as_recorded",
-    "reassigned",
-    "depends_on_refused",
-    "missing_dependencies",
-    "bad_message",
-    "too_large",
-    "forbidden",
-    "not_a_ticket",
+const REFUSALS: [DocCode; 13] = [
+    DocCode::ForgedActor,
+    DocCode::ForgedAuthor,
+    DocCode::UnrecognisedChange,
+    DocCode::NotPermitted,
+    DocCode::ActionRefused,
+    DocCode::NotAsRecorded,
+    DocCode::Reassigned,
+    DocCode::DependsOnRefused,
+    DocCode::MissingDependencies,
+    DocCode::BadMessage,
+    DocCode::TooLarge,
+    DocCode::Forbidden,
+    DocCode::NotATicket,
 ];
 
 /// The hostile device and what it sent.
@@ -612,13 +612,13 @@ impl World {
                         sent.what
                     ));
                 };
-                if !REFUSALS.contains(&error.code.as_str()) {
+                if !REFUSALS.contains(&error.code) {
                     return Err(format!(
                         "the adversary's forgery ({}) was answered {}: {}",
                         sent.what, error.code, error.message
                     ));
                 }
-                (error.code.clone(), Some(response))
+                (error.code.to_string(), Some(response))
             }
             (None, Err(Error::Rejected { status, .. })) if (400..500).contains(&status) => {
                 (format!("http {status}"), None)

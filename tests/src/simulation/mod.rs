@@ -442,9 +442,7 @@ impl World {
                 Ok(())
             }
             // A ticket registered on a phone that has not reached the office yet.
-            Err(e) if e.parts().0 == fieldledger_server::axum::http::StatusCode::NOT_FOUND => {
-                Ok(())
-            }
+            Err(e) if e.code() == fieldledger_server::error::Code::NotFound => Ok(()),
             Err(e) => Err(format!("desk hands off ticket #{n}: {e}")),
         }
     }

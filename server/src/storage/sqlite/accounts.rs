@@ -6,7 +6,7 @@ use rusqlite::params;
 
 use super::SqliteStorage;
 use super::row::{NamedRow, all, corrupt, first, one};
-use crate::error::ServerError;
+use crate::error::{Code, Error};
 use crate::storage::{Accounts, ActorBinding, Device, Result, User};
 
 /// The most automerge actors one device may hold (one per install of the app, in practice).
@@ -99,9 +99,8 @@ impl Accounts for SqliteStorage {
                 ],
             )?;
             if added == 0 {
-                return Err(ServerError::refused(
-                    axum::http::StatusCode::CONFLICT,
-                    "exists",
+                return Err(Error::new(
+                    Code::Exists,
                     format!("user {} exists already", user.id),
                 ));
             }

@@ -10,7 +10,7 @@ use rusqlite::{Connection, Transaction, params};
 
 use super::SqliteStorage;
 use super::row::{NamedRow, all, corrupt, first, one, some};
-use crate::error::ServerError;
+use crate::error::Error;
 use crate::ledger::LedgerRow;
 use crate::storage::{DeviceDoc, DeviceDocWrite, DocBytes, DocWrite, Documents, FeedPage, Result};
 
@@ -106,7 +106,7 @@ fn check_heads(tx: &Transaction<'_>, doc: &DocWrite) -> Result<()> {
     let stored = documents::heads(tx, &doc.ticket_id)?;
     let staged_on = (!doc.new).then_some(doc.before.as_slice());
     if stored.as_deref() != staged_on {
-        return Err(ServerError::Stale(format!(
+        return Err(Error::Stale(format!(
             "ticket {} was written by another server meanwhile",
             doc.ticket_id
         )));

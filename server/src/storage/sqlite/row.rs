@@ -11,12 +11,12 @@ use fieldledger_core::Timestamp;
 use rusqlite::types::FromSql;
 use rusqlite::{Connection, Params, Row};
 
-use crate::error::ServerError;
+use crate::error::Error;
 use crate::storage::Result;
 
 /// The error of a stored value that does not read as `what`.
-pub(super) fn corrupt(what: &str) -> ServerError {
-    ServerError::Core(fieldledger_core::Error::Corrupt(format!(
+pub(super) fn corrupt(what: &str) -> Error {
+    Error::Core(fieldledger_core::Error::Corrupt(format!(
         "unreadable {what} in the server database"
     )))
 }
