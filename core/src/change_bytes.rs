@@ -137,7 +137,8 @@ impl fmt::Display for Cap {
 pub enum Refusal {
     /// A chunk takes more bytes once inflated than a cap leaves; it was inflated no further.
     #[error(
-        "{what} takes more than {room} bytes once inflated, past the {cap} limit of {limit} inflated bytes"
+        "{what} takes more than {room} bytes once inflated, past the {cap} limit of {limit} \
+         inflated bytes"
     )]
     TooLarge {
         /// What was refused: a change, a compressed change, a document.

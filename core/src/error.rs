@@ -35,7 +35,7 @@ pub enum Error {
         reason: String,
     },
     /// A close was refused: the regulation's requirements are not all recorded.
-    #[error("the ticket cannot close yet; missing: {}", missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    #[error("the ticket cannot close yet; missing: {}", joined(missing))]
     NotClosable {
         /// What is missing, in a stable order.
         missing: Vec<crate::ticket::closure::Requirement>,
@@ -97,6 +97,15 @@ pub enum Error {
     /// The file system failed.
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// The requirements of a refused close, named and joined for its message.
+fn joined(missing: &[crate::ticket::closure::Requirement]) -> String {
+    missing
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Error {

@@ -212,7 +212,13 @@ fn deliver(
                     .saturating_mul(1 << attempts.saturating_sub(1).min(16))
                     .min(pacing.longest_retry);
                 let retry_at = Timestamp(clock.now().millis() + pause.as_millis() as i64);
-                tracing::warn!(webhook = hook.id, event = event.id, attempts, %error, "webhook delivery failed");
+                tracing::warn!(
+                    webhook = hook.id,
+                    event = event.id,
+                    attempts,
+                    %error,
+                    "webhook delivery failed"
+                );
                 storage.webhook_delivered(hook.id, position)?;
                 return storage.webhook_failed(hook.id, attempts, retry_at, &error);
             }

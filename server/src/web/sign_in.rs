@@ -94,7 +94,8 @@ pub(crate) async fn sign_in(
         };
         if reads_assigned_only(account.role) {
             return Err(Error::forbidden(
-                "the dashboard is for the office; technicians and sales use their own tickets in the app",
+                "the dashboard is for the office; technicians and sales use their own tickets in \
+                 the app",
             ));
         }
         let cookie = new_cookie();
