@@ -6,7 +6,20 @@ use fieldledger_core::ticket::quality::ActionStatus;
 use fieldledger_core::{Date, TicketId, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
-use crate::projection::Received;
+/// What the server saw of a ticket that its document does not say. A live merge knows it as it
+/// happens; a rebuild reads it back from when and from whom each change was received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// When the server first received the ticket.
+    pub received_at: Timestamp,
+    /// Who sent it to the server first: its registrant as the server saw them, not as the
+    /// document claims. They may read the ticket.
+    pub created_by: Option<UserId>,
+    /// When the server first received a hand-off of it (the 30-minute rule is measured on it).
+    pub handed_off_received_at: Option<Timestamp>,
+    /// When the server last received a change of it: the time of the events of that change.
+    pub updated_at: Timestamp,
+}
 
 /// The version of [`LedgerRow::project`]: raise it whenever a row holds more or other than
 /// before, and the server rebuilds a stored ledger by the new projection as it opens.

@@ -30,6 +30,7 @@ pub mod security_log;
 pub mod statistics;
 pub mod storage;
 pub mod ticket_detail;
+pub mod watcher;
 pub mod web;
 pub mod webhooks;
 
@@ -45,12 +46,13 @@ use axum::Router;
 use fieldledger_core::{Clock, IdSource, SystemClock};
 
 use crate::blobs::BlobStore;
-use crate::deadlines::{Watcher, Workflow};
+use crate::deadlines::Workflow;
 use crate::engine::{Engine, Limits};
 use crate::error::{Code, Error};
 use crate::metrics::Metrics;
 use crate::storage::Storage;
 use crate::storage::sqlite::SqliteStorage;
+use crate::watcher::Watcher;
 use crate::webhooks::{Deliverer, Pacing};
 
 /// What every handler shares.

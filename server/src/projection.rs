@@ -7,27 +7,12 @@
 //! It is pure: it reads neither storage nor the clock, and the same arguments give the same
 //! projection.
 
-use fieldledger_core::{TicketId, TicketView, Timestamp, UserId};
+use fieldledger_core::{TicketId, TicketView};
 
 use crate::events::{self, NewEvent};
-use crate::ledger::LedgerRow;
+use crate::ledger::{LedgerRow, Received};
 use crate::return_visits::ReturnVisitRow;
 use crate::statistics::CostLine;
-
-/// What the server saw of a ticket that its document does not say. A live merge knows it as it
-/// happens; a rebuild reads it back from when and from whom each change was received.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Received {
-    /// When the server first received the ticket.
-    pub received_at: Timestamp,
-    /// Who sent it to the server first: its registrant as the server saw them, not as the
-    /// document claims. They may read the ticket.
-    pub created_by: Option<UserId>,
-    /// When the server first received a hand-off of it (the 30-minute rule is measured on it).
-    pub handed_off_received_at: Option<Timestamp>,
-    /// When the server last received a change of it: the time of the events of that change.
-    pub updated_at: Timestamp,
-}
 
 /// Everything projected from one change of a ticket.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +55,7 @@ pub fn project(
 mod tests {
     use super::*;
     use crate::events::EventKind;
+    use fieldledger_core::Timestamp;
 
     /// A ticket first received at 1 and last at 2.
     fn received() -> Received {

@@ -13,8 +13,9 @@ use fieldledger_core::{DeviceId, Operation, Section, TicketId, TicketView, Times
 use super::{Engine, Result, system_author};
 use crate::documents::{Cached, Locked};
 use crate::error::Error;
+use crate::ledger::Received;
 use crate::ledger::first_handoff;
-use crate::projection::{Projection, Received, project};
+use crate::projection::{Projection, project};
 use crate::storage::{Batch, DocBytes, DocWrite};
 
 /// A document rewritten as one snapshot after this many chunks.

@@ -8,7 +8,8 @@ use fieldledger_core::TicketId;
 
 use super::{Engine, Result};
 use crate::ledger::PROJECTION_VERSION;
-use crate::projection::{Projection, Received, project};
+use crate::ledger::Received;
+use crate::projection::{Projection, project};
 
 /// The actions (change messages) that pass a registered form on: see
 /// [`crate::ledger::first_handoff`].
