@@ -3,9 +3,9 @@
 //!
 //! A migration that databases have applied is never edited: a fresh install runs every
 //! migration, an upgraded database only those it lacks, and an edit would part the two. The
-//! files are the server's own (none is assembled from another crate's schema) and the schema
-//! each version leaves is frozen in `server/migrations/schemas/`, so that the tests below catch
-//! such an edit.
+//! files are the server's own (none is assembled from another crate's schema) and the digest of
+//! the schema each version leaves is frozen in `server/migrations/schemas.sha256`, so that the
+//! tests below catch such an edit.
 
 use fieldledger_core::store::schema;
 use rusqlite::Connection;
@@ -40,22 +40,24 @@ mod tests {
 
     use fieldledger_core::{IdSource, Timestamp};
 
+    use sha2::{Digest, Sha256};
+
     use super::*;
     use crate::storage::sqlite::{DATABASE_FILE, SqliteStorage};
     use crate::storage::{Accounts, Documents, Ledger};
 
-    /// The schema each version leaves, as SQLite stores it: `SCHEMAS[k - 1]` after migration
-    /// `k`. Each is written when its migration is added, and never edited after.
-    const SCHEMAS: &[&str] = &[
-        include_str!("../../../migrations/schemas/001.sql"),
-        include_str!("../../../migrations/schemas/002.sql"),
-        include_str!("../../../migrations/schemas/003.sql"),
-        include_str!("../../../migrations/schemas/004.sql"),
-        include_str!("../../../migrations/schemas/005.sql"),
-        include_str!("../../../migrations/schemas/006.sql"),
-        include_str!("../../../migrations/schemas/007.sql"),
-        include_str!("../../../migrations/schemas/008.sql"),
-    ];
+    /// The SHA-256 of the schema each version leaves ([`digest`]), one line per version:
+    /// `001 <hex>` after migration 1. Each line is written when its migration is added, and
+    /// never edited after.
+    const DIGESTS: &str = include_str!("../../../migrations/schemas.sha256");
+
+    /// The frozen digest of version `k`, if the file has its line.
+    fn frozen_digest(k: usize) -> Option<&'static str> {
+        DIGESTS.lines().find_map(|line| {
+            let (version, digest) = line.split_once(' ')?;
+            (version.parse() == Ok(k)).then_some(digest.trim())
+        })
+    }
 
     /// A few rows in the tables and columns of version 1, which every later version has: an
     /// administrator with the demo's console, and a ticket that the console holds but its user
@@ -107,36 +109,43 @@ mod tests {
         schema_of(&Connection::open(dir.join(DATABASE_FILE)).expect("open"))
     }
 
-    /// Makes the database in `dir` as a server at version `k` left it: its frozen schema, and
+    /// The SHA-256 of `schema`, in hex: each entry on a line of its own.
+    fn digest(schema: &Schema) -> String {
+        let mut hasher = Sha256::new();
+        for (kind, name, table, sql) in &schema.0 {
+            let sql = sql.as_deref().unwrap_or("");
+            hasher.update(format!("{kind}|{name}|{table}|{sql}\n"));
+        }
+        hex::encode(hasher.finalize())
+    }
+
+    /// Makes the database in `dir` as a server at version `k` left it: migrations 1 to `k`
+    /// (which [`every_version_leaves_its_frozen_schema`] holds to their digests), and
     /// [`ROWS`].
     fn make_version(dir: &Path, k: usize) {
-        let conn = Connection::open(dir.join(DATABASE_FILE)).expect("create");
-        conn.execute_batch(SCHEMAS[k - 1]).expect("frozen schema");
+        let mut conn = Connection::open(dir.join(DATABASE_FILE)).expect("create");
+        schema::run(&mut conn, APPLICATION_ID, MIGRATIONS, k as i64).expect("migrate");
         conn.execute_batch(ROWS).expect("rows");
-        conn.pragma_update(None, "application_id", APPLICATION_ID)
-            .expect("application id");
-        conn.pragma_update(None, "user_version", k as i64)
-            .expect("version");
     }
 
     #[test]
     fn every_version_leaves_its_frozen_schema() {
-        assert_eq!(
-            SCHEMAS.len(),
-            MIGRATIONS.len(),
-            "a new migration comes with the schema it leaves, in migrations/schemas/"
-        );
         for k in 1..=MIGRATIONS.len() {
             let mut migrated = Connection::open_in_memory().expect("open");
             schema::run(&mut migrated, APPLICATION_ID, MIGRATIONS, k as i64).expect("migrate");
-            let frozen = Connection::open_in_memory().expect("open");
-            frozen.execute_batch(SCHEMAS[k - 1]).expect("frozen schema");
+            let digest = digest(&schema_of(&migrated));
             assert_eq!(
-                schema_of(&migrated).0,
-                schema_of(&frozen).0,
-                "migrations 1 to {k} no longer leave schemas/{k:03}.sql: was one edited?"
+                Some(digest.as_str()),
+                frozen_digest(k),
+                "migrations 1 to {k} no longer leave the schema frozen in schemas.sha256 \
+                 (was one edited?); a new migration adds the line `{k:03} {digest}`"
             );
         }
+        assert_eq!(
+            DIGESTS.lines().count(),
+            MIGRATIONS.len(),
+            "one digest per version"
+        );
     }
 
     #[test]
