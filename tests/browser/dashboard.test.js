@@ -329,7 +329,9 @@ test("QA, finance and statistics each have their view", async () => {
   await qa.locator(`tr[data-ticket="${ticketId}"]`).getByText("crimping").waitFor();
   await shot(qa, "quality");
   await qa.getByRole("link", { name: "Statistics" }).click();
-  await qa.locator("svg.chart").first().waitFor();
+  // The QA view has charts of its own: wait for the statistics view itself, then for its six.
+  await qa.getByRole("heading", { name: "Statistics of the service data" }).waitFor();
+  await qa.locator("svg.chart").nth(5).waitFor();
   assert.ok((await qa.locator("svg.chart").count()) >= 6);
   await shot(qa, "statistics");
   await qa.context().close();
