@@ -35,7 +35,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What the server keeps: every aggregate's trait. Writes of the sync path go through
 /// [`Commits::commit`], one transaction for any number of batches; everything else is a small
-/// query or command. Whatever implements every aggregate is a `Storage`.
+/// query or command. A database implements every aggregate, then says it is a `Storage`.
 pub trait Storage:
     Accounts
     + Sessions
@@ -50,22 +50,5 @@ pub trait Storage:
     + Send
     + Sync
     + 'static
-{
-}
-
-impl<T> Storage for T where
-    T: Accounts
-        + Sessions
-        + Documents
-        + Commits
-        + Ledger
-        + Deadlines
-        + Reports
-        + Outbox
-        + Blobs
-        + SecurityEvents
-        + Send
-        + Sync
-        + 'static
 {
 }

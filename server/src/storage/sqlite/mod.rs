@@ -86,6 +86,9 @@ fn open_writer(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// SQLite keeps every aggregate (their impls are in this folder's files, one per aggregate).
+impl crate::storage::Storage for SqliteStorage {}
+
 impl SqliteStorage {
     /// Opens (or creates) the database in `dir`, bringing its schema up to date.
     pub fn open(dir: &Path, now: Timestamp, ids: IdSource) -> Result<Self> {
