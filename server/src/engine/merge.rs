@@ -242,21 +242,22 @@ fn plans_return_visits(was: Option<&TicketView>, view: &TicketView) -> bool {
 /// its changes: the whole document when it is new or has gathered enough chunks since its last
 /// snapshot, else the change alone as one more chunk.
 fn document_bytes(cached: &mut Cached, merge: &Merge<'_>) -> (DocBytes, Vec<ChangeHash>) {
-    let changes = cached
-        .ticket
-        .doc()
-        .get_changes_meta(merge.before)
-        .iter()
-        .map(|c| c.hash)
-        .collect();
-    let bytes = if merge.new || cached.chunks + 1 >= COMPACT_AFTER {
+    if merge.new || cached.chunks + 1 >= COMPACT_AFTER {
         cached.chunks = 0;
-        DocBytes::Snapshot(cached.ticket.save())
+        let doc = cached.ticket.doc();
+        let changes = doc
+            .get_changes_meta(merge.before)
+            .iter()
+            .map(|c| c.hash)
+            .collect();
+        (DocBytes::Snapshot(cached.ticket.save()), changes)
     } else {
         cached.chunks += 1;
-        DocBytes::Chunk(cached.ticket.changes_since(merge.before))
-    };
-    (bytes, changes)
+        let changes = cached.ticket.doc().get_changes(merge.before);
+        let hashes = changes.iter().map(|c| c.hash()).collect();
+        let bytes = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
+        (DocBytes::Changes(bytes), hashes)
+    }
 }
 
 /// The year, in UTC, of `at`.

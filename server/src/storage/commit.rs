@@ -11,13 +11,14 @@ use crate::ledger::LedgerRow;
 use crate::return_visits::ReturnVisitRow;
 use crate::statistics::CostLine;
 
-/// How a document is written: whole (new, or compacted) or as one more chunk.
+/// How a document is written: whole (new, or compacted) or as the changes this write adds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DocBytes {
-    /// A whole saved document; replaces the snapshot and drops the chunks.
+    /// A whole saved document; replaces the snapshot, which holds every change stored before.
     Snapshot(Vec<u8>),
-    /// Changes in automerge's incremental format, appended.
-    Chunk(Vec<u8>),
+    /// The changes this write adds, each whole (automerge's change chunk), in the order of
+    /// [`DocWrite::changes`].
+    Changes(Vec<Vec<u8>>),
 }
 
 /// One document's part of a commit.

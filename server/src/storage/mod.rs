@@ -12,6 +12,7 @@ mod deadlines;
 mod documents;
 mod ledger;
 mod outbox;
+pub mod postgres;
 mod reports;
 mod security_events;
 mod sessions;

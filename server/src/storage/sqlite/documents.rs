@@ -76,7 +76,9 @@ pub(super) fn save(tx: &Transaction<'_>, doc: &DocWrite, at: Timestamp) -> Resul
     match (&doc.bytes, doc.new) {
         (DocBytes::Snapshot(bytes), true) => documents::insert_bytes(tx, id, bytes, heads)?,
         (DocBytes::Snapshot(bytes), false) => documents::replace_snapshot(tx, id, bytes, heads)?,
-        (DocBytes::Chunk(bytes), _) => documents::append_chunk(tx, id, bytes, heads)?,
+        (DocBytes::Changes(changes), _) => {
+            documents::append_chunk(tx, id, &changes.concat(), heads)?
+        }
     }
     let device = doc.device.as_ref().map(DeviceId::as_str);
     tx.prepare_cached(INSERT_FEED)?.execute(params![
