@@ -1,15 +1,17 @@
-//! Everything the server keeps, behind one trait per aggregate so that another database
-//! (PostgreSQL for several stateless servers) can take SQLite's place: [`Accounts`],
-//! [`Sessions`], [`Documents`], [`Commits`], [`Ledger`], [`Deadlines`], [`Reports`],
-//! [`Outbox`], [`Blobs`] and [`SecurityEvents`], each in the file named for it with the types it
-//! uses. [`Storage`] is all of them together, what the server holds;
-//! [`sqlite::SqliteStorage`] is the embedded default.
+//! Everything the server keeps, behind one trait per aggregate so that either database, the
+//! embedded SQLite or PostgreSQL for several stateless servers, can keep it: [`Accounts`],
+//! [`Sessions`], [`Documents`], [`Commits`], [`Ledger`], [`Leases`], [`Deadlines`],
+//! [`Reports`], [`Outbox`], [`Blobs`] and [`SecurityEvents`], each in the file named for it
+//! with the types it uses. [`Storage`] is all of them together, what the server holds;
+//! [`sqlite::SqliteStorage`] is the embedded default and [`postgres::PostgresStorage`] the
+//! shared one.
 
 mod accounts;
 mod blobs;
 mod commit;
 mod deadlines;
 mod documents;
+mod leases;
 mod ledger;
 mod outbox;
 pub mod postgres;
@@ -23,6 +25,7 @@ pub use blobs::Blobs;
 pub use commit::{Batch, Commits, DeviceDocWrite, DocBytes, DocWrite};
 pub use deadlines::Deadlines;
 pub use documents::{DeviceDoc, Documents, FeedPage};
+pub use leases::{Lease, Leases};
 pub use ledger::Ledger;
 pub use outbox::{Outbox, Webhook};
 pub use reports::Reports;
@@ -43,6 +46,7 @@ pub trait Storage:
     + Documents
     + Commits
     + Ledger
+    + Leases
     + Deadlines
     + Reports
     + Outbox

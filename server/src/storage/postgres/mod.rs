@@ -17,9 +17,11 @@
 //!   reader who has seen position n has seen every position below it;
 //! - a serialisation failure or deadlock is a stale write, made again by the engine.
 
+mod leases;
 mod migrations;
 mod row;
 pub mod scratch;
+mod security_events;
 
 use std::fmt;
 use std::time::Duration;

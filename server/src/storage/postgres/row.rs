@@ -19,24 +19,24 @@ pub(super) fn corrupt(what: &str) -> Error {
 
 /// Reading a row's columns by name.
 pub(super) trait Named {
-    /// Column `column`.
-    fn get<'a, T: FromSql<'a>>(&'a self, column: &str) -> Result<T>;
+    /// Column `column`. (Not `get`: `postgres::Row::get`, which panics, would be called.)
+    fn value<'a, T: FromSql<'a>>(&'a self, column: &str) -> Result<T>;
 
     /// Column `column`, stored as text, parsed.
     fn parsed<T: FromStr>(&self, column: &str) -> Result<T> {
-        parse(self.get::<&str>(column)?, column)
+        parse(self.value::<&str>(column)?, column)
     }
 
     /// Column `column`, stored as text or NULL, parsed.
     fn parsed_opt<T: FromStr>(&self, column: &str) -> Result<Option<T>> {
-        self.get::<Option<&str>>(column)?
+        self.value::<Option<&str>>(column)?
             .map(|text| parse(text, column))
             .transpose()
     }
 
     /// Column `column`, stored as values separated by spaces, each parsed.
     fn parsed_list<T: FromStr>(&self, column: &str) -> Result<Vec<T>> {
-        self.get::<&str>(column)?
+        self.value::<&str>(column)?
             .split_whitespace()
             .map(|text| parse(text, column))
             .collect()
@@ -44,22 +44,22 @@ pub(super) trait Named {
 
     /// Column `column`, stored as milliseconds since the epoch.
     fn timestamp(&self, column: &str) -> Result<Timestamp> {
-        Ok(Timestamp(self.get(column)?))
+        Ok(Timestamp(self.value(column)?))
     }
 
     /// Column `column`, stored as milliseconds since the epoch or NULL.
     fn timestamp_opt(&self, column: &str) -> Result<Option<Timestamp>> {
-        Ok(self.get::<Option<i64>>(column)?.map(Timestamp))
+        Ok(self.value::<Option<i64>>(column)?.map(Timestamp))
     }
 
     /// Column `column`, a count or position stored as BIGINT.
     fn unsigned(&self, column: &str) -> Result<u64> {
-        u64::try_from(self.get::<i64>(column)?).map_err(|_| corrupt(column))
+        u64::try_from(self.value::<i64>(column)?).map_err(|_| corrupt(column))
     }
 }
 
 impl Named for Row {
-    fn get<'a, T: FromSql<'a>>(&'a self, column: &str) -> Result<T> {
+    fn value<'a, T: FromSql<'a>>(&'a self, column: &str) -> Result<T> {
         self.try_get(column).map_err(|_| corrupt(column))
     }
 }

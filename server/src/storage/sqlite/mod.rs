@@ -11,6 +11,7 @@ mod blobs;
 mod commit;
 mod deadlines;
 mod documents;
+mod leases;
 mod ledger;
 mod ledger_row;
 mod migrations;

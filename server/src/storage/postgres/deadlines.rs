@@ -1,0 +1,123 @@
+//! Due deadlines on PostgreSQL, found through the ledger's indexes, and the deadlines whose
+//! event has been written, so that each fires once, whichever server's watcher finds it.
+
+use fieldledger_core::{Date, TicketId, Timestamp};
+use postgres::Transaction;
+
+use super::{PostgresStorage, ledger_row};
+use crate::deadlines::{Deadline, DeadlineKey};
+use crate::ledger::LedgerRow;
+use crate::storage::{Deadlines, Result};
+
+/// Tickets whose first hand-off is late by more than `$2` ms, or not received `$2` ms after the
+/// server received the ticket at `$1`, and whose hand-off deadline (`$3`) has not fired: not
+/// handed off yet, handed off late as the server received it, or late as the device recorded
+/// it, each through its own index. Imported tickets are history and are not judged. A ticket
+/// late on both clocks is found twice.
+const SELECT_LATE_HANDOFFS: &str = "SELECT * FROM ledger l
+    WHERE handed_off_received_at IS NULL AND NOT imported AND received_at <= $1 - $2
+      AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
+                      AND f.ticket_id = l.ticket_id AND f.subject = '')
+    UNION ALL
+    SELECT * FROM ledger l
+    WHERE NOT imported AND handed_off_received_at - received_at > $2
+      AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
+                      AND f.ticket_id = l.ticket_id AND f.subject = '')
+    UNION ALL
+    SELECT * FROM ledger l
+    WHERE NOT imported AND handed_off_at - registered_at > $2
+      AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
+                      AND f.ticket_id = l.ticket_id AND f.subject = '')";
+
+/// Tickets whose next return visit is on or before `$1`, unless deadline `$2` fired for it.
+const SELECT_RETURN_VISITS_DUE: &str = "SELECT * FROM ledger l
+    WHERE next_return_visit IS NOT NULL AND next_return_visit <= $1
+      AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $2
+                      AND f.ticket_id = l.ticket_id AND f.subject = l.next_return_visit)";
+/// Tickets whose earliest open action is due on or before `$1`, unless deadline `$2` fired for
+/// that day.
+const SELECT_ACTIONS_DUE: &str = "SELECT * FROM ledger l
+    WHERE next_action_due IS NOT NULL AND next_action_due <= $1
+      AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $2
+                      AND f.ticket_id = l.ticket_id AND f.subject = l.next_action_due)";
+/// Tickets shipped on or before `$1` whose drawings have not been sent, unless deadline `$2`
+/// fired for that day; imported tickets are history.
+const SELECT_DRAWINGS_DUE: &str = "SELECT * FROM ledger l
+    WHERE shipped_on IS NOT NULL AND shipped_on <= $1
+      AND drawings_sent_at IS NULL AND NOT imported
+      AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $2
+                      AND f.ticket_id = l.ticket_id AND f.subject = l.shipped_on)";
+
+/// Marks a deadline fired, unless it fired already (on this server or another); its event is
+/// noted once written.
+const INSERT_FIRED_DEADLINE: &str = "INSERT INTO fired_deadlines
+    (deadline, ticket_id, subject, fired_at, event_id) VALUES ($1, $2, $3, $4, 0)
+    ON CONFLICT DO NOTHING";
+const SET_FIRED_DEADLINE_EVENT: &str = "UPDATE fired_deadlines SET event_id = $4
+    WHERE deadline = $1 AND ticket_id = $2 AND subject = $3";
+
+/// Marks the deadline `key` of `ticket_id` fired at `at`; `false` when it had fired already.
+pub(super) fn mark_fired(
+    tx: &mut Transaction<'_>,
+    key: &DeadlineKey,
+    ticket_id: &TicketId,
+    at: Timestamp,
+) -> Result<bool> {
+    let marked = tx.execute(
+        INSERT_FIRED_DEADLINE,
+        &[
+            &key.deadline.as_str(),
+            &ticket_id.as_str(),
+            &key.subject,
+            &at.millis(),
+        ],
+    )?;
+    Ok(marked > 0)
+}
+
+/// Notes `event_id` as the event of the fired deadline `key` of `ticket_id`.
+pub(super) fn note_event(
+    tx: &mut Transaction<'_>,
+    key: &DeadlineKey,
+    ticket_id: &TicketId,
+    event_id: i64,
+) -> Result<()> {
+    tx.execute(
+        SET_FIRED_DEADLINE_EVENT,
+        &[
+            &key.deadline.as_str(),
+            &ticket_id.as_str(),
+            &key.subject,
+            &event_id,
+        ],
+    )?;
+    Ok(())
+}
+
+impl Deadlines for PostgresStorage {
+    fn late_handoffs(&self, now: Timestamp, limit_ms: i64) -> Result<Vec<LedgerRow>> {
+        let deadline = Deadline::Handoff.as_str();
+        let mut rows = self.read(|c| {
+            ledger_row::select(
+                c,
+                SELECT_LATE_HANDOFFS,
+                &[&now.millis(), &limit_ms, &deadline],
+            )
+        })?;
+        // Late on both clocks: once.
+        let mut seen = std::collections::BTreeSet::new();
+        rows.retain(|row| seen.insert(row.ticket_id.clone()));
+        Ok(rows)
+    }
+
+    fn days_due(&self, deadline: Deadline, by: Date) -> Result<Vec<LedgerRow>> {
+        let sql = match deadline {
+            Deadline::Handoff => return Ok(Vec::new()),
+            Deadline::ReturnVisitDue | Deadline::ReturnVisitOverdue => SELECT_RETURN_VISITS_DUE,
+            Deadline::CorrectiveAction => SELECT_ACTIONS_DUE,
+            Deadline::DrawingDelivery => SELECT_DRAWINGS_DUE,
+        };
+        let (by, name) = (by.to_string(), deadline.as_str());
+        self.read(|c| ledger_row::select(c, sql, &[&by, &name]))
+    }
+}
