@@ -25,10 +25,12 @@ pub mod ledger;
 pub mod metrics;
 pub mod private_files;
 pub mod projection;
+pub mod relay;
 pub mod return_visits;
 pub mod security_log;
 pub mod statistics;
 pub mod storage;
+pub mod tenure;
 pub mod ticket_detail;
 pub mod watcher;
 pub mod web;
@@ -50,8 +52,11 @@ use crate::deadlines::Workflow;
 use crate::engine::{Engine, Limits};
 use crate::error::{Code, Error};
 use crate::metrics::Metrics;
-use crate::storage::Storage;
+use crate::relay::Relay;
+use crate::storage::postgres::PostgresStorage;
 use crate::storage::sqlite::SqliteStorage;
+use crate::storage::{Lease, Storage};
+use crate::tenure::Tenure;
 use crate::watcher::Watcher;
 use crate::webhooks::{Deliverer, Pacing};
 
@@ -75,6 +80,9 @@ pub struct AppState {
     pub workflow: Workflow,
     /// The deadline watcher, which runs as long as the state does (servers only).
     pub deadlines: Option<Arc<Watcher>>,
+    /// The relay of events other servers on the same database commit, which runs as long as
+    /// the state does (servers only).
+    pub relay: Option<Arc<Relay>>,
     /// The dashboard's failed sign-ins, for rate limiting.
     pub sign_ins: Arc<web::throttle::Throttle>,
     /// Permits to merge a sync request (see [`Settings::syncs_at_once`]).
@@ -88,6 +96,14 @@ pub struct AppState {
 /// How a server is set up beyond its data directory.
 #[derive(Clone)]
 pub struct Settings {
+    /// The PostgreSQL database shared by every server (`postgres://user@host/database`);
+    /// `None` keeps everything in SQLite in the data directory.
+    pub database: Option<String>,
+    /// Connections to PostgreSQL this server keeps at most.
+    pub connections: u32,
+    /// Whether events that other servers on the same database commit are relayed to this
+    /// server's event streams (servers do; admin commands need not).
+    pub relay: bool,
     /// Where the time comes from.
     pub clock: Arc<dyn Clock>,
     /// What one request may carry.
@@ -123,6 +139,9 @@ pub fn default_syncs_at_once() -> usize {
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            database: None,
+            connections: storage::postgres::DEFAULT_CONNECTIONS,
+            relay: true,
             clock: Arc::new(SystemClock),
             limits: Limits::default(),
             pacing: Some(Pacing::default()),
@@ -139,6 +158,9 @@ impl Default for Settings {
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
+            .field("database", &self.database.as_ref().map(|_| "PostgreSQL"))
+            .field("connections", &self.connections)
+            .field("relay", &self.relay)
             .field("limits", &self.limits)
             .field("pacing", &self.pacing)
             .field("workflow", &self.workflow)
@@ -164,6 +186,9 @@ impl AppState {
     /// Like [`AppState::open`], with `settings`.
     pub fn open_with(data_dir: &Path, settings: Settings) -> Result<AppState, Error> {
         let Settings {
+            database,
+            connections,
+            relay,
             clock,
             limits,
             pacing,
@@ -174,8 +199,16 @@ impl AppState {
             partial_blob_quota,
             trusted_proxies,
         } = settings;
-        let storage: Arc<dyn Storage> =
-            Arc::new(SqliteStorage::open(data_dir, clock.now(), ids.clone())?);
+        let storage: Arc<dyn Storage> = match &database {
+            Some(url) => Arc::new(PostgresStorage::open(
+                url,
+                connections,
+                clock.now(),
+                ids.clone(),
+            )?),
+            None => Arc::new(SqliteStorage::open(data_dir, clock.now(), ids.clone())?),
+        };
+        let server = tenure::server_name();
         let metrics = Arc::new(Metrics::default());
         let judged_by = workflow.clone().unwrap_or_default();
         let engine = Arc::new(Engine::new(
@@ -190,13 +223,18 @@ impl AppState {
             let rows = engine.rebuild_ledger()?;
             tracing::info!(rows, "rebuilt the ledger by the current projection");
         }
-        let webhooks =
-            pacing.map(|p| Arc::new(Deliverer::start(storage.clone(), clock.clone(), p)));
+        let webhooks = pacing.map(|p| {
+            let tenure = Tenure::new(Lease::Webhooks, &server);
+            Arc::new(Deliverer::start(storage.clone(), clock.clone(), p, tenure))
+        });
         let deadlines = workflow.clone().map(|w| {
             let engine = engine.clone();
             let emit = move |events| engine.emit(events);
-            Arc::new(Watcher::start(storage.clone(), emit, clock.clone(), w))
+            let tenure = Tenure::new(Lease::DeadlineWatcher, &server);
+            Arc::new(Watcher::start(storage.clone(), emit, clock.clone(), w, tenure))
         });
+        let relay =
+            relay.then(|| Arc::new(Relay::start(storage.clone(), engine.publisher())));
         Ok(AppState {
             engine,
             storage,
@@ -210,6 +248,7 @@ impl AppState {
             clock,
             workflow: judged_by,
             deadlines,
+            relay,
             sign_ins: Arc::default(),
             sync_permits: Arc::new(tokio::sync::Semaphore::new(syncs_at_once.max(1))),
             metrics_token: metrics_token.as_deref().map(auth::token_hash),

@@ -27,7 +27,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Where the database and blobs live.
+    /// Where the database and blobs live (SQLite, unless --database names PostgreSQL).
     #[arg(
         long,
         global = true,
@@ -35,6 +35,18 @@ struct Cli {
         default_value = "./fieldledger-data"
     )]
     data_dir: PathBuf,
+    /// A PostgreSQL database shared by every server, as postgres://user@host:port/database;
+    /// without it, SQLite in the data directory.
+    #[arg(long, global = true, env = "FIELDLEDGER_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
+    /// Connections to PostgreSQL this server keeps at most.
+    #[arg(
+        long,
+        global = true,
+        env = "FIELDLEDGER_DATABASE_CONNECTIONS",
+        default_value_t = fieldledger_server::storage::postgres::DEFAULT_CONNECTIONS
+    )]
+    connections: u32,
     /// Log as JSON lines instead of text.
     #[arg(long, global = true, env = "FIELDLEDGER_LOG_JSON")]
     log_json: bool,
@@ -312,6 +324,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let state = AppState::open_with(
         &cli.data_dir,
         Settings {
+            database: cli.database.clone(),
+            connections: cli.connections,
+            relay: matches!(command, Command::Serve { .. }),
             pacing: workflow.is_some().then(Pacing::default),
             workflow,
             metrics_token,

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use fieldledger_core::{Clock, Timestamp};
 
@@ -13,6 +14,7 @@ use crate::events::detail::{DeadlineMissed, ReturnVisitDue, ReturnVisitOverdue};
 use crate::events::{EventDetail, NewEvent};
 use crate::ledger::LedgerRow;
 use crate::storage::Storage;
+use crate::tenure::{RENEWAL, Tenure};
 
 impl Workflow {
     /// The events of the deadlines that have fallen due or been missed at `now` and have not
@@ -129,28 +131,35 @@ impl Drop for Watcher {
 impl Watcher {
     /// Starts watching the ledger in `storage`, handing the events of the deadlines it finds to
     /// `emit` (the engine's [`crate::engine::Engine::emit`], which stores and publishes them).
+    /// It watches while this server holds `tenure`'s lease, so that of several servers on one
+    /// database one watches; a deadline's event is written once whoever finds it.
     pub fn start(
         storage: Arc<dyn Storage>,
         emit: impl Fn(Vec<NewEvent>) -> Result<(), Error> + Send + 'static,
         clock: Arc<dyn Clock>,
         workflow: Workflow,
+        tenure: Arc<Tenure>,
     ) -> Watcher {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let run = move || {
+            let mut next_scan = Instant::now();
             while !stopped.load(Ordering::SeqCst) {
-                let found = workflow.scan(storage.as_ref(), clock.now());
-                match found {
-                    Ok(events) if events.is_empty() => {}
-                    Ok(events) => {
-                        if let Err(e) = emit(events) {
-                            tracing::error!(error = %e, "deadline events not written");
+                if tenure.renew(storage.as_ref(), clock.as_ref()) && Instant::now() >= next_scan {
+                    next_scan = Instant::now() + workflow.pace;
+                    match workflow.scan(storage.as_ref(), clock.now()) {
+                        Ok(events) if events.is_empty() => {}
+                        Ok(events) => {
+                            if let Err(e) = emit(events) {
+                                tracing::error!(error = %e, "deadline events not written");
+                            }
                         }
+                        Err(e) => tracing::error!(error = %e, "deadlines not scanned"),
                     }
-                    Err(e) => tracing::error!(error = %e, "deadlines not scanned"),
                 }
-                std::thread::sleep(workflow.pace);
+                std::thread::sleep(workflow.pace.min(RENEWAL));
             }
+            tenure.release(storage.as_ref());
         };
         if let Err(e) = std::thread::Builder::new()
             .name("fieldledger-deadlines".into())

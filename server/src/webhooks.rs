@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fieldledger_core::{Clock, Timestamp};
 use hmac::{Hmac, Mac};
@@ -19,6 +19,7 @@ use sha2::Sha256;
 
 use crate::events::Event;
 use crate::storage::{Storage, Webhook};
+use crate::tenure::{RENEWAL, Tenure};
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "X-Fieldledger-Signature";
@@ -113,8 +114,14 @@ impl Drop for Deliverer {
 }
 
 impl Deliverer {
-    /// Starts delivering the outbox of `storage`.
-    pub fn start(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, pacing: Pacing) -> Deliverer {
+    /// Starts delivering the outbox of `storage` while this server holds `tenure`'s lease, so
+    /// that of several servers on one database one delivers.
+    pub fn start(
+        storage: Arc<dyn Storage>,
+        clock: Arc<dyn Clock>,
+        pacing: Pacing,
+        tenure: Arc<Tenure>,
+    ) -> Deliverer {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let agent = ureq::Agent::config_builder()
@@ -124,12 +131,20 @@ impl Deliverer {
             .new_agent();
         let run = move || {
             let delivering = Arc::new(Mutex::new(HashSet::new()));
+            let mut next_renewal = Instant::now();
             while !stopped.load(Ordering::SeqCst) {
-                if let Err(e) = start_due(&storage, &clock, &agent, pacing, &delivering) {
+                if Instant::now() >= next_renewal {
+                    tenure.renew(storage.as_ref(), clock.as_ref());
+                    next_renewal = Instant::now() + pacing.poll.max(RENEWAL / 4);
+                }
+                if tenure.held()
+                    && let Err(e) = start_due(&storage, &clock, &agent, pacing, &delivering, &tenure)
+                {
                     tracing::error!(error = %e, "webhook delivery");
                 }
                 std::thread::sleep(pacing.poll);
             }
+            tenure.release(storage.as_ref());
         };
         if let Err(e) = std::thread::Builder::new()
             .name("fieldledger-webhooks".into())
@@ -149,6 +164,7 @@ fn start_due(
     agent: &ureq::Agent,
     pacing: Pacing,
     delivering: &Arc<Mutex<HashSet<u64>>>,
+    tenure: &Arc<Tenure>,
 ) -> crate::storage::Result<()> {
     for hook in storage.webhooks()? {
         if hook.next_attempt_at > clock.now() {
@@ -162,10 +178,11 @@ fn start_due(
             continue;
         }
         let (storage, clock, agent) = (storage.clone(), clock.clone(), agent.clone());
+        let tenure = tenure.clone();
         let done = delivering.clone();
         let id = hook.id;
         let work = move || {
-            if let Err(e) = deliver(&*storage, &*clock, &agent, &pacing, &hook) {
+            if let Err(e) = deliver(&*storage, &*clock, &agent, &pacing, &hook, &tenure) {
                 tracing::error!(webhook = hook.id, error = %e, "webhook delivery");
             }
             done.lock()
@@ -193,6 +210,7 @@ fn deliver(
     agent: &ureq::Agent,
     pacing: &Pacing,
     hook: &Webhook,
+    tenure: &Tenure,
 ) -> crate::storage::Result<()> {
     let mut attempts = hook.attempts;
     let mut position = hook.delivered_upto;
@@ -204,6 +222,10 @@ fn deliver(
         for event in events {
             if !hook.kinds.is_empty() && !hook.kinds.contains(&event.kind()) {
                 continue;
+            }
+            // Another server took the lease: it delivers from the position stored.
+            if !tenure.held() {
+                return Ok(());
             }
             if let Err(error) = post(agent, hook, &event, clock.now()) {
                 attempts += 1;

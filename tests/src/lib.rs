@@ -35,6 +35,7 @@ pub fn quiet_settings() -> Settings {
     Settings {
         pacing: None,
         workflow: None,
+        relay: false,
         ..Settings::default()
     }
 }

@@ -169,6 +169,12 @@ impl Engine {
         self.published.subscribe()
     }
 
+    /// The channel events are published on, for the relay of other servers' events
+    /// ([`crate::relay`]).
+    pub fn publisher(&self) -> broadcast::Sender<Event> {
+        self.published.clone()
+    }
+
     /// Writes `events` that no merge caused (deadlines found by the watcher) to the outbox, and
     /// publishes them as merges' events are.
     pub fn emit(&self, events: Vec<NewEvent>) -> Result<()> {

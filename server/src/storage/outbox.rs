@@ -1,6 +1,8 @@
 //! The outbox of domain events, written in the same transaction as the merge that caused them
 //! ([`super::Batch::events`]), and the webhooks that receive them.
 
+use std::time::Duration;
+
 use fieldledger_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,9 @@ pub trait Outbox {
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>>;
     /// The position of the latest event in the outbox (0 when it is empty).
     fn last_event_id(&self) -> Result<u64>;
+    /// Returns once events after `after` may be in the outbox, written by this server or
+    /// another on the same database, or when `timeout` has passed: at once when there are.
+    fn await_events(&self, after: u64, timeout: Duration) -> Result<()>;
 
     /// Adds a webhook; returns its id. Delivery starts with the events after `from` (after the
     /// latest event when `None`).

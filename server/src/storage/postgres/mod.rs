@@ -24,6 +24,7 @@ pub mod scratch;
 mod security_events;
 
 use std::fmt;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use fieldledger_core::{IdSource, Timestamp};
@@ -53,6 +54,8 @@ type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 pub struct PostgresStorage {
     pool: Pool,
     config: postgres::Config,
+    /// The connection that listens for events committed by any server, once asked to.
+    listener: Mutex<Option<Client>>,
     /// Where the actors of new users (and the system actor of a new database) come from.
     ids: IdSource,
 }
@@ -130,7 +133,12 @@ impl PostgresStorage {
             // then drops it; asking before every use would cost a round trip each time.
             .test_on_check_out(false)
             .build(manager)?;
-        Ok(Self { pool, config, ids })
+        Ok(Self {
+            pool,
+            config,
+            listener: Mutex::new(None),
+            ids,
+        })
     }
 
     /// The settings connections are made with, for a connection of its own (the listener).

@@ -3,6 +3,8 @@
 //! order their transactions commit: a stream that has sent event n has sent every event before
 //! it, whichever server committed them.
 
+use std::time::Duration;
+
 use fieldledger_core::Timestamp;
 use postgres::{Row, Transaction};
 
@@ -21,8 +23,7 @@ const SELECT_LAST_EVENT_ID: &str = "SELECT coalesce(max(id), 0) AS id FROM event
 /// Tells the servers listening that events up to `$1` are committed (sent when the
 /// transaction commits). The payload is the id alone, far below NOTIFY's 8,000 bytes.
 const NOTIFY_EVENTS: &str = "SELECT pg_notify('fieldledger_events', $1)";
-/// The channel servers listen on for new events.
-pub(super) const EVENTS_CHANNEL: &str = "fieldledger_events";
+const LISTEN_EVENTS: &str = "LISTEN fieldledger_events";
 
 /// Adds a webhook that has acknowledged the events up to `$4`, or, when that is NULL, every
 /// event so far.
@@ -132,6 +133,35 @@ impl Outbox for PostgresStorage {
 
     fn last_event_id(&self) -> Result<u64> {
         self.read(|c| c.query_one(SELECT_LAST_EVENT_ID, &[])?.unsigned("id"))
+    }
+
+    /// Listens for [`NOTIFY_EVENTS`] on a connection of its own, kept for the next call; the
+    /// outbox is asked after listening begins, so that a commit in between is not missed. A
+    /// notification lost with a dropped connection is made up for by the caller asking the
+    /// outbox after `timeout`.
+    fn await_events(&self, after: u64, timeout: Duration) -> Result<()> {
+        let mut listener = self.listener.lock().unwrap_or_else(|p| p.into_inner());
+        if listener.as_ref().is_none_or(|c| c.is_closed()) {
+            let mut client = self.config().connect(postgres::NoTls)?;
+            client.batch_execute(LISTEN_EVENTS)?;
+            *listener = Some(client);
+        }
+        if self.last_event_id()? > after {
+            return Ok(());
+        }
+        let Some(client) = listener.as_mut() else {
+            return Ok(());
+        };
+        let mut notifications = client.notifications();
+        let heard = notifications.timeout_iter(timeout).next().transpose();
+        if let Err(e) = heard {
+            *listener = None;
+            return Err(e.into());
+        }
+        // Several commits may have notified at once: one look at the outbox serves them all.
+        let mut pending = client.notifications();
+        while let Some(Ok(_)) = pending.iter().next() {}
+        Ok(())
     }
 
     fn add_webhook(

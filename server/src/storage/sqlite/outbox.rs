@@ -1,5 +1,7 @@
 //! The outbox of events and the webhooks in SQLite.
 
+use std::time::Duration;
+
 use fieldledger_core::Timestamp;
 use rusqlite::{Transaction, params};
 
@@ -99,6 +101,15 @@ impl Outbox for SqliteStorage {
 
     fn last_event_id(&self) -> Result<u64> {
         self.read(|c| one(c, SELECT_LAST_EVENT_ID, [], |r| r.get("id")))
+    }
+
+    /// SQLite tells nobody of a commit: another server on the same file is heard of by asking
+    /// again after `timeout`.
+    fn await_events(&self, after: u64, timeout: Duration) -> Result<()> {
+        if self.last_event_id()? <= after {
+            std::thread::sleep(timeout);
+        }
+        Ok(())
     }
 
     fn add_webhook(
