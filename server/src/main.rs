@@ -2,7 +2,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 use std::time::Duration;
@@ -142,6 +142,16 @@ enum Command {
     },
     /// Rebuilds every ledger row from the ticket documents.
     RebuildLedger,
+    /// Copies an installation kept in SQLite (documents, ledger, accounts, tokens, outbox,
+    /// blobs) into a PostgreSQL database and verifies the copy; safe to run again.
+    Migrate {
+        /// The SQLite installation's data directory.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL database, postgres://user@host:port/database.
+        #[arg(long)]
+        to: String,
+    },
     /// Imports a ledger kept in a spreadsheet (CSV, UTF-8 or GB18030, first line naming the
     /// columns in Chinese or English) into a running server, one ticket per row.
     Import {
@@ -271,6 +281,18 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// `migrate`: copies the SQLite installation in `from` into the PostgreSQL database `to`.
+fn migrate(from: &Path, to: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let report = fieldledger_server::storage::transfer::migrate(from, to)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "copied and verified:")?;
+    writeln!(out, "  {:<18} {:>10}", "documents", report.documents)?;
+    for (table, rows) in &report.tables {
+        writeln!(out, "  {table:<18} {rows:>10}")?;
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let calendar = Calendar {
         utc_offset_minutes: cli.utc_offset_minutes,
@@ -283,6 +305,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             server,
             token,
         } => return import_file(&file, &server, &token, &calendar),
+        Command::Migrate { from, to } => return migrate(&from, &to),
         command => command,
     };
     let workflow = match &command {

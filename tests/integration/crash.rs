@@ -10,6 +10,7 @@ use std::time::Duration;
 use fieldledger_core::ticket::visit::Work;
 use fieldledger_core::{EntryId, Error, Role, Store, TicketId};
 use fieldledger_server::AppState;
+use fieldledger_tests::backend::open_state;
 use fieldledger_tests::kit::{Technician, user_with_device};
 use fieldledger_tests::process::{ServerProcess, free_port};
 use fieldledger_tests::{complaint, quiet_settings, store_for, sync};
@@ -47,7 +48,7 @@ fn work(technician: &Technician, tickets: &mut Vec<(TicketId, EntryId)>, n: usiz
 
 /// Every receipt each device holds names changes that the server's disk has.
 pub(crate) fn receipts_hold(data: &Path, devices: &[Technician]) {
-    let state = AppState::open_with(data, quiet_settings()).expect("open the killed server's data");
+    let state = open_state(data, quiet_settings()).expect("open the killed server's data");
     let actor = state.storage.system_actor().expect("actor");
     for (d, store) in devices.iter().enumerate() {
         for ticket in store.list().expect("list") {
@@ -78,7 +79,7 @@ fn a_server_killed_at_random_moments_keeps_everything_it_confirmed() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("server");
     let tokens: Vec<String> = {
-        let state = AppState::open_with(&data, quiet_settings()).expect("server state");
+        let state = open_state(&data, quiet_settings()).expect("server state");
         (0..4)
             .map(|n| {
                 let user = format!("tech.{n}");
@@ -148,7 +149,7 @@ fn a_server_killed_at_random_moments_keeps_everything_it_confirmed() {
         sync(store).expect("sync after the crashes");
     }
     drop(server);
-    let state = AppState::open_with(&data, quiet_settings()).expect("open");
+    let state = open_state(&data, quiet_settings()).expect("open");
     for store in &devices {
         assert_eq!(store.sync_status().expect("status").unconfirmed_changes, 0);
         for ticket in store.list().expect("list") {

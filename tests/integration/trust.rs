@@ -13,6 +13,7 @@ use automerge::transaction::Transactable;
 use fieldledger_core::protocol::{self, DocCode, DocMessage, SyncResponse};
 use fieldledger_core::sync::Transport;
 use fieldledger_core::{Author, Operation, Role, TicketId, Timestamp};
+use fieldledger_tests::backend::open_state;
 use fieldledger_tests::kit::{self, Technician};
 use fieldledger_tests::{Office, forge};
 use sha2::Digest;
@@ -226,7 +227,7 @@ fn a_new_data_directory_is_readable_by_its_owner_alone() {
     let parent = tempfile::tempdir().expect("dir");
     let data = parent.path().join("data");
     let _state =
-        fieldledger_server::AppState::open_with(&data, fieldledger_tests::quiet_settings())
+        open_state(&data, fieldledger_tests::quiet_settings())
             .expect("server state");
     for path in [
         data.clone(),
@@ -248,7 +249,7 @@ fn a_new_data_directory_is_readable_by_its_owner_alone() {
 fn the_demo_resets_only_its_own_data_and_revokes_its_earlier_tokens() {
     let dir = tempfile::tempdir().expect("dir");
     let state =
-        fieldledger_server::AppState::open_with(dir.path(), fieldledger_tests::quiet_settings())
+        open_state(dir.path(), fieldledger_tests::quiet_settings())
             .expect("state");
     let first = fieldledger_server::demo::seed(&state).expect("first start");
     let second = fieldledger_server::demo::seed(&state).expect("second start");

@@ -13,6 +13,7 @@ use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Role, Store, TicketId};
 use fieldledger_server::AppState;
 use fieldledger_server::ledger::LedgerQuery;
+use fieldledger_tests::backend::open_state;
 use fieldledger_tests::kit::{Technician, user_with_device};
 use fieldledger_tests::process::{ServerProcess, free_port};
 use fieldledger_tests::{call, complaint, quiet_settings, store_for};
@@ -44,7 +45,7 @@ fn sync_through(store: &Store, url: &str) {
 
 /// The state of a third server on `data`, with nothing in memory: what the database holds.
 fn as_stored(data: &Path) -> AppState {
-    AppState::open_with(data, quiet_settings()).expect("open the database")
+    open_state(data, quiet_settings()).expect("open the database")
 }
 
 #[test]
@@ -52,7 +53,7 @@ fn two_nodes_on_one_database_give_each_number_once_and_lose_no_merge() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("server");
     let (desk, techs) = {
-        let state = AppState::open_with(&data, quiet_settings()).expect("server state");
+        let state = open_state(&data, quiet_settings()).expect("server state");
         let desk = user_with_device(&state, "desk.wang", Role::ServiceDesk).expect("desk");
         let techs: Vec<(String, String)> = (0..TECHNICIANS)
             .map(|n| {

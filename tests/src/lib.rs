@@ -18,6 +18,7 @@ use fieldledger_server::{AppState, Settings, app};
 
 use crate::kit::Technician;
 
+pub mod backend;
 pub mod forge;
 pub mod kit;
 pub mod ledger;
@@ -109,7 +110,7 @@ impl TestServer {
     /// Starts a server with `settings` on a fresh data directory.
     pub fn start_with(settings: Settings) -> TestServer {
         let dir = tempfile::tempdir().expect("server data dir");
-        let state = AppState::open_with(dir.path(), settings).expect("server state");
+        let state = crate::backend::open_state(dir.path(), settings).expect("server state");
         let mut server = Self::serve(state);
         server.dir = Some(dir);
         server
@@ -122,7 +123,7 @@ impl TestServer {
 
     /// Starts a server with `settings` on the data directory `dir`.
     pub fn start_in_with(dir: &Path, settings: Settings) -> TestServer {
-        Self::serve(AppState::open_with(dir, settings).expect("server state"))
+        Self::serve(crate::backend::open_state(dir, settings).expect("server state"))
     }
 
     fn serve(state: AppState) -> TestServer {

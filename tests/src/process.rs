@@ -97,10 +97,14 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `fieldledger-server serve` on `data_dir` and `port`, and waits until it answers
     /// `/healthz`.
+    /// On PostgreSQL ([`crate::backend`]), its database is the data directory's.
     pub fn start(data_dir: &Path, port: u16) -> std::io::Result<ServerProcess> {
-        let child = Command::new(server_binary()?)
-            .arg("--data-dir")
-            .arg(data_dir)
+        let mut command = Command::new(server_binary()?);
+        command.arg("--data-dir").arg(data_dir);
+        if let Some(url) = crate::backend::database_for(data_dir).map_err(std::io::Error::other)? {
+            command.arg("--database").arg(url);
+        }
+        let child = command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())

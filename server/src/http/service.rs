@@ -11,10 +11,15 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::Error;
 
+/// `GET /healthz`: `ok` and the database, once the database has answered; a server that
+/// cannot reach its database answers 503 (`storage_failed`) until it can again.
 pub(super) async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>> {
     let storage = state.storage.clone();
+    let database = storage.database();
     blocking(move || storage.system_actor().map(drop)).await?;
-    Ok(Json(serde_json::json!({ "status": "ok" })))
+    Ok(Json(
+        serde_json::json!({ "status": "ok", "database": database }),
+    ))
 }
 
 /// Prometheus text, for the bearer of the configured metrics token only: the counters tell an

@@ -19,6 +19,7 @@ mod reports;
 mod security_events;
 mod sessions;
 pub mod sqlite;
+pub mod transfer;
 
 pub use accounts::{Accounts, ActorBinding, Device, User};
 pub use blobs::Blobs;
@@ -56,4 +57,6 @@ pub trait Storage:
     + Sync
     + 'static
 {
+    /// Which database this is, as `/healthz` names it: `sqlite` or `postgresql`.
+    fn database(&self) -> &'static str;
 }

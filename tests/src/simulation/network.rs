@@ -38,7 +38,7 @@ impl Server {
             ids,
             ..Settings::default()
         };
-        let state = AppState::open_with(dir, settings)
+        let state = crate::backend::open_state(dir, settings)
             .map_err(|e| Error::invalid("server", e.to_string()))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -110,7 +110,11 @@ pub fn config(url: &str) -> Result<postgres::Config> {
 }
 
 /// PostgreSQL keeps every aggregate (their impls are in this folder's files, one per aggregate).
-// impl crate::storage::Storage for PostgresStorage {}
+impl crate::storage::Storage for PostgresStorage {
+    fn database(&self) -> &'static str {
+        "postgresql"
+    }
+}
 
 impl PostgresStorage {
     /// Connects to the database at `url` with at most `connections` connections, bringing its

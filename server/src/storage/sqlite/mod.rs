@@ -88,7 +88,11 @@ fn open_writer(path: &Path) -> Result<Connection> {
 }
 
 /// SQLite keeps every aggregate (their impls are in this folder's files, one per aggregate).
-impl crate::storage::Storage for SqliteStorage {}
+impl crate::storage::Storage for SqliteStorage {
+    fn database(&self) -> &'static str {
+        "sqlite"
+    }
+}
 
 impl SqliteStorage {
     /// Opens (or creates) the database in `dir`, bringing its schema up to date.
