@@ -231,10 +231,15 @@ impl AppState {
             let engine = engine.clone();
             let emit = move |events| engine.emit(events);
             let tenure = Tenure::new(Lease::DeadlineWatcher, &server);
-            Arc::new(Watcher::start(storage.clone(), emit, clock.clone(), w, tenure))
+            Arc::new(Watcher::start(
+                storage.clone(),
+                emit,
+                clock.clone(),
+                w,
+                tenure,
+            ))
         });
-        let relay =
-            relay.then(|| Arc::new(Relay::start(storage.clone(), engine.publisher())));
+        let relay = relay.then(|| Arc::new(Relay::start(storage.clone(), engine.publisher())));
         Ok(AppState {
             engine,
             storage,

@@ -37,7 +37,12 @@ struct Cli {
     data_dir: PathBuf,
     /// A PostgreSQL database shared by every server, as postgres://user@host:port/database;
     /// without it, SQLite in the data directory.
-    #[arg(long, global = true, env = "FIELDLEDGER_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "FIELDLEDGER_DATABASE_URL",
+        hide_env_values = true
+    )]
     database: Option<String>,
     /// Connections to PostgreSQL this server keeps at most.
     #[arg(

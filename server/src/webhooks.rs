@@ -138,7 +138,8 @@ impl Deliverer {
                     next_renewal = Instant::now() + pacing.poll.max(RENEWAL / 4);
                 }
                 if tenure.held()
-                    && let Err(e) = start_due(&storage, &clock, &agent, pacing, &delivering, &tenure)
+                    && let Err(e) =
+                        start_due(&storage, &clock, &agent, pacing, &delivering, &tenure)
                 {
                     tracing::error!(error = %e, "webhook delivery");
                 }

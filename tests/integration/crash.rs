@@ -17,7 +17,8 @@ use fieldledger_tests::{complaint, quiet_settings, store_for, sync};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-fn seeded(test: &str) -> StdRng {
+/// A generator seeded from FIELDLEDGER_SEED, or at random (the seed is printed for a replay).
+pub(crate) fn seeded(test: &str) -> StdRng {
     let seed = std::env::var("FIELDLEDGER_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

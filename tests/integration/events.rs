@@ -1,9 +1,6 @@
 //! Domain events: what each step of the flow emits, the live stream with resumption, and
 //! webhook delivery through a failing receiver.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fieldledger_core::TicketId;
@@ -12,6 +9,7 @@ use fieldledger_server::Settings;
 use fieldledger_server::events::{Event, EventDetail, EventKind};
 use fieldledger_server::webhooks::{Pacing, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature, verify};
 use fieldledger_tests::kit::Technician;
+use fieldledger_tests::listen::{EventStream, header, receiver, receiver_after};
 use fieldledger_tests::{Office, TestServer, sync};
 use serde_json::json;
 
@@ -115,37 +113,20 @@ fn read_stream(
     last_event_id: Option<u64>,
     count: usize,
 ) -> Vec<(u64, String)> {
-    let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(20)))
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
-    let mut request = agent
-        .get(format!("{}{path}", server.url))
-        .header("Authorization", format!("Bearer {token}"));
-    if let Some(id) = last_event_id {
-        request = request.header("Last-Event-ID", id.to_string());
-    }
-    let mut response = request.call().expect("stream");
-    assert_eq!(response.status().as_u16(), 200);
-    let reader = BufReader::new(response.body_mut().as_reader());
     let mut events = Vec::new();
-    let (mut id, mut kind) = (None, None);
-    for line in reader.lines() {
-        let line = line.expect("line");
-        if let Some(v) = line.strip_prefix("id: ") {
-            id = v.parse().ok();
-        } else if let Some(v) = line.strip_prefix("event: ") {
-            kind = Some(v.to_owned());
-        } else if line.is_empty()
-            && let (Some(i), Some(k)) = (id.take(), kind.take())
-        {
-            events.push((i, k));
-            if events.len() == count {
-                break;
-            }
-        }
-    }
+    let stream = EventStream {
+        url: &server.url,
+        token,
+        path,
+        last_event_id,
+        timeout: Duration::from_secs(20),
+    };
+    stream
+        .read(|id, kind| {
+            events.push((id, kind.to_owned()));
+            events.len() < count
+        })
+        .expect("stream");
     events
 }
 
@@ -196,52 +177,6 @@ fn a_stream_resumed_with_last_event_id_gets_what_it_missed_once() {
         .server
         .call("GET", "/v1/events?kind=no_such_kind", &office.desk, None);
     assert_eq!(status, 400);
-}
-
-/// The posts a receiver got: headers, body, and the status it answered.
-type Posts = Arc<Mutex<Vec<(String, String, u16)>>>;
-
-/// A webhook receiver on loopback that answers 500 to the first `failures` posts and 200 after;
-/// it keeps every post's headers and body.
-fn receiver(failures: usize) -> (String, Posts) {
-    receiver_after(failures, Duration::ZERO)
-}
-
-/// [`receiver`], taking `pause` before it reads each post.
-fn receiver_after(failures: usize, pause: Duration) -> (String, Posts) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    let posts = Posts::default();
-    let kept = posts.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            std::thread::sleep(pause);
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut headers = String::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                headers.push_str(&line);
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let mut posts = kept.lock().expect("posts");
-            let status = if posts.len() < failures { 500 } else { 200 };
-            posts.push((headers, String::from_utf8_lossy(&body).into_owned(), status));
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-            );
-        }
-    });
-    (url, posts)
 }
 
 #[test]
@@ -305,16 +240,7 @@ fn a_webhook_that_fails_three_times_gets_the_event_signed_once_acknowledged() {
     let acknowledged: Vec<_> = posts.iter().filter(|p| p.2 == 200).collect();
     assert_eq!(acknowledged.len(), 2, "each registration once: {posts:?}");
     for (headers, body, _) in &posts {
-        let header = |name: &str| {
-            headers
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix(&format!("{}:", name.to_ascii_lowercase()))
-                        .map(|v| v.trim().to_owned())
-                })
-                .unwrap_or_default()
-        };
+        let header = |name: &str| header(headers, name).unwrap_or_default().to_owned();
         let (sent_at, id) = (header(TIMESTAMP_HEADER), header("Idempotency-Key"));
         let signed = header(SIGNATURE_HEADER);
         let sent_at: i64 = sent_at.parse().expect("a timestamp");

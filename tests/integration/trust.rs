@@ -226,9 +226,7 @@ fn a_new_data_directory_is_readable_by_its_owner_alone() {
     use std::os::unix::fs::PermissionsExt;
     let parent = tempfile::tempdir().expect("dir");
     let data = parent.path().join("data");
-    let _state =
-        open_state(&data, fieldledger_tests::quiet_settings())
-            .expect("server state");
+    let _state = open_state(&data, fieldledger_tests::quiet_settings()).expect("server state");
     for path in [
         data.clone(),
         data.join(fieldledger_server::storage::sqlite::DATABASE_FILE),
@@ -248,9 +246,7 @@ fn a_new_data_directory_is_readable_by_its_owner_alone() {
 #[test]
 fn the_demo_resets_only_its_own_data_and_revokes_its_earlier_tokens() {
     let dir = tempfile::tempdir().expect("dir");
-    let state =
-        open_state(dir.path(), fieldledger_tests::quiet_settings())
-            .expect("state");
+    let state = open_state(dir.path(), fieldledger_tests::quiet_settings()).expect("state");
     let first = fieldledger_server::demo::seed(&state).expect("first start");
     let second = fieldledger_server::demo::seed(&state).expect("second start");
     let known = |token: &str| {

@@ -22,6 +22,7 @@ pub mod backend;
 pub mod forge;
 pub mod kit;
 pub mod ledger;
+pub mod listen;
 pub mod memory_device;
 pub mod process;
 pub mod seeded;

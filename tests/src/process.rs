@@ -99,6 +99,15 @@ impl ServerProcess {
     /// `/healthz`.
     /// On PostgreSQL ([`crate::backend`]), its database is the data directory's.
     pub fn start(data_dir: &Path, port: u16) -> std::io::Result<ServerProcess> {
+        Self::start_with(data_dir, port, &[])
+    }
+
+    /// [`ServerProcess::start`] with more options of `serve`, `serve_args`.
+    pub fn start_with(
+        data_dir: &Path,
+        port: u16,
+        serve_args: &[&str],
+    ) -> std::io::Result<ServerProcess> {
         let mut command = Command::new(server_binary()?);
         command.arg("--data-dir").arg(data_dir);
         if let Some(url) = crate::backend::database_for(data_dir).map_err(std::io::Error::other)? {
@@ -106,6 +115,7 @@ impl ServerProcess {
         }
         let child = command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(serve_args)
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -116,9 +116,7 @@ fn refuse_another_installation(
     lite_storage: &SqliteStorage,
     pg_storage: &PostgresStorage,
 ) -> Result<()> {
-    let tickets: i64 = tx
-        .query_one(SELECT_PG_DOCUMENT_COUNT, &[])?
-        .try_get("n")?;
+    let tickets: i64 = tx.query_one(SELECT_PG_DOCUMENT_COUNT, &[])?.try_get("n")?;
     if tickets > 0 && lite_storage.system_actor()? != pg_storage.system_actor()? {
         return Err(Error::new(
             Code::Exists,
