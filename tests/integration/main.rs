@@ -8,6 +8,7 @@ mod fuzz_corpus;
 mod hostile;
 mod import_export;
 mod inflation;
+mod load_balancer;
 mod nodes;
 mod offline_exchange;
 mod policy;
