@@ -5,12 +5,15 @@
 //! ```text
 //! cargo build --release -p fieldledger-server -p fieldledger-tools --bin fieldledger-load
 //! target/release/fieldledger-load --technicians 500 --seconds 60 --interval 5
+//! target/release/fieldledger-load --database postgres://…/empty --nodes 3
 //! target/release/fieldledger-load --server-url http://host:8080 --tokens tokens.txt
 //! ```
 //!
 //! Without `--server-url` it starts `fieldledger-server` (beside this binary, or
-//! `FIELDLEDGER_SERVER`) on a fresh data directory on loopback, with one user and device per
-//! technician. Technicians are held in memory, so the load falls on the server.
+//! `FIELDLEDGER_SERVER`) on loopback, with one user and device per technician: on a fresh data
+//! directory, or `--nodes` servers on the empty PostgreSQL database `--database`, technician n
+//! syncing with node n modulo their number (as a balancer would spread them). Technicians are
+//! held in memory, so the load falls on the servers.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -22,7 +25,7 @@ use fieldledger_core::store::sync_state::Enrolment;
 use fieldledger_core::sync::exchange;
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Author, Role, UserId};
-use fieldledger_server::AppState;
+use fieldledger_server::{AppState, Settings};
 use fieldledger_tests::memory_device::MemoryDevice;
 use fieldledger_tests::process::{ServerProcess, free_port};
 use fieldledger_tests::{Failure, complaint, kit, quiet_settings};
@@ -48,6 +51,12 @@ struct Cli {
     /// A file of device tokens of technicians, one a line (with `--server-url`).
     #[arg(long)]
     tokens: Option<PathBuf>,
+    /// An empty PostgreSQL database for the servers this starts, instead of SQLite.
+    #[arg(long)]
+    database: Option<String>,
+    /// Servers started on `--database`.
+    #[arg(long, default_value_t = 1, requires = "database")]
+    nodes: usize,
 }
 
 /// What all technicians measured.
@@ -61,8 +70,16 @@ struct Tally {
 
 /// Makes one technician user and device per technician on a fresh data directory; returns the
 /// tokens.
-fn enrol(data: &std::path::Path, technicians: usize) -> Result<Vec<String>, Failure> {
-    let state = AppState::open_with(data, quiet_settings())?;
+fn enrol(
+    data: &std::path::Path,
+    database: Option<String>,
+    technicians: usize,
+) -> Result<Vec<String>, Failure> {
+    let settings = Settings {
+        database,
+        ..quiet_settings()
+    };
+    let state = AppState::open_with(data, settings)?;
     Ok(technicians::enrol(&state, "tech.load", technicians)?
         .into_iter()
         .map(|t| t.token)
@@ -140,7 +157,7 @@ fn ms(d: Duration) -> f64 {
 fn main() -> Result<(), Failure> {
     let cli = Cli::parse();
     let dir = tempfile::tempdir()?;
-    let (url, tokens, server) = match (&cli.server_url, &cli.tokens) {
+    let (urls, tokens, servers) = match (&cli.server_url, &cli.tokens) {
         (Some(url), Some(file)) => {
             let tokens: Vec<String> = std::fs::read_to_string(file)?
                 .lines()
@@ -148,13 +165,20 @@ fn main() -> Result<(), Failure> {
                 .filter(|l| !l.is_empty())
                 .map(String::from)
                 .collect();
-            (url.clone(), tokens, None)
+            (vec![url.clone()], tokens, Vec::new())
         }
         _ => {
             let data = dir.path().join("server");
-            let tokens = enrol(&data, cli.technicians)?;
-            let server = ServerProcess::start(&data, free_port()?)?;
-            (server.url.clone(), tokens, Some(server))
+            let tokens = enrol(&data, cli.database.clone(), cli.technicians)?;
+            let args: Vec<&str> = match &cli.database {
+                Some(url) => vec!["--database", url],
+                None => Vec::new(),
+            };
+            let servers = (0..cli.nodes.max(1))
+                .map(|_| ServerProcess::start_with(&data, free_port()?, &args))
+                .collect::<std::io::Result<Vec<_>>>()?;
+            let urls = servers.iter().map(|s| s.url.clone()).collect();
+            (urls, tokens, servers)
         }
     };
     if tokens.len() < cli.technicians {
@@ -166,15 +190,18 @@ fn main() -> Result<(), Failure> {
         .into());
     }
     println!(
-        "{} technicians, each syncing every {} s (±20%) with 1-2 changes, for {} s, against {url}",
-        cli.technicians, cli.interval, cli.seconds
+        "{} technicians, each syncing every {} s (±20%) with 1-2 changes, for {} s, against {}",
+        cli.technicians,
+        cli.interval,
+        cli.seconds,
+        urls.join(", ")
     );
     let tally = Tally::default();
     let started = Instant::now();
     let until = started + Duration::from_secs(cli.seconds);
     std::thread::scope(|s| {
         for (n, token) in tokens.iter().take(cli.technicians).enumerate() {
-            let (url, cli, tally) = (&url, &cli, &tally);
+            let (url, cli, tally) = (&urls[n % urls.len()], &cli, &tally);
             std::thread::Builder::new()
                 .stack_size(256 * 1024)
                 .spawn_scoped(s, move || technician(n, url, token, cli, until, tally))
@@ -209,8 +236,10 @@ fn main() -> Result<(), Failure> {
         ms(percentile(&latencies, 0.99)),
         ms(latencies.last().copied().unwrap_or_default())
     );
-    if let Some(kib) = server.as_ref().and_then(ServerProcess::peak_memory_kib) {
-        println!("server peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0);
+    for (n, server) in servers.iter().enumerate() {
+        if let Some(kib) = server.peak_memory_kib() {
+            println!("server {n} peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0);
+        }
     }
     Ok(())
 }
