@@ -17,9 +17,17 @@
 //!   reader who has seen position n has seen every position below it;
 //! - a serialisation failure or deadlock is a stale write, made again by the engine.
 
+mod commit;
+mod documents;
+mod ledger;
+mod ledger_row;
 mod migrations;
+mod outbox;
+mod projection;
+mod reports;
 mod row;
 pub mod scratch;
+mod security_events;
 
 use std::fmt;
 use std::time::Duration;
