@@ -452,3 +452,124 @@ impl Documents for PostgresStorage {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use fieldledger_core::Role;
+
+    use super::super::commit::tests::{Staged, batch, postgres, sqlite, user};
+    use super::*;
+    use crate::storage::{Accounts, Batch, Commits, Device, User};
+
+    const INSERT_USER: &str = "INSERT INTO users (user_id, name, role, actor_id, created_at)
+        VALUES ($1, $1, $2, $3, 0)";
+    const INSERT_DEVICE: &str = "INSERT INTO devices
+        (device_id, user_id, label, token_hash, enrolled_at) VALUES ($1, $2, 'phone', $3, 0)";
+
+    /// Gives `user` (of `role`) a device on both storages.
+    fn enrol(
+        pg: &PostgresStorage,
+        lite: &dyn Accounts,
+        name: &str,
+        role: Role,
+    ) -> (UserId, DeviceId) {
+        let (id, device) = (user(name), DeviceId::random());
+        let (actor, token) = (ActorId::random(), rand::random::<[u8; 32]>());
+        pg.write(|tx| {
+            tx.execute(INSERT_USER, &[&name, &role.as_str(), &actor.to_bytes()])?;
+            tx.execute(INSERT_DEVICE, &[&device.as_str(), &name, &&token[..]])?;
+            Ok(())
+        })
+        .expect("a user on PostgreSQL");
+        lite.add_user(&User {
+            id: id.clone(),
+            name: name.into(),
+            role,
+            actor: Some(actor),
+            created_at: Timestamp(0),
+        })
+        .expect("a user on SQLite");
+        let enrolled = Device {
+            id: device.clone(),
+            user: id.clone(),
+            label: "phone".into(),
+            enrolled_at: Timestamp(0),
+            revoked_at: None,
+        };
+        lite.add_device(&enrolled, &token)
+            .expect("a device on SQLite");
+        (id, device)
+    }
+
+    #[test]
+    fn the_feed_lists_what_sqlite_lists_with_access_and_dropped_tickets() {
+        let (pg, (_dir, lite)) = (postgres(), sqlite());
+        let (desk, desk_phone) = enrol(&pg, &lite, "desk.wang", Role::ServiceDesk);
+        let (tech, tech_phone) = enrol(&pg, &lite, "tech.li", Role::Technician);
+        let (mut a, a0) = Staged::register("Alpha", 1_000, Some(desk_phone.clone()));
+        let (mut b, mut b0) = Staged::register("Beta", 1_100, None);
+        let (_, mut c0) = Staged::register("Gamma", 1_200, None);
+        b0.ledger.assignees = vec![tech.clone()];
+        c0.ledger.assignees = vec![tech.clone()];
+        let holds = |doc: &DocWrite| DeviceDocWrite {
+            device: tech_phone.clone(),
+            ticket_id: doc.ticket_id.clone(),
+            state: DeviceDoc {
+                shared: doc.heads.clone(),
+                sent: Some((doc.heads.clone(), 7)),
+            },
+        };
+        let held = Batch {
+            device_docs: vec![holds(&b0), holds(&c0)],
+            ..Batch::default()
+        };
+        let b_id = b0.ticket_id.clone();
+        let b_heads = b0.heads.clone();
+        // Beta is taken off the technician, and Alpha written again from the desk's phone.
+        let b1 = b.hand_off(1_300, false);
+        let a1 = a.hand_off(1_400, false);
+        let commits = [
+            vec![batch(vec![a0, b0, c0]), held],
+            vec![batch(vec![b1])],
+            vec![batch(vec![a1])],
+        ];
+        for (n, batches) in commits.iter().enumerate() {
+            let at = Timestamp(2_000 + n as i64);
+            pg.commit(batches, at).expect("a commit on PostgreSQL");
+            lite.commit(batches, at).expect("a commit on SQLite");
+        }
+        let both = [&pg as &dyn Documents, &lite];
+        let asks = [
+            (&desk_phone, &desk, false, 0, 10),
+            (&desk_phone, &desk, false, 0, 1),
+            (&desk_phone, &desk, false, 2, 1),
+            (&tech_phone, &tech, false, 0, 10),
+            (&tech_phone, &tech, false, 1, 10),
+            (&tech_phone, &tech, true, 0, 2),
+            (&tech_phone, &tech, false, 5, 10),
+            (&tech_phone, &tech, false, 9, 10),
+        ];
+        for (device, user, everything, cursor, limit) in asks {
+            let [on_pg, on_lite] = both.map(|s| {
+                s.feed(device, user, everything, cursor, limit)
+                    .expect("a feed")
+            });
+            assert_eq!(on_pg, on_lite, "{user} after {cursor}");
+        }
+        let tech_feed = pg.feed(&tech_phone, &tech, false, 0, 10).expect("a feed");
+        assert_eq!(tech_feed.dropped, vec![b_id.clone()]);
+        assert_eq!(tech_feed.tickets.len(), 1, "Gamma alone");
+        for s in both {
+            assert!(!s.has_access(&tech, &b_id).expect("access"));
+            assert!(s.has_access(&desk, &b_id).expect("access"));
+            assert_eq!(
+                s.access_cut(&tech, &b_id).expect("a cut"),
+                Some(b_heads.clone())
+            );
+            let copy = s.device_doc(&tech_phone, &b_id).expect("a copy");
+            assert_eq!(copy.and_then(|c| c.sent), Some((b_heads.clone(), 7)));
+        }
+        let [on_pg, on_lite] = both.map(|s| s.ticket_ids().expect("ids"));
+        assert_eq!(on_pg, on_lite);
+    }
+}
