@@ -278,3 +278,220 @@ impl Ledger for PostgresStorage {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Barrier;
+
+    use fieldledger_core::status::Status;
+
+    use super::super::commit::tests::{Staged, batch, open, postgres, sqlite, user};
+    use super::super::scratch;
+    use super::*;
+    use crate::ledger::LedgerSort;
+    use crate::storage::{Batch, Commits, DocWrite};
+
+    #[test]
+    fn serials_taken_by_many_threads_of_two_servers_are_distinct_and_consecutive() {
+        let url = scratch::fresh().expect("a scratch database");
+        let servers = [open(&url), open(&url)];
+        let barrier = Barrier::new(4);
+        let taken: Vec<u64> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|n| {
+                    let (server, barrier) = (&servers[n % 2], &barrier);
+                    s.spawn(move || {
+                        barrier.wait();
+                        (0..50)
+                            .map(|_| server.take_ledger_serial(2026).expect("a serial"))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a thread"))
+                .collect()
+        });
+        let distinct: BTreeSet<u64> = taken.iter().copied().collect();
+        assert_eq!(distinct, (1..=200).collect());
+        servers[1].note_ledger_serial(2026, 500).expect("noted");
+        servers[0]
+            .note_ledger_serial(2026, 10)
+            .expect("noted, and kept lower");
+        assert_eq!(servers[0].take_ledger_serial(2026).expect("a serial"), 501);
+        assert_eq!(servers[0].take_ledger_serial(2027).expect("a serial"), 1);
+    }
+
+    /// The writes of six tickets whose rows differ in what the ledger filters and sorts by,
+    /// with ties, NULLs, case, and the characters `LIKE` treats specially.
+    fn rows() -> Vec<DocWrite> {
+        let tech = user("tech.li");
+        let cases: [(&str, Option<&str>, Option<i64>, Status, i64); 6] = [
+            (
+                "alpha Works",
+                Some("KS-2026-000003"),
+                Some(5_000),
+                Status::Registered,
+                9,
+            ),
+            ("Alpha works", None, Some(5_000), Status::HandedOff, 9),
+            ("beta", Some("KS-2026-000001"), None, Status::Closed, 7),
+            ("Ωmega", None, Some(4_000), Status::Registered, 8),
+            (
+                "gamma_1",
+                Some("KS-2025-000010"),
+                Some(6_000),
+                Status::OnSite,
+                9,
+            ),
+            (
+                "delta%",
+                Some("KS-2026-000002"),
+                Some(3_000),
+                Status::Resolved,
+                6,
+            ),
+        ];
+        cases
+            .iter()
+            .enumerate()
+            .map(|(n, (customer, number, registered, status, updated))| {
+                let (_, mut write) = Staged::register(customer, 1_000, None);
+                let row = &mut write.ledger;
+                row.ledger_number = number.map(str::to_owned);
+                row.registered_at = registered.map(Timestamp);
+                row.status = *status;
+                row.updated_at = Timestamp(*updated);
+                row.job_number = format!("J-{n}");
+                if n % 2 == 0 {
+                    row.assignees = vec![tech.clone()];
+                }
+                write
+            })
+            .collect()
+    }
+
+    /// The queries to ask both storages.
+    fn queries() -> Vec<LedgerQuery> {
+        let text = |s: &str| Some(s.to_owned());
+        let mut queries = vec![
+            LedgerQuery::default(),
+            LedgerQuery {
+                customer: text("ALPHA"),
+                ..LedgerQuery::default()
+            },
+            LedgerQuery {
+                customer: text("%"),
+                ..LedgerQuery::default()
+            },
+            LedgerQuery {
+                q: text("_1"),
+                ..LedgerQuery::default()
+            },
+            LedgerQuery {
+                q: text(" ks-2026 "),
+                ..LedgerQuery::default()
+            },
+            LedgerQuery {
+                job_number: text("j-"),
+                status: Some(Status::Registered),
+                ..LedgerQuery::default()
+            },
+            LedgerQuery {
+                assignee: Some(user("tech.li")),
+                ..LedgerQuery::default()
+            },
+            LedgerQuery {
+                readable_by: Some(user("tech.li")),
+                ..LedgerQuery::default()
+            },
+            LedgerQuery {
+                registered_from: Some(4_000),
+                registered_to: Some(6_000),
+                ..LedgerQuery::default()
+            },
+            LedgerQuery {
+                offset: 2,
+                limit: Some(3),
+                ..LedgerQuery::default()
+            },
+        ];
+        let sorts = [
+            LedgerSort::Updated,
+            LedgerSort::Registered,
+            LedgerSort::LedgerNumber,
+            LedgerSort::Customer,
+            LedgerSort::Product,
+            LedgerSort::Status,
+        ];
+        for sort in sorts {
+            for desc in [false, true] {
+                queries.push(LedgerQuery {
+                    sort: Some(sort),
+                    desc,
+                    ..LedgerQuery::default()
+                });
+            }
+        }
+        queries
+    }
+
+    #[test]
+    fn pages_filters_serials_and_imports_answer_as_sqlite_does() {
+        let (pg, (_dir, lite)) = (postgres(), sqlite());
+        let writes = rows();
+        let imported = writes[2].ticket_id.clone();
+        let batches = [Batch {
+            imports: vec![("sheet-1:7".to_owned(), imported.clone())],
+            ..batch(writes)
+        }];
+        pg.commit(&batches, Timestamp(10))
+            .expect("a commit on PostgreSQL");
+        lite.commit(&batches, Timestamp(10))
+            .expect("a commit on SQLite");
+        let both = [&pg as &dyn Ledger, &lite];
+        for query in queries() {
+            let [on_pg, on_lite] = both.map(|s| s.ledger(&query).expect("a page"));
+            assert_eq!(on_pg, on_lite, "{query:?}");
+            let [on_pg, on_lite] = both.map(|s| s.whole_ledger(&query).expect("the ledger"));
+            assert_eq!(on_pg, on_lite, "{query:?}");
+        }
+        let all = pg.ledger(&LedgerQuery::default()).expect("a page");
+        assert_eq!(all.total, 6);
+        let alpha = LedgerQuery {
+            customer: Some("ALPHA".into()),
+            ..LedgerQuery::default()
+        };
+        assert_eq!(pg.ledger(&alpha).expect("a page").total, 2);
+        for s in both {
+            assert_eq!(s.take_ledger_serial(2026).expect("a serial"), 4);
+            assert_eq!(s.take_ledger_serial(2025).expect("a serial"), 11);
+            assert_eq!(
+                s.find_imported("sheet-1:7", None).expect("found"),
+                Some("KS-2026-000001".to_owned())
+            );
+            assert_eq!(
+                s.find_imported("sheet-2:1", Some("KS-2026-000002"))
+                    .expect("found"),
+                Some("KS-2026-000002".to_owned())
+            );
+            assert_eq!(s.find_imported("sheet-2:1", None).expect("none"), None);
+            assert_eq!(s.ledger_projection().expect("a version"), 0);
+        }
+        let mut row = pg.ledger_row(&imported).expect("a row").expect("one");
+        row.customer_name = "Beta Rebuilt".into();
+        let rebuilt = [Projection {
+            row: row.clone(),
+            return_visits: Vec::new(),
+            costs: Vec::new(),
+            events: Vec::new(),
+        }];
+        for s in both {
+            s.replace_ledger_rows(&rebuilt, 3).expect("rebuilt");
+            assert_eq!(s.ledger_projection().expect("a version"), 3);
+            assert_eq!(s.ledger_row(&imported).expect("a row"), Some(row.clone()));
+        }
+    }
+}
