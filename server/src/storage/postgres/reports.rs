@@ -288,3 +288,219 @@ impl Reports for PostgresStorage {
         self.read(|c| c.query(&sql, &args)?.iter().map(return_visit_of).collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use fieldledger_core::ticket::followup::ContactMethod;
+    use fieldledger_core::{Role, Timestamp};
+
+    use super::super::commit::tests::{Staged, batch, postgres, sqlite, user};
+    use super::*;
+    use crate::storage::{Commits, DocWrite};
+
+    /// A return visit of the ticket of `write`.
+    fn visit(write: &DocWrite, n: usize, day: &str, done: Option<u8>) -> ReturnVisitRow {
+        ReturnVisitRow {
+            visit_id: format!("v{n}"),
+            ticket_id: write.ticket_id.clone(),
+            ledger_number: write.ledger.ledger_number.clone(),
+            customer_name: write.ledger.customer_name.clone(),
+            planned_for: day.parse().expect("a day"),
+            method: ContactMethod::Phone,
+            assignee: user(if n % 2 == 0 { "desk.wang" } else { "tech.li" }),
+            done_at: done.map(|_| Timestamp(9_000)),
+            done_by: done.map(|_| user("desk.wang")),
+            satisfaction: done,
+            resolved: done.map(|s| s > 2),
+        }
+    }
+
+    /// A cost line.
+    fn cost(n: usize, kind: &str, bearer: &str, amount: i64, approved: Option<bool>) -> CostLine {
+        CostLine {
+            cost_id: format!("c{n}"),
+            kind: kind.into(),
+            bearer: bearer.into(),
+            amount_minor: amount,
+            currency: if n % 3 == 0 { "USD" } else { "CNY" }.into(),
+            approved,
+            settled: approved == Some(true) && n % 2 == 0,
+        }
+    }
+
+    /// The writes of five tickets, with causes, responsibilities, months, hand-offs, actions,
+    /// return visits and costs that the reports count, ties and NULLs among them.
+    fn writes() -> Vec<DocWrite> {
+        let hour = 3_600_000;
+        // 2026-01-31 20:00 UTC: February east of UTC, January west of it.
+        let late_january = 1_769_889_600_000;
+        let cases = [
+            (
+                "Beta",
+                "cause b",
+                Some("factory"),
+                Some(late_january),
+                Some(10),
+                true,
+            ),
+            (
+                "alpha",
+                "",
+                None,
+                Some(late_january + 48 * hour),
+                Some(3 * hour),
+                true,
+            ),
+            ("Alpha", "cause a", Some("customer"), None, None, true),
+            (
+                "beta",
+                "cause b",
+                Some("factory"),
+                Some(late_january),
+                Some(20),
+                false,
+            ),
+            (
+                "Gamma",
+                "",
+                Some("customer"),
+                Some(late_january - 40 * 24 * hour),
+                None,
+                true,
+            ),
+        ];
+        cases
+            .iter()
+            .enumerate()
+            .map(
+                |(n, (customer, cause, responsibility, registered, delay, complaint))| {
+                    let (_, mut write) = Staged::register(customer, 1_000, None);
+                    let row = &mut write.ledger;
+                    row.product_name = customer.to_string();
+                    row.model = format!("M{}", n % 2);
+                    row.cause = cause.to_string();
+                    row.responsibility = responsibility.map(str::to_owned);
+                    row.registered_at = registered.map(Timestamp);
+                    row.complaint = *complaint;
+                    row.handed_off_at = delay.and_then(|d| registered.map(|r| Timestamp(r + d)));
+                    row.handed_off_received_at = delay.map(|d| Timestamp(row.received_at.0 + d));
+                    row.imported = n == 3;
+                    row.open_actions = [2, 0, 1, 1, 0][n];
+                    row.next_action_due =
+                        [Some("2026-03-01"), None, Some("2026-02-01"), None, None][n]
+                            .map(|d| d.parse().expect("a day"));
+                    row.ledger_number = Some(format!("KS-2026-{n:06}"));
+                    row.updated_at = Timestamp(5_000 + (n as i64 % 2));
+                    let days = ["2026-02-10", "2026-02-01", "2026-03-05"];
+                    write.return_visits = Some(
+                        (0..n % 3 + 1)
+                            .map(|v| {
+                                visit(&write, 10 * n + v, days[v], [None, Some(4), Some(2)][v])
+                            })
+                            .collect(),
+                    );
+                    let kinds = ["travel", "parts", "labour"];
+                    let bearers = ["factory", "customer"];
+                    write.costs = Some(
+                        (0..n % 3 + 1)
+                            .map(|c| {
+                                let m = 10 * n + c;
+                                let approved = [None, Some(true), Some(false)][m % 3];
+                                let amount = 1_000 * (m as i64 + 1);
+                                cost(m, kinds[m % 3], bearers[m % 2], amount, approved)
+                            })
+                            .collect(),
+                    );
+                    write
+                },
+            )
+            .collect()
+    }
+
+    #[test]
+    fn statistics_and_lists_answer_as_sqlite_does() {
+        let (pg, (_dir, lite)) = (postgres(), sqlite());
+        let batches = [batch(writes())];
+        pg.commit(&batches, Timestamp(10))
+            .expect("a commit on PostgreSQL");
+        lite.commit(&batches, Timestamp(10))
+            .expect("a commit on SQLite");
+        let both = [&pg as &dyn Reports, &lite];
+        let axes = [
+            ComplaintAxis::Product,
+            ComplaintAxis::Model,
+            ComplaintAxis::Cause,
+            ComplaintAxis::Responsibility,
+            ComplaintAxis::Month,
+        ];
+        for axis in axes {
+            for offset in [480, 0, -300] {
+                let [on_pg, on_lite] = both.map(|s| s.complaints_by(axis, offset).expect("groups"));
+                assert_eq!(on_pg, on_lite, "{axis:?} at {offset}");
+            }
+        }
+        let months = pg.complaints_by(ComplaintAxis::Month, 480).expect("groups");
+        assert!(months.iter().any(|g| g.key.as_deref() == Some("2026-02")));
+        for limit in [0, 15, 3 * 3_600_000] {
+            let [on_pg, on_lite] = both.map(|s| s.handoff_compliance(limit).expect("handoffs"));
+            assert_eq!(on_pg, on_lite, "within {limit}");
+        }
+        let today = "2026-02-15".parse().expect("a day");
+        let [on_pg, on_lite] = both.map(|s| s.open_actions(today).expect("actions"));
+        assert_eq!(on_pg, on_lite);
+        assert_eq!(on_pg.tickets_past_due, 1);
+        for limit in [1, 10] {
+            let [on_pg, on_lite] = both.map(|s| s.open_action_tickets(limit).expect("tickets"));
+            assert_eq!(on_pg, on_lite);
+        }
+        let [on_pg, on_lite] = both.map(|s| s.cost_totals().expect("totals"));
+        assert_eq!(on_pg, on_lite);
+        let states = [
+            None,
+            Some(CostState::ToAudit),
+            Some(CostState::ToSettle),
+            Some(CostState::Settled),
+        ];
+        for state in states {
+            for bearer in [None, Some("factory".to_owned())] {
+                let query = CostQuery {
+                    state,
+                    bearer: bearer.clone(),
+                };
+                let [on_pg, on_lite] = both.map(|s| s.cost_rows(&query).expect("costs"));
+                assert_eq!(on_pg, on_lite, "{query:?}");
+            }
+        }
+        let [on_pg, on_lite] = both.map(|s| s.visit_outcomes().expect("outcomes"));
+        assert_eq!(on_pg, on_lite);
+        assert!(on_pg.mean_satisfaction.is_some());
+        let days = VisitDays {
+            today: "2026-02-10".parse().expect("a day"),
+            overdue_upto: "2026-02-03".parse().expect("a day"),
+        };
+        let visit_states = [
+            None,
+            Some(VisitState::Planned),
+            Some(VisitState::Due),
+            Some(VisitState::Overdue),
+            Some(VisitState::Done),
+        ];
+        for state in visit_states {
+            for assignee in [None, Some(user("tech.li"))] {
+                let query = VisitQuery {
+                    state,
+                    assignee: assignee.clone(),
+                    department: None,
+                };
+                let [on_pg, on_lite] = both.map(|s| s.return_visits(&query, days).expect("visits"));
+                assert_eq!(on_pg, on_lite, "{query:?}");
+            }
+        }
+        let by_role = VisitQuery {
+            department: Some(Role::Technician),
+            ..VisitQuery::default()
+        };
+        let [on_pg, on_lite] = both.map(|s| s.return_visits(&by_role, days).expect("visits"));
+        assert_eq!(on_pg, on_lite);
+    }
+}
