@@ -324,11 +324,14 @@ mod tests {
         assert_eq!(servers[0].take_ledger_serial(2027).expect("a serial"), 1);
     }
 
+    /// A ledger row's customer, ledger number, registration, status and last change.
+    type Case = (&'static str, Option<&'static str>, Option<i64>, Status, i64);
+
     /// The writes of six tickets whose rows differ in what the ledger filters and sorts by,
     /// with ties, NULLs, case, and the characters `LIKE` treats specially.
     fn rows() -> Vec<DocWrite> {
         let tech = user("tech.li");
-        let cases: [(&str, Option<&str>, Option<i64>, Status, i64); 6] = [
+        let cases: [Case; 6] = [
             (
                 "alpha Works",
                 Some("KS-2026-000003"),
@@ -365,7 +368,7 @@ mod tests {
                 row.status = *status;
                 row.updated_at = Timestamp(*updated);
                 row.job_number = format!("J-{n}");
-                if n % 2 == 0 {
+                if n.is_multiple_of(2) {
                     row.assignees = vec![tech.clone()];
                 }
                 write

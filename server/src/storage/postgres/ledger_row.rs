@@ -1,6 +1,9 @@
 //! The ledger row in PostgreSQL: the one place that maps it to and from the `ledger` table. The
 //! table holds exactly a row's columns; statements select it whole (`SELECT *`), and its
 //! columns are read by name and written in the order of [`UPSERT_LEDGER_ROW`].
+//!
+//! Columns are read as `Named::get(row, …)`: the driver's own `Row::get`, which `row.get` would
+//! call, panics on a value that does not read.
 
 use fieldledger_core::{Date, Timestamp, UserId};
 use postgres::types::ToSql;

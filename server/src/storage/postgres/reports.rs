@@ -307,7 +307,11 @@ mod tests {
             customer_name: write.ledger.customer_name.clone(),
             planned_for: day.parse().expect("a day"),
             method: ContactMethod::Phone,
-            assignee: user(if n % 2 == 0 { "desk.wang" } else { "tech.li" }),
+            assignee: user(if n.is_multiple_of(2) {
+                "desk.wang"
+            } else {
+                "tech.li"
+            }),
             done_at: done.map(|_| Timestamp(9_000)),
             done_by: done.map(|_| user("desk.wang")),
             satisfaction: done,
@@ -322,9 +326,9 @@ mod tests {
             kind: kind.into(),
             bearer: bearer.into(),
             amount_minor: amount,
-            currency: if n % 3 == 0 { "USD" } else { "CNY" }.into(),
+            currency: if n.is_multiple_of(3) { "USD" } else { "CNY" }.into(),
             approved,
-            settled: approved == Some(true) && n % 2 == 0,
+            settled: approved == Some(true) && n.is_multiple_of(2),
         }
     }
 
