@@ -30,17 +30,24 @@ impl Drop for Nginx {
 
 /// Where nginx is: on the path, or where Debian puts it.
 fn nginx_binary() -> PathBuf {
-    ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .expect("nginx is not installed (scripts/test installs Debian's nginx package)")
+    [
+        "/usr/sbin/nginx",
+        "/usr/local/sbin/nginx",
+        "/usr/local/nginx/sbin/nginx",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .expect("nginx is not installed (scripts/test installs Debian's nginx package)")
 }
 
 /// Starts nginx on `port` with the shipped configuration, its three upstream addresses
 /// replaced by `nodes`.
 fn start_nginx(dir: &Path, port: u16, nodes: &[u16; 3]) -> Nginx {
-    let mut config = CONFIG.replace("listen 127.0.0.1:8080;", &format!("listen 127.0.0.1:{port};"));
+    let mut config = CONFIG.replace(
+        "listen 127.0.0.1:8080;",
+        &format!("listen 127.0.0.1:{port};"),
+    );
     for (shipped, node) in [8081, 8082, 8083].iter().zip(nodes) {
         let from = format!("server 127.0.0.1:{shipped} ");
         assert!(config.contains(&from), "the shipped file names {from}");
@@ -78,7 +85,10 @@ fn the_shipped_nginx_config_balances_three_nodes_and_skips_a_dead_one() {
     let url = format!("http://127.0.0.1:{balancer_port}");
     let started = Instant::now();
     while ureq::get(format!("{url}/healthz")).call().is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "nginx did not answer");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "nginx did not answer"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 
@@ -103,17 +113,33 @@ fn the_shipped_nginx_config_balances_three_nodes_and_skips_a_dead_one() {
         }
     });
     std::thread::sleep(Duration::from_millis(300));
-    let (status, body) = call(&url, "POST", "/v1/tickets", &desk, Some(json!(complaint("LB Plant"))));
+    let (status, body) = call(
+        &url,
+        "POST",
+        "/v1/tickets",
+        &desk,
+        Some(json!(complaint("LB Plant"))),
+    );
     assert_eq!(status, 201, "{body}");
-    assert_eq!(stream.join().expect("stream"), vec!["registered".to_owned()]);
+    assert_eq!(
+        stream.join().expect("stream"),
+        vec!["registered".to_owned()]
+    );
 
     // A device enrolled through the balancer syncs through it, before and after a node dies.
     let device = Technician::new(
-        store_for(&dir.path().join("tech"), "tech.zhang", Role::Technician, 1_790_000_000_000)
-            .expect("store"),
+        store_for(
+            &dir.path().join("tech"),
+            "tech.zhang",
+            Role::Technician,
+            1_790_000_000_000,
+        )
+        .expect("store"),
     );
     device.enrol(&url, &tech).expect("enrol through nginx");
-    let id = device.register(&complaint("Device Plant")).expect("register");
+    let id = device
+        .register(&complaint("Device Plant"))
+        .expect("register");
     let visit = device.arrive(&id, "bay 1");
     let sync = |device: &Technician| {
         let enrolment: Enrolment = device.enrolment().expect("enrolment").expect("enrolled");

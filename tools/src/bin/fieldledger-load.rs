@@ -238,7 +238,10 @@ fn main() -> Result<(), Failure> {
     );
     for (n, server) in servers.iter().enumerate() {
         if let Some(kib) = server.peak_memory_kib() {
-            println!("server {n} peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0);
+            println!(
+                "server {n} peak memory (VmHWM): {:.1} MiB",
+                kib as f64 / 1024.0
+            );
         }
     }
     Ok(())

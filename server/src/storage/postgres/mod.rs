@@ -17,8 +17,16 @@
 //!   reader who has seen position n has seen every position below it;
 //! - a serialisation failure or deadlock is a stale write, made again by the engine.
 
+mod commit;
+mod deadlines;
+mod documents;
 mod leases;
+mod ledger;
+mod ledger_row;
 mod migrations;
+mod outbox;
+mod projection;
+mod reports;
 mod row;
 pub mod scratch;
 mod security_events;

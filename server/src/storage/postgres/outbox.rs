@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use fallible_iterator::FallibleIterator;
 use fieldledger_core::Timestamp;
 use postgres::{Row, Transaction};
 
@@ -153,15 +154,15 @@ impl Outbox for PostgresStorage {
             return Ok(());
         };
         let mut notifications = client.notifications();
-        let heard = notifications.timeout_iter(timeout).next().transpose();
-        if let Err(e) = heard {
-            *listener = None;
-            return Err(e.into());
-        }
+        let heard = notifications.timeout_iter(timeout).next().map(drop);
         // Several commits may have notified at once: one look at the outbox serves them all.
-        let mut pending = client.notifications();
-        while let Some(Ok(_)) = pending.iter().next() {}
-        Ok(())
+        while let Ok(Some(_)) = notifications.iter().next() {}
+        drop(notifications);
+        if heard.is_err() {
+            // Listening again, on a new connection, at the next call.
+            *listener = None;
+        }
+        Ok(heard?)
     }
 
     fn add_webhook(
@@ -184,7 +185,12 @@ impl Outbox for PostgresStorage {
     }
 
     fn webhooks(&self) -> Result<Vec<Webhook>> {
-        self.read(|c| c.query(SELECT_WEBHOOKS, &[])?.iter().map(webhook_of).collect())
+        self.read(|c| {
+            c.query(SELECT_WEBHOOKS, &[])?
+                .iter()
+                .map(webhook_of)
+                .collect()
+        })
     }
 
     fn webhook_delivered(&self, id: u64, event: u64) -> Result<()> {
