@@ -191,7 +191,7 @@ pub fn generated_dir(cache: &Path, total: u64, seed: u64) -> Result<PathBuf, Fai
     }
     let _ = std::fs::remove_dir_all(&dir);
     let started = Instant::now();
-    let state = crate::backend::open_state(&dir, quiet_settings())?;
+    let state = AppState::open_with(&dir, quiet_settings())?;
     let desk = kit::add_user(&state, "desk.wang", Role::ServiceDesk)?;
     kit::add_user(&state, "tech.zhang", Role::Technician)?;
     kit::add_user(&state, "qa.chen", Role::QualityAssurance)?;
