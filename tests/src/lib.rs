@@ -127,7 +127,8 @@ impl TestServer {
         Self::serve(crate::backend::open_state(dir, settings).expect("server state"))
     }
 
-    fn serve(state: AppState) -> TestServer {
+    /// Serves `state` on loopback.
+    pub fn serve(state: AppState) -> TestServer {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
