@@ -17,9 +17,12 @@
 //!   reader who has seen position n has seen every position below it;
 //! - a serialisation failure or deadlock is a stale write, made again by the engine.
 
+mod accounts;
+mod blobs;
 mod migrations;
 mod row;
 pub mod scratch;
+mod sessions;
 
 use std::fmt;
 use std::time::Duration;
