@@ -29,6 +29,8 @@ pub mod return_visits;
 pub mod security_log;
 pub mod statistics;
 pub mod storage;
+#[cfg(test)]
+mod testing;
 pub mod ticket_detail;
 pub mod watcher;
 pub mod web;
@@ -45,7 +47,7 @@ use std::time::Duration;
 use axum::Router;
 use fieldledger_core::{Clock, IdSource, SystemClock};
 
-use crate::blobs::BlobStore;
+use crate::blobs::{BlobFolder, BlobStore};
 use crate::deadlines::Workflow;
 use crate::engine::{Engine, Limits};
 use crate::error::{Code, Error};
@@ -63,7 +65,7 @@ pub struct AppState {
     /// The storage behind it.
     pub storage: Arc<dyn Storage>,
     /// Uploaded photos and signatures.
-    pub blobs: Arc<BlobStore>,
+    pub blobs: Arc<dyn BlobStore>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
     /// The server's clock.
@@ -200,7 +202,7 @@ impl AppState {
         Ok(AppState {
             engine,
             storage,
-            blobs: Arc::new(BlobStore::open(
+            blobs: Arc::new(BlobFolder::open(
                 data_dir.join("blobs"),
                 clock.clone(),
                 partial_blob_quota,

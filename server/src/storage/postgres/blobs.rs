@@ -1,4 +1,5 @@
-//! Complete blobs in PostgreSQL: which there are and their sizes.
+//! Complete blobs in PostgreSQL: which there are and their sizes. Their bytes, and those of
+//! unfinished uploads, are in [`super::blob_store`].
 
 use fieldledger_core::Timestamp;
 

@@ -18,11 +18,14 @@
 //! - a serialisation failure or deadlock is a stale write, made again by the engine.
 
 mod accounts;
+mod blob_store;
 mod blobs;
 mod migrations;
 mod row;
 pub mod scratch;
 mod sessions;
+
+pub use blob_store::PostgresBlobStore;
 
 use std::fmt;
 use std::time::Duration;
