@@ -27,6 +27,7 @@ pub mod private_files;
 pub mod projection;
 pub mod return_visits;
 pub mod security_log;
+pub mod sign_ins;
 pub mod statistics;
 pub mod storage;
 #[cfg(test)]
@@ -78,7 +79,7 @@ pub struct AppState {
     /// The deadline watcher, which runs as long as the state does (servers only).
     pub deadlines: Option<Arc<Watcher>>,
     /// The dashboard's failed sign-ins, for rate limiting.
-    pub sign_ins: Arc<web::throttle::Throttle>,
+    pub sign_ins: Arc<dyn sign_ins::SignIns>,
     /// Permits to merge a sync request (see [`Settings::syncs_at_once`]).
     pub sync_permits: Arc<tokio::sync::Semaphore>,
     /// The SHA-256 of the token that may read `/metrics`; `None` serves no metrics.
@@ -209,10 +210,10 @@ impl AppState {
             )?),
             metrics,
             webhooks,
-            clock,
+            clock: clock.clone(),
             workflow: judged_by,
             deadlines,
-            sign_ins: Arc::default(),
+            sign_ins: Arc::new(web::throttle::Throttle::new(clock)),
             sync_permits: Arc::new(tokio::sync::Semaphore::new(syncs_at_once.max(1))),
             metrics_token: metrics_token.as_deref().map(auth::token_hash),
             trusted_proxies: Arc::new(trusted_proxies),

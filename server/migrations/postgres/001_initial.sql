@@ -291,13 +291,16 @@ CREATE TABLE blob_holders (
     PRIMARY KEY (device_id, sha256)
 );
 
--- Sign-in attempts that count against the limits, and where each user signed in before.
+-- Sign-in attempts that count against the limits (`crate::sign_ins`), one row per count an
+-- attempt falls under, kept while they are in the window; and where each user signed in
+-- before.
 CREATE TABLE sign_in_attempts (
-    id        BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    key       TEXT    NOT NULL,
-    at        BIGINT  NOT NULL
+    id   BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    key  TEXT    NOT NULL,
+    at   BIGINT  NOT NULL
 );
 CREATE INDEX sign_in_attempts_by_key ON sign_in_attempts (key, at);
+CREATE INDEX sign_in_attempts_by_time ON sign_in_attempts (at);
 
 CREATE TABLE sign_in_addresses (
     user_name  TEXT    NOT NULL,

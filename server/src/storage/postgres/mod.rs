@@ -24,8 +24,10 @@ mod migrations;
 mod row;
 pub mod scratch;
 mod sessions;
+mod sign_ins;
 
 pub use blob_store::PostgresBlobStore;
+pub use sign_ins::PostgresSignIns;
 
 use std::fmt;
 use std::time::Duration;
