@@ -28,9 +28,12 @@ pub mod projection;
 pub mod relay;
 pub mod return_visits;
 pub mod security_log;
+pub mod sign_ins;
 pub mod statistics;
 pub mod storage;
 pub mod tenure;
+#[cfg(test)]
+mod testing;
 pub mod ticket_detail;
 pub mod watcher;
 pub mod web;
@@ -47,13 +50,14 @@ use std::time::Duration;
 use axum::Router;
 use fieldledger_core::{Clock, IdSource, SystemClock};
 
-use crate::blobs::BlobStore;
+use crate::blobs::{BlobFolder, BlobStore};
 use crate::deadlines::Workflow;
 use crate::engine::{Engine, Limits};
 use crate::error::{Code, Error};
 use crate::metrics::Metrics;
 use crate::relay::Relay;
-use crate::storage::postgres::PostgresStorage;
+use crate::sign_ins::SignIns;
+use crate::storage::postgres::{PostgresBlobStore, PostgresSignIns, PostgresStorage};
 use crate::storage::sqlite::SqliteStorage;
 use crate::storage::{Lease, Storage};
 use crate::tenure::Tenure;
@@ -68,7 +72,7 @@ pub struct AppState {
     /// The storage behind it.
     pub storage: Arc<dyn Storage>,
     /// Uploaded photos and signatures.
-    pub blobs: Arc<BlobStore>,
+    pub blobs: Arc<dyn BlobStore>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
     /// The server's clock.
@@ -84,7 +88,7 @@ pub struct AppState {
     /// the state does (servers only).
     pub relay: Option<Arc<Relay>>,
     /// The dashboard's failed sign-ins, for rate limiting.
-    pub sign_ins: Arc<web::throttle::Throttle>,
+    pub sign_ins: Arc<dyn SignIns>,
     /// Permits to merge a sync request (see [`Settings::syncs_at_once`]).
     pub sync_permits: Arc<tokio::sync::Semaphore>,
     /// The SHA-256 of the token that may read `/metrics`; `None` serves no metrics.
@@ -199,15 +203,33 @@ impl AppState {
             partial_blob_quota,
             trusted_proxies,
         } = settings;
-        let storage: Arc<dyn Storage> = match &database {
-            Some(url) => Arc::new(PostgresStorage::open(
-                url,
-                connections,
-                clock.now(),
-                ids.clone(),
-            )?),
-            None => Arc::new(SqliteStorage::open(data_dir, clock.now(), ids.clone())?),
-        };
+        // What every server on the same database shares: on PostgreSQL, blobs and sign-in
+        // counts live in the database too.
+        let (storage, blobs, sign_ins): (Arc<dyn Storage>, Arc<dyn BlobStore>, Arc<dyn SignIns>) =
+            match &database {
+                Some(url) => {
+                    let shared = Arc::new(PostgresStorage::open(
+                        url,
+                        connections,
+                        clock.now(),
+                        ids.clone(),
+                    )?);
+                    let blobs =
+                        PostgresBlobStore::new(shared.clone(), clock.clone(), partial_blob_quota);
+                    let sign_ins = PostgresSignIns::new(shared.clone(), clock.clone());
+                    (shared, Arc::new(blobs), Arc::new(sign_ins))
+                }
+                None => {
+                    let storage = SqliteStorage::open(data_dir, clock.now(), ids.clone())?;
+                    let blobs = BlobFolder::open(
+                        data_dir.join("blobs"),
+                        clock.clone(),
+                        partial_blob_quota,
+                    )?;
+                    let sign_ins = web::throttle::Throttle::new(clock.clone());
+                    (Arc::new(storage), Arc::new(blobs), Arc::new(sign_ins))
+                }
+            };
         let server = tenure::server_name();
         let metrics = Arc::new(Metrics::default());
         let judged_by = workflow.clone().unwrap_or_default();
@@ -243,18 +265,14 @@ impl AppState {
         Ok(AppState {
             engine,
             storage,
-            blobs: Arc::new(BlobStore::open(
-                data_dir.join("blobs"),
-                clock.clone(),
-                partial_blob_quota,
-            )?),
+            blobs,
             metrics,
             webhooks,
-            clock,
+            clock: clock.clone(),
             workflow: judged_by,
             deadlines,
             relay,
-            sign_ins: Arc::default(),
+            sign_ins,
             sync_permits: Arc::new(tokio::sync::Semaphore::new(syncs_at_once.max(1))),
             metrics_token: metrics_token.as_deref().map(auth::token_hash),
             trusted_proxies: Arc::new(trusted_proxies),

@@ -513,8 +513,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             std::fs::write(&output, export::write(&rows, options, &calendar)?)?;
             println!("wrote {} ledger rows to {}", rows.len(), output.display());
         }
-        // Sent to a running server above, before any data directory opened.
-        Command::Import { .. } => {}
+        // Done above, before the data directory opened.
+        Command::Import { .. } | Command::Migrate { .. } => {}
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use fieldledger_core::Role;
 use fieldledger_server::ledger::LedgerQuery;
 use fieldledger_server::storage::postgres::scratch;
-use fieldledger_server::storage::transfer::{Report, migrate};
+use fieldledger_server::storage::transfer::migrate;
 use fieldledger_server::{AppState, Settings, demo};
 use fieldledger_tests::kit::user_with_device;
 use fieldledger_tests::ledger::generated_dir;
@@ -42,7 +42,10 @@ fn holds_the_same(from: &AppState, to: &AppState) {
         from.storage.events_after(0, 1_000_000).expect("outbox"),
         to.storage.events_after(0, 1_000_000).expect("outbox")
     );
-    assert_eq!(from.storage.users().expect("users"), to.storage.users().expect("users"));
+    assert_eq!(
+        from.storage.users().expect("users"),
+        to.storage.users().expect("users")
+    );
     assert_eq!(
         from.storage.devices().expect("devices"),
         to.storage.devices().expect("devices")
@@ -54,15 +57,6 @@ fn holds_the_same(from: &AppState, to: &AppState) {
     }
 }
 
-/// The rows of each table a report lists.
-fn rows(report: &Report, table: &str) -> u64 {
-    report
-        .tables
-        .iter()
-        .find(|(t, _)| t == table)
-        .map_or(0, |(_, n)| *n)
-}
-
 #[test]
 fn the_demo_moves_to_postgresql_whole_its_tokens_still_work_and_a_second_run_changes_nothing() {
     let dir = tempfile::tempdir().expect("dir");
@@ -71,7 +65,7 @@ fn the_demo_moves_to_postgresql_whole_its_tokens_still_work_and_a_second_run_cha
 
     let report = migrate(dir.path(), &url).expect("migrate");
     assert!(report.documents > 0);
-    assert!(rows(&report, "ledger") > 0 && rows(&report, "events") > 0);
+    assert!(report.rows("ledger") > 0 && report.rows("events") > 0);
     let (sqlite, postgres) = (on_sqlite(dir.path()), on_postgres(&url));
     holds_the_same(&sqlite, &postgres);
 
@@ -80,7 +74,12 @@ fn the_demo_moves_to_postgresql_whole_its_tokens_still_work_and_a_second_run_cha
     let (status, me) = server.call("GET", "/v1/me", &tokens.desk, None);
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["user"], "desk.wang");
-    let (status, made) = server.call("POST", "/v1/tickets", &tokens.desk, Some(json!(complaint("After"))));
+    let (status, made) = server.call(
+        "POST",
+        "/v1/tickets",
+        &tokens.desk,
+        Some(json!(complaint("After"))),
+    );
     assert_eq!(status, 201, "{made}");
     let numbers: Vec<String> = postgres
         .storage
@@ -90,14 +89,20 @@ fn the_demo_moves_to_postgresql_whole_its_tokens_still_work_and_a_second_run_cha
         .filter_map(|r| r.ledger_number)
         .collect();
     let unique: std::collections::BTreeSet<&String> = numbers.iter().collect();
-    assert_eq!(unique.len(), numbers.len(), "a ledger number was given twice");
+    assert_eq!(
+        unique.len(),
+        numbers.len(),
+        "a ledger number was given twice"
+    );
 
     // Run again on the same database: nothing is copied twice, and what was added since stays.
     drop(server);
     let tickets = postgres.storage.ticket_ids().expect("ids").len();
     let again = migrate(dir.path(), &url);
     assert!(
-        again.as_ref().is_err_and(|e| e.to_string().contains("PostgreSQL")),
+        again
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("PostgreSQL")),
         "a database that has moved on is not said to match: {again:?}"
     );
     assert_eq!(postgres.storage.ticket_ids().expect("ids").len(), tickets);
@@ -130,13 +135,29 @@ fn a_database_of_another_installation_is_refused_and_left_as_it_was() {
     let desk = state.storage.users().expect("users");
     let server = TestServer::serve(state);
     let token = user_with_device(&server.state, "desk.zhao", Role::ServiceDesk).expect("desk");
-    let (status, _) = server.call("POST", "/v1/tickets", &token.token, Some(json!(complaint("Theirs"))));
+    let (status, _) = server.call(
+        "POST",
+        "/v1/tickets",
+        &token.token,
+        Some(json!(complaint("Theirs"))),
+    );
     assert_eq!(status, 201);
-    let before = server.state.storage.whole_ledger(&LedgerQuery::default()).expect("ledger");
+    let before = server
+        .state
+        .storage
+        .whole_ledger(&LedgerQuery::default())
+        .expect("ledger");
 
     let refused = migrate(ours.path(), &url).expect_err("another installation");
-    assert!(refused.to_string().contains("another installation"), "{refused}");
-    let after = server.state.storage.whole_ledger(&LedgerQuery::default()).expect("ledger");
+    assert!(
+        refused.to_string().contains("another installation"),
+        "{refused}"
+    );
+    let after = server
+        .state
+        .storage
+        .whole_ledger(&LedgerQuery::default())
+        .expect("ledger");
     assert_eq!(before, after);
     assert!(server.state.storage.users().expect("users").len() > desk.len());
 }
@@ -148,6 +169,6 @@ fn a_generated_ledger_of_ten_thousand_tickets_moves_whole() {
     let url = scratch::fresh().expect("database");
     let report = migrate(&dir, &url).expect("migrate");
     assert_eq!(report.documents, 10_000);
-    assert_eq!(rows(&report, "ledger"), 10_000);
+    assert_eq!(report.rows("ledger"), 10_000);
     holds_the_same(&on_sqlite(&dir), &on_postgres(&url));
 }

@@ -264,28 +264,43 @@ CREATE TABLE leases (
     expires_at  BIGINT  NOT NULL
 );
 
--- The bytes of blobs, complete (`blobs` says which are) or being uploaded by a device: every
--- server serves and resumes them.
+-- Blobs' bytes are kept here rather than in files, so that every server serves any blob and
+-- resumes any upload, and the database is the one thing to back up (`crate::blobs`).
+-- The bytes of complete blobs (`blobs` says when each arrived).
 CREATE TABLE blob_bytes (
     sha256  TEXT   PRIMARY KEY,
     data    BYTEA  NOT NULL
 );
 
+-- The pieces of unfinished uploads, each device's apart, each piece a row as it came (a value
+-- appended to would be rewritten whole at every piece); the upload stands at the sum of their
+-- lengths and expires a week after its last piece.
 CREATE TABLE blob_uploads (
-    device_id   TEXT    NOT NULL,
-    sha256      TEXT    NOT NULL,
-    data        BYTEA   NOT NULL,
-    updated_at  BIGINT  NOT NULL,
+    device_id    TEXT    NOT NULL,
+    sha256       TEXT    NOT NULL,
+    byte_offset  BIGINT  NOT NULL,
+    data         BYTEA   NOT NULL,
+    received_at  BIGINT  NOT NULL,
+    PRIMARY KEY (device_id, sha256, byte_offset)
+);
+
+-- Which device sent which blob whole: only to such a device is the blob complete.
+CREATE TABLE blob_holders (
+    device_id  TEXT  NOT NULL,
+    sha256     TEXT  NOT NULL,
     PRIMARY KEY (device_id, sha256)
 );
 
--- Sign-in attempts that count against the limits, and where each user signed in before.
+-- Sign-in attempts that count against the limits (`crate::sign_ins`), one row per count an
+-- attempt falls under, kept while they are in the window; and where each user signed in
+-- before.
 CREATE TABLE sign_in_attempts (
-    id        BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    key       TEXT    NOT NULL,
-    at        BIGINT  NOT NULL
+    id   BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    key  TEXT    NOT NULL,
+    at   BIGINT  NOT NULL
 );
 CREATE INDEX sign_in_attempts_by_key ON sign_in_attempts (key, at);
+CREATE INDEX sign_in_attempts_by_time ON sign_in_attempts (at);
 
 CREATE TABLE sign_in_addresses (
     user_name  TEXT    NOT NULL,

@@ -1,4 +1,5 @@
-//! The blobs (photos, signatures) received whole; their bytes are files in the data directory.
+//! The blobs (photos, signatures) received whole; their bytes are in the blob store
+//! ([`crate::blobs`]).
 
 use fieldledger_core::Timestamp;
 

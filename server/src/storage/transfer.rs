@@ -10,9 +10,10 @@
 //! devices send them again.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use fieldledger_core::store::documents as device_documents;
-use fieldledger_core::{IdSource, TicketId, Timestamp};
+use fieldledger_core::{IdSource, SystemClock, TicketId, Timestamp};
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Transaction};
 use rusqlite::types::Value;
@@ -20,6 +21,7 @@ use rusqlite::types::Value;
 use super::postgres::{self as pg, PostgresStorage};
 use super::sqlite::{self as lite, SqliteStorage};
 use super::{Accounts, Documents, Result};
+use crate::blobs::{BlobFolder, BlobStore};
 use crate::error::{Code, Error};
 
 /// The tables copied as they are, in an order that satisfies their references. `documents` is
@@ -61,6 +63,12 @@ const SET_PG_SERVER_META: &str = "UPDATE server_meta SET system_actor = $1, crea
     ledger_projection = $3, made_by_demo = $4";
 const SELECT_SQLITE_SERVER_META: &str = "SELECT system_actor, created_at, ledger_projection,
     made_by_demo FROM server_meta";
+const SELECT_SQLITE_BLOBS: &str = "SELECT sha256 FROM blobs ORDER BY sha256";
+const INSERT_PG_BLOB_BYTES: &str = "INSERT INTO blob_bytes (sha256, data) VALUES ($1, $2)
+    ON CONFLICT (sha256) DO NOTHING";
+const INSERT_PG_BLOB_HOLDER: &str = "INSERT INTO blob_holders (device_id, sha256) VALUES ($1, $2)
+    ON CONFLICT DO NOTHING";
+const SELECT_PG_BLOB_BYTES_COUNT: &str = "SELECT count(*) AS n FROM blob_bytes";
 /// Identity columns continue after the rows copied with their ids.
 const RESET_IDENTITY: &str = "SELECT setval(pg_get_serial_sequence($1, $2),
     greatest((SELECT coalesce(max(id), 0) FROM {table}), 1))";
@@ -72,6 +80,18 @@ pub struct Report {
     pub tables: Vec<(String, u64)>,
     /// Documents whose heads were verified.
     pub documents: u64,
+    /// Bytes of the complete blobs copied into the database.
+    pub blob_bytes: u64,
+}
+
+impl Report {
+    /// The rows of `table` SQLite held.
+    pub fn rows(&self, table: &str) -> u64 {
+        self.tables
+            .iter()
+            .find(|(t, _)| t == table)
+            .map_or(0, |(_, rows)| *rows)
+    }
 }
 
 /// A PostgreSQL column as the copy sees it.
@@ -104,6 +124,7 @@ pub fn migrate(from: &Path, to: &str) -> Result<Report> {
         let rows = copy_table(&source, &mut tx, table)?;
         report.tables.push(((*table).to_owned(), rows));
     }
+    report.blob_bytes = copy_blobs(&source, &mut tx, from)?;
     tx.commit()?;
     verify(&source, &mut target, &lite_storage, &pg_storage, &report)?;
     Ok(report)
@@ -157,6 +178,26 @@ fn copy_documents(
         tx.execute(INSERT_PG_DOCUMENT, &[&id.as_str(), &ticket.save(), &heads])?;
     }
     Ok(ids.len() as u64)
+}
+
+/// Copies the bytes of each complete blob from the blob folder into the database, with which
+/// devices sent it whole; returns the bytes copied.
+fn copy_blobs(source: &rusqlite::Connection, tx: &mut Transaction<'_>, from: &Path) -> Result<u64> {
+    let folder = BlobFolder::open(from.join("blobs"), Arc::new(SystemClock), 0)?;
+    let mut statement = source.prepare(SELECT_SQLITE_BLOBS)?;
+    let blobs = statement
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut bytes = 0;
+    for sha256 in &blobs {
+        let data = folder.read(sha256)?;
+        bytes += data.len() as u64;
+        tx.execute(INSERT_PG_BLOB_BYTES, &[sha256, &data])?;
+    }
+    for (device, sha256) in folder.holders()? {
+        tx.execute(INSERT_PG_BLOB_HOLDER, &[&device, &sha256])?;
+    }
+    Ok(bytes)
 }
 
 /// Every ticket id stored in SQLite.
@@ -305,6 +346,18 @@ fn verify(
             format!(
                 "documents: SQLite holds {}, PostgreSQL {documents}",
                 report.documents
+            ),
+        ));
+    }
+    let blobs: i64 = target
+        .query_one(SELECT_PG_BLOB_BYTES_COUNT, &[])?
+        .try_get("n")?;
+    if u64::try_from(blobs).ok() != Some(report.rows("blobs")) {
+        return Err(Error::new(
+            Code::Invalid,
+            format!(
+                "blob bytes: PostgreSQL holds {blobs} blobs, not {}",
+                report.rows("blobs")
             ),
         ));
     }

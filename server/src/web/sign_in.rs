@@ -57,7 +57,8 @@ pub(crate) async fn sign_in(
     }
     // The attempt takes its place in the count before the password is checked, so that
     // guesses sent at once cannot outrun the limit.
-    let attempt = match state.sign_ins.reserve(&user, address) {
+    let (sign_ins, name) = (state.sign_ins.clone(), user.clone());
+    let attempt = match blocking(move || sign_ins.reserve(&name, address)).await? {
         Ok(attempt) => attempt,
         Err(wait) => {
             let mut refused = Error::new(
@@ -109,7 +110,8 @@ pub(crate) async fn sign_in(
             "the user name or the password is wrong",
         ));
     };
-    state.sign_ins.succeeded(attempt);
+    let sign_ins = state.sign_ins.clone();
+    blocking(move || sign_ins.succeeded(attempt)).await?;
     let secure = client::over_tls(&state, &parts);
     let signed = Signed {
         token_hash: token_hash(&cookie),

@@ -102,7 +102,10 @@ fn main() -> Result<(), Failure> {
                 eprintln!("registration answered {status}: {answer}");
                 break;
             }
-            committed.lock().unwrap_or_else(|p| p.into_inner()).push(Instant::now());
+            committed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(Instant::now());
             std::thread::sleep(Duration::from_millis(cli.pause_ms));
         }
         readers

@@ -17,6 +17,9 @@
 //!   reader who has seen position n has seen every position below it;
 //! - a serialisation failure or deadlock is a stale write, made again by the engine.
 
+mod accounts;
+mod blob_store;
+mod blobs;
 mod commit;
 mod deadlines;
 mod documents;
@@ -30,6 +33,11 @@ mod reports;
 mod row;
 pub mod scratch;
 mod security_events;
+mod sessions;
+mod sign_ins;
+
+pub use blob_store::PostgresBlobStore;
+pub use sign_ins::PostgresSignIns;
 
 use std::fmt;
 use std::sync::Mutex;
