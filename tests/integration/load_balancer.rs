@@ -60,7 +60,10 @@ fn start_nginx(dir: &Path, port: u16, nodes: &[u16; 3]) -> Nginx {
         .arg(dir)
         .arg("-c")
         .arg(&path)
-        .args(["-g", "daemon off;"])
+        .arg("-e")
+        .arg(&log)
+        // One process, so that killing it stops it all.
+        .args(["-g", "daemon off; master_process off;"])
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

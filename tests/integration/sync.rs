@@ -221,22 +221,14 @@ fn a_change_whose_commit_failed_is_stored_by_the_next_sync() {
     sync(&zhang).expect("first sync");
     zhang.arrive(&id, "bay 3");
     // The server's disk refuses every write, as a full disk would.
-    let db_path = office
-        .server
-        .data_dir()
-        .expect("data dir")
-        .join(fieldledger_server::storage::sqlite::DATABASE_FILE);
-    let db = rusqlite::Connection::open(db_path).expect("server database");
-    db.execute_batch(
-        "CREATE TRIGGER full BEFORE INSERT ON feed BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
-    )
-    .expect("trigger");
+    let data_dir = office.server.data_dir().expect("data dir");
+    let full = fieldledger_tests::backend::refuse_writes(&data_dir).expect("a full disk");
     assert!(
         sync(&zhang).is_err(),
         "a sync the server could not store fails"
     );
     assert!(zhang.unconfirmed_changes(&id).expect("unconfirmed") > 0);
-    db.execute_batch("DROP TRIGGER full").expect("drop trigger");
+    drop(full);
     // The server merged the arrival in memory before the write failed; the next sync must
     // store it, not build on a copy that holds what the disk never got.
     let visit = zhang.view(&id).expect("view").visits[0].id.clone();

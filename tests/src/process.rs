@@ -111,7 +111,8 @@ impl ServerProcess {
         let mut command = Command::new(server_binary()?);
         command.arg("--data-dir").arg(data_dir);
         if let Some(url) = crate::backend::database_for(data_dir).map_err(std::io::Error::other)? {
-            command.arg("--database").arg(url);
+            let connections = crate::backend::CONNECTIONS.to_string();
+            command.args(["--database", &url, "--connections", &connections]);
         }
         let child = command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])

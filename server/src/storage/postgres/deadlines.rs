@@ -15,17 +15,18 @@ use crate::storage::{Deadlines, Result};
 /// it, each through its own index. Imported tickets are history and are not judged. A ticket
 /// late on both clocks is found twice.
 const SELECT_LATE_HANDOFFS: &str = "SELECT * FROM ledger l
-    WHERE handed_off_received_at IS NULL AND NOT imported AND received_at <= $1 - $2
+    WHERE handed_off_received_at IS NULL AND NOT imported
+      AND received_at <= $1::bigint - $2::bigint
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
                       AND f.ticket_id = l.ticket_id AND f.subject = '')
     UNION ALL
     SELECT * FROM ledger l
-    WHERE NOT imported AND handed_off_received_at - received_at > $2
+    WHERE NOT imported AND handed_off_received_at - received_at > $2::bigint
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
                       AND f.ticket_id = l.ticket_id AND f.subject = '')
     UNION ALL
     SELECT * FROM ledger l
-    WHERE NOT imported AND handed_off_at - registered_at > $2
+    WHERE NOT imported AND handed_off_at - registered_at > $2::bigint
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
                       AND f.ticket_id = l.ticket_id AND f.subject = '')";
 

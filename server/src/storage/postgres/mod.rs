@@ -97,7 +97,15 @@ impl From<postgres::Error> for Error {
         } else if e.is_closed() || state.is_none() {
             unavailable(&e)
         } else {
-            Error::Internal(format!("database: {e}"))
+            match e.as_db_error() {
+                Some(db) => Error::Internal(format!(
+                    "database: {} ({}){}",
+                    db.message(),
+                    db.code().code(),
+                    db.detail().map(|d| format!(": {d}")).unwrap_or_default()
+                )),
+                None => Error::Internal(format!("database: {e}")),
+            }
         }
     }
 }

@@ -55,8 +55,10 @@ pub fn database(admin_url: &str, suffix: &str) -> Result<String> {
         Error::new(
             Code::StorageFailed,
             format!(
-                "no PostgreSQL server for the tests at {admin_url} ({e}); \
-                 start one with scripts/postgres, or name one in {TEST_SERVER_VAR}"
+                "no PostgreSQL server for the tests at {admin_url} ({}); \
+                 start one with scripts/postgres, or name one in {TEST_SERVER_VAR}",
+                e.as_db_error()
+                    .map_or_else(|| e.to_string(), |db| db.message().to_owned())
             ),
         )
     })?;
