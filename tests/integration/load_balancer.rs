@@ -42,12 +42,18 @@ fn nginx_binary() -> PathBuf {
 }
 
 /// Starts nginx on `port` with the shipped configuration, its three upstream addresses
-/// replaced by `nodes`.
+/// replaced by `nodes` and its log written in `dir`.
 fn start_nginx(dir: &Path, port: u16, nodes: &[u16; 3]) -> Nginx {
-    let mut config = CONFIG.replace(
-        "listen 127.0.0.1:8080;",
-        &format!("listen 127.0.0.1:{port};"),
-    );
+    let log = dir.join("nginx-error.log");
+    let mut config = CONFIG
+        .replace(
+            "listen 127.0.0.1:8080;",
+            &format!("listen 127.0.0.1:{port};"),
+        )
+        .replace(
+            "error_log stderr warn;",
+            &format!("error_log {} warn;", log.display()),
+        );
     for (shipped, node) in [8081, 8082, 8083].iter().zip(nodes) {
         let from = format!("server 127.0.0.1:{shipped} ");
         assert!(config.contains(&from), "the shipped file names {from}");

@@ -222,7 +222,7 @@ fn a_change_whose_commit_failed_is_stored_by_the_next_sync() {
     zhang.arrive(&id, "bay 3");
     // The server's disk refuses every write, as a full disk would.
     let data_dir = office.server.data_dir().expect("data dir");
-    let full = fieldledger_tests::backend::refuse_writes(&data_dir).expect("a full disk");
+    let full = fieldledger_tests::backend::refuse_writes(data_dir).expect("a full disk");
     assert!(
         sync(&zhang).is_err(),
         "a sync the server could not store fails"

@@ -67,10 +67,10 @@ pub fn database(admin_url: &str, suffix: &str) -> Result<String> {
         .is_some();
     if !exists {
         // Two tests may ask for the same database at once; the second finds it made.
-        if let Err(e) = admin.batch_execute(&format!("CREATE DATABASE {name}")) {
-            if e.code() != Some(&postgres::error::SqlState::DUPLICATE_DATABASE) {
-                return Err(e.into());
-            }
+        if let Err(e) = admin.batch_execute(&format!("CREATE DATABASE {name}"))
+            && e.code() != Some(&postgres::error::SqlState::DUPLICATE_DATABASE)
+        {
+            return Err(e.into());
         }
     }
     Ok(with_database(admin_url, &name))
