@@ -1,7 +1,6 @@
 //! Moving an installation from SQLite to PostgreSQL (`fieldledger-server migrate`): the demo's
 //! installation and a generated ledger of 10,000 tickets arrive whole, a second run changes
-//! nothing, and a database of another installation is refused untouched. These tests need a
-//! PostgreSQL server (`scripts/postgres`), whichever backend the integration suite runs on.
+//! nothing, and a database of another installation is refused untouched.
 
 use std::path::Path;
 
