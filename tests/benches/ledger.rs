@@ -3,7 +3,9 @@
 //! list, the deadline watcher's look, and the export of the whole ledger; then the rate of an
 //! import. The ledger is made of real ticket documents, generated from a fixed seed and kept
 //! between runs in the bench's scratch directory (`fieldledger_tests::ledger`).
-//! `cargo bench -p fieldledger-tests --bench ledger [-- TICKETS]` (100,000 by default).
+//! `cargo bench -p fieldledger-tests --bench ledger [-- TICKETS]` (100,000 by default). With
+//! `FIELDLEDGER_TEST_BACKEND=postgres` the server runs on PostgreSQL, the generated ledger moved
+//! there first (once) as `fieldledger-server migrate` moves it.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -12,7 +14,9 @@ use fieldledger_core::{Role, UserId};
 use fieldledger_server::calendar::Calendar;
 use fieldledger_server::deadlines::Workflow;
 use fieldledger_server::import;
-use fieldledger_tests::{TestServer, ledger};
+use fieldledger_server::storage::transfer::migrate;
+use fieldledger_server::{AppState, Settings};
+use fieldledger_tests::{TestServer, backend, ledger, quiet_settings};
 
 /// The median and the slowest of `runs` timed calls of `path` (after three untimed ones).
 fn timed(server: &TestServer, token: &str, path: &str, runs: usize) -> (Duration, Duration, usize) {
@@ -58,6 +62,21 @@ fn main() {
         .unwrap_or(100_000);
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let dir = ledger::generated_dir(cache, total, 2026).expect("generated ledger");
+    if let Some(url) = backend::database_for(&dir).expect("the bench's database") {
+        let settings = Settings {
+            database: Some(url.clone()),
+            ..quiet_settings()
+        };
+        let moved = AppState::open_with(&dir, settings).expect("PostgreSQL");
+        if moved.storage.ticket_ids().expect("ids").is_empty() {
+            let started = Instant::now();
+            migrate(&dir, &url).expect("the ledger moved to PostgreSQL");
+            println!(
+                "moved {total} tickets to PostgreSQL in {:.1?}",
+                started.elapsed()
+            );
+        }
+    }
     let server = TestServer::start_in(&dir);
     let desk: UserId = "desk.wang".parse().expect("id");
     let token = server.token(&desk);

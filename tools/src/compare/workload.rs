@@ -178,7 +178,7 @@ fn holders(n: usize, clients: usize) -> (usize, usize) {
 /// Makes the office in `data`: the desk, one technician per client, and the tickets, each
 /// registered and sent to its two technicians on a travel task order.
 fn office(data: &Path, size: Size, seed: u64) -> Result<Vec<Enrolled>, Failure> {
-    let state = AppState::open_with(data, quiet_settings())?;
+    let state = fieldledger_tests::backend::open_state(data, quiet_settings())?;
     let technicians = technicians::enrol(&state, "tech.c", size.clients)?;
     let desk = kit::add_user(&state, "desk.wang", Role::ServiceDesk)?;
     let author = Author::new(desk.id.clone(), Role::ServiceDesk);
