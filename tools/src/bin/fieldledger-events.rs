@@ -20,6 +20,7 @@ use fieldledger_server::{AppState, Settings};
 use fieldledger_tests::listen::EventStream;
 use fieldledger_tests::process::{ServerProcess, free_port};
 use fieldledger_tests::{Failure, call, complaint, kit, quiet_settings};
+use fieldledger_tools::latency::{ms, percentile};
 
 /// Cross-node event delivery.
 #[derive(Parser, Debug)]
@@ -37,18 +38,6 @@ struct Cli {
     /// Pause between registrations, in milliseconds.
     #[arg(long, default_value_t = 10)]
     pause_ms: u64,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let at = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[at]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn main() -> Result<(), Failure> {

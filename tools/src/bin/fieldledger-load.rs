@@ -29,6 +29,7 @@ use fieldledger_server::{AppState, Settings};
 use fieldledger_tests::memory_device::MemoryDevice;
 use fieldledger_tests::process::{ServerProcess, free_port};
 use fieldledger_tests::{Failure, complaint, kit, quiet_settings};
+use fieldledger_tools::latency::{ms, percentile};
 use fieldledger_tools::technicians;
 use rand::Rng;
 
@@ -140,18 +141,6 @@ fn technician(n: usize, url: &str, token: &str, cli: &Cli, until: Instant, tally
         }
         std::thread::sleep(due.saturating_duration_since(Instant::now()));
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let at = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[at]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn main() -> Result<(), Failure> {

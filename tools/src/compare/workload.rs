@@ -21,7 +21,6 @@ use fieldledger_core::ticket::dispatch::{Department, NewTravelOrder, OrderKind};
 use fieldledger_core::ticket::visit::{Measurement, Work};
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Author, EntryId, Operation, Role, Ticket, TicketId, Timestamp, UserId};
-use fieldledger_server::AppState;
 use fieldledger_server::engine::NewTicket;
 
 use super::Size;

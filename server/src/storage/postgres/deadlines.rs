@@ -13,18 +13,18 @@ use crate::storage::{Deadlines, Result};
 /// server received the ticket at `$1`, and whose hand-off deadline (`$3`) has not fired: not
 /// handed off yet, handed off late as the server received it, or late as the device recorded
 /// it, each through its own index. Imported tickets are history and are not judged. A ticket
-/// late on both clocks is found twice.
+/// late on both clocks is found once (`UNION`: its rows are the same).
 const SELECT_LATE_HANDOFFS: &str = "SELECT * FROM ledger l
     WHERE handed_off_received_at IS NULL AND NOT imported
       AND received_at <= $1::bigint - $2::bigint
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
                       AND f.ticket_id = l.ticket_id AND f.subject = '')
-    UNION ALL
+    UNION
     SELECT * FROM ledger l
     WHERE NOT imported AND handed_off_received_at - received_at > $2::bigint
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
                       AND f.ticket_id = l.ticket_id AND f.subject = '')
-    UNION ALL
+    UNION
     SELECT * FROM ledger l
     WHERE NOT imported AND handed_off_at - registered_at > $2::bigint
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
@@ -98,17 +98,8 @@ pub(super) fn note_event(
 impl Deadlines for PostgresStorage {
     fn late_handoffs(&self, now: Timestamp, limit_ms: i64) -> Result<Vec<LedgerRow>> {
         let deadline = Deadline::Handoff.as_str();
-        let mut rows = self.read(|c| {
-            ledger_row::select(
-                c,
-                SELECT_LATE_HANDOFFS,
-                &[&now.millis(), &limit_ms, &deadline],
-            )
-        })?;
-        // Late on both clocks: once.
-        let mut seen = std::collections::BTreeSet::new();
-        rows.retain(|row| seen.insert(row.ticket_id.clone()));
-        Ok(rows)
+        let args: [&(dyn postgres::types::ToSql + Sync); 3] = [&now.millis(), &limit_ms, &deadline];
+        self.read(|c| ledger_row::select(c, SELECT_LATE_HANDOFFS, &args))
     }
 
     fn days_due(&self, deadline: Deadline, by: Date) -> Result<Vec<LedgerRow>> {
