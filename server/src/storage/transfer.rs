@@ -126,6 +126,8 @@ pub fn migrate(from: &Path, to: &str) -> Result<Report> {
     }
     report.blob_bytes = copy_blobs(&source, &mut tx, from)?;
     tx.commit()?;
+    // The planner's statistics of the tables just filled, before the first query needs them.
+    target.batch_execute("ANALYZE")?;
     verify(&source, &mut target, &lite_storage, &pg_storage, &report)?;
     Ok(report)
 }
