@@ -35,3 +35,88 @@ pub trait Ledger {
     /// that already has `ledger_number`.
     fn find_imported(&self, key: &str, ledger_number: Option<&str>) -> Result<Option<String>>;
 }
+
+/// A value a ledger filter compares a column with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum FilterValue {
+    /// Text.
+    Text(String),
+    /// A number (milliseconds since the epoch).
+    Integer(i64),
+}
+
+/// The `WHERE` clause of the ledger rows `query` asks for (empty for all), and its values in
+/// order, written once for every database: `placeholder(n)` writes the database's n-th
+/// parameter (`?n`, `$n`), and `like` is its operator for a match that ignores case (SQLite's
+/// `LIKE`, PostgreSQL's `ILIKE`).
+pub(super) fn ledger_filter(
+    query: &LedgerQuery,
+    placeholder: impl Fn(usize) -> String,
+    like: &str,
+) -> (String, Vec<FilterValue>) {
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    // Every `?` of a clause becomes the same numbered parameter.
+    let mut arg = |clause: &str, value: FilterValue| {
+        values.push(value);
+        clauses.push(clause.replace('?', &placeholder(values.len())));
+    };
+    if let Some(status) = query.status {
+        arg("status = ?", FilterValue::Text(status.as_str().into()));
+    }
+    let contains = |s: &str| {
+        FilterValue::Text(format!(
+            "%{}%",
+            s.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        ))
+    };
+    for (column, value) in [
+        ("customer_name", &query.customer),
+        ("product_name", &query.product),
+        ("model", &query.model),
+        ("job_number", &query.job_number),
+        ("contract_number", &query.contract_number),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            arg(&format!("{column} {like} ? ESCAPE '\\'"), contains(v));
+        }
+    }
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let columns = [
+            "ledger_number",
+            "customer_name",
+            "product_name",
+            "model",
+            "job_number",
+            "contract_number",
+        ];
+        let clause = columns
+            .map(|c| format!("{c} {like} ? ESCAPE '\\'"))
+            .join(" OR ");
+        arg(&format!("({clause})"), contains(q));
+    }
+    if let Some(user) = &query.assignee {
+        let clause = format!("(' ' || assignees || ' ') {like} ?");
+        arg(&clause, FilterValue::Text(format!("% {} %", user.as_str())));
+    }
+    if let Some(from) = query.registered_from {
+        arg("registered_at >= ?", FilterValue::Integer(from));
+    }
+    if let Some(to) = query.registered_to {
+        arg("registered_at < ?", FilterValue::Integer(to));
+    }
+    if let Some(user) = &query.readable_by {
+        arg(
+            "ticket_id IN (SELECT ticket_id FROM access WHERE user_id = ?)",
+            FilterValue::Text(user.as_str().into()),
+        );
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (filter, values)
+}

@@ -14,6 +14,7 @@ use super::row::{Named, corrupt};
 use super::{PostgresStorage, documents, ledger_row, projection};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow, LedgerSort, parse_ledger_number};
 use crate::projection::Projection;
+use crate::storage::ledger::{self as filter, FilterValue};
 use crate::storage::{Ledger, Result};
 
 const SELECT_LEDGER_ROW: &str = "SELECT * FROM ledger WHERE ticket_id = $1";
@@ -89,79 +90,18 @@ pub(super) fn save_import(
 }
 
 /// The `WHERE` clause of the ledger rows `query` asks for (empty for all), and its arguments.
+/// `ILIKE`, as SQLite's `LIKE` ignores case.
 fn ledger_filter(query: &LedgerQuery) -> (String, Vec<Arg>) {
-    let mut clauses = Vec::new();
-    let mut args: Vec<Arg> = Vec::new();
-    let mut arg = |clause: &str, value: Arg, args: &mut Vec<Arg>| {
-        args.push(value);
-        clauses.push(clause.replace('?', &format!("${}", args.len())));
-    };
-    if let Some(status) = query.status {
-        arg("status = ?", Box::new(status.as_str()), &mut args);
-    }
-    let contains = |s: &str| -> Arg {
-        Box::new(format!(
-            "%{}%",
-            s.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        ))
-    };
-    for (column, value) in [
-        ("customer_name", &query.customer),
-        ("product_name", &query.product),
-        ("model", &query.model),
-        ("job_number", &query.job_number),
-        ("contract_number", &query.contract_number),
-    ] {
-        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-            arg(
-                &format!("{column} ILIKE ? ESCAPE '\\'"),
-                contains(v),
-                &mut args,
-            );
-        }
-    }
-    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let columns = [
-            "ledger_number",
-            "customer_name",
-            "product_name",
-            "model",
-            "job_number",
-            "contract_number",
-        ];
-        // Every `?` of the clause becomes the same numbered argument.
-        let clause = columns
-            .map(|c| format!("{c} ILIKE ? ESCAPE '\\'"))
-            .join(" OR ");
-        arg(&format!("({clause})"), contains(q), &mut args);
-    }
-    if let Some(user) = &query.assignee {
-        arg(
-            "(' ' || assignees || ' ') ILIKE ?",
-            Box::new(format!("% {} %", user.as_str())),
-            &mut args,
-        );
-    }
-    if let Some(from) = query.registered_from {
-        arg("registered_at >= ?", Box::new(from), &mut args);
-    }
-    if let Some(to) = query.registered_to {
-        arg("registered_at < ?", Box::new(to), &mut args);
-    }
-    if let Some(user) = &query.readable_by {
-        arg(
-            "ticket_id IN (SELECT ticket_id FROM access WHERE user_id = ?)",
-            Box::new(user.as_str().to_owned()),
-            &mut args,
-        );
-    }
-    let filter = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
+    let (filter, values) = filter::ledger_filter(query, |n| format!("${n}"), "ILIKE");
+    let args = values
+        .into_iter()
+        .map(|value| -> Arg {
+            match value {
+                FilterValue::Text(text) => Box::new(text),
+                FilterValue::Integer(n) => Box::new(n),
+            }
+        })
+        .collect();
     (filter, args)
 }
 

@@ -11,6 +11,7 @@ use super::row::{first, one};
 use super::{SqliteStorage, documents, ledger_row, projection};
 use crate::ledger::{LedgerPage, LedgerQuery, LedgerRow, parse_ledger_number};
 use crate::projection::Projection;
+use crate::storage::ledger::{self as filter, FilterValue};
 use crate::storage::{Ledger, Result};
 
 const SELECT_LEDGER_ROW: &str = "SELECT * FROM ledger WHERE ticket_id = ?1";
@@ -85,78 +86,14 @@ pub(super) fn save_import(
 
 /// The `WHERE` clause of the ledger rows `query` asks for (empty for all), and its arguments.
 fn ledger_filter(query: &LedgerQuery) -> (String, Vec<Value>) {
-    let mut clauses = Vec::new();
-    let mut args: Vec<Value> = Vec::new();
-    let mut arg = |clause: &str, value: Value, args: &mut Vec<Value>| {
-        args.push(value);
-        clauses.push(clause.replace('?', &format!("?{}", args.len())));
-    };
-    if let Some(status) = query.status {
-        arg("status = ?", Value::Text(status.as_str().into()), &mut args);
-    }
-    let contains = |s: &str| {
-        Value::Text(format!(
-            "%{}%",
-            s.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        ))
-    };
-    for (column, value) in [
-        ("customer_name", &query.customer),
-        ("product_name", &query.product),
-        ("model", &query.model),
-        ("job_number", &query.job_number),
-        ("contract_number", &query.contract_number),
-    ] {
-        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-            arg(
-                &format!("{column} LIKE ? ESCAPE '\\'"),
-                contains(v),
-                &mut args,
-            );
-        }
-    }
-    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let columns = [
-            "ledger_number",
-            "customer_name",
-            "product_name",
-            "model",
-            "job_number",
-            "contract_number",
-        ];
-        // Every `?` of the clause becomes the same numbered argument.
-        let clause = columns
-            .map(|c| format!("{c} LIKE ? ESCAPE '\\'"))
-            .join(" OR ");
-        arg(&format!("({clause})"), contains(q), &mut args);
-    }
-    if let Some(user) = &query.assignee {
-        arg(
-            "(' ' || assignees || ' ') LIKE ?",
-            Value::Text(format!("% {} %", user.as_str())),
-            &mut args,
-        );
-    }
-    if let Some(from) = query.registered_from {
-        arg("registered_at >= ?", Value::Integer(from), &mut args);
-    }
-    if let Some(to) = query.registered_to {
-        arg("registered_at < ?", Value::Integer(to), &mut args);
-    }
-    if let Some(user) = &query.readable_by {
-        arg(
-            "ticket_id IN (SELECT ticket_id FROM access WHERE user_id = ?)",
-            Value::Text(user.as_str().into()),
-            &mut args,
-        );
-    }
-    let filter = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
+    let (filter, values) = filter::ledger_filter(query, |n| format!("?{n}"), "LIKE");
+    let args = values
+        .into_iter()
+        .map(|value| match value {
+            FilterValue::Text(text) => Value::Text(text),
+            FilterValue::Integer(n) => Value::Integer(n),
+        })
+        .collect();
     (filter, args)
 }
 
