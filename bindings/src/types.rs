@@ -16,7 +16,9 @@ use fieldledger_core::ticket::closure::Closure;
 use fieldledger_core::ticket::cost::{Audit, Bearer, Cost, CostKind, Settlement};
 use fieldledger_core::ticket::decision::{DecisionConflict, DecisionEntry, Decisions, Disposition};
 use fieldledger_core::ticket::delivery::Delivery;
-use fieldledger_core::ticket::dispatch::{Department, Dispatch, HandOff, OrderKind, TravelOrder};
+use fieldledger_core::ticket::dispatch::{
+    Acknowledgement, Department, Dispatch, HandOff, OrderKind, TravelOrder,
+};
 use fieldledger_core::ticket::followup::{ContactMethod, Outcome, ReturnVisit};
 use fieldledger_core::ticket::intake::{
     Intake, IntakeAmendment, IntakeSource, Registration, TicketKind,
@@ -239,6 +241,8 @@ pub struct Intake {
     pub registration: Registration,
     pub registered_at: Option<Timestamp>,
     pub registered_by: Option<UserId>,
+    pub confirmed_at: Option<Timestamp>,
+    pub confirmed_by: Option<UserId>,
 }
 
 /// A correction of registration fields; fields left null are not touched.
@@ -263,6 +267,17 @@ pub struct IntakeAmendment {
 pub struct Dispatch {
     pub handoffs: Vec<HandOff>,
     pub orders: Vec<TravelOrder>,
+    pub acknowledgements: Vec<Acknowledgement>,
+}
+
+/// A receiving department's acknowledgement that a hand-off reached it.
+#[uniffi::remote(Record)]
+pub struct Acknowledgement {
+    pub id: EntryId,
+    pub handoff: EntryId,
+    pub role: Role,
+    pub by: UserId,
+    pub acknowledged_at: Timestamp,
 }
 
 /// The hand-off of the registered form to the roles that must act.
@@ -270,6 +285,7 @@ pub struct Dispatch {
 pub struct HandOff {
     pub id: EntryId,
     pub to: Vec<Role>,
+    pub person: Option<UserId>,
     pub note: String,
     pub handed_off_at: Timestamp,
     pub by: UserId,

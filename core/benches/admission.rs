@@ -70,6 +70,7 @@ fn scene(history: usize, office_wrote: bool) -> (Ticket, Vec<Change>) {
     }
     if office_wrote {
         let hand_off = Operation::HandOff {
+            person: None,
             to: vec![Role::QualityAssurance],
             note: "for QA".into(),
         };

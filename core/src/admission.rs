@@ -455,6 +455,7 @@ mod tests {
                 &desk,
                 Timestamp(2_500),
                 &Operation::HandOff {
+                    person: None,
                     to: vec![Role::QualityAssurance],
                     note: "for QA".into(),
                 },

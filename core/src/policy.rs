@@ -30,6 +30,18 @@ pub enum Duty {
     /// (service desk, supervisor) sends technicians to complaints and repairs, the commerce
     /// department to installation, commissioning and power-on.
     OrderByDepartment,
+    /// Only a department the hand-off was addressed to, or the person it named, acknowledges it.
+    Addressee,
+}
+
+/// The roles that judge whether a ticket is a complaint, or a major one: the technical service
+/// department (its desk and supervisors) and the administrator. A complaint they register, or
+/// later judge one, is confirmed (see [`crate::ticket::intake::Intake::confirmed_at`]).
+pub const COMPLAINT_JUDGES: &[Role] = &[Role::ServiceDesk, Role::Supervisor, Role::Admin];
+
+/// Whether `role` confirms complaints (is one of [`COMPLAINT_JUDGES`]).
+pub fn confirms_complaints(role: Role) -> bool {
+    COMPLAINT_JUDGES.contains(&role)
 }
 
 /// Who may perform one action: the roles, and the duty it follows.
@@ -71,7 +83,7 @@ pub const PERMISSIONS: &[Permission] = {
             "amend_intake",
             Intake,
             &[ServiceDesk, Commerce, Technician, Supervisor, Admin],
-            RegistrationFlagsBy(&[ServiceDesk, Supervisor, Admin]),
+            RegistrationFlagsBy(COMPLAINT_JUDGES),
         ),
         may(
             "hand_off",
@@ -79,6 +91,7 @@ pub const PERMISSIONS: &[Permission] = {
             &[ServiceDesk, Commerce, Supervisor, Admin],
             None,
         ),
+        may("acknowledge_hand_off", Dispatch, Role::VARIANTS, Addressee),
         may(
             "issue_travel_order",
             Dispatch,
@@ -260,6 +273,15 @@ pub fn check_duty(
         {
             refuse("an order is issued in the name of the author's own department")
         }
+        Duty::Addressee
+            if author.role != Role::Admin
+                && facts
+                    .addressed_to
+                    .is_some_and(|to| !to.contains(&author.role))
+                && facts.addressed_person != Some(&author.user) =>
+        {
+            refuse("only a department the hand-off was addressed to acknowledges it")
+        }
         _ => Ok(()),
     }
 }
@@ -277,6 +299,10 @@ pub struct DutyFacts<'a> {
     pub changes_flags: bool,
     /// The department an order is issued in the name of.
     pub department: Option<Department>,
+    /// The departments a hand-off was addressed to.
+    pub addressed_to: Option<&'a [Role]>,
+    /// The person a hand-off named.
+    pub addressed_person: Option<&'a UserId>,
 }
 
 /// The department whose travel orders a role issues.
@@ -403,6 +429,9 @@ mod tests {
                 Duty::OwnVisit => "only the technician of the visit".into(),
                 Duty::RegistrationFlagsBy(by) => {
                     format!("complaint and major changed only by {}", roles(by))
+                }
+                Duty::Addressee => {
+                    "only a department the hand-off was addressed to, or the person it named".into()
                 }
                 Duty::OrderByDepartment => {
                     "in the author's own department: `service_desk` and `supervisor` for the \

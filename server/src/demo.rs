@@ -194,6 +194,7 @@ fn seed_tickets(state: &AppState) -> Result<(), Error> {
         &desk,
         &handed,
         Operation::HandOff {
+            person: None,
             to: vec![Role::Technician, Role::Supervisor],
             note: "客户很着急 customer is waiting".into(),
         },
@@ -214,6 +215,7 @@ fn seed_tickets(state: &AppState) -> Result<(), Error> {
         &desk,
         &dispatched,
         Operation::HandOff {
+            person: None,
             to: vec![Role::Technician, Role::Manager, Role::RnD],
             note: "重大投诉 major complaint".into(),
         },

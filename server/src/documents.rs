@@ -398,6 +398,7 @@ mod tests {
                     &desk,
                     Timestamp(1_790_000_000_000 + n),
                     &fieldledger_core::Operation::HandOff {
+                        person: None,
                         to: vec![Role::Technical],
                         note: format!("note {n}"),
                     },

@@ -194,6 +194,7 @@ fn a_sync_where_nothing_changed_is_one_small_request_and_only_changed_tickets_tr
 
     for id in ids.iter().step_by(100) {
         let op = Operation::HandOff {
+            person: None,
             to: vec![Role::Technician],
             note: "go".into(),
         };

@@ -64,6 +64,7 @@ fn generated(n: u64, total: u64, rng: &mut Seeded) -> Result<Ticket, Failure> {
             &desk,
             late,
             Operation::HandOff {
+                person: None,
                 to: vec![Role::Technical],
                 note: "please act".into(),
             },

@@ -1,6 +1,6 @@
 //! Intake and registration: the complaint information processing form (客户投诉信息处理单).
 
-use automerge::transaction::Transaction;
+use automerge::transaction::{Transactable, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::codec::{put_field, update_text};
@@ -8,7 +8,7 @@ use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, optional, required};
 use crate::error::{Error, Result};
 use crate::id::UserId;
-use crate::policy::DutyFacts;
+use crate::policy::{self, DutyFacts};
 use crate::section::Section;
 use crate::time::Timestamp;
 
@@ -120,6 +120,19 @@ pub struct Intake {
     pub registered_at: Option<Timestamp>,
     /// Who registered it.
     pub registered_by: Option<UserId>,
+    /// When the service department confirmed that the ticket is a complaint (如确认为投诉):
+    /// its registration as one by the desk, or its later judgement; the 30-minute hand-off
+    /// runs from here. Absent while no such confirmation stands.
+    pub confirmed_at: Option<Timestamp>,
+    /// Who confirmed it.
+    pub confirmed_by: Option<UserId>,
+}
+
+impl Intake {
+    /// When the ticket was confirmed a complaint, if it is one and the confirmation stands.
+    pub fn confirmed_complaint_at(&self) -> Option<Timestamp> {
+        self.confirmed_at.filter(|_| self.registration.complaint)
+    }
 }
 
 /// A correction of some registration fields; fields left `None` are not touched, so that two
@@ -177,6 +190,14 @@ pub(crate) fn amend(
     }
     if let Some(complaint) = a.complaint {
         put(tx, "complaint", complaint.into())?;
+        let confirmed: Option<Timestamp> = ctx.field(tx, &intake, "confirmed_at")?;
+        if !complaint && confirmed.is_some() {
+            tx.delete(&intake, "confirmed_at")?;
+            tx.delete(&intake, "confirmed_by")?;
+        } else if complaint && confirmed.is_none() && policy::confirms_complaints(ctx.author.role) {
+            put(tx, "confirmed_at", ctx.at.millis().into())?;
+            put(tx, "confirmed_by", ctx.author.user.as_str().into())?;
+        }
     }
     if let Some(major) = a.major {
         put(tx, "major", major.into())?;

@@ -157,6 +157,10 @@ impl Ticket {
             intake.remove("requests");
             intake.insert("registered_at".into(), at.millis().into());
             intake.insert("registered_by".into(), author.user.as_str().into());
+            if registration.complaint && policy::confirms_complaints(author.role) {
+                intake.insert("confirmed_at".into(), at.millis().into());
+                intake.insert("confirmed_by".into(), author.user.as_str().into());
+            }
             let intake_obj = put_record(tx, &ROOT, Section::Intake.key(), &intake)?;
             update_text(tx, &intake_obj, "content", &registration.content)?;
             update_text(tx, &intake_obj, "requests", &registration.requests)?;
@@ -165,7 +169,7 @@ impl Ticket {
                 tx,
                 &ROOT,
                 Section::Dispatch.key(),
-                &serde_json::json!({"handoffs": {}, "orders": {}}),
+                &serde_json::json!({"handoffs": {}, "orders": {}, "acknowledgements": {}}),
             )?;
             for section in [
                 Section::Visits,

@@ -46,10 +46,18 @@ pub enum Operation {
     AmendIntake(IntakeAmendment),
     /// Passes the registered form on to the roles that must act.
     HandOff {
-        /// The receiving roles.
+        /// The receiving departments (roles).
         to: Vec<Role>,
+        /// The person within them it is addressed to, if any.
+        #[serde(default)]
+        person: Option<UserId>,
         /// A note for them.
         note: String,
+    },
+    /// A receiving department acknowledges that a hand-off reached it.
+    AcknowledgeHandOff {
+        /// The hand-off.
+        handoff_id: EntryId,
     },
     /// Issues a travel task order.
     IssueTravelOrder(NewTravelOrder),
@@ -231,7 +239,12 @@ impl Operation {
     ) -> Result<Option<EntryId>> {
         let created = match self {
             Operation::AmendIntake(a) => intake::amend(tx, ctx, a).map(|()| None)?,
-            Operation::HandOff { to, note } => Some(dispatch::hand_off(tx, ctx, to, note)?),
+            Operation::HandOff { to, person, note } => {
+                Some(dispatch::hand_off(tx, ctx, to, person.as_ref(), note)?)
+            }
+            Operation::AcknowledgeHandOff { handoff_id } => {
+                Some(dispatch::acknowledge(tx, ctx, handoff_id)?)
+            }
             Operation::IssueTravelOrder(order) => Some(dispatch::issue_order(tx, ctx, order)?),
             Operation::ReassignOrder {
                 order_id,
@@ -457,6 +470,7 @@ impl OperationKind {
         match self {
             OperationKind::AmendIntake => Section::Intake,
             OperationKind::HandOff
+            | OperationKind::AcknowledgeHandOff
             | OperationKind::IssueTravelOrder
             | OperationKind::ReassignOrder => Section::Dispatch,
             OperationKind::Arrive
@@ -499,6 +513,7 @@ mod tests {
             },
             Operation::HandOff {
                 to: vec![Role::Technician],
+                person: None,
                 note: String::new(),
             },
         ] {

@@ -18,7 +18,7 @@ use crate::blob::BlobRef;
 use crate::role::Role;
 use crate::time::Date;
 
-fn author(user: &str, role: Role) -> Author {
+pub(crate) fn author(user: &str, role: Role) -> Author {
     Author::new(user.parse().expect("user id"), role)
 }
 
@@ -41,7 +41,7 @@ pub(crate) fn registration() -> Registration {
     }
 }
 
-fn new_ticket() -> Ticket {
+pub(crate) fn new_ticket() -> Ticket {
     Ticket::register(
         TicketId::random(),
         ActorId::random(),
@@ -52,7 +52,7 @@ fn new_ticket() -> Ticket {
     .expect("register")
 }
 
-fn apply(t: &mut Ticket, who: &Author, at: i64, op: Operation) -> Option<EntryId> {
+pub(crate) fn apply(t: &mut Ticket, who: &Author, at: i64, op: Operation) -> Option<EntryId> {
     t.apply(who, Timestamp(at), &op).expect("apply").entry
 }
 
@@ -110,6 +110,7 @@ fn the_whole_flow_reads_back_section_by_section() {
         &desk,
         2_000,
         Operation::HandOff {
+            person: None,
             to: vec![Role::Technician, Role::Supervisor],
             note: "urgent".into(),
         },
@@ -753,7 +754,7 @@ fn refreshing_the_written_sections_gives_the_whole_view() {
 }
 
 /// Refuses `op` by `by` with a rule of separation of duties, leaving `t` as it was.
-fn refused_by_duty(t: &mut Ticket, by: &Author, op: &Operation) {
+pub(crate) fn refused_by_duty(t: &mut Ticket, by: &Author, op: &Operation) {
     let heads = t.heads();
     let refused = t.apply(by, Timestamp(9_000), op);
     assert!(

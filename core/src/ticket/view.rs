@@ -90,24 +90,12 @@ impl TicketView {
         let closure = take("closure");
         let delivery = take("delivery");
         let u = &mut unreadable;
-        let mut dispatch = fields(dispatch);
         let mut quality = fields(quality);
         let actions = quality.remove("actions").unwrap_or(Value::Null);
         let mut view = TicketView {
             meta: record(meta, "meta", u),
             intake: record(intake, "intake", u),
-            dispatch: Dispatch {
-                handoffs: entries(
-                    dispatch.remove("handoffs").unwrap_or_default(),
-                    "hand-off",
-                    u,
-                ),
-                orders: entries(
-                    dispatch.remove("orders").unwrap_or_default(),
-                    "travel task order",
-                    u,
-                ),
-            },
+            dispatch: dispatch_of(dispatch, u),
             visits: entries(visits, "visit", u),
             decisions: Decisions {
                 entries: entries(decisions, "decision", u),
@@ -157,6 +145,9 @@ impl TicketView {
         self.dispatch
             .orders
             .sort_by(|a, b| (a.issued_at, &a.id).cmp(&(b.issued_at, &b.id)));
+        self.dispatch
+            .acknowledgements
+            .sort_by(|a, b| (a.acknowledged_at, &a.id).cmp(&(b.acknowledged_at, &b.id)));
         self.visits
             .sort_by(|a, b| (a.arrived_at, &a.id).cmp(&(b.arrived_at, &b.id)));
         self.decisions
@@ -175,6 +166,19 @@ impl TicketView {
             .sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
         self.closures
             .sort_by(|a, b| (a.closed_at, &a.id).cmp(&(b.closed_at, &b.id)));
+    }
+}
+
+/// Reads the dispatch section: its hand-offs, orders and acknowledgements.
+pub(crate) fn dispatch_of(value: Value, unreadable: &mut Vec<String>) -> Dispatch {
+    let mut dispatch = fields(value);
+    let mut take = |key: &str| dispatch.remove(key).unwrap_or_default();
+    let (handoffs, orders, acknowledgements) =
+        (take("handoffs"), take("orders"), take("acknowledgements"));
+    Dispatch {
+        handoffs: entries(handoffs, "hand-off", unreadable),
+        orders: entries(orders, "travel task order", unreadable),
+        acknowledgements: entries(acknowledgements, "acknowledgement", unreadable),
     }
 }
 

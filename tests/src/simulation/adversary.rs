@@ -264,6 +264,7 @@ impl World {
             1 => (
                 Author::new(self.desk.id.clone(), Role::ServiceDesk),
                 Operation::HandOff {
+                    person: None,
                     to: vec![Role::Technician],
                     note: "forged".into(),
                 },

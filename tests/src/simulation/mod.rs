@@ -428,6 +428,7 @@ impl World {
         }
         let n = self.pick(self.tickets.len());
         let op = Operation::HandOff {
+            person: None,
             to: vec![Role::Technician],
             note: format!("see note {}", self.pick(100)),
         };

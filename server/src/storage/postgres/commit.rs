@@ -172,6 +172,7 @@ pub(super) mod tests {
         pub(in crate::storage::postgres) fn hand_off(&mut self, at: i64, whole: bool) -> DocWrite {
             let before = self.ticket.heads();
             let op = Operation::HandOff {
+                person: None,
                 to: vec![Role::Technician],
                 note: format!("hand-off at {at}"),
             };
