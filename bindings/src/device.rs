@@ -230,6 +230,12 @@ impl DeviceStore {
         self.create(&ticket, Operation::RequestReturn { unit, reason })
     }
 
+    /// Records that the replacement or repaired unit was installed on site, the last step of
+    /// the ticket's fulfilment track. Returns the entry's id.
+    pub fn record_installation(&self, ticket: TicketId, note: String) -> Result<EntryId> {
+        self.create(&ticket, Operation::RecordInstallation { note })
+    }
+
     /// Records the customer's sign-off of the ticket as it stands now, concluding the visit
     /// `visit_id` if given, with the image of the handwritten signature at `signature_png` if
     /// captured. Returns the sign-off's id.

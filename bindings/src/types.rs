@@ -20,6 +20,7 @@ use fieldledger_core::ticket::dispatch::{
     Acknowledgement, Department, Dispatch, HandOff, OrderKind, TravelOrder,
 };
 use fieldledger_core::ticket::followup::{ContactMethod, Outcome, ReturnVisit};
+use fieldledger_core::ticket::fulfilment::{FulfilmentEntry, FulfilmentKind};
 use fieldledger_core::ticket::intake::{
     Intake, IntakeAmendment, IntakeSource, Registration, TicketKind,
 };
@@ -130,6 +131,7 @@ pub enum Section {
     Signoff,
     Closure,
     Delivery,
+    Fulfilment,
 }
 
 /// Where a ticket stands in the service flow, derived from its sections.
@@ -142,6 +144,12 @@ pub enum Status {
     OnSite,
     AwaitingReturn,
     AwaitingInspection,
+    AwaitingMaterials,
+    AwaitingSupplierRepair,
+    AwaitingManufacture,
+    AwaitingOutgoingTest,
+    AwaitingShipment,
+    AwaitingInstallation,
     Resolved,
     Closed,
     Reopened,
@@ -184,7 +192,34 @@ pub struct TicketView {
     pub signoffs: Vec<SignOff>,
     pub closures: Vec<Closure>,
     pub delivery: Delivery,
+    pub fulfilment: Vec<FulfilmentEntry>,
     pub unreadable: Vec<String>,
+}
+
+/// What one entry of a replacement's or a return's fulfilment track records.
+#[uniffi::remote(Enum)]
+pub enum FulfilmentKind {
+    MaterialsOrdered,
+    MaterialsReceived,
+    SentToSupplier,
+    ReturnedBySupplier,
+    Manufactured,
+    OutgoingTest,
+    Shipped,
+    Installed,
+}
+
+/// One entry of the fulfilment track (更换与返修跟踪).
+#[uniffi::remote(Record)]
+pub struct FulfilmentEntry {
+    pub id: EntryId,
+    pub kind: FulfilmentKind,
+    pub by: UserId,
+    pub role: Role,
+    pub recorded_at: Timestamp,
+    pub note: String,
+    pub verdict: Option<Verdict>,
+    pub shipped_on: Option<Date>,
 }
 
 /// Schema version, ticket id, ledger number.

@@ -192,6 +192,31 @@ pub const PERMISSIONS: &[Permission] = {
             None,
         ),
         may("send_drawings", Delivery, &[Technical, Admin], None),
+        may(
+            "record_procurement",
+            Fulfilment,
+            &[Procurement, Admin],
+            None,
+        ),
+        may(
+            "record_manufacture",
+            Fulfilment,
+            &[Manufacturing, Admin],
+            None,
+        ),
+        may(
+            "record_outgoing_test",
+            Fulfilment,
+            &[Inspection, Admin],
+            None,
+        ),
+        may("ship_unit", Fulfilment, &[Commerce, Admin], None),
+        may(
+            "record_installation",
+            Fulfilment,
+            &[Technician, Admin],
+            None,
+        ),
     ]
 };
 

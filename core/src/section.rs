@@ -53,6 +53,9 @@ pub enum Section {
     Closure,
     /// Shipment of the product and delivery of its drawings.
     Delivery,
+    /// The fulfilment track of a replacement or a return: materials, supplier repairs, the
+    /// build or repair, the outgoing test, shipment and installation.
+    Fulfilment,
 }
 
 impl Section {
@@ -87,6 +90,7 @@ mod tests {
             "signoff",
             "closure",
             "delivery",
+            "fulfilment",
         ]);
         for &section in Section::VARIANTS {
             assert_eq!(section.to_string(), section.key());

@@ -6,6 +6,7 @@ use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use crate::error::Error;
 use crate::ticket::TicketView;
+use crate::ticket::fulfilment::{self, Awaiting, Track};
 use crate::ticket::returns::{InspectionStage, Verdict};
 
 /// The stage of a ticket in the regulation's flow (docs/domain.md). Its names are serde's and
@@ -42,7 +43,20 @@ pub enum Status {
     AwaitingReturn,
     /// A returned unit waits for inspection or retest.
     AwaitingInspection,
-    /// The remedy is done: signed off, or decided with nothing outstanding.
+    /// A replacement or repair waits for procurement's material.
+    AwaitingMaterials,
+    /// A part is with its supplier for repair.
+    AwaitingSupplierRepair,
+    /// Manufacturing is to build the replacement or repair the returned unit.
+    AwaitingManufacture,
+    /// The replacement or repaired unit waits for its outgoing test.
+    AwaitingOutgoingTest,
+    /// The tested unit waits for commerce to ship it.
+    AwaitingShipment,
+    /// The shipped unit waits for a technician to install it.
+    AwaitingInstallation,
+    /// The remedy is done: signed off, decided after a visit, or for a replacement or a return
+    /// the whole fulfilment track recorded.
     Resolved,
     /// Closed by the service department with what the regulation requires recorded.
     Closed,
@@ -75,7 +89,16 @@ impl Status {
         if closed_at.is_some() {
             return Status::Closed;
         }
-        let open_return = view.returns.iter().find(|r| {
+        let track = fulfilment::track(view);
+        match track {
+            Some(Track::Awaiting(Awaiting::Return)) => return Status::AwaitingReturn,
+            Some(Track::Awaiting(Awaiting::Inspection)) => return Status::AwaitingInspection,
+            _ => {}
+        }
+        // Under a remedy without a track (a repair on site, no fault found), a unit asked back
+        // for analysis is waited for until it is judged without defect or passes its retest;
+        // a replacement's or a return's track says itself what it waits for.
+        let open_return = view.returns.iter().filter(|_| track.is_none()).find(|r| {
             !r.inspections
                 .iter()
                 .any(|i| i.stage == InspectionStage::Retest && i.verdict == Verdict::Passed)
@@ -94,6 +117,11 @@ impl Status {
         if view.visits.iter().any(|v| v.departed_at.is_none()) {
             return Status::OnSite;
         }
+        match track {
+            Some(Track::Awaiting(step)) => return Status::awaiting(step),
+            Some(Track::Complete) => return Status::Resolved,
+            None => {}
+        }
         let decided = view.decisions.disposition().is_some();
         if !view.signoffs.is_empty() || (decided && !view.visits.is_empty()) {
             return Status::Resolved;
@@ -106,6 +134,22 @@ impl Status {
             Status::Registered
         } else {
             Status::Received
+        }
+    }
+}
+
+impl Status {
+    /// The status of a ticket whose fulfilment track waits for `step`.
+    pub fn awaiting(step: Awaiting) -> Status {
+        match step {
+            Awaiting::Return => Status::AwaitingReturn,
+            Awaiting::Inspection => Status::AwaitingInspection,
+            Awaiting::Materials => Status::AwaitingMaterials,
+            Awaiting::SupplierRepair => Status::AwaitingSupplierRepair,
+            Awaiting::Manufacture => Status::AwaitingManufacture,
+            Awaiting::OutgoingTest => Status::AwaitingOutgoingTest,
+            Awaiting::Shipment => Status::AwaitingShipment,
+            Awaiting::Installation => Status::AwaitingInstallation,
         }
     }
 }
@@ -129,6 +173,12 @@ mod tests {
             "on_site",
             "awaiting_return",
             "awaiting_inspection",
+            "awaiting_materials",
+            "awaiting_supplier_repair",
+            "awaiting_manufacture",
+            "awaiting_outgoing_test",
+            "awaiting_shipment",
+            "awaiting_installation",
             "resolved",
             "closed",
             "reopened",

@@ -159,14 +159,20 @@ const RESPONSIBILITIES: &Labels = &[
 const STATUSES: &Labels = &[
     ("received", "已接收"),
     ("registered", "已登记"),
-    ("handed_off", "已传递"),
+    ("handed_off", "已移交"),
     ("dispatched", "已派工"),
     ("on_site", "现场服务中"),
     ("awaiting_return", "待返厂"),
     ("awaiting_inspection", "待检验"),
+    ("awaiting_materials", "待采购到料"),
+    ("awaiting_supplier_repair", "待供应商返修"),
+    ("awaiting_manufacture", "待制造"),
+    ("awaiting_outgoing_test", "待出厂检验"),
+    ("awaiting_shipment", "待发货"),
+    ("awaiting_installation", "待安装"),
     ("resolved", "已处理"),
     ("closed", "已关闭"),
-    ("reopened", "重新打开"),
+    ("reopened", "已重开"),
 ];
 
 impl Column {
@@ -194,7 +200,7 @@ impl Column {
             Column::Responsibility => ("责任归属", "responsibility"),
             Column::Status => ("状态", "status"),
             Column::Assignees => ("服务人员", "assignees"),
-            Column::HandedOffAt => ("传递时间", "handed off at"),
+            Column::HandedOffAt => ("移交时间", "handed off at"),
             Column::OpenActions => ("未关闭纠正预防措施", "open corrective actions"),
             Column::NextActionDue => ("措施到期日", "next action due"),
             Column::CostTotal => ("服务费用合计", "cost total"),

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use fieldledger_core::ticket::decision::Disposition;
+use fieldledger_core::ticket::fulfilment::{self, Track};
 use fieldledger_core::{EntryId, Role, TicketId, TicketView, Timestamp};
 use serde::{Deserialize, Serialize, Serializer};
 use strum::{EnumString, IntoStaticStr, VariantArray};
@@ -18,8 +19,9 @@ pub mod detail;
 pub use detail::EventDetail;
 use detail::{
     ArrivedOnSite, Closed, ConflictingDecision, CostAudited, CostSubmitted, Decision,
-    DecisionConflict, Dispatched, HandedOff, InspectionVerdict, MajorComplaint, Registered,
-    ReplacementOrReturn, ReturnVisitOutcome, SignedOff, UnitRequested,
+    DecisionConflict, Dispatched, FulfilmentTurn, HandedOff, HandoffAcknowledged,
+    InspectionVerdict, MajorComplaint, Registered, ReplacementOrReturn, ReturnVisitOutcome,
+    SignedOff, UnitRequested,
 };
 
 /// What happened. Its names are serde's and strum's, the same snake case of the variant;
@@ -78,6 +80,10 @@ pub enum EventKind {
     ReturnVisitDue,
     /// A return visit is not done in time.
     ReturnVisitOverdue,
+    /// A receiving department acknowledged a hand-off.
+    HandoffAcknowledged,
+    /// A replacement's or a return's fulfilment track waits for a department: its turn.
+    FulfilmentTurn,
 }
 
 impl EventKind {
@@ -231,8 +237,24 @@ pub fn derive(
         push(EventDetail::HandedOff(HandedOff {
             by: h.by.clone(),
             entry: h.id.clone(),
+            person: h.person.clone(),
             recorded_at: h.handed_off_at,
             to: h.to.clone(),
+        }));
+    }
+    let old = ids(was.dispatch.acknowledgements.iter().map(|a| &a.id));
+    for a in after
+        .dispatch
+        .acknowledgements
+        .iter()
+        .filter(|a| !old.contains(&a.id))
+    {
+        push(EventDetail::HandoffAcknowledged(HandoffAcknowledged {
+            by: a.by.clone(),
+            entry: a.id.clone(),
+            handoff: a.handoff.clone(),
+            recorded_at: a.acknowledged_at,
+            role: a.role,
         }));
     }
     let old = ids(was.dispatch.orders.iter().map(|o| &o.id));
@@ -389,6 +411,18 @@ pub fn derive(
             recorded_at: c.closed_at,
         }));
     }
+    let awaiting = |view: &TicketView| match fulfilment::track(view) {
+        Some(Track::Awaiting(step)) => Some(step),
+        _ => None,
+    };
+    if let Some(step) = awaiting(after)
+        && awaiting(was) != Some(step)
+    {
+        push(EventDetail::FulfilmentTurn(FulfilmentTurn {
+            departments: step.departments().to_vec(),
+            step,
+        }));
+    }
     events
 }
 
@@ -432,6 +466,8 @@ mod tests {
                 "deadline_missed",
                 "return_visit_due",
                 "return_visit_overdue",
+                "handoff_acknowledged",
+                "fulfilment_turn",
             ]
         );
         assert_eq!(

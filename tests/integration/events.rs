@@ -62,11 +62,25 @@ fn each_step_of_the_flow_emits_its_event_in_order() {
             EventKind::ArrivedOnSite,
             EventKind::DecisionRecorded,
             EventKind::ReplacementOrReturnRequested,
+            EventKind::FulfilmentTurn,
         ]
     );
+    // The hand-off is told to the departments it went to, and the replacement's first turn
+    // to manufacturing.
+    let events = outbox(&office.server);
+    let audience = |kind: EventKind| {
+        events
+            .iter()
+            .find(|e| e.ticket_id == id && e.kind() == kind)
+            .map(|e| e.audience.clone())
+            .unwrap_or_default()
+    };
+    assert!(audience(EventKind::HandedOff).contains(&fieldledger_core::Role::Technical));
+    assert!(!audience(EventKind::Dispatched).contains(&fieldledger_core::Role::Technical));
+    assert!(audience(EventKind::FulfilmentTurn).contains(&fieldledger_core::Role::Manufacturing));
     // Syncing again with nothing new emits nothing.
     sync(&zhang).expect("sync");
-    assert_eq!(kinds(&outbox(&office.server), &id).len(), 6);
+    assert_eq!(kinds(&outbox(&office.server), &id).len(), 7);
 }
 
 #[test]

@@ -23,6 +23,8 @@ struct Departments {
     technical: String,
     finance: String,
     supervisor: String,
+    manufacturing: String,
+    commerce: String,
 }
 
 impl Departments {
@@ -34,6 +36,8 @@ impl Departments {
             technical: token("tech.dept.he", Role::Technical),
             finance: token("fin.chen", Role::Finance),
             supervisor: token("sup.ma", Role::Supervisor),
+            manufacturing: token("mfg.zhao", Role::Manufacturing),
+            commerce: token("com.li", Role::Commerce),
         }
     }
 }
@@ -69,6 +73,31 @@ fn new_kinds(office: &Office, id: &TicketId, after: &mut u64) -> Vec<EventKind> 
         .iter()
         .filter(|e| &e.ticket_id == id)
         .map(Event::kind)
+        .collect()
+}
+
+/// As [`new_kinds`], with the step of each fulfilment turn.
+fn new_details(
+    office: &Office,
+    id: &TicketId,
+    after: &mut u64,
+) -> Vec<(EventKind, Option<String>)> {
+    let events: Vec<Event> = office
+        .server
+        .state
+        .storage
+        .events_after(*after, 10_000)
+        .expect("outbox");
+    if let Some(last) = events.last() {
+        *after = last.id;
+    }
+    events
+        .iter()
+        .filter(|e| &e.ticket_id == id)
+        .map(|e| match &e.detail {
+            EventDetail::FulfilmentTurn(t) => (e.kind(), Some(t.step.as_str().to_owned())),
+            _ => (e.kind(), None),
+        })
         .collect()
 }
 
@@ -156,6 +185,7 @@ fn one_complaint_walks_the_whole_flow_with_its_events_in_order() {
             EventKind::DecisionRecorded,
             EventKind::ReplacementOrReturnRequested,
             EventKind::ReplacementOrReturnRequested,
+            EventKind::FulfilmentTurn,
         ]
     );
     assert_eq!(status(&office, &id), "awaiting_return");
@@ -174,7 +204,7 @@ fn one_complaint_walks_the_whole_flow_with_its_events_in_order() {
         json!({"op": "receive_return", "return_id": unit}),
     );
     assert_eq!(status(&office, &id), "awaiting_inspection");
-    for (stage, verdict) in [("incoming", "defect_confirmed"), ("retest", "passed")] {
+    let inspect = |stage: &str, verdict: &str| {
         op(
             &office,
             &dept.inspection,
@@ -182,12 +212,48 @@ fn one_complaint_walks_the_whole_flow_with_its_events_in_order() {
             json!({"op": "record_inspection", "return_id": unit, "stage": stage,
                    "verdict": verdict, "findings": "bench test"}),
         );
-    }
-    assert_eq!(
-        new_kinds(&office, &id, &mut seen),
-        [EventKind::InspectionVerdict, EventKind::InspectionVerdict]
+    };
+    inspect("incoming", "defect_confirmed");
+    assert_eq!(status(&office, &id), "awaiting_manufacture");
+    op(
+        &office,
+        &dept.manufacturing,
+        &id,
+        json!({"op": "record_manufacture", "note": "interrupter replaced"}),
     );
+    assert_eq!(status(&office, &id), "awaiting_outgoing_test");
+    inspect("retest", "passed");
+    assert_eq!(status(&office, &id), "awaiting_shipment");
+    op(
+        &office,
+        &dept.commerce,
+        &id,
+        json!({"op": "ship_unit", "shipped_on": "2026-12-02", "note": "SF 1234"}),
+    );
+    assert_eq!(status(&office, &id), "awaiting_installation");
+    zhang
+        .record(
+            &id,
+            &Operation::RecordInstallation {
+                note: "bay 2".into(),
+            },
+        )
+        .expect("installed");
+    sync(&zhang).expect("sync");
     assert_eq!(status(&office, &id), "resolved");
+    let turn = |step: &str| (EventKind::FulfilmentTurn, Some(step.to_owned()));
+    assert_eq!(
+        new_details(&office, &id, &mut seen),
+        [
+            turn("inspection"),
+            (EventKind::InspectionVerdict, None),
+            turn("manufacture"),
+            turn("outgoing_test"),
+            (EventKind::InspectionVerdict, None),
+            turn("shipment"),
+            turn("installation"),
+        ]
+    );
 
     // Cause, responsibility and CAPA; the letter; costs.
     assert_eq!(close_refusal(&office, &id), ["cause", "responsibility"]);

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use strum::Display;
 
 use super::codec::{put_record, read_json};
+use super::fulfilment::{self, Track};
 use super::operation::WriteContext;
 use super::validate::{LONG, bounded};
 use super::view::TicketView;
@@ -35,6 +36,9 @@ pub enum Requirement {
     Cause,
     /// For a complaint: responsibility is ruled.
     Responsibility,
+    /// A replacement or a return has its whole fulfilment track recorded: the customer has a
+    /// working unit again.
+    Fulfilment,
 }
 
 /// A close entry as read.
@@ -58,6 +62,8 @@ pub fn missing(view: &TicketView) -> Vec<Requirement> {
         missing.push(Requirement::DecisionWithoutConflict);
     } else if view.decisions.disposition().is_none() {
         missing.push(Requirement::Disposition);
+    } else if matches!(fulfilment::track(view), Some(Track::Awaiting(_))) {
+        missing.push(Requirement::Fulfilment);
     }
     if view.costs.iter().any(|c| c.audit.is_none()) {
         missing.push(Requirement::CostAudit);
@@ -112,6 +118,7 @@ mod tests {
             (Requirement::CostAudit, "cost_audit"),
             (Requirement::Cause, "cause"),
             (Requirement::Responsibility, "responsibility"),
+            (Requirement::Fulfilment, "fulfilment"),
         ] {
             assert_eq!(requirement.to_string(), name);
             assert_eq!(serde_json::to_value(requirement).ok(), Some(name.into()));

@@ -9,6 +9,7 @@ pub mod decision;
 pub mod delivery;
 pub mod dispatch;
 pub mod followup;
+pub mod fulfilment;
 mod history;
 pub mod intake;
 pub mod letter;
@@ -180,6 +181,7 @@ impl Ticket {
                 Section::Signoff,
                 Section::Closure,
                 Section::Delivery,
+                Section::Fulfilment,
             ] {
                 put_record(tx, &ROOT, section.key(), &empty)?;
             }

@@ -16,6 +16,7 @@ use super::decision::{self, Disposition};
 use super::delivery;
 use super::dispatch::{self, NewTravelOrder};
 use super::followup::{self, ContactMethod};
+use super::fulfilment::{self, FulfilmentKind, ProcurementStep};
 use super::intake::{self, IntakeAmendment};
 use super::letter;
 use super::quality::{self, ActionStatus, NewAction, Responsibility};
@@ -218,6 +219,43 @@ pub enum Operation {
         #[serde(default)]
         note: String,
     },
+    /// Procurement records material ordered or received, or a part sent to or back from its
+    /// supplier for repair.
+    RecordProcurement {
+        /// Which.
+        step: ProcurementStep,
+        /// The material or part, the supplier, the order.
+        #[serde(default)]
+        note: String,
+    },
+    /// Manufacturing built the replacement or repaired the returned unit.
+    RecordManufacture {
+        /// What was built or repaired.
+        #[serde(default)]
+        note: String,
+    },
+    /// Inspection tested the replacement or repaired unit before it ships.
+    RecordOutgoingTest {
+        /// Passed or failed.
+        verdict: Verdict,
+        /// What was found.
+        #[serde(default)]
+        findings: String,
+    },
+    /// Commerce shipped the replacement or repaired unit to the customer.
+    ShipUnit {
+        /// The day.
+        shipped_on: Date,
+        /// Carrier, waybill.
+        #[serde(default)]
+        note: String,
+    },
+    /// A technician installed the replacement or repaired unit on site.
+    RecordInstallation {
+        /// Where and how.
+        #[serde(default)]
+        note: String,
+    },
 }
 
 impl Operation {
@@ -330,6 +368,37 @@ impl Operation {
             Operation::SendDrawings { note } => {
                 delivery::send_drawings(tx, ctx, note).map(|()| None)?
             }
+            Operation::RecordProcurement { step, note } => Some(fulfilment::record(
+                tx,
+                ctx,
+                fulfilment::Record::of((*step).into(), note),
+            )?),
+            Operation::RecordManufacture { note } => Some(fulfilment::record(
+                tx,
+                ctx,
+                fulfilment::Record::of(FulfilmentKind::Manufactured, note),
+            )?),
+            Operation::RecordOutgoingTest { verdict, findings } => Some(fulfilment::record(
+                tx,
+                ctx,
+                fulfilment::Record {
+                    verdict: Some(*verdict),
+                    ..fulfilment::Record::of(FulfilmentKind::OutgoingTest, findings)
+                },
+            )?),
+            Operation::ShipUnit { shipped_on, note } => Some(fulfilment::record(
+                tx,
+                ctx,
+                fulfilment::Record {
+                    shipped_on: Some(*shipped_on),
+                    ..fulfilment::Record::of(FulfilmentKind::Shipped, note)
+                },
+            )?),
+            Operation::RecordInstallation { note } => Some(fulfilment::record(
+                tx,
+                ctx,
+                fulfilment::Record::of(FulfilmentKind::Installed, note),
+            )?),
         };
         Ok(created)
     }
@@ -493,6 +562,11 @@ impl OperationKind {
             OperationKind::SignOff => Section::Signoff,
             OperationKind::Close => Section::Closure,
             OperationKind::RecordShipment | OperationKind::SendDrawings => Section::Delivery,
+            OperationKind::RecordProcurement
+            | OperationKind::RecordManufacture
+            | OperationKind::RecordOutgoingTest
+            | OperationKind::ShipUnit
+            | OperationKind::RecordInstallation => Section::Fulfilment,
         }
     }
 }

@@ -11,6 +11,7 @@ use super::decision::Decisions;
 use super::delivery::Delivery;
 use super::dispatch::Dispatch;
 use super::followup::ReturnVisit;
+use super::fulfilment::FulfilmentEntry;
 use super::intake::Intake;
 use super::letter::Letter;
 use super::meta::Meta;
@@ -52,6 +53,9 @@ pub struct TicketView {
     /// Shipment and drawings.
     #[serde(default)]
     pub delivery: Delivery,
+    /// The fulfilment track of a replacement or return, by recording time.
+    #[serde(default)]
+    pub fulfilment: Vec<FulfilmentEntry>,
     /// Parts of the document this version could not read (written by a newer version or
     /// damaged); they stay in the document untouched.
     pub unreadable: Vec<String>,
@@ -89,6 +93,7 @@ impl TicketView {
         );
         let closure = take("closure");
         let delivery = take("delivery");
+        let fulfilment = take("fulfilment");
         let u = &mut unreadable;
         let mut quality = fields(quality);
         let actions = quality.remove("actions").unwrap_or(Value::Null);
@@ -111,6 +116,7 @@ impl TicketView {
             signoffs: entries(signoff, "sign-off", u),
             closures: entries(closure, "close entry", u),
             delivery: record(delivery, "delivery", u),
+            fulfilment: entries(fulfilment, "fulfilment entry", u),
             unreadable: Vec::new(),
         };
         view.sort();
@@ -135,6 +141,7 @@ impl TicketView {
             Section::Signoff => self.signoffs = take(&mut other.signoffs),
             Section::Closure => self.closures = take(&mut other.closures),
             Section::Delivery => self.delivery = take(&mut other.delivery),
+            Section::Fulfilment => self.fulfilment = take(&mut other.fulfilment),
         }
     }
 
@@ -166,6 +173,8 @@ impl TicketView {
             .sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
         self.closures
             .sort_by(|a, b| (a.closed_at, &a.id).cmp(&(b.closed_at, &b.id)));
+        self.fulfilment
+            .sort_by(|a, b| (a.recorded_at, &a.id).cmp(&(b.recorded_at, &b.id)));
     }
 }
 

@@ -9,6 +9,7 @@
 
 use fieldledger_core::ticket::cost::{Bearer, CostKind};
 use fieldledger_core::ticket::decision::Disposition;
+use fieldledger_core::ticket::fulfilment::Awaiting;
 use fieldledger_core::ticket::returns::{InspectionStage, Verdict};
 use fieldledger_core::{Date, EntryId, Role, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,10 @@ pub enum EventDetail {
     ReturnVisitDue(ReturnVisitDue),
     /// A return visit is not done in time.
     ReturnVisitOverdue(ReturnVisitOverdue),
+    /// A receiving department acknowledged a hand-off.
+    HandoffAcknowledged(HandoffAcknowledged),
+    /// A replacement's or a return's track waits for a department.
+    FulfilmentTurn(FulfilmentTurn),
 }
 
 impl EventDetail {
@@ -80,7 +85,26 @@ impl EventDetail {
             EventDetail::DeadlineMissed(_) => EventKind::DeadlineMissed,
             EventDetail::ReturnVisitDue(_) => EventKind::ReturnVisitDue,
             EventDetail::ReturnVisitOverdue(_) => EventKind::ReturnVisitOverdue,
+            EventDetail::HandoffAcknowledged(_) => EventKind::HandoffAcknowledged,
+            EventDetail::FulfilmentTurn(_) => EventKind::FulfilmentTurn,
         }
+    }
+
+    /// The roles told of the event: those of its kind, and the departments it is addressed to
+    /// (a hand-off's receivers, the department whose turn it is).
+    pub fn audience(&self) -> Vec<Role> {
+        let mut roles = self.kind().audience();
+        let addressed: &[Role] = match self {
+            EventDetail::HandedOff(h) => &h.to,
+            EventDetail::FulfilmentTurn(t) => &t.departments,
+            _ => &[],
+        };
+        for role in addressed {
+            if !roles.contains(role) {
+                roles.push(*role);
+            }
+        }
+        roles
     }
 
     /// Reads the JSON text `json` of the detail of an event of `kind`, as the outbox keeps it.
@@ -107,6 +131,8 @@ impl EventDetail {
             EventKind::DeadlineMissed => EventDetail::DeadlineMissed(read(json)?),
             EventKind::ReturnVisitDue => EventDetail::ReturnVisitDue(read(json)?),
             EventKind::ReturnVisitOverdue => EventDetail::ReturnVisitOverdue(read(json)?),
+            EventKind::HandoffAcknowledged => EventDetail::HandoffAcknowledged(read(json)?),
+            EventKind::FulfilmentTurn => EventDetail::FulfilmentTurn(read(json)?),
         })
     }
 }
@@ -131,10 +157,37 @@ pub struct HandedOff {
     pub by: UserId,
     /// The hand-off's entry.
     pub entry: EntryId,
+    /// The person it is addressed to within the departments, if one was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<UserId>,
     /// When (device time).
     pub recorded_at: Timestamp,
-    /// The roles it went to.
+    /// The departments (roles) it went to; they hear of it.
     pub to: Vec<Role>,
+}
+
+/// A receiving department acknowledged a hand-off.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HandoffAcknowledged {
+    /// Who acknowledged it.
+    pub by: UserId,
+    /// The acknowledgement's entry.
+    pub entry: EntryId,
+    /// The hand-off acknowledged.
+    pub handoff: EntryId,
+    /// When (device time).
+    pub recorded_at: Timestamp,
+    /// For which department.
+    pub role: Role,
+}
+
+/// A replacement's or a return's fulfilment track waits for a department: its turn.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FulfilmentTurn {
+    /// The departments whose turn it is; they hear of it.
+    pub departments: Vec<Role>,
+    /// The step waited for.
+    pub step: Awaiting,
 }
 
 /// A travel task order was issued.
@@ -398,6 +451,13 @@ pub(crate) const WRITTEN: &[(EventKind, &str)] = &[
         ),
     ),
     (
+        EventKind::HandedOff,
+        concat!(
+            r#"{"by":"desk-wang","entry":"e-handoff-2","person":"tech.dept.he","#,
+            r#""recorded_at":1764123000000,"to":["technical"]}"#,
+        ),
+    ),
+    (
         EventKind::Dispatched,
         concat!(
             r#"{"assignees":["tech-zhang","tech-li"],"by":"sup-chen","entry":"e-order-1","#,
@@ -523,6 +583,17 @@ pub(crate) const WRITTEN: &[(EventKind, &str)] = &[
             r#"{"customer":"Jiangsu Grid","due_by":"2026-12-01","ledger_number":"KS-2026-000042","#,
             r#""planned_for":"2026-11-27"}"#,
         ),
+    ),
+    (
+        EventKind::HandoffAcknowledged,
+        concat!(
+            r#"{"by":"qa.liu","entry":"e-ack-1","handoff":"e-handoff-1","#,
+            r#""recorded_at":1764122400000,"role":"quality_assurance"}"#,
+        ),
+    ),
+    (
+        EventKind::FulfilmentTurn,
+        r#"{"departments":["manufacturing"],"step":"manufacture"}"#,
     ),
 ];
 

@@ -62,7 +62,7 @@ pub(super) fn save_events(
             take_ordered_append_lock(tx)?;
         }
         let kind = event.kind();
-        let audience = kind.audience();
+        let audience = event.detail.audience();
         let roles: Vec<&str> = audience.iter().map(|r| r.as_str()).collect();
         let detail = serde_json::to_string(&event.detail).map_err(|_| corrupt("event detail"))?;
         let id: i64 = tx

@@ -44,7 +44,7 @@ pub(super) fn save_event(
         return Ok(None);
     }
     let kind = event.kind();
-    let audience = kind.audience();
+    let audience = event.detail.audience();
     let roles: Vec<&str> = audience.iter().map(|r| r.as_str()).collect();
     let detail = serde_json::to_string(&event.detail).map_err(|_| corrupt("event detail"))?;
     tx.prepare_cached(INSERT_EVENT)?.execute(params![
