@@ -3,6 +3,7 @@
 mod access;
 mod bad_input;
 mod crash;
+mod departments;
 mod events;
 mod fuzz_corpus;
 mod hostile;

@@ -1,0 +1,384 @@
+//! Each department of the regulation doing its part over the office API as its own role: what
+//! it may record, the events that tell it when it is its turn, and the refusals of what belongs
+//! to another department, which change nothing.
+
+use std::collections::BTreeMap;
+
+use fieldledger_core::{Role, TicketId};
+use fieldledger_server::events::{Event, EventDetail, EventKind};
+use fieldledger_tests::{Office, kit, sync};
+use serde_json::{Value, json};
+
+/// The whole staff of the regulation, one user with an API token per role.
+struct Staff {
+    office: Office,
+    tokens: BTreeMap<Role, String>,
+}
+
+impl Staff {
+    fn start() -> Staff {
+        let office = Office::start();
+        let mut tokens = BTreeMap::new();
+        for (id, role) in [
+            ("sup.ma", Role::Supervisor),
+            ("com.li", Role::Commerce),
+            ("qa.liu", Role::QualityAssurance),
+            ("insp.sun", Role::Inspection),
+            ("tech.dept.he", Role::Technical),
+            ("rnd.gao", Role::RnD),
+            ("mfg.zhao", Role::Manufacturing),
+            ("proc.wu", Role::Procurement),
+            ("fin.chen", Role::Finance),
+            ("sales.qian", Role::Sales),
+            ("gm.zhou", Role::Manager),
+        ] {
+            let user = office.server.user(id, role);
+            tokens.insert(role, office.server.token(&user));
+        }
+        tokens.insert(Role::ServiceDesk, office.desk.clone());
+        Staff { office, tokens }
+    }
+
+    /// `role` records `op` on ticket `id`; the answer's status and body.
+    fn try_op(&self, role: Role, id: &TicketId, op: Value) -> (u16, Value) {
+        self.office.server.call(
+            "POST",
+            &format!("/v1/tickets/{id}/operations"),
+            &self.tokens[&role],
+            Some(op),
+        )
+    }
+
+    /// `role` records `op`, which must be accepted; the entry it made, if any.
+    fn op(&self, role: Role, id: &TicketId, op: Value) -> Option<String> {
+        let (status, body) = self.try_op(role, id, op.clone());
+        assert_eq!(status, 200, "{role:?} {op}: {body}");
+        body["entry"].as_str().map(String::from)
+    }
+
+    /// `role` is refused each of `ops` as another department's, and the ticket is unchanged.
+    fn refused(&self, role: Role, id: &TicketId, ops: &[Value]) {
+        let before = self.heads(id);
+        for op in ops {
+            let (status, body) = self.try_op(role, id, op.clone());
+            assert_eq!(status, 403, "{role:?} {op}: {body}");
+            assert_eq!(body["error"], "forbidden", "{body}");
+        }
+        assert_eq!(self.heads(id), before, "a refusal changes nothing");
+    }
+
+    fn view(&self, id: &TicketId) -> Value {
+        let (status, body) =
+            self.office
+                .server
+                .call("GET", &format!("/v1/tickets/{id}"), &self.office.desk, None);
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    fn heads(&self, id: &TicketId) -> Value {
+        self.view(id)["heads"].clone()
+    }
+
+    fn status(&self, id: &TicketId) -> String {
+        self.view(id)["status"].as_str().expect("status").to_owned()
+    }
+
+    /// A complaint registered by the desk, with a replacement decided by the supervisor.
+    fn replacement(&self) -> TicketId {
+        let (id, _) = self.office.desk_ticket(&[]);
+        self.op(
+            Role::Supervisor,
+            &id,
+            json!({"op": "decide", "disposition": "replace", "rationale": "breaker burnt out"}),
+        );
+        id
+    }
+
+    /// The events of ticket `id` in the outbox.
+    fn events(&self, id: &TicketId) -> Vec<Event> {
+        let events = self.office.server.state.storage.events_after(0, 10_000);
+        events
+            .expect("outbox")
+            .into_iter()
+            .filter(|e| &e.ticket_id == id)
+            .collect()
+    }
+
+    /// The steps of the fulfilment turns of ticket `id`, each with the roles told of it.
+    fn turns(&self, id: &TicketId) -> Vec<(String, Vec<Role>)> {
+        self.events(id)
+            .iter()
+            .filter_map(|e| match &e.detail {
+                EventDetail::FulfilmentTurn(t) => {
+                    Some((t.step.as_str().to_owned(), e.audience.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn manufacture() -> Value {
+    json!({"op": "record_manufacture", "note": "new VS1-12 breaker"})
+}
+
+fn outgoing_test(verdict: &str) -> Value {
+    json!({"op": "record_outgoing_test", "verdict": verdict, "findings": "withstand 42 kV"})
+}
+
+fn ship() -> Value {
+    json!({"op": "ship_unit", "shipped_on": "2026-12-03", "note": "SF 7788"})
+}
+
+fn procure(step: &str) -> Value {
+    json!({"op": "record_procurement", "step": step, "note": "VS1-12 interrupter"})
+}
+
+#[test]
+fn the_hand_off_reaches_the_departments_it_names_and_each_acknowledges_it_once() {
+    let staff = Staff::start();
+    let (id, _) = staff.office.desk_ticket(&[]);
+    let handoff = staff
+        .op(
+            Role::ServiceDesk,
+            &id,
+            json!({"op": "hand_off", "to": ["technical", "quality_assurance"],
+                   "person": "tech.dept.he", "note": "breaker trips at 40% load"}),
+        )
+        .expect("hand-off");
+    let told: Vec<Role> = staff
+        .events(&id)
+        .iter()
+        .find(|e| e.kind() == EventKind::HandedOff)
+        .map(|e| e.audience.clone())
+        .expect("handed_off");
+    for role in [Role::Technical, Role::QualityAssurance, Role::ServiceDesk] {
+        assert!(told.contains(&role), "{told:?}");
+    }
+    assert!(!told.contains(&Role::Finance));
+
+    let acknowledge = json!({"op": "acknowledge_hand_off", "handoff_id": handoff});
+    // Finance and manufacturing were not addressed; the desk sent it.
+    for role in [Role::Finance, Role::Manufacturing, Role::ServiceDesk] {
+        staff.refused(role, &id, std::slice::from_ref(&acknowledge));
+    }
+    staff.op(Role::Technical, &id, acknowledge.clone());
+    let (status, body) = staff.try_op(Role::Technical, &id, acknowledge.clone());
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid")),
+        "{body}"
+    );
+    staff.op(Role::QualityAssurance, &id, acknowledge);
+    let acknowledged: Vec<(String, String)> =
+        staff.view(&id)["view"]["dispatch"]["acknowledgements"]
+            .as_array()
+            .expect("acknowledgements")
+            .iter()
+            .map(|a| (a["role"].to_string(), a["by"].to_string()))
+            .collect();
+    assert_eq!(
+        acknowledged,
+        [
+            (r#""technical""#.into(), r#""tech.dept.he""#.into()),
+            (r#""quality_assurance""#.into(), r#""qa.liu""#.into()),
+        ]
+    );
+    let kinds: Vec<EventKind> = staff.events(&id).iter().map(Event::kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Registered,
+            EventKind::HandedOff,
+            EventKind::HandoffAcknowledged,
+            EventKind::HandoffAcknowledged,
+        ]
+    );
+}
+
+#[test]
+fn manufacturing_builds_the_replacement_when_told_and_does_nothing_of_the_others() {
+    let staff = Staff::start();
+    let id = staff.replacement();
+    assert_eq!(staff.status(&id), "awaiting_manufacture");
+    let turns = staff.turns(&id);
+    assert_eq!(turns.len(), 1);
+    assert_eq!(turns[0].0, "manufacture");
+    assert!(turns[0].1.contains(&Role::Manufacturing), "{turns:?}");
+    staff.refused(
+        Role::Manufacturing,
+        &id,
+        &[
+            outgoing_test("passed"),
+            ship(),
+            procure("materials_ordered"),
+            json!({"op": "record_installation", "note": "bay 3"}),
+            json!({"op": "record_cause", "cause": "weld"}),
+            json!({"op": "close"}),
+        ],
+    );
+    staff.op(Role::Manufacturing, &id, manufacture());
+    assert_eq!(staff.status(&id), "awaiting_outgoing_test");
+}
+
+#[test]
+fn procurement_holds_the_build_until_its_material_and_supplier_repairs_are_in() {
+    let staff = Staff::start();
+    let id = staff.replacement();
+    staff.op(Role::Procurement, &id, procure("materials_ordered"));
+    assert_eq!(staff.status(&id), "awaiting_materials");
+    staff.op(Role::Procurement, &id, procure("sent_to_supplier"));
+    staff.op(Role::Procurement, &id, procure("materials_received"));
+    assert_eq!(staff.status(&id), "awaiting_supplier_repair");
+    staff.op(Role::Procurement, &id, procure("returned_by_supplier"));
+    assert_eq!(staff.status(&id), "awaiting_manufacture");
+    let steps: Vec<String> = staff.turns(&id).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(
+        steps,
+        ["manufacture", "materials", "supplier_repair", "manufacture"]
+    );
+    staff.refused(
+        Role::Procurement,
+        &id,
+        &[manufacture(), outgoing_test("passed"), ship()],
+    );
+    // A step procurement does not know is bad input, not a refusal.
+    let (status, body) = staff.try_op(Role::Procurement, &id, procure("bribed_supplier"));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (422, Some("bad_body")),
+        "{body}"
+    );
+}
+
+#[test]
+fn inspection_tests_before_shipment_and_a_failure_sends_the_unit_back() {
+    let staff = Staff::start();
+    let id = staff.replacement();
+    staff.op(Role::Manufacturing, &id, manufacture());
+    staff.refused(
+        Role::Inspection,
+        &id,
+        &[
+            manufacture(),
+            ship(),
+            json!({"op": "settle_cost", "cost_id": "x", "reference": "y"}),
+        ],
+    );
+    // An outgoing test passes or fails; "no defect found" is an incoming verdict.
+    let (status, body) = staff.try_op(Role::Inspection, &id, outgoing_test("no_defect_found"));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid")),
+        "{body}"
+    );
+    staff.op(Role::Inspection, &id, outgoing_test("failed"));
+    assert_eq!(staff.status(&id), "awaiting_manufacture");
+    staff.op(Role::Manufacturing, &id, manufacture());
+    staff.op(Role::Inspection, &id, outgoing_test("passed"));
+    assert_eq!(staff.status(&id), "awaiting_shipment");
+    let steps: Vec<(String, bool)> = staff
+        .turns(&id)
+        .into_iter()
+        .map(|(s, told)| (s, told.contains(&Role::Inspection)))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("manufacture".into(), false),
+            ("outgoing_test".into(), true),
+            ("manufacture".into(), false),
+            ("outgoing_test".into(), true),
+            ("shipment".into(), false),
+        ]
+    );
+}
+
+#[test]
+fn commerce_ships_the_tested_unit_and_the_technician_installs_it() {
+    let staff = Staff::start();
+    let (id, _) = staff.office.desk_ticket(&[&staff.office.zhang]);
+    let dir = tempfile::tempdir().expect("dir");
+    let zhang = staff.office.device(&dir, &staff.office.zhang);
+    sync(&zhang).expect("sync");
+    let visit = zhang.arrive(&id, "Cangzhou substation bay 3");
+    for step in [
+        kit::decide(
+            fieldledger_core::ticket::decision::Disposition::Replace,
+            "breaker burnt out",
+        ),
+        kit::depart(&visit),
+    ] {
+        zhang.record(&id, &step).expect("on site");
+    }
+    sync(&zhang).expect("sync");
+    staff.op(Role::Manufacturing, &id, manufacture());
+    staff.op(Role::Inspection, &id, outgoing_test("passed"));
+    staff.refused(
+        Role::Commerce,
+        &id,
+        &[
+            outgoing_test("passed"),
+            json!({"op": "record_installation", "note": "x"}),
+        ],
+    );
+    staff.op(Role::Commerce, &id, ship());
+    assert_eq!(staff.status(&id), "awaiting_installation");
+    // The office cannot say the unit is installed; the technician on site does.
+    staff.refused(
+        Role::ServiceDesk,
+        &id,
+        &[json!({"op": "record_installation", "note": "bay 3"})],
+    );
+    sync(&zhang).expect("sync");
+    zhang
+        .record(
+            &id,
+            &fieldledger_core::Operation::RecordInstallation {
+                note: "bay 3, energised".into(),
+            },
+        )
+        .expect("installed");
+    sync(&zhang).expect("sync");
+    assert_eq!(staff.status(&id), "resolved");
+    let fulfilment = &staff.view(&id)["view"]["fulfilment"];
+    // In the order of their device times: the phone's clock is its own.
+    let mut kinds: Vec<&str> = fulfilment
+        .as_array()
+        .expect("track")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(
+        kinds,
+        ["installed", "manufactured", "outgoing_test", "shipped"]
+    );
+}
+
+#[test]
+fn a_ticket_without_a_replacement_or_return_has_no_track_to_record_on() {
+    let staff = Staff::start();
+    let (id, _) = staff.office.desk_ticket(&[]);
+    staff.op(
+        Role::Supervisor,
+        &id,
+        json!({"op": "decide", "disposition": "repair_on_site", "rationale": "contacts"}),
+    );
+    let before = staff.heads(&id);
+    for (role, op) in [
+        (Role::Manufacturing, manufacture()),
+        (Role::Commerce, ship()),
+        (Role::Procurement, procure("materials_ordered")),
+    ] {
+        let (status, body) = staff.try_op(role, &id, op);
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid")),
+            "{body}"
+        );
+    }
+    assert_eq!(staff.heads(&id), before);
+    assert!(staff.turns(&id).is_empty());
+}
