@@ -538,6 +538,8 @@ pub struct CorrectiveAction {
     pub raised_at: Timestamp,
     pub raised_by: UserId,
     pub done_at: Option<Timestamp>,
+    pub owner_department: Option<Role>,
+    pub evidence: String,
 }
 
 /// Cause, responsibility and corrective actions.

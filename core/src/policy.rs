@@ -11,6 +11,7 @@ use crate::id::UserId;
 use crate::role::Role;
 use crate::section::Section;
 use crate::ticket::dispatch::Department;
+use crate::ticket::quality::ActionStatus;
 
 /// A rule of separation of duties that an action follows beyond its roles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +33,9 @@ pub enum Duty {
     OrderByDepartment,
     /// Only a department the hand-off was addressed to, or the person it named, acknowledges it.
     Addressee,
+    /// QA moves a corrective or preventive action to any status; the department that owns it
+    /// only reports it open or done (QA verifies or cancels).
+    ActionOwner,
 }
 
 /// The roles that judge whether a ticket is a complaint, or a major one: the technical service
@@ -145,12 +149,7 @@ pub const PERMISSIONS: &[Permission] = {
             &[QualityAssurance, Admin],
             None,
         ),
-        may(
-            "set_action_status",
-            Quality,
-            &[QualityAssurance, Admin],
-            None,
-        ),
+        may("set_action_status", Quality, Role::VARIANTS, ActionOwner),
         may("draft_letter", Letter, &[Technical, Admin], None),
         may("issue_letter", Letter, &[Technical, Admin], None),
         may(
@@ -307,6 +306,19 @@ pub fn check_duty(
         {
             refuse("only a department the hand-off was addressed to acknowledges it")
         }
+        Duty::ActionOwner
+            if !matches!(author.role, Role::QualityAssurance | Role::Admin)
+                && (facts.owner_department != Some(author.role)
+                    || !matches!(
+                        facts.action_status,
+                        Some(ActionStatus::Open | ActionStatus::Done)
+                    )) =>
+        {
+            refuse(
+                "only QA, or the department that owns the action reporting it open or done, \
+                 moves a corrective action on",
+            )
+        }
         _ => Ok(()),
     }
 }
@@ -328,6 +340,10 @@ pub struct DutyFacts<'a> {
     pub addressed_to: Option<&'a [Role]>,
     /// The person a hand-off named.
     pub addressed_person: Option<&'a UserId>,
+    /// The department that owns the corrective action acted on.
+    pub owner_department: Option<Role>,
+    /// The status the action is moved to.
+    pub action_status: Option<ActionStatus>,
 }
 
 /// The department whose travel orders a role issues.
@@ -455,6 +471,9 @@ mod tests {
                 Duty::RegistrationFlagsBy(by) => {
                     format!("complaint and major changed only by {}", roles(by))
                 }
+                Duty::ActionOwner => "any status by `quality_assurance`; open or done by the \
+                                       department that owns the action"
+                    .into(),
                 Duty::Addressee => {
                     "only a department the hand-off was addressed to, or the person it named".into()
                 }

@@ -874,6 +874,7 @@ fn return_visits_and_actions_are_judged_on_the_device_clock_and_on_receipt() {
             &Operation::SetActionStatus {
                 action_id: action.parse().expect("entry id"),
                 status: ActionStatus::Done,
+                evidence: String::new(),
             },
         )
         .expect("done");

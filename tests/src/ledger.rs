@@ -121,6 +121,7 @@ fn generated(n: u64, total: u64, rng: &mut Seeded) -> Result<Ticket, Failure> {
                     description: "check the relay batch".into(),
                     owner: "manufacturing".into(),
                     due: date(at + (20 + rng.below(60) as i64) * DAY),
+                    owner_department: Some(Role::Manufacturing),
                 }),
             )?;
         }

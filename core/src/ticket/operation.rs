@@ -145,6 +145,9 @@ pub enum Operation {
         action_id: EntryId,
         /// Its new status.
         status: ActionStatus,
+        /// What shows it (kept when empty).
+        #[serde(default)]
+        evidence: String,
     },
     /// Writes or rewrites the technical analysis letter.
     DraftLetter {
@@ -325,8 +328,12 @@ impl Operation {
                 quality::rule(tx, ctx, *responsibility).map(|()| None)?
             }
             Operation::AddCorrectiveAction(action) => Some(quality::add_action(tx, ctx, action)?),
-            Operation::SetActionStatus { action_id, status } => {
-                quality::set_action_status(tx, ctx, action_id, *status).map(|()| None)?
+            Operation::SetActionStatus {
+                action_id,
+                status,
+                evidence,
+            } => {
+                quality::set_action_status(tx, ctx, action_id, *status, evidence).map(|()| None)?
             }
             Operation::DraftLetter { number, body } => {
                 letter::draft(tx, ctx, number, body).map(|()| None)?

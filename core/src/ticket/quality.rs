@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{put_field, put_record, update_text};
 use super::operation::WriteContext;
-use super::validate::{LONG, SHORT, required};
+use super::validate::{LONG, SHORT, bounded, required};
 use crate::error::Result;
 use crate::id::{EntryId, UserId};
 use crate::policy::DutyFacts;
+use crate::role::Role;
 use crate::section::Section;
 use crate::time::{Date, Timestamp};
 
@@ -80,6 +81,12 @@ pub struct CorrectiveAction {
     /// was met.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done_at: Option<Timestamp>,
+    /// The department that carries it out, which may report it done with its evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_department: Option<Role>,
+    /// What shows it done: the owner's or QA's last word on it (a document number, a test).
+    #[serde(default)]
+    pub evidence: String,
 }
 
 /// A new corrective or preventive action.
@@ -93,6 +100,9 @@ pub struct NewAction {
     pub owner: String,
     /// When it is due.
     pub due: Date,
+    /// The department that carries it out, which may then report it done.
+    #[serde(default)]
+    pub owner_department: Option<Role>,
 }
 
 /// The quality section as read.
@@ -152,6 +162,8 @@ pub(crate) fn add_action(
         raised_at: ctx.at,
         raised_by: ctx.author.user.clone(),
         done_at: None,
+        owner_department: action.owner_department,
+        evidence: String::new(),
     };
     let actions = ctx.collection(tx, Section::Quality, "actions")?;
     put_record(tx, &actions, entry.id.as_str(), &entry)?;
@@ -163,10 +175,21 @@ pub(crate) fn set_action_status(
     ctx: &WriteContext<'_>,
     action_id: &EntryId,
     status: ActionStatus,
+    evidence: &str,
 ) -> Result<()> {
     let actions = ctx.collection(tx, Section::Quality, "actions")?;
     let action = ctx.entry(tx, &actions, action_id, "corrective action")?;
+    let owner_department: Option<Role> = ctx.field(tx, &action, "owner_department")?;
+    ctx.duty(&DutyFacts {
+        owner_department,
+        action_status: Some(status),
+        ..DutyFacts::default()
+    })?;
     put_field(tx, &action, "status", &status)?;
+    let evidence = bounded("evidence", evidence.trim(), LONG)?;
+    if !evidence.is_empty() {
+        put_field(tx, &action, "evidence", &evidence)?;
+    }
     let done = matches!(status, ActionStatus::Done | ActionStatus::Verified);
     let unset = match tx.get(&action, "done_at")? {
         None => true,
@@ -177,4 +200,56 @@ pub(crate) fn set_action_status(
         put_field(tx, &action, "done_at", &ctx.at)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{apply, author, new_ticket, refused_by_duty};
+    use super::*;
+    use crate::ticket::Operation;
+
+    #[test]
+    fn the_owning_department_reports_its_action_done_and_only_qa_verifies_it() {
+        let mut t = new_ticket();
+        let qa = author("qa.liu", Role::QualityAssurance);
+        let action = apply(
+            &mut t,
+            &qa,
+            2_000,
+            Operation::AddCorrectiveAction(NewAction {
+                kind: ActionKind::Corrective,
+                description: "leak-test every interrupter".into(),
+                owner: "manufacturing, workshop 2".into(),
+                due: "2026-12-31".parse().expect("date"),
+                owner_department: Some(Role::Manufacturing),
+            }),
+        )
+        .expect("action");
+        let set = |status, evidence: &str| Operation::SetActionStatus {
+            action_id: action.clone(),
+            status,
+            evidence: evidence.into(),
+        };
+        let manufacturing = author("mfg.zhao", Role::Manufacturing);
+        refused_by_duty(
+            &mut t,
+            &author("proc.wu", Role::Procurement),
+            &set(ActionStatus::Done, ""),
+        );
+        refused_by_duty(&mut t, &manufacturing, &set(ActionStatus::Verified, ""));
+        refused_by_duty(&mut t, &manufacturing, &set(ActionStatus::Cancelled, ""));
+        apply(
+            &mut t,
+            &manufacturing,
+            3_000,
+            set(ActionStatus::Done, "test record QR-118"),
+        );
+        apply(&mut t, &qa, 4_000, set(ActionStatus::Verified, ""));
+        let view = t.view().expect("view");
+        let read = &view.quality.actions[0];
+        assert_eq!(read.status, ActionStatus::Verified);
+        assert_eq!(read.evidence, "test record QR-118");
+        assert_eq!(read.done_at, Some(crate::Timestamp(3_000)));
+        assert_eq!(read.owner_department, Some(Role::Manufacturing));
+    }
 }

@@ -286,6 +286,7 @@ fn the_whole_flow_reads_back_section_by_section() {
             description: "Incoming test of coils".into(),
             owner: "procurement".into(),
             due,
+            owner_department: Some(Role::Procurement),
         }),
     )
     .expect("action");
@@ -296,6 +297,7 @@ fn the_whole_flow_reads_back_section_by_section() {
         Operation::SetActionStatus {
             action_id: action.clone(),
             status: ActionStatus::Done,
+            evidence: String::new(),
         },
     );
     apply(
