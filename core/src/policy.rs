@@ -192,6 +192,12 @@ pub const PERMISSIONS: &[Permission] = {
             None,
         ),
         may("send_drawings", Delivery, &[Technical, Admin], None),
+        may(
+            "review_major_complaint",
+            Quality,
+            &[Manager, Admin],
+            MajorComplaintsOnly(&[Manager, Admin]),
+        ),
     ]
 };
 
