@@ -78,6 +78,12 @@ pub enum EventKind {
     ReturnVisitDue,
     /// A return visit is not done in time.
     ReturnVisitOverdue,
+    /// A return visit's satisfaction is at or below the threshold, resolved or not.
+    LowSatisfaction,
+    /// A confirmed complaint meets the criteria of a major one: the desk is to judge it.
+    MajorCriteriaMet,
+    /// A major complaint lacks the general manager's review past its working days.
+    MajorEscalated,
 }
 
 impl EventKind {
@@ -99,9 +105,10 @@ impl EventKind {
             EventKind::CostSubmitted | EventKind::CostAudited => vec![Role::Finance],
             EventKind::Reopened | EventKind::Closed => vec![Role::QualityAssurance],
             EventKind::DeadlineMissed => vec![Role::QualityAssurance, Role::Manager],
-            EventKind::MajorComplaint => {
+            EventKind::MajorComplaint | EventKind::MajorEscalated => {
                 vec![Role::Manager, Role::RnD, Role::QualityAssurance]
             }
+            EventKind::LowSatisfaction => vec![Role::QualityAssurance, Role::Manager],
             _ => Vec::new(),
         });
         roles
@@ -432,6 +439,9 @@ mod tests {
                 "deadline_missed",
                 "return_visit_due",
                 "return_visit_overdue",
+                "low_satisfaction",
+                "major_criteria_met",
+                "major_escalated",
             ]
         );
         assert_eq!(

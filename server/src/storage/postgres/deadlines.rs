@@ -49,6 +49,20 @@ const SELECT_DRAWINGS_DUE: &str = "SELECT * FROM ledger l
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $2
                       AND f.ticket_id = l.ticket_id AND f.subject = l.shipped_on)";
 
+/// Major complaints neither closed nor imported whose deadline `$1` has not fired.
+const SELECT_OPEN_MAJOR: &str = "SELECT * FROM ledger l
+    WHERE major AND status <> 'closed' AND NOT imported
+      AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $1
+                      AND f.ticket_id = l.ticket_id)";
+/// Closed complaints, not imported, of customers without a return visit planned on or after
+/// `$1` or done at or after `$2`, by customer and newest first, at most `$3`.
+const SELECT_PERIODIC: &str = "SELECT * FROM ledger l
+    WHERE status = 'closed' AND complaint AND NOT imported
+      AND NOT EXISTS (SELECT 1 FROM return_visits v WHERE v.customer_name = l.customer_name
+                      AND (v.planned_for >= $1 OR v.done_at >= $2::bigint))
+    ORDER BY customer_name COLLATE \"C\", registered_at DESC NULLS LAST, ticket_id COLLATE \"C\"
+    LIMIT $3::bigint";
+
 /// Marks a deadline fired, unless it fired already (on this server or another); its event is
 /// noted once written.
 const INSERT_FIRED_DEADLINE: &str = "INSERT INTO fired_deadlines
@@ -104,12 +118,27 @@ impl Deadlines for PostgresStorage {
 
     fn days_due(&self, deadline: Deadline, by: Date) -> Result<Vec<LedgerRow>> {
         let sql = match deadline {
-            Deadline::Handoff => return Ok(Vec::new()),
+            Deadline::Handoff | Deadline::MajorReview => return Ok(Vec::new()),
             Deadline::ReturnVisitDue | Deadline::ReturnVisitOverdue => SELECT_RETURN_VISITS_DUE,
             Deadline::CorrectiveAction => SELECT_ACTIONS_DUE,
             Deadline::DrawingDelivery => SELECT_DRAWINGS_DUE,
         };
         let (by, name) = (by.to_string(), deadline.as_str());
         self.read(|c| ledger_row::select(c, sql, &[&by, &name]))
+    }
+
+    fn open_major_complaints(&self) -> Result<Vec<LedgerRow>> {
+        let name = Deadline::MajorReview.as_str();
+        self.read(|c| ledger_row::select(c, SELECT_OPEN_MAJOR, &[&name]))
+    }
+
+    fn periodic_visit_candidates(
+        &self,
+        since: Date,
+        since_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<LedgerRow>> {
+        let (since, limit) = (since.to_string(), i64::from(limit));
+        self.read(|c| ledger_row::select(c, SELECT_PERIODIC, &[&since, &since_ms, &limit]))
     }
 }
