@@ -280,7 +280,11 @@ fn one_complaint_walks_the_whole_flow_with_its_events_in_order() {
     );
     assert_eq!(
         new_kinds(&office, &id, &mut seen),
-        [EventKind::ReturnVisitRecorded, EventKind::Reopened]
+        [
+            EventKind::ReturnVisitRecorded,
+            EventKind::Reopened,
+            EventKind::LowSatisfaction
+        ]
     );
     assert_eq!(status(&office, &id), "reopened");
     op(

@@ -142,3 +142,143 @@ impl Deadlines for PostgresStorage {
         self.read(|c| ledger_row::select(c, SELECT_PERIODIC, &[&since, &since_ms, &limit]))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use fieldledger_core::Timestamp;
+    use fieldledger_core::status::Status;
+    use fieldledger_core::ticket::followup::ContactMethod;
+
+    use super::super::commit::tests::{Staged, batch, postgres, sqlite, user};
+    use crate::return_visits::ReturnVisitRow;
+    use crate::storage::{Commits, Deadlines, DocWrite};
+
+    /// A case of the candidates: customer, status, complaint, imported, major, registered at,
+    /// and its one return visit's planned day and time done.
+    type Case = (
+        &'static str,
+        Status,
+        bool,
+        bool,
+        bool,
+        i64,
+        Option<(&'static str, i64)>,
+    );
+
+    fn write(n: usize, case: &Case) -> DocWrite {
+        let (customer, status, complaint, imported, major, registered, visit) = *case;
+        let (_, mut write) = Staged::register(customer, 1_000, None);
+        let row = &mut write.ledger;
+        (row.status, row.complaint, row.imported, row.major) = (status, complaint, imported, major);
+        row.registered_at = Some(Timestamp(registered));
+        write.return_visits = Some(
+            visit
+                .map(|(day, done)| ReturnVisitRow {
+                    visit_id: format!("v{n}"),
+                    ticket_id: write.ticket_id.clone(),
+                    ledger_number: None,
+                    customer_name: customer.into(),
+                    planned_for: day.parse().expect("a day"),
+                    method: ContactMethod::Phone,
+                    assignee: user("desk.wang"),
+                    done_at: (done > 0).then_some(Timestamp(done)),
+                    done_by: (done > 0).then(|| user("desk.wang")),
+                    satisfaction: (done > 0).then_some(4),
+                    resolved: (done > 0).then_some(true),
+                })
+                .into_iter()
+                .collect(),
+        );
+        write
+    }
+
+    #[test]
+    fn major_and_periodic_candidates_answer_as_sqlite_does() {
+        use Status::{Closed, Dispatched};
+        let since_ms = 1_769_900_000_000;
+        let cases: [Case; 10] = [
+            (
+                "Alpha",
+                Closed,
+                true,
+                false,
+                false,
+                1_000,
+                Some(("2026-01-10", 0)),
+            ),
+            ("Alpha", Closed, true, false, false, 2_000, None),
+            (
+                "Beta",
+                Closed,
+                true,
+                false,
+                false,
+                1_000,
+                Some(("2026-03-01", 0)),
+            ),
+            ("Gamma", Closed, true, true, false, 1_000, None),
+            ("Delta", Dispatched, true, false, true, 1_000, None),
+            ("Eps", Closed, false, false, false, 1_000, None),
+            (
+                "Zeta",
+                Closed,
+                true,
+                false,
+                false,
+                1_000,
+                Some(("2026-01-10", since_ms)),
+            ),
+            (
+                "Eta",
+                Closed,
+                true,
+                false,
+                true,
+                1_000,
+                Some(("2026-03-01", 0)),
+            ),
+            ("Theta", Dispatched, true, true, true, 1_000, None),
+            ("Iota", Dispatched, false, false, true, 3_000, None),
+        ];
+        let writes: Vec<DocWrite> = cases.iter().enumerate().map(|(n, c)| write(n, c)).collect();
+        let id = |n: usize| writes[n].ticket_id.clone();
+        let expected_periodic = [id(1), id(0)];
+        let expected_major = [id(4), id(9)];
+        let (pg, (_dir, lite)) = (postgres(), sqlite());
+        let batches = [batch(writes.clone())];
+        pg.commit(&batches, Timestamp(10))
+            .expect("a commit on PostgreSQL");
+        lite.commit(&batches, Timestamp(10))
+            .expect("a commit on SQLite");
+        let both = [&pg as &dyn Deadlines, &lite];
+        let since = "2026-02-01".parse().expect("a day");
+        let [on_pg, on_lite] = both.map(|s| {
+            let rows = s
+                .periodic_visit_candidates(since, since_ms, 10)
+                .expect("candidates");
+            rows.into_iter().map(|r| r.ticket_id).collect::<Vec<_>>()
+        });
+        assert_eq!(on_pg, on_lite);
+        assert_eq!(on_pg, expected_periodic);
+        let [on_pg, on_lite] = both.map(|s| {
+            let mut rows: Vec<_> = s
+                .open_major_complaints()
+                .expect("major")
+                .into_iter()
+                .map(|r| r.ticket_id)
+                .collect();
+            rows.sort();
+            rows
+        });
+        assert_eq!(on_pg, on_lite);
+        let mut expected_major = expected_major.to_vec();
+        expected_major.sort();
+        assert_eq!(on_pg, expected_major);
+        let [on_pg, on_lite] = both.map(|s| {
+            s.periodic_visit_candidates(since, since_ms, 1)
+                .expect("candidates")
+        });
+        assert_eq!(on_pg, on_lite);
+        assert_eq!(on_pg.len(), 1);
+    }
+}
