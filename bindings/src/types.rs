@@ -27,7 +27,7 @@ use fieldledger_core::ticket::intake::{
 use fieldledger_core::ticket::letter::{Letter, LetterStatus};
 use fieldledger_core::ticket::meta::Meta;
 use fieldledger_core::ticket::quality::{
-    ActionKind, ActionStatus, CorrectiveAction, Quality, Responsibility,
+    ActionKind, ActionStatus, CorrectiveAction, ManagerReview, Quality, Responsibility,
 };
 use fieldledger_core::ticket::returns::{Inspection, InspectionStage, ReturnedUnit, Verdict};
 use fieldledger_core::ticket::signoff::SignOff;
@@ -278,6 +278,7 @@ pub struct Intake {
     pub registered_by: Option<UserId>,
     pub confirmed_at: Option<Timestamp>,
     pub confirmed_by: Option<UserId>,
+    pub major_at: Option<Timestamp>,
 }
 
 /// A correction of registration fields; fields left null are not touched.
@@ -549,7 +550,18 @@ pub struct Quality {
     pub responsibility: Option<Responsibility>,
     pub ruled_by: Option<UserId>,
     pub ruled_at: Option<Timestamp>,
+    pub ruled_by_role: Option<Role>,
+    pub manager_review: Option<ManagerReview>,
     pub actions: Vec<CorrectiveAction>,
+}
+
+/// The general manager's review of a major complaint.
+#[uniffi::remote(Record)]
+pub struct ManagerReview {
+    pub note: String,
+    pub reviewed_by: UserId,
+    pub role: Role,
+    pub reviewed_at: Timestamp,
 }
 
 /// Where the technical analysis letter stands.

@@ -216,6 +216,12 @@ pub const PERMISSIONS: &[Permission] = {
             &[Technician, Admin],
             None,
         ),
+        may(
+            "review_major_complaint",
+            Quality,
+            &[Manager, Admin],
+            MajorComplaintsOnly(&[Manager, Admin]),
+        ),
     ]
 };
 

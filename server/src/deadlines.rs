@@ -10,12 +10,13 @@
 use std::time::Duration;
 
 use fieldledger_core::ticket::quality::ActionStatus;
-use fieldledger_core::{Date, TicketView, Timestamp};
+use fieldledger_core::{Date, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
 
 use crate::calendar::Calendar;
 use crate::ledger::{LedgerRow, first_handoff};
+use crate::major::MajorRule;
 use crate::return_visits::VisitDays;
 use crate::ticket_detail::HistoryLine;
 
@@ -34,11 +35,14 @@ pub struct Workflow {
     pub return_visits: ReturnVisitRule,
     /// Working days after shipment by which the drawings are sent (the regulation: 3).
     pub drawings_working_days: u32,
+    /// The criteria of major complaints and the escalation of their review.
+    pub major: MajorRule,
 }
 
-/// How the server plans return visits when a ticket becomes resolved: one a few working days
-/// later, and for a major complaint more at a regular interval after that.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How the server plans return visits when a confirmed complaint is first resolved or closed:
+/// one a few working days later, and for a major complaint more at a regular interval after
+/// that; the next one after an unsatisfied visit; and the periodic visits of each customer.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReturnVisitRule {
     /// Working days from resolution to the first return visit.
     pub first_after_working_days: u32,
@@ -46,6 +50,15 @@ pub struct ReturnVisitRule {
     pub major_repeats: u32,
     /// Working days between two return visits of a major complaint.
     pub major_every_working_days: u32,
+    /// Who the planned visits go to when the person who confirmed the complaint may not
+    /// record return visits (see [`crate::return_visits::owner`]).
+    pub owner: Option<UserId>,
+    /// Working days from an unsatisfied return visit to the next one.
+    pub reopened_after_working_days: u32,
+    /// A satisfaction at or below this raises `low_satisfaction`.
+    pub low_satisfaction: u8,
+    /// Days after a customer's last return visit before the next periodic one; 0 plans none.
+    pub periodic_days: u32,
 }
 
 impl Default for ReturnVisitRule {
@@ -54,6 +67,10 @@ impl Default for ReturnVisitRule {
             first_after_working_days: 5,
             major_repeats: 2,
             major_every_working_days: 20,
+            owner: None,
+            reopened_after_working_days: 5,
+            low_satisfaction: 2,
+            periodic_days: 90,
         }
     }
 }
@@ -86,6 +103,7 @@ impl Default for Workflow {
             pace: Duration::from_secs(30),
             return_visits: ReturnVisitRule::default(),
             drawings_working_days: 3,
+            major: MajorRule::default(),
         }
     }
 }
@@ -105,6 +123,9 @@ pub enum Deadline {
     CorrectiveAction,
     /// The drawings are sent within the working days after shipment.
     DrawingDelivery,
+    /// The general manager reviews a major complaint within the working days after it was
+    /// judged major.
+    MajorReview,
 }
 
 impl Deadline {
@@ -338,6 +359,7 @@ mod tests {
             (Deadline::ReturnVisitOverdue, "return_visit_overdue"),
             (Deadline::CorrectiveAction, "corrective_action"),
             (Deadline::DrawingDelivery, "drawing_delivery"),
+            (Deadline::MajorReview, "major_review"),
         ] {
             assert_eq!(deadline.as_str(), name);
             assert_eq!(serde_json::to_value(deadline).ok(), Some(name.into()));

@@ -84,6 +84,12 @@ pub enum EventKind {
     HandoffAcknowledged,
     /// A replacement's or a return's fulfilment track waits for a department: its turn.
     FulfilmentTurn,
+    /// A return visit's satisfaction is at or below the threshold, resolved or not.
+    LowSatisfaction,
+    /// A confirmed complaint meets the criteria of a major one: the desk is to judge it.
+    MajorCriteriaMet,
+    /// A major complaint lacks the general manager's review past its working days.
+    MajorEscalated,
 }
 
 impl EventKind {
@@ -105,9 +111,10 @@ impl EventKind {
             EventKind::CostSubmitted | EventKind::CostAudited => vec![Role::Finance],
             EventKind::Reopened | EventKind::Closed => vec![Role::QualityAssurance],
             EventKind::DeadlineMissed => vec![Role::QualityAssurance, Role::Manager],
-            EventKind::MajorComplaint => {
+            EventKind::MajorComplaint | EventKind::MajorEscalated => {
                 vec![Role::Manager, Role::RnD, Role::QualityAssurance]
             }
+            EventKind::LowSatisfaction => vec![Role::QualityAssurance, Role::Manager],
             _ => Vec::new(),
         });
         roles
@@ -468,6 +475,9 @@ mod tests {
                 "return_visit_overdue",
                 "handoff_acknowledged",
                 "fulfilment_turn",
+                "low_satisfaction",
+                "major_criteria_met",
+                "major_escalated",
             ]
         );
         assert_eq!(

@@ -22,6 +22,7 @@ pub mod export;
 pub mod http;
 pub mod import;
 pub mod ledger;
+pub mod major;
 pub mod metrics;
 pub mod private_files;
 pub mod projection;
@@ -250,16 +251,8 @@ impl AppState {
             Arc::new(Deliverer::start(storage.clone(), clock.clone(), p, tenure))
         });
         let deadlines = workflow.clone().map(|w| {
-            let engine = engine.clone();
-            let emit = move |events| engine.emit(events);
             let tenure = Tenure::new(Lease::DeadlineWatcher, &server);
-            Arc::new(Watcher::start(
-                storage.clone(),
-                emit,
-                clock.clone(),
-                w,
-                tenure,
-            ))
+            Arc::new(Watcher::start(engine.clone(), clock.clone(), w, tenure))
         });
         let relay = relay.then(|| Arc::new(Relay::start(storage.clone(), engine.publisher())));
         Ok(AppState {

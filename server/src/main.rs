@@ -15,6 +15,7 @@ use fieldledger_server::events::EventKind;
 use fieldledger_server::export::{self, ExportOptions};
 use fieldledger_server::import::{self, Outcome};
 use fieldledger_server::ledger::LedgerQuery;
+use fieldledger_server::major::MajorRule;
 use fieldledger_server::webhooks::Pacing;
 use fieldledger_server::{AppState, Listen, Settings, demo, serve};
 
@@ -67,6 +68,70 @@ struct Cli {
     utc_offset_minutes: i32,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The `serve` options of return visits and major complaints.
+#[derive(clap::Args)]
+struct RuleArgs {
+    /// The user the planned return visits go to when the person who confirmed the
+    /// complaint may not record return visits.
+    #[arg(long, env = "FIELDLEDGER_RETURN_VISIT_OWNER")]
+    return_visit_owner: Option<UserId>,
+    /// Working days from an unsatisfied return visit to the next one the server plans.
+    #[arg(
+        long,
+        env = "FIELDLEDGER_REOPENED_RETURN_VISIT_WORKING_DAYS",
+        default_value_t = 5
+    )]
+    reopened_return_visit_working_days: u32,
+    /// A return visit's satisfaction (1 to 5) at or below this raises `low_satisfaction`.
+    #[arg(
+        long,
+        env = "FIELDLEDGER_LOW_SATISFACTION_THRESHOLD",
+        default_value_t = 2
+    )]
+    low_satisfaction_threshold: u8,
+    /// Days after a customer's last return visit before the server plans a periodic one;
+    /// 0 plans none.
+    #[arg(
+        long,
+        env = "FIELDLEDGER_PERIODIC_RETURN_VISIT_DAYS",
+        default_value_t = 90
+    )]
+    periodic_return_visit_days: u32,
+    /// Days within which a complaint on the same job number is a repeat, a criterion of
+    /// a major complaint; 0 turns it off.
+    #[arg(
+        long,
+        env = "FIELDLEDGER_MAJOR_IF_REPEAT_WITHIN_DAYS",
+        default_value_t = 90
+    )]
+    major_if_repeat_within_days: u32,
+    /// A word of the complaint content that makes it a candidate for a major complaint;
+    /// repeat for each. Replaces the default safety words (安全, 起火, 着火, 爆炸, 触电,
+    /// 人身, 伤亡).
+    #[arg(
+        long = "major-keyword",
+        env = "FIELDLEDGER_MAJOR_KEYWORDS",
+        value_delimiter = ','
+    )]
+    major_keywords: Vec<String>,
+    /// A key customer (its exact name), whose complaints are candidates for major ones;
+    /// repeat for each.
+    #[arg(
+        long = "key-customer",
+        env = "FIELDLEDGER_KEY_CUSTOMERS",
+        value_delimiter = ','
+    )]
+    key_customers: Vec<String>,
+    /// Working days after a complaint was judged major by which the general manager
+    /// reviews it; later, `major_escalated` is raised once.
+    #[arg(
+        long,
+        env = "FIELDLEDGER_MAJOR_ESCALATION_WORKING_DAYS",
+        default_value_t = 2
+    )]
+    major_escalation_working_days: u32,
 }
 
 #[derive(Subcommand)]
@@ -129,6 +194,9 @@ enum Command {
             default_value_t = 20
         )]
         major_return_visit_every_working_days: u32,
+        /// Return visits and major complaints.
+        #[command(flatten)]
+        rules: Box<RuleArgs>,
     },
     /// Manages users.
     User {
@@ -323,6 +391,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             major_return_visits,
             major_return_visit_every_working_days,
             drawings_working_days,
+            rules,
             ..
         } => Some(Workflow {
             calendar: Calendar {
@@ -336,8 +405,22 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 first_after_working_days: *first_return_visit_working_days,
                 major_repeats: *major_return_visits,
                 major_every_working_days: *major_return_visit_every_working_days,
+                owner: rules.return_visit_owner.clone(),
+                reopened_after_working_days: rules.reopened_return_visit_working_days,
+                low_satisfaction: rules.low_satisfaction_threshold,
+                periodic_days: rules.periodic_return_visit_days,
             },
             drawings_working_days: *drawings_working_days,
+            major: MajorRule {
+                repeat_within_days: rules.major_if_repeat_within_days,
+                keywords: if rules.major_keywords.is_empty() {
+                    MajorRule::default().keywords
+                } else {
+                    rules.major_keywords.clone()
+                },
+                key_customers: rules.key_customers.clone(),
+                escalation_working_days: rules.major_escalation_working_days,
+            },
         }),
         _ => None,
     };

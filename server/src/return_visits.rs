@@ -1,9 +1,97 @@
 //! The return visits (回访) of every ticket, projected from the documents like the ledger, for
 //! supervisors to see which are due, overdue and done, by person and by department.
 
-use fieldledger_core::ticket::followup::ContactMethod;
-use fieldledger_core::{Date, Role, TicketId, TicketView, Timestamp, UserId};
+use fieldledger_core::status::Status;
+use fieldledger_core::ticket::followup::{ContactMethod, Outcome, ReturnVisit};
+use fieldledger_core::{Date, Role, TicketId, TicketView, Timestamp, UserId, policy};
 use serde::{Deserialize, Serialize};
+
+use crate::engine::system_author;
+use crate::events::detail::LowSatisfaction;
+
+/// Whether the server plans the first return visits of the ticket `view` (which was `was`,
+/// `None` when new to the server) now: it is a confirmed complaint, resolved or closed,
+/// whatever way it got there, and has none planned by the server yet, so that each ticket gets
+/// them once. A ticket imported already resolved or closed had its return visits where it was
+/// kept.
+pub fn first_visits_due(was: Option<&TicketView>, view: &TicketView) -> bool {
+    let system = system_author().user;
+    let done = |v: &TicketView| matches!(Status::of(v), Status::Resolved | Status::Closed);
+    let arrived_done = view.meta.imported_from.is_some() && was.is_none_or(done);
+    view.intake.confirmed_complaint_at().is_some()
+        && done(view)
+        && !arrived_done
+        && !view.followups.iter().any(|f| f.planned_by == system)
+}
+
+/// The return visits whose outcome the change from `was` to `view` recorded, with it; none
+/// for a ticket imported with them (history).
+pub fn new_outcomes<'a>(
+    was: Option<&TicketView>,
+    view: &'a TicketView,
+) -> impl Iterator<Item = (&'a ReturnVisit, &'a Outcome)> {
+    let history = was.is_none() && view.meta.imported_from.is_some();
+    view.followups
+        .iter()
+        .filter(move |_| !history)
+        .filter_map(|f| f.outcome.as_ref().map(|o| (f, o)))
+        .filter(move |(f, _)| {
+            !was.is_some_and(|w| {
+                w.followups
+                    .iter()
+                    .any(|e| e.id == f.id && e.outcome.is_some())
+            })
+        })
+}
+
+/// The outcomes of the change from `was` to `view` at or below satisfaction `threshold`,
+/// resolved or not.
+pub fn low_satisfaction(
+    was: Option<&TicketView>,
+    view: &TicketView,
+    threshold: u8,
+) -> Vec<LowSatisfaction> {
+    new_outcomes(was, view)
+        .filter(|(_, o)| o.satisfaction <= threshold)
+        .map(|(f, o)| LowSatisfaction {
+            by: o.done_by.clone(),
+            entry: f.id.clone(),
+            recorded_at: o.done_at,
+            resolved: o.resolved,
+            satisfaction: o.satisfaction,
+            threshold,
+        })
+        .collect()
+}
+
+/// Who the server's return visits of ticket `view` go to: the first of the person who
+/// confirmed the complaint, the configured `default_owner` and the registrant whose role
+/// (`role_of`, `None` for an unknown user) may record return visits; `None` when none may,
+/// and the visit then stays with the server's own user for a supervisor to hand out. Never the
+/// server's own user, never a role that may not record them.
+pub fn owner(
+    view: &TicketView,
+    default_owner: Option<&UserId>,
+    mut role_of: impl FnMut(&UserId) -> Result<Option<Role>, crate::error::Error>,
+) -> Result<Option<UserId>, crate::error::Error> {
+    let system = system_author().user;
+    let candidates = [
+        view.intake.confirmed_by.as_ref(),
+        default_owner,
+        view.intake.registered_by.as_ref(),
+    ];
+    for user in candidates.into_iter().flatten() {
+        if *user == system {
+            continue;
+        }
+        let may = role_of(user)?
+            .is_some_and(|role| policy::check_action(role, "record_return_visit").is_ok());
+        if may {
+            return Ok(Some(user.clone()));
+        }
+    }
+    Ok(None)
+}
 
 /// One return visit as the office lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,18 +1,24 @@
 //! The deadline watcher: at the workflow's pace it asks the storage which deadlines have fallen
 //! due or been missed, and hands their events to be stored and published. What each deadline is
 //! and how it is judged are the rules of [`crate::deadlines`]; this file only looks and tells.
+//! Once a day it also plans the periodic return visits of customers (周期性回访), as the
+//! server's own user.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use fieldledger_core::{Clock, Timestamp};
+use std::collections::BTreeSet;
+
+use fieldledger_core::{Clock, Section, TicketId, TicketView, Timestamp};
 
 use crate::deadlines::{Deadline, DeadlineKey, Workflow};
+use crate::engine::Engine;
 use crate::error::Error;
-use crate::events::detail::{DeadlineMissed, ReturnVisitDue, ReturnVisitOverdue};
+use crate::events::detail::{DeadlineMissed, MajorEscalated, ReturnVisitDue, ReturnVisitOverdue};
 use crate::events::{EventDetail, NewEvent};
 use crate::ledger::LedgerRow;
+use crate::major::DAY_MS;
 use crate::storage::Storage;
 use crate::tenure::{RENEWAL, Tenure};
 
@@ -114,7 +120,80 @@ impl Workflow {
         }
         Ok(events)
     }
+
+    /// The escalations of the major complaints in `storage` whose general manager's review is
+    /// past its working days at `now` (each read through `view`), unless escalated before.
+    pub fn major_escalations(
+        &self,
+        storage: &dyn Storage,
+        now: Timestamp,
+        view: impl Fn(&TicketId) -> Result<TicketView, Error>,
+    ) -> Result<Vec<NewEvent>, Error> {
+        let today = self.calendar.day_of(now);
+        let mut events = Vec::new();
+        for row in storage.open_major_complaints()? {
+            let view = view(&row.ticket_id)?;
+            let Some(since) = view.intake.major_since() else {
+                continue;
+            };
+            let major_since = self.calendar.day_of(since);
+            let due = self
+                .calendar
+                .add_working_days(major_since, self.major.escalation_working_days);
+            if view.quality.manager_review.is_some() || today <= due {
+                continue;
+            }
+            events.push(NewEvent {
+                ticket_id: row.ticket_id.clone(),
+                at: now,
+                detail: EventDetail::MajorEscalated(MajorEscalated {
+                    customer: row.customer_name.clone(),
+                    due,
+                    ledger_number: row.ledger_number.clone(),
+                    major_since,
+                }),
+                deadline: Some(DeadlineKey {
+                    deadline: Deadline::MajorReview,
+                    subject: major_since.to_string(),
+                }),
+            });
+        }
+        Ok(events)
+    }
+
+    /// Plans, through `engine`, one return visit for each customer whose last return visit
+    /// (planned or done) is more than the periodic days before `now`, on their most recently
+    /// registered closed and confirmed complaint, the next working day; returns how many.
+    pub fn plan_periodic_visits(&self, engine: &Engine, now: Timestamp) -> Result<usize, Error> {
+        let days = self.return_visits.periodic_days;
+        if days == 0 {
+            return Ok(0);
+        }
+        let since_ms = now.millis().saturating_sub(i64::from(days) * DAY_MS);
+        let since = self.calendar.day_of(Timestamp(since_ms));
+        let day = self.calendar.add_working_days(self.calendar.day_of(now), 1);
+        let candidates =
+            engine
+                .storage()
+                .periodic_visit_candidates(since, since_ms, PERIODIC_BATCH)?;
+        let mut visited = BTreeSet::new();
+        for row in candidates {
+            if visited.contains(&row.customer_name) {
+                continue;
+            }
+            let view = engine.read(&row.ticket_id, |t| t.view_sections(&[Section::Intake]))??;
+            if view.intake.confirmed_complaint_at().is_none() {
+                continue;
+            }
+            engine.plan_as_system(&row.ticket_id, day)?;
+            visited.insert(row.customer_name);
+        }
+        Ok(visited.len())
+    }
 }
+
+/// Candidate tickets read per periodic planning; customers left out are planned the next day.
+const PERIODIC_BATCH: u32 = 500;
 
 /// The thread that looks for deadlines at the workflow's pace; it stops when this is dropped.
 #[derive(Debug)]
@@ -129,32 +208,57 @@ impl Drop for Watcher {
 }
 
 impl Watcher {
-    /// Starts watching the ledger in `storage`, handing the events of the deadlines it finds to
-    /// `emit` (the engine's [`crate::engine::Engine::emit`], which stores and publishes them).
-    /// It watches while this server holds `tenure`'s lease, so that of several servers on one
-    /// database one watches; a deadline's event is written once whoever finds it.
+    /// Starts watching the ledger of `engine`, handing the events of the deadlines it finds to
+    /// [`Engine::emit`], which stores and publishes them, and planning periodic return visits
+    /// once a day. It watches while this server holds `tenure`'s lease, so that of several
+    /// servers on one database one watches; a deadline's event is written once whoever finds
+    /// it.
     pub fn start(
-        storage: Arc<dyn Storage>,
-        emit: impl Fn(Vec<NewEvent>) -> Result<(), Error> + Send + 'static,
+        engine: Arc<Engine>,
         clock: Arc<dyn Clock>,
         workflow: Workflow,
         tenure: Arc<Tenure>,
     ) -> Watcher {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
+        let storage = engine.storage().clone();
         let run = move || {
             let mut next_scan = Instant::now();
+            let mut planned_on = None;
             while !stopped.load(Ordering::SeqCst) {
                 if tenure.renew(storage.as_ref(), clock.as_ref()) && Instant::now() >= next_scan {
                     next_scan = Instant::now() + workflow.pace;
-                    match workflow.scan(storage.as_ref(), clock.now()) {
+                    let now = clock.now();
+                    let read = |id: &TicketId| {
+                        let sections = [Section::Intake, Section::Quality];
+                        engine
+                            .read(id, |t| t.view_sections(&sections))?
+                            .map_err(Error::from)
+                    };
+                    let found = workflow.scan(storage.as_ref(), now).and_then(|mut events| {
+                        events.extend(workflow.major_escalations(storage.as_ref(), now, read)?);
+                        Ok(events)
+                    });
+                    match found {
                         Ok(events) if events.is_empty() => {}
                         Ok(events) => {
-                            if let Err(e) = emit(events) {
+                            if let Err(e) = engine.emit(events) {
                                 tracing::error!(error = %e, "deadline events not written");
                             }
                         }
                         Err(e) => tracing::error!(error = %e, "deadlines not scanned"),
+                    }
+                    let today = workflow.calendar.day_of(now);
+                    if planned_on != Some(today) {
+                        match workflow.plan_periodic_visits(&engine, now) {
+                            Ok(planned) => {
+                                planned_on = Some(today);
+                                if planned > 0 {
+                                    tracing::info!(planned, "periodic return visits planned");
+                                }
+                            }
+                            Err(e) => tracing::error!(error = %e, "periodic visits not planned"),
+                        }
                     }
                 }
                 std::thread::sleep(workflow.pace.min(RENEWAL));

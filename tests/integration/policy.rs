@@ -78,8 +78,8 @@ fn every_office_user_reads_the_table_for_their_role_and_every_role() {
         assert_eq!(actions(row), table, "{role:?}");
     }
 
-    // Finance in the dashboard: acknowledges what is handed off to it and settles costs, and
-    // does nothing else.
+    // Finance in the dashboard: acknowledges what is handed off to it, reports the corrective
+    // actions it owns, settles costs, and does nothing else.
     let finance = office.server.user("fin.zhao", Role::Finance);
     password::set(&office.server.state, &finance, PASSWORD).expect("password");
     let cookie = signed_in(&office, "fin.zhao");
@@ -87,7 +87,10 @@ fn every_office_user_reads_the_table_for_their_role_and_every_role() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["role"], "finance");
     assert_eq!(answer["may_register"], false);
-    assert_eq!(actions(&answer), ["acknowledge_hand_off", "settle_cost"]);
+    assert_eq!(
+        actions(&answer),
+        ["acknowledge_hand_off", "set_action_status", "settle_cost"]
+    );
     assert_eq!(answer["roles"], desk["roles"]);
 }
 

@@ -17,18 +17,18 @@ use fieldledger_tests::{ManualClock, Office, TestServer, kit, store_for, sync};
 use serde_json::{Value, json};
 
 /// The office cast beyond the desk: each with an API token.
-struct Departments {
-    inspection: String,
-    qa: String,
-    technical: String,
-    finance: String,
-    supervisor: String,
-    manufacturing: String,
-    commerce: String,
+pub(crate) struct Departments {
+    pub(crate) inspection: String,
+    pub(crate) qa: String,
+    pub(crate) technical: String,
+    pub(crate) finance: String,
+    pub(crate) supervisor: String,
+    pub(crate) manufacturing: String,
+    pub(crate) commerce: String,
 }
 
 impl Departments {
-    fn of(office: &Office) -> Departments {
+    pub(crate) fn of(office: &Office) -> Departments {
         let token = |id: &str, role: Role| office.server.token(&office.server.user(id, role));
         Departments {
             inspection: token("insp.sun", Role::Inspection),
@@ -42,7 +42,7 @@ impl Departments {
     }
 }
 
-fn call_op(office: &Office, token: &str, id: &TicketId, op: Value) -> (u16, Value) {
+pub(crate) fn call_op(office: &Office, token: &str, id: &TicketId, op: Value) -> (u16, Value) {
     office.server.call(
         "POST",
         &format!("/v1/tickets/{id}/operations"),
@@ -52,7 +52,7 @@ fn call_op(office: &Office, token: &str, id: &TicketId, op: Value) -> (u16, Valu
 }
 
 /// Records `op` as the holder of `token`; returns the entry it created, if any.
-fn op(office: &Office, token: &str, id: &TicketId, op: Value) -> Option<String> {
+pub(crate) fn op(office: &Office, token: &str, id: &TicketId, op: Value) -> Option<String> {
     let (status, body) = call_op(office, token, id, op);
     assert_eq!(status, 200, "{body}");
     body["entry"].as_str().map(String::from)
@@ -101,7 +101,7 @@ fn new_details(
         .collect()
 }
 
-fn status(office: &Office, id: &TicketId) -> String {
+pub(crate) fn status(office: &Office, id: &TicketId) -> String {
     let (code, body) = office.server.call("GET", "/v1/ledger", &office.desk, None);
     assert_eq!(code, 200, "{body}");
     body["rows"]
@@ -112,7 +112,7 @@ fn status(office: &Office, id: &TicketId) -> String {
         .to_owned()
 }
 
-fn close_refusal(office: &Office, id: &TicketId) -> Vec<String> {
+pub(crate) fn close_refusal(office: &Office, id: &TicketId) -> Vec<String> {
     let (code, body) = call_op(
         office,
         &office.desk,
@@ -346,7 +346,11 @@ fn one_complaint_walks_the_whole_flow_with_its_events_in_order() {
     );
     assert_eq!(
         new_kinds(&office, &id, &mut seen),
-        [EventKind::ReturnVisitRecorded, EventKind::Reopened]
+        [
+            EventKind::ReturnVisitRecorded,
+            EventKind::Reopened,
+            EventKind::LowSatisfaction
+        ]
     );
     assert_eq!(status(&office, &id), "reopened");
     op(
@@ -394,11 +398,11 @@ fn only_the_service_department_and_the_manager_may_close() {
 }
 
 /// 2026-11-26 10:00 in Beijing, a Thursday.
-const THURSDAY_10AM: Timestamp = Timestamp(1_795_658_400_000);
-const MINUTE: i64 = 60_000;
-const DAY: i64 = 24 * 60 * MINUTE;
+pub(crate) const THURSDAY_10AM: Timestamp = Timestamp(1_795_658_400_000);
+pub(crate) const MINUTE: i64 = 60_000;
+pub(crate) const DAY: i64 = 24 * 60 * MINUTE;
 
-fn watched(clock: &Arc<ManualClock>) -> Settings {
+pub(crate) fn watched(clock: &Arc<ManualClock>) -> Settings {
     Settings {
         clock: clock.clone(),
         workflow: Some(Workflow {
@@ -419,7 +423,7 @@ fn drawings_missed(event: &Event) -> Option<Date> {
 
 /// The events of `kind` in the outbox of `server`: once at least `expected` are there (or ten
 /// seconds have passed), and the watcher has had time for a few more looks.
-fn settled(server: &TestServer, kind: EventKind, expected: usize) -> Vec<Event> {
+pub(crate) fn settled(server: &TestServer, kind: EventKind, expected: usize) -> Vec<Event> {
     let of_kind = || -> Vec<Event> {
         server
             .state

@@ -14,6 +14,7 @@ use super::validate::{LONG, bounded};
 use super::view::TicketView;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
+use crate::role::Role;
 use crate::section::Section;
 use crate::status::Status;
 use crate::time::Timestamp;
@@ -39,6 +40,12 @@ pub enum Requirement {
     /// A replacement or a return has its whole fulfilment track recorded: the customer has a
     /// working unit again.
     Fulfilment,
+    /// For a major complaint: the general manager has recorded their review
+    /// (`review_major_complaint`).
+    ManagerReview,
+    /// For a major complaint: responsibility is ruled by R&D, as the regulation gives it that
+    /// ruling (a ruling by another department does not count).
+    RndResponsibility,
 }
 
 /// A close entry as read.
@@ -74,6 +81,16 @@ pub fn missing(view: &TicketView) -> Vec<Requirement> {
         }
         if view.quality.responsibility.is_none() {
             missing.push(Requirement::Responsibility);
+        }
+    }
+    if view.intake.registration.major {
+        if view.quality.manager_review.is_none() {
+            missing.push(Requirement::ManagerReview);
+        }
+        let by_rnd =
+            view.quality.responsibility.is_some() && view.quality.ruled_by_role == Some(Role::RnD);
+        if !by_rnd {
+            missing.push(Requirement::RndResponsibility);
         }
     }
     missing
@@ -119,6 +136,8 @@ mod tests {
             (Requirement::Cause, "cause"),
             (Requirement::Responsibility, "responsibility"),
             (Requirement::Fulfilment, "fulfilment"),
+            (Requirement::ManagerReview, "manager_review"),
+            (Requirement::RndResponsibility, "rnd_responsibility"),
         ] {
             assert_eq!(requirement.to_string(), name);
             assert_eq!(serde_json::to_value(requirement).ok(), Some(name.into()));

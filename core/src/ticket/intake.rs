@@ -1,5 +1,6 @@
 //! Intake and registration: the complaint information processing form (客户投诉信息处理单).
 
+use automerge::ReadDoc;
 use automerge::transaction::{Transactable, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -126,12 +127,26 @@ pub struct Intake {
     pub confirmed_at: Option<Timestamp>,
     /// Who confirmed it.
     pub confirmed_by: Option<UserId>,
+    /// When it was last judged a major complaint (device time): its registration as one, or
+    /// the amendment that set the flag. Absent while it is not major, and on tickets written
+    /// before the time was kept (see [`Intake::major_since`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub major_at: Option<Timestamp>,
 }
 
 impl Intake {
     /// When the ticket was confirmed a complaint, if it is one and the confirmation stands.
     pub fn confirmed_complaint_at(&self) -> Option<Timestamp> {
         self.confirmed_at.filter(|_| self.registration.complaint)
+    }
+
+    /// Since when the ticket is a major complaint, if it is one: when it was judged major, or
+    /// its registration for a ticket written before that time was kept.
+    pub fn major_since(&self) -> Option<Timestamp> {
+        self.registration
+            .major
+            .then(|| self.major_at.or(self.registered_at))
+            .flatten()
     }
 }
 
@@ -173,9 +188,9 @@ pub(crate) fn amend(
 ) -> Result<()> {
     let intake = ctx.section(tx, Section::Intake)?;
     let complaint: Option<bool> = ctx.field(tx, &intake, "complaint")?;
-    let major: Option<bool> = ctx.field(tx, &intake, "major")?;
+    let major_flag: Option<bool> = ctx.field(tx, &intake, "major")?;
     let changes_flags = a.complaint.is_some_and(|c| Some(c) != complaint)
-        || a.major.is_some_and(|m| m != major.unwrap_or(false));
+        || a.major.is_some_and(|m| m != major_flag.unwrap_or(false));
     ctx.duty(&DutyFacts {
         changes_flags,
         ..DutyFacts::default()
@@ -201,6 +216,12 @@ pub(crate) fn amend(
     }
     if let Some(major) = a.major {
         put(tx, "major", major.into())?;
+        let was_major = major_flag.unwrap_or(false);
+        if major && !was_major {
+            put(tx, "major_at", ctx.at.millis().into())?;
+        } else if !major && tx.get(&intake, "major_at")?.is_some() {
+            tx.delete(&intake, "major_at")?;
+        }
     }
     let short_fields = [
         ("product_name", "product name", &a.product_name, true),

@@ -162,6 +162,9 @@ impl Ticket {
                 intake.insert("confirmed_at".into(), at.millis().into());
                 intake.insert("confirmed_by".into(), author.user.as_str().into());
             }
+            if registration.major {
+                intake.insert("major_at".into(), at.millis().into());
+            }
             let intake_obj = put_record(tx, &ROOT, Section::Intake.key(), &intake)?;
             update_text(tx, &intake_obj, "content", &registration.content)?;
             update_text(tx, &intake_obj, "requests", &registration.requests)?;

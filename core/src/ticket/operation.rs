@@ -259,6 +259,12 @@ pub enum Operation {
         #[serde(default)]
         note: String,
     },
+    /// The general manager records their review of a major complaint (重大投诉), which it
+    /// needs before it closes.
+    ReviewMajorComplaint {
+        /// What the manager found or ordered.
+        note: String,
+    },
 }
 
 impl Operation {
@@ -406,6 +412,9 @@ impl Operation {
                 ctx,
                 fulfilment::Record::of(FulfilmentKind::Installed, note),
             )?),
+            Operation::ReviewMajorComplaint { note } => {
+                quality::review_major(tx, ctx, note).map(|()| None)?
+            }
         };
         Ok(created)
     }
@@ -560,7 +569,8 @@ impl OperationKind {
             OperationKind::RecordCause
             | OperationKind::RuleResponsibility
             | OperationKind::AddCorrectiveAction
-            | OperationKind::SetActionStatus => Section::Quality,
+            | OperationKind::SetActionStatus
+            | OperationKind::ReviewMajorComplaint => Section::Quality,
             OperationKind::DraftLetter | OperationKind::IssueLetter => Section::Letter,
             OperationKind::SubmitCost | OperationKind::AuditCost | OperationKind::SettleCost => {
                 Section::Costs

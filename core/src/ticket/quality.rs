@@ -4,7 +4,7 @@ use automerge::ReadDoc;
 use automerge::transaction::Transaction;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{put_field, put_record, update_text};
+use super::codec::{embedded, put_embedded, put_field, put_record, update_text};
 use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, required};
 use crate::error::Result;
@@ -117,8 +117,33 @@ pub struct Quality {
     pub ruled_by: Option<UserId>,
     /// When (device time).
     pub ruled_at: Option<Timestamp>,
+    /// The role of who ruled it (absent on rulings written before it was kept): a major
+    /// complaint closes only once R&D has ruled ([`crate::ticket::closure::missing`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruled_by_role: Option<Role>,
+    /// The general manager's review of a major complaint, once recorded.
+    #[serde(
+        default,
+        deserialize_with = "embedded::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub manager_review: Option<ManagerReview>,
     /// Corrective and preventive actions, oldest first.
     pub actions: Vec<CorrectiveAction>,
+}
+
+/// The general manager's part in a major complaint (重大投诉): their review of how it was
+/// handled, which a major complaint needs before it closes. A later review replaces it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ManagerReview {
+    /// What the manager found or ordered.
+    pub note: String,
+    /// Who reviewed it.
+    pub reviewed_by: UserId,
+    /// The reviewer's role.
+    pub role: Role,
+    /// When (device time).
+    pub reviewed_at: Timestamp,
 }
 
 pub(crate) fn record_cause(
@@ -135,8 +160,7 @@ pub(crate) fn rule(
     ctx: &WriteContext<'_>,
     responsibility: Responsibility,
 ) -> Result<()> {
-    let intake = ctx.section(tx, Section::Intake)?;
-    let major = ctx.field(tx, &intake, "major")?.unwrap_or(false);
+    let major = is_major(tx, ctx)?;
     ctx.duty(&DutyFacts {
         major,
         ..DutyFacts::default()
@@ -144,7 +168,34 @@ pub(crate) fn rule(
     let quality = ctx.section(tx, Section::Quality)?;
     put_field(tx, &quality, "responsibility", &responsibility)?;
     put_field(tx, &quality, "ruled_by", &ctx.author.user)?;
+    put_field(tx, &quality, "ruled_by_role", &ctx.author.role)?;
     put_field(tx, &quality, "ruled_at", &ctx.at)
+}
+
+/// Whether the ticket being written is a major complaint.
+fn is_major(tx: &mut Transaction<'_>, ctx: &WriteContext<'_>) -> Result<bool> {
+    let intake = ctx.section(tx, Section::Intake)?;
+    Ok(ctx.field(tx, &intake, "major")?.unwrap_or(false))
+}
+
+pub(crate) fn review_major(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    note: &str,
+) -> Result<()> {
+    let major = is_major(tx, ctx)?;
+    ctx.duty(&DutyFacts {
+        major,
+        ..DutyFacts::default()
+    })?;
+    let review = ManagerReview {
+        note: required("note", note, LONG)?,
+        reviewed_by: ctx.author.user.clone(),
+        role: ctx.author.role,
+        reviewed_at: ctx.at,
+    };
+    let quality = ctx.section(tx, Section::Quality)?;
+    put_embedded(tx, &quality, "manager_review", &review)
 }
 
 pub(crate) fn add_action(

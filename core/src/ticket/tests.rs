@@ -901,3 +901,175 @@ fn an_order_is_issued_in_the_authors_own_department() {
     )
     .expect("commerce issues in its own name");
 }
+
+/// A ticket judged a major complaint by the desk at 3,000, with a disposition recorded.
+fn major_ticket() -> Ticket {
+    let mut t = new_ticket();
+    let major = Operation::AmendIntake(intake::IntakeAmendment {
+        major: Some(true),
+        ..Default::default()
+    });
+    apply(
+        &mut t,
+        &author("desk.wang", Role::ServiceDesk),
+        3_000,
+        major,
+    );
+    let decide = Operation::Decide {
+        disposition: Disposition::RepairOnSite,
+        rationale: "relay replaced".into(),
+    };
+    apply(
+        &mut t,
+        &author("tech.zhang", Role::Technician),
+        4_000,
+        decide,
+    );
+    t
+}
+
+fn missing_of(t: &Ticket) -> Vec<closure::Requirement> {
+    closure::missing(&t.view().expect("view"))
+}
+
+#[test]
+fn only_the_manager_reviews_and_only_a_major_complaint() {
+    let review = Operation::ReviewMajorComplaint {
+        note: "supplier audit ordered".into(),
+    };
+    let mut plain = new_ticket();
+    for role in [
+        Role::Manager,
+        Role::Admin,
+        Role::Supervisor,
+        Role::QualityAssurance,
+        Role::RnD,
+        Role::ServiceDesk,
+    ] {
+        refused_by_duty(&mut plain, &author("someone", role), &review);
+    }
+    let mut t = major_ticket();
+    for role in [
+        Role::Supervisor,
+        Role::QualityAssurance,
+        Role::RnD,
+        Role::ServiceDesk,
+        Role::Technical,
+    ] {
+        refused_by_duty(&mut t, &author("someone", role), &review);
+    }
+    let empty = Operation::ReviewMajorComplaint { note: " ".into() };
+    let heads = t.heads();
+    assert!(
+        t.apply(&author("gm.zhao", Role::Manager), Timestamp(5_000), &empty)
+            .is_err()
+    );
+    assert_eq!(t.heads(), heads, "an empty review writes nothing");
+    apply(&mut t, &author("gm.zhao", Role::Manager), 5_000, review);
+    let view = t.view().expect("view");
+    let recorded = view.quality.manager_review.expect("review");
+    assert_eq!(recorded.reviewed_by.as_str(), "gm.zhao");
+    assert_eq!(recorded.role, Role::Manager);
+    assert_eq!(recorded.note, "supplier audit ordered");
+    assert_eq!(view.intake.major_at, Some(Timestamp(3_000)));
+    assert_eq!(view.intake.major_since(), Some(Timestamp(3_000)));
+}
+
+#[test]
+fn a_major_complaint_closes_only_after_the_managers_review_and_r_and_ds_ruling() {
+    use closure::Requirement::*;
+    let mut t = major_ticket();
+    let cause = Operation::RecordCause {
+        cause: "coil insulation".into(),
+    };
+    apply(
+        &mut t,
+        &author("qa.chen", Role::QualityAssurance),
+        5_000,
+        cause,
+    );
+    assert_eq!(
+        missing_of(&t),
+        [Responsibility, ManagerReview, RndResponsibility]
+    );
+    let rule = Operation::RuleResponsibility {
+        responsibility: quality::Responsibility::Supplier,
+    };
+    apply(
+        &mut t,
+        &author("qa.chen", Role::QualityAssurance),
+        6_000,
+        rule.clone(),
+    );
+    assert_eq!(
+        t.view().expect("view").quality.ruled_by_role,
+        Some(Role::QualityAssurance)
+    );
+    // QA's ruling is a ruling, but not R&D's.
+    assert_eq!(missing_of(&t), [ManagerReview, RndResponsibility]);
+    let close = Operation::Close {
+        note: "done".into(),
+    };
+    let refused = t.apply(
+        &author("desk.wang", Role::ServiceDesk),
+        Timestamp(7_000),
+        &close,
+    );
+    assert!(
+        matches!(&refused, Err(Error::NotClosable { missing })
+            if missing == &[ManagerReview, RndResponsibility]),
+        "{refused:?}"
+    );
+    apply(&mut t, &author("rnd.gao", Role::RnD), 8_000, rule.clone());
+    assert_eq!(missing_of(&t), [ManagerReview]);
+    let review = Operation::ReviewMajorComplaint {
+        note: "accepted".into(),
+    };
+    apply(&mut t, &author("gm.zhao", Role::Manager), 9_000, review);
+    assert!(missing_of(&t).is_empty());
+    // A later ruling by QA takes R&D's place, and the requirement is back.
+    apply(
+        &mut t,
+        &author("qa.chen", Role::QualityAssurance),
+        10_000,
+        rule,
+    );
+    assert_eq!(missing_of(&t), [RndResponsibility]);
+}
+
+#[test]
+fn a_complaint_no_longer_major_loses_its_time_and_needs_no_review() {
+    let mut t = major_ticket();
+    let not_major = Operation::AmendIntake(intake::IntakeAmendment {
+        major: Some(false),
+        ..Default::default()
+    });
+    apply(
+        &mut t,
+        &author("sup.sun", Role::Supervisor),
+        5_000,
+        not_major,
+    );
+    let view = t.view().expect("view");
+    assert_eq!(view.intake.major_at, None);
+    assert_eq!(view.intake.major_since(), None);
+    assert!(
+        !closure::missing(&view).contains(&closure::Requirement::ManagerReview),
+        "{:?}",
+        closure::missing(&view)
+    );
+    let mut registered = registration();
+    registered.major = true;
+    let t = Ticket::register(
+        TicketId::random(),
+        ActorId::random(),
+        &author("desk.wang", Role::ServiceDesk),
+        Timestamp(1_500),
+        &registered,
+    )
+    .expect("register");
+    assert_eq!(
+        t.view().expect("view").intake.major_at,
+        Some(Timestamp(1_500))
+    );
+}

@@ -1,21 +1,27 @@
 //! Staging one ticket's change, once a device's changes were admitted or an office write was
 //! applied in memory: the server gives a new ticket its ledger number, plans the return visits
-//! of a ticket just resolved, projects the ticket ([`project`]), and adds the document write,
-//! its ledger row, return visits, cost lines and events to the batch the committer stores.
+//! of a confirmed complaint just resolved or closed (and the next one after an unsatisfied
+//! visit), projects the ticket ([`project`]) with the events of the server's own rules (low
+//! satisfaction, the criteria of a major complaint), and adds the document write, its ledger
+//! row, return visits, cost lines and events to the batch the committer stores.
 
 use std::collections::BTreeSet;
 
 use automerge::ChangeHash;
-use fieldledger_core::status::Status;
 use fieldledger_core::ticket::followup::ContactMethod;
-use fieldledger_core::{DeviceId, Operation, Section, TicketId, TicketView, Timestamp, UserId};
+use fieldledger_core::{
+    Date, DeviceId, Operation, Section, TicketId, TicketView, Timestamp, UserId,
+};
 
 use super::{Engine, Result, system_author};
 use crate::documents::{Cached, Locked};
 use crate::error::Error;
-use crate::ledger::Received;
-use crate::ledger::first_handoff;
+use crate::events::detail::MajorCriteriaMet;
+use crate::events::{EventDetail, NewEvent};
+use crate::ledger::{LedgerQuery, Received, first_handoff};
+use crate::major::MajorRule;
 use crate::projection::{Projection, project};
+use crate::return_visits;
 use crate::storage::{Batch, DocBytes, DocWrite};
 
 /// A document rewritten as one snapshot after this many chunks.
@@ -77,6 +83,9 @@ impl Engine {
             events,
         } = project(id, was.as_ref(), &view, &received);
         batch.events.extend(events);
+        batch
+            .events
+            .extend(self.rule_events(id, was.as_ref(), &view, origin.at)?);
         // Only what moved is written again: most writes (a work-log step, a photo) leave the
         // row as it was but for its time, and the return visits and costs as they were.
         let ledger_changed = cached
@@ -131,8 +140,9 @@ impl Engine {
         Ok(true)
     }
 
-    /// Plans the return visits of the ticket in `cached`, whose view was `was` and is `view`,
-    /// when it is due them (see [`plans_return_visits`]); returns its view after.
+    /// Plans the return visits of the ticket in `cached`, whose view was `was` and is `view`:
+    /// its first ones when it is due them ([`return_visits::first_visits_due`]), and the next
+    /// one after each unsatisfied visit the change recorded; returns its view after.
     fn plan_return_visits(
         &self,
         cached: &mut Cached,
@@ -140,28 +150,104 @@ impl Engine {
         view: TicketView,
         at: Timestamp,
     ) -> Result<TicketView> {
-        if !plans_return_visits(was, &view) {
+        let rule = &self.workflow.return_visits;
+        let today = self.workflow.calendar.day_of(at);
+        let mut days = Vec::new();
+        if return_visits::first_visits_due(was, &view) {
+            let major = view.intake.registration.major;
+            days.extend(self.workflow.return_visit_days(today, major));
+        }
+        let next = self
+            .workflow
+            .calendar
+            .add_working_days(today, rule.reopened_after_working_days);
+        let unsatisfied = return_visits::new_outcomes(was, &view).filter(|(_, o)| !o.resolved);
+        days.extend(unsatisfied.map(|_| next));
+        if days.is_empty() {
             return Ok(view);
         }
-        cached.ticket.set_actor(self.system_actor.clone());
-        let assignee = view
-            .dispatch
-            .orders
-            .first()
-            .map(|o| o.issued_by.clone())
-            .or_else(|| view.dispatch.handoffs.first().map(|h| h.by.clone()))
-            .or_else(|| view.meta.created_by.clone());
-        let resolved_on = self.workflow.calendar.day_of(at);
-        let major = view.intake.registration.major;
-        for day in self.workflow.return_visit_days(resolved_on, major) {
-            let plan = Operation::PlanReturnVisit {
-                planned_for: day,
-                method: ContactMethod::Phone,
-                assignee: assignee.clone(),
-            };
-            cached.ticket.apply(&system_author(), at, &plan)?;
-        }
+        let assignee = self.visit_owner(&view)?;
+        plan_as_system(cached, &self.system_actor, &days, assignee.as_ref(), at)?;
         Ok(cached.ticket.view_without_logs()?)
+    }
+
+    /// Who the return visits the server plans on ticket `view` go to (see
+    /// [`return_visits::owner`]).
+    pub(crate) fn visit_owner(&self, view: &TicketView) -> Result<Option<UserId>> {
+        let default_owner = self.workflow.return_visits.owner.as_ref();
+        return_visits::owner(view, default_owner, |user| {
+            Ok(self.storage.user(user)?.map(|u| u.role))
+        })
+    }
+
+    /// The events the server adds to those of a change from `was` to `view` (ticket `id`, at
+    /// `at`) by its own rules: low satisfaction, and the criteria of a major complaint met.
+    fn rule_events(
+        &self,
+        id: &TicketId,
+        was: Option<&TicketView>,
+        view: &TicketView,
+        at: Timestamp,
+    ) -> Result<Vec<NewEvent>> {
+        let threshold = self.workflow.return_visits.low_satisfaction;
+        let mut details: Vec<EventDetail> = return_visits::low_satisfaction(was, view, threshold)
+            .into_iter()
+            .map(EventDetail::LowSatisfaction)
+            .collect();
+        if let Some(met) = self.major_criteria(id, was, view, at)? {
+            details.push(EventDetail::MajorCriteriaMet(met));
+        }
+        Ok(details
+            .into_iter()
+            .map(|detail| NewEvent {
+                ticket_id: id.clone(),
+                at,
+                detail,
+                deadline: None,
+            })
+            .collect())
+    }
+
+    /// The criteria of a major complaint that ticket `id` meets since the change from `was` to
+    /// `view`, if any: all it meets when it just became a confirmed complaint not judged major,
+    /// else those a change of its content, customer or job number just made it meet.
+    fn major_criteria(
+        &self,
+        id: &TicketId,
+        was: Option<&TicketView>,
+        view: &TicketView,
+        at: Timestamp,
+    ) -> Result<Option<MajorCriteriaMet>> {
+        let rule = &self.workflow.major;
+        let history = was.is_none() && view.meta.imported_from.is_some();
+        if history || !MajorRule::applies(view) {
+            return Ok(None);
+        }
+        let before = was.filter(|w| MajorRule::applies(w));
+        let mut reasons = rule.own_reasons(view);
+        if let Some(w) = before {
+            for known in rule.own_reasons(w) {
+                reasons.remove(&known);
+            }
+        }
+        let job = view.intake.registration.job_number.trim();
+        let job_changed = before.is_none_or(|w| w.intake.registration.job_number.trim() != job);
+        if let Some(since) = rule
+            .repeat_since(at)
+            .filter(|_| job_changed && !job.is_empty())
+        {
+            let query = LedgerQuery {
+                job_number: Some(job.to_owned()),
+                registered_from: Some(since),
+                ..LedgerQuery::default()
+            };
+            let earlier = self.storage.whole_ledger(&query)?;
+            reasons.extend(MajorRule::repeats(id, job, &earlier));
+        }
+        Ok((!reasons.is_empty()).then(|| MajorCriteriaMet {
+            customer: view.intake.registration.customer_name.clone(),
+            reasons: reasons.into_iter().collect(),
+        }))
     }
 
     /// What the server saw of ticket `id` (loaded in `cached`, reading as `view` after this
@@ -228,14 +314,25 @@ fn views(
     })
 }
 
-/// Whether the server plans the return visits of the ticket `view` (which was `was`) now: it is
-/// resolved and has none planned by the server yet, so that each ticket gets them once. A
-/// ticket imported already resolved had its return visits where it was kept.
-fn plans_return_visits(was: Option<&TicketView>, view: &TicketView) -> bool {
-    let system = system_author().user;
-    let resolved = |v: &TicketView| Status::of(v) == Status::Resolved;
-    let arrived_resolved = view.meta.imported_from.is_some() && was.is_none_or(resolved);
-    resolved(view) && !arrived_resolved && !view.followups.iter().any(|f| f.planned_by == system)
+/// Plans return visits on `days` in the ticket of `cached` as the server's own user, under
+/// its `actor`, assigned to `assignee` (the server's user when `None`).
+pub(super) fn plan_as_system(
+    cached: &mut Cached,
+    actor: &automerge::ActorId,
+    days: &[Date],
+    assignee: Option<&UserId>,
+    at: Timestamp,
+) -> Result<()> {
+    cached.ticket.set_actor(actor.clone());
+    for day in days {
+        let plan = Operation::PlanReturnVisit {
+            planned_for: *day,
+            method: ContactMethod::Phone,
+            assignee: assignee.cloned(),
+        };
+        cached.ticket.apply(&system_author(), at, &plan)?;
+    }
+    Ok(())
 }
 
 /// How the change to the ticket in `cached` since `merge.before` is stored, and the hashes of

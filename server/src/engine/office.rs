@@ -6,9 +6,9 @@
 use automerge::ChangeHash;
 use fieldledger_core::ticket::Applied;
 use fieldledger_core::ticket::intake::Registration;
-use fieldledger_core::{Author, Operation, Ticket, TicketId, Timestamp};
+use fieldledger_core::{Author, Date, Operation, Section, Ticket, TicketId, Timestamp};
 
-use super::merge::{Merge, Origin};
+use super::merge::{Merge, Origin, plan_as_system};
 use super::{Engine, Result, again, system_author};
 use crate::documents::Cached;
 use crate::ledger::parse_ledger_number;
@@ -157,6 +157,36 @@ impl Engine {
         }
         self.commit(&slots, docs, batch)?;
         Ok(applied)
+    }
+
+    /// Plans a return visit on `day` on ticket `id` as the server's own user (a periodic visit
+    /// of its customer), assigned as the visits the server plans are
+    /// ([`Engine::visit_owner`]).
+    pub fn plan_as_system(&self, id: &TicketId, day: Date) -> Result<()> {
+        again(|| {
+            let now = self.clock.now();
+            let slots = self.documents.slots([id.clone()]);
+            let mut docs = slots.lock();
+            let cached = self.existing(&mut docs, id)?;
+            let before = cached.ticket.heads();
+            let view = cached.ticket.view_sections(&[Section::Intake])?;
+            let assignee = self.visit_owner(&view)?;
+            plan_as_system(cached, &self.system_actor, &[day], assignee.as_ref(), now)?;
+            let merge = Merge {
+                before: &before,
+                new: false,
+                written: None,
+            };
+            let system = system_author().user;
+            let origin = Origin {
+                user: &system,
+                device: None,
+                at: now,
+            };
+            let mut batch = Batch::default();
+            self.stage(&mut docs, id, &merge, &origin, &mut batch)?;
+            self.commit(&slots, docs, batch)
+        })
     }
 
     /// Runs `f` on ticket `id`.

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::EventKind;
 use crate::deadlines::OnClock;
+use crate::major::MajorReason;
 
 /// The detail of an event; its variant is the event's kind.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -61,6 +62,12 @@ pub enum EventDetail {
     HandoffAcknowledged(HandoffAcknowledged),
     /// A replacement's or a return's track waits for a department.
     FulfilmentTurn(FulfilmentTurn),
+    /// A return visit's satisfaction is low.
+    LowSatisfaction(LowSatisfaction),
+    /// A confirmed complaint meets the criteria of a major one.
+    MajorCriteriaMet(MajorCriteriaMet),
+    /// A major complaint lacks the general manager's review in time.
+    MajorEscalated(MajorEscalated),
 }
 
 impl EventDetail {
@@ -87,6 +94,9 @@ impl EventDetail {
             EventDetail::ReturnVisitOverdue(_) => EventKind::ReturnVisitOverdue,
             EventDetail::HandoffAcknowledged(_) => EventKind::HandoffAcknowledged,
             EventDetail::FulfilmentTurn(_) => EventKind::FulfilmentTurn,
+            EventDetail::LowSatisfaction(_) => EventKind::LowSatisfaction,
+            EventDetail::MajorCriteriaMet(_) => EventKind::MajorCriteriaMet,
+            EventDetail::MajorEscalated(_) => EventKind::MajorEscalated,
         }
     }
 
@@ -133,6 +143,9 @@ impl EventDetail {
             EventKind::ReturnVisitOverdue => EventDetail::ReturnVisitOverdue(read(json)?),
             EventKind::HandoffAcknowledged => EventDetail::HandoffAcknowledged(read(json)?),
             EventKind::FulfilmentTurn => EventDetail::FulfilmentTurn(read(json)?),
+            EventKind::LowSatisfaction => EventDetail::LowSatisfaction(read(json)?),
+            EventKind::MajorCriteriaMet => EventDetail::MajorCriteriaMet(read(json)?),
+            EventKind::MajorEscalated => EventDetail::MajorEscalated(read(json)?),
         })
     }
 }
@@ -427,6 +440,46 @@ pub struct ReturnVisitOverdue {
     pub planned_for: Date,
 }
 
+/// A return visit's satisfaction at or below the threshold (`--low-satisfaction-threshold`),
+/// whether or not the customer considers the problem resolved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LowSatisfaction {
+    /// Who recorded the visit.
+    pub by: UserId,
+    /// The return visit's entry.
+    pub entry: EntryId,
+    /// When it was done (device time).
+    pub recorded_at: Timestamp,
+    /// Whether the customer considers the problem resolved.
+    pub resolved: bool,
+    /// The satisfaction, 1 to 5.
+    pub satisfaction: u8,
+    /// The threshold it is at or below.
+    pub threshold: u8,
+}
+
+/// A confirmed complaint, not judged major, meets the criteria of a major one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MajorCriteriaMet {
+    /// The customer's name.
+    pub customer: String,
+    /// What it meets.
+    pub reasons: Vec<MajorReason>,
+}
+
+/// A major complaint lacks the general manager's review past its working days.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MajorEscalated {
+    /// The customer's name.
+    pub customer: String,
+    /// The last day the review was due on.
+    pub due: Date,
+    /// The ledger number, if the ticket has one.
+    pub ledger_number: Option<String>,
+    /// The day it was judged major.
+    pub major_since: Date,
+}
+
 /// A detail of each kind, and of each shape of a kind that has several, as JSON text the way
 /// the outbox has held them since events were first written (the fields in the order of their
 /// names, as `serde_json::json!` wrote them).
@@ -594,6 +647,28 @@ pub(crate) const WRITTEN: &[(EventKind, &str)] = &[
     (
         EventKind::FulfilmentTurn,
         r#"{"departments":["manufacturing"],"step":"manufacture"}"#,
+    ),
+    (
+        EventKind::LowSatisfaction,
+        concat!(
+            r#"{"by":"desk-wang","entry":"e-followup-1","recorded_at":1764300000000,"#,
+            r#""resolved":true,"satisfaction":2,"threshold":2}"#,
+        ),
+    ),
+    (
+        EventKind::MajorCriteriaMet,
+        concat!(
+            r#"{"customer":"Jiangsu Grid","reasons":[{"matched":"KS-2026-000041","#,
+            r#""reason":"repeat","ticket_id":"0123456789abcdef0123456789abcdef"},"#,
+            r#"{"matched":"起火","reason":"keyword","ticket_id":null}]}"#,
+        ),
+    ),
+    (
+        EventKind::MajorEscalated,
+        concat!(
+            r#"{"customer":"Jiangsu Grid","due":"2026-11-30","ledger_number":"KS-2026-000042","#,
+            r#""major_since":"2026-11-26"}"#,
+        ),
     ),
 ];
 

@@ -18,4 +18,17 @@ pub trait Deadlines {
     /// action) is on or before `by`; those whose event for that day fired are left out. The
     /// hand-off has no day: it finds nothing.
     fn days_due(&self, deadline: Deadline, by: Date) -> Result<Vec<LedgerRow>>;
+    /// Major complaints not closed and not imported whose review deadline
+    /// ([`Deadline::MajorReview`]) has not fired; few, as major complaints are.
+    fn open_major_complaints(&self) -> Result<Vec<LedgerRow>>;
+    /// Closed complaints, not imported, of the customers none of whose return visits is
+    /// planned on or after `since` or was done at or after `since_ms`: the tickets on which a
+    /// periodic return visit may be planned, by customer and the most recently registered
+    /// first; at most `limit`.
+    fn periodic_visit_candidates(
+        &self,
+        since: Date,
+        since_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<LedgerRow>>;
 }

@@ -49,6 +49,19 @@ const SELECT_DRAWINGS_DUE: &str = "SELECT * FROM ledger l
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = ?2
                       AND f.ticket_id = l.ticket_id AND f.subject = l.shipped_on)";
 
+/// Major complaints neither closed nor imported whose deadline `?1` has not fired.
+const SELECT_OPEN_MAJOR: &str = "SELECT * FROM ledger l
+    WHERE major = 1 AND status <> 'closed' AND imported = 0
+      AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = ?1
+                      AND f.ticket_id = l.ticket_id)";
+/// Closed complaints, not imported, of customers without a return visit planned on or after
+/// `?1` or done at or after `?2`, by customer and newest first, at most `?3`.
+const SELECT_PERIODIC: &str = "SELECT * FROM ledger l
+    WHERE status = 'closed' AND complaint = 1 AND imported = 0
+      AND NOT EXISTS (SELECT 1 FROM return_visits v WHERE v.customer_name = l.customer_name
+                      AND (v.planned_for >= ?1 OR v.done_at >= ?2))
+    ORDER BY customer_name, registered_at DESC NULLS LAST, ticket_id LIMIT ?3";
+
 /// Marks a deadline fired, unless it fired already; its event is noted once written.
 const INSERT_FIRED_DEADLINE: &str = "INSERT OR IGNORE INTO fired_deadlines
     (deadline, ticket_id, subject, fired_at, event_id) VALUES (?1, ?2, ?3, ?4, 0)";
@@ -102,11 +115,26 @@ impl Deadlines for SqliteStorage {
 
     fn days_due(&self, deadline: Deadline, by: Date) -> Result<Vec<LedgerRow>> {
         let sql = match deadline {
-            Deadline::Handoff => return Ok(Vec::new()),
+            Deadline::Handoff | Deadline::MajorReview => return Ok(Vec::new()),
             Deadline::ReturnVisitDue | Deadline::ReturnVisitOverdue => SELECT_RETURN_VISITS_DUE,
             Deadline::CorrectiveAction => SELECT_ACTIONS_DUE,
             Deadline::DrawingDelivery => SELECT_DRAWINGS_DUE,
         };
         self.read(|c| ledger_row::select(c, sql, params![by.to_string(), deadline.as_str()]))
+    }
+
+    fn open_major_complaints(&self) -> Result<Vec<LedgerRow>> {
+        let args = params![Deadline::MajorReview.as_str()];
+        self.read(|c| ledger_row::select(c, SELECT_OPEN_MAJOR, args))
+    }
+
+    fn periodic_visit_candidates(
+        &self,
+        since: Date,
+        since_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<LedgerRow>> {
+        let args = params![since.to_string(), since_ms, limit];
+        self.read(|c| ledger_row::select(c, SELECT_PERIODIC, args))
     }
 }
