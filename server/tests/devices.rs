@@ -407,11 +407,9 @@ async fn the_link_takes_the_public_url_else_the_host_and_forwarding_only_from_tr
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
         let link = answer.body["link"].as_str().expect("link").to_owned();
         let token = answer.body["token"].as_str().expect("token").to_owned();
-        let base = link
-            .strip_suffix(&format!("/enrol#token={token}"))
+        link.strip_suffix(&format!("/enrol#token={token}"))
             .expect("a link of the token")
-            .to_owned();
-        base
+            .to_owned()
     };
 
     let (_dir, state) = office_with(Settings {
