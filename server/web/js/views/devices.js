@@ -4,7 +4,7 @@
 
 import { api } from "../api.js";
 import { fill, h } from "../dom.js";
-import { dateTime, name, t } from "../i18n.js";
+import { dateTime, lang, name, t } from "../i18n.js";
 import { attempt, toast } from "../toast.js";
 
 export async function devices(main) {
@@ -49,7 +49,10 @@ export async function devices(main) {
 
   async function load() {
     const answer = await api("/v1/devices");
-    known = answer.users;
+    // Technicians first, who get most phones; then everyone else; each by name.
+    known = answer.users.sort(
+      (a, b) => (a.role !== "technician") - (b.role !== "technician") || a.name.localeCompare(b.name, lang()),
+    );
     const chosen = users.value;
     fill(
       users,
@@ -62,7 +65,7 @@ export async function devices(main) {
     main,
     h("h1", {}, t("devices.title")),
     h("p", { class: "muted" }, t("devices.intro")),
-    h("section", { class: "card" }, h("h2", {}, t("devices.enrolTitle")), enrol, once),
+    h("section", { class: "card enrol-card" }, h("h2", {}, t("devices.enrolTitle")), enrol, once),
     h("h2", {}, t("devices.users")),
     list,
   );
@@ -119,7 +122,7 @@ function shown(enrolled, user, close) {
           h("input", { name: "token", readonly: true, value: enrolled.token, size: 60 }),
         ),
         h("p", { class: "muted" }, t("devices.how")),
-        h("button", { type: "button", class: "secondary", onclick: close }, t("devices.done")),
+        h("p", {}, h("button", { type: "button", class: "secondary", onclick: close }, t("devices.done"))),
       ),
     ),
   );
