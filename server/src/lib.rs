@@ -16,7 +16,6 @@ pub mod deadlines;
 pub mod demo;
 pub mod documents;
 pub mod engine;
-pub mod enrolment;
 pub mod error;
 pub mod events;
 pub mod export;
@@ -138,7 +137,7 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The base URL at which devices reach the server (`https://service.example.com`), written
     /// into enrolment links; `None` takes it from the request that asks for the link
-    /// ([`enrolment::base_url`]).
+    /// ([`http::enrolment::base_url`]).
     pub public_url: Option<String>,
 }
 

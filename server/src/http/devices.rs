@@ -10,12 +10,12 @@ use axum::response::{IntoResponse, Response};
 use fieldledger_core::{DeviceId, Role, UserId};
 use serde::{Deserialize, Serialize};
 
+use super::enrolment;
 use super::extract::{Body, Segment};
 use super::guard::Admin;
 use super::{Result, blocking};
 use crate::AppState;
 use crate::accounts::{self, By};
-use crate::enrolment;
 use crate::error::{Code, Error};
 use crate::storage::Device;
 

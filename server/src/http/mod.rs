@@ -14,6 +14,7 @@ pub mod blobs;
 pub mod corrective_actions;
 pub mod costs;
 pub mod devices;
+pub mod enrolment;
 pub(crate) mod error;
 pub mod events;
 pub(crate) mod extract;
