@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use fieldledger_core::enrolment::EnrolmentLink;
 use fieldledger_core::status::Status;
 use fieldledger_core::store::TicketSummary;
 use fieldledger_core::store::sync_state::Enrolment;
@@ -117,6 +118,15 @@ impl DeviceStore {
             Ok(author)
         })
         .await?
+    }
+
+    /// Enrols this device from an enrolment link, `<server>/enrol#token=<token>`, as the office
+    /// dashboard shows it (and its QR code holds): reads the link as every fieldledger client
+    /// does, then enrols as `enrol` does. A link that is not one fails with `Invalid`, saying
+    /// why, before anything is sent. Runs off the caller's thread.
+    pub async fn enrol_link(&self, link: String) -> Result<Author> {
+        let link = EnrolmentLink::parse(&link)?;
+        self.enrol(link.server_url, link.token).await
     }
 
     /// How far this device is in step with the office: last sync, changes the office has not

@@ -7,6 +7,7 @@
 //! - [`store`]: the device store, one SQLite file per device;
 //! - [`exchange`]: moving changes between stores without a server;
 //! - [`protocol`], [`sync`], [`transport`]: sync with the office server;
+//! - [`enrolment`]: the enrolment links that hand a device its server and token;
 //! - [`change_bytes`]: changes from elsewhere (a device's at the server, the server's on a
 //!   device), decoded within a budget of inflated bytes and caps on the operations they
 //!   announce, their columns checked before automerge reads them.
@@ -17,6 +18,7 @@ pub mod admission;
 pub mod author;
 pub mod blob;
 pub mod change_bytes;
+pub mod enrolment;
 pub mod error;
 pub mod exchange;
 pub mod id;

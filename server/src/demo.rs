@@ -77,7 +77,8 @@ fn registration(
     }
 }
 
-/// How the labels of the devices that [`seed`] enrols begin.
+/// How the labels of the devices that [`seed`] enrols begin (in English, then in Chinese, as the
+/// demo users' names are written).
 const DEMO_LABEL: &str = "demo ";
 
 /// Seeds the demo organisation when the server has no users yet, and returns fresh tokens and a
@@ -129,19 +130,19 @@ pub fn seed(state: &AppState) -> Result<DemoTokens, Error> {
         technician: enrol(
             state,
             &user("tech.zhang")?.id,
-            &format!("{DEMO_LABEL}phone of tech.zhang"),
+            &format!("{DEMO_LABEL}phone · 演示手机"),
         )?
         .1,
         desk: enrol(
             state,
             &user("desk.wang")?.id,
-            &format!("{DEMO_LABEL}desk of desk.wang"),
+            &format!("{DEMO_LABEL}desk · 演示客服终端"),
         )?
         .1,
         admin: enrol(
             state,
             &user("admin")?.id,
-            &format!("{DEMO_LABEL}admin console"),
+            &format!("{DEMO_LABEL}admin console · 演示管理终端"),
         )?
         .1,
         password,

@@ -96,6 +96,9 @@ pub struct AppState {
     pub metrics_token: Option<[u8; 32]>,
     /// The reverse proxies whose forwarding headers are believed ([`Settings::trusted_proxies`]).
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    /// The base URL devices reach the server at, for enrolment links
+    /// ([`Settings::public_url`]); `None` takes it from each request.
+    pub public_url: Option<Arc<str>>,
 }
 
 /// How a server is set up beyond its data directory.
@@ -133,6 +136,10 @@ pub struct Settings {
     /// The reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed; from
     /// anyone else those headers are ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The base URL at which devices reach the server (`https://service.example.com`), written
+    /// into enrolment links; `None` takes it from the request that asks for the link
+    /// ([`http::enrolment::base_url`]).
+    pub public_url: Option<String>,
 }
 
 /// Four sync requests per core: enough that one waiting for its commit to reach the disk leaves
@@ -156,6 +163,7 @@ impl Default for Settings {
             metrics_token: None,
             partial_blob_quota: blobs::PARTIAL_QUOTA,
             trusted_proxies: Vec::new(),
+            public_url: None,
         }
     }
 }
@@ -172,6 +180,7 @@ impl std::fmt::Debug for Settings {
             .field("ids", &self.ids)
             .field("syncs_at_once", &self.syncs_at_once)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "set"))
+            .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }
 }
@@ -203,7 +212,13 @@ impl AppState {
             metrics_token,
             partial_blob_quota,
             trusted_proxies,
+            public_url,
         } = settings;
+        let public_url = public_url
+            .map(|url| fieldledger_core::enrolment::server_url_of(&url))
+            .transpose()
+            .map_err(|e| Error::new(Code::Invalid, format!("--public-url: {e}")))?
+            .map(Arc::from);
         // What every server on the same database shares: on PostgreSQL, blobs and sign-in
         // counts live in the database too.
         let (storage, blobs, sign_ins): (Arc<dyn Storage>, Arc<dyn BlobStore>, Arc<dyn SignIns>) =
@@ -269,6 +284,7 @@ impl AppState {
             sync_permits: Arc::new(tokio::sync::Semaphore::new(syncs_at_once.max(1))),
             metrics_token: metrics_token.as_deref().map(auth::token_hash),
             trusted_proxies: Arc::new(trusted_proxies),
+            public_url,
         })
     }
 }

@@ -162,6 +162,11 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// The address at which devices reach this server, as enrolment links give it, for
+        /// example https://service.example.com; without it, a link takes the address the
+        /// administrator's browser used.
+        #[arg(long, env = "FIELDLEDGER_PUBLIC_URL")]
+        public_url: Option<String>,
         /// Minutes from registration to the first hand-off.
         #[arg(long, env = "FIELDLEDGER_HANDOFF_MINUTES", default_value_t = 30)]
         handoff_minutes: u64,
@@ -424,13 +429,18 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }),
         _ => None,
     };
-    let (metrics_token, trusted_proxies) = match &command {
+    let (metrics_token, trusted_proxies, public_url) = match &command {
         Command::Serve {
             metrics_token,
             trusted_proxies,
+            public_url,
             ..
-        } => (metrics_token.clone(), trusted_proxies.clone()),
-        _ => (None, Vec::new()),
+        } => (
+            metrics_token.clone(),
+            trusted_proxies.clone(),
+            public_url.clone(),
+        ),
+        _ => (None, Vec::new(), None),
     };
     let state = AppState::open_with(
         &cli.data_dir,
@@ -442,6 +452,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             workflow,
             metrics_token,
             trusted_proxies,
+            public_url,
             ..Settings::default()
         },
     )?;
@@ -512,14 +523,15 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Device {
             command: DeviceCommand::Enrol { user, label },
         } => {
-            let (device, token) = accounts::enrol(&state, &user, &label)?;
-            println!("device {device} enrolled for {user}");
+            let (device, token) =
+                accounts::enrol_by(&state, accounts::By::CommandLine, &user, &label)?;
+            println!("device {} enrolled for {user}", device.id);
             println!("token (shown only now): {token}");
         }
         Command::Device {
             command: DeviceCommand::Revoke { device },
         } => {
-            if accounts::revoke(&state, &device)? {
+            if accounts::revoke_by(&state, accounts::By::CommandLine, &device)?.1 {
                 println!("revoked device {device}");
             } else {
                 return Err(format!("no active device {device}").into());

@@ -26,14 +26,15 @@ SERVER = os.environ.get("FIELDLEDGER_SERVER", "target/debug/fieldledger-server")
 
 
 class Office:
-    """A real fieldledger-server on a free loopback port, with a desk, a supervisor and two
-    technicians created through its admin commands."""
+    """A real fieldledger-server on a free loopback port, with a desk, a supervisor, two
+    technicians and an administrator created through its admin commands."""
 
     USERS = [
         ("desk.wang", "service_desk"),
         ("sup.chen", "supervisor"),
         ("tech.zhang", "technician"),
         ("tech.li", "technician"),
+        ("it.admin", "admin"),
     ]
 
     def __init__(self):
@@ -76,6 +77,20 @@ class Office:
         device = out.split()[1]
         token = out.strip().splitlines()[-1].split(": ", 1)[1]
         return device, token
+
+    def enrolment_link(self, user, label=None):
+        """Enrols a device for `user` as the dashboard does (POST /v1/devices, by the
+        administrator); returns the answer: device, token, link and QR code."""
+        if not hasattr(self, "administrator"):
+            self.administrator = self.token("it.admin")[1]
+        status, body = self.call(
+            "POST",
+            "/v1/devices",
+            self.administrator,
+            {"user": user, "label": label or f"{user}'s phone"},
+        )
+        assert status == 201, body
+        return body
 
     def call(self, method, path, token, body=None):
         request = urllib.request.Request(
@@ -292,6 +307,38 @@ class BindingTests(unittest.TestCase):
         with self.assertRaises(fl.FieldLedgerError.Closed):
             store.jobs()
         with self.assertRaises(fl.FieldLedgerError.Closed):
+            asyncio.run(store.sync(None, None))
+
+    def test_a_device_enrols_from_the_link_the_server_made_and_syncs(self):
+        ticket, _ = self.office.desk_ticket(["tech.li"])
+        enrolled = self.office.enrolment_link("tech.li")
+        link = enrolled["link"]
+        self.assertEqual(link, f"{self.office.url}/enrol#token={enrolled['token']}")
+        self.assertTrue(enrolled["qr_svg"].startswith("<?xml"))
+        store = self.device()
+        # As pasted from a message: spaces and a line break around it.
+        author = asyncio.run(store.enrol_link(f"  {link}\n"))
+        self.assertEqual(author, fl.Author(user="tech.li", role=fl.Role.TECHNICIAN))
+        asyncio.run(store.sync(None, None))
+        self.assertIn(ticket, [job.ticket_id for job in store.jobs()])
+        for bad, why in [
+            (link.replace("#token=", "#tok="), "no token"),
+            (link.replace("http://", "ftp://"), "http"),
+            (link + " x", "contains"),
+            (link.replace("flt_", "flt_<b>"), "token contains"),
+        ]:
+            with self.assertRaises(fl.FieldLedgerError.Invalid) as refused:
+                asyncio.run(store.enrol_link(bad))
+            self.assertIn(why, str(refused.exception))
+        # Revoked from the same screen: the next sync is refused.
+        status, body = self.office.call(
+            "POST",
+            f"/v1/devices/{enrolled['device']['id']}/revoke",
+            self.office.administrator,
+        )
+        self.assertEqual(status, 200, body)
+        self.assertIsNotNone(body["device"]["revoked_at"])
+        with self.assertRaises(fl.FieldLedgerError.Unauthorized):
             asyncio.run(store.sync(None, None))
 
     def test_a_cancelled_sync_keeps_its_finished_rounds_and_the_next_sync_finishes(self):

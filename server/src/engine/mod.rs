@@ -34,7 +34,7 @@ use crate::error::Error;
 use crate::events::{Event, NewEvent};
 use crate::metrics::Metrics;
 use crate::security_log::SecurityLog;
-use crate::storage::{Batch, Storage, User};
+use crate::storage::{Batch, SecurityEvent, Storage, User};
 
 pub use office::NewTicket;
 
@@ -180,6 +180,16 @@ impl Engine {
     pub fn emit(&self, events: Vec<NewEvent>) -> Result<()> {
         let batch = Batch {
             events,
+            ..Batch::default()
+        };
+        self.committer.enqueue(batch, Staged::default()).wait()
+    }
+
+    /// Writes `events` to the administrator's security log that no sync caused (a device
+    /// enrolled or revoked), through the same commit as every other write.
+    pub fn log_security(&self, events: Vec<SecurityEvent>) -> Result<()> {
+        let batch = Batch {
+            security_events: events,
             ..Batch::default()
         };
         self.committer.enqueue(batch, Staged::default()).wait()

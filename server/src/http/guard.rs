@@ -68,8 +68,8 @@ impl FromRequestParts<AppState> for Office {
     }
 }
 
-/// An administrator.
-pub(crate) struct Admin;
+/// An administrator, and who they are.
+pub(crate) struct Admin(pub(crate) Caller);
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = Error;
@@ -79,7 +79,7 @@ impl FromRequestParts<AppState> for Admin {
         if caller.user.role != Role::Admin {
             return Err(Error::forbidden("only administrators may do this"));
         }
-        Ok(Admin)
+        Ok(Admin(caller))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The HTTP surface, one file per resource: the sync endpoint for devices ([`sync`]), blobs,
-//! tickets, the ledger, statistics, return visits, costs, corrective actions, events, the
+//! tickets, the ledger, statistics, return visits, costs, corrective actions, events, devices
+//! (for administrators), the
 //! authority table as the dashboard reads it ([`policy`]), and what
 //! the server says of itself ([`service`]). Who may call what is an extractor ([`guard`]); what a
 //! handler takes from a request answers its rejections in the server's error format
@@ -12,6 +13,8 @@
 pub mod blobs;
 pub mod corrective_actions;
 pub mod costs;
+pub mod devices;
+pub mod enrolment;
 pub(crate) mod error;
 pub mod events;
 pub(crate) mod extract;
@@ -197,6 +200,13 @@ pub fn table() -> Table {
             get(events::security_events),
         )
         .at(Method::GET, "/v1/events", get(events::events))
+        .at(Method::GET, "/v1/devices", get(devices::list))
+        .at(Method::POST, "/v1/devices", post(devices::enrol))
+        .at(
+            Method::POST,
+            "/v1/devices/{id}/revoke",
+            post(devices::revoke),
+        )
 }
 
 #[cfg(test)]

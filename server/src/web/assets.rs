@@ -20,6 +20,7 @@ const JS: &str = "text/javascript; charset=utf-8";
 /// Every file: its path under `/assets/`, media type and bytes.
 pub const FILES: &[(&str, &str, &[u8])] = embedded! {
     "index.html" => "text/html; charset=utf-8",
+    "enrol.html" => "text/html; charset=utf-8",
     "app.css" => "text/css; charset=utf-8",
     "js/main.js" => JS,
     "js/api.js" => JS,
@@ -39,6 +40,8 @@ pub const FILES: &[(&str, &str, &[u8])] = embedded! {
     "js/views/quality.js" => JS,
     "js/views/finance.js" => JS,
     "js/views/statistics.js" => JS,
+    "js/views/devices.js" => JS,
+    "js/enrol.js" => JS,
 };
 
 const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -76,6 +79,12 @@ fn find(path: &str) -> Result<Response, Error> {
 /// `GET /`: the dashboard's page.
 pub(crate) async fn index() -> Result<Response, Error> {
     find("index.html")
+}
+
+/// `GET /enrol`: the page an enrolment link opens in a browser, which tells the person how to
+/// finish in the app. The token stays in the link's fragment, which never reaches the server.
+pub(crate) async fn enrol() -> Result<Response, Error> {
+    find("enrol.html")
 }
 
 /// `GET /assets/{path}`: one of its files.

@@ -19,7 +19,8 @@ fn peer(parts: &Parts) -> Option<IpAddr> {
         .map(|c| c.0.ip())
 }
 
-fn from_proxy(state: &AppState, parts: &Parts) -> bool {
+/// Whether the request comes from one of the configured reverse proxies.
+pub(crate) fn from_proxy(state: &AppState, parts: &Parts) -> bool {
     peer(parts).is_some_and(|p| state.trusted_proxies.contains(&p))
 }
 

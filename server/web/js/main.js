@@ -8,6 +8,7 @@ import { lang, name, setLang, t } from "./i18n.js";
 import { loadPolicy, mayAny } from "./policy.js";
 import { adopt, onExpired, session } from "./session.js";
 import { desk } from "./views/desk.js";
+import { devices } from "./views/devices.js";
 import { events } from "./views/events.js";
 import { finance } from "./views/finance.js";
 import { ledger } from "./views/ledger.js";
@@ -19,7 +20,7 @@ import { visits } from "./views/visits.js";
 
 // Each view: its route, menu label, what renders it, and, for the views of one part of the
 // service flow, the actions it is for: a role sees it when the policy lets it perform any of
-// them. The others are for every office user.
+// them. A view with `roles` is for those roles alone. The others are for every office user.
 const VIEWS = [
   { route: "ledger", label: "nav.ledger", render: ledger },
   { route: "desk", label: "nav.desk", render: desk, actions: ["hand_off", "issue_travel_order"] },
@@ -40,12 +41,14 @@ const VIEWS = [
   // Whoever closes a case needs its costs audited first.
   { route: "finance", label: "nav.finance", render: finance, actions: ["audit_cost", "settle_cost", "close"] },
   { route: "statistics", label: "nav.statistics", render: statistics },
+  { route: "devices", label: "nav.devices", render: devices, roles: ["admin"] },
   { route: "ticket", render: ticket },
 ];
 
 let cleanup = null;
 
 function offered(view) {
+  if (view.roles) return view.roles.includes(session()?.role);
   return !view.actions || mayAny(view.actions);
 }
 

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! fieldledger-device --store ./phone enrol http://127.0.0.1:8080 <token>
+//! fieldledger-device --store ./phone enrol 'http://127.0.0.1:8080/enrol#token=<token>'
 //! fieldledger-device --store ./phone sync
 //! fieldledger-device --store ./phone list
 //! fieldledger-device --store ./phone status
@@ -13,6 +14,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use fieldledger_core::enrolment::EnrolmentLink;
 use fieldledger_core::store::sync_state::Enrolment;
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Error, Operation, Store, TicketId};
@@ -30,12 +32,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Enrols this store with a server using a device token, and takes on the token's user.
+    /// Enrols this store with a server using a device token, and takes on the token's user:
+    /// give the server and the token, or an enrolment link from the dashboard on its own.
     Enrol {
-        /// The server, for example http://127.0.0.1:8080.
+        /// The server, for example http://127.0.0.1:8080; or an enrolment link,
+        /// http://127.0.0.1:8080/enrol#token=<token> (quote it: the shell reads # and &).
         server: String,
-        /// The device token printed by `fieldledger-server device enrol` or `serve --demo`.
-        token: String,
+        /// The device token printed by `fieldledger-server device enrol` or `serve --demo`;
+        /// none when the first argument is an enrolment link.
+        token: Option<String>,
     },
     /// Syncs with the server until nothing is left to exchange.
     Sync,
@@ -57,6 +62,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::open(&cli.store)?;
     match cli.command {
         Command::Enrol { server, token } => {
+            let (server, token) = match token {
+                Some(token) => (server.trim().to_owned(), token.trim().to_owned()),
+                None => {
+                    let link = EnrolmentLink::parse(&server)?;
+                    (link.server_url, link.token)
+                }
+            };
             let author = HttpTransport::new(&Enrolment {
                 server_url: server.clone(),
                 token: token.clone(),

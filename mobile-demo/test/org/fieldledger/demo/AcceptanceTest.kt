@@ -30,6 +30,9 @@ private class Phone(private val office: Office, private val user: String) {
     }
 
     fun enrol() = run("enrol ${office.url} | ${office.token(user).second}", "sync", "jobs")
+
+    /** Enrols with the link an administrator made on the dashboard, as from its QR code. */
+    fun enrolByLink() = run("enrol ${office.enrolmentLink(user)}", "sync", "jobs")
 }
 
 private fun assertShows(text: String, vararg expected: String) {
@@ -97,9 +100,22 @@ private fun twoTechniciansDecideApartAndASupervisorResolves(office: Office) {
     }
 }
 
+private fun aTechnicianEnrolsFromTheDashboardsLinkAndSyncs(office: Office) {
+    val (ticket, _) = office.deskTicket(listOf("tech.li"))
+    val phone = Phone(office, "tech.li")
+    assertShows(phone.enrolByLink(), "enrolled as tech.li (technician)", "Cangzhou Water")
+    assertShows(phone.run("open $ticket", "arrive Pump station 2", "sync", "status"), "changes not yet received by the office: 0")
+}
+
 fun main() {
     val failed = Office().use { office ->
-        runTests("mobile-demo", listOf("two technicians decide apart, both see the conflict, a supervisor resolves it" to { twoTechniciansDecideApartAndASupervisorResolves(office) }))
+        runTests(
+            "mobile-demo",
+            listOf(
+                "two technicians decide apart, both see the conflict, a supervisor resolves it" to { twoTechniciansDecideApartAndASupervisorResolves(office) },
+                "a technician enrols from the dashboard's link and syncs" to { aTechnicianEnrolsFromTheDashboardsLinkAndSyncs(office) },
+            ),
+        )
     }
     exitProcess(if (failed == 0) 0 else 1)
 }

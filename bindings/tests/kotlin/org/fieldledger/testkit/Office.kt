@@ -13,8 +13,8 @@ import java.time.Duration
 
 /**
  * A real fieldledger-server on a free loopback port, in a temporary data directory, with a
- * service desk, a supervisor and two technicians created through its admin commands. The
- * binary is `$FIELDLEDGER_SERVER` (scripts/test-bindings sets it).
+ * service desk, a supervisor, two technicians and an administrator created through its admin
+ * commands. The binary is `$FIELDLEDGER_SERVER` (scripts/test-bindings sets it).
  */
 class Office(
     private val server: String = System.getenv("FIELDLEDGER_SERVER") ?: "target/debug/fieldledger-server",
@@ -56,11 +56,16 @@ class Office(
         }
     }
 
-    /** Runs an admin command of the server on its data directory; returns what it printed. */
+    /**
+     * Runs an admin command of the server on its data directory; returns what it printed on
+     * standard output (its log lines, such as the security log's, go to standard error).
+     */
     fun admin(vararg args: String): String {
-        val command = ProcessBuilder(listOf(server, "--data-dir", "$data") + args).redirectErrorStream(true).start()
+        val errors = Files.createTempFile("fieldledger-admin-", ".log").toFile()
+        val command = ProcessBuilder(listOf(server, "--data-dir", "$data") + args).redirectError(errors).start()
         val out = command.inputStream.bufferedReader().readText()
-        check(command.waitFor() == 0) { "fieldledger-server ${args.joinToString(" ")}: $out" }
+        check(command.waitFor() == 0) { "fieldledger-server ${args.joinToString(" ")}: $out${errors.readText()}" }
+        errors.delete()
         return out
     }
 
@@ -68,6 +73,19 @@ class Office(
     fun token(user: String): Pair<String, String> {
         val lines = admin("device", "enrol", user).trim().lines()
         return lines.first().split(" ")[1] to lines.last().substringAfter(": ").trim()
+    }
+
+    /** An API token of the administrator, it.admin, made when first asked for. */
+    private val administrator: String by lazy { token("it.admin").second }
+
+    /**
+     * Enrols a device for [user] as the dashboard does (`POST /v1/devices`, by the administrator);
+     * returns the enrolment link the server answers, `<url>/enrol#token=<token>`.
+     */
+    fun enrolmentLink(user: String, label: String = "$user's phone"): String {
+        val (status, body) = call("POST", "/v1/devices", administrator, """{"user":"$user","label":"$label"}""")
+        check(status == 201) { "enrolling a device for $user: $status $body" }
+        return field(body, "link") ?: error("no link in $body")
     }
 
     /** A call to the office API with [token]; returns the status and the body. */
@@ -108,6 +126,7 @@ class Office(
             "sup.chen" to "supervisor",
             "tech.zhang" to "technician",
             "tech.li" to "technician",
+            "it.admin" to "admin",
         )
 
         private const val REGISTRATION = """{"kind":"complaint","complaint":true,

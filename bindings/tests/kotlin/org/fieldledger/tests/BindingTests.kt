@@ -124,6 +124,21 @@ private fun eachErrorArrivesAsItsException() {
     store.use { }
 }
 
+private fun aDeviceEnrolsFromTheLinkTheServerMadeAndSyncs() {
+    val (ticket, _) = office.deskTicket(listOf("tech.li"))
+    val store = device(null)
+    val link = office.enrolmentLink("tech.li")
+    assertTrue(link.startsWith("${office.url}/enrol#token=flt_"), link)
+    // As pasted from a message: spaces and a line break around it.
+    assertEquals(Author(user = "tech.li", role = Role.TECHNICIAN), runBlocking { store.enrolLink("  $link\n") })
+    runBlocking { store.sync(null, null) }
+    assertTrue(store.jobs().any { it.ticketId == ticket }, "the job assigned to tech.li arrived")
+    val wrong = assertFailsWith<FieldLedgerException.Invalid> { runBlocking { store.enrolLink(link.replace("#token=", "#tok=")) } }
+    assertTrue(wrong.reason.contains("no token"), wrong.reason)
+    assertFailsWith<FieldLedgerException.Invalid> { runBlocking { store.enrolLink("ftp://127.0.0.1/enrol#token=flt_x") } }
+    store.closeStore()
+}
+
 private fun syncSuspendsWithoutBlockingTheCallersThread() {
     val store = device("tech.zhang")
     store.register(registration("Baoding Rail"))
@@ -177,6 +192,7 @@ fun main() {
             listOf(
                 "work crosses as sealed classes and comes back equal" to ::workCrossesAsSealedClassesAndComesBackEqual,
                 "each error arrives as its exception" to ::eachErrorArrivesAsItsException,
+                "a device enrols from the link the server made and syncs" to ::aDeviceEnrolsFromTheLinkTheServerMadeAndSyncs,
                 "sync suspends without blocking the caller's thread" to ::syncSuspendsWithoutBlockingTheCallersThread,
                 "cancelling the handle or the coroutine stops the sync between rounds" to ::cancellingTheHandleOrTheCoroutineStopsTheSyncBetweenRounds,
             ),

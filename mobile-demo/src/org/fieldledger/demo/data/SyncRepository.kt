@@ -17,6 +17,10 @@ class SyncRepository(private val store: DeviceStore, private val io: CoroutineDi
     /** Enrols this device with the office; returns the user the token belongs to. */
     suspend fun enrol(server: String, token: String): Author = store.enrol(server, token)
 
+    /** Enrols this device from an enrolment link (`<server>/enrol#token=<token>`, as the office
+     * dashboard's QR code holds it); returns the user the token belongs to. */
+    suspend fun enrolLink(link: String): Author = store.enrolLink(link)
+
     /** Syncs now; the bindings run it off this thread, so this only suspends. */
     suspend fun sync(progress: SyncProgress, cancel: SyncCancel): SyncReport = store.sync(progress, cancel)
 

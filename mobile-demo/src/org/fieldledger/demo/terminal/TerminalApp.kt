@@ -23,6 +23,7 @@ import org.fieldledger.demo.ui.time
 /** The commands of the terminal front end, as `help` prints them. */
 const val HELP = """commands (arguments are separated by '|'):
   enrol <server url> | <device token>      enrol this phone with the office
+  enrol <enrolment link>                   the same, from the link (or QR code) on the dashboard
   jobs                                     my jobs
   open <number in the list | ticket id>    open a job and show it
   show                                     the open job
@@ -61,7 +62,11 @@ class TerminalApp(store: DeviceStore, private val out: PrintStream, scope: Corou
         return when (name) {
             "", "#" -> true
             "help" -> true.also { out.println(HELP) }
-            "enrol" -> perform(sync.enrol(arg(args, 0, "server url"), arg(args, 1, "token")), sync.error) {
+            "enrol" -> perform(
+                if (args.size == 1) sync.enrolLink(arg(args, 0, "enrolment link"))
+                else sync.enrol(arg(args, 0, "server url"), arg(args, 1, "token")),
+                sync.error,
+            ) {
                 sync.state.value.user?.let { out.println("enrolled as ${it.user} (${it.role.name.lowercase()})") }
             }
             "jobs" -> perform(jobs.refresh(), jobs.error) { printJobs(jobs.state.value) }

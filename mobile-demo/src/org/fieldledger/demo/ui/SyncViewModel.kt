@@ -35,6 +35,12 @@ class SyncViewModel(private val sync: SyncRepository, scope: CoroutineScope) : V
         update { it.copy(user = user) }
     }
 
+    /** Enrols this phone from an enrolment [link], as scanned from the office dashboard. */
+    fun enrolLink(link: String): Job = launchAction {
+        val user = sync.enrolLink(link)
+        update { it.copy(user = user) }
+    }
+
     /** Syncs now; progress updates the state as rounds are answered. */
     fun syncNow(): Job {
         cancel = SyncCancel()
