@@ -3,7 +3,9 @@
 
 use fieldledger_core::status::Status;
 use fieldledger_core::ticket::quality::ActionStatus;
-use fieldledger_core::{Date, TicketId, TicketView, Timestamp, UserId};
+use std::collections::BTreeSet;
+
+use fieldledger_core::{Date, Role, TicketId, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
 /// What the server saw of a ticket that its document does not say. A live merge knows it as it
@@ -23,7 +25,7 @@ pub struct Received {
 
 /// The version of [`LedgerRow::project`]: raise it whenever a row holds more or other than
 /// before, and the server rebuilds a stored ledger by the new projection as it opens.
-pub const PROJECTION_VERSION: u32 = 3;
+pub const PROJECTION_VERSION: u32 = 4;
 
 /// One line of the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +100,10 @@ pub struct LedgerRow {
     pub shipped_on: Option<Date>,
     /// When its drawings were sent (device time).
     pub drawings_sent_at: Option<Timestamp>,
+    /// When it first reached resolved or closed (device time), by [`resolved_at`].
+    pub resolved_at: Option<Timestamp>,
+    /// The roles its hand-offs passed it to, sorted and distinct.
+    pub handed_off_to: Vec<Role>,
 }
 
 /// The machine name of a unit-variant enum value (`"phone"` for `ContactMethod::Phone`).
@@ -113,10 +119,17 @@ impl LedgerRow {
     /// (`received`). [`crate::projection::project`] calls it, with the rest of the projection.
     pub fn project(ticket_id: &TicketId, view: &TicketView, received: &Received) -> LedgerRow {
         let reg = &view.intake.registration;
+        let status = Status::of(view);
+        let handed_off_to: BTreeSet<Role> = view
+            .dispatch
+            .handoffs
+            .iter()
+            .flat_map(|h| h.to.iter().copied())
+            .collect();
         LedgerRow {
             ticket_id: ticket_id.clone(),
             ledger_number: view.meta.ledger_number.clone(),
-            status: Status::of(view),
+            status,
             kind: name(&reg.kind),
             complaint: reg.complaint,
             major: reg.major,
@@ -165,8 +178,27 @@ impl LedgerRow {
             imported: view.meta.imported_from.is_some(),
             shipped_on: view.delivery.shipped_on,
             drawings_sent_at: view.delivery.drawings_sent_at,
+            resolved_at: resolved_at(view, status),
+            handed_off_to: handed_off_to.into_iter().collect(),
         }
     }
+}
+
+/// When the ticket `view`, whose status is `status`, first reached resolved or closed (device
+/// time): the earliest of its first sign-off, its first close, and the moment it had both a
+/// disposition and a visit on record (the later of its first decision and its first arrival on
+/// site). Every one of these stays in the document once written, so that the time never moves
+/// back; `None` while the status is short of resolved (a reopened ticket keeps its time).
+pub fn resolved_at(view: &TicketView, status: Status) -> Option<Timestamp> {
+    if !matches!(status, Status::Resolved | Status::Closed | Status::Reopened) {
+        return None;
+    }
+    let signed = view.signoffs.iter().map(|s| s.signed_at);
+    let closed = view.closures.iter().map(|c| c.closed_at);
+    let decided = view.decisions.entries.iter().map(|d| d.recorded_at).min();
+    let arrived = view.visits.iter().map(|v| v.arrived_at).min();
+    let decided_after_visit = decided.zip(arrived).map(|(d, a)| d.max(a));
+    signed.chain(closed).chain(decided_after_visit).min()
 }
 
 /// The year and serial of a ledger number such as `KS-2026-000123`.
@@ -187,6 +219,12 @@ pub fn first_handoff(view: &TicketView) -> Option<Timestamp> {
 }
 
 impl LedgerRow {
+    /// [`LedgerRow::handed_off_to`] as the ledger table holds it: names separated by spaces.
+    pub fn handed_off_to_names(&self) -> String {
+        let names: Vec<&str> = self.handed_off_to.iter().map(|r| r.as_str()).collect();
+        names.join(" ")
+    }
+
     /// Whether `self` and `other` differ in more than when they were last changed.
     pub fn differs_from(&self, other: &LedgerRow) -> bool {
         let mut other = other.clone();

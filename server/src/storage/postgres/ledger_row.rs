@@ -20,9 +20,11 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         assignees, disposition, decision_conflict, registered_at, received_at, updated_at,
         cost_total_minor, next_return_visit, created_by, handed_off_at, handed_off_received_at,
         next_action_due, open_actions, cause, responsibility, contact_person, contact_method,
-        content, requests, source, sales_representative, imported, shipped_on, drawings_sent_at)
+        content, requests, source, sales_representative, imported, shipped_on, drawings_sent_at,
+        resolved_at, handed_off_to)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-        $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)
+        $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
+        $37)
     ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
         status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
         major = excluded.major, customer_name = excluded.customer_name,
@@ -39,7 +41,8 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         contact_person = excluded.contact_person, contact_method = excluded.contact_method,
         content = excluded.content, requests = excluded.requests, source = excluded.source,
         sales_representative = excluded.sales_representative, imported = excluded.imported,
-        shipped_on = excluded.shipped_on, drawings_sent_at = excluded.drawings_sent_at";
+        shipped_on = excluded.shipped_on, drawings_sent_at = excluded.drawings_sent_at,
+        resolved_at = excluded.resolved_at, handed_off_to = excluded.handed_off_to";
 
 /// Moves a row's `updated_at` (`$2`), for a write that changed nothing else in it.
 const TOUCH_LEDGER_ROW: &str = "UPDATE ledger SET updated_at = $2 WHERE ticket_id = $1";
@@ -83,6 +86,8 @@ pub(super) fn read(row: &Row) -> Result<LedgerRow> {
         imported: row.value("imported")?,
         shipped_on: row.parsed_opt("shipped_on")?,
         drawings_sent_at: row.timestamp_opt("drawings_sent_at")?,
+        resolved_at: row.timestamp_opt("resolved_at")?,
+        handed_off_to: row.parsed_list("handed_off_to")?,
     })
 }
 
@@ -140,6 +145,8 @@ pub(super) fn upsert(tx: &mut Transaction<'_>, row: &LedgerRow) -> Result<()> {
             &row.imported,
             &day(row.shipped_on),
             &millis(row.drawings_sent_at),
+            &millis(row.resolved_at),
+            &row.handed_off_to_names(),
         ],
     )?;
     Ok(())
