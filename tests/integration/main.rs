@@ -14,6 +14,7 @@ mod offline_exchange;
 mod policy;
 mod projection;
 mod simulation;
+mod statistics;
 mod sync;
 mod trust;
 mod workflow;
