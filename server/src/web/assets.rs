@@ -39,6 +39,7 @@ pub const FILES: &[(&str, &str, &[u8])] = embedded! {
     "js/views/quality.js" => JS,
     "js/views/finance.js" => JS,
     "js/views/statistics.js" => JS,
+    "js/views/complaint_form.js" => JS,
 };
 
 const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \

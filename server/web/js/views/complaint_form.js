@@ -56,10 +56,7 @@ export async function complaintForm(main, id) {
     h(
       "colgroup",
       {},
-      h("col", { style: "width: 17%" }),
-      h("col", { style: "width: 33%" }),
-      h("col", { style: "width: 17%" }),
-      h("col", { style: "width: 33%" }),
+      ["label", "value", "label", "value"].map((c) => h("col", { class: c })),
     ),
     h(
       "tbody",

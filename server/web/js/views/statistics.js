@@ -98,6 +98,7 @@ function complaintChart(counts) {
 }
 
 function costChart(title, totals, labelOf) {
+  if (!totals.length) return h("p", { class: "muted" }, t("app.none"));
   return bars(
     title,
     totals.map((c) => [`${labelOf(c.key)} (${c.currency})`, c.amount_minor]),
@@ -108,7 +109,11 @@ function costChart(title, totals, labelOf) {
 export async function statistics(main) {
   const status = h("p", { class: "muted", role: "status" });
   const charts = h("div", { class: "charts" });
-  const field = (key, input) => h("label", {}, t(key), input);
+  // Named by aria-label too: a select's label would otherwise take in its options' text.
+  const field = (key, input) => {
+    input.setAttribute("aria-label", t(key));
+    return h("label", {}, t(key), input);
+  };
   const from = h("input", { type: "date", name: "from", value: chosen.from });
   const to = h("input", { type: "date", name: "to", value: chosen.to });
   const by = h(
