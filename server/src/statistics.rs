@@ -607,7 +607,7 @@ mod tests {
         assert!(sql.starts_with("CASE WHEN resolved_at IS NULL"));
         assert!(sql.contains("<= 86400000 THEN 'within_1_day'"));
         assert!(sql.ends_with("ELSE 'over_30_days' END"));
-        let names: Vec<String> = ResolutionTime::VARIANTS.iter().map(|b| name(b)).collect();
+        let names: Vec<String> = ResolutionTime::VARIANTS.iter().map(name).collect();
         let written: Vec<&str> = ResolutionTime::VARIANTS
             .iter()
             .map(|b| b.as_str())
