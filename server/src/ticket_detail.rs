@@ -8,8 +8,6 @@ use fieldledger_core::ticket::decision::DecisionConflict;
 use fieldledger_core::ticket::{FieldConflict, HistoryEntry};
 use fieldledger_core::{TicketId, TicketView, Timestamp};
 
-use crate::storage::User;
-
 /// A ticket as the office API returns it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct TicketDetail {
@@ -37,14 +35,10 @@ pub struct HistoryLine {
     pub received_at: Option<Timestamp>,
 }
 
-/// The names of the users among `users` whom the ticket `view` names anywhere (its registrant,
-/// hand-offs, travel task orders, visits, decisions, costs, return visits, closures), by id, so
-/// that people read names rather than ids.
-pub fn people(view: &TicketView, users: &[User]) -> BTreeMap<String, String> {
-    let names: HashMap<&str, &str> = users
-        .iter()
-        .map(|u| (u.id.as_str(), u.name.as_str()))
-        .collect();
+/// The names, from `names` (user id to name), of the users whom the ticket `view` names
+/// anywhere (its registrant, hand-offs, travel task orders, visits, decisions, costs, return
+/// visits, closures), by id, so that people read names rather than ids.
+pub fn people(view: &TicketView, names: &HashMap<&str, &str>) -> BTreeMap<String, String> {
     let mut named = BTreeMap::new();
     let mut pending = vec![serde_json::to_value(view).unwrap_or_default()];
     while let Some(value) = pending.pop() {
@@ -72,13 +66,6 @@ mod tests {
 
     #[test]
     fn the_people_a_ticket_names_are_found_by_their_ids() {
-        let user = |id: &str, name: &str| User {
-            id: id.parse().expect("an id"),
-            name: name.into(),
-            role: Role::ServiceDesk,
-            actor: None,
-            created_at: Timestamp(0),
-        };
         let desk = Author::new("desk.wang".parse().expect("an id"), Role::ServiceDesk);
         let registration = Registration {
             complaint: true,
@@ -96,7 +83,7 @@ mod tests {
             &registration,
         )
         .expect("a ticket");
-        let users = [user("desk.wang", "王芳"), user("sup.sun", "孙主管")];
+        let users = HashMap::from([("desk.wang", "王芳"), ("sup.sun", "孙主管")]);
         let named = people(&ticket.view().expect("a view"), &users);
         let expected = BTreeMap::from([("desk.wang".to_owned(), "王芳".to_owned())]);
         assert_eq!(named, expected);

@@ -71,7 +71,12 @@ pub(super) async fn ticket(
             }
             None => Vec::new(),
         };
-        let people = ticket_detail::people(&detail.view, &state.storage.users()?);
+        let users = state.storage.users()?;
+        let names = users
+            .iter()
+            .map(|u| (u.id.as_str(), u.name.as_str()))
+            .collect();
+        let people = ticket_detail::people(&detail.view, &names);
         Ok(Shown {
             detail,
             deadlines,
