@@ -167,13 +167,13 @@ async function printedForm(page, ticket, words, name) {
   const form = page.locator("[data-complaint-form]");
   await form.getByRole("heading", { name: words.title }).waitFor();
   for (const part of words.parts) await form.getByText(part, { exact: true }).waitFor();
-  const text = await form.innerText();
+  const text = await form.textContent();
   assert.ok(text.includes(ticket.customer_name), "the customer");
   // People by name, values by their names: no user id nor machine name shows.
   for (const raw of ["tech.zhang", "desk.wang", "sup.sun", "on_site_service", "technical_service", "handed_off"])
     assert.ok(!text.includes(raw), `${raw} on the form`);
   if (words.chineseLabels) {
-    const labels = await form.locator("th").allInnerTexts();
+    const labels = await form.locator("th").allTextContents();
     const english = labels.filter((l) => /[A-Za-z]/.test(l));
     assert.deepEqual(english, [], "labels in English on the Chinese form");
   }
