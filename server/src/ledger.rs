@@ -1,10 +1,10 @@
 //! The central complaint ledger (客户投诉信息处理台账): one row per ticket, projected from its
 //! document in the same transaction that stores the document, and rebuildable from them.
 
-use fieldledger_core::status::Status;
-use fieldledger_core::ticket::quality::ActionStatus;
 use std::collections::BTreeSet;
 
+use fieldledger_core::status::Status;
+use fieldledger_core::ticket::quality::ActionStatus;
 use fieldledger_core::{Date, Role, TicketId, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -187,8 +187,9 @@ impl LedgerRow {
 /// When the ticket `view`, whose status is `status`, first reached resolved or closed (device
 /// time): the earliest of its first sign-off, its first close, and the moment it had both a
 /// disposition and a visit on record (the later of its first decision and its first arrival on
-/// site). Every one of these stays in the document once written, so that the time never moves
-/// back; `None` while the status is short of resolved (a reopened ticket keeps its time).
+/// site). All are entries the document keeps once written, so that every server computes the
+/// same time from the same document; `None` while the status is short of resolved (a reopened
+/// ticket keeps its time).
 pub fn resolved_at(view: &TicketView, status: Status) -> Option<Timestamp> {
     if !matches!(status, Status::Resolved | Status::Closed | Status::Reopened) {
         return None;
