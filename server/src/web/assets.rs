@@ -42,6 +42,7 @@ pub const FILES: &[(&str, &str, &[u8])] = embedded! {
     "js/views/statistics.js" => JS,
     "js/views/devices.js" => JS,
     "js/enrol.js" => JS,
+    "js/views/complaint_form.js" => JS,
 };
 
 const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \

@@ -9,6 +9,7 @@ import { dateTime, day, duration, money, name, t } from "../i18n.js";
 import { may } from "../policy.js";
 import { session } from "../session.js";
 import { attempt } from "../toast.js";
+import { complaintForm } from "./complaint_form.js";
 
 function fields(pairs) {
   return h(
@@ -51,7 +52,8 @@ function handoffClock(detail) {
   return { el, tick, pending: clock.state === "pending" };
 }
 
-export async function ticket(main, [id]) {
+export async function ticket(main, [id, part]) {
+  if (part === "form") return complaintForm(main, id);
   let timer = null;
   async function load() {
     const detail = await api(`/v1/tickets/${encodeURIComponent(id)}`);
@@ -104,6 +106,12 @@ export async function ticket(main, [id]) {
         `${v.meta.ledger_number ?? id} · ${reg.customer_name} `,
         h("span", { class: "badge", "data-status": "" }, name("status", detail.status)),
         reg.major ? h("span", { class: "badge bad" }, t("f.major")) : null,
+        " ",
+        h(
+          "a",
+          { class: "button secondary", href: `#/ticket/${encodeURIComponent(id)}/form`, "data-open-form": "" },
+          t("form.open"),
+        ),
       ),
       card(
         "ticket.deadlines",
