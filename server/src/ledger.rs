@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use fieldledger_core::status::Status;
+use fieldledger_core::ticket::fulfilment::{self, FulfilmentKind};
 use fieldledger_core::ticket::quality::ActionStatus;
 use fieldledger_core::{Date, Role, TicketId, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
@@ -111,6 +112,9 @@ pub struct LedgerRow {
     pub confirmed_received_at: Option<Timestamp>,
     /// What it waits for, by department ([`crate::queue::waiting`]).
     pub waiting: Vec<Waiting>,
+    /// The people its hand-offs were addressed to by name: they may read it, as its assignees
+    /// may (a sales representative asked to help with the customer, say).
+    pub addressed: Vec<UserId>,
     /// When it first reached resolved or closed (device time), by [`resolved_at`].
     pub resolved_at: Option<Timestamp>,
     /// The roles its hand-offs passed it to, sorted and distinct.
@@ -193,6 +197,17 @@ impl LedgerRow {
             confirmed_at,
             confirmed_received_at: confirmed_at.and(received.confirmed_received_at),
             waiting: queue::waiting(view, status),
+            addressed: {
+                let mut people: Vec<UserId> = view
+                    .dispatch
+                    .handoffs
+                    .iter()
+                    .filter_map(|h| h.person.clone())
+                    .collect();
+                people.sort();
+                people.dedup();
+                people
+            },
             resolved_at: resolved_at(view, status),
             handed_off_to: handed_off_to.into_iter().collect(),
         }
@@ -202,15 +217,25 @@ impl LedgerRow {
 /// When the ticket `view`, whose status is `status`, first reached resolved or closed (device
 /// time): the earliest of its first sign-off, its first close, and the moment it had both a
 /// disposition and a visit on record (the later of its first decision and its first arrival on
-/// site). All are entries the document keeps once written, so that every server computes the
+/// site); for a replacement or a return, the earlier of its first close and its unit's first
+/// installation. All are entries the document keeps once written, so that every server computes the
 /// same time from the same document; `None` while the status is short of resolved (a reopened
 /// ticket keeps its time).
 pub fn resolved_at(view: &TicketView, status: Status) -> Option<Timestamp> {
     if !matches!(status, Status::Resolved | Status::Closed | Status::Reopened) {
         return None;
     }
-    let signed = view.signoffs.iter().map(|s| s.signed_at);
     let closed = view.closures.iter().map(|c| c.closed_at);
+    // A replacement or a return is resolved when its unit is installed again.
+    if fulfilment::track(view).is_some() {
+        let installed = view
+            .fulfilment
+            .iter()
+            .filter(|e| e.kind == FulfilmentKind::Installed)
+            .map(|e| e.recorded_at);
+        return closed.chain(installed).min();
+    }
+    let signed = view.signoffs.iter().map(|s| s.signed_at);
     let decided = view.decisions.entries.iter().map(|d| d.recorded_at).min();
     let arrived = view.visits.iter().map(|v| v.arrived_at).min();
     let decided_after_visit = decided.zip(arrived).map(|(d, a)| d.max(a));

@@ -143,7 +143,7 @@ fn two_complaints(office: &Office, clock: &ManualClock) -> (TicketId, TicketId) 
     .and_then(|v| v.parse().ok())
     .expect("a visit");
     record(office, &admin, &november, json!(kit::depart(&visit)));
-    let decision = kit::decide(Disposition::Replace, "worn contacts");
+    let decision = kit::decide(Disposition::RepairOnSite, "worn contacts");
     record(office, &admin, &november, json!(decision));
     record(
         office,
@@ -234,7 +234,7 @@ fn a_period_counts_what_falls_in_it_and_complaints_break_down_by_every_axis() {
     );
     assert_eq!(
         groups(&office, &qa, "disposition", ""),
-        [(none.clone(), 1), (key("replace"), 1)]
+        [(none.clone(), 1), (key("repair_on_site"), 1)]
     );
     // The time to resolve is a series: every bucket in order, "not yet" last.
     assert_eq!(
