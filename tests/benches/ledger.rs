@@ -2,8 +2,9 @@
 //! statistics endpoint over the whole ledger, over one month and over one year (every complaint
 //! axis, the others with a period too), a statistic's XLSX export, the first page of the ledger
 //! and a filtered page, the return-visit list, the deadline watcher's look, and the export of
-//! the whole ledger; then the rate of an import. The ledger is made of real ticket documents, generated from a fixed seed and kept
-//! between runs in the bench's scratch directory (`fieldledger_tests::ledger`).
+//! the whole ledger; then the rate of an import. The ledger is made of real ticket documents,
+//! generated from a fixed seed and kept between runs in the bench's scratch directory
+//! (`fieldledger_tests::ledger`).
 //! `cargo bench -p fieldledger-tests --bench ledger [-- TICKETS]` (100,000 by default). With
 //! `FIELDLEDGER_TEST_BACKEND=postgres` the server runs on PostgreSQL, the generated ledger moved
 //! there first (once) as `fieldledger-server migrate` moves it.
