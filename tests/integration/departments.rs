@@ -777,3 +777,40 @@ fn a_major_complaint_walks_through_every_department_with_its_events_in_order() {
         ]
     );
 }
+
+#[test]
+fn a_sales_representative_reads_a_ticket_only_once_a_hand_off_names_them() {
+    let staff = Staff::start();
+    let (id, _) = staff.office.desk_ticket(&[]);
+    let sales = &staff.tokens[&Role::Sales];
+    let path = format!("/v1/tickets/{id}");
+    let (status, _) = staff.office.server.call("GET", &path, sales, None);
+    assert_eq!(status, 403, "not theirs to read");
+    let handoff = staff.op(
+        Role::ServiceDesk,
+        &id,
+        json!({"op": "hand_off", "to": ["sales"], "note": "the customer asks for the rep"}),
+    );
+    // Addressed to the marketing centre, but not by name: still not theirs to read.
+    let acknowledge = json!({"op": "acknowledge_hand_off", "handoff_id": handoff});
+    let (status, _) = staff.try_op(Role::Sales, &id, acknowledge.clone());
+    assert_eq!(status, 403);
+    staff.op(
+        Role::ServiceDesk,
+        &id,
+        json!({"op": "hand_off", "to": ["sales"], "person": "sales.qian", "note": "please call"}),
+    );
+    let (status, body) = staff.office.server.call("GET", &path, sales, None);
+    assert_eq!(status, 200, "{body}");
+    staff.op(Role::Sales, &id, acknowledge);
+    assert_eq!(staff.reasons(Role::Sales, &id), ["handoff"]);
+    // Reading it is not deciding on it.
+    staff.refused(
+        Role::Sales,
+        &id,
+        &[
+            json!({"op": "close"}),
+            json!({"op": "record_cause", "cause": "x"}),
+        ],
+    );
+}
