@@ -9,6 +9,25 @@ import { dateTime, day, duration, money, name, t } from "../i18n.js";
 import { may } from "../policy.js";
 import { session } from "../session.js";
 import { attempt } from "../toast.js";
+import {
+  actionLine,
+  actionStatusForm,
+  causeForm,
+  closeForm,
+  correctiveActionForm,
+  draftLetterForm,
+  drawingsForm,
+  fulfilmentTrack,
+  handoffList,
+  inspectionForm,
+  issueLetterButton,
+  mayMoveAction,
+  nextStage,
+  receiveReturnButton,
+  responsibilityForm,
+  reviewForm,
+  trackForms,
+} from "./home_forms.js";
 
 function fields(pairs) {
   return h(
@@ -147,10 +166,7 @@ export async function ticket(main, [id]) {
       ),
       card(
         "ticket.dispatch",
-        list(
-          v.dispatch.handoffs,
-          (x) => `${dateTime(x.handed_off_at)} ${x.by} → ${x.to.map((r) => name("role", r)).join("、")} ${x.note}`,
-        ),
+        handoffList(id, v.dispatch, reload),
         list(
           v.dispatch.orders,
           (o) =>
@@ -199,65 +215,32 @@ export async function ticket(main, [id]) {
         list(v.returns, (r) => [
           `${r.unit}: ${r.reason} · ${dateTime(r.requested_at)} · ${r.received_at ? dateTime(r.received_at) : "—"}`,
           list(r.inspections, (i) => `${dateTime(i.at)} ${name("verdict", i.verdict)} ${i.findings} (${i.by})`),
+          !r.received_at && may("receive_return") ? receiveReturnButton(id, r.id, reload) : null,
+          r.received_at && detail.status === "awaiting_inspection" && may("record_inspection")
+            ? inspectionForm(id, r.id, nextStage(r), reload)
+            : null,
         ]),
       ),
+      card("ticket.fulfilment", fulfilmentTrack(v, detail.status), trackForms(id, detail.status, reload)),
       card(
         "ticket.quality",
         fields([
           ["f.cause", v.quality.cause || t("unknown")],
           ["f.responsibility", name("responsibility", v.quality.responsibility)],
         ]),
-        list(
-          v.quality.actions,
-          (a) =>
-            `${name("action_kind", a.kind)} · ${a.description} · ${a.owner} · ${t("f.due")} ${day(a.due)} · ${name("action_status", a.status)}`,
-        ),
-        may("record_cause")
-          ? actionForm(
-              "f.cause",
-              [{ label: "f.cause", name: "cause", required: true, size: 30 }],
-              async (f) => {
-                await operate(id, { op: "record_cause", cause: f.cause });
-                await reload();
-              },
-              { "data-form": "record-cause" },
-            )
-          : null,
-        may("rule_responsibility")
-          ? actionForm(
-              "f.responsibility",
+        v.quality.manager_review
+          ? fields([
               [
-                {
-                  label: "f.responsibility",
-                  name: "responsibility",
-                  type: "select",
-                  options: "responsibility",
-                  value: "design",
-                },
+                "work.managerReview",
+                `${v.quality.manager_review.note} (${v.quality.manager_review.reviewed_by}, ${dateTime(v.quality.manager_review.reviewed_at)})`,
               ],
-              async (f) => {
-                await operate(id, { op: "rule_responsibility", responsibility: f.responsibility });
-                await reload();
-              },
-              { "data-form": "rule-responsibility" },
-            )
+            ])
           : null,
-        may("add_corrective_action")
-          ? actionForm(
-              "quality.add",
-              [
-                { label: "f.kind", name: "kind", type: "select", options: "action_kind", value: "corrective" },
-                { label: "f.description", name: "description", required: true },
-                { label: "f.owner", name: "owner", required: true, size: 10 },
-                { label: "f.due", name: "due", type: "date", required: true },
-              ],
-              async (f) => {
-                await operate(id, { op: "add_corrective_action", ...f });
-                await reload();
-              },
-              { "data-form": "add-corrective-action" },
-            )
-          : null,
+        list(v.quality.actions, (a) => [actionLine(a), mayMoveAction(a) ? actionStatusForm(id, a, reload) : null]),
+        may("record_cause") ? causeForm(id, v.quality.cause, reload) : null,
+        may("rule_responsibility") ? responsibilityForm(id, v.quality.responsibility, reload) : null,
+        may("add_corrective_action") ? correctiveActionForm(id, reload) : null,
+        reg.major && !v.quality.manager_review && may("review_major_complaint") ? reviewForm(id, reload) : null,
       ),
       card(
         "ticket.delivery",
@@ -280,17 +263,7 @@ export async function ticket(main, [id]) {
               { "data-form": "record-shipment" },
             )
           : null,
-        may("send_drawings")
-          ? actionForm(
-              "ticket.sendDrawings",
-              [{ label: "f.note", name: "note" }],
-              async (f) => {
-                await operate(id, { op: "send_drawings", note: f.note });
-                await reload();
-              },
-              { "data-form": "send-drawings" },
-            )
-          : null,
+        may("send_drawings") ? drawingsForm(id, reload) : null,
       ),
       card(
         "ticket.letter",
@@ -299,6 +272,8 @@ export async function ticket(main, [id]) {
           ["f.status", v.letter.status === "issued" ? t("ticket.letterIssued") : t("ticket.letterDraft")],
           ["f.letter_body", v.letter.body || "—"],
         ]),
+        v.letter.status !== "issued" && may("draft_letter") ? draftLetterForm(id, v.letter, reload) : null,
+        v.letter.status !== "issued" && v.letter.number && may("issue_letter") ? issueLetterButton(id, reload) : null,
       ),
       card(
         "ticket.costs",
@@ -379,17 +354,7 @@ export async function ticket(main, [id]) {
       card(
         "ticket.closures",
         list(v.closures, (c) => `${dateTime(c.closed_at)} ${c.closed_by}: ${c.note}`),
-        may("close")
-          ? actionForm(
-              "ticket.close",
-              [{ label: "f.note", name: "note" }],
-              async (f) => {
-                await operate(id, { op: "close", note: f.note });
-                await reload();
-              },
-              { "data-form": "close" },
-            )
-          : null,
+        may("close") ? closeForm(id, reload) : null,
       ),
       card(
         "ticket.history",
