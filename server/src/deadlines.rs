@@ -25,7 +25,8 @@ use crate::ticket_detail::HistoryLine;
 pub struct Workflow {
     /// The working-day calendar.
     pub calendar: Calendar,
-    /// Time from registration to the first hand-off (the regulation: 30 minutes).
+    /// Time from the desk's confirmation of a complaint to its first hand-off (the regulation:
+    /// 30 minutes).
     pub handoff: Duration,
     /// Working days after its planned day before a return visit not done is overdue.
     pub return_visit_grace_days: u32,
@@ -230,20 +231,21 @@ impl Workflow {
         }
     }
 
-    /// The hand-off deadline of a ledger row on both clocks.
+    /// The hand-off deadline of a ledger row on both clocks: from the desk's confirmation that
+    /// the ticket is a complaint to its first hand-off or travel task order. A ticket that is no
+    /// confirmed complaint has none on either clock.
     pub(crate) fn handoff(&self, row: &LedgerRow, now: Timestamp) -> Judgement {
         let limit = self.handoff_ms();
+        let judge = |from: Timestamp, met: Option<Timestamp>| {
+            OnClock::judge(Timestamp(from.millis() + limit), met, now)
+        };
         Judgement {
             deadline: Deadline::Handoff,
             entry: None,
-            device: row
-                .registered_at
-                .map(|at| OnClock::judge(Timestamp(at.millis() + limit), row.handed_off_at, now)),
-            receipt: Some(OnClock::judge(
-                Timestamp(row.received_at.millis() + limit),
-                row.handed_off_received_at,
-                now,
-            )),
+            device: row.confirmed_at.map(|at| judge(at, row.handed_off_at)),
+            receipt: row
+                .confirmed_received_at
+                .map(|at| judge(at, row.handed_off_received_at)),
         }
     }
 
@@ -267,16 +269,17 @@ impl Workflow {
                 })
                 .and_then(|h| h.received_at)
         };
-        let mut judged = vec![Judgement {
-            device: view.intake.registered_at.map(|at| {
-                OnClock::judge(
-                    Timestamp(at.millis() + self.handoff_ms()),
+        let mut judged = Vec::new();
+        if let Some(confirmed) = view.intake.confirmed_complaint_at() {
+            judged.push(Judgement {
+                device: Some(OnClock::judge(
+                    Timestamp(confirmed.millis() + self.handoff_ms()),
                     first_handoff(view),
                     now,
-                )
-            }),
-            ..self.handoff(row, now)
-        }];
+                )),
+                ..self.handoff(row, now)
+            });
+        }
         if let Some(shipped_on) = view.delivery.shipped_on {
             let due_at = self.calendar.end_of(
                 self.calendar

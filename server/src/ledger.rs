@@ -3,8 +3,10 @@
 
 use fieldledger_core::status::Status;
 use fieldledger_core::ticket::quality::ActionStatus;
-use fieldledger_core::{Date, TicketId, TicketView, Timestamp, UserId};
+use fieldledger_core::{Date, Role, TicketId, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
+
+use crate::queue::{self, Waiting};
 
 /// What the server saw of a ticket that its document does not say. A live merge knows it as it
 /// happens; a rebuild reads it back from when and from whom each change was received.
@@ -17,13 +19,16 @@ pub struct Received {
     pub created_by: Option<UserId>,
     /// When the server first received a hand-off of it (the 30-minute rule is measured on it).
     pub handed_off_received_at: Option<Timestamp>,
+    /// When the server received the desk's confirmation that it is a complaint, which starts
+    /// the 30-minute rule on the server's clock.
+    pub confirmed_received_at: Option<Timestamp>,
     /// When the server last received a change of it: the time of the events of that change.
     pub updated_at: Timestamp,
 }
 
 /// The version of [`LedgerRow::project`]: raise it whenever a row holds more or other than
 /// before, and the server rebuilds a stored ledger by the new projection as it opens.
-pub const PROJECTION_VERSION: u32 = 3;
+pub const PROJECTION_VERSION: u32 = 4;
 
 /// One line of the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +103,12 @@ pub struct LedgerRow {
     pub shipped_on: Option<Date>,
     /// When its drawings were sent (device time).
     pub drawings_sent_at: Option<Timestamp>,
+    /// When the desk confirmed that it is a complaint (device time), while that stands.
+    pub confirmed_at: Option<Timestamp>,
+    /// When the server received that confirmation.
+    pub confirmed_received_at: Option<Timestamp>,
+    /// What it waits for, by department ([`crate::queue::waiting`]).
+    pub waiting: Vec<Waiting>,
 }
 
 /// The machine name of a unit-variant enum value (`"phone"` for `ContactMethod::Phone`).
@@ -113,10 +124,12 @@ impl LedgerRow {
     /// (`received`). [`crate::projection::project`] calls it, with the rest of the projection.
     pub fn project(ticket_id: &TicketId, view: &TicketView, received: &Received) -> LedgerRow {
         let reg = &view.intake.registration;
+        let status = Status::of(view);
+        let confirmed_at = view.intake.confirmed_complaint_at();
         LedgerRow {
             ticket_id: ticket_id.clone(),
             ledger_number: view.meta.ledger_number.clone(),
-            status: Status::of(view),
+            status,
             kind: name(&reg.kind),
             complaint: reg.complaint,
             major: reg.major,
@@ -165,6 +178,9 @@ impl LedgerRow {
             imported: view.meta.imported_from.is_some(),
             shipped_on: view.delivery.shipped_on,
             drawings_sent_at: view.delivery.drawings_sent_at,
+            confirmed_at,
+            confirmed_received_at: confirmed_at.and(received.confirmed_received_at),
+            waiting: queue::waiting(view, status),
         }
     }
 }
@@ -219,6 +235,8 @@ pub struct LedgerQuery {
     pub registered_to: Option<i64>,
     /// Ledger number, customer, product, model, job number or contract number contains.
     pub q: Option<String>,
+    /// Only tickets that wait for this department ([`crate::queue::waiting`]).
+    pub waiting_for: Option<Role>,
     /// The column to sort by; most recently changed first when absent.
     pub sort: Option<LedgerSort>,
     /// Sorts by `sort` descending.

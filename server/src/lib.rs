@@ -26,6 +26,7 @@ pub mod major;
 pub mod metrics;
 pub mod private_files;
 pub mod projection;
+pub mod queue;
 pub mod relay;
 pub mod return_visits;
 pub mod security_log;

@@ -63,6 +63,7 @@ mod tests {
             received_at: Timestamp(1),
             created_by: None,
             handed_off_received_at: None,
+            confirmed_received_at: None,
             updated_at: Timestamp(2),
         }
     }

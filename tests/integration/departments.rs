@@ -5,9 +5,12 @@
 use std::collections::BTreeMap;
 
 use fieldledger_core::{Role, TicketId};
+use fieldledger_server::events::detail::DeadlineMissed;
 use fieldledger_server::events::{Event, EventDetail, EventKind};
-use fieldledger_tests::{Office, kit, sync};
+use fieldledger_tests::{ManualClock, Office, TestServer, complaint, kit, sync};
 use serde_json::{Value, json};
+
+use crate::workflow::{MINUTE, THURSDAY_10AM, settled, watched};
 
 /// The whole staff of the regulation, one user with an API token per role.
 struct Staff {
@@ -17,7 +20,10 @@ struct Staff {
 
 impl Staff {
     fn start() -> Staff {
-        let office = Office::start();
+        Staff::on(Office::start())
+    }
+
+    fn on(office: Office) -> Staff {
         let mut tokens = BTreeMap::new();
         for (id, role) in [
             ("sup.ma", Role::Supervisor),
@@ -381,4 +387,194 @@ fn a_ticket_without_a_replacement_or_return_has_no_track_to_record_on() {
     }
     assert_eq!(staff.heads(&id), before);
     assert!(staff.turns(&id).is_empty());
+}
+
+impl Staff {
+    /// The queue of `role`: each line's ticket and reason.
+    fn queue(&self, role: Role) -> Vec<(String, String, Value)> {
+        let (status, body) = self
+            .office
+            .server
+            .call("GET", "/v1/queue", &self.tokens[&role], None);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["role"], role.as_str());
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| {
+                (
+                    i["ticket_id"].as_str().unwrap_or_default().to_owned(),
+                    i["reason"].as_str().unwrap_or_default().to_owned(),
+                    i["due"].clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// The reasons ticket `id` is in `role`'s queue.
+    fn reasons(&self, role: Role, id: &TicketId) -> Vec<String> {
+        self.queue(role)
+            .into_iter()
+            .filter(|(t, _, _)| t == id.as_str())
+            .map(|(_, reason, _)| reason)
+            .collect()
+    }
+
+    /// A ticket of `kind` registered over the API by `role`, a complaint or not.
+    fn register(&self, role: Role, kind: &str, is_complaint: bool) -> TicketId {
+        let mut registration = serde_json::to_value(complaint("Tangshan Steel")).expect("json");
+        registration["kind"] = json!(kind);
+        registration["complaint"] = json!(is_complaint);
+        let (status, body) = self.office.server.call(
+            "POST",
+            "/v1/tickets",
+            &self.tokens[&role],
+            Some(registration),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["ticket_id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("ticket id")
+    }
+}
+
+#[test]
+fn each_department_finds_in_its_queue_what_waits_for_it_until_it_is_done() {
+    let staff = Staff::start();
+    let (id, _) = staff.office.desk_ticket(&[]);
+    let due = staff
+        .queue(Role::ServiceDesk)
+        .into_iter()
+        .find(|(t, reason, _)| t == id.as_str() && reason == "awaiting_handoff")
+        .map(|(_, _, due)| due)
+        .expect("the desk's queue holds the complaint to hand off");
+    assert!(
+        due.as_i64().is_some(),
+        "the 30-minute limit is shown: {due}"
+    );
+
+    let handoff = staff.op(
+        Role::ServiceDesk,
+        &id,
+        json!({"op": "hand_off", "to": ["technical"], "note": "cause analysis"}),
+    );
+    assert!(staff.reasons(Role::ServiceDesk, &id).is_empty());
+    assert_eq!(staff.reasons(Role::Technical, &id), ["handoff"]);
+    assert!(staff.reasons(Role::Finance, &id).is_empty());
+    staff.op(
+        Role::Technical,
+        &id,
+        json!({"op": "acknowledge_hand_off", "handoff_id": handoff}),
+    );
+    assert!(staff.reasons(Role::Technical, &id).is_empty());
+
+    staff.op(
+        Role::Supervisor,
+        &id,
+        json!({"op": "decide", "disposition": "replace", "rationale": "burnt out"}),
+    );
+    assert_eq!(staff.reasons(Role::Manufacturing, &id), ["manufacture"]);
+    assert_eq!(
+        staff.reasons(Role::QualityAssurance, &id),
+        ["cause", "responsibility"]
+    );
+    staff.op(Role::Manufacturing, &id, manufacture());
+    assert!(staff.reasons(Role::Manufacturing, &id).is_empty());
+    assert_eq!(staff.reasons(Role::Inspection, &id), ["outgoing_test"]);
+
+    let cost = staff.op(
+        Role::ServiceDesk,
+        &id,
+        json!({"op": "submit_cost", "kind": "travel", "amount_minor": 52_000, "currency": "CNY",
+               "bearer": "company", "description": "train"}),
+    );
+    assert_eq!(staff.reasons(Role::Supervisor, &id), ["cost_audit"]);
+    staff.op(
+        Role::Supervisor,
+        &id,
+        json!({"op": "audit_cost", "cost_id": cost, "approved": true, "note": "ok"}),
+    );
+    assert_eq!(staff.reasons(Role::Finance, &id), ["settlement"]);
+
+    // A technician's queue holds only what they may read: nothing of a ticket not theirs.
+    let technician = staff.office.server.token(&staff.office.zhang);
+    let (status, body) = staff
+        .office
+        .server
+        .call("GET", "/v1/queue", &technician, None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["items"], json!([]));
+    let (status, _) = staff
+        .office
+        .server
+        .call("GET", "/v1/queue", "not-a-token", None);
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn the_thirty_minute_rule_runs_from_the_desks_confirmation_and_counts_only_complaints() {
+    let clock = ManualClock::at(THURSDAY_10AM);
+    let staff = Staff::on(Office::on(TestServer::start_with(watched(&clock))));
+    // A complaint the desk registers is confirmed at once; an inquiry and an installation job
+    // never run the clock; a complaint commerce registers runs it once the desk confirms it.
+    let complaint = staff.register(Role::ServiceDesk, "complaint", true);
+    let inquiry = staff.register(Role::ServiceDesk, "inquiry", false);
+    let installation = staff.register(Role::Commerce, "installation", false);
+    let reported = staff.register(Role::Commerce, "complaint", true);
+    assert!(staff.reasons(Role::ServiceDesk, &reported).is_empty());
+    clock.advance(20 * MINUTE);
+    staff.op(
+        Role::ServiceDesk,
+        &reported,
+        json!({"op": "amend_intake", "complaint": true}),
+    );
+    assert_eq!(
+        staff.reasons(Role::ServiceDesk, &reported),
+        ["awaiting_handoff"]
+    );
+    clock.advance(11 * MINUTE);
+    let missed = settled(&staff.office.server, EventKind::DeadlineMissed, 1);
+    let late: Vec<&TicketId> = missed.iter().map(|e| &e.ticket_id).collect();
+    assert_eq!(late, [&complaint], "{missed:?}");
+    // The confirmed one is handed off 25 minutes after its confirmation: in time.
+    clock.advance(14 * MINUTE);
+    for id in [&reported, &complaint, &inquiry, &installation] {
+        staff.op(
+            Role::ServiceDesk,
+            id,
+            json!({"op": "hand_off", "to": ["technical"], "note": "please act"}),
+        );
+    }
+    clock.advance(40 * MINUTE);
+    let missed = settled(&staff.office.server, EventKind::DeadlineMissed, 1);
+    assert_eq!(
+        missed.len(),
+        1,
+        "no other ticket missed the limit: {missed:?}"
+    );
+    assert!(matches!(
+        &missed[0].detail,
+        EventDetail::DeadlineMissed(DeadlineMissed::Handoff { .. })
+    ));
+    let (status, stats) = staff.office.server.call(
+        "GET",
+        "/v1/statistics/handoff",
+        &staff.tokens[&Role::QualityAssurance],
+        None,
+    );
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(
+        stats["tickets"], 2,
+        "only the confirmed complaints count: {stats}"
+    );
+    assert_eq!(stats["handed_off"], 2, "{stats}");
+    assert_eq!(stats["on_time_by_device"], 1, "{stats}");
+    assert_eq!(stats["on_time_by_receipt"], 1, "{stats}");
+    // The inquiry's page shows no hand-off limit at all; the complaint's shows it missed.
+    let deadline = |id: &TicketId| staff.view(id)["deadlines"][0]["deadline"].clone();
+    assert_eq!(deadline(&inquiry), json!(null));
+    assert_eq!(deadline(&complaint), json!("handoff"));
 }

@@ -277,10 +277,18 @@ impl Engine {
         let handed_off_received_at = last
             .and_then(|row| row.handed_off_received_at)
             .or_else(|| first_handoff(view).map(|_| origin.at));
+        // The confirmation standing now was received by the merge that first showed it: the
+        // same device time as the stored row's keeps the stored receipt.
+        let confirmed_received_at = view.intake.confirmed_complaint_at().map(|at| {
+            last.filter(|row| row.confirmed_at == Some(at))
+                .and_then(|row| row.confirmed_received_at)
+                .unwrap_or(origin.at)
+        });
         Ok(Received {
             received_at,
             created_by,
             handed_off_received_at,
+            confirmed_received_at,
             updated_at: origin.at,
         })
     }

@@ -4,7 +4,7 @@
 //! received each change, so that the rows a rebuild writes are those the live merges wrote.
 
 use automerge::ChangeHash;
-use fieldledger_core::TicketId;
+use fieldledger_core::{TicketId, Timestamp};
 
 use super::{Engine, Result};
 use crate::ledger::PROJECTION_VERSION;
@@ -42,22 +42,33 @@ impl Engine {
         let (view, history) =
             self.read(id, |t| -> Result<_> { Ok((t.view()?, t.history())) })??;
         let received = self.storage.received_at(id)?;
-        let handed_off_received_at = history
-            .iter()
-            .filter(|h| {
-                h.note
-                    .as_ref()
-                    .is_some_and(|n| HANDOFF_ACTIONS.contains(&n.action.as_str()))
-            })
-            .filter_map(|h| {
-                let hash = h.hash.parse::<ChangeHash>().ok()?;
-                received.get(&hash).copied()
-            })
-            .min();
+        // When the server received the first change of one of `actions` that `recorded`
+        // accepts (by its device time).
+        let first_received = |actions: &[&str], recorded: &dyn Fn(Timestamp) -> bool| {
+            history
+                .iter()
+                .filter(|h| {
+                    recorded(h.recorded_at)
+                        && h.note
+                            .as_ref()
+                            .is_some_and(|n| actions.contains(&n.action.as_str()))
+                })
+                .filter_map(|h| {
+                    let hash = h.hash.parse::<ChangeHash>().ok()?;
+                    received.get(&hash).copied()
+                })
+                .min()
+        };
+        let handed_off_received_at = first_received(&HANDOFF_ACTIONS, &|_| true);
+        // The confirmation standing is the change that wrote its device time.
+        let confirmed_received_at = view.intake.confirmed_complaint_at().and_then(|at| {
+            first_received(&["register", "amend_intake"], &|recorded| recorded == at)
+        });
         let seen = Received {
             received_at: received.values().min().copied().unwrap_or(now),
             created_by: self.storage.first_sender(id)?,
             handed_off_received_at,
+            confirmed_received_at,
             updated_at: received.values().max().copied().unwrap_or(now),
         };
         Ok(project(id, None, &view, &seen))

@@ -21,6 +21,7 @@ pub(crate) mod extract;
 pub(crate) mod guard;
 pub mod ledger;
 pub mod policy;
+pub mod queue;
 pub mod return_visits;
 pub mod service;
 pub mod statistics;
@@ -158,6 +159,7 @@ pub fn table() -> Table {
             get(corrective_actions::open),
         )
         .at(Method::GET, "/v1/ledger", get(ledger::ledger))
+        .at(Method::GET, "/v1/queue", get(queue::queue))
         .at(Method::GET, "/v1/ledger/export", get(ledger::export_ledger))
         .at(
             Method::POST,

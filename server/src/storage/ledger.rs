@@ -101,6 +101,12 @@ pub(super) fn ledger_filter(
         let clause = format!("(' ' || assignees || ' ') {like} ?");
         arg(&clause, FilterValue::Text(format!("% {} %", user.as_str())));
     }
+    if let Some(role) = query.waiting_for {
+        // Role names hold `_`, a wildcard of LIKE: escaped.
+        let clause = format!("(' ' || waiting) {like} ? ESCAPE '\\'");
+        let token = role.as_str().replace('_', "\\_");
+        arg(&clause, FilterValue::Text(format!("% {token}:%")));
+    }
     if let Some(from) = query.registered_from {
         arg("registered_at >= ?", FilterValue::Integer(from));
     }

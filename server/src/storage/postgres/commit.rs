@@ -191,6 +191,10 @@ pub(super) mod tests {
                 received_at: self.received_at,
                 created_by: Some(self.user.clone()),
                 handed_off_received_at: first_handoff(&view).map(|_| self.received_at),
+                confirmed_received_at: view
+                    .intake
+                    .confirmed_complaint_at()
+                    .map(|_| self.received_at),
                 updated_at: Timestamp(at),
             };
             let projection = project(id, None, &view, &received);

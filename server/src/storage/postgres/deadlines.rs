@@ -9,24 +9,27 @@ use crate::deadlines::{Deadline, DeadlineKey};
 use crate::ledger::LedgerRow;
 use crate::storage::{Deadlines, Result};
 
-/// Tickets whose first hand-off is late by more than `$2` ms, or not received `$2` ms after the
-/// server received the ticket at `$1`, and whose hand-off deadline (`$3`) has not fired: not
+/// Confirmed complaints whose first hand-off is late by more than `$2` ms after the desk's
+/// confirmation, or not received `$2` ms after the server received that confirmation, at
+/// `$1`, and whose hand-off deadline (`$3`) has not fired: not
 /// handed off yet, handed off late as the server received it, or late as the device recorded
 /// it, each through its own index. Imported tickets are history and are not judged. A ticket
 /// late on both clocks is found once (`UNION`: its rows are the same).
 const SELECT_LATE_HANDOFFS: &str = "SELECT * FROM ledger l
-    WHERE handed_off_received_at IS NULL AND NOT imported
-      AND received_at <= $1::bigint - $2::bigint
+    WHERE handed_off_received_at IS NULL AND NOT imported AND confirmed_received_at IS NOT NULL
+      AND confirmed_received_at <= $1::bigint - $2::bigint
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
                       AND f.ticket_id = l.ticket_id AND f.subject = '')
     UNION
     SELECT * FROM ledger l
-    WHERE NOT imported AND handed_off_received_at - received_at > $2::bigint
+    WHERE NOT imported AND confirmed_received_at IS NOT NULL
+      AND handed_off_received_at - confirmed_received_at > $2::bigint
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
                       AND f.ticket_id = l.ticket_id AND f.subject = '')
     UNION
     SELECT * FROM ledger l
-    WHERE NOT imported AND handed_off_at - registered_at > $2::bigint
+    WHERE NOT imported AND confirmed_at IS NOT NULL
+      AND handed_off_at - confirmed_at > $2::bigint
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = $3
                       AND f.ticket_id = l.ticket_id AND f.subject = '')";
 

@@ -11,6 +11,7 @@ use postgres::{GenericClient, Row, Transaction};
 
 use super::row::{Named, corrupt};
 use crate::ledger::LedgerRow;
+use crate::queue;
 use crate::storage::Result;
 
 /// Inserts a row, or updates every column of a stored one but `received_at` (when the server
@@ -20,9 +21,11 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         assignees, disposition, decision_conflict, registered_at, received_at, updated_at,
         cost_total_minor, next_return_visit, created_by, handed_off_at, handed_off_received_at,
         next_action_due, open_actions, cause, responsibility, contact_person, contact_method,
-        content, requests, source, sales_representative, imported, shipped_on, drawings_sent_at)
+        content, requests, source, sales_representative, imported, shipped_on, drawings_sent_at,
+        confirmed_at, confirmed_received_at, waiting)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-        $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)
+        $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
+        $37, $38)
     ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
         status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
         major = excluded.major, customer_name = excluded.customer_name,
@@ -39,7 +42,9 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         contact_person = excluded.contact_person, contact_method = excluded.contact_method,
         content = excluded.content, requests = excluded.requests, source = excluded.source,
         sales_representative = excluded.sales_representative, imported = excluded.imported,
-        shipped_on = excluded.shipped_on, drawings_sent_at = excluded.drawings_sent_at";
+        shipped_on = excluded.shipped_on, drawings_sent_at = excluded.drawings_sent_at,
+        confirmed_at = excluded.confirmed_at,
+        confirmed_received_at = excluded.confirmed_received_at, waiting = excluded.waiting";
 
 /// Moves a row's `updated_at` (`$2`), for a write that changed nothing else in it.
 const TOUCH_LEDGER_ROW: &str = "UPDATE ledger SET updated_at = $2 WHERE ticket_id = $1";
@@ -83,6 +88,9 @@ pub(super) fn read(row: &Row) -> Result<LedgerRow> {
         imported: row.value("imported")?,
         shipped_on: row.parsed_opt("shipped_on")?,
         drawings_sent_at: row.timestamp_opt("drawings_sent_at")?,
+        confirmed_at: row.timestamp_opt("confirmed_at")?,
+        confirmed_received_at: row.timestamp_opt("confirmed_received_at")?,
+        waiting: row.parsed_list("waiting")?,
     })
 }
 
@@ -140,6 +148,9 @@ pub(super) fn upsert(tx: &mut Transaction<'_>, row: &LedgerRow) -> Result<()> {
             &row.imported,
             &day(row.shipped_on),
             &millis(row.drawings_sent_at),
+            &millis(row.confirmed_at),
+            &millis(row.confirmed_received_at),
+            &queue::stored(&row.waiting),
         ],
     )?;
     Ok(())

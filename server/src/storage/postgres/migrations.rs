@@ -9,7 +9,10 @@ use crate::error::{Code, Error};
 use crate::storage::Result;
 
 /// The migrations in order; migration `i` takes the database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/postgres/001_initial.sql"),
+    include_str!("../../../migrations/postgres/002_departments.sql"),
+];
 
 /// Held while a server migrates, so that servers starting together apply each migration once.
 /// The number spells "FLMG".

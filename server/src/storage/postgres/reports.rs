@@ -25,13 +25,14 @@ const COUNT_COMPLAINTS_BY: &str = "SELECT k, n FROM
 const REGISTRATION_MONTH: &str = "to_char(to_timestamp(registered_at / 1000 + $1::integer * 60)
         AT TIME ZONE 'UTC', 'YYYY-MM')";
 
-/// Tickets, those handed off, and those handed off within `$1` ms on each clock; imported
-/// tickets are history and are not judged.
+/// Confirmed complaints, those handed off, and those handed off within `$1` ms of the desk's
+/// confirmation on each clock; imported tickets are history and are not judged, and tickets
+/// that are no confirmed complaint have no such limit.
 const COUNT_HANDOFFS: &str = "SELECT COUNT(*) AS tickets,
         COUNT(handed_off_received_at) AS handed_off,
-        COUNT(*) FILTER (WHERE handed_off_at - registered_at <= $1) AS by_device,
-        COUNT(*) FILTER (WHERE handed_off_received_at - received_at <= $1) AS by_receipt
-    FROM ledger WHERE NOT imported";
+        COUNT(*) FILTER (WHERE handed_off_at - confirmed_at <= $1) AS by_device,
+        COUNT(*) FILTER (WHERE handed_off_received_at - confirmed_received_at <= $1) AS by_receipt
+    FROM ledger WHERE NOT imported AND confirmed_received_at IS NOT NULL";
 
 /// Open actions, the tickets with any, and those with one due before `$1`.
 const COUNT_OPEN_ACTIONS: &str = "SELECT COALESCE(SUM(open_actions), 0) AS actions,

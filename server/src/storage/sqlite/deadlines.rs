@@ -9,24 +9,28 @@ use crate::deadlines::{Deadline, DeadlineKey};
 use crate::ledger::LedgerRow;
 use crate::storage::{Deadlines, Result};
 
-/// Tickets whose first hand-off is late by more than `?2` ms, or not received `?2` ms after the
-/// server received the ticket at `?1`, and whose hand-off deadline (`?3`) has not fired. Three
-/// ways to be late, each found through its own index (004_ledger_details.sql): not handed off
-/// yet, handed off late as the server received it, or late as the device recorded it. Imported
-/// tickets are history and are not judged. Written as `UNION ALL` of whole queries: SQLite
+/// Confirmed complaints whose first hand-off is late by more than `?2` ms after the desk's
+/// confirmation, or not received `?2` ms after the server received that confirmation, at
+/// `?1`, and whose hand-off deadline (`?3`) has not fired. Three ways to be late, each found
+/// through its own index (010_departments.sql): not handed off yet, handed off late as the
+/// server received it, or late as the device recorded it. Imported tickets are history and
+/// are not judged; inquiries and jobs that are no complaint have no such limit. Written as
+/// `UNION ALL` of whole queries: SQLite
 /// plans `IN (… UNION …)` as a merge of full scans. A ticket late on both clocks is found twice.
 const SELECT_LATE_HANDOFFS: &str = "SELECT * FROM ledger l
-    WHERE handed_off_received_at IS NULL AND imported = 0 AND received_at <= ?1 - ?2
+    WHERE handed_off_received_at IS NULL AND imported = 0 AND confirmed_received_at IS NOT NULL
+      AND confirmed_received_at <= ?1 - ?2
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = ?3
                       AND f.ticket_id = l.ticket_id AND f.subject = '')
     UNION ALL
     SELECT * FROM ledger l
-    WHERE imported = 0 AND handed_off_received_at - received_at > ?2
+    WHERE imported = 0 AND confirmed_received_at IS NOT NULL
+      AND handed_off_received_at - confirmed_received_at > ?2
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = ?3
                       AND f.ticket_id = l.ticket_id AND f.subject = '')
     UNION ALL
     SELECT * FROM ledger l
-    WHERE imported = 0 AND handed_off_at - registered_at > ?2
+    WHERE imported = 0 AND confirmed_at IS NOT NULL AND handed_off_at - confirmed_at > ?2
       AND NOT EXISTS (SELECT 1 FROM fired_deadlines f WHERE f.deadline = ?3
                       AND f.ticket_id = l.ticket_id AND f.subject = '')";
 

@@ -7,6 +7,7 @@ use rusqlite::{Connection, Params, Transaction, named_params};
 
 use super::row::{NamedRow, all};
 use crate::ledger::LedgerRow;
+use crate::queue;
 use crate::storage::Result;
 
 /// Inserts a row, or updates every column of a stored one but `received_at` (when the server
@@ -16,14 +17,15 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         assignees, disposition, decision_conflict, registered_at, received_at, updated_at,
         cost_total_minor, next_return_visit, created_by, handed_off_at, handed_off_received_at,
         next_action_due, open_actions, cause, responsibility, contact_person, contact_method,
-        content, requests, source, sales_representative, imported, shipped_on, drawings_sent_at)
+        content, requests, source, sales_representative, imported, shipped_on, drawings_sent_at,
+        confirmed_at, confirmed_received_at, waiting)
     VALUES (:ticket_id, :ledger_number, :status, :kind,
         :complaint, :major, :customer_name, :product_name, :model, :job_number, :contract_number,
         :assignees, :disposition, :decision_conflict, :registered_at, :received_at, :updated_at,
         :cost_total_minor, :next_return_visit, :created_by, :handed_off_at, :handed_off_received_at,
         :next_action_due, :open_actions, :cause, :responsibility, :contact_person, :contact_method,
         :content, :requests, :source, :sales_representative, :imported, :shipped_on,
-        :drawings_sent_at)
+        :drawings_sent_at, :confirmed_at, :confirmed_received_at, :waiting)
     ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
         status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
         major = excluded.major, customer_name = excluded.customer_name,
@@ -40,7 +42,9 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         contact_person = excluded.contact_person, contact_method = excluded.contact_method,
         content = excluded.content, requests = excluded.requests, source = excluded.source,
         sales_representative = excluded.sales_representative, imported = excluded.imported,
-        shipped_on = excluded.shipped_on, drawings_sent_at = excluded.drawings_sent_at";
+        shipped_on = excluded.shipped_on, drawings_sent_at = excluded.drawings_sent_at,
+        confirmed_at = excluded.confirmed_at,
+        confirmed_received_at = excluded.confirmed_received_at, waiting = excluded.waiting";
 
 /// Moves a row's `updated_at` (`?2`), for a write that changed nothing else in it.
 const TOUCH_LEDGER_ROW: &str = "UPDATE ledger SET updated_at = ?2 WHERE ticket_id = ?1";
@@ -83,6 +87,9 @@ pub(super) fn read(row: &NamedRow<'_>) -> Result<LedgerRow> {
         imported: row.get("imported")?,
         shipped_on: row.parsed_opt("shipped_on")?,
         drawings_sent_at: row.timestamp_opt("drawings_sent_at")?,
+        confirmed_at: row.timestamp_opt("confirmed_at")?,
+        confirmed_received_at: row.timestamp_opt("confirmed_received_at")?,
+        waiting: row.parsed_list("waiting")?,
     })
 }
 
@@ -133,6 +140,9 @@ pub(super) fn upsert(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
             ":imported": row.imported,
             ":shipped_on": day(row.shipped_on),
             ":drawings_sent_at": row.drawings_sent_at.map(Timestamp::millis),
+            ":confirmed_at": row.confirmed_at.map(Timestamp::millis),
+            ":confirmed_received_at": row.confirmed_received_at.map(Timestamp::millis),
+            ":waiting": queue::stored(&row.waiting),
         })?;
     Ok(())
 }

@@ -22,13 +22,14 @@ const COUNT_COMPLAINTS_BY: &str = "SELECT {key} AS k, COUNT(*) AS n FROM ledger
 /// The month of registration in the zone whose offset is the modifier `?1` (`+480 minutes`).
 const REGISTRATION_MONTH: &str = "strftime('%Y-%m', registered_at / 1000, 'unixepoch', ?1)";
 
-/// Tickets, those handed off, and those handed off within `?1` ms on each clock; imported
-/// tickets are history and are not judged.
+/// Confirmed complaints, those handed off, and those handed off within `?1` ms of the desk's
+/// confirmation on each clock; imported tickets are history and are not judged, and tickets
+/// that are no confirmed complaint have no such limit.
 const COUNT_HANDOFFS: &str = "SELECT COUNT(*) AS tickets,
         COUNT(handed_off_received_at) AS handed_off,
-        COALESCE(SUM(handed_off_at - registered_at <= ?1), 0) AS by_device,
-        COALESCE(SUM(handed_off_received_at - received_at <= ?1), 0) AS by_receipt
-    FROM ledger WHERE imported = 0";
+        COALESCE(SUM(handed_off_at - confirmed_at <= ?1), 0) AS by_device,
+        COALESCE(SUM(handed_off_received_at - confirmed_received_at <= ?1), 0) AS by_receipt
+    FROM ledger WHERE imported = 0 AND confirmed_received_at IS NOT NULL";
 
 /// Open actions, the tickets with any, and those with one due before `?1`.
 const COUNT_OPEN_ACTIONS: &str = "SELECT COALESCE(SUM(open_actions), 0) AS actions,
