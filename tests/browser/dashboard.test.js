@@ -227,7 +227,7 @@ test("QA, finance and statistics each have their view", async () => {
   // The technical service department audits a cost its desk submitted (never the submitter);
   // finance settles it, and does not audit.
   const supervisor = await signedIn("sup.sun");
-  await supervisor.getByRole("link", { name: "Costs" }).click();
+  await supervisor.getByRole("link", { name: "Costs", exact: true }).click();
   await supervisor
     .locator('[data-costs="finance.toAudit"] tr[data-cost]', { hasText: customer })
     .getByRole("button", { name: "Approve" })
@@ -235,7 +235,7 @@ test("QA, finance and statistics each have their view", async () => {
   await supervisor.locator('[data-costs="finance.toSettle"] tr[data-cost]', { hasText: customer }).waitFor();
   await supervisor.context().close();
   const finance = await signedIn("fin.zhao");
-  await finance.getByRole("link", { name: "Costs" }).click();
+  await finance.getByRole("link", { name: "Costs", exact: true }).click();
   await finance.locator('[data-costs="finance.toSettle"]').waitFor();
   assert.equal(await finance.getByRole("button", { name: "Approve" }).count(), 0, "finance does not audit");
   const toSettle = finance.locator('[data-costs="finance.toSettle"] tr[data-cost]', { hasText: customer });

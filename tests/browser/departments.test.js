@@ -9,7 +9,7 @@ import { call, setUp, shot, signedIn } from "./harness.js";
 
 setUp();
 
-const stamp = Date.now().toString(36).slice(-5).toUpperCase();
+const stamp = String(Date.now()).slice(-6);
 // Chinese data only, so that the Chinese screens show no English but the demo's own.
 const CUSTOMERS = {
   replace: `沧州电力${stamp}`,
@@ -364,7 +364,7 @@ test("the home view is the first view after sign-in, and the menu leads to it", 
   const page = await signedIn("insp.liu");
   await page.getByRole("heading", { name: "My queue · inspection" }).waitFor();
   assert.match(page.url(), /#\/home$|\/$/);
-  await page.getByRole("link", { name: "Ledger" }).click();
+  await page.getByRole("link", { name: "Ledger", exact: true }).click();
   await page.getByRole("heading", { name: "Complaint ledger" }).waitFor();
   await page.getByRole("link", { name: "My queue" }).click();
   await page.getByRole("heading", { name: "My queue · inspection" }).waitFor();

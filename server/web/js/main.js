@@ -35,11 +35,13 @@ const VIEWS = [
     render: visits,
     actions: ["plan_return_visit", "record_return_visit", "close"],
   },
+  // Every department may report its own corrective actions done, from its home and the ticket;
+  // the QA view is for those who establish cause and responsibility and raise the actions.
   {
     route: "quality",
     label: "nav.quality",
     render: quality,
-    actions: ["record_cause", "rule_responsibility", "add_corrective_action", "set_action_status"],
+    actions: ["record_cause", "rule_responsibility", "add_corrective_action"],
   },
   // Whoever closes a case needs its costs audited first.
   { route: "finance", label: "nav.finance", render: finance, actions: ["audit_cost", "settle_cost", "close"] },

@@ -73,7 +73,7 @@ function disposition(view) {
 }
 
 function cost(c) {
-  return `${name("cost_kind", c.kind)} · ${money(c.amount_minor, c.currency)} · ${name("bearer", c.bearer)} · ${c.description}`;
+  return `${name("cost_kind", c.kind)} · ${money(c.amount_minor, c.currency)} · ${t("f.bearer")} ${name("bearer", c.bearer)} · ${c.description}`;
 }
 
 // The forms (and what they act on) that `item`'s reason calls for on ticket `detail`.

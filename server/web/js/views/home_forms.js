@@ -11,9 +11,10 @@ import { may } from "../policy.js";
 import { session } from "../session.js";
 import { attempt, toast } from "../toast.js";
 
-// Today as "YYYY-MM-DD" in the user's time zone.
-export function today() {
+// Today, or the day `days` later, as "YYYY-MM-DD" in the user's time zone.
+export function today(days = 0) {
   const d = new Date();
+  d.setDate(d.getDate() + days);
   const pad = (n) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
@@ -25,15 +26,16 @@ function actionButton(label, ticketId, operation, done, attrs = {}) {
     {
       type: "button",
       ...attrs,
-      onclick: (e) =>
+      onclick: ({ currentTarget: button }) =>
         attempt(async () => {
-          e.currentTarget.disabled = true;
+          // One click, one change: the button waits for the answer.
+          button.disabled = true;
           try {
             await operate(ticketId, operation);
             toast(t("app.saved"));
             await done();
           } finally {
-            e.currentTarget.disabled = false;
+            button.disabled = false;
           }
         }),
     },
@@ -212,15 +214,30 @@ export function shipForm(ticketId, done) {
   );
 }
 
-// The forms of the track the signed-in role may use, while the track is open.
+// The statuses before the unit is built and tested, while procurement may still order material
+// or send a part to its supplier.
+const BEFORE_BUILT = [
+  "awaiting_return",
+  "awaiting_inspection",
+  "awaiting_materials",
+  "awaiting_supplier_repair",
+  "awaiting_manufacture",
+  "awaiting_outgoing_test",
+];
+
+// The forms of the track the signed-in role may use at the step the ticket waits for.
 export function trackForms(ticketId, status, done) {
-  if (!trackOpen(status)) return [];
-  const step = status === "awaiting_materials" ? "materials_received" : "materials_ordered";
+  const step = {
+    awaiting_materials: "materials_received",
+    awaiting_supplier_repair: "returned_by_supplier",
+  }[status];
   return [
-    may("record_procurement") ? procurementForm(ticketId, step, done) : null,
-    may("record_manufacture") ? manufactureForm(ticketId, done) : null,
-    may("record_outgoing_test") ? outgoingTestForm(ticketId, done) : null,
-    may("ship_unit") ? shipForm(ticketId, done) : null,
+    BEFORE_BUILT.includes(status) && may("record_procurement")
+      ? procurementForm(ticketId, step ?? "materials_ordered", done)
+      : null,
+    status === "awaiting_manufacture" && may("record_manufacture") ? manufactureForm(ticketId, done) : null,
+    status === "awaiting_outgoing_test" && may("record_outgoing_test") ? outgoingTestForm(ticketId, done) : null,
+    status === "awaiting_shipment" && may("ship_unit") ? shipForm(ticketId, done) : null,
   ];
 }
 
@@ -345,7 +362,7 @@ export function correctiveActionForm(ticketId, done) {
         value: "technical",
       },
       { label: "f.owner", name: "owner", required: true, size: 10 },
-      { label: "f.due", name: "due", type: "date", required: true },
+      { label: "f.due", name: "due", type: "date", required: true, value: today(30) },
     ],
     async (v) => {
       await operate(ticketId, { op: "add_corrective_action", ...v, owner_department: v.owner_department || null });

@@ -365,7 +365,7 @@ export async function ticket(main, [id]) {
             h(
               "li",
               {},
-              h("strong", {}, e.note ? e.note.action : "—"),
+              h("strong", {}, e.note ? name("action", e.note.action) : "—"),
               " · ",
               e.note ? `${e.note.user} (${name("role", e.note.role)})` : e.actor.slice(0, 8),
               h("br"),
@@ -391,5 +391,5 @@ function workText(work) {
       ? `${work.part_number} ×${work.quantity} ${work.serial ?? ""}`
       : "";
   const measured = (work.measurements ?? []).map((m) => `${m.quantity} ${m.value} ${m.unit}`).join("; ");
-  return [`[${work.type}]`, work.description ?? "", line, measured].filter(Boolean).join(" ");
+  return [`[${name("work", work.type)}]`, work.description ?? "", line, measured].filter(Boolean).join(" ");
 }
