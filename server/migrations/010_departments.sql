@@ -6,6 +6,8 @@
 ALTER TABLE ledger ADD COLUMN confirmed_at INTEGER;
 ALTER TABLE ledger ADD COLUMN confirmed_received_at INTEGER;
 ALTER TABLE ledger ADD COLUMN waiting TEXT NOT NULL DEFAULT '';
+-- The people hand-offs named, separated by spaces: they may read the ticket.
+ALTER TABLE ledger ADD COLUMN addressed TEXT NOT NULL DEFAULT '';
 DROP INDEX ledger_awaiting_handoff;
 CREATE INDEX ledger_awaiting_handoff ON ledger (confirmed_received_at)
     WHERE handed_off_received_at IS NULL AND imported = 0 AND confirmed_received_at IS NOT NULL;

@@ -130,7 +130,20 @@ impl Cell {
 }
 
 /// Machine names and their Chinese labels.
-type Labels = [(&'static str, &'static str)];
+pub(crate) type Labels = [(&'static str, &'static str)];
+
+/// The name of the value `name` in `language`: in Chinese its label in `labels`, otherwise (in
+/// English, or without a label) the machine name.
+pub(crate) fn label_in(labels: &Labels, name: &str, language: Language) -> String {
+    match language {
+        Language::Chinese => labels
+            .iter()
+            .find(|(machine, _)| *machine == name)
+            .map_or(name, |(_, zh)| zh)
+            .to_owned(),
+        Language::English => name.to_owned(),
+    }
+}
 
 const KINDS: &Labels = &[
     ("complaint", "投诉"),
@@ -268,17 +281,16 @@ impl Column {
             })
     }
 
+    /// The name of the value `name` of this column in `language` ([`label_in`]).
+    pub fn value_label(self, name: &str, language: Language) -> String {
+        label_in(self.labels().unwrap_or(&[]), name, language)
+    }
+
     /// The value of this column in `row`, written in `language`, with times in the zone of
     /// `calendar`.
     pub fn cell(self, row: &LedgerRow, language: Language, calendar: &Calendar) -> Cell {
         let text = |s: &str| Cell::Text(s.to_owned());
-        let label = |name: &str| match (language, self.labels()) {
-            (Language::Chinese, Some(labels)) => labels
-                .iter()
-                .find(|(machine, _)| *machine == name)
-                .map_or_else(|| text(name), |(_, zh)| text(zh)),
-            _ => text(name),
-        };
+        let label = |name: &str| Cell::Text(self.value_label(name, language));
         let yes_no = |b: bool| match (language, b) {
             (Language::Chinese, true) => text("是"),
             (Language::Chinese, false) => text("否"),

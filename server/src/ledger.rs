@@ -1,7 +1,10 @@
 //! The central complaint ledger (客户投诉信息处理台账): one row per ticket, projected from its
 //! document in the same transaction that stores the document, and rebuildable from them.
 
+use std::collections::BTreeSet;
+
 use fieldledger_core::status::Status;
+use fieldledger_core::ticket::fulfilment::{self, FulfilmentKind};
 use fieldledger_core::ticket::quality::ActionStatus;
 use fieldledger_core::{Date, Role, TicketId, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
@@ -28,7 +31,7 @@ pub struct Received {
 
 /// The version of [`LedgerRow::project`]: raise it whenever a row holds more or other than
 /// before, and the server rebuilds a stored ledger by the new projection as it opens.
-pub const PROJECTION_VERSION: u32 = 4;
+pub const PROJECTION_VERSION: u32 = 5;
 
 /// One line of the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +112,13 @@ pub struct LedgerRow {
     pub confirmed_received_at: Option<Timestamp>,
     /// What it waits for, by department ([`crate::queue::waiting`]).
     pub waiting: Vec<Waiting>,
+    /// The people its hand-offs were addressed to by name: they may read it, as its assignees
+    /// may (a sales representative asked to help with the customer, say).
+    pub addressed: Vec<UserId>,
+    /// When it first reached resolved or closed (device time), by [`resolved_at`].
+    pub resolved_at: Option<Timestamp>,
+    /// The roles its hand-offs passed it to, sorted and distinct.
+    pub handed_off_to: Vec<Role>,
 }
 
 /// The machine name of a unit-variant enum value (`"phone"` for `ContactMethod::Phone`).
@@ -126,6 +136,12 @@ impl LedgerRow {
         let reg = &view.intake.registration;
         let status = Status::of(view);
         let confirmed_at = view.intake.confirmed_complaint_at();
+        let handed_off_to: BTreeSet<Role> = view
+            .dispatch
+            .handoffs
+            .iter()
+            .flat_map(|h| h.to.iter().copied())
+            .collect();
         LedgerRow {
             ticket_id: ticket_id.clone(),
             ledger_number: view.meta.ledger_number.clone(),
@@ -181,8 +197,49 @@ impl LedgerRow {
             confirmed_at,
             confirmed_received_at: confirmed_at.and(received.confirmed_received_at),
             waiting: queue::waiting(view, status),
+            addressed: {
+                let mut people: Vec<UserId> = view
+                    .dispatch
+                    .handoffs
+                    .iter()
+                    .filter_map(|h| h.person.clone())
+                    .collect();
+                people.sort();
+                people.dedup();
+                people
+            },
+            resolved_at: resolved_at(view, status),
+            handed_off_to: handed_off_to.into_iter().collect(),
         }
     }
+}
+
+/// When the ticket `view`, whose status is `status`, first reached resolved or closed (device
+/// time): the earliest of its first sign-off, its first close, and the moment it had both a
+/// disposition and a visit on record (the later of its first decision and its first arrival on
+/// site); for a replacement or a return, the earlier of its first close and its unit's first
+/// installation. All are entries the document keeps once written, so that every server computes the
+/// same time from the same document; `None` while the status is short of resolved (a reopened
+/// ticket keeps its time).
+pub fn resolved_at(view: &TicketView, status: Status) -> Option<Timestamp> {
+    if !matches!(status, Status::Resolved | Status::Closed | Status::Reopened) {
+        return None;
+    }
+    let closed = view.closures.iter().map(|c| c.closed_at);
+    // A replacement or a return is resolved when its unit is installed again.
+    if fulfilment::track(view).is_some() {
+        let installed = view
+            .fulfilment
+            .iter()
+            .filter(|e| e.kind == FulfilmentKind::Installed)
+            .map(|e| e.recorded_at);
+        return closed.chain(installed).min();
+    }
+    let signed = view.signoffs.iter().map(|s| s.signed_at);
+    let decided = view.decisions.entries.iter().map(|d| d.recorded_at).min();
+    let arrived = view.visits.iter().map(|v| v.arrived_at).min();
+    let decided_after_visit = decided.zip(arrived).map(|(d, a)| d.max(a));
+    signed.chain(closed).chain(decided_after_visit).min()
 }
 
 /// The year and serial of a ledger number such as `KS-2026-000123`.
@@ -203,6 +260,12 @@ pub fn first_handoff(view: &TicketView) -> Option<Timestamp> {
 }
 
 impl LedgerRow {
+    /// [`LedgerRow::handed_off_to`] as the ledger table holds it: names separated by spaces.
+    pub fn handed_off_to_names(&self) -> String {
+        let names: Vec<&str> = self.handed_off_to.iter().map(|r| r.as_str()).collect();
+        names.join(" ")
+    }
+
     /// Whether `self` and `other` differ in more than when they were last changed.
     pub fn differs_from(&self, other: &LedgerRow) -> bool {
         let mut other = other.clone();

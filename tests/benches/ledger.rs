@@ -1,7 +1,8 @@
 //! The office's reads on a large ledger, through the HTTP API of a server on loopback: each
-//! statistics endpoint, the first page of the ledger and a filtered page, the return-visit
-//! list, the deadline watcher's look, and the export of the whole ledger; then the rate of an
-//! import. The ledger is made of real ticket documents, generated from a fixed seed and kept
+//! statistics endpoint over the whole ledger, over one month and over one year (every complaint
+//! axis, the others with a period too), a statistic's XLSX export, the first page of the ledger
+//! and a filtered page, the return-visit list, the deadline watcher's look, and the export of
+//! the whole ledger; then the rate of an import. The ledger is made of real ticket documents, generated from a fixed seed and kept
 //! between runs in the bench's scratch directory (`fieldledger_tests::ledger`).
 //! `cargo bench -p fieldledger-tests --bench ledger [-- TICKETS]` (100,000 by default). With
 //! `FIELDLEDGER_TEST_BACKEND=postgres` the server runs on PostgreSQL, the generated ledger moved
@@ -14,9 +15,11 @@ use fieldledger_core::{Role, UserId};
 use fieldledger_server::calendar::Calendar;
 use fieldledger_server::deadlines::Workflow;
 use fieldledger_server::import;
+use fieldledger_server::statistics::ComplaintAxis;
 use fieldledger_server::storage::transfer::migrate;
 use fieldledger_server::{AppState, Settings};
 use fieldledger_tests::{TestServer, backend, ledger, quiet_settings};
+use strum::VariantArray;
 
 /// The median and the slowest of `runs` timed calls of `path` (after three untimed ones).
 fn timed(server: &TestServer, token: &str, path: &str, runs: usize) -> (Duration, Duration, usize) {
@@ -85,16 +88,35 @@ fn main() {
         "{:<52} {:>9} {:>9} {:>10}",
         "GET", "median", "slowest", "bytes"
     );
+    // The generated registrations run from 2025-11-26 for a year.
+    let periods = [
+        ("whole ledger", ""),
+        ("one month", "from=2026-03-01&to=2026-03-31"),
+        ("one year", "from=2025-12-01&to=2026-11-30"),
+    ];
+    let mut statistics: Vec<String> = ComplaintAxis::VARIANTS
+        .iter()
+        .map(|axis| format!("/v1/statistics/complaints?by={}", axis.as_str()))
+        .collect();
+    statistics.extend(
+        ["handoff", "corrective-actions", "costs", "return-visits"]
+            .map(|name| format!("/v1/statistics/{name}?")),
+    );
+    for (label, period) in periods {
+        println!("statistics over the {label} {period}");
+        for statistic in &statistics {
+            let path = match (period, statistic.ends_with('?')) {
+                ("", _) => statistic.trim_end_matches('?').to_owned(),
+                (_, true) => format!("{statistic}{period}"),
+                (_, false) => format!("{statistic}&{period}"),
+            };
+            let (median, slowest, bytes) = timed(&server, &token, &path, 20);
+            let shown = path.split_once("&from").map_or(path.as_str(), |(p, _)| p);
+            println!("{shown:<52} {median:>9.1?} {slowest:>9.1?} {bytes:>10}");
+        }
+    }
     for path in [
-        "/v1/statistics/complaints?by=product",
-        "/v1/statistics/complaints?by=model",
-        "/v1/statistics/complaints?by=cause",
-        "/v1/statistics/complaints?by=responsibility",
-        "/v1/statistics/complaints?by=month",
-        "/v1/statistics/handoff",
-        "/v1/statistics/corrective-actions",
-        "/v1/statistics/costs",
-        "/v1/statistics/return-visits",
+        "/v1/statistics/complaints/export?by=customer&from=2025-12-01&to=2026-11-30&lang=zh",
         "/v1/ledger?limit=50",
         "/v1/ledger?limit=50&offset=5000",
         "/v1/ledger?limit=50&customer=Customer%20123&status=resolved",

@@ -117,7 +117,7 @@ test("a technician's device syncs work on it and the events arrive live without 
 
   await page.goto(`/#/ticket/${ticketId}`);
   const history = page.locator('[data-section="ticket.history"]');
-  await history.getByText("tech.zhang (technician)").first().waitFor();
+  await history.getByText("张伟 Zhang Wei (technician)").first().waitFor();
   assert.match(await history.textContent(), /Device time.*Received/s);
   await page.getByText("Checked the closing coil").waitFor();
   await page.locator("[data-status]", { hasText: "resolved" }).waitFor();

@@ -578,3 +578,202 @@ fn the_thirty_minute_rule_runs_from_the_desks_confirmation_and_counts_only_compl
     assert_eq!(deadline(&inquiry), json!(null));
     assert_eq!(deadline(&complaint), json!("handoff"));
 }
+
+/// The successor of `workflow::one_complaint_walks_the_whole_flow_with_its_events_in_order`:
+/// a major complaint through every department of the regulation, a replacement through
+/// procurement, manufacturing, inspection, commerce and the technician, the manager's review
+/// before it closes, and its events in order.
+#[test]
+fn a_major_complaint_walks_through_every_department_with_its_events_in_order() {
+    let staff = Staff::start();
+    let mut registration = serde_json::to_value(complaint("Tangshan Steel")).expect("json");
+    registration["major"] = json!(true);
+    let (status, body) = staff.office.server.call(
+        "POST",
+        "/v1/tickets",
+        &staff.office.desk,
+        Some(registration),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id: TicketId = body["ticket_id"].as_str().expect("id").parse().expect("id");
+
+    // The desk hands it off within the half hour, naming the sales representative, who may
+    // then read it; each department acknowledges it.
+    let handoff = staff.op(
+        Role::ServiceDesk,
+        &id,
+        json!({"op": "hand_off", "person": "sales.qian", "note": "major: breaker fire",
+               "to": ["technical", "quality_assurance", "rn_d", "manager", "sales"]}),
+    );
+    for role in [
+        Role::Technical,
+        Role::QualityAssurance,
+        Role::RnD,
+        Role::Manager,
+        Role::Sales,
+    ] {
+        staff.op(
+            role,
+            &id,
+            json!({"op": "acknowledge_hand_off", "handoff_id": handoff}),
+        );
+    }
+    staff.op(
+        Role::ServiceDesk,
+        &id,
+        json!({"op": "issue_travel_order", "number": "CC-2026-0301", "kind": "on_site_service",
+               "issuing_department": "technical_service", "assignees": [staff.office.zhang]}),
+    );
+
+    // On site, offline: the technician judges a replacement.
+    let dir = tempfile::tempdir().expect("dir");
+    let zhang = staff.office.device(&dir, &staff.office.zhang);
+    sync(&zhang).expect("sync");
+    let visit = zhang.arrive(&id, "Tangshan steelworks substation 4");
+    for step in [
+        kit::decide(
+            fieldledger_core::ticket::decision::Disposition::Replace,
+            "breaker burnt out in the fire",
+        ),
+        kit::depart(&visit),
+    ] {
+        zhang.record(&id, &step).expect("on site");
+    }
+    sync(&zhang).expect("sync");
+
+    // The replacement through the factory and back to the site.
+    staff.op(Role::Procurement, &id, procure("materials_ordered"));
+    staff.op(Role::Procurement, &id, procure("materials_received"));
+    staff.op(Role::Manufacturing, &id, manufacture());
+    staff.op(Role::Inspection, &id, outgoing_test("passed"));
+    staff.op(Role::Commerce, &id, ship());
+    sync(&zhang).expect("sync");
+    zhang
+        .record(
+            &id,
+            &fieldledger_core::Operation::RecordInstallation {
+                note: "installed and energised".into(),
+            },
+        )
+        .expect("installed");
+    sync(&zhang).expect("sync");
+    assert_eq!(staff.status(&id), "resolved");
+
+    // Cause and responsibility: the technical department's analysis, R&D's ruling, QA's
+    // corrective action carried out by manufacturing; the technical analysis letter.
+    staff.op(
+        Role::Technical,
+        &id,
+        json!({"op": "record_cause", "cause": "arc flash from a loose busbar joint"}),
+    );
+    staff.op(
+        Role::RnD,
+        &id,
+        json!({"op": "rule_responsibility", "responsibility": "manufacturing"}),
+    );
+    let action = staff.op(
+        Role::QualityAssurance,
+        &id,
+        json!({"op": "add_corrective_action", "kind": "corrective", "owner": "总装车间",
+               "owner_department": "manufacturing", "due": "2099-12-31",
+               "description": "torque-check every busbar joint"}),
+    );
+    staff.op(
+        Role::Manufacturing,
+        &id,
+        json!({"op": "set_action_status", "action_id": action, "status": "done",
+               "evidence": "torque records QR-2026-118"}),
+    );
+    staff.op(
+        Role::QualityAssurance,
+        &id,
+        json!({"op": "set_action_status", "action_id": action, "status": "verified"}),
+    );
+    staff.op(
+        Role::Technical,
+        &id,
+        json!({"op": "draft_letter", "number": "JF-2026-031", "body": "Analysis: busbar joint."}),
+    );
+    staff.op(Role::Technical, &id, json!({"op": "issue_letter"}));
+
+    // Costs: the sales representative's share, audited by the supervisor, settled by finance.
+    let cost = staff.op(
+        Role::Sales,
+        &id,
+        json!({"op": "submit_cost", "kind": "freight", "amount_minor": 180_000, "currency": "CNY",
+               "bearer": "sales_representative", "description": "express freight, promised"}),
+    );
+    staff.op(
+        Role::Supervisor,
+        &id,
+        json!({"op": "audit_cost", "cost_id": cost, "approved": true, "note": "agreed"}),
+    );
+    staff.op(
+        Role::Finance,
+        &id,
+        json!({"op": "settle_cost", "cost_id": cost, "reference": "PZ-2026-1207"}),
+    );
+
+    // It closes only once the general manager has seen it.
+    let (status, body) = staff.try_op(Role::ServiceDesk, &id, json!({"op": "close"}));
+    assert_eq!(
+        (status, body["missing"].clone()),
+        (409, json!(["manager_review"])),
+        "{body}"
+    );
+    staff.op(
+        Role::Manager,
+        &id,
+        json!({"op": "review_major_complaint", "note": "busbar audit in every workshop"}),
+    );
+    staff.op(
+        Role::ServiceDesk,
+        &id,
+        json!({"op": "close", "note": "all recorded"}),
+    );
+    assert_eq!(staff.status(&id), "closed");
+
+    // The return visit is the desk's, who confirmed the complaint.
+    let followups = staff.view(&id)["view"]["followups"].clone();
+    let planned = followups.as_array().expect("followups");
+    assert!(!planned.is_empty(), "{followups}");
+    assert!(
+        planned.iter().all(|f| f["assignee"] == "desk.wang"),
+        "{followups}"
+    );
+
+    let kinds: Vec<String> = staff
+        .events(&id)
+        .iter()
+        .map(|e| match &e.detail {
+            EventDetail::FulfilmentTurn(t) => format!("fulfilment_turn:{}", t.step.as_str()),
+            _ => e.kind().as_str().to_owned(),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "registered",
+            "major_complaint",
+            "handed_off",
+            "handoff_acknowledged",
+            "handoff_acknowledged",
+            "handoff_acknowledged",
+            "handoff_acknowledged",
+            "handoff_acknowledged",
+            "dispatched",
+            "arrived_on_site",
+            "decision_recorded",
+            "replacement_or_return_requested",
+            "fulfilment_turn:manufacture",
+            "fulfilment_turn:materials",
+            "fulfilment_turn:manufacture",
+            "fulfilment_turn:outgoing_test",
+            "fulfilment_turn:shipment",
+            "fulfilment_turn:installation",
+            "cost_submitted",
+            "cost_audited",
+            "closed",
+        ]
+    );
+}

@@ -10,6 +10,7 @@ use fieldledger_server::columns::{Column, Language};
 use fieldledger_server::deadlines::Workflow;
 use fieldledger_server::import::{self, Outcome, RowOutcome};
 use fieldledger_server::ledger::LedgerQuery;
+use fieldledger_server::statistics::Period;
 use fieldledger_tests::{Office, TestServer, complaint};
 use serde_json::json;
 use strum::VariantArray;
@@ -367,7 +368,7 @@ fn imported_tickets_are_history_that_raises_no_deadline_or_event() {
         .server
         .state
         .storage
-        .handoff_compliance(30 * 60_000)
+        .handoff_compliance(30 * 60_000, &Period::default())
         .expect("statistics");
     assert_eq!(compliance.tickets, 1);
 }

@@ -17,6 +17,7 @@ mod policy;
 mod projection;
 mod return_visits;
 mod simulation;
+mod statistics;
 mod sync;
 mod trust;
 mod workflow;

@@ -3,6 +3,8 @@
 ALTER TABLE ledger ADD COLUMN confirmed_at BIGINT;
 ALTER TABLE ledger ADD COLUMN confirmed_received_at BIGINT;
 ALTER TABLE ledger ADD COLUMN waiting TEXT NOT NULL DEFAULT '';
+-- The people hand-offs named, separated by spaces: they may read the ticket.
+ALTER TABLE ledger ADD COLUMN addressed TEXT NOT NULL DEFAULT '';
 DROP INDEX ledger_awaiting_handoff;
 CREATE INDEX ledger_awaiting_handoff ON ledger (confirmed_received_at)
     WHERE handed_off_received_at IS NULL AND NOT imported AND confirmed_received_at IS NOT NULL;

@@ -198,6 +198,11 @@ pub fn table() -> Table {
         )
         .at(
             Method::GET,
+            "/v1/statistics/{name}/export",
+            get(statistics::export_statistics),
+        )
+        .at(
+            Method::GET,
             "/v1/security-events",
             get(events::security_events),
         )

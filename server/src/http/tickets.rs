@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::deadlines::Judgement;
 use crate::error::{Code, Error};
-use crate::ticket_detail::TicketDetail;
+use crate::ticket_detail::{self, TicketDetail};
 
 pub(super) async fn register(
     State(state): State<AppState>,
@@ -47,6 +47,8 @@ struct Shown {
     deadlines: Vec<Judgement>,
     /// The status as the ledger has it.
     status: Option<fieldledger_core::status::Status>,
+    /// The names of the users the ticket names, by id.
+    people: std::collections::BTreeMap<String, String>,
 }
 
 pub(super) async fn ticket(
@@ -69,10 +71,17 @@ pub(super) async fn ticket(
             }
             None => Vec::new(),
         };
+        let users = state.storage.users()?;
+        let names = users
+            .iter()
+            .map(|u| (u.id.as_str(), u.name.as_str()))
+            .collect();
+        let people = ticket_detail::people(&detail.view, &names);
         Ok(Shown {
             detail,
             deadlines,
             status: row.map(|r| r.status),
+            people,
         })
     })
     .await?;

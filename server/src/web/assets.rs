@@ -44,6 +44,7 @@ pub const FILES: &[(&str, &str, &[u8])] = embedded! {
     "js/views/home.js" => JS,
     "js/views/home_forms.js" => JS,
     "js/enrol.js" => JS,
+    "js/views/complaint_form.js" => JS,
 };
 
 const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \

@@ -93,6 +93,8 @@ const INSERT_ASSIGNED_ACCESS: &str = "INSERT INTO access (user_id, ticket_id, re
     VALUES ($1, $2, 'assigned') ON CONFLICT DO NOTHING";
 const INSERT_CREATOR_ACCESS: &str = "INSERT INTO access (user_id, ticket_id, reason)
     VALUES ($1, $2, 'created') ON CONFLICT DO NOTHING";
+const INSERT_ADDRESSED_ACCESS: &str = "INSERT INTO access (user_id, ticket_id, reason)
+    VALUES ($1, $2, 'addressed') ON CONFLICT DO NOTHING";
 /// Cuts, at the heads `$2`, the access of everyone assigned to ticket `$1`; the cuts of those
 /// still assigned after the write are dropped again ([`DELETE_RESTORED_CUTS`]).
 const INSERT_ACCESS_CUTS: &str = "INSERT INTO access_cuts (user_id, ticket_id, heads)
@@ -249,7 +251,8 @@ pub(super) fn save_device_doc(tx: &mut Transaction<'_>, write: &DeviceDocWrite) 
     Ok(())
 }
 
-/// Makes who may read a ticket follow its ledger row: its assignees and its creator. When the
+/// Makes who may read a ticket follow its ledger row: its assignees, its creator and the people
+/// its hand-offs named. When the
 /// write that produced the row took users off the ticket, their access is cut at `before`, the
 /// ticket's heads just before that write.
 pub(super) fn follow_access(
@@ -267,6 +270,9 @@ pub(super) fn follow_access(
     }
     if let Some(creator) = &row.created_by {
         tx.execute(INSERT_CREATOR_ACCESS, &[&creator.as_str(), &id])?;
+    }
+    for person in &row.addressed {
+        tx.execute(INSERT_ADDRESSED_ACCESS, &[&person.as_str(), &id])?;
     }
     tx.execute(DELETE_RESTORED_CUTS, &[&id])?;
     Ok(())

@@ -22,10 +22,10 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         cost_total_minor, next_return_visit, created_by, handed_off_at, handed_off_received_at,
         next_action_due, open_actions, cause, responsibility, contact_person, contact_method,
         content, requests, source, sales_representative, imported, shipped_on, drawings_sent_at,
-        confirmed_at, confirmed_received_at, waiting)
+        confirmed_at, confirmed_received_at, waiting, resolved_at, handed_off_to, addressed)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
         $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
-        $37, $38)
+        $37, $38, $39, $40, $41)
     ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
         status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
         major = excluded.major, customer_name = excluded.customer_name,
@@ -44,7 +44,9 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         sales_representative = excluded.sales_representative, imported = excluded.imported,
         shipped_on = excluded.shipped_on, drawings_sent_at = excluded.drawings_sent_at,
         confirmed_at = excluded.confirmed_at,
-        confirmed_received_at = excluded.confirmed_received_at, waiting = excluded.waiting";
+        confirmed_received_at = excluded.confirmed_received_at, waiting = excluded.waiting,
+        resolved_at = excluded.resolved_at, handed_off_to = excluded.handed_off_to,
+        addressed = excluded.addressed";
 
 /// Moves a row's `updated_at` (`$2`), for a write that changed nothing else in it.
 const TOUCH_LEDGER_ROW: &str = "UPDATE ledger SET updated_at = $2 WHERE ticket_id = $1";
@@ -91,6 +93,9 @@ pub(super) fn read(row: &Row) -> Result<LedgerRow> {
         confirmed_at: row.timestamp_opt("confirmed_at")?,
         confirmed_received_at: row.timestamp_opt("confirmed_received_at")?,
         waiting: row.parsed_list("waiting")?,
+        addressed: row.parsed_list("addressed")?,
+        resolved_at: row.timestamp_opt("resolved_at")?,
+        handed_off_to: row.parsed_list("handed_off_to")?,
     })
 }
 
@@ -107,6 +112,7 @@ pub(super) fn select(
 /// Stores `row` over the stored one.
 pub(super) fn upsert(tx: &mut Transaction<'_>, row: &LedgerRow) -> Result<()> {
     let assignees: Vec<&str> = row.assignees.iter().map(UserId::as_str).collect();
+    let addressed: Vec<&str> = row.addressed.iter().map(UserId::as_str).collect();
     let day = |d: Option<Date>| d.map(|d| d.to_string());
     let millis = |t: Option<Timestamp>| t.map(Timestamp::millis);
     let open_actions = i32::try_from(row.open_actions).unwrap_or(i32::MAX);
@@ -151,6 +157,9 @@ pub(super) fn upsert(tx: &mut Transaction<'_>, row: &LedgerRow) -> Result<()> {
             &millis(row.confirmed_at),
             &millis(row.confirmed_received_at),
             &queue::stored(&row.waiting),
+            &millis(row.resolved_at),
+            &row.handed_off_to_names(),
+            &addressed.join(" "),
         ],
     )?;
     Ok(())

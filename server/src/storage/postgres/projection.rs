@@ -24,11 +24,12 @@ const INSERT_RETURN_VISIT: &str = "INSERT INTO return_visits (visit_id, ticket_i
 const DELETE_COST_LINES: &str = "DELETE FROM cost_lines WHERE ticket_id = $1";
 /// Stores a cost line, over one of the same id (as SQLite's `INSERT OR REPLACE`).
 const INSERT_COST_LINE: &str = "INSERT INTO cost_lines (cost_id, ticket_id, kind, bearer,
-        amount_minor, currency, approved, settled)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        amount_minor, currency, approved, settled, submitted_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
     ON CONFLICT (cost_id) DO UPDATE SET ticket_id = excluded.ticket_id, kind = excluded.kind,
         bearer = excluded.bearer, amount_minor = excluded.amount_minor,
-        currency = excluded.currency, approved = excluded.approved, settled = excluded.settled";
+        currency = excluded.currency, approved = excluded.approved, settled = excluded.settled,
+        submitted_at = excluded.submitted_at";
 
 /// Replaces the return visits of ticket `id` by `visits`.
 pub(super) fn save_return_visits(
@@ -77,6 +78,7 @@ pub(super) fn save_cost_lines(
                 &c.currency,
                 &c.approved,
                 &c.settled,
+                &c.submitted_at.millis(),
             ],
         )?;
     }

@@ -13,14 +13,21 @@ use crate::ledger::LedgerRow;
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
 use crate::statistics::{
     ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, OpenActions,
-    VisitOutcomes, share,
+    Period, VisitOutcomes, share,
 };
+use crate::storage::reports::{BoundValue, Dated, complaint_column, period_filter};
 use crate::storage::{Reports, Result};
 
-/// Complaints counted by the key `{key}`, most first.
+/// Complaints counted by the key `{key}` of the ledger joined with `{join}`, in the period
+/// `{period}`, most first.
 const COUNT_COMPLAINTS_BY: &str = "SELECT k, n FROM
-        (SELECT {key} AS k, COUNT(*) AS n FROM ledger WHERE complaint GROUP BY 1) AS g
+        (SELECT {key} AS k, COUNT(*) AS n FROM ledger{join} WHERE complaint{period}
+            GROUP BY 1) AS g
     ORDER BY n DESC, k COLLATE \"C\" NULLS FIRST";
+/// One row per name of the space-separated list in the column `{list}`; one NULL name for an
+/// empty list.
+const EACH_NAME: &str = " LEFT JOIN LATERAL unnest(string_to_array(NULLIF(ledger.{list}, ''), ' '))
+    AS j(v) ON TRUE";
 /// The month of registration in the zone `$1` minutes east of UTC.
 const REGISTRATION_MONTH: &str = "to_char(to_timestamp(registered_at / 1000 + $1::integer * 60)
         AT TIME ZONE 'UTC', 'YYYY-MM')";
@@ -32,13 +39,14 @@ const COUNT_HANDOFFS: &str = "SELECT COUNT(*) AS tickets,
         COUNT(handed_off_received_at) AS handed_off,
         COUNT(*) FILTER (WHERE handed_off_at - confirmed_at <= $1) AS by_device,
         COUNT(*) FILTER (WHERE handed_off_received_at - confirmed_received_at <= $1) AS by_receipt
-    FROM ledger WHERE NOT imported AND confirmed_received_at IS NOT NULL";
+    FROM ledger WHERE NOT imported AND confirmed_received_at IS NOT NULL{period}";
 
-/// Open actions, the tickets with any, and those with one due before `$1`.
+/// Open actions, the tickets with any, and those with one due before `$1` (every ticket with
+/// an open action has its earliest due day).
 const COUNT_OPEN_ACTIONS: &str = "SELECT COALESCE(SUM(open_actions), 0) AS actions,
         COUNT(*) FILTER (WHERE open_actions > 0) AS tickets,
         COUNT(*) FILTER (WHERE next_action_due < $1) AS past_due
-    FROM ledger";
+    FROM ledger WHERE next_action_due IS NOT NULL{period}";
 const SELECT_OPEN_ACTION_TICKETS: &str = "SELECT * FROM ledger WHERE next_action_due IS NOT NULL
     ORDER BY next_action_due, ticket_id COLLATE \"C\" LIMIT $1";
 
@@ -47,11 +55,11 @@ const SUM_COSTS_BY: &str = "SELECT {column} AS key, currency, COUNT(*) AS costs,
         SUM(amount_minor)::bigint AS amount_minor,
         COALESCE(SUM(amount_minor) FILTER (WHERE approved), 0)::bigint AS approved_minor,
         COALESCE(SUM(amount_minor) FILTER (WHERE settled), 0)::bigint AS settled_minor
-    FROM cost_lines GROUP BY {column}, currency
+    FROM cost_lines WHERE TRUE{period} GROUP BY {column}, currency
     ORDER BY {column} COLLATE \"C\", currency COLLATE \"C\"";
 /// Cost lines in the state `{state}` borne by `$1` (anyone when NULL), with their tickets.
 const SELECT_COST_ROWS: &str = "SELECT c.cost_id, c.ticket_id, l.ledger_number, l.customer_name,
-        c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled
+        c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled, c.submitted_at
     FROM cost_lines c JOIN ledger l ON l.ticket_id = c.ticket_id
     WHERE {state} AND ($1::text IS NULL OR c.bearer = $1)
     ORDER BY c.bearer COLLATE \"C\", l.updated_at DESC, c.cost_id COLLATE \"C\" LIMIT 500";
@@ -63,28 +71,55 @@ const COUNT_VISIT_OUTCOMES: &str = "SELECT COUNT(*) AS planned, COUNT(done_at) A
         COUNT(*) FILTER (WHERE satisfaction = 3) AS s3,
         COUNT(*) FILTER (WHERE satisfaction = 4) AS s4,
         COUNT(*) FILTER (WHERE satisfaction = 5) AS s5
-    FROM return_visits";
+    FROM return_visits WHERE TRUE{period}";
 /// The return visits that pass `{filter}`, by planned day.
 const SELECT_RETURN_VISITS: &str = "SELECT visit_id, ticket_id, ledger_number, customer_name,
         planned_for, method, assignee, done_at, done_by, satisfaction, resolved
     FROM return_visits WHERE {filter}
     ORDER BY planned_for COLLATE \"C\", visit_id COLLATE \"C\" LIMIT 500";
 
-/// The key expression of complaints counted by `axis`.
-fn complaint_key(axis: ComplaintAxis) -> &'static str {
+/// An argument of a statement.
+type Arg = Box<dyn ToSql + Sync>;
+
+/// The key expression of complaints counted by `axis`, and what the ledger is joined with.
+fn complaint_key(axis: ComplaintAxis) -> (String, String) {
+    let each = |list: &str| ("j.v".to_owned(), EACH_NAME.replace("{list}", list));
     match axis {
-        ComplaintAxis::Product => "product_name",
-        ComplaintAxis::Model => "model",
-        ComplaintAxis::Cause => "NULLIF(cause, '')",
-        ComplaintAxis::Responsibility => "responsibility",
-        ComplaintAxis::Month => REGISTRATION_MONTH,
+        ComplaintAxis::Month => (REGISTRATION_MONTH.to_owned(), String::new()),
+        ComplaintAxis::Technician => each("assignees"),
+        ComplaintAxis::Department => each("handed_off_to"),
+        _ => (complaint_column(axis).unwrap_or_default(), String::new()),
     }
 }
 
-/// The cost totals per currency by `column` (`kind` or `bearer`).
-fn cost_totals_by(c: &mut Client, column: &str) -> Result<Vec<CostTotal>> {
-    let sql = SUM_COSTS_BY.replace("{column}", column);
-    c.query(&sql, &[])?
+/// The conditions of `period` on `column`, their placeholders numbered from `first` on, and
+/// their values.
+fn period_of(period: &Period, column: Dated, first: usize) -> (String, Vec<Arg>) {
+    let (sql, values) = period_filter(period, column, first, |n| format!("${n}"));
+    let values = values
+        .into_iter()
+        .map(|v| -> Arg {
+            match v {
+                BoundValue::Millis(ms) => Box::new(ms),
+                BoundValue::Day(day) => Box::new(day),
+            }
+        })
+        .collect();
+    (sql, values)
+}
+
+/// The references to `args` a statement takes.
+fn refs(args: &[Arg]) -> Vec<&(dyn ToSql + Sync)> {
+    args.iter().map(|a| a.as_ref() as _).collect()
+}
+
+/// The cost totals per currency by `column` (`kind` or `bearer`) in `period`.
+fn cost_totals_by(c: &mut Client, column: &str, period: &Period) -> Result<Vec<CostTotal>> {
+    let (filter, args) = period_of(period, Dated::Time("submitted_at"), 1);
+    let sql = SUM_COSTS_BY
+        .replace("{column}", column)
+        .replace("{period}", &filter);
+    c.query(&sql, &refs(&args))?
         .iter()
         .map(|r| {
             Ok(CostTotal {
@@ -123,6 +158,7 @@ fn cost_row_of(row: &Row) -> Result<CostRow> {
             currency: row.value("currency")?,
             approved: row.value("approved")?,
             settled: row.value("settled")?,
+            submitted_at: row.timestamp("submitted_at")?,
         },
     })
 }
@@ -188,29 +224,40 @@ fn return_visit_of(row: &Row) -> Result<ReturnVisitRow> {
 }
 
 impl Reports for PostgresStorage {
-    fn complaints_by(&self, axis: ComplaintAxis, utc_offset_minutes: i32) -> Result<Vec<Group>> {
-        let sql = COUNT_COMPLAINTS_BY.replace("{key}", complaint_key(axis));
-        let zone: Vec<&(dyn ToSql + Sync)> = if axis == ComplaintAxis::Month {
-            vec![&utc_offset_minutes]
-        } else {
-            Vec::new()
-        };
+    fn complaints_by(
+        &self,
+        axis: ComplaintAxis,
+        period: &Period,
+        utc_offset_minutes: i32,
+    ) -> Result<Vec<Group>> {
+        let mut args: Vec<Arg> = Vec::new();
+        if axis == ComplaintAxis::Month {
+            args.push(Box::new(utc_offset_minutes));
+        }
+        let (filter, bounds) = period_of(period, Dated::Time("registered_at"), args.len() + 1);
+        args.extend(bounds);
+        let (key, join) = complaint_key(axis);
+        let sql = COUNT_COMPLAINTS_BY
+            .replace("{key}", &key)
+            .replace("{join}", &join)
+            .replace("{period}", &filter);
         self.read(|c| {
-            c.query(&sql, &zone)?
+            c.query(&sql, &refs(&args))?
                 .iter()
-                .map(|r| {
-                    Ok(Group {
-                        key: r.value("k")?,
-                        complaints: r.unsigned("n")?,
-                    })
-                })
+                .map(|r| Ok(Group::new(r.value("k")?, r.unsigned("n")?)))
                 .collect()
         })
     }
 
-    fn handoff_compliance(&self, limit_ms: i64) -> Result<HandoffCompliance> {
+    fn handoff_compliance(&self, limit_ms: i64, period: &Period) -> Result<HandoffCompliance> {
+        let (filter, bounds) = period_of(period, Dated::Time("registered_at"), 2);
+        let args: Vec<Arg> = [Box::new(limit_ms) as Arg]
+            .into_iter()
+            .chain(bounds)
+            .collect();
+        let sql = COUNT_HANDOFFS.replace("{period}", &filter);
         self.read(|c| {
-            let r = c.query_one(COUNT_HANDOFFS, &[&limit_ms])?;
+            let r = c.query_one(&sql, &refs(&args))?;
             let (tickets, by_device, by_receipt) = (
                 r.unsigned("tickets")?,
                 r.unsigned("by_device")?,
@@ -227,9 +274,15 @@ impl Reports for PostgresStorage {
         })
     }
 
-    fn open_actions(&self, today: Date) -> Result<OpenActions> {
+    fn open_actions(&self, today: Date, period: &Period) -> Result<OpenActions> {
+        let (filter, bounds) = period_of(period, Dated::Day("next_action_due"), 2);
+        let args: Vec<Arg> = [Box::new(today.to_string()) as Arg]
+            .into_iter()
+            .chain(bounds)
+            .collect();
+        let sql = COUNT_OPEN_ACTIONS.replace("{period}", &filter);
         self.read(|c| {
-            let r = c.query_one(COUNT_OPEN_ACTIONS, &[&today.to_string()])?;
+            let r = c.query_one(&sql, &refs(&args))?;
             Ok(OpenActions {
                 actions: r.unsigned("actions")?,
                 tickets: r.unsigned("tickets")?,
@@ -243,11 +296,11 @@ impl Reports for PostgresStorage {
         self.read(|c| ledger_row::select(c, SELECT_OPEN_ACTION_TICKETS, &[&limit]))
     }
 
-    fn cost_totals(&self) -> Result<CostStatistics> {
+    fn cost_totals(&self, period: &Period) -> Result<CostStatistics> {
         self.read(|c| {
             Ok(CostStatistics {
-                by_kind: cost_totals_by(c, "kind")?,
-                by_bearer: cost_totals_by(c, "bearer")?,
+                by_kind: cost_totals_by(c, "kind", period)?,
+                by_bearer: cost_totals_by(c, "bearer", period)?,
             })
         })
     }
@@ -262,9 +315,11 @@ impl Reports for PostgresStorage {
         })
     }
 
-    fn visit_outcomes(&self) -> Result<VisitOutcomes> {
+    fn visit_outcomes(&self, period: &Period) -> Result<VisitOutcomes> {
+        let (filter, args) = period_of(period, Dated::Day("planned_for"), 1);
+        let sql = COUNT_VISIT_OUTCOMES.replace("{period}", &filter);
         self.read(|c| {
-            let r = c.query_one(COUNT_VISIT_OUTCOMES, &[])?;
+            let r = c.query_one(&sql, &refs(&args))?;
             let (planned, done) = (r.unsigned("planned")?, r.unsigned("done")?);
             Ok(VisitOutcomes {
                 planned,
@@ -296,8 +351,11 @@ mod tests {
     use fieldledger_core::ticket::followup::ContactMethod;
     use fieldledger_core::{Role, Timestamp};
 
+    use strum::VariantArray;
+
     use super::super::commit::tests::{Staged, batch, postgres, sqlite, user};
     use super::*;
+    use crate::calendar::Calendar;
     use crate::storage::{Commits, DocWrite};
 
     /// A return visit of the ticket of `write`.
@@ -331,6 +389,7 @@ mod tests {
             currency: if n.is_multiple_of(3) { "USD" } else { "CNY" }.into(),
             approved,
             settled: approved == Some(true) && n.is_multiple_of(2),
+            submitted_at: Timestamp(1_769_889_600_000 + n as i64 * 86_400_000),
         }
     }
 
@@ -391,6 +450,38 @@ mod tests {
                     row.handed_off_at = delay.and_then(|d| registered.map(|r| Timestamp(r + d)));
                     row.handed_off_received_at = delay.map(|d| Timestamp(row.received_at.0 + d));
                     row.imported = n == 3;
+                    row.disposition = [
+                        Some("replace"),
+                        None,
+                        Some("replace"),
+                        Some("replace"),
+                        None,
+                    ][n]
+                        .map(str::to_owned);
+                    let technicians: [&[&str]; 5] = [
+                        &["tech.li", "tech.zhang"],
+                        &[],
+                        &["tech.zhang"],
+                        &["tech.li"],
+                        &[],
+                    ];
+                    row.assignees = technicians[n].iter().map(|t| user(t)).collect();
+                    let roles: [&[Role]; 5] = [
+                        &[Role::QualityAssurance, Role::Technical],
+                        &[Role::Technical],
+                        &[],
+                        &[Role::Commerce],
+                        &[],
+                    ];
+                    row.handed_off_to = roles[n].to_vec();
+                    let took = [
+                        Some(2 * hour),
+                        Some(100 * hour),
+                        Some(hour),
+                        None,
+                        Some(900 * hour),
+                    ];
+                    row.resolved_at = registered.zip(took[n]).map(|(r, t)| Timestamp(r + t));
                     row.open_actions = [2, 0, 1, 1, 0][n];
                     row.next_action_due =
                         [Some("2026-03-01"), None, Some("2026-02-01"), None, None][n]
@@ -432,35 +523,85 @@ mod tests {
         lite.commit(&batches, Timestamp(10))
             .expect("a commit on SQLite");
         let both = [&pg as &dyn Reports, &lite];
-        let axes = [
-            ComplaintAxis::Product,
-            ComplaintAxis::Model,
-            ComplaintAxis::Cause,
-            ComplaintAxis::Responsibility,
-            ComplaintAxis::Month,
+        let china = Calendar::default();
+        let periods = [
+            Period::default(),
+            Period::of(Some("2026-02-01"), Some("2026-02-28"), &china).expect("February"),
+            Period::of(Some("2026-01-01"), Some("2026-01-31"), &china).expect("January"),
+            Period::of(None, Some("2026-02-01"), &china).expect("to February's first"),
+            Period::of(Some("2026-02-02"), None, &china).expect("from February's second"),
         ];
-        for axis in axes {
-            for offset in [480, 0, -300] {
-                let [on_pg, on_lite] = both.map(|s| s.complaints_by(axis, offset).expect("groups"));
-                assert_eq!(on_pg, on_lite, "{axis:?} at {offset}");
+        for period in &periods {
+            for axis in ComplaintAxis::VARIANTS.iter().copied() {
+                for offset in [480, 0, -300] {
+                    let [on_pg, on_lite] =
+                        both.map(|s| s.complaints_by(axis, period, offset).expect("groups"));
+                    assert_eq!(on_pg, on_lite, "{axis:?} at {offset} in {period:?}");
+                }
             }
+            for limit in [0, 15, 3 * 3_600_000] {
+                let [on_pg, on_lite] =
+                    both.map(|s| s.handoff_compliance(limit, period).expect("handoffs"));
+                assert_eq!(on_pg, on_lite, "within {limit} in {period:?}");
+            }
+            let today = "2026-02-15".parse().expect("a day");
+            let [on_pg, on_lite] = both.map(|s| s.open_actions(today, period).expect("actions"));
+            assert_eq!(on_pg, on_lite, "{period:?}");
+            let [on_pg, on_lite] = both.map(|s| s.cost_totals(period).expect("totals"));
+            assert_eq!(on_pg, on_lite, "{period:?}");
+            let [on_pg, on_lite] = both.map(|s| s.visit_outcomes(period).expect("outcomes"));
+            assert_eq!(on_pg, on_lite, "{period:?}");
         }
-        let months = pg.complaints_by(ComplaintAxis::Month, 480).expect("groups");
+        let whole = Period::default();
+        let months = pg
+            .complaints_by(ComplaintAxis::Month, &whole, 480)
+            .expect("groups");
         assert!(months.iter().any(|g| g.key.as_deref() == Some("2026-02")));
-        for limit in [0, 15, 3 * 3_600_000] {
-            let [on_pg, on_lite] = both.map(|s| s.handoff_compliance(limit).expect("handoffs"));
-            assert_eq!(on_pg, on_lite, "within {limit}");
-        }
+        let keys = |axis, period: &Period| -> Vec<(Option<String>, u64)> {
+            let groups = pg.complaints_by(axis, period, 480).expect("groups");
+            groups.into_iter().map(|g| (g.key, g.complaints)).collect()
+        };
+        let some = |k: &str, n: u64| (Some(k.to_owned()), n);
+        // A complaint counts once for each of its technicians and departments.
+        let technicians = keys(ComplaintAxis::Technician, &whole);
+        assert_eq!(
+            technicians,
+            [(None, 2), some("tech.zhang", 2), some("tech.li", 1)]
+        );
+        let departments = keys(ComplaintAxis::Department, &whole);
+        let expected = [
+            (None, 2),
+            some("technical", 2),
+            some("quality_assurance", 1),
+        ];
+        assert_eq!(departments, expected);
+        let times = keys(ComplaintAxis::Resolution, &whole);
+        let expected = [
+            (None, 1),
+            some("over_30_days", 1),
+            some("within_1_day", 1),
+            some("within_7_days", 1),
+        ];
+        assert_eq!(times, expected);
+        // February in China: the two complaints registered late on 31 January UTC and after.
+        let february = &periods[1];
+        assert_eq!(
+            keys(ComplaintAxis::Model, february),
+            [some("M0", 1), some("M1", 1)]
+        );
         let today = "2026-02-15".parse().expect("a day");
-        let [on_pg, on_lite] = both.map(|s| s.open_actions(today).expect("actions"));
-        assert_eq!(on_pg, on_lite);
+        // The ticket whose earliest open action is due on 1 February, not the one due in March.
+        let [on_pg, _] = both.map(|s| s.open_actions(today, february));
+        assert_eq!(on_pg.expect("actions").tickets, 1);
+        let [on_pg, _] = both.map(|s| s.visit_outcomes(february));
+        // Nine visits, one planned for March.
+        assert_eq!(on_pg.expect("outcomes").planned, 8);
+        let [on_pg, _] = both.map(|s| s.open_actions(today, &whole).expect("actions"));
         assert_eq!(on_pg.tickets_past_due, 1);
         for limit in [1, 10] {
             let [on_pg, on_lite] = both.map(|s| s.open_action_tickets(limit).expect("tickets"));
             assert_eq!(on_pg, on_lite);
         }
-        let [on_pg, on_lite] = both.map(|s| s.cost_totals().expect("totals"));
-        assert_eq!(on_pg, on_lite);
         let states = [
             None,
             Some(CostState::ToAudit),
@@ -477,7 +618,7 @@ mod tests {
                 assert_eq!(on_pg, on_lite, "{query:?}");
             }
         }
-        let [on_pg, on_lite] = both.map(|s| s.visit_outcomes().expect("outcomes"));
+        let [on_pg, on_lite] = both.map(|s| s.visit_outcomes(&whole).expect("outcomes"));
         assert_eq!(on_pg, on_lite);
         assert!(on_pg.mean_satisfaction.is_some());
         let days = VisitDays {

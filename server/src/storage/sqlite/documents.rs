@@ -59,6 +59,8 @@ const INSERT_ASSIGNED_ACCESS: &str = "INSERT OR IGNORE INTO access (user_id, tic
     VALUES (?1, ?2, 'assigned')";
 const INSERT_CREATOR_ACCESS: &str = "INSERT OR IGNORE INTO access (user_id, ticket_id, reason)
     VALUES (?1, ?2, 'created')";
+const INSERT_ADDRESSED_ACCESS: &str = "INSERT OR IGNORE INTO access (user_id, ticket_id, reason)
+    VALUES (?1, ?2, 'addressed')";
 /// Cuts, at the heads `?2`, the access of everyone assigned to ticket `?1`; the cuts of those
 /// still assigned after the write are dropped again ([`DELETE_RESTORED_CUTS`]).
 const INSERT_ACCESS_CUTS: &str = "INSERT OR IGNORE INTO access_cuts (user_id, ticket_id, heads)
@@ -134,7 +136,8 @@ pub(super) fn save_device_doc(tx: &Transaction<'_>, write: &DeviceDocWrite) -> R
     Ok(())
 }
 
-/// Makes who may read a ticket follow its ledger row: its assignees and its creator. When the
+/// Makes who may read a ticket follow its ledger row: its assignees, its creator and the people
+/// its hand-offs named. When the
 /// write that produced the row took users off the ticket, their access is cut at `before`, the
 /// ticket's heads just before that write.
 pub(super) fn follow_access(
@@ -155,6 +158,10 @@ pub(super) fn follow_access(
     if let Some(creator) = &row.created_by {
         tx.prepare_cached(INSERT_CREATOR_ACCESS)?
             .execute(params![creator.as_str(), id])?;
+    }
+    for person in &row.addressed {
+        tx.prepare_cached(INSERT_ADDRESSED_ACCESS)?
+            .execute(params![person.as_str(), id])?;
     }
     tx.prepare_cached(DELETE_RESTORED_CUTS)?.execute([id])?;
     Ok(())

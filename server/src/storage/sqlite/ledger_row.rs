@@ -18,14 +18,15 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         cost_total_minor, next_return_visit, created_by, handed_off_at, handed_off_received_at,
         next_action_due, open_actions, cause, responsibility, contact_person, contact_method,
         content, requests, source, sales_representative, imported, shipped_on, drawings_sent_at,
-        confirmed_at, confirmed_received_at, waiting)
+        confirmed_at, confirmed_received_at, waiting, resolved_at, handed_off_to, addressed)
     VALUES (:ticket_id, :ledger_number, :status, :kind,
         :complaint, :major, :customer_name, :product_name, :model, :job_number, :contract_number,
         :assignees, :disposition, :decision_conflict, :registered_at, :received_at, :updated_at,
         :cost_total_minor, :next_return_visit, :created_by, :handed_off_at, :handed_off_received_at,
         :next_action_due, :open_actions, :cause, :responsibility, :contact_person, :contact_method,
         :content, :requests, :source, :sales_representative, :imported, :shipped_on,
-        :drawings_sent_at, :confirmed_at, :confirmed_received_at, :waiting)
+        :drawings_sent_at, :confirmed_at, :confirmed_received_at, :waiting, :resolved_at,
+        :handed_off_to, :addressed)
     ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
         status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
         major = excluded.major, customer_name = excluded.customer_name,
@@ -44,7 +45,9 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         sales_representative = excluded.sales_representative, imported = excluded.imported,
         shipped_on = excluded.shipped_on, drawings_sent_at = excluded.drawings_sent_at,
         confirmed_at = excluded.confirmed_at,
-        confirmed_received_at = excluded.confirmed_received_at, waiting = excluded.waiting";
+        confirmed_received_at = excluded.confirmed_received_at, waiting = excluded.waiting,
+        resolved_at = excluded.resolved_at, handed_off_to = excluded.handed_off_to,
+        addressed = excluded.addressed";
 
 /// Moves a row's `updated_at` (`?2`), for a write that changed nothing else in it.
 const TOUCH_LEDGER_ROW: &str = "UPDATE ledger SET updated_at = ?2 WHERE ticket_id = ?1";
@@ -90,6 +93,9 @@ pub(super) fn read(row: &NamedRow<'_>) -> Result<LedgerRow> {
         confirmed_at: row.timestamp_opt("confirmed_at")?,
         confirmed_received_at: row.timestamp_opt("confirmed_received_at")?,
         waiting: row.parsed_list("waiting")?,
+        addressed: row.parsed_list("addressed")?,
+        resolved_at: row.timestamp_opt("resolved_at")?,
+        handed_off_to: row.parsed_list("handed_off_to")?,
     })
 }
 
@@ -102,6 +108,7 @@ pub(super) fn select(c: &Connection, sql: &str, params: impl Params) -> Result<V
 /// Stores `row` over the stored one.
 pub(super) fn upsert(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
     let assignees: Vec<&str> = row.assignees.iter().map(UserId::as_str).collect();
+    let addressed: Vec<&str> = row.addressed.iter().map(UserId::as_str).collect();
     let day = |d: Option<fieldledger_core::Date>| d.map(|d| d.to_string());
     tx.prepare_cached(UPSERT_LEDGER_ROW)?
         .execute(named_params! {
@@ -143,6 +150,9 @@ pub(super) fn upsert(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
             ":confirmed_at": row.confirmed_at.map(Timestamp::millis),
             ":confirmed_received_at": row.confirmed_received_at.map(Timestamp::millis),
             ":waiting": queue::stored(&row.waiting),
+            ":addressed": addressed.join(" "),
+            ":resolved_at": row.resolved_at.map(Timestamp::millis),
+            ":handed_off_to": row.handed_off_to_names(),
         })?;
     Ok(())
 }

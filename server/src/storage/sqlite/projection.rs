@@ -18,8 +18,8 @@ const INSERT_RETURN_VISIT: &str = "INSERT OR REPLACE INTO return_visits (visit_i
 const DELETE_COST_LINES: &str = "DELETE FROM cost_lines WHERE ticket_id = ?1";
 const INSERT_COST_LINE: &str =
     "INSERT OR REPLACE INTO cost_lines (cost_id, ticket_id, kind, bearer,
-        amount_minor, currency, approved, settled)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        amount_minor, currency, approved, settled, submitted_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 /// Replaces the return visits of ticket `id` by `visits`.
 pub(super) fn save_return_visits(
@@ -64,7 +64,8 @@ pub(super) fn save_cost_lines(
             c.amount_minor,
             c.currency,
             c.approved,
-            c.settled
+            c.settled,
+            c.submitted_at.millis(),
         ])?;
     }
     Ok(())

@@ -12,15 +12,20 @@ use crate::ledger::LedgerRow;
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
 use crate::statistics::{
     ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, OpenActions,
-    VisitOutcomes, share,
+    Period, VisitOutcomes, share,
 };
+use crate::storage::reports::{BoundValue, Dated, complaint_column, period_filter};
 use crate::storage::{Reports, Result};
 
-/// Complaints counted by the key `{key}`, most first.
-const COUNT_COMPLAINTS_BY: &str = "SELECT {key} AS k, COUNT(*) AS n FROM ledger
-    WHERE complaint = 1 GROUP BY k ORDER BY n DESC, k";
+/// Complaints counted by the key `{key}` of the ledger joined with `{join}`, in the period
+/// `{period}`, most first.
+const COUNT_COMPLAINTS_BY: &str = "SELECT {key} AS k, COUNT(*) AS n FROM ledger{join}
+    WHERE complaint = 1{period} GROUP BY k ORDER BY n DESC, k";
 /// The month of registration in the zone whose offset is the modifier `?1` (`+480 minutes`).
 const REGISTRATION_MONTH: &str = "strftime('%Y-%m', registered_at / 1000, 'unixepoch', ?1)";
+/// One row per name of the space-separated list in the column `{list}`: the list made a JSON
+/// array (user ids and role names hold no quote or backslash), an empty list one empty name.
+const EACH_NAME: &str = ", json_each('[\"' || replace(ledger.{list}, ' ', '\",\"') || '\"]') AS j";
 
 /// Confirmed complaints, those handed off, and those handed off within `?1` ms of the desk's
 /// confirmation on each clock; imported tickets are history and are not judged, and tickets
@@ -29,13 +34,14 @@ const COUNT_HANDOFFS: &str = "SELECT COUNT(*) AS tickets,
         COUNT(handed_off_received_at) AS handed_off,
         COALESCE(SUM(handed_off_at - confirmed_at <= ?1), 0) AS by_device,
         COALESCE(SUM(handed_off_received_at - confirmed_received_at <= ?1), 0) AS by_receipt
-    FROM ledger WHERE imported = 0 AND confirmed_received_at IS NOT NULL";
+    FROM ledger WHERE imported = 0 AND confirmed_received_at IS NOT NULL{period}";
 
-/// Open actions, the tickets with any, and those with one due before `?1`.
+/// Open actions, the tickets with any, and those with one due before `?1` (every ticket with
+/// an open action has its earliest due day).
 const COUNT_OPEN_ACTIONS: &str = "SELECT COALESCE(SUM(open_actions), 0) AS actions,
         COALESCE(SUM(open_actions > 0), 0) AS tickets,
         COALESCE(SUM(next_action_due < ?1), 0) AS past_due
-    FROM ledger";
+    FROM ledger WHERE next_action_due IS NOT NULL{period}";
 const SELECT_OPEN_ACTION_TICKETS: &str = "SELECT * FROM ledger WHERE next_action_due IS NOT NULL
     ORDER BY next_action_due, ticket_id LIMIT ?1";
 
@@ -44,10 +50,11 @@ const SUM_COSTS_BY: &str = "SELECT {column} AS key, currency, COUNT(*) AS costs,
         SUM(amount_minor) AS amount_minor,
         TOTAL(CASE WHEN approved = 1 THEN amount_minor END) AS approved_minor,
         TOTAL(CASE WHEN settled = 1 THEN amount_minor END) AS settled_minor
-    FROM cost_lines GROUP BY {column}, currency ORDER BY {column}, currency";
+    FROM cost_lines WHERE 1 = 1{period} GROUP BY {column}, currency
+    ORDER BY {column}, currency";
 /// Cost lines in the state `{state}` borne by `?1` (anyone when NULL), with their tickets.
 const SELECT_COST_ROWS: &str = "SELECT c.cost_id, c.ticket_id, l.ledger_number, l.customer_name,
-        c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled
+        c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled, c.submitted_at
     FROM cost_lines c JOIN ledger l ON l.ticket_id = c.ticket_id
     WHERE {state} AND (?1 IS NULL OR c.bearer = ?1)
     ORDER BY c.bearer, l.updated_at DESC, c.cost_id LIMIT 500";
@@ -57,27 +64,49 @@ const COUNT_VISIT_OUTCOMES: &str = "SELECT COUNT(*) AS planned, COUNT(done_at) A
         COALESCE(SUM(satisfaction = 1), 0) AS s1, COALESCE(SUM(satisfaction = 2), 0) AS s2,
         COALESCE(SUM(satisfaction = 3), 0) AS s3, COALESCE(SUM(satisfaction = 4), 0) AS s4,
         COALESCE(SUM(satisfaction = 5), 0) AS s5
-    FROM return_visits";
+    FROM return_visits WHERE 1 = 1{period}";
 /// The return visits that pass `{filter}`, by planned day.
 const SELECT_RETURN_VISITS: &str = "SELECT visit_id, ticket_id, ledger_number, customer_name,
         planned_for, method, assignee, done_at, done_by, satisfaction, resolved
     FROM return_visits WHERE {filter} ORDER BY planned_for, visit_id LIMIT 500";
 
-/// The key expression of complaints counted by `axis`.
-fn complaint_key(axis: ComplaintAxis) -> &'static str {
+/// The key expression of complaints counted by `axis`, and what the ledger is joined with.
+fn complaint_key(axis: ComplaintAxis) -> (String, String) {
+    let each = |list: &str| {
+        (
+            "NULLIF(j.value, '')".to_owned(),
+            EACH_NAME.replace("{list}", list),
+        )
+    };
     match axis {
-        ComplaintAxis::Product => "product_name",
-        ComplaintAxis::Model => "model",
-        ComplaintAxis::Cause => "NULLIF(cause, '')",
-        ComplaintAxis::Responsibility => "responsibility",
-        ComplaintAxis::Month => REGISTRATION_MONTH,
+        ComplaintAxis::Month => (REGISTRATION_MONTH.to_owned(), String::new()),
+        ComplaintAxis::Technician => each("assignees"),
+        ComplaintAxis::Department => each("handed_off_to"),
+        _ => (complaint_column(axis).unwrap_or_default(), String::new()),
     }
 }
 
-/// The cost totals per currency by `column` (`kind` or `bearer`).
-fn cost_totals_by(c: &Connection, column: &str) -> Result<Vec<CostTotal>> {
-    let sql = SUM_COSTS_BY.replace("{column}", column);
-    all(c, &sql, [], |r| {
+/// The conditions of `period` on `column`, their placeholders numbered from `first` on, and
+/// their values.
+fn period_of(period: &Period, column: Dated, first: usize) -> (String, Vec<Value>) {
+    let (sql, values) = period_filter(period, column, first, |n| format!("?{n}"));
+    let values = values
+        .into_iter()
+        .map(|v| match v {
+            BoundValue::Millis(ms) => Value::Integer(ms),
+            BoundValue::Day(day) => Value::Text(day),
+        })
+        .collect();
+    (sql, values)
+}
+
+/// The cost totals per currency by `column` (`kind` or `bearer`) in `period`.
+fn cost_totals_by(c: &Connection, column: &str, period: &Period) -> Result<Vec<CostTotal>> {
+    let (filter, args) = period_of(period, Dated::Time("submitted_at"), 1);
+    let sql = SUM_COSTS_BY
+        .replace("{column}", column)
+        .replace("{period}", &filter);
+    all(c, &sql, params_from_iter(args.iter()), |r| {
         Ok(CostTotal {
             key: r.get("key")?,
             currency: r.get("currency")?,
@@ -113,6 +142,7 @@ fn cost_row_of(row: &NamedRow<'_>) -> Result<CostRow> {
             currency: row.get("currency")?,
             approved: row.get("approved")?,
             settled: row.get("settled")?,
+            submitted_at: row.timestamp("submitted_at")?,
         },
     })
 }
@@ -174,23 +204,39 @@ fn return_visit_of(row: &NamedRow<'_>) -> Result<ReturnVisitRow> {
 }
 
 impl Reports for SqliteStorage {
-    fn complaints_by(&self, axis: ComplaintAxis, utc_offset_minutes: i32) -> Result<Vec<Group>> {
-        let sql = COUNT_COMPLAINTS_BY.replace("{key}", complaint_key(axis));
-        let zone =
-            (axis == ComplaintAxis::Month).then(|| format!("{utc_offset_minutes:+} minutes"));
+    fn complaints_by(
+        &self,
+        axis: ComplaintAxis,
+        period: &Period,
+        utc_offset_minutes: i32,
+    ) -> Result<Vec<Group>> {
+        let mut args: Vec<Value> = Vec::new();
+        if axis == ComplaintAxis::Month {
+            args.push(Value::Text(format!("{utc_offset_minutes:+} minutes")));
+        }
+        let (filter, bounds) = period_of(period, Dated::Time("registered_at"), args.len() + 1);
+        args.extend(bounds);
+        let (key, join) = complaint_key(axis);
+        let sql = COUNT_COMPLAINTS_BY
+            .replace("{key}", &key)
+            .replace("{join}", &join)
+            .replace("{period}", &filter);
         self.read(|c| {
-            all(c, &sql, params_from_iter(zone.iter()), |r| {
-                Ok(Group {
-                    key: r.get("k")?,
-                    complaints: r.get("n")?,
-                })
+            all(c, &sql, params_from_iter(args.iter()), |r| {
+                Ok(Group::new(r.get("k")?, r.get("n")?))
             })
         })
     }
 
-    fn handoff_compliance(&self, limit_ms: i64) -> Result<HandoffCompliance> {
+    fn handoff_compliance(&self, limit_ms: i64, period: &Period) -> Result<HandoffCompliance> {
+        let (filter, bounds) = period_of(period, Dated::Time("registered_at"), 2);
+        let args: Vec<Value> = [Value::Integer(limit_ms)]
+            .into_iter()
+            .chain(bounds)
+            .collect();
+        let sql = COUNT_HANDOFFS.replace("{period}", &filter);
         self.read(|c| {
-            one(c, COUNT_HANDOFFS, [limit_ms], |r| {
+            one(c, &sql, params_from_iter(args.iter()), |r| {
                 let (tickets, by_device, by_receipt): (u64, u64, u64) =
                     (r.get("tickets")?, r.get("by_device")?, r.get("by_receipt")?);
                 Ok(HandoffCompliance {
@@ -205,9 +251,15 @@ impl Reports for SqliteStorage {
         })
     }
 
-    fn open_actions(&self, today: Date) -> Result<OpenActions> {
+    fn open_actions(&self, today: Date, period: &Period) -> Result<OpenActions> {
+        let (filter, bounds) = period_of(period, Dated::Day("next_action_due"), 2);
+        let args: Vec<Value> = [Value::Text(today.to_string())]
+            .into_iter()
+            .chain(bounds)
+            .collect();
+        let sql = COUNT_OPEN_ACTIONS.replace("{period}", &filter);
         self.read(|c| {
-            one(c, COUNT_OPEN_ACTIONS, [today.to_string()], |r| {
+            one(c, &sql, params_from_iter(args.iter()), |r| {
                 Ok(OpenActions {
                     actions: r.get("actions")?,
                     tickets: r.get("tickets")?,
@@ -221,11 +273,11 @@ impl Reports for SqliteStorage {
         self.read(|c| ledger_row::select(c, SELECT_OPEN_ACTION_TICKETS, [limit as i64]))
     }
 
-    fn cost_totals(&self) -> Result<CostStatistics> {
+    fn cost_totals(&self, period: &Period) -> Result<CostStatistics> {
         self.read(|c| {
             Ok(CostStatistics {
-                by_kind: cost_totals_by(c, "kind")?,
-                by_bearer: cost_totals_by(c, "bearer")?,
+                by_kind: cost_totals_by(c, "kind", period)?,
+                by_bearer: cost_totals_by(c, "bearer", period)?,
             })
         })
     }
@@ -235,9 +287,11 @@ impl Reports for SqliteStorage {
         self.read(|c| all(c, &sql, [query.bearer.as_deref()], cost_row_of))
     }
 
-    fn visit_outcomes(&self) -> Result<VisitOutcomes> {
+    fn visit_outcomes(&self, period: &Period) -> Result<VisitOutcomes> {
+        let (filter, args) = period_of(period, Dated::Day("planned_for"), 1);
+        let sql = COUNT_VISIT_OUTCOMES.replace("{period}", &filter);
         self.read(|c| {
-            one(c, COUNT_VISIT_OUTCOMES, [], |r| {
+            one(c, &sql, params_from_iter(args.iter()), |r| {
                 let (planned, done): (u64, u64) = (r.get("planned")?, r.get("done")?);
                 Ok(VisitOutcomes {
                     planned,

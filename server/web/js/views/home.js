@@ -81,11 +81,12 @@ function work(item, detail, done) {
   const id = item.ticket_id;
   const v = detail.view;
   const role = session().role;
-  const track = () => fulfilmentTrack(v, detail.status);
+  const person = (user) => detail.people?.[user] ?? user;
+  const track = () => fulfilmentTrack(v, detail.status, person);
   const qa = may("add_corrective_action") ? correctiveActionForm(id, done) : null;
   switch (item.reason) {
     case "handoff":
-      return [handoffList(id, v.dispatch, done, (x) => awaitsMyAcknowledgement(v.dispatch, x))];
+      return [handoffList(id, v.dispatch, done, person, (x) => awaitsMyAcknowledgement(v.dispatch, x))];
     case "awaiting_handoff":
       return [may("hand_off") ? handOffForm(id, done) : null, may("issue_travel_order") ? orderForm(id, done) : null];
     case "return": {

@@ -54,9 +54,13 @@ export function awaitsMyAcknowledgement(dispatch, handoff) {
   return addressed && !acknowledged;
 }
 
-// The hand-offs of a ticket: who passed it to which departments, each department's
-// acknowledgement, and a button for the signed-in department when it is addressed.
-export function handoffList(ticketId, dispatch, done, only = () => true) {
+// Who `user` is: the ticket page and the home view pass the ticket's names (`detail.people`).
+const byId = (user) => user;
+
+// The hand-offs of a ticket (those `only` keeps): who passed it to which departments, each
+// department's acknowledgement, and a button for the signed-in department when it is addressed;
+// `person` names users.
+export function handoffList(ticketId, dispatch, done, person = byId, only = () => true) {
   const shown = dispatch.handoffs.filter(only);
   if (!shown.length) return h("p", { class: "muted" }, t("app.none"));
   return h(
@@ -66,8 +70,8 @@ export function handoffList(ticketId, dispatch, done, only = () => true) {
       h(
         "li",
         { "data-handoff": x.id },
-        t("work.handoffLine", { by: x.by, at: dateTime(x.handed_off_at) }),
-        x.person ? ` · ${t("work.handoffPerson", { person: x.person })}` : "",
+        t("work.handoffLine", { by: person(x.by), at: dateTime(x.handed_off_at) }),
+        x.person ? ` · ${t("work.handoffPerson", { person: person(x.person) })}` : "",
         x.note ? ` · ${x.note}` : "",
         h(
           "span",
@@ -78,7 +82,11 @@ export function handoffList(ticketId, dispatch, done, only = () => true) {
               "span",
               { class: `badge ${ack ? "ok" : "warn"}`, "data-ack": ack ? "done" : "pending" },
               ack
-                ? t("work.acknowledgedBy", { role: name("role", role), by: ack.by, at: dateTime(ack.acknowledged_at) })
+                ? t("work.acknowledgedBy", {
+                    role: name("role", role),
+                    by: person(ack.by),
+                    at: dateTime(ack.acknowledged_at),
+                  })
                 : t("work.notAcknowledged", { role: name("role", role) }),
             );
           }),
@@ -113,27 +121,27 @@ export function trackOpen(status) {
 }
 
 // One recorded step of the track, as a line.
-function stepLine(e) {
+function stepLine(e, person) {
   const what = [name("fulfilment", e.kind)];
   if (e.verdict) what.push(name("verdict", e.verdict));
   if (e.shipped_on) what.push(day(e.shipped_on));
   return [
     h("strong", {}, what.join(" · ")),
-    ` · ${name("role", e.role)} ${e.by} · ${dateTime(e.recorded_at)}`,
+    ` · ${name("role", e.role)} ${person(e.by)} · ${dateTime(e.recorded_at)}`,
     e.note ? ` · ${e.note}` : "",
   ];
 }
 
 // The track of a replacement or a return: the steps recorded, oldest first, and the one the
-// ticket waits for with the departments whose turn it is.
-export function fulfilmentTrack(view, status) {
+// ticket waits for with the departments whose turn it is; `person` names users.
+export function fulfilmentTrack(view, status, person = byId) {
   const entries = [...view.fulfilment].sort((a, b) => a.recorded_at - b.recorded_at);
   const open = trackOpen(status);
   if (!entries.length && !open) return h("p", { class: "muted" }, t("app.none"));
   return h(
     "ol",
     { class: "track", "data-track": "" },
-    entries.map((e) => h("li", { class: "done", "data-step": e.kind }, stepLine(e))),
+    entries.map((e) => h("li", { class: "done", "data-step": e.kind }, stepLine(e, person))),
     open
       ? h(
           "li",

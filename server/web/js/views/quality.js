@@ -9,7 +9,7 @@ import { day, name, number, t } from "../i18n.js";
 export async function quality(main) {
   const [open, causes, responsibility] = await Promise.all([
     api("/v1/corrective-actions"),
-    api("/v1/statistics/complaints?by=cause"),
+    api("/v1/statistics/complaints?by=cause&top=15"),
     api("/v1/statistics/complaints?by=responsibility"),
   ]);
   fill(
@@ -78,7 +78,12 @@ export async function quality(main) {
         h("h2", {}, t("quality.byCause")),
         bars(
           t("quality.byCause"),
-          causes.groups.slice(0, 15).map((g) => [g.key ?? t("unknown"), g.complaints]),
+          [
+            ...causes.groups.map((g) => [g.key ?? t("unknown"), g.complaints]),
+            ...(causes.others
+              ? [[t("stats.others", { n: number(causes.others.groups) }), causes.others.complaints, "others"]]
+              : []),
+          ],
           (n) => number(n),
         ),
       ),

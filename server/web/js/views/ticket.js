@@ -9,6 +9,7 @@ import { dateTime, day, duration, money, name, t } from "../i18n.js";
 import { may } from "../policy.js";
 import { session } from "../session.js";
 import { attempt } from "../toast.js";
+import { complaintForm } from "./complaint_form.js";
 import {
   actionLine,
   actionStatusForm,
@@ -70,7 +71,8 @@ function handoffClock(detail) {
   return { el, tick, pending: clock.state === "pending" };
 }
 
-export async function ticket(main, [id]) {
+export async function ticket(main, [id, part]) {
+  if (part === "form") return complaintForm(main, id);
   let timer = null;
   async function load() {
     const detail = await api(`/v1/tickets/${encodeURIComponent(id)}`);
@@ -78,6 +80,8 @@ export async function ticket(main, [id]) {
     const v = detail.view;
     const reg = v.intake;
     const reload = () => load();
+    // People by name where the server knows them, else by their user id.
+    const person = (user) => (user ? (detail.people?.[user] ?? user) : "—");
     const clock = handoffClock(detail);
     if (clock?.pending) timer = setInterval(clock.tick, 1000);
 
@@ -89,7 +93,7 @@ export async function ticket(main, [id]) {
           list(
             detail.decision_conflict.entries,
             (e) =>
-              `${name("disposition", e.disposition)} — ${e.by} (${name("role", e.role)}), ${dateTime(e.recorded_at)}: ${e.rationale}`,
+              `${name("disposition", e.disposition)} — ${person(e.by)} (${name("role", e.role)}), ${dateTime(e.recorded_at)}: ${e.rationale}`,
           ),
           may("decide")
             ? actionForm(
@@ -123,6 +127,12 @@ export async function ticket(main, [id]) {
         `${v.meta.ledger_number ?? id} · ${reg.customer_name} `,
         h("span", { class: "badge", "data-status": "" }, name("status", detail.status)),
         reg.major ? h("span", { class: "badge bad" }, t("f.major")) : null,
+        " ",
+        h(
+          "a",
+          { class: "button secondary", href: `#/ticket/${encodeURIComponent(id)}/form`, "data-open-form": "" },
+          t("form.open"),
+        ),
       ),
       card(
         "ticket.deadlines",
@@ -150,7 +160,7 @@ export async function ticket(main, [id]) {
           ["f.source", name("source", reg.source)],
           ["f.sales_representative", reg.sales_representative ?? undefined],
           ["f.registered_at", dateTime(v.intake.registered_at)],
-          ["f.by", v.intake.registered_by],
+          ["f.by", person(v.intake.registered_by)],
         ]),
         detail.field_conflicts.length
           ? h(
@@ -166,11 +176,11 @@ export async function ticket(main, [id]) {
       ),
       card(
         "ticket.dispatch",
-        handoffList(id, v.dispatch, reload),
+        handoffList(id, v.dispatch, reload, person),
         list(
           v.dispatch.orders,
           (o) =>
-            `${o.number} · ${name("order_kind", o.kind)} · ${name("department", o.issuing_department)} · ${o.assignees.join(", ")} · ${dateTime(o.issued_at)}`,
+            `${o.number} · ${name("order_kind", o.kind)} · ${name("department", o.issuing_department)} · ${o.assignees.map(person).join("、")} · ${dateTime(o.issued_at)}`,
         ),
         may("hand_off") ? handOffForm(id, reload) : null,
         may("issue_travel_order") ? orderForm(id, reload) : null,
@@ -178,7 +188,7 @@ export async function ticket(main, [id]) {
       card(
         "ticket.visits",
         list(v.visits, (visit) => [
-          h("strong", {}, `${visit.technician} · ${visit.site}`),
+          h("strong", {}, `${person(visit.technician)} · ${visit.site}`),
           ` ${dateTime(visit.arrived_at)} – ${visit.departed_at ? dateTime(visit.departed_at) : "…"}`,
           list(visit.log, (l) => `${dateTime(l.recorded_at)} ${workText(l)}`),
           visit.photos.length
@@ -207,21 +217,21 @@ export async function ticket(main, [id]) {
         list(
           v.decisions.entries,
           (e) =>
-            `${dateTime(e.recorded_at)} ${name("disposition", e.disposition)} — ${e.by} (${name("role", e.role)}): ${e.rationale}`,
+            `${dateTime(e.recorded_at)} ${name("disposition", e.disposition)} — ${person(e.by)} (${name("role", e.role)}): ${e.rationale}`,
         ),
       ),
       card(
         "ticket.returns",
         list(v.returns, (r) => [
           `${r.unit}: ${r.reason} · ${dateTime(r.requested_at)} · ${r.received_at ? dateTime(r.received_at) : "—"}`,
-          list(r.inspections, (i) => `${dateTime(i.at)} ${name("verdict", i.verdict)} ${i.findings} (${i.by})`),
+          list(r.inspections, (i) => `${dateTime(i.at)} ${name("verdict", i.verdict)} ${i.findings} (${person(i.by)})`),
           !r.received_at && may("receive_return") ? receiveReturnButton(id, r.id, reload) : null,
           r.received_at && detail.status === "awaiting_inspection" && may("record_inspection")
             ? inspectionForm(id, r.id, nextStage(r), reload)
             : null,
         ]),
       ),
-      card("ticket.fulfilment", fulfilmentTrack(v, detail.status), trackForms(id, detail.status, reload)),
+      card("ticket.fulfilment", fulfilmentTrack(v, detail.status, person), trackForms(id, detail.status, reload)),
       card(
         "ticket.quality",
         fields([
@@ -232,7 +242,7 @@ export async function ticket(main, [id]) {
           ? fields([
               [
                 "work.managerReview",
-                `${v.quality.manager_review.note} (${v.quality.manager_review.reviewed_by}, ${dateTime(v.quality.manager_review.reviewed_at)})`,
+                `${v.quality.manager_review.note} (${person(v.quality.manager_review.reviewed_by)}, ${dateTime(v.quality.manager_review.reviewed_at)})`,
               ],
             ])
           : null,
@@ -298,7 +308,7 @@ export async function ticket(main, [id]) {
       card(
         "ticket.followups",
         list(v.followups, (f) => [
-          `${day(f.planned_for)} · ${name("method", f.method)} · ${f.assignee ?? f.planned_by} · `,
+          `${day(f.planned_for)} · ${name("method", f.method)} · ${person(f.assignee ?? f.planned_by)} · `,
           f.outcome
             ? `${"★".repeat(f.outcome.satisfaction)} ${f.outcome.resolved ? t("f.resolved") : ""} ${f.outcome.notes} (${dateTime(f.outcome.done_at)})`
             : may("record_return_visit")
@@ -353,7 +363,7 @@ export async function ticket(main, [id]) {
       ),
       card(
         "ticket.closures",
-        list(v.closures, (c) => `${dateTime(c.closed_at)} ${c.closed_by}: ${c.note}`),
+        list(v.closures, (c) => `${dateTime(c.closed_at)} ${person(c.closed_by)}: ${c.note}`),
         may("close") ? closeForm(id, reload) : null,
       ),
       card(
@@ -367,7 +377,7 @@ export async function ticket(main, [id]) {
               {},
               h("strong", {}, e.note ? name("action", e.note.action) : "—"),
               " · ",
-              e.note ? `${e.note.user} (${name("role", e.note.role)})` : e.actor.slice(0, 8),
+              e.note ? `${person(e.note.user)} (${name("role", e.note.role)})` : e.actor.slice(0, 8),
               h("br"),
               h(
                 "span",
