@@ -167,6 +167,8 @@ test("the technical department acknowledges the hand-off, then drafts and issues
   const page = await home("technical");
   const work = await open(page, tickets.replace, "handoff");
   await work.locator('[data-ack="pending"]', { hasText: "technical department" }).waitFor();
+  // People by name: the desk user who handed it off.
+  assert.match(await work.locator("[data-handoff]").textContent(), /handed off by 王芳 Wang Fang/);
   await work.getByRole("button", { name: "Acknowledge" }).click();
   await gone(page, tickets.replace, "handoff");
 
