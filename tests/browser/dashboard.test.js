@@ -117,7 +117,7 @@ test("a technician's device syncs work on it and the events arrive live without 
 
   await page.goto(`/#/ticket/${ticketId}`);
   const history = page.locator('[data-section="ticket.history"]');
-  await history.getByText("tech.zhang (technician)").first().waitFor();
+  await history.getByText("张伟 Zhang Wei (technician)").first().waitFor();
   assert.match(await history.textContent(), /Device time.*Received/s);
   await page.getByText("Checked the closing coil").waitFor();
   await page.locator("[data-status]", { hasText: "resolved" }).waitFor();
@@ -166,9 +166,13 @@ test("a supervisor records a return visit and sees it move from due to done", as
 test("the language switches to Chinese with the regulation's terms, and is remembered", async () => {
   const page = await signedIn("desk.wang");
   await page.getByRole("button", { name: "中文" }).click();
+  // Signing in leads to the role's home; the ledger is one click away.
+  await page.getByRole("heading", { name: "我的待办 · 技术服务部门客服专员" }).waitFor();
+  await page.getByRole("link", { name: "台账" }).click();
   await page.getByRole("heading", { name: "客户投诉信息处理台账" }).waitFor();
   const nav = await page.locator("#nav").textContent();
-  for (const word of ["台账", "客服登记", "实时动态", "回访"]) assert.ok(nav.includes(word), `${word} in ${nav}`);
+  for (const word of ["我的待办", "台账", "客服登记", "实时动态", "回访"])
+    assert.ok(nav.includes(word), `${word} in ${nav}`);
   await page.reload();
   await page.getByRole("columnheader", { name: "规格型号" }).waitFor();
   await page.getByRole("columnheader", { name: "工号" }).waitFor();
@@ -180,7 +184,7 @@ test("the language switches to Chinese with the regulation's terms, and is remem
   await page.context().close();
 
   const chinese = await signedIn("desk.wang", { locale: "zh-CN" });
-  await chinese.getByRole("heading", { name: "客户投诉信息处理台账" }).waitFor();
+  await chinese.getByRole("heading", { name: "我的待办 · 技术服务部门客服专员" }).waitFor();
   await chinese.context().close();
 });
 
@@ -207,7 +211,7 @@ test("QA, finance and statistics each have their view", async () => {
   await action.getByLabel("Description").fill("压接工艺培训 crimping training");
   await action.getByLabel("Owner").fill("制造部门");
   await action.getByLabel("Due").fill("2099-12-31");
-  await action.getByRole("button", { name: "+" }).click();
+  await action.getByRole("button", { name: "Add action" }).click();
   await quality.getByText("crimping training").waitFor();
   await qa.getByRole("link", { name: "QA" }).click();
   await qa.locator(`tr[data-ticket="${ticketId}"]`).getByText("crimping").waitFor();
@@ -223,7 +227,7 @@ test("QA, finance and statistics each have their view", async () => {
   // The technical service department audits a cost its desk submitted (never the submitter);
   // finance settles it, and does not audit.
   const supervisor = await signedIn("sup.sun");
-  await supervisor.getByRole("link", { name: "Costs" }).click();
+  await supervisor.getByRole("link", { name: "Costs", exact: true }).click();
   await supervisor
     .locator('[data-costs="finance.toAudit"] tr[data-cost]', { hasText: customer })
     .getByRole("button", { name: "Approve" })
@@ -231,7 +235,7 @@ test("QA, finance and statistics each have their view", async () => {
   await supervisor.locator('[data-costs="finance.toSettle"] tr[data-cost]', { hasText: customer }).waitFor();
   await supervisor.context().close();
   const finance = await signedIn("fin.zhao");
-  await finance.getByRole("link", { name: "Costs" }).click();
+  await finance.getByRole("link", { name: "Costs", exact: true }).click();
   await finance.locator('[data-costs="finance.toSettle"]').waitFor();
   assert.equal(await finance.getByRole("button", { name: "Approve" }).count(), 0, "finance does not audit");
   const toSettle = finance.locator('[data-costs="finance.toSettle"] tr[data-cost]', { hasText: customer });
@@ -254,6 +258,7 @@ const TICKET_FORMS = {
   "add-corrective-action": "add_corrective_action",
   "record-shipment": "record_shipment",
   "send-drawings": "send_drawings",
+  "draft-letter": "draft_letter",
   "plan-visit": "plan_return_visit",
   close: "close",
 };
@@ -279,7 +284,7 @@ test("each role is offered exactly the actions and views that the server's polic
   await technical.goto(`/#/ticket/${ticketId}`);
   const quality = technical.locator('[data-section="ticket.quality"]');
   await quality.locator('form[data-form="record-cause"]').waitFor();
-  assert.equal(await quality.getByRole("button", { name: "+" }).count(), 0);
+  assert.equal(await quality.getByRole("button", { name: "Add action" }).count(), 0);
   await technical.locator('form[data-form="send-drawings"]').waitFor();
   for (const form of ["record-shipment", "hand-off", "travel-order"]) {
     assert.equal(await technical.locator(`form[data-form="${form}"]`).count(), 0, form);

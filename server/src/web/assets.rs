@@ -41,6 +41,8 @@ pub const FILES: &[(&str, &str, &[u8])] = embedded! {
     "js/views/finance.js" => JS,
     "js/views/statistics.js" => JS,
     "js/views/devices.js" => JS,
+    "js/views/home.js" => JS,
+    "js/views/home_forms.js" => JS,
     "js/enrol.js" => JS,
     "js/views/complaint_form.js" => JS,
 };

@@ -11,6 +11,7 @@ import { desk } from "./views/desk.js";
 import { devices } from "./views/devices.js";
 import { events } from "./views/events.js";
 import { finance } from "./views/finance.js";
+import { home } from "./views/home.js";
 import { ledger } from "./views/ledger.js";
 import { quality } from "./views/quality.js";
 import { signIn } from "./views/sign_in.js";
@@ -22,6 +23,8 @@ import { visits } from "./views/visits.js";
 // service flow, the actions it is for: a role sees it when the policy lets it perform any of
 // them. A view with `roles` is for those roles alone. The others are for every office user.
 const VIEWS = [
+  // Every office role's home: what waits for its department, and the forms to act on it.
+  { route: "home", label: "nav.home", render: home },
   { route: "ledger", label: "nav.ledger", render: ledger },
   { route: "desk", label: "nav.desk", render: desk, actions: ["hand_off", "issue_travel_order"] },
   { route: "events", label: "nav.events", render: events },
@@ -32,11 +35,13 @@ const VIEWS = [
     render: visits,
     actions: ["plan_return_visit", "record_return_visit", "close"],
   },
+  // Every department may report its own corrective actions done, from its home and the ticket;
+  // the QA view is for those who establish cause and responsibility and raise the actions.
   {
     route: "quality",
     label: "nav.quality",
     render: quality,
-    actions: ["record_cause", "rule_responsibility", "add_corrective_action", "set_action_status"],
+    actions: ["record_cause", "rule_responsibility", "add_corrective_action"],
   },
   // Whoever closes a case needs its costs audited first.
   { route: "finance", label: "nav.finance", render: finance, actions: ["audit_cost", "settle_cost", "close"] },
@@ -59,7 +64,7 @@ function header() {
   out.textContent = t("app.signOut");
   out.hidden = !s;
   fill(document.getElementById("who"), s ? `${s.name} · ${name("role", s.role)}` : "");
-  const route = location.hash.replace(/^#\//, "").split("/")[0] || "ledger";
+  const route = location.hash.replace(/^#\//, "").split("/")[0] || "home";
   fill(
     document.getElementById("nav"),
     s
@@ -86,9 +91,9 @@ async function show() {
     return;
   }
   const [route, ...rest] = location.hash.replace(/^#\//, "").split("/");
-  const view = VIEWS.find((v) => v.route === (route || "ledger"));
+  const view = VIEWS.find((v) => v.route === (route || "home"));
   if (!view) {
-    location.hash = "#/ledger";
+    location.hash = "#/home";
     return;
   }
   document.title = `${t(view.label ?? "nav.ledger")} · fieldledger`;

@@ -10,6 +10,25 @@ import { may } from "../policy.js";
 import { session } from "../session.js";
 import { attempt } from "../toast.js";
 import { complaintForm } from "./complaint_form.js";
+import {
+  actionLine,
+  actionStatusForm,
+  causeForm,
+  closeForm,
+  correctiveActionForm,
+  draftLetterForm,
+  drawingsForm,
+  fulfilmentTrack,
+  handoffList,
+  inspectionForm,
+  issueLetterButton,
+  mayMoveAction,
+  nextStage,
+  receiveReturnButton,
+  responsibilityForm,
+  reviewForm,
+  trackForms,
+} from "./home_forms.js";
 
 function fields(pairs) {
   return h(
@@ -61,6 +80,8 @@ export async function ticket(main, [id, part]) {
     const v = detail.view;
     const reg = v.intake;
     const reload = () => load();
+    // People by name where the server knows them, else by their user id.
+    const person = (user) => (user ? (detail.people?.[user] ?? user) : "—");
     const clock = handoffClock(detail);
     if (clock?.pending) timer = setInterval(clock.tick, 1000);
 
@@ -72,7 +93,7 @@ export async function ticket(main, [id, part]) {
           list(
             detail.decision_conflict.entries,
             (e) =>
-              `${name("disposition", e.disposition)} — ${e.by} (${name("role", e.role)}), ${dateTime(e.recorded_at)}: ${e.rationale}`,
+              `${name("disposition", e.disposition)} — ${person(e.by)} (${name("role", e.role)}), ${dateTime(e.recorded_at)}: ${e.rationale}`,
           ),
           may("decide")
             ? actionForm(
@@ -139,7 +160,7 @@ export async function ticket(main, [id, part]) {
           ["f.source", name("source", reg.source)],
           ["f.sales_representative", reg.sales_representative ?? undefined],
           ["f.registered_at", dateTime(v.intake.registered_at)],
-          ["f.by", v.intake.registered_by],
+          ["f.by", person(v.intake.registered_by)],
         ]),
         detail.field_conflicts.length
           ? h(
@@ -155,14 +176,11 @@ export async function ticket(main, [id, part]) {
       ),
       card(
         "ticket.dispatch",
-        list(
-          v.dispatch.handoffs,
-          (x) => `${dateTime(x.handed_off_at)} ${x.by} → ${x.to.map((r) => name("role", r)).join("、")} ${x.note}`,
-        ),
+        handoffList(id, v.dispatch, reload, person),
         list(
           v.dispatch.orders,
           (o) =>
-            `${o.number} · ${name("order_kind", o.kind)} · ${name("department", o.issuing_department)} · ${o.assignees.join(", ")} · ${dateTime(o.issued_at)}`,
+            `${o.number} · ${name("order_kind", o.kind)} · ${name("department", o.issuing_department)} · ${o.assignees.map(person).join("、")} · ${dateTime(o.issued_at)}`,
         ),
         may("hand_off") ? handOffForm(id, reload) : null,
         may("issue_travel_order") ? orderForm(id, reload) : null,
@@ -170,7 +188,7 @@ export async function ticket(main, [id, part]) {
       card(
         "ticket.visits",
         list(v.visits, (visit) => [
-          h("strong", {}, `${visit.technician} · ${visit.site}`),
+          h("strong", {}, `${person(visit.technician)} · ${visit.site}`),
           ` ${dateTime(visit.arrived_at)} – ${visit.departed_at ? dateTime(visit.departed_at) : "…"}`,
           list(visit.log, (l) => `${dateTime(l.recorded_at)} ${workText(l)}`),
           visit.photos.length
@@ -199,73 +217,40 @@ export async function ticket(main, [id, part]) {
         list(
           v.decisions.entries,
           (e) =>
-            `${dateTime(e.recorded_at)} ${name("disposition", e.disposition)} — ${e.by} (${name("role", e.role)}): ${e.rationale}`,
+            `${dateTime(e.recorded_at)} ${name("disposition", e.disposition)} — ${person(e.by)} (${name("role", e.role)}): ${e.rationale}`,
         ),
       ),
       card(
         "ticket.returns",
         list(v.returns, (r) => [
           `${r.unit}: ${r.reason} · ${dateTime(r.requested_at)} · ${r.received_at ? dateTime(r.received_at) : "—"}`,
-          list(r.inspections, (i) => `${dateTime(i.at)} ${name("verdict", i.verdict)} ${i.findings} (${i.by})`),
+          list(r.inspections, (i) => `${dateTime(i.at)} ${name("verdict", i.verdict)} ${i.findings} (${person(i.by)})`),
+          !r.received_at && may("receive_return") ? receiveReturnButton(id, r.id, reload) : null,
+          r.received_at && detail.status === "awaiting_inspection" && may("record_inspection")
+            ? inspectionForm(id, r.id, nextStage(r), reload)
+            : null,
         ]),
       ),
+      card("ticket.fulfilment", fulfilmentTrack(v, detail.status, person), trackForms(id, detail.status, reload)),
       card(
         "ticket.quality",
         fields([
           ["f.cause", v.quality.cause || t("unknown")],
           ["f.responsibility", name("responsibility", v.quality.responsibility)],
         ]),
-        list(
-          v.quality.actions,
-          (a) =>
-            `${name("action_kind", a.kind)} · ${a.description} · ${a.owner} · ${t("f.due")} ${day(a.due)} · ${name("action_status", a.status)}`,
-        ),
-        may("record_cause")
-          ? actionForm(
-              "f.cause",
-              [{ label: "f.cause", name: "cause", required: true, size: 30 }],
-              async (f) => {
-                await operate(id, { op: "record_cause", cause: f.cause });
-                await reload();
-              },
-              { "data-form": "record-cause" },
-            )
-          : null,
-        may("rule_responsibility")
-          ? actionForm(
-              "f.responsibility",
+        v.quality.manager_review
+          ? fields([
               [
-                {
-                  label: "f.responsibility",
-                  name: "responsibility",
-                  type: "select",
-                  options: "responsibility",
-                  value: "design",
-                },
+                "work.managerReview",
+                `${v.quality.manager_review.note} (${person(v.quality.manager_review.reviewed_by)}, ${dateTime(v.quality.manager_review.reviewed_at)})`,
               ],
-              async (f) => {
-                await operate(id, { op: "rule_responsibility", responsibility: f.responsibility });
-                await reload();
-              },
-              { "data-form": "rule-responsibility" },
-            )
+            ])
           : null,
-        may("add_corrective_action")
-          ? actionForm(
-              "quality.add",
-              [
-                { label: "f.kind", name: "kind", type: "select", options: "action_kind", value: "corrective" },
-                { label: "f.description", name: "description", required: true },
-                { label: "f.owner", name: "owner", required: true, size: 10 },
-                { label: "f.due", name: "due", type: "date", required: true },
-              ],
-              async (f) => {
-                await operate(id, { op: "add_corrective_action", ...f });
-                await reload();
-              },
-              { "data-form": "add-corrective-action" },
-            )
-          : null,
+        list(v.quality.actions, (a) => [actionLine(a), mayMoveAction(a) ? actionStatusForm(id, a, reload) : null]),
+        may("record_cause") ? causeForm(id, v.quality.cause, reload) : null,
+        may("rule_responsibility") ? responsibilityForm(id, v.quality.responsibility, reload) : null,
+        may("add_corrective_action") ? correctiveActionForm(id, reload) : null,
+        reg.major && !v.quality.manager_review && may("review_major_complaint") ? reviewForm(id, reload) : null,
       ),
       card(
         "ticket.delivery",
@@ -288,17 +273,7 @@ export async function ticket(main, [id, part]) {
               { "data-form": "record-shipment" },
             )
           : null,
-        may("send_drawings")
-          ? actionForm(
-              "ticket.sendDrawings",
-              [{ label: "f.note", name: "note" }],
-              async (f) => {
-                await operate(id, { op: "send_drawings", note: f.note });
-                await reload();
-              },
-              { "data-form": "send-drawings" },
-            )
-          : null,
+        may("send_drawings") ? drawingsForm(id, reload) : null,
       ),
       card(
         "ticket.letter",
@@ -307,6 +282,8 @@ export async function ticket(main, [id, part]) {
           ["f.status", v.letter.status === "issued" ? t("ticket.letterIssued") : t("ticket.letterDraft")],
           ["f.letter_body", v.letter.body || "—"],
         ]),
+        v.letter.status !== "issued" && may("draft_letter") ? draftLetterForm(id, v.letter, reload) : null,
+        v.letter.status !== "issued" && v.letter.number && may("issue_letter") ? issueLetterButton(id, reload) : null,
       ),
       card(
         "ticket.costs",
@@ -331,7 +308,7 @@ export async function ticket(main, [id, part]) {
       card(
         "ticket.followups",
         list(v.followups, (f) => [
-          `${day(f.planned_for)} · ${name("method", f.method)} · ${f.assignee ?? f.planned_by} · `,
+          `${day(f.planned_for)} · ${name("method", f.method)} · ${person(f.assignee ?? f.planned_by)} · `,
           f.outcome
             ? `${"★".repeat(f.outcome.satisfaction)} ${f.outcome.resolved ? t("f.resolved") : ""} ${f.outcome.notes} (${dateTime(f.outcome.done_at)})`
             : may("record_return_visit")
@@ -386,18 +363,8 @@ export async function ticket(main, [id, part]) {
       ),
       card(
         "ticket.closures",
-        list(v.closures, (c) => `${dateTime(c.closed_at)} ${c.closed_by}: ${c.note}`),
-        may("close")
-          ? actionForm(
-              "ticket.close",
-              [{ label: "f.note", name: "note" }],
-              async (f) => {
-                await operate(id, { op: "close", note: f.note });
-                await reload();
-              },
-              { "data-form": "close" },
-            )
-          : null,
+        list(v.closures, (c) => `${dateTime(c.closed_at)} ${person(c.closed_by)}: ${c.note}`),
+        may("close") ? closeForm(id, reload) : null,
       ),
       card(
         "ticket.history",
@@ -408,9 +375,9 @@ export async function ticket(main, [id, part]) {
             h(
               "li",
               {},
-              h("strong", {}, e.note ? e.note.action : "—"),
+              h("strong", {}, e.note ? name("action", e.note.action) : "—"),
               " · ",
-              e.note ? `${e.note.user} (${name("role", e.note.role)})` : e.actor.slice(0, 8),
+              e.note ? `${person(e.note.user)} (${name("role", e.note.role)})` : e.actor.slice(0, 8),
               h("br"),
               h(
                 "span",
@@ -434,5 +401,5 @@ function workText(work) {
       ? `${work.part_number} ×${work.quantity} ${work.serial ?? ""}`
       : "";
   const measured = (work.measurements ?? []).map((m) => `${m.quantity} ${m.value} ${m.unit}`).join("; ");
-  return [`[${work.type}]`, work.description ?? "", line, measured].filter(Boolean).join(" ");
+  return [`[${name("work", work.type)}]`, work.description ?? "", line, measured].filter(Boolean).join(" ");
 }
