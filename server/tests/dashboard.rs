@@ -1,41 +1,26 @@
 //! The dashboard's sign-in and session over the router itself: the cookie stands in for a
 //! device token, changes need the CSRF token, roles are the server's, sign-out ends the session.
 
+use fieldledger_core::Role;
 use fieldledger_core::ticket::intake::{IntakeSource, Registration, TicketKind};
-use fieldledger_core::{Role, UserId};
-use fieldledger_server::accounts;
-use fieldledger_server::axum::body::{Body, to_bytes};
-use fieldledger_server::axum::http::{Request, StatusCode, header};
+use fieldledger_server::axum::http::StatusCode;
 use fieldledger_server::web::password;
-use fieldledger_server::{AppState, Settings, app};
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use fieldledger_server::{AppState, Settings};
+use serde_json::json;
 
-const PASSWORD: &str = "a long enough password";
+mod router;
+
+use router::{PASSWORD, office_of, send, sign_in};
 
 fn office() -> (tempfile::TempDir, AppState) {
-    let dir = tempfile::tempdir().expect("dir");
-    let state = AppState::open_with(
-        dir.path(),
-        Settings {
-            pacing: None,
-            workflow: None,
-            ..Settings::default()
-        },
+    office_of(
+        &[
+            ("desk.wang", Role::ServiceDesk),
+            ("fin.zhao", Role::Finance),
+            ("tech.zhang", Role::Technician),
+        ],
+        Settings::default(),
     )
-    .expect("state");
-    for (id, role) in [
-        ("desk.wang", Role::ServiceDesk),
-        ("fin.zhao", Role::Finance),
-        ("tech.zhang", Role::Technician),
-    ] {
-        let id: UserId = id.parse().expect("id");
-        accounts::add_user(&state, &id, id.as_str(), role).expect("user");
-        if role != Role::Technician {
-            password::set(&state, &id, PASSWORD).expect("password");
-        }
-    }
-    (dir, state)
 }
 
 fn registration() -> Registration {
@@ -55,65 +40,6 @@ fn registration() -> Registration {
         sales_representative: None,
         major: false,
     }
-}
-
-struct Answer {
-    status: StatusCode,
-    cookie: Option<String>,
-    body: Value,
-}
-
-async fn send(
-    state: &AppState,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> Answer {
-    let mut request = Request::builder().method(method).uri(path);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let request = match body {
-        Some(json) => request
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json.to_string())),
-        None => request.body(Body::empty()),
-    }
-    .expect("request");
-    let response = app(state.clone()).oneshot(request).await.expect("answer");
-    let status = response.status();
-    let cookie = response
-        .headers()
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    let bytes = to_bytes(response.into_body(), 1 << 20).await.expect("body");
-    Answer {
-        status,
-        cookie,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    }
-}
-
-/// Signs `user` in; returns the `Cookie` header value and the CSRF token.
-async fn sign_in(state: &AppState, user: &str) -> (String, String) {
-    let answer = send(
-        state,
-        "POST",
-        "/web/sign-in",
-        &[],
-        Some(json!({"user": user, "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let set = answer.cookie.expect("a session cookie");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && !set.contains("Secure"));
-    let cookie = set.split(';').next().expect("pair").to_owned();
-    (
-        cookie,
-        answer.body["csrf"].as_str().expect("csrf").to_owned(),
-    )
 }
 
 #[tokio::test]
@@ -233,7 +159,7 @@ async fn a_session_acts_as_its_user_and_its_changes_need_the_csrf_token() {
     )
     .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
-    assert!(out.cookie.is_some_and(|c| c.contains("Max-Age=0")));
+    assert!(out.cookie().is_some_and(|c| c.contains("Max-Age=0")));
     assert_eq!(
         send(&state, "GET", "/v1/ledger", &[("cookie", &cookie)], None)
             .await
@@ -277,7 +203,7 @@ async fn technicians_have_no_dashboard_and_failed_sign_ins_are_limited() {
     .await;
     // The header is believed only from a proxy named with --trusted-proxy: this request came
     // from no such proxy, so the cookie is not marked Secure on its word.
-    assert!(secure.cookie.is_some_and(|c| !c.ends_with("; Secure")));
+    assert!(secure.cookie().is_some_and(|c| !c.ends_with("; Secure")));
     let page = send(&state, "GET", "/", &[], None).await;
     assert_eq!(page.status, StatusCode::OK);
 }

@@ -9,39 +9,23 @@ use std::net::SocketAddr;
 use fieldledger_core::enrolment::EnrolmentLink;
 use fieldledger_core::{Role, UserId};
 use fieldledger_server::accounts::{self, By};
-use fieldledger_server::axum::body::{Body, to_bytes};
-use fieldledger_server::axum::extract::ConnectInfo;
-use fieldledger_server::axum::http::{Request, StatusCode, header};
-use fieldledger_server::web::password;
-use fieldledger_server::{AppState, Settings, app};
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use fieldledger_server::axum::http::{StatusCode, header};
+use fieldledger_server::{AppState, Settings};
+use serde_json::json;
 
-const PASSWORD: &str = "a long enough password";
+mod router;
+
+use router::{Answer, office_of, send, send_from, sign_in};
 
 fn office_with(settings: Settings) -> (tempfile::TempDir, AppState) {
-    let dir = tempfile::tempdir().expect("dir");
-    let state = AppState::open_with(
-        dir.path(),
-        Settings {
-            pacing: None,
-            workflow: None,
-            ..settings
-        },
+    office_of(
+        &[
+            ("admin", Role::Admin),
+            ("desk.wang", Role::ServiceDesk),
+            ("tech.zhang", Role::Technician),
+        ],
+        settings,
     )
-    .expect("state");
-    for (id, role) in [
-        ("admin", Role::Admin),
-        ("desk.wang", Role::ServiceDesk),
-        ("tech.zhang", Role::Technician),
-    ] {
-        let id: UserId = id.parse().expect("id");
-        accounts::add_user(&state, &id, id.as_str(), role).expect("user");
-        if role != Role::Technician {
-            password::set(&state, &id, PASSWORD).expect("password");
-        }
-    }
-    (dir, state)
 }
 
 fn office() -> (tempfile::TempDir, AppState) {
@@ -50,82 +34,6 @@ fn office() -> (tempfile::TempDir, AppState) {
 
 fn user(id: &str) -> UserId {
     id.parse().expect("user id")
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: fieldledger_server::axum::http::HeaderMap,
-    text: String,
-    body: Value,
-}
-
-/// Sends a request to the router, as if from `peer` when given.
-async fn send_from(
-    state: &AppState,
-    peer: Option<SocketAddr>,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> Answer {
-    let mut request = Request::builder().method(method).uri(path);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    if let Some(peer) = peer {
-        request = request.extension(ConnectInfo(peer));
-    }
-    let request = match body {
-        Some(json) => request
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json.to_string())),
-        None => request.body(Body::empty()),
-    }
-    .expect("request");
-    let response = app(state.clone()).oneshot(request).await.expect("answer");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = to_bytes(response.into_body(), 1 << 20).await.expect("body");
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    Answer {
-        status,
-        headers,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        text,
-    }
-}
-
-async fn send(
-    state: &AppState,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> Answer {
-    send_from(state, None, method, path, headers, body).await
-}
-
-/// Signs `user` in; returns the `Cookie` header value and the CSRF token.
-async fn sign_in(state: &AppState, user: &str) -> (String, String) {
-    let answer = send(
-        state,
-        "POST",
-        "/web/sign-in",
-        &[],
-        Some(json!({"user": user, "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let set = answer
-        .headers
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .expect("a session cookie");
-    let cookie = set.split(';').next().expect("pair").to_owned();
-    (
-        cookie,
-        answer.body["csrf"].as_str().expect("csrf").to_owned(),
-    )
 }
 
 /// A bearer token of a device enrolled for `id`.

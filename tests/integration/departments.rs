@@ -423,21 +423,10 @@ impl Staff {
 
     /// A ticket of `kind` registered over the API by `role`, a complaint or not.
     fn register(&self, role: Role, kind: &str, is_complaint: bool) -> TicketId {
-        let mut registration = serde_json::to_value(complaint("Tangshan Steel")).expect("json");
-        registration["kind"] = json!(kind);
-        registration["complaint"] = json!(is_complaint);
-        let (status, body) = self.office.server.call(
-            "POST",
-            "/v1/tickets",
-            &self.tokens[&role],
-            Some(registration),
-        );
-        assert_eq!(status, 201, "{body}");
-        body["ticket_id"]
-            .as_str()
-            .expect("id")
-            .parse()
-            .expect("ticket id")
+        let mut registration = complaint("Tangshan Steel");
+        registration.kind = serde_json::from_value(json!(kind)).expect("kind");
+        registration.complaint = is_complaint;
+        self.office.register(&self.tokens[&role], &registration)
     }
 }
 
@@ -586,16 +575,9 @@ fn the_thirty_minute_rule_runs_from_the_desks_confirmation_and_counts_only_compl
 #[test]
 fn a_major_complaint_walks_through_every_department_with_its_events_in_order() {
     let staff = Staff::start();
-    let mut registration = serde_json::to_value(complaint("Tangshan Steel")).expect("json");
-    registration["major"] = json!(true);
-    let (status, body) = staff.office.server.call(
-        "POST",
-        "/v1/tickets",
-        &staff.office.desk,
-        Some(registration),
-    );
-    assert_eq!(status, 201, "{body}");
-    let id: TicketId = body["ticket_id"].as_str().expect("id").parse().expect("id");
+    let mut registration = complaint("Tangshan Steel");
+    registration.major = true;
+    let id = staff.office.register(&staff.office.desk, &registration);
 
     // The desk hands it off within the half hour, naming the sales representative, who may
     // then read it; each department acknowledges it.

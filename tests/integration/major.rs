@@ -17,17 +17,7 @@ fn complaint(office: &Office, customer: &str, job: &str, content: &str) -> Ticke
     let mut registration = fieldledger_tests::complaint(customer);
     registration.job_number = job.into();
     registration.content = content.into();
-    let (code, body) = office.server.call(
-        "POST",
-        "/v1/tickets",
-        &office.desk,
-        Some(json!(registration)),
-    );
-    assert_eq!(code, 201, "{body}");
-    body["ticket_id"]
-        .as_str()
-        .and_then(|id| id.parse().ok())
-        .expect("ticket id")
+    office.register(&office.desk, &registration)
 }
 
 /// The reasons of the `major_criteria_met` events of ticket `id` among `events`.

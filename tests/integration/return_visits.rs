@@ -76,17 +76,7 @@ fn register(office: &Office, kind: &str, complaint: bool) -> TicketId {
     let mut registration = fieldledger_tests::complaint("Baoding Water");
     registration.kind = serde_json::from_value(json!(kind)).expect("kind");
     registration.complaint = complaint;
-    let (code, body) = office.server.call(
-        "POST",
-        "/v1/tickets",
-        &office.desk,
-        Some(json!(registration)),
-    );
-    assert_eq!(code, 201, "{body}");
-    body["ticket_id"]
-        .as_str()
-        .and_then(|id| id.parse().ok())
-        .expect("ticket id")
+    office.register(&office.desk, &registration)
 }
 
 #[test]

@@ -58,8 +58,8 @@ pub(crate) fn op(office: &Office, token: &str, id: &TicketId, op: Value) -> Opti
     body["entry"].as_str().map(String::from)
 }
 
-/// The kinds of the events of ticket `id` after outbox position `after`; moves `after` on.
-fn new_kinds(office: &Office, id: &TicketId, after: &mut u64) -> Vec<EventKind> {
+/// The events of ticket `id` after outbox position `after`; moves `after` on.
+fn new_events(office: &Office, id: &TicketId, after: &mut u64) -> Vec<Event> {
     let events: Vec<Event> = office
         .server
         .state
@@ -69,31 +69,25 @@ fn new_kinds(office: &Office, id: &TicketId, after: &mut u64) -> Vec<EventKind> 
     if let Some(last) = events.last() {
         *after = last.id;
     }
-    events
+    events.into_iter().filter(|e| &e.ticket_id == id).collect()
+}
+
+/// The kinds of [`new_events`].
+fn new_kinds(office: &Office, id: &TicketId, after: &mut u64) -> Vec<EventKind> {
+    new_events(office, id, after)
         .iter()
-        .filter(|e| &e.ticket_id == id)
         .map(Event::kind)
         .collect()
 }
 
-/// As [`new_kinds`], with the step of each fulfilment turn.
+/// The kinds of [`new_events`], with the step of each fulfilment turn.
 fn new_details(
     office: &Office,
     id: &TicketId,
     after: &mut u64,
 ) -> Vec<(EventKind, Option<String>)> {
-    let events: Vec<Event> = office
-        .server
-        .state
-        .storage
-        .events_after(*after, 10_000)
-        .expect("outbox");
-    if let Some(last) = events.last() {
-        *after = last.id;
-    }
-    events
+    new_events(office, id, after)
         .iter()
-        .filter(|e| &e.ticket_id == id)
         .map(|e| match &e.detail {
             EventDetail::FulfilmentTurn(t) => (e.kind(), Some(t.step.as_str().to_owned())),
             _ => (e.kind(), None),

@@ -288,21 +288,27 @@ impl Office {
         }
     }
 
-    /// The desk registers a complaint over the API and, when there are `assignees`, sends them
-    /// on a travel task order; returns the ticket and the order.
-    pub fn desk_ticket(&self, assignees: &[&UserId]) -> (TicketId, Option<String>) {
+    /// The holder of `token` registers `registration` over the API, which must accept it;
+    /// returns the new ticket.
+    pub fn register(&self, token: &str, registration: &Registration) -> TicketId {
         let (status, body) = self.server.call(
             "POST",
             "/v1/tickets",
-            &self.desk,
-            Some(serde_json::json!(complaint("Cangzhou Water"))),
+            token,
+            Some(serde_json::json!(registration)),
         );
         assert_eq!(status, 201, "{body}");
-        let id: TicketId = body["ticket_id"]
+        body["ticket_id"]
             .as_str()
             .expect("id")
             .parse()
-            .expect("ticket id");
+            .expect("ticket id")
+    }
+
+    /// The desk registers a complaint over the API and, when there are `assignees`, sends them
+    /// on a travel task order; returns the ticket and the order.
+    pub fn desk_ticket(&self, assignees: &[&UserId]) -> (TicketId, Option<String>) {
+        let id = self.register(&self.desk, &complaint("Cangzhou Water"));
         if assignees.is_empty() {
             return (id, None);
         }

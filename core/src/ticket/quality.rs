@@ -160,11 +160,7 @@ pub(crate) fn rule(
     ctx: &WriteContext<'_>,
     responsibility: Responsibility,
 ) -> Result<()> {
-    let major = is_major(tx, ctx)?;
-    ctx.duty(&DutyFacts {
-        major,
-        ..DutyFacts::default()
-    })?;
+    major_duty(tx, ctx)?;
     let quality = ctx.section(tx, Section::Quality)?;
     put_field(tx, &quality, "responsibility", &responsibility)?;
     put_field(tx, &quality, "ruled_by", &ctx.author.user)?;
@@ -172,10 +168,15 @@ pub(crate) fn rule(
     put_field(tx, &quality, "ruled_at", &ctx.at)
 }
 
-/// Whether the ticket being written is a major complaint.
-fn is_major(tx: &mut Transaction<'_>, ctx: &WriteContext<'_>) -> Result<bool> {
+/// Refuses the action unless its author keeps its duty on whether the ticket being written is a
+/// major complaint.
+fn major_duty(tx: &mut Transaction<'_>, ctx: &WriteContext<'_>) -> Result<()> {
     let intake = ctx.section(tx, Section::Intake)?;
-    Ok(ctx.field(tx, &intake, "major")?.unwrap_or(false))
+    let major = ctx.field(tx, &intake, "major")?.unwrap_or(false);
+    ctx.duty(&DutyFacts {
+        major,
+        ..DutyFacts::default()
+    })
 }
 
 pub(crate) fn review_major(
@@ -183,11 +184,7 @@ pub(crate) fn review_major(
     ctx: &WriteContext<'_>,
     note: &str,
 ) -> Result<()> {
-    let major = is_major(tx, ctx)?;
-    ctx.duty(&DutyFacts {
-        major,
-        ..DutyFacts::default()
-    })?;
+    major_duty(tx, ctx)?;
     let review = ManagerReview {
         note: required("note", note, LONG)?,
         reviewed_by: ctx.author.user.clone(),
