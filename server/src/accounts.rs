@@ -9,9 +9,7 @@ use crate::AppState;
 use crate::auth::{new_token, token_hash};
 use crate::error::{Code, Error};
 use crate::storage::{Device, SecurityEvent, User};
-
-/// The user id the server writes its own changes as (ledger numbers, planned return visits).
-pub const SYSTEM_USER: &str = "system";
+use crate::system_user::SYSTEM_USER;
 
 /// Adds user `id`, named `name`, with `role`; returns the user.
 pub fn add_user(state: &AppState, id: &UserId, name: &str, role: Role) -> Result<User, Error> {

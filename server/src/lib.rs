@@ -33,6 +33,7 @@ pub mod security_log;
 pub mod sign_ins;
 pub mod statistics;
 pub mod storage;
+pub mod system_user;
 pub mod tenure;
 #[cfg(test)]
 mod testing;

@@ -6,8 +6,7 @@ use fieldledger_core::ticket::followup::{ContactMethod, Outcome, ReturnVisit};
 use fieldledger_core::{Date, Role, TicketId, TicketView, Timestamp, UserId, policy};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::system_author;
-use crate::events::detail::LowSatisfaction;
+use crate::system_user::system_author;
 
 /// Whether the server plans the first return visits of the ticket `view` (which was `was`,
 /// `None` when new to the server) now: it is a confirmed complaint, resolved or closed,
@@ -42,26 +41,6 @@ pub fn new_outcomes<'a>(
                     .any(|e| e.id == f.id && e.outcome.is_some())
             })
         })
-}
-
-/// The outcomes of the change from `was` to `view` at or below satisfaction `threshold`,
-/// resolved or not.
-pub fn low_satisfaction(
-    was: Option<&TicketView>,
-    view: &TicketView,
-    threshold: u8,
-) -> Vec<LowSatisfaction> {
-    new_outcomes(was, view)
-        .filter(|(_, o)| o.satisfaction <= threshold)
-        .map(|(f, o)| LowSatisfaction {
-            by: o.done_by.clone(),
-            entry: f.id.clone(),
-            recorded_at: o.done_at,
-            resolved: o.resolved,
-            satisfaction: o.satisfaction,
-            threshold,
-        })
-        .collect()
 }
 
 /// Who the server's return visits of ticket `view` go to: the first of the person who

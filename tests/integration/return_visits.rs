@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use fieldledger_core::{Role, TicketId};
 use fieldledger_server::Settings;
 use fieldledger_server::deadlines::Workflow;
-use fieldledger_server::engine::system_author;
 use fieldledger_server::events::{EventDetail, EventKind};
+use fieldledger_server::system_user::system_author;
 use fieldledger_tests::{ManualClock, Office, TestServer};
 use serde_json::{Value, json};
 

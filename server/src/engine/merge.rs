@@ -13,16 +13,17 @@ use fieldledger_core::{
     Date, DeviceId, Operation, Section, TicketId, TicketView, Timestamp, UserId,
 };
 
-use super::{Engine, Result, system_author};
+use super::{Engine, Result};
 use crate::documents::{Cached, Locked};
 use crate::error::Error;
-use crate::events::detail::MajorCriteriaMet;
+use crate::events::detail::{LowSatisfaction, MajorCriteriaMet};
 use crate::events::{EventDetail, NewEvent};
 use crate::ledger::{LedgerQuery, Received, first_handoff};
 use crate::major::MajorRule;
 use crate::projection::{Projection, project};
 use crate::return_visits;
 use crate::storage::{Batch, DocBytes, DocWrite};
+use crate::system_user::system_author;
 
 /// A document rewritten as one snapshot after this many chunks.
 const COMPACT_AFTER: u32 = 64;
@@ -190,9 +191,18 @@ impl Engine {
         at: Timestamp,
     ) -> Result<Vec<NewEvent>> {
         let threshold = self.workflow.return_visits.low_satisfaction;
-        let mut details: Vec<EventDetail> = return_visits::low_satisfaction(was, view, threshold)
-            .into_iter()
-            .map(EventDetail::LowSatisfaction)
+        let mut details: Vec<EventDetail> = return_visits::new_outcomes(was, view)
+            .filter(|(_, o)| o.satisfaction <= threshold)
+            .map(|(f, o)| {
+                EventDetail::LowSatisfaction(LowSatisfaction {
+                    by: o.done_by.clone(),
+                    entry: f.id.clone(),
+                    recorded_at: o.done_at,
+                    resolved: o.resolved,
+                    satisfaction: o.satisfaction,
+                    threshold,
+                })
+            })
             .collect();
         if let Some(met) = self.major_criteria(id, was, view, at)? {
             details.push(EventDetail::MajorCriteriaMet(met));

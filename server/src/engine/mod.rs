@@ -24,7 +24,7 @@ mod sync;
 use std::sync::Arc;
 
 use automerge::ActorId;
-use fieldledger_core::{Author, Clock, IdSource, Role, TicketId, Timestamp, UserId};
+use fieldledger_core::{Clock, IdSource, TicketId, Timestamp};
 use tokio::sync::broadcast;
 
 use crate::committer::Committer;
@@ -119,15 +119,6 @@ pub struct Engine {
     workflow: Workflow,
     ids: IdSource,
     security_log: SecurityLog,
-}
-
-/// The author of changes the server makes itself (ledger numbers, the return visits it plans).
-pub fn system_author() -> Author {
-    Author::new(
-        UserId::try_from(crate::accounts::SYSTEM_USER.to_owned())
-            .unwrap_or_else(|_| UserId::random()),
-        Role::Admin,
-    )
 }
 
 impl Engine {

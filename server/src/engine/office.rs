@@ -9,10 +9,11 @@ use fieldledger_core::ticket::intake::Registration;
 use fieldledger_core::{Author, Date, Operation, Section, Ticket, TicketId, Timestamp};
 
 use super::merge::{Merge, Origin, plan_as_system};
-use super::{Engine, Result, again, system_author};
+use super::{Engine, Result, again};
 use crate::documents::Cached;
 use crate::ledger::parse_ledger_number;
 use crate::storage::{Batch, User};
+use crate::system_user::system_author;
 use crate::ticket_detail::{HistoryLine, TicketDetail};
 
 /// A ticket made whole outside the server (by an import, or a benchmark's generator), not yet
