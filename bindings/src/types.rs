@@ -27,7 +27,8 @@ use fieldledger_core::ticket::intake::{
 use fieldledger_core::ticket::letter::{Letter, LetterStatus};
 use fieldledger_core::ticket::meta::Meta;
 use fieldledger_core::ticket::quality::{
-    ActionKind, ActionStatus, CorrectiveAction, ManagerReview, Quality, Responsibility,
+    ActionKind, ActionStatus, CorrectiveAction, Guidance, GuidanceKind, ManagerReview, Quality,
+    Responsibility,
 };
 use fieldledger_core::ticket::returns::{Inspection, InspectionStage, ReturnedUnit, Verdict};
 use fieldledger_core::ticket::signoff::SignOff;
@@ -553,6 +554,25 @@ pub struct Quality {
     pub ruled_by_role: Option<Role>,
     pub manager_review: Option<ManagerReview>,
     pub actions: Vec<CorrectiveAction>,
+    pub guidance: Vec<Guidance>,
+}
+
+/// What a piece of the technical department's written guidance is.
+#[uniffi::remote(Enum)]
+pub enum GuidanceKind {
+    Guidance,
+    RetrofitPlan,
+}
+
+/// Written guidance for the site or a retrofit plan from the technical department.
+#[uniffi::remote(Record)]
+pub struct Guidance {
+    pub id: EntryId,
+    pub kind: GuidanceKind,
+    pub title: String,
+    pub body: String,
+    pub by: UserId,
+    pub issued_at: Timestamp,
 }
 
 /// The general manager's review of a major complaint.
@@ -582,6 +602,9 @@ pub struct Letter {
     pub drafted_at: Option<Timestamp>,
     pub issued_by: Option<UserId>,
     pub issued_at: Option<Timestamp>,
+    pub delivered_at: Option<Timestamp>,
+    pub delivered_by: Option<UserId>,
+    pub delivery_note: String,
 }
 
 /// What a service cost is for.

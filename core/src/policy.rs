@@ -216,6 +216,13 @@ pub const PERMISSIONS: &[Permission] = {
             &[Technician, Admin],
             None,
         ),
+        may("issue_guidance", Quality, &[Technical, RnD, Admin], None),
+        may(
+            "record_letter_delivery",
+            Letter,
+            &[Technical, ServiceDesk, Admin],
+            None,
+        ),
         may(
             "review_major_complaint",
             Quality,

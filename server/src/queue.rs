@@ -61,6 +61,8 @@ pub enum Reason {
     Responsibility,
     /// The technical analysis letter is drafted and not issued.
     Letter,
+    /// The issued letter's delivery to the customer is not recorded.
+    LetterDelivery,
     /// The product shipped and its drawings are not sent.
     Drawings,
     /// A corrective or preventive action is open.
@@ -189,6 +191,9 @@ pub fn waiting(view: &TicketView, status: Status) -> Vec<Waiting> {
     }
     if view.letter.status == LetterStatus::Draft && !view.letter.number.trim().is_empty() {
         add(Role::Technical, Reason::Letter);
+    }
+    if view.letter.status == LetterStatus::Issued && view.letter.delivered_at.is_none() {
+        add(Role::Technical, Reason::LetterDelivery);
     }
     if view.delivery.shipped_on.is_some() && view.delivery.drawings_sent_at.is_none() {
         add(Role::Technical, Reason::Drawings);

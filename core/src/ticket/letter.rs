@@ -43,14 +43,24 @@ pub struct Letter {
     pub issued_by: Option<UserId>,
     /// When (device time).
     pub issued_at: Option<Timestamp>,
+    /// When its delivery to the customer was recorded (device time).
+    pub delivered_at: Option<Timestamp>,
+    /// Who recorded the delivery.
+    pub delivered_by: Option<UserId>,
+    /// How it reached the customer (post and tracking number, by hand, e-mail).
+    pub delivery_note: String,
+}
+
+/// Whether the letter `letter` of `doc` is issued.
+fn is_issued<R: ReadDoc>(doc: &R, letter: &automerge::ObjId) -> Result<bool> {
+    Ok(matches!(
+        doc.get(letter, "status")?,
+        Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some("issued")
+    ))
 }
 
 fn ensure_not_issued<R: ReadDoc>(doc: &R, letter: &automerge::ObjId) -> Result<()> {
-    let issued = matches!(
-        doc.get(letter, "status")?,
-        Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some("issued")
-    );
-    if issued {
+    if is_issued(doc, letter)? {
         Err(Error::invalid(
             "letter",
             "has been issued and can no longer change",
@@ -78,6 +88,29 @@ pub(crate) fn draft(
     update_text(tx, &letter, "body", &required("letter", body, LONG)?)?;
     put_field(tx, &letter, "drafted_by", &ctx.author.user)?;
     put_field(tx, &letter, "drafted_at", &ctx.at)
+}
+
+/// Records that the issued letter reached the customer, and how.
+pub(crate) fn record_delivery(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    note: &str,
+) -> Result<()> {
+    let letter = ctx.section(tx, Section::Letter)?;
+    if !is_issued(tx, &letter)? {
+        return Err(Error::invalid(
+            "letter",
+            "must be issued before its delivery is recorded",
+        ));
+    }
+    put_field(tx, &letter, "delivered_at", &ctx.at)?;
+    put_field(tx, &letter, "delivered_by", &ctx.author.user)?;
+    put_field(
+        tx,
+        &letter,
+        "delivery_note",
+        &required("delivery", note, LONG)?,
+    )
 }
 
 pub(crate) fn issue(tx: &mut Transaction<'_>, ctx: &WriteContext<'_>) -> Result<()> {

@@ -19,7 +19,7 @@ use super::followup::{self, ContactMethod};
 use super::fulfilment::{self, FulfilmentKind, ProcurementStep};
 use super::intake::{self, IntakeAmendment};
 use super::letter;
-use super::quality::{self, ActionStatus, NewAction, Responsibility};
+use super::quality::{self, ActionStatus, GuidanceKind, NewAction, Responsibility};
 use super::returns::{self, InspectionStage, Verdict};
 use super::signoff::{self, NewSignOff};
 use super::visit::{self, Work};
@@ -259,6 +259,20 @@ pub enum Operation {
         #[serde(default)]
         note: String,
     },
+    /// The technical department issues written guidance for the site or a retrofit plan.
+    IssueGuidance {
+        /// Guidance or a retrofit plan.
+        kind: GuidanceKind,
+        /// Its title or document number.
+        title: String,
+        /// What is to be done.
+        body: String,
+    },
+    /// Records that the issued technical analysis letter reached the customer, and how.
+    RecordLetterDelivery {
+        /// How it was delivered (post and tracking number, by hand, e-mail).
+        note: String,
+    },
     /// The general manager records their review of a major complaint (重大投诉), which it
     /// needs before it closes.
     ReviewMajorComplaint {
@@ -412,6 +426,12 @@ impl Operation {
                 ctx,
                 fulfilment::Record::of(FulfilmentKind::Installed, note),
             )?),
+            Operation::IssueGuidance { kind, title, body } => {
+                Some(quality::issue_guidance(tx, ctx, *kind, title, body)?)
+            }
+            Operation::RecordLetterDelivery { note } => {
+                letter::record_delivery(tx, ctx, note).map(|()| None)?
+            }
             Operation::ReviewMajorComplaint { note } => {
                 quality::review_major(tx, ctx, note).map(|()| None)?
             }
@@ -570,8 +590,11 @@ impl OperationKind {
             | OperationKind::RuleResponsibility
             | OperationKind::AddCorrectiveAction
             | OperationKind::SetActionStatus
-            | OperationKind::ReviewMajorComplaint => Section::Quality,
-            OperationKind::DraftLetter | OperationKind::IssueLetter => Section::Letter,
+            | OperationKind::ReviewMajorComplaint
+            | OperationKind::IssueGuidance => Section::Quality,
+            OperationKind::DraftLetter
+            | OperationKind::IssueLetter
+            | OperationKind::RecordLetterDelivery => Section::Letter,
             OperationKind::SubmitCost | OperationKind::AuditCost | OperationKind::SettleCost => {
                 Section::Costs
             }

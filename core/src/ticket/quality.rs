@@ -130,6 +130,36 @@ pub struct Quality {
     pub manager_review: Option<ManagerReview>,
     /// Corrective and preventive actions, oldest first.
     pub actions: Vec<CorrectiveAction>,
+    /// The technical department's written guidance and retrofit plans, oldest first.
+    pub guidance: Vec<Guidance>,
+}
+
+/// What a piece of the technical department's written guidance is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuidanceKind {
+    /// Written instructions for a change on site: settings, wiring, a design change (书面指导).
+    Guidance,
+    /// A plan to retrofit the installed units (整改方案).
+    RetrofitPlan,
+}
+
+/// Written guidance for the site or a retrofit plan, as the technical department (or R&D)
+/// issued it (3.2.2 of the regulation).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Guidance {
+    /// Entry id.
+    pub id: EntryId,
+    /// Guidance or a retrofit plan.
+    pub kind: GuidanceKind,
+    /// Its title or document number.
+    pub title: String,
+    /// What is to be done.
+    pub body: String,
+    /// Who issued it.
+    pub by: UserId,
+    /// When (device time).
+    pub issued_at: Timestamp,
 }
 
 /// The general manager's part in a major complaint (重大投诉): their review of how it was
@@ -166,6 +196,26 @@ pub(crate) fn rule(
     put_field(tx, &quality, "ruled_by", &ctx.author.user)?;
     put_field(tx, &quality, "ruled_by_role", &ctx.author.role)?;
     put_field(tx, &quality, "ruled_at", &ctx.at)
+}
+
+pub(crate) fn issue_guidance(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    kind: GuidanceKind,
+    title: &str,
+    body: &str,
+) -> Result<EntryId> {
+    let entry = Guidance {
+        id: ctx.new_entry_id(),
+        kind,
+        title: required("title", title, SHORT)?,
+        body: required("guidance", body, LONG)?,
+        by: ctx.author.user.clone(),
+        issued_at: ctx.at,
+    };
+    let guidance = ctx.collection(tx, Section::Quality, "guidance")?;
+    put_embedded(tx, &guidance, entry.id.as_str(), &entry)?;
+    Ok(entry.id)
 }
 
 /// Refuses the action unless its author keeps its duty on whether the ticket being written is a

@@ -9,7 +9,7 @@ use super::dispatch::{Department, NewTravelOrder, OrderKind};
 use super::followup::ContactMethod;
 use super::intake::{IntakeAmendment, IntakeSource, Registration, TicketKind};
 use super::letter::LetterStatus;
-use super::quality::{ActionKind, ActionStatus, NewAction, Responsibility};
+use super::quality::{ActionKind, ActionStatus, GuidanceKind, NewAction, Responsibility};
 use super::returns::{InspectionStage, Verdict};
 use super::signoff::NewSignOff;
 use super::visit::{Measurement, PartLine, Work};
@@ -677,6 +677,93 @@ fn an_issued_letter_no_longer_changes() {
         .is_err()
     );
     assert_eq!(t.view().expect("view").letter.body, "v1");
+}
+
+#[test]
+fn a_letters_delivery_is_recorded_only_once_it_is_issued() {
+    let mut t = new_ticket();
+    let technical = author("tech.dept.he", Role::Technical);
+    let delivery = Operation::RecordLetterDelivery {
+        note: "EMS 1234 5678 signed for by Li Ming".into(),
+    };
+    apply(
+        &mut t,
+        &technical,
+        1,
+        Operation::DraftLetter {
+            number: "TA-1".into(),
+            body: "cause and remedy".into(),
+        },
+    );
+    assert!(t.apply(&technical, Timestamp(2), &delivery).is_err());
+    apply(&mut t, &technical, 3, Operation::IssueLetter);
+    let blank = Operation::RecordLetterDelivery { note: " ".into() };
+    assert!(t.apply(&technical, Timestamp(4), &blank).is_err());
+    let qa = author("qa.chen", Role::QualityAssurance);
+    assert!(t.apply(&qa, Timestamp(4), &delivery).is_err());
+    apply(&mut t, &author("desk.wang", Role::ServiceDesk), 5, delivery);
+    let letter = t.view().expect("view").letter;
+    assert_eq!(letter.delivered_at, Some(Timestamp(5)));
+    assert_eq!(
+        letter.delivered_by.map(|u| u.to_string()),
+        Some("desk.wang".into())
+    );
+    assert_eq!(letter.delivery_note, "EMS 1234 5678 signed for by Li Ming");
+}
+
+#[test]
+fn the_technical_department_issues_guidance_and_retrofit_plans_in_order() {
+    let mut t = new_ticket();
+    let issue = |kind, title: &str| Operation::IssueGuidance {
+        kind,
+        title: title.into(),
+        body: "Set the closing spring pre-load to 12 mm.".into(),
+    };
+    let technical = author("tech.dept.he", Role::Technical);
+    apply(
+        &mut t,
+        &technical,
+        20,
+        issue(GuidanceKind::RetrofitPlan, "ZG-7"),
+    );
+    apply(
+        &mut t,
+        &author("rd.lin", Role::RnD),
+        10,
+        issue(GuidanceKind::Guidance, "JS-3"),
+    );
+    for role in [Role::QualityAssurance, Role::Technician, Role::ServiceDesk] {
+        let refused = t.apply(
+            &author("x.y", role),
+            Timestamp(30),
+            &issue(GuidanceKind::Guidance, "X"),
+        );
+        assert!(refused.is_err(), "{role:?} issued guidance");
+    }
+    assert!(
+        t.apply(
+            &technical,
+            Timestamp(30),
+            &issue(GuidanceKind::Guidance, "")
+        )
+        .is_err()
+    );
+    let guidance = t.view().expect("view").quality.guidance;
+    let read: Vec<_> = guidance
+        .iter()
+        .map(|g| (g.kind, g.title.as_str(), g.by.to_string()))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (GuidanceKind::Guidance, "JS-3", "rd.lin".to_owned()),
+            (
+                GuidanceKind::RetrofitPlan,
+                "ZG-7",
+                "tech.dept.he".to_owned()
+            ),
+        ]
+    );
 }
 
 #[test]

@@ -97,6 +97,7 @@ impl TicketView {
         let u = &mut unreadable;
         let mut quality = fields(quality);
         let actions = quality.remove("actions").unwrap_or(Value::Null);
+        let guidance = quality.remove("guidance").unwrap_or(Value::Null);
         let mut view = TicketView {
             meta: record(meta, "meta", u),
             intake: record(intake, "intake", u),
@@ -108,6 +109,7 @@ impl TicketView {
             returns: entries(returns, "returned unit", u),
             quality: Quality {
                 actions: entries(actions, "corrective action", u),
+                guidance: entries(guidance, "guidance", u),
                 ..record(Value::Object(quality), "quality", u)
             },
             letter: record(letter, "letter", u),
@@ -165,6 +167,9 @@ impl TicketView {
         self.quality
             .actions
             .sort_by(|a, b| (a.raised_at, &a.id).cmp(&(b.raised_at, &b.id)));
+        self.quality
+            .guidance
+            .sort_by(|a, b| (a.issued_at, &a.id).cmp(&(b.issued_at, &b.id)));
         self.costs
             .sort_by(|a, b| (a.submitted_at, &a.id).cmp(&(b.submitted_at, &b.id)));
         self.followups
