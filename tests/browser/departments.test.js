@@ -162,13 +162,20 @@ test("the desk's home shows a complaint awaiting hand-off with its due time, and
   await page.context().close();
 });
 
-test("the technical department acknowledges the hand-off, then drafts and issues the letter", async () => {
+test("the technical department issues guidance, acknowledges the hand-off, then drafts, issues and delivers the letter", async () => {
   await shots("technical");
   const page = await home("technical");
   const work = await open(page, tickets.replace, "handoff");
   await work.locator('[data-ack="pending"]', { hasText: "technical department" }).waitFor();
   // People by name: the desk user who handed it off.
   assert.match(await work.locator("[data-handoff]").textContent(), /handed off by 王芳 Wang Fang/);
+  // Written guidance for the site, issued from the same line before acknowledging it.
+  const guidance = work.locator('form[data-form="issue-guidance"]');
+  await guidance.getByLabel("Kind").selectOption("retrofit_plan");
+  await guidance.getByLabel("Title or document number").fill(`ZG-${stamp}`);
+  await guidance.getByLabel("What is to be done").fill("同批次断路器更换加强型合闸线圈。");
+  await guidance.getByRole("button", { name: "Issue", exact: true }).click();
+  await work.locator("[data-guidance]", { hasText: `retrofit plan ZG-${stamp}` }).waitFor();
   await work.getByRole("button", { name: "Acknowledge" }).click();
   await gone(page, tickets.replace, "handoff");
 
@@ -187,6 +194,15 @@ test("the technical department acknowledges the hand-off, then drafts and issues
   await letter.getByRole("button", { name: "Issue the letter" }).click();
   await gone(page, tickets.replace, "letter");
   assert.equal((await ok(page, "GET", `/v1/tickets/${tickets.replace}`)).view.letter.status, "issued");
+
+  // Issued, the letter waits until its delivery to the customer is recorded.
+  const delivery = await open(page, tickets.replace, "letter_delivery");
+  await delivery.getByLabel("How it was delivered").fill("EMS 1187 2290 3341");
+  await delivery.getByRole("button", { name: "Record delivery" }).click();
+  await gone(page, tickets.replace, "letter_delivery");
+  const letterNow = (await ok(page, "GET", `/v1/tickets/${tickets.replace}`)).view.letter;
+  assert.equal(letterNow.delivery_note, "EMS 1187 2290 3341");
+  assert.equal(letterNow.delivered_by, "tech.dept.he");
   await page.context().close();
 });
 

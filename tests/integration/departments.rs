@@ -431,6 +431,103 @@ impl Staff {
 }
 
 #[test]
+fn the_technical_department_analyses_guides_writes_its_letter_and_sends_drawings() {
+    let staff = Staff::start();
+    let (id, _) = staff.office.desk_ticket(&[]);
+    let handoff = staff.op(
+        Role::ServiceDesk,
+        &id,
+        json!({"op": "hand_off", "to": ["technical"], "note": "cause analysis, please"}),
+    );
+    staff.op(
+        Role::Technical,
+        &id,
+        json!({"op": "acknowledge_hand_off", "handoff_id": handoff}),
+    );
+    staff.op(
+        Role::Technical,
+        &id,
+        json!({"op": "record_cause", "cause": "closing spring pre-load set too low at the works"}),
+    );
+    let guidance = json!({"op": "issue_guidance", "kind": "guidance", "title": "JS-2026-07",
+                          "body": "Reset the pre-load to 12 mm and test five closings."});
+    let plan = json!({"op": "issue_guidance", "kind": "retrofit_plan", "title": "ZG-2026-02",
+                      "body": "Replace the springs of every unit of batch 2025-11."});
+    staff.op(Role::Technical, &id, guidance.clone());
+    staff.op(Role::RnD, &id, plan);
+    let letter = json!({"op": "draft_letter", "number": "JF-2026-044",
+                        "body": "Cause: spring pre-load. Remedy: reset and retrofit."});
+    let delivery = json!({"op": "record_letter_delivery", "note": "EMS 1187 2290 3341"});
+    // Other departments do not write the technical department's papers.
+    staff.refused(
+        Role::QualityAssurance,
+        &id,
+        &[
+            guidance.clone(),
+            letter.clone(),
+            json!({"op": "issue_letter"}),
+        ],
+    );
+    staff.refused(Role::Manufacturing, &id, &[guidance, delivery.clone()]);
+    staff.op(Role::Technical, &id, letter);
+    assert_eq!(staff.reasons(Role::Technical, &id), ["letter"]);
+    // A letter not yet issued has not reached anyone: refused, and nothing changes.
+    let before = staff.heads(&id);
+    let (status, body) = staff.try_op(Role::Technical, &id, delivery.clone());
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("issued")),
+        "{body}"
+    );
+    assert_eq!(staff.heads(&id), before);
+    staff.op(Role::Technical, &id, json!({"op": "issue_letter"}));
+    assert_eq!(staff.reasons(Role::Technical, &id), ["letter_delivery"]);
+    staff.op(Role::ServiceDesk, &id, delivery);
+    assert!(staff.reasons(Role::Technical, &id).is_empty());
+
+    // Drawings are owed once the product ships, and only then.
+    staff.op(
+        Role::Commerce,
+        &id,
+        json!({"op": "record_shipment", "shipped_on": "2026-12-01", "note": "SF 7731"}),
+    );
+    assert_eq!(staff.reasons(Role::Technical, &id), ["drawings"]);
+    staff.refused(
+        Role::ServiceDesk,
+        &id,
+        &[json!({"op": "send_drawings", "note": "x"})],
+    );
+    staff.op(
+        Role::Technical,
+        &id,
+        json!({"op": "send_drawings", "note": "wiring and layout, to the drawing mailbox"}),
+    );
+    assert!(staff.reasons(Role::Technical, &id).is_empty());
+
+    let view = &staff.view(&id)["view"];
+    let papers: Vec<(&str, &str)> = view["quality"]["guidance"]
+        .as_array()
+        .expect("guidance")
+        .iter()
+        .map(|g| {
+            (
+                g["kind"].as_str().unwrap_or(""),
+                g["by"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        papers,
+        [("guidance", "tech.dept.he"), ("retrofit_plan", "rnd.gao")]
+    );
+    assert_eq!(view["letter"]["status"], "issued");
+    assert_eq!(view["letter"]["delivery_note"], "EMS 1187 2290 3341");
+    assert_eq!(view["letter"]["delivered_by"], "desk.wang");
+}
+
+#[test]
 fn each_department_finds_in_its_queue_what_waits_for_it_until_it_is_done() {
     let staff = Staff::start();
     let (id, _) = staff.office.desk_ticket(&[]);

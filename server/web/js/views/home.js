@@ -19,9 +19,13 @@ import {
   draftLetterForm,
   drawingsForm,
   fulfilmentTrack,
+  guidanceForm,
+  guidanceList,
   handoffList,
   inspectionForm,
   issueLetterButton,
+  letterDeliveryForm,
+  letterState,
   manufactureForm,
   mayMoveAction,
   nextStage,
@@ -86,7 +90,12 @@ function work(item, detail, done) {
   const qa = may("add_corrective_action") ? correctiveActionForm(id, done) : null;
   switch (item.reason) {
     case "handoff":
-      return [handoffList(id, v.dispatch, done, person, (x) => awaitsMyAcknowledgement(v.dispatch, x))];
+      return [
+        handoffList(id, v.dispatch, done, person, (x) => awaitsMyAcknowledgement(v.dispatch, x)),
+        may("issue_guidance")
+          ? [h("h4", {}, t("ticket.guidance")), guidanceList(v.quality, person), guidanceForm(id, done)]
+          : null,
+      ];
     case "awaiting_handoff":
       return [may("hand_off") ? handOffForm(id, done) : null, may("issue_travel_order") ? orderForm(id, done) : null];
     case "return": {
@@ -141,6 +150,11 @@ function work(item, detail, done) {
       return [
         may("draft_letter") ? draftLetterForm(id, v.letter, done) : null,
         may("issue_letter") ? h("p", {}, issueLetterButton(id, done)) : null,
+      ];
+    case "letter_delivery":
+      return [
+        h("p", {}, letterState(v.letter, person)),
+        may("record_letter_delivery") ? letterDeliveryForm(id, done) : null,
       ];
     case "drawings":
       return [

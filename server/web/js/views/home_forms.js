@@ -467,6 +467,69 @@ export function issueLetterButton(ticketId, done) {
   return actionButton("work.issueLetter", ticketId, { op: "issue_letter" }, done, { "data-form": "issue-letter" });
 }
 
+// The letter's state for whoever reads the ticket: its number and whether it is issued, and
+// whether its delivery to the customer is recorded.
+export function letterState(letter, person = byId) {
+  if (!letter.number) return t("ticket.letterNone");
+  if (letter.status !== "issued") return `${letter.number} · ${t("ticket.letterDraft")}`;
+  const delivered = letter.delivered_at
+    ? t("ticket.letterDelivered", {
+        at: dateTime(letter.delivered_at),
+        by: person(letter.delivered_by),
+        note: letter.delivery_note,
+      })
+    : t("ticket.letterNotDelivered");
+  return `${letter.number} · ${t("ticket.letterIssued")} · ${delivered}`;
+}
+
+export function letterDeliveryForm(ticketId, done) {
+  return actionForm(
+    "work.recordDelivery",
+    [{ label: "f.deliveryNote", name: "note", required: true, size: 36 }],
+    async (v) => {
+      await operate(ticketId, { op: "record_letter_delivery", note: v.note });
+      await done();
+    },
+    { "data-form": "letter-delivery" },
+  );
+}
+
+// --- written guidance and retrofit plans (3.2.2) -----------------------------------------------
+
+export function guidanceList(quality, person = byId) {
+  if (!quality.guidance.length) return h("p", { class: "muted" }, t("app.none"));
+  return h(
+    "ul",
+    { class: "guidance" },
+    quality.guidance.map((g) =>
+      h(
+        "li",
+        { "data-guidance": g.id },
+        h("strong", {}, `${name("guidance_kind", g.kind)} ${g.title}`),
+        ` · ${person(g.by)} · ${dateTime(g.issued_at)}`,
+        h("br"),
+        g.body,
+      ),
+    ),
+  );
+}
+
+export function guidanceForm(ticketId, done) {
+  return actionForm(
+    "work.issueGuidance",
+    [
+      { label: "f.kind", name: "kind", type: "select", options: "guidance_kind" },
+      { label: "f.guidanceTitle", name: "title", required: true, size: 20 },
+      { label: "f.guidanceBody", name: "body", type: "textarea", required: true },
+    ],
+    async (v) => {
+      await operate(ticketId, { op: "issue_guidance", kind: v.kind, title: v.title, body: v.body });
+      await done();
+    },
+    { "data-form": "issue-guidance" },
+  );
+}
+
 export function drawingsForm(ticketId, done) {
   return actionForm(
     "ticket.sendDrawings",

@@ -19,9 +19,13 @@ import {
   draftLetterForm,
   drawingsForm,
   fulfilmentTrack,
+  guidanceForm,
+  guidanceList,
   handoffList,
   inspectionForm,
   issueLetterButton,
+  letterDeliveryForm,
+  letterState,
   mayMoveAction,
   nextStage,
   receiveReturnButton,
@@ -252,6 +256,7 @@ export async function ticket(main, [id, part]) {
         may("add_corrective_action") ? correctiveActionForm(id, reload) : null,
         reg.major && !v.quality.manager_review && may("review_major_complaint") ? reviewForm(id, reload) : null,
       ),
+      card("ticket.guidance", guidanceList(v.quality, person), may("issue_guidance") ? guidanceForm(id, reload) : null),
       card(
         "ticket.delivery",
         fields([
@@ -278,12 +283,14 @@ export async function ticket(main, [id, part]) {
       card(
         "ticket.letter",
         fields([
-          ["f.number", v.letter.number || "—"],
-          ["f.status", v.letter.status === "issued" ? t("ticket.letterIssued") : t("ticket.letterDraft")],
+          ["f.status", letterState(v.letter, person)],
           ["f.letter_body", v.letter.body || "—"],
         ]),
         v.letter.status !== "issued" && may("draft_letter") ? draftLetterForm(id, v.letter, reload) : null,
         v.letter.status !== "issued" && v.letter.number && may("issue_letter") ? issueLetterButton(id, reload) : null,
+        v.letter.status === "issued" && !v.letter.delivered_at && may("record_letter_delivery")
+          ? letterDeliveryForm(id, reload)
+          : null,
       ),
       card(
         "ticket.costs",
