@@ -209,8 +209,8 @@ fn finance_pays_an_advance_settles_the_claims_and_clears_it_with_the_balance() {
         &f.finance,
         &first,
         &[clear("e-no-such-advance")],
-        400,
-        "invalid",
+        404,
+        "not_found",
     );
     f.op(&f.finance, &first, clear(&advance_id));
     let cleared = &f.view(&f.finance, &first)["view"]["advances"][0]["clearing"];
