@@ -119,6 +119,10 @@ fn clear(advance_id: &str) -> Value {
     json!({"op": "clear_advance", "advance_id": advance_id, "reference": "CZ-2026-007"})
 }
 
+fn audit(cost_id: &str, approved: bool) -> Value {
+    json!({"op": "audit_cost", "cost_id": cost_id, "approved": approved, "note": ""})
+}
+
 fn settle(cost_id: &str) -> Value {
     json!({"op": "settle_cost", "cost_id": cost_id, "reference": "PZ-2026-118"})
 }
@@ -133,8 +137,20 @@ fn finance_pays_an_advance_settles_the_claims_and_clears_it_with_the_balance() {
 
     // Only finance pays advances, and only to a technician the server knows.
     let paid = advance("tech.zhang", 200_000, Some(&order));
-    f.refused(&f.zhang, &first, &[paid.clone()], 403, "forbidden");
-    f.refused(&f.office.desk, &first, &[paid.clone()], 403, "forbidden");
+    f.refused(
+        &f.zhang,
+        &first,
+        std::slice::from_ref(&paid),
+        403,
+        "forbidden",
+    );
+    f.refused(
+        &f.office.desk,
+        &first,
+        std::slice::from_ref(&paid),
+        403,
+        "forbidden",
+    );
     let strangers = [
         advance("desk.wang", 200_000, None),
         advance("nobody.at.all", 200_000, None),
@@ -164,7 +180,6 @@ fn finance_pays_an_advance_settles_the_claims_and_clears_it_with_the_balance() {
     // The technician's expense claims, audited by the technical service department.
     let train = f.claim(&first, "travel", 52_000);
     let hotel = f.claim(&first, "travel", 30_000);
-    let audit = |cost: &str, approved: bool| json!({"op": "audit_cost", "cost_id": cost, "approved": approved, "note": ""});
     f.refused(&f.finance, &first, &[audit(&train, true)], 403, "forbidden");
     f.refused(&f.finance, &first, &[clear(&advance_id)], 400, "invalid");
     f.op(&f.supervisor, &first, audit(&train, true));
