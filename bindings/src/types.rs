@@ -13,7 +13,9 @@ use fieldledger_core::protocol::{DocCode, DocError};
 use fieldledger_core::status::Status;
 use fieldledger_core::store::TicketSummary;
 use fieldledger_core::ticket::closure::Closure;
-use fieldledger_core::ticket::cost::{Audit, Bearer, Cost, CostKind, Settlement};
+use fieldledger_core::ticket::cost::{
+    Advance, Audit, Bearer, Clearing, Cost, CostKind, Settlement,
+};
 use fieldledger_core::ticket::decision::{DecisionConflict, DecisionEntry, Decisions, Disposition};
 use fieldledger_core::ticket::delivery::Delivery;
 use fieldledger_core::ticket::dispatch::{
@@ -189,6 +191,7 @@ pub struct TicketView {
     pub quality: Quality,
     pub letter: Letter,
     pub costs: Vec<Cost>,
+    pub advances: Vec<Advance>,
     pub followups: Vec<ReturnVisit>,
     pub signoffs: Vec<SignOff>,
     pub closures: Vec<Closure>,
@@ -656,6 +659,33 @@ pub struct Cost {
     pub submitted_at: Timestamp,
     pub audit: Option<Audit>,
     pub settlement: Option<Settlement>,
+}
+
+/// A travel advance (差旅借款) finance paid a technician against the ticket, with its
+/// clearing against their expense claims once cleared.
+#[uniffi::remote(Record)]
+pub struct Advance {
+    pub id: EntryId,
+    pub technician: UserId,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub reference: String,
+    pub order: Option<EntryId>,
+    pub paid_by: UserId,
+    pub paid_at: Timestamp,
+    pub clearing: Option<Clearing>,
+}
+
+/// The clearing (冲账) of a travel advance: the claims it cleared, their total and the
+/// balance (more than zero: owed to the technician; less than zero: to be paid back).
+#[uniffi::remote(Record)]
+pub struct Clearing {
+    pub reference: String,
+    pub claims: Vec<EntryId>,
+    pub claimed_minor: i64,
+    pub balance_minor: i64,
+    pub by: UserId,
+    pub at: Timestamp,
 }
 
 /// How a return visit reaches the customer.

@@ -155,7 +155,7 @@ pub const PERMISSIONS: &[Permission] = {
         may(
             "submit_cost",
             Costs,
-            &[ServiceDesk, Supervisor, Sales, Admin],
+            &[ServiceDesk, Supervisor, Technician, Sales, Admin],
             None,
         ),
         may(
@@ -165,6 +165,8 @@ pub const PERMISSIONS: &[Permission] = {
             NotTheSubmitter,
         ),
         may("settle_cost", Costs, &[Finance], None),
+        may("record_advance", Costs, &[Finance, Admin], None),
+        may("clear_advance", Costs, &[Finance], None),
         may(
             "plan_return_visit",
             Followups,
@@ -433,6 +435,7 @@ mod tests {
         assert_eq!(
             writers(Section::Costs),
             vec![
+                Role::Technician,
                 Role::ServiceDesk,
                 Role::Supervisor,
                 Role::Finance,

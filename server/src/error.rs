@@ -67,6 +67,9 @@ pub enum Code {
     NotFound,
     /// A dashboard password was asked for a user who is not an office user.
     NotOffice,
+    /// An operation names as a technician someone the server does not know as one (a travel
+    /// advance paid to a user who is not a technician).
+    NotATechnician,
     /// A blob would take the uploads past their quota.
     QuotaExceeded,
     /// A user id is reserved for the server itself.

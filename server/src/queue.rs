@@ -75,6 +75,8 @@ pub enum Reason {
     CostAudit,
     /// An approved cost waits for settlement.
     Settlement,
+    /// The ticket is resolved or closed and a travel advance paid on it is not cleared.
+    AdvanceOpen,
 }
 
 impl Reason {
@@ -228,6 +230,11 @@ pub fn waiting(view: &TicketView, status: Status) -> Vec<Waiting> {
             }
             Some(_) => {}
         }
+    }
+    if matches!(status, Status::Resolved | Status::Closed)
+        && view.advances.iter().any(|a| a.clearing.is_none())
+    {
+        add(Role::Finance, Reason::AdvanceOpen);
     }
     all.sort();
     all.dedup();

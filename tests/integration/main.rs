@@ -5,6 +5,7 @@ mod bad_input;
 mod crash;
 mod departments;
 mod events;
+mod finance;
 mod fuzz_corpus;
 mod hostile;
 mod import_export;

@@ -79,7 +79,7 @@ fn every_office_user_reads_the_table_for_their_role_and_every_role() {
     }
 
     // Finance in the dashboard: acknowledges what is handed off to it, reports the corrective
-    // actions it owns, settles costs, and does nothing else.
+    // actions it owns, settles costs, pays and clears travel advances, and does nothing else.
     let finance = office.server.user("fin.zhao", Role::Finance);
     password::set(&office.server.state, &finance, PASSWORD).expect("password");
     let cookie = signed_in(&office, "fin.zhao");
@@ -89,7 +89,13 @@ fn every_office_user_reads_the_table_for_their_role_and_every_role() {
     assert_eq!(answer["may_register"], false);
     assert_eq!(
         actions(&answer),
-        ["acknowledge_hand_off", "set_action_status", "settle_cost"]
+        [
+            "acknowledge_hand_off",
+            "set_action_status",
+            "settle_cost",
+            "record_advance",
+            "clear_advance"
+        ]
     );
     assert_eq!(answer["roles"], desk["roles"]);
 }

@@ -1,13 +1,17 @@
 //! Service costs: registered, audited by the technical service department, settled by finance,
-//! and borne by the company, a sales representative, a supplier or the customer.
+//! and borne by the company, a sales representative, a supplier or the customer. A
+//! technician's own costs are their expense claims (报销), which clear the travel advances
+//! (差旅借款) finance paid them before the trip; the advances are kept in the same section.
 
 use automerge::ReadDoc;
 use automerge::transaction::Transaction;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::codec::{decode, embedded, put_embedded, put_record, scalar_to_json};
+use super::codec::{decode, embedded, fields, put_embedded, put_record, scalar_to_json};
 use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, required};
+use super::view::entries;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
 use crate::policy::DutyFacts;
@@ -117,21 +121,11 @@ pub(crate) fn submit(
     ctx: &WriteContext<'_>,
     cost: &NewCost,
 ) -> Result<EntryId> {
-    if cost.amount_minor <= 0 {
-        return Err(Error::invalid("amount", "must be more than zero"));
-    }
-    let currency = cost.currency.trim();
-    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(Error::invalid(
-            "currency",
-            format!("{currency:?} is not an ISO 4217 code such as CNY"),
-        ));
-    }
     let entry = Cost {
         id: ctx.new_entry_id(),
         kind: cost.kind,
-        amount_minor: cost.amount_minor,
-        currency: currency.to_owned(),
+        amount_minor: amount(cost.amount_minor)?,
+        currency: currency(&cost.currency)?,
         bearer: cost.bearer,
         description: required("cost description", &cost.description, LONG)?,
         submitted_by: ctx.author.user.clone(),
@@ -142,6 +136,26 @@ pub(crate) fn submit(
     let costs = ctx.section(tx, Section::Costs)?;
     put_record(tx, &costs, entry.id.as_str(), &entry)?;
     Ok(entry.id)
+}
+
+/// An amount of money as typed: more than zero.
+fn amount(minor: i64) -> Result<i64> {
+    if minor <= 0 {
+        return Err(Error::invalid("amount", "must be more than zero"));
+    }
+    Ok(minor)
+}
+
+/// A currency as typed: an ISO 4217 code such as `CNY`, trimmed.
+fn currency(typed: &str) -> Result<String> {
+    let currency = typed.trim();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(Error::invalid(
+            "currency",
+            format!("{currency:?} is not an ISO 4217 code such as CNY"),
+        ));
+    }
+    Ok(currency.to_owned())
 }
 
 pub(crate) fn audit(
@@ -197,4 +211,168 @@ pub(crate) fn settle(
     };
     put_embedded(tx, &cost, "settlement", &settlement)?;
     Ok(())
+}
+
+/// The key of the travel advances inside the costs section, beside the costs themselves.
+const ADVANCES: &str = "advances";
+
+/// A travel advance (差旅借款, 借记): money finance paid a technician before a trip, against a
+/// ticket and, where one is named, its travel task order. It is cleared (冲账) against the
+/// technician's expense claims on the ticket: the costs they submitted on it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Advance {
+    /// Entry id.
+    pub id: EntryId,
+    /// The technician paid.
+    pub technician: UserId,
+    /// The amount in minor units (fen for CNY).
+    pub amount_minor: i64,
+    /// ISO 4217 currency code, for example `CNY`.
+    pub currency: String,
+    /// The accounting reference of the payment (voucher number, 凭证号).
+    pub reference: String,
+    /// The travel task order it was paid against, if one was named.
+    #[serde(default)]
+    pub order: Option<EntryId>,
+    /// Who in finance paid it.
+    pub paid_by: UserId,
+    /// When (device time).
+    pub paid_at: Timestamp,
+    /// Its clearing, once cleared.
+    #[serde(default, deserialize_with = "embedded::option")]
+    pub clearing: Option<Clearing>,
+}
+
+/// The clearing (冲账) of a travel advance against the technician's settled expense claims.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Clearing {
+    /// The accounting reference of the clearing (voucher number).
+    pub reference: String,
+    /// The claims it cleared: the technician's settled costs on the ticket in the advance's
+    /// currency that no earlier clearing counted.
+    pub claims: Vec<EntryId>,
+    /// Their total, in minor units.
+    pub claimed_minor: i64,
+    /// What is left, in minor units: the claims less the advance. More than zero, the company
+    /// owes the technician; less than zero, the technician pays money back.
+    pub balance_minor: i64,
+    /// Who in finance cleared it.
+    pub by: UserId,
+    /// When (device time).
+    pub at: Timestamp,
+}
+
+/// A new travel advance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewAdvance {
+    /// The technician paid.
+    pub technician: UserId,
+    /// The amount in minor units, more than zero.
+    pub amount_minor: i64,
+    /// ISO 4217 currency code.
+    pub currency: String,
+    /// The accounting reference of the payment (voucher number).
+    pub reference: String,
+    /// The travel task order of the ticket it is paid against, if any.
+    #[serde(default)]
+    pub order: Option<EntryId>,
+}
+
+/// Splits the JSON of the costs section into its costs and its travel advances.
+pub(crate) fn split(section: Value) -> (Value, Value) {
+    let mut costs = fields(section);
+    let advances = costs.remove(ADVANCES).unwrap_or(Value::Null);
+    (Value::Object(costs), advances)
+}
+
+pub(crate) fn record_advance(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    advance: &NewAdvance,
+) -> Result<EntryId> {
+    if let Some(order) = &advance.order {
+        let orders = ctx.collection(tx, Section::Dispatch, "orders")?;
+        ctx.entry(tx, &orders, order, "travel task order")?;
+    }
+    let entry = Advance {
+        id: ctx.new_entry_id(),
+        technician: advance.technician.clone(),
+        amount_minor: amount(advance.amount_minor)?,
+        currency: currency(&advance.currency)?,
+        reference: required("advance reference", &advance.reference, SHORT)?,
+        order: advance.order.clone(),
+        paid_by: ctx.author.user.clone(),
+        paid_at: ctx.at,
+        clearing: None,
+    };
+    let advances = ctx.collection(tx, Section::Costs, ADVANCES)?;
+    put_record(tx, &advances, entry.id.as_str(), &entry)?;
+    Ok(entry.id)
+}
+
+/// Clears the advance `advance_id` against its technician's settled claims on the ticket that
+/// no earlier clearing counted, once none of their claims waits for audit or settlement.
+pub(crate) fn clear_advance(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    advance_id: &EntryId,
+    reference: &str,
+) -> Result<()> {
+    let stored = ctx.collection(tx, Section::Costs, ADVANCES)?;
+    let entry = ctx.entry(tx, &stored, advance_id, "advance")?;
+    let reference = required("clearing reference", reference, SHORT)?;
+    let mut unreadable = Vec::new();
+    let (costs, advances) = split(ctx.read_section(tx, Section::Costs)?);
+    let costs: Vec<Cost> = entries(costs, "cost", &mut unreadable);
+    let advances: Vec<Advance> = entries(advances, "advance", &mut unreadable);
+    if let Some(what) = unreadable.first() {
+        return Err(Error::invalid(
+            "clearing",
+            format!("the costs of the ticket cannot all be read: {what}"),
+        ));
+    }
+    let advance = advances
+        .iter()
+        .find(|a| a.id == *advance_id)
+        .ok_or_else(|| Error::invalid("clearing", "the advance cannot be read"))?;
+    if advance.clearing.is_some() {
+        return Err(Error::invalid("clearing", "the advance is already cleared"));
+    }
+    let claims = costs
+        .iter()
+        .filter(|c| c.submitted_by == advance.technician);
+    if claims.clone().any(|c| match &c.audit {
+        None => true,
+        Some(audit) => audit.approved && c.settlement.is_none(),
+    }) {
+        return Err(Error::invalid(
+            "clearing",
+            "the technician's claims on the ticket must all be settled or rejected first",
+        ));
+    }
+    let counted: Vec<&EntryId> = advances
+        .iter()
+        .filter_map(|a| a.clearing.as_ref())
+        .flat_map(|c| &c.claims)
+        .collect();
+    let cleared: Vec<&Cost> = claims
+        .filter(|c| c.settlement.is_some() && c.currency == advance.currency)
+        .filter(|c| !counted.contains(&&c.id))
+        .collect();
+    let too_large = || Error::invalid("clearing", "the claims add up to more than can be kept");
+    let claimed_minor = cleared
+        .iter()
+        .try_fold(0i64, |sum, c| sum.checked_add(c.amount_minor))
+        .ok_or_else(too_large)?;
+    let clearing = Clearing {
+        reference,
+        claims: cleared.iter().map(|c| c.id.clone()).collect(),
+        claimed_minor,
+        balance_minor: claimed_minor
+            .checked_sub(advance.amount_minor)
+            .ok_or_else(too_large)?,
+        by: ctx.author.user.clone(),
+        at: ctx.at,
+    };
+    put_embedded(tx, &entry, "clearing", &clearing)
 }

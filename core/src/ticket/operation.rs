@@ -11,7 +11,7 @@ use strum::{EnumDiscriminants, IntoStaticStr, VariantArray};
 
 use super::closure;
 use super::codec::child;
-use super::cost::{self, NewCost};
+use super::cost::{self, NewAdvance, NewCost};
 use super::decision::{self, Disposition};
 use super::delivery;
 use super::dispatch::{self, NewTravelOrder};
@@ -174,6 +174,15 @@ pub enum Operation {
         /// The cost.
         cost_id: EntryId,
         /// The accounting reference.
+        reference: String,
+    },
+    /// Finance pays a technician a travel advance (差旅借款) against the ticket.
+    RecordAdvance(NewAdvance),
+    /// Finance clears (冲账) a travel advance against the technician's settled expense claims.
+    ClearAdvance {
+        /// The advance.
+        advance_id: EntryId,
+        /// The accounting reference of the clearing.
         reference: String,
     },
     /// Plans a return visit.
@@ -368,6 +377,11 @@ impl Operation {
             Operation::SettleCost { cost_id, reference } => {
                 cost::settle(tx, ctx, cost_id, reference).map(|()| None)?
             }
+            Operation::RecordAdvance(advance) => Some(cost::record_advance(tx, ctx, advance)?),
+            Operation::ClearAdvance {
+                advance_id,
+                reference,
+            } => cost::clear_advance(tx, ctx, advance_id, reference).map(|()| None)?,
             Operation::PlanReturnVisit {
                 planned_for,
                 method,
@@ -595,9 +609,11 @@ impl OperationKind {
             OperationKind::DraftLetter
             | OperationKind::IssueLetter
             | OperationKind::RecordLetterDelivery => Section::Letter,
-            OperationKind::SubmitCost | OperationKind::AuditCost | OperationKind::SettleCost => {
-                Section::Costs
-            }
+            OperationKind::SubmitCost
+            | OperationKind::AuditCost
+            | OperationKind::SettleCost
+            | OperationKind::RecordAdvance
+            | OperationKind::ClearAdvance => Section::Costs,
             OperationKind::PlanReturnVisit | OperationKind::RecordReturnVisit => Section::Followups,
             OperationKind::SignOff => Section::Signoff,
             OperationKind::Close => Section::Closure,

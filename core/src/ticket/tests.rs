@@ -3,7 +3,7 @@
 
 use automerge::ActorId;
 
-use super::cost::{Bearer, CostKind, NewCost};
+use super::cost::{Bearer, CostKind, NewAdvance, NewCost};
 use super::decision::Disposition;
 use super::dispatch::{Department, NewTravelOrder, OrderKind};
 use super::followup::ContactMethod;
@@ -800,6 +800,215 @@ fn a_cost_is_settled_only_after_approval() {
         },
     );
     assert!(t.apply(&finance, Timestamp(4), &settle).is_ok());
+}
+
+fn new_advance(technician: &str, amount_minor: i64, order: Option<EntryId>) -> NewAdvance {
+    NewAdvance {
+        technician: technician.parse().expect("user id"),
+        amount_minor,
+        currency: "CNY".into(),
+        reference: "JK-2026-031".into(),
+        order,
+    }
+}
+
+fn advance(technician: &str, amount_minor: i64, order: Option<EntryId>) -> Operation {
+    Operation::RecordAdvance(new_advance(technician, amount_minor, order))
+}
+
+fn clear(advance_id: &EntryId) -> Operation {
+    Operation::ClearAdvance {
+        advance_id: advance_id.clone(),
+        reference: "CZ-2026-007".into(),
+    }
+}
+
+/// `technician` claims `amount_minor` of travel on `t`; the claim's id.
+fn claim(t: &mut Ticket, technician: &str, at: i64, amount_minor: i64) -> EntryId {
+    apply(
+        t,
+        &author(technician, Role::Technician),
+        at,
+        Operation::SubmitCost(NewCost {
+            kind: CostKind::Travel,
+            amount_minor,
+            currency: "CNY".into(),
+            bearer: Bearer::Company,
+            description: "train and hotel".into(),
+        }),
+    )
+    .expect("claim")
+}
+
+/// The desk audits `cost` (approving it or not), and finance settles it when approved.
+fn audit_and_settle(t: &mut Ticket, cost: &EntryId, at: i64, approved: bool) {
+    let audit = Operation::AuditCost {
+        cost_id: cost.clone(),
+        approved,
+        note: String::new(),
+    };
+    apply(t, &author("desk.wang", Role::ServiceDesk), at, audit);
+    if approved {
+        let settle = Operation::SettleCost {
+            cost_id: cost.clone(),
+            reference: "PZ-9".into(),
+        };
+        apply(t, &author("fin.zhao", Role::Finance), at + 1, settle);
+    }
+}
+
+#[test]
+fn finance_records_a_travel_advance_against_the_tickets_order() {
+    let mut t = new_ticket();
+    let finance = author("fin.zhao", Role::Finance);
+    let order = apply(
+        &mut t,
+        &author("desk.wang", Role::ServiceDesk),
+        2,
+        Operation::IssueTravelOrder(NewTravelOrder {
+            number: "CC-2026-0091".into(),
+            kind: OrderKind::OnSiteService,
+            issuing_department: Department::TechnicalService,
+            assignees: vec!["tech.zhang".parse().expect("user id")],
+        }),
+    );
+    for role in [Role::Technician, Role::ServiceDesk, Role::Supervisor] {
+        refused_by_duty(
+            &mut t,
+            &author("x.y", role),
+            &advance("tech.zhang", 100, None),
+        );
+    }
+    let invalid = [
+        advance("tech.zhang", 0, None),
+        advance("tech.zhang", -5_000, None),
+        Operation::RecordAdvance(NewAdvance {
+            currency: "cny".into(),
+            ..new_advance("tech.zhang", 100, None)
+        }),
+        Operation::RecordAdvance(NewAdvance {
+            reference: "  ".into(),
+            ..new_advance("tech.zhang", 100, None)
+        }),
+        advance(
+            "tech.zhang",
+            100,
+            Some("e-not-an-order".parse().expect("id")),
+        ),
+    ];
+    for op in &invalid {
+        let heads = t.heads();
+        assert!(t.apply(&finance, Timestamp(3), op).is_err(), "{op:?}");
+        assert_eq!(t.heads(), heads, "{op:?} wrote nothing");
+    }
+    let id = apply(
+        &mut t,
+        &finance,
+        4,
+        advance("tech.zhang", 200_000, order.clone()),
+    );
+    let advances = t.view().expect("view").advances;
+    assert_eq!(advances.len(), 1);
+    let paid = &advances[0];
+    assert_eq!(Some(&paid.id), id.as_ref());
+    assert_eq!(paid.technician.as_str(), "tech.zhang");
+    assert_eq!(
+        (paid.amount_minor, paid.currency.as_str()),
+        (200_000, "CNY")
+    );
+    assert_eq!(paid.reference, "JK-2026-031");
+    assert_eq!(paid.order, order);
+    assert_eq!(
+        (paid.paid_by.as_str(), paid.paid_at),
+        ("fin.zhao", Timestamp(4))
+    );
+    assert_eq!(paid.clearing, None);
+    assert!(t.view().expect("view").unreadable.is_empty());
+}
+
+#[test]
+fn an_advance_clears_once_its_technicians_claims_are_settled_or_rejected() {
+    let mut t = new_ticket();
+    let finance = author("fin.zhao", Role::Finance);
+    let id = apply(&mut t, &finance, 1, advance("tech.zhang", 100_000, None)).expect("advance");
+    let train = claim(&mut t, "tech.zhang", 2, 52_000);
+    let hotel = claim(&mut t, "tech.zhang", 3, 30_000);
+    let other = claim(&mut t, "tech.li", 4, 9_000);
+    let refused = |t: &mut Ticket, op: &Operation| {
+        let heads = t.heads();
+        assert!(t.apply(&finance, Timestamp(50), op).is_err(), "{op:?}");
+        assert_eq!(t.heads(), heads, "{op:?} wrote nothing");
+    };
+    refused(&mut t, &clear(&id));
+    let audit = Operation::AuditCost {
+        cost_id: train.clone(),
+        approved: true,
+        note: String::new(),
+    };
+    apply(&mut t, &author("desk.wang", Role::ServiceDesk), 5, audit);
+    audit_and_settle(&mut t, &hotel, 6, false);
+    refused(&mut t, &clear(&id));
+    apply(
+        &mut t,
+        &finance,
+        8,
+        Operation::SettleCost {
+            cost_id: train.clone(),
+            reference: "PZ-1".into(),
+        },
+    );
+    refused(
+        &mut t,
+        &Operation::ClearAdvance {
+            advance_id: id.clone(),
+            reference: " ".into(),
+        },
+    );
+    refused(&mut t, &clear(&"e-no-such-advance".parse().expect("id")));
+    refused_by_duty(&mut t, &author("desk.wang", Role::ServiceDesk), &clear(&id));
+    apply(&mut t, &finance, 9, clear(&id));
+    let cleared = t.view().expect("view").advances[0].clearing.clone();
+    let cleared = cleared.expect("cleared");
+    assert_eq!(cleared.claims, [train]);
+    assert_eq!(cleared.claimed_minor, 52_000);
+    assert_eq!(cleared.balance_minor, -48_000, "the technician pays back");
+    assert_eq!(
+        (cleared.reference.as_str(), cleared.by.as_str()),
+        ("CZ-2026-007", "fin.zhao")
+    );
+    refused(&mut t, &clear(&id));
+    assert!(
+        t.view()
+            .expect("view")
+            .costs
+            .iter()
+            .any(|c| c.id == other && c.audit.is_none())
+    );
+}
+
+#[test]
+fn a_later_advance_clears_only_the_claims_no_earlier_clearing_counted() {
+    let mut t = new_ticket();
+    let finance = author("fin.zhao", Role::Finance);
+    let first = apply(&mut t, &finance, 1, advance("tech.zhang", 30_000, None)).expect("advance");
+    let train = claim(&mut t, "tech.zhang", 2, 52_000);
+    audit_and_settle(&mut t, &train, 3, true);
+    apply(&mut t, &finance, 5, clear(&first));
+    let second = apply(&mut t, &finance, 6, advance("tech.zhang", 10_000, None)).expect("advance");
+    let hotel = claim(&mut t, "tech.zhang", 7, 4_000);
+    audit_and_settle(&mut t, &hotel, 8, true);
+    apply(&mut t, &finance, 10, clear(&second));
+    let advances = t.view().expect("view").advances;
+    let balances: Vec<_> = advances
+        .iter()
+        .filter_map(|a| a.clearing.as_ref())
+        .map(|c| (c.claims.clone(), c.claimed_minor, c.balance_minor))
+        .collect();
+    assert_eq!(
+        balances,
+        [(vec![train], 52_000, 22_000), (vec![hotel], 4_000, -6_000)],
+        "the company owes the first balance, the technician returns the second"
+    );
 }
 
 #[test]

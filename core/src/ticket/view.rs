@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::closure::Closure;
 use super::codec::{fields, from_json};
-use super::cost::Cost;
+use super::cost::{self, Advance, Cost};
 use super::decision::Decisions;
 use super::delivery::Delivery;
 use super::dispatch::Dispatch;
@@ -43,6 +43,10 @@ pub struct TicketView {
     pub letter: Letter,
     /// Costs, by submission time.
     pub costs: Vec<Cost>,
+    /// Travel advances paid to technicians, with their clearing, by payment time (kept in the
+    /// costs section).
+    #[serde(default)]
+    pub advances: Vec<Advance>,
     /// Return visits, by planned day.
     pub followups: Vec<ReturnVisit>,
     /// Sign-offs, by signing time.
@@ -98,6 +102,7 @@ impl TicketView {
         let mut quality = fields(quality);
         let actions = quality.remove("actions").unwrap_or(Value::Null);
         let guidance = quality.remove("guidance").unwrap_or(Value::Null);
+        let (costs, advances) = cost::split(costs);
         let mut view = TicketView {
             meta: record(meta, "meta", u),
             intake: record(intake, "intake", u),
@@ -114,6 +119,7 @@ impl TicketView {
             },
             letter: record(letter, "letter", u),
             costs: entries(costs, "cost", u),
+            advances: entries(advances, "advance", u),
             followups: entries(followups, "return visit", u),
             signoffs: entries(signoff, "sign-off", u),
             closures: entries(closure, "close entry", u),
@@ -138,7 +144,10 @@ impl TicketView {
             Section::Returns => self.returns = take(&mut other.returns),
             Section::Quality => self.quality = take(&mut other.quality),
             Section::Letter => self.letter = take(&mut other.letter),
-            Section::Costs => self.costs = take(&mut other.costs),
+            Section::Costs => {
+                self.costs = take(&mut other.costs);
+                self.advances = take(&mut other.advances);
+            }
             Section::Followups => self.followups = take(&mut other.followups),
             Section::Signoff => self.signoffs = take(&mut other.signoffs),
             Section::Closure => self.closures = take(&mut other.closures),
@@ -172,6 +181,8 @@ impl TicketView {
             .sort_by(|a, b| (a.issued_at, &a.id).cmp(&(b.issued_at, &b.id)));
         self.costs
             .sort_by(|a, b| (a.submitted_at, &a.id).cmp(&(b.submitted_at, &b.id)));
+        self.advances
+            .sort_by(|a, b| (a.paid_at, &a.id).cmp(&(b.paid_at, &b.id)));
         self.followups
             .sort_by(|a, b| (a.planned_for, &a.id).cmp(&(b.planned_for, &b.id)));
         self.signoffs

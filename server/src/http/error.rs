@@ -18,6 +18,7 @@ pub(crate) fn status(code: Code) -> StatusCode {
         | Code::BadPassword
         | Code::HashMismatch
         | Code::Invalid
+        | Code::NotATechnician
         | Code::NotOffice
         | Code::Reserved
         | Code::TooLong

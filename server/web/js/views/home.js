@@ -12,6 +12,7 @@ import { session } from "../session.js";
 import {
   actionLine,
   actionStatusForm,
+  advancesPanel,
   awaitsMyAcknowledgement,
   causeForm,
   closeForm,
@@ -212,8 +213,11 @@ function work(item, detail, done) {
               h("li", { "data-cost": c.id }, `${cost(c)} `, may("settle_cost") ? settleForm(id, c.id, done) : null),
             ),
         ),
+        advancesPanel(id, v, done, person),
         h("p", {}, h("a", { href: "#/finance" }, t("home.costsLink"))),
       ];
+    case "advance_open":
+      return [advancesPanel(id, v, done, person)];
     default:
       return [];
   }

@@ -6,7 +6,7 @@
 import { operate } from "../api.js";
 import { h } from "../dom.js";
 import { actionForm } from "../forms.js";
-import { dateTime, day, name, t } from "../i18n.js";
+import { dateTime, day, money, name, t } from "../i18n.js";
 import { may } from "../policy.js";
 import { session } from "../session.js";
 import { attempt, toast } from "../toast.js";
@@ -551,5 +551,185 @@ export function closeForm(ticketId, done) {
       await done();
     },
     { "data-form": "close" },
+  );
+}
+
+// --- travel advances and expense claims ----------------------------------------------------------
+
+// An amount typed in yuan ("2000", "2,000.5", "520.00") in fen, or an error when it is not one.
+function fen(typed) {
+  const m = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(typed.replaceAll(/[,\s，]/g, ""));
+  const minor = m ? Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0")) : 0;
+  if (minor <= 0) throw new Error(t("finance.badAmount"));
+  return minor;
+}
+
+// What a balance means: more than zero the company owes the technician, less they pay back.
+function balanceText(minor, currency) {
+  if (minor > 0) return t("finance.owed", { amount: money(minor, currency) });
+  if (minor < 0) return t("finance.payBack", { amount: money(-minor, currency) });
+  return t("finance.even");
+}
+
+// One expense claim: what, how much, its audit and its settlement.
+function claimLine(c) {
+  const audit = !c.audit
+    ? h("span", { class: "badge warn", "data-audit": "pending" }, t("finance.toAudit"))
+    : h(
+        "span",
+        { class: `badge ${c.audit.approved ? "ok" : "bad"}`, "data-audit": c.audit.approved ? "approved" : "rejected" },
+        t(c.audit.approved ? "finance.approved" : "finance.rejected"),
+      );
+  const settled = c.settlement
+    ? h(
+        "span",
+        { class: "badge ok", "data-settled": "" },
+        t("finance.settledRef", { reference: c.settlement.reference }),
+      )
+    : null;
+  return h(
+    "li",
+    { "data-claim": c.id },
+    `${name("cost_kind", c.kind)} · ${money(c.amount_minor, c.currency)} · ${c.description} · ${dateTime(c.submitted_at)} `,
+    audit,
+    settled ? " " : null,
+    settled,
+  );
+}
+
+// One advance with its clearing, or the form that clears it.
+function advanceLine(ticketId, view, a, person, done) {
+  const order = view.dispatch.orders.find((o) => o.id === a.order);
+  const c = a.clearing;
+  return h(
+    "li",
+    { "data-advance": a.id, "data-cleared": c ? "true" : "false" },
+    t("finance.advanceLine", {
+      amount: money(a.amount_minor, a.currency),
+      reference: a.reference,
+      by: person(a.paid_by),
+      at: dateTime(a.paid_at),
+    }),
+    order ? ` · ${t("finance.advanceOrder", { number: order.number })}` : "",
+    " ",
+    c
+      ? h(
+          "span",
+          { class: "badge ok", "data-balance": c.balance_minor },
+          t("finance.clearedLine", {
+            reference: c.reference,
+            claimed: money(c.claimed_minor, a.currency),
+            balance: balanceText(c.balance_minor, a.currency),
+          }),
+        )
+      : [
+          h("span", { class: "badge warn" }, t("finance.notCleared")),
+          may("clear_advance")
+            ? actionForm(
+                "finance.clearAdvance",
+                [{ label: "f.reference", name: "reference", required: true, size: 12, hideLabel: true }],
+                async (v) => {
+                  await operate(ticketId, { op: "clear_advance", advance_id: a.id, reference: v.reference });
+                  await done();
+                },
+                { "data-form": "clear-advance" },
+              )
+            : null,
+        ],
+  );
+}
+
+// A technician's account on the ticket: the advances paid them, their claims, and what the
+// settled claims less the advances come to.
+function technicianAccount(ticketId, view, technician, person, done) {
+  const advances = view.advances.filter((a) => a.technician === technician);
+  const claims = view.costs.filter((c) => c.submitted_by === technician);
+  const currency = advances[0]?.currency ?? claims[0]?.currency ?? "CNY";
+  const sum = (items) => items.filter((x) => x.currency === currency).reduce((n, x) => n + x.amount_minor, 0);
+  const advanced = sum(advances);
+  const claimed = sum(claims.filter((c) => c.settlement));
+  return h(
+    "section",
+    { class: "account", "data-technician": technician },
+    h("h3", {}, person(technician)),
+    advances.length
+      ? h(
+          "ul",
+          {},
+          advances.map((a) => advanceLine(ticketId, view, a, person, done)),
+        )
+      : null,
+    h("h4", {}, t("finance.claims")),
+    claims.length ? h("ul", {}, claims.map(claimLine)) : h("p", { class: "muted" }, t("finance.noClaims")),
+    h(
+      "p",
+      { "data-totals": claimed - advanced },
+      h(
+        "strong",
+        {},
+        t("finance.totals", {
+          advanced: money(advanced, currency),
+          claimed: money(claimed, currency),
+          balance: balanceText(claimed - advanced, currency),
+        }),
+      ),
+    ),
+  );
+}
+
+// Finance's form of a travel advance: the technician chosen by name among those the ticket's
+// travel task orders send, the amount in yuan, the voucher number and the order it is paid on.
+function advanceForm(ticketId, view, technicians, person, done) {
+  return actionForm(
+    "finance.recordAdvance",
+    [
+      {
+        label: "finance.technician",
+        name: "technician",
+        type: "select",
+        options: technicians.map((u) => [u, person(u)]),
+        value: technicians[0],
+      },
+      { label: "finance.amountYuan", name: "amount", required: true, size: 10, inputmode: "decimal" },
+      { label: "f.reference", name: "reference", required: true, size: 12 },
+      {
+        label: "finance.order",
+        name: "order",
+        type: "select",
+        any: "finance.noOrder",
+        options: view.dispatch.orders.map((o) => [o.id, o.number]),
+        value: view.dispatch.orders.find((o) => o.assignees.includes(technicians[0]))?.id ?? "",
+      },
+    ],
+    async (v) => {
+      await operate(ticketId, {
+        op: "record_advance",
+        technician: v.technician,
+        amount_minor: fen(v.amount),
+        currency: "CNY",
+        reference: v.reference,
+        order: v.order || null,
+      });
+      await done();
+    },
+    { "data-form": "record-advance" },
+  );
+}
+
+// The travel advances and expense claims of a ticket, technician by technician (those its
+// travel task orders send and those paid an advance), with finance's forms; `person` names
+// users.
+export function advancesPanel(ticketId, view, done, person = byId) {
+  const technicians = [
+    ...new Set([...view.dispatch.orders.flatMap((o) => o.assignees), ...view.advances.map((a) => a.technician)]),
+  ];
+  return h(
+    "div",
+    { class: "advances", "data-advances": "" },
+    h("h3", {}, t("finance.advances")),
+    technicians.length
+      ? technicians.map((u) => technicianAccount(ticketId, view, u, person, done))
+      : h("p", { class: "muted" }, t("app.none")),
+    technicians.length && may("record_advance") ? advanceForm(ticketId, view, technicians, person, done) : null,
   );
 }

@@ -13,6 +13,7 @@ import { complaintForm } from "./complaint_form.js";
 import {
   actionLine,
   actionStatusForm,
+  advancesPanel,
   causeForm,
   closeForm,
   correctiveActionForm,
@@ -311,6 +312,7 @@ export async function ticket(main, [id, part]) {
               ? settleForm(id, c.id, reload)
               : null,
         ]),
+        advancesPanel(id, v, reload, person),
       ),
       card(
         "ticket.followups",
