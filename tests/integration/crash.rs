@@ -5,7 +5,7 @@ use std::io::BufRead;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fieldledger_core::ticket::visit::Work;
 use fieldledger_core::{EntryId, Error, Role, Store, TicketId};
@@ -128,7 +128,14 @@ fn a_server_killed_at_random_moments_keeps_everything_it_confirmed() {
             });
         }
         for _ in 0..10 {
-            std::thread::sleep(Duration::from_millis(rng.random_range(100..800)));
+            // Each crash comes at a random moment after the devices synced with this server
+            // at least once, however slowly a loaded machine starts it.
+            let before = *synced.lock().expect("count");
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while *synced.lock().expect("count") == before && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            std::thread::sleep(Duration::from_millis(rng.random_range(0..600)));
             server.kill().expect("kill");
             receipts_hold(&data, &devices);
             server = ServerProcess::start(&data, port).expect("restart");
