@@ -73,6 +73,7 @@ fn registration(
         requests: "请尽快派人到现场 Please send someone on site soon.".into(),
         source: IntakeSource::Customer,
         sales_representative: None,
+        sales_rep: None,
         major,
     }
 }

@@ -10,7 +10,7 @@ use super::cost::Cost;
 use super::decision::Decisions;
 use super::delivery::Delivery;
 use super::dispatch::Dispatch;
-use super::followup::ReturnVisit;
+use super::followup::{self, ReturnVisit, ServiceConfirmation};
 use super::fulfilment::FulfilmentEntry;
 use super::intake::Intake;
 use super::letter::Letter;
@@ -45,6 +45,10 @@ pub struct TicketView {
     pub costs: Vec<Cost>,
     /// Return visits, by planned day.
     pub followups: Vec<ReturnVisit>,
+    /// The sales representative's confirmations of whether the service requirements were met,
+    /// by time; the last one stands. Kept in the `followups` section.
+    #[serde(default)]
+    pub service_confirmations: Vec<ServiceConfirmation>,
     /// Sign-offs, by signing time.
     pub signoffs: Vec<SignOff>,
     /// Close entries, by closing time.
@@ -62,6 +66,11 @@ pub struct TicketView {
 }
 
 impl TicketView {
+    /// The sales representative's confirmation that stands (the latest), if any.
+    pub fn service_confirmation(&self) -> Option<&ServiceConfirmation> {
+        self.service_confirmations.last()
+    }
+
     /// Every stored file the ticket refers to: the photos of its visits and the signatures of
     /// its sign-offs.
     pub fn blobs(&self) -> impl Iterator<Item = &BlobRef> {
@@ -98,6 +107,10 @@ impl TicketView {
         let mut quality = fields(quality);
         let actions = quality.remove("actions").unwrap_or(Value::Null);
         let guidance = quality.remove("guidance").unwrap_or(Value::Null);
+        let mut followups = fields(followups);
+        let confirmations = followups
+            .remove(followup::CONFIRMATIONS)
+            .unwrap_or(Value::Null);
         let mut view = TicketView {
             meta: record(meta, "meta", u),
             intake: record(intake, "intake", u),
@@ -114,7 +127,8 @@ impl TicketView {
             },
             letter: record(letter, "letter", u),
             costs: entries(costs, "cost", u),
-            followups: entries(followups, "return visit", u),
+            followups: entries(Value::Object(followups), "return visit", u),
+            service_confirmations: entries(confirmations, "service confirmation", u),
             signoffs: entries(signoff, "sign-off", u),
             closures: entries(closure, "close entry", u),
             delivery: record(delivery, "delivery", u),
@@ -139,7 +153,10 @@ impl TicketView {
             Section::Quality => self.quality = take(&mut other.quality),
             Section::Letter => self.letter = take(&mut other.letter),
             Section::Costs => self.costs = take(&mut other.costs),
-            Section::Followups => self.followups = take(&mut other.followups),
+            Section::Followups => {
+                self.followups = take(&mut other.followups);
+                self.service_confirmations = take(&mut other.service_confirmations);
+            }
             Section::Signoff => self.signoffs = take(&mut other.signoffs),
             Section::Closure => self.closures = take(&mut other.closures),
             Section::Delivery => self.delivery = take(&mut other.delivery),
@@ -174,6 +191,8 @@ impl TicketView {
             .sort_by(|a, b| (a.submitted_at, &a.id).cmp(&(b.submitted_at, &b.id)));
         self.followups
             .sort_by(|a, b| (a.planned_for, &a.id).cmp(&(b.planned_for, &b.id)));
+        self.service_confirmations
+            .sort_by(|a, b| (a.confirmed_at, &a.id).cmp(&(b.confirmed_at, &b.id)));
         self.signoffs
             .sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
         self.closures
