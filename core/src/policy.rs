@@ -249,6 +249,13 @@ pub fn reads_assigned_only(role: Role) -> bool {
     matches!(role, Role::Technician | Role::Sales)
 }
 
+/// Whether users of `role` sign in to the office dashboard: everyone but technicians, who work
+/// in the app. Sales representatives use it for their own tickets (what they read there is
+/// what [`reads_assigned_only`] gives them).
+pub fn signs_in_to_dashboard(role: Role) -> bool {
+    role != Role::Technician
+}
+
 /// The row of `action` in [`PERMISSIONS`].
 pub fn permission(action: &str) -> Option<&'static Permission> {
     PERMISSIONS.iter().find(|p| p.action == action)

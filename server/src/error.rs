@@ -67,6 +67,9 @@ pub enum Code {
     NotFound,
     /// A dashboard password was asked for a user who is not an office user.
     NotOffice,
+    /// A person named as a sales representative (a ticket's, or who bears a cost) is not a
+    /// known user of the `sales` role.
+    NotSalesRep,
     /// A blob would take the uploads past their quota.
     QuotaExceeded,
     /// A user id is reserved for the server itself.

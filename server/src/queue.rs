@@ -75,6 +75,9 @@ pub enum Reason {
     CostAudit,
     /// An approved cost waits for settlement.
     Settlement,
+    /// The marketing centre: a resolved or closed ticket waits for its sales representative's
+    /// confirmation of whether the service requirements were met.
+    ServiceConfirmation,
 }
 
 impl Reason {
@@ -228,6 +231,14 @@ pub fn waiting(view: &TicketView, status: Status) -> Vec<Waiting> {
             }
             Some(_) => {}
         }
+    }
+    // The marketing centre's part.
+    let finished = matches!(status, Status::Resolved | Status::Closed);
+    if finished
+        && view.intake.registration.sales_rep.is_some()
+        && view.service_confirmation().is_none()
+    {
+        add(Role::Sales, Reason::ServiceConfirmation);
     }
     all.sort();
     all.dedup();

@@ -19,6 +19,7 @@ pub(crate) fn status(code: Code) -> StatusCode {
         | Code::HashMismatch
         | Code::Invalid
         | Code::NotOffice
+        | Code::NotSalesRep
         | Code::Reserved
         | Code::TooLong
         | Code::UnreadableFile
