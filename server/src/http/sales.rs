@@ -22,7 +22,7 @@ pub struct SalesRep {
 /// Every user of the sales role, by name.
 pub(super) async fn list(State(state): State<AppState>, _: Caller) -> Result<Json<Vec<SalesRep>>> {
     let storage = state.storage.clone();
-    let users = blocking(move || Ok(storage.users()?)).await?;
+    let users = blocking(move || storage.users()).await?;
     let mut reps: Vec<SalesRep> = users
         .into_iter()
         .filter(|u| u.role == Role::Sales)
