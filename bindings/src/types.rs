@@ -21,7 +21,9 @@ use fieldledger_core::ticket::delivery::Delivery;
 use fieldledger_core::ticket::dispatch::{
     Acknowledgement, Department, Dispatch, HandOff, OrderKind, TravelOrder,
 };
-use fieldledger_core::ticket::followup::{ContactMethod, Outcome, ReturnVisit};
+use fieldledger_core::ticket::followup::{
+    ContactMethod, Outcome, ReturnVisit, ServiceConfirmation,
+};
 use fieldledger_core::ticket::fulfilment::{FulfilmentEntry, FulfilmentKind};
 use fieldledger_core::ticket::intake::{
     Intake, IntakeAmendment, IntakeSource, Registration, TicketKind,
@@ -193,6 +195,7 @@ pub struct TicketView {
     pub costs: Vec<Cost>,
     pub advances: Vec<Advance>,
     pub followups: Vec<ReturnVisit>,
+    pub service_confirmations: Vec<ServiceConfirmation>,
     pub signoffs: Vec<SignOff>,
     pub closures: Vec<Closure>,
     pub delivery: Delivery,
@@ -271,6 +274,7 @@ pub struct Registration {
     pub requests: String,
     pub source: IntakeSource,
     pub sales_representative: Option<String>,
+    pub sales_rep: Option<UserId>,
     pub major: bool,
 }
 
@@ -300,6 +304,7 @@ pub struct IntakeAmendment {
     pub content: Option<String>,
     pub requests: Option<String>,
     pub major: Option<bool>,
+    pub sales_rep: Option<UserId>,
 }
 
 /// Hand-offs and travel task orders.
@@ -654,6 +659,7 @@ pub struct Cost {
     pub amount_minor: i64,
     pub currency: String,
     pub bearer: Bearer,
+    pub borne_by: Option<UserId>,
     pub description: String,
     pub submitted_by: UserId,
     pub submitted_at: Timestamp,
@@ -717,6 +723,16 @@ pub struct ReturnVisit {
     pub planned_by: UserId,
     pub assignee: Option<UserId>,
     pub outcome: Option<Outcome>,
+}
+
+/// The sales representative's confirmation of whether the service requirements were met.
+#[uniffi::remote(Record)]
+pub struct ServiceConfirmation {
+    pub id: EntryId,
+    pub met: bool,
+    pub note: String,
+    pub confirmed_by: UserId,
+    pub confirmed_at: Timestamp,
 }
 
 /// Shipment of the product and delivery of its electronic drawings.

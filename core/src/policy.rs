@@ -36,6 +36,9 @@ pub enum Duty {
     /// QA moves a corrective or preventive action to any status; the department that owns it
     /// only reports it open or done (QA verifies or cancels).
     ActionOwner,
+    /// Only the sales representative the ticket names acts (an administrator too); a ticket
+    /// that names none has no one of that role to act.
+    TicketSalesRep,
 }
 
 /// The roles that judge whether a ticket is a complaint, or a major one: the technical service
@@ -231,6 +234,13 @@ pub const PERMISSIONS: &[Permission] = {
             &[Manager, Admin],
             MajorComplaintsOnly(&[Manager, Admin]),
         ),
+        // The marketing centre: the sales representative's duties.
+        may(
+            "confirm_service_met",
+            Followups,
+            &[Sales, Admin],
+            TicketSalesRep,
+        ),
     ]
 };
 
@@ -239,6 +249,13 @@ pub const PERMISSIONS: &[Permission] = {
 /// every other role reads every ticket.
 pub fn reads_assigned_only(role: Role) -> bool {
     matches!(role, Role::Technician | Role::Sales)
+}
+
+/// Whether users of `role` sign in to the office dashboard: everyone but technicians, who work
+/// in the app. Sales representatives use it for their own tickets (what they read there is
+/// what [`reads_assigned_only`] gives them).
+pub fn signs_in_to_dashboard(role: Role) -> bool {
+    role != Role::Technician
 }
 
 /// The row of `action` in [`PERMISSIONS`].
@@ -334,11 +351,17 @@ pub fn check_duty(
                  moves a corrective action on",
             )
         }
+        Duty::TicketSalesRep
+            if author.role != Role::Admin && facts.sales_rep != Some(&author.user) =>
+        {
+            refuse("only the sales representative the ticket names does this")
+        }
         _ => Ok(()),
     }
 }
 
-/// The facts of a ticket that duties are judged on; absent ones do not apply.
+/// The facts of a ticket that duties are judged on; absent ones do not apply (but for the
+/// sales representative, whom [`Duty::TicketSalesRep`] requires).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DutyFacts<'a> {
     /// Who submitted the cost acted on.
@@ -359,6 +382,9 @@ pub struct DutyFacts<'a> {
     pub owner_department: Option<Role>,
     /// The status the action is moved to.
     pub action_status: Option<ActionStatus>,
+    /// The sales representative the ticket names (for [`Duty::TicketSalesRep`], where its
+    /// absence refuses).
+    pub sales_rep: Option<&'a UserId>,
 }
 
 /// The department whose travel orders a role issues.
@@ -492,6 +518,9 @@ mod tests {
                     .into(),
                 Duty::Addressee => {
                     "only a department the hand-off was addressed to, or the person it named".into()
+                }
+                Duty::TicketSalesRep => {
+                    "only the sales representative the ticket names (and `admin`)".into()
                 }
                 Duty::OrderByDepartment => {
                     "in the author's own department: `service_desk` and `supervisor` for the \

@@ -1,8 +1,8 @@
 //! The service costs themselves, with their tickets, as `GET /v1/costs` lists them for finance
 //! and the technical service department: what is left to audit, what to settle, by bearer.
 
-use fieldledger_core::TicketId;
 use fieldledger_core::ticket::cost::Bearer;
+use fieldledger_core::{TicketId, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::name;
@@ -29,6 +29,9 @@ pub struct CostQuery {
     /// Only costs borne by this party (`company`, `sales_representative`, …).
     #[serde(deserialize_with = "bearer")]
     pub bearer: Option<String>,
+    /// Only costs borne by this sales representative; a representative's own list is always
+    /// theirs alone.
+    pub borne_by: Option<UserId>,
 }
 
 /// Reads a bearer by its name, refusing names that are not bearers.

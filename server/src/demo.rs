@@ -13,7 +13,7 @@ use crate::accounts::{self, enrol};
 use crate::error::{Code, Error};
 use crate::storage::User;
 use crate::web::password;
-use fieldledger_core::policy::reads_assigned_only;
+use fieldledger_core::policy::signs_in_to_dashboard;
 
 /// The demo users: id, name, role.
 pub const USERS: [(&str, &str, Role); 14] = [
@@ -73,6 +73,7 @@ fn registration(
         requests: "请尽快派人到现场 Please send someone on site soon.".into(),
         source: IntakeSource::Customer,
         sales_representative: None,
+        sales_rep: None,
         major,
     }
 }
@@ -120,7 +121,7 @@ pub fn seed(state: &AppState) -> Result<DemoTokens, Error> {
     let password = format!("demo-{}", hex::encode(rand::random::<[u8; 5]>()));
     let hash = password::hash(&password)?;
     for office in state.storage.users()? {
-        if !reads_assigned_only(office.role) {
+        if signs_in_to_dashboard(office.role) {
             state
                 .storage
                 .set_password(&office.id, &hash, state.clock.now())?;
@@ -262,16 +263,21 @@ fn seed_tickets(state: &AppState) -> Result<(), Error> {
         )?;
     }
 
+    // Brought in by the demo sales representative, who confirms the service once it is done.
     let resolved = engine.register(
         &desk,
-        &registration(
-            "保定纺织 Baoding Textiles",
-            "APF 有源滤波器 active filter",
-            "APF-400/100",
-            "J2025-0456",
-            "谐波超标 Harmonics above limit.",
-            false,
-        ),
+        &Registration {
+            source: IntakeSource::SalesRepresentative,
+            sales_rep: Some(uid("sales.xu")?),
+            ..registration(
+                "保定纺织 Baoding Textiles",
+                "APF 有源滤波器 active filter",
+                "APF-400/100",
+                "J2025-0456",
+                "谐波超标 Harmonics above limit.",
+                false,
+            )
+        },
     )?;
     record(&desk, &resolved, order("CC-2026-0080", &li))?;
     if let Some(visit_id) = record(

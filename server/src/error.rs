@@ -70,6 +70,9 @@ pub enum Code {
     /// An operation names as a technician someone the server does not know as one (a travel
     /// advance paid to a user who is not a technician).
     NotATechnician,
+    /// A person named as a sales representative (a ticket's, or who bears a cost) is not a
+    /// known user of the `sales` role.
+    NotSalesRep,
     /// A blob would take the uploads past their quota.
     QuotaExceeded,
     /// A user id is reserved for the server itself.

@@ -21,7 +21,7 @@ use detail::{
     ArrivedOnSite, Closed, ConflictingDecision, CostAudited, CostSubmitted, Decision,
     DecisionConflict, Dispatched, FulfilmentTurn, HandedOff, HandoffAcknowledged,
     InspectionVerdict, MajorComplaint, Registered, ReplacementOrReturn, ReturnVisitOutcome,
-    SignedOff, UnitRequested,
+    ServiceNotMet, SignedOff, UnitRequested,
 };
 
 /// What happened. Its names are serde's and strum's, the same snake case of the variant;
@@ -90,6 +90,8 @@ pub enum EventKind {
     MajorCriteriaMet,
     /// A major complaint lacks the general manager's review past its working days.
     MajorEscalated,
+    /// The sales representative found the customer's service requirements not met.
+    ServiceNotMet,
 }
 
 impl EventKind {
@@ -115,6 +117,7 @@ impl EventKind {
                 vec![Role::Manager, Role::RnD, Role::QualityAssurance]
             }
             EventKind::LowSatisfaction => vec![Role::QualityAssurance, Role::Manager],
+            EventKind::ServiceNotMet => vec![Role::QualityAssurance],
             _ => Vec::new(),
         });
         roles
@@ -409,6 +412,19 @@ pub fn derive(
             push(EventDetail::Reopened(recorded));
         }
     }
+    let old = ids(was.service_confirmations.iter().map(|c| &c.id));
+    for c in after
+        .service_confirmations
+        .iter()
+        .filter(|c| !c.met && !old.contains(&c.id))
+    {
+        push(EventDetail::ServiceNotMet(ServiceNotMet {
+            by: c.confirmed_by.clone(),
+            entry: c.id.clone(),
+            note: c.note.clone(),
+            recorded_at: c.confirmed_at,
+        }));
+    }
     let old = ids(was.closures.iter().map(|c| &c.id));
     for c in after.closures.iter().filter(|c| !old.contains(&c.id)) {
         push(EventDetail::Closed(Closed {
@@ -478,6 +494,7 @@ mod tests {
                 "low_satisfaction",
                 "major_criteria_met",
                 "major_escalated",
+                "service_not_met",
             ]
         );
         assert_eq!(

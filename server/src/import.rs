@@ -309,6 +309,7 @@ fn row_of<'a>(
         requests: cell(Column::Requests).to_owned(),
         source,
         sales_representative,
+        sales_rep: None,
         major: yes_no(cell(Column::Major), false).map_err(|e| within(Column::Major, e))?,
     };
     Ok(ImportRow {

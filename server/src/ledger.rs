@@ -31,7 +31,7 @@ pub struct Received {
 
 /// The version of [`LedgerRow::project`]: raise it whenever a row holds more or other than
 /// before, and the server rebuilds a stored ledger by the new projection as it opens.
-pub const PROJECTION_VERSION: u32 = 5;
+pub const PROJECTION_VERSION: u32 = 6;
 
 /// One line of the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +58,9 @@ pub struct LedgerRow {
     pub source: String,
     /// The sales representative, when one brought it in.
     pub sales_representative: Option<String>,
+    /// The sales representative of the ticket as a user: they may read it, as its assignees
+    /// may, while it names them.
+    pub sales_rep: Option<UserId>,
     /// Product name.
     pub product_name: String,
     /// Specification and model.
@@ -154,6 +157,7 @@ impl LedgerRow {
             contact_method: reg.contact_method.clone(),
             source: name(&reg.source),
             sales_representative: reg.sales_representative.clone(),
+            sales_rep: reg.sales_rep.clone(),
             product_name: reg.product_name.clone(),
             model: reg.model.clone(),
             job_number: reg.job_number.clone(),

@@ -77,6 +77,9 @@ pub enum Reason {
     Settlement,
     /// The ticket is resolved or closed and a travel advance paid on it is not cleared.
     AdvanceOpen,
+    /// The marketing centre: a resolved or closed ticket waits for its sales representative's
+    /// confirmation of whether the service requirements were met.
+    ServiceConfirmation,
 }
 
 impl Reason {
@@ -231,10 +234,16 @@ pub fn waiting(view: &TicketView, status: Status) -> Vec<Waiting> {
             Some(_) => {}
         }
     }
-    if matches!(status, Status::Resolved | Status::Closed)
-        && view.advances.iter().any(|a| a.clearing.is_none())
-    {
+    let finished = matches!(status, Status::Resolved | Status::Closed);
+    if finished && view.advances.iter().any(|a| a.clearing.is_none()) {
         add(Role::Finance, Reason::AdvanceOpen);
+    }
+    // The marketing centre's part.
+    if finished
+        && view.intake.registration.sales_rep.is_some()
+        && view.service_confirmation().is_none()
+    {
+        add(Role::Sales, Reason::ServiceConfirmation);
     }
     all.sort();
     all.dedup();

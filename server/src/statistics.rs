@@ -5,7 +5,7 @@
 
 pub mod sheet;
 
-use fieldledger_core::{Date, TicketView, Timestamp};
+use fieldledger_core::{Date, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use strum::VariantArray;
 
@@ -411,6 +411,8 @@ pub struct CostLine {
     pub kind: String,
     /// Who pays (`company`, `sales_representative`, …).
     pub bearer: String,
+    /// The sales representative who bears it, when one does.
+    pub borne_by: Option<UserId>,
     /// The amount in minor units.
     pub amount_minor: i64,
     /// ISO 4217 currency code.
@@ -432,6 +434,7 @@ impl CostLine {
                 cost_id: c.id.to_string(),
                 kind: name(&c.kind),
                 bearer: name(&c.bearer),
+                borne_by: c.borne_by.clone(),
                 amount_minor: c.amount_minor,
                 currency: c.currency.clone(),
                 approved: c.audit.as_ref().map(|a| a.approved),

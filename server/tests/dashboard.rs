@@ -38,6 +38,7 @@ fn registration() -> Registration {
         requests: "Inspect on site.".into(),
         source: IntakeSource::Customer,
         sales_representative: None,
+        sales_rep: None,
         major: false,
     }
 }

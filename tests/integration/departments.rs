@@ -780,7 +780,8 @@ fn a_major_complaint_walks_through_every_department_with_its_events_in_order() {
         Role::Sales,
         &id,
         json!({"op": "submit_cost", "kind": "freight", "amount_minor": 180_000, "currency": "CNY",
-               "bearer": "sales_representative", "description": "express freight, promised"}),
+               "bearer": "sales_representative", "borne_by": "sales.qian",
+               "description": "express freight, promised"}),
     );
     staff.op(
         Role::Supervisor,

@@ -17,6 +17,7 @@ mod offline_exchange;
 mod policy;
 mod projection;
 mod return_visits;
+mod sales;
 mod simulation;
 mod statistics;
 mod sync;

@@ -143,6 +143,9 @@ fn generated(n: u64, total: u64, rng: &mut Seeded) -> Result<Ticket, Failure> {
                 amount_minor: 10_000 + rng.below(500_000) as i64,
                 currency: "CNY".into(),
                 bearer,
+                borne_by: (bearer == Bearer::SalesRepresentative)
+                    .then(|| "sales.xu".parse())
+                    .transpose()?,
                 description: "service".into(),
             }),
         )?;

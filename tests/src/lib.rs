@@ -82,6 +82,7 @@ pub fn complaint(customer: &str) -> Registration {
         requests: "Inspect on site.".into(),
         source: IntakeSource::SalesRepresentative,
         sales_representative: Some("Zhao Lei".into()),
+        sales_rep: None,
         major: false,
     }
 }

@@ -159,6 +159,7 @@ def registration(customer):
         requests="",
         source=fl.IntakeSource.SALES_REPRESENTATIVE,
         sales_representative="Zhao Lei",
+        sales_rep=None,
         major=False,
     )
 
@@ -389,7 +390,7 @@ NO_CHANGE = {
     key: None
     for key in [
         "kind", "complaint", "product_name", "job_number", "contract_number", "customer_name",
-        "contact_person", "contact_method", "content", "requests", "major",
+        "contact_person", "contact_method", "content", "requests", "major", "sales_rep",
     ]
 }
 

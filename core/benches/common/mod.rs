@@ -22,6 +22,7 @@ pub(crate) fn registration(n: usize) -> Registration {
         requests: "Send a technician this week.".into(),
         source: IntakeSource::Customer,
         sales_representative: None,
+        sales_rep: None,
         major: false,
     }
 }

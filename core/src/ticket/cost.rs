@@ -86,6 +86,9 @@ pub struct Cost {
     pub currency: String,
     /// Who pays.
     pub bearer: Bearer,
+    /// The sales representative who bears it, when the bearer is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub borne_by: Option<UserId>,
     /// What it was.
     #[serde(default)]
     pub description: String,
@@ -112,6 +115,11 @@ pub struct NewCost {
     pub currency: String,
     /// Who pays.
     pub bearer: Bearer,
+    /// The sales representative (a user of the `sales` role) who bears it: only when the
+    /// bearer is [`Bearer::SalesRepresentative`], and then the ticket's representative
+    /// ([`crate::ticket::intake::Registration::sales_rep`]) when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub borne_by: Option<UserId>,
     /// What it was.
     pub description: String,
 }
@@ -121,12 +129,33 @@ pub(crate) fn submit(
     ctx: &WriteContext<'_>,
     cost: &NewCost,
 ) -> Result<EntryId> {
+    let borne_by = match (cost.bearer, &cost.borne_by) {
+        (Bearer::SalesRepresentative, Some(rep)) => Some(rep.clone()),
+        (Bearer::SalesRepresentative, None) => {
+            let intake = ctx.section(tx, Section::Intake)?;
+            let rep: Option<UserId> = ctx.field(tx, &intake, "sales_rep")?;
+            Some(rep.ok_or_else(|| {
+                Error::invalid(
+                    "borne by",
+                    "must name the sales representative who bears the cost: the ticket names none",
+                )
+            })?)
+        }
+        (_, Some(_)) => {
+            return Err(Error::invalid(
+                "borne by",
+                "names a person only for a cost borne by a sales representative",
+            ));
+        }
+        (_, None) => None,
+    };
     let entry = Cost {
         id: ctx.new_entry_id(),
         kind: cost.kind,
         amount_minor: amount(cost.amount_minor)?,
         currency: currency(&cost.currency)?,
         bearer: cost.bearer,
+        borne_by,
         description: required("cost description", &cost.description, LONG)?,
         submitted_by: ctx.author.user.clone(),
         submitted_at: ctx.at,

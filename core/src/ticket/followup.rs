@@ -1,17 +1,26 @@
 //! Return visits (回访): the technical service department calls or visits the customer after the
-//! service and records how it went.
+//! service and records how it went. And the sales representative's confirmation that the
+//! customer's service requirements were met (确认服务需求是否满足), kept in the same section
+//! under [`CONFIRMATIONS`]: both ask the customer after the service.
 
-use automerge::ReadDoc;
 use automerge::transaction::Transaction;
+use automerge::{ObjType, ROOT, ReadDoc};
 use serde::{Deserialize, Serialize};
 
-use super::codec::{embedded, put_embedded, put_record};
+use super::codec::{embedded, put_embedded, put_record, read_json};
 use super::operation::WriteContext;
-use super::validate::{LONG, bounded};
+use super::validate::{LONG, bounded, required};
+use super::view::TicketView;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
+use crate::policy::DutyFacts;
 use crate::section::Section;
+use crate::status::Status;
 use crate::time::{Date, Timestamp};
+
+/// The key, inside the `followups` section, of the map of service confirmations by entry id;
+/// every other key of the section is a return visit.
+pub const CONFIRMATIONS: &str = "service_met";
 
 /// How the customer was (or is to be) reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -121,4 +130,57 @@ pub(crate) fn record(
     };
     put_embedded(tx, &visit, "outcome", &outcome)?;
     Ok(())
+}
+
+/// The sales representative's confirmation of whether the customer's service requirements were
+/// met, as read. The latest one stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceConfirmation {
+    /// Entry id.
+    pub id: EntryId,
+    /// Whether the requirements were met.
+    pub met: bool,
+    /// What the customer said; required when not met.
+    #[serde(default)]
+    pub note: String,
+    /// Who confirmed it.
+    pub confirmed_by: UserId,
+    /// When (device time).
+    pub confirmed_at: Timestamp,
+}
+
+/// Records whether the service requirements were met: by the ticket's sales representative
+/// (the duty of the action), once the ticket is resolved or closed; a note says why when not.
+pub(crate) fn confirm_service(
+    tx: &mut Transaction<'_>,
+    ctx: &WriteContext<'_>,
+    met: bool,
+    note: &str,
+) -> Result<EntryId> {
+    let view = TicketView::from_json(read_json(tx, &ROOT, ObjType::Map, None)?);
+    ctx.duty(&DutyFacts {
+        sales_rep: view.intake.registration.sales_rep.as_ref(),
+        ..DutyFacts::default()
+    })?;
+    if !matches!(Status::of(&view), Status::Resolved | Status::Closed) {
+        return Err(Error::invalid(
+            "service confirmation",
+            "is given once the ticket is resolved or closed",
+        ));
+    }
+    let note = if met {
+        bounded("note", note.trim(), LONG)?
+    } else {
+        required("note", note, LONG)?
+    };
+    let entry = ServiceConfirmation {
+        id: ctx.new_entry_id(),
+        met,
+        note,
+        confirmed_by: ctx.author.user.clone(),
+        confirmed_at: ctx.at,
+    };
+    let confirmations = ctx.collection(tx, Section::Followups, CONFIRMATIONS)?;
+    put_record(tx, &confirmations, entry.id.as_str(), &entry)?;
+    Ok(entry.id)
 }

@@ -70,9 +70,15 @@ pub struct Registration {
     pub requests: String,
     /// Who brought the information in.
     pub source: IntakeSource,
-    /// The sales representative, when the source is one.
+    /// The sales representative, when the source is one, as a name: what imports and
+    /// tickets registered before representatives were users carry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sales_representative: Option<String>,
+    /// The sales representative of the ticket as a user (a user of the `sales` role, which the
+    /// office server checks): they read the ticket, confirm whether the customer's service
+    /// requirements were met, and bear the costs borne by the sales representative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sales_rep: Option<UserId>,
     /// A major complaint, which involves the general manager and R&D.
     pub major: bool,
 }
@@ -85,7 +91,10 @@ impl Registration {
             self.sales_representative.as_deref(),
             SHORT,
         )?;
-        if self.source == IntakeSource::SalesRepresentative && sales_representative.is_none() {
+        if self.source == IntakeSource::SalesRepresentative
+            && sales_representative.is_none()
+            && self.sales_rep.is_none()
+        {
             return Err(Error::invalid(
                 "sales representative",
                 "must be named when the information came from one",
@@ -105,6 +114,7 @@ impl Registration {
             requests: bounded("requests", &self.requests, LONG)?,
             source: self.source,
             sales_representative,
+            sales_rep: self.sales_rep.clone(),
             major: self.major,
         })
     }
@@ -179,6 +189,8 @@ pub struct IntakeAmendment {
     pub requests: Option<String>,
     /// New major-complaint flag.
     pub major: Option<bool>,
+    /// New sales representative of the ticket (a user of the `sales` role).
+    pub sales_rep: Option<UserId>,
 }
 
 pub(crate) fn amend(
@@ -222,6 +234,9 @@ pub(crate) fn amend(
         } else if !major && tx.get(&intake, "major_at")?.is_some() {
             tx.delete(&intake, "major_at")?;
         }
+    }
+    if let Some(rep) = &a.sales_rep {
+        put(tx, "sales_rep", rep.as_str().into())?;
     }
     let short_fields = [
         ("product_name", "product name", &a.product_name, true),

@@ -467,4 +467,6 @@ impl Ticket {
 }
 
 #[cfg(test)]
+mod sales_tests;
+#[cfg(test)]
 pub(crate) mod tests;

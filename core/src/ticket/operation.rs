@@ -288,6 +288,15 @@ pub enum Operation {
         /// What the manager found or ordered.
         note: String,
     },
+    /// The ticket's sales representative confirms whether the customer's service requirements
+    /// were met (3.11), once the ticket is resolved or closed.
+    ConfirmServiceMet {
+        /// Whether they were met.
+        met: bool,
+        /// What the customer said; required when they were not met.
+        #[serde(default)]
+        note: String,
+    },
 }
 
 impl Operation {
@@ -448,6 +457,9 @@ impl Operation {
             }
             Operation::ReviewMajorComplaint { note } => {
                 quality::review_major(tx, ctx, note).map(|()| None)?
+            }
+            Operation::ConfirmServiceMet { met, note } => {
+                Some(followup::confirm_service(tx, ctx, *met, note)?)
             }
         };
         Ok(created)
@@ -614,7 +626,9 @@ impl OperationKind {
             | OperationKind::SettleCost
             | OperationKind::RecordAdvance
             | OperationKind::ClearAdvance => Section::Costs,
-            OperationKind::PlanReturnVisit | OperationKind::RecordReturnVisit => Section::Followups,
+            OperationKind::PlanReturnVisit
+            | OperationKind::RecordReturnVisit
+            | OperationKind::ConfirmServiceMet => Section::Followups,
             OperationKind::SignOff => Section::Signoff,
             OperationKind::Close => Section::Closure,
             OperationKind::RecordShipment | OperationKind::SendDrawings => Section::Delivery,

@@ -37,6 +37,7 @@ pub(crate) fn registration() -> Registration {
         requests: "Send a technician this week.".into(),
         source: IntakeSource::Customer,
         sales_representative: None,
+        sales_rep: None,
         major: false,
     }
 }
@@ -319,6 +320,7 @@ fn the_whole_flow_reads_back_section_by_section() {
             amount_minor: 128_050,
             currency: "CNY".into(),
             bearer: Bearer::Supplier,
+            borne_by: None,
             description: "train and hotel".into(),
         }),
     )
@@ -486,6 +488,7 @@ fn invalid_input_leaves_the_document_unchanged() {
         amount_minor: -5,
         currency: "CNY".into(),
         bearer: Bearer::Company,
+        borne_by: None,
         description: "x".into(),
     });
     assert!(t.apply(&desk, Timestamp(3), &rv).is_err());
@@ -780,6 +783,7 @@ fn a_cost_is_settled_only_after_approval() {
             amount_minor: 100,
             currency: "CNY".into(),
             bearer: Bearer::Company,
+            borne_by: None,
             description: "coil".into(),
         }),
     )
@@ -834,6 +838,7 @@ fn claim(t: &mut Ticket, technician: &str, at: i64, amount_minor: i64) -> EntryI
             amount_minor,
             currency: "CNY".into(),
             bearer: Bearer::Company,
+            borne_by: None,
             description: "train and hotel".into(),
         }),
     )
@@ -1075,6 +1080,7 @@ fn whoever_submits_a_cost_does_not_audit_it() {
                 amount_minor: 120_000,
                 currency: "CNY".into(),
                 bearer: cost::Bearer::Company,
+                borne_by: None,
                 description: "train".into(),
             }),
         )

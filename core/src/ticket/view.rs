@@ -10,7 +10,7 @@ use super::cost::{self, Advance, Cost};
 use super::decision::Decisions;
 use super::delivery::Delivery;
 use super::dispatch::Dispatch;
-use super::followup::ReturnVisit;
+use super::followup::{self, ReturnVisit, ServiceConfirmation};
 use super::fulfilment::FulfilmentEntry;
 use super::intake::Intake;
 use super::letter::Letter;
@@ -49,6 +49,10 @@ pub struct TicketView {
     pub advances: Vec<Advance>,
     /// Return visits, by planned day.
     pub followups: Vec<ReturnVisit>,
+    /// The sales representative's confirmations of whether the service requirements were met,
+    /// by time; the last one stands. Kept in the `followups` section.
+    #[serde(default)]
+    pub service_confirmations: Vec<ServiceConfirmation>,
     /// Sign-offs, by signing time.
     pub signoffs: Vec<SignOff>,
     /// Close entries, by closing time.
@@ -66,6 +70,11 @@ pub struct TicketView {
 }
 
 impl TicketView {
+    /// The sales representative's confirmation that stands (the latest), if any.
+    pub fn service_confirmation(&self) -> Option<&ServiceConfirmation> {
+        self.service_confirmations.last()
+    }
+
     /// Every stored file the ticket refers to: the photos of its visits and the signatures of
     /// its sign-offs.
     pub fn blobs(&self) -> impl Iterator<Item = &BlobRef> {
@@ -103,6 +112,10 @@ impl TicketView {
         let actions = quality.remove("actions").unwrap_or(Value::Null);
         let guidance = quality.remove("guidance").unwrap_or(Value::Null);
         let (costs, advances) = cost::split(costs);
+        let mut followups = fields(followups);
+        let confirmations = followups
+            .remove(followup::CONFIRMATIONS)
+            .unwrap_or(Value::Null);
         let mut view = TicketView {
             meta: record(meta, "meta", u),
             intake: record(intake, "intake", u),
@@ -120,7 +133,8 @@ impl TicketView {
             letter: record(letter, "letter", u),
             costs: entries(costs, "cost", u),
             advances: entries(advances, "advance", u),
-            followups: entries(followups, "return visit", u),
+            followups: entries(Value::Object(followups), "return visit", u),
+            service_confirmations: entries(confirmations, "service confirmation", u),
             signoffs: entries(signoff, "sign-off", u),
             closures: entries(closure, "close entry", u),
             delivery: record(delivery, "delivery", u),
@@ -148,7 +162,10 @@ impl TicketView {
                 self.costs = take(&mut other.costs);
                 self.advances = take(&mut other.advances);
             }
-            Section::Followups => self.followups = take(&mut other.followups),
+            Section::Followups => {
+                self.followups = take(&mut other.followups);
+                self.service_confirmations = take(&mut other.service_confirmations);
+            }
             Section::Signoff => self.signoffs = take(&mut other.signoffs),
             Section::Closure => self.closures = take(&mut other.closures),
             Section::Delivery => self.delivery = take(&mut other.delivery),
@@ -185,6 +202,8 @@ impl TicketView {
             .sort_by(|a, b| (a.paid_at, &a.id).cmp(&(b.paid_at, &b.id)));
         self.followups
             .sort_by(|a, b| (a.planned_for, &a.id).cmp(&(b.planned_for, &b.id)));
+        self.service_confirmations
+            .sort_by(|a, b| (a.confirmed_at, &a.id).cmp(&(b.confirmed_at, &b.id)));
         self.signoffs
             .sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
         self.closures

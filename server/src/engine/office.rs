@@ -6,11 +6,14 @@
 use automerge::ChangeHash;
 use fieldledger_core::ticket::Applied;
 use fieldledger_core::ticket::intake::Registration;
-use fieldledger_core::{Author, Date, Operation, Section, Ticket, TicketId, Timestamp};
+use fieldledger_core::{
+    Author, Date, Operation, Role, Section, Ticket, TicketId, Timestamp, UserId,
+};
 
 use super::merge::{Merge, Origin, plan_as_system};
 use super::{Engine, Result, again};
 use crate::documents::Cached;
+use crate::error::{Code, Error};
 use crate::ledger::parse_ledger_number;
 use crate::storage::{Batch, User};
 use crate::system_user::system_author;
@@ -106,8 +109,43 @@ impl Engine {
         again(|| self.register_once(user, registration))
     }
 
+    /// Refuses a person named as a sales representative (`what` says where) who is not a
+    /// known user of the `sales` role.
+    fn check_sales_rep(&self, person: Option<&UserId>, what: &str) -> Result<()> {
+        let Some(person) = person else {
+            return Ok(());
+        };
+        match self.storage.user(person)? {
+            Some(u) if u.role == Role::Sales => Ok(()),
+            found => Err(Error::new(
+                Code::NotSalesRep,
+                format!(
+                    "{what} {person} is {}",
+                    match found {
+                        Some(_) => "not a user of the sales role",
+                        None => "no known user",
+                    }
+                ),
+            )),
+        }
+    }
+
+    /// Refuses `op` when a person it names as a sales representative is not one.
+    fn check_named_reps(&self, op: &Operation) -> Result<()> {
+        match op {
+            Operation::AmendIntake(a) => {
+                self.check_sales_rep(a.sales_rep.as_ref(), "the sales representative")
+            }
+            Operation::SubmitCost(cost) => {
+                self.check_sales_rep(cost.borne_by.as_ref(), "the cost's bearer")
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// One attempt at [`Engine::register`].
     fn register_once(&self, user: &User, registration: &Registration) -> Result<TicketId> {
+        self.check_sales_rep(registration.sales_rep.as_ref(), "the sales representative")?;
         let now = self.clock.now();
         let id = self.ids.ticket();
         let actor = self.actor_of(user);
@@ -135,6 +173,7 @@ impl Engine {
 
     /// One attempt at [`Engine::record`].
     fn record_once(&self, user: &User, id: &TicketId, op: &Operation) -> Result<Applied> {
+        self.check_named_reps(op)?;
         let now = self.clock.now();
         let slots = self.documents.slots([id.clone()]);
         let mut docs = slots.lock();

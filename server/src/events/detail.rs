@@ -68,6 +68,8 @@ pub enum EventDetail {
     MajorCriteriaMet(MajorCriteriaMet),
     /// A major complaint lacks the general manager's review in time.
     MajorEscalated(MajorEscalated),
+    /// The sales representative found the service requirements not met.
+    ServiceNotMet(ServiceNotMet),
 }
 
 impl EventDetail {
@@ -97,6 +99,7 @@ impl EventDetail {
             EventDetail::LowSatisfaction(_) => EventKind::LowSatisfaction,
             EventDetail::MajorCriteriaMet(_) => EventKind::MajorCriteriaMet,
             EventDetail::MajorEscalated(_) => EventKind::MajorEscalated,
+            EventDetail::ServiceNotMet(_) => EventKind::ServiceNotMet,
         }
     }
 
@@ -146,6 +149,7 @@ impl EventDetail {
             EventKind::LowSatisfaction => EventDetail::LowSatisfaction(read(json)?),
             EventKind::MajorCriteriaMet => EventDetail::MajorCriteriaMet(read(json)?),
             EventKind::MajorEscalated => EventDetail::MajorEscalated(read(json)?),
+            EventKind::ServiceNotMet => EventDetail::ServiceNotMet(read(json)?),
         })
     }
 }
@@ -458,6 +462,20 @@ pub struct LowSatisfaction {
     pub threshold: u8,
 }
 
+/// The ticket's sales representative found the customer's service requirements not met
+/// (`confirm_service_met` with `met: false`); the technical service department and QA hear of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceNotMet {
+    /// The representative.
+    pub by: UserId,
+    /// The confirmation's entry.
+    pub entry: EntryId,
+    /// What the customer said.
+    pub note: String,
+    /// When (device time).
+    pub recorded_at: Timestamp,
+}
+
 /// A confirmed complaint, not judged major, meets the criteria of a major one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MajorCriteriaMet {
@@ -668,6 +686,13 @@ pub(crate) const WRITTEN: &[(EventKind, &str)] = &[
         concat!(
             r#"{"customer":"Jiangsu Grid","due":"2026-11-30","ledger_number":"KS-2026-000042","#,
             r#""major_since":"2026-11-26"}"#,
+        ),
+    ),
+    (
+        EventKind::ServiceNotMet,
+        concat!(
+            r#"{"by":"sales.xu","entry":"e-confirmation-1","note":"still trips weekly","#,
+            r#""recorded_at":1764300000000}"#,
         ),
     ),
 ];

@@ -20,6 +20,7 @@ pub(crate) fn status(code: Code) -> StatusCode {
         | Code::Invalid
         | Code::NotATechnician
         | Code::NotOffice
+        | Code::NotSalesRep
         | Code::Reserved
         | Code::TooLong
         | Code::UnreadableFile

@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod policy;
 pub mod queue;
 pub mod return_visits;
+pub mod sales;
 pub mod service;
 pub mod statistics;
 pub mod sync;
@@ -153,6 +154,7 @@ pub fn table() -> Table {
             get(blobs::ticket_blob),
         )
         .at(Method::GET, "/v1/costs", get(costs::costs))
+        .at(Method::GET, "/v1/sales-representatives", get(sales::list))
         .at(
             Method::GET,
             "/v1/corrective-actions",

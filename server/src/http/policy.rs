@@ -3,12 +3,14 @@
 //! `fieldledger_core::policy` instead of a list of its own.
 
 use axum::Json;
+use fieldledger_core::policy::signs_in_to_dashboard;
 use fieldledger_core::{Role, policy};
 use serde::Serialize;
 use strum::VariantArray;
 
 use super::Result;
-use super::guard::Office;
+use crate::auth::Caller;
+use crate::error::Error;
 
 /// What one role may do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -47,8 +49,14 @@ pub struct PolicyAnswer {
     pub roles: Vec<RolePolicy>,
 }
 
-/// Answers the policy to any office user; technicians and sales learn theirs from the app.
-pub(super) async fn policy(Office(caller): Office) -> Result<Json<PolicyAnswer>> {
+/// Answers the policy to any user of the dashboard (sales representatives too); technicians
+/// learn theirs from the app.
+pub(super) async fn policy(caller: Caller) -> Result<Json<PolicyAnswer>> {
+    if !signs_in_to_dashboard(caller.user.role) {
+        return Err(Error::forbidden(
+            "the dashboard is for the office; technicians use the app",
+        ));
+    }
     Ok(Json(PolicyAnswer {
         own: RolePolicy::of(caller.user.role),
         roles: Role::VARIANTS.iter().copied().map(RolePolicy::of).collect(),

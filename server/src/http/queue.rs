@@ -40,10 +40,16 @@ pub(super) async fn queue(State(state): State<AppState>, caller: Caller) -> Resu
     };
     let storage = state.storage.clone();
     let rows = blocking(move || storage.ledger(&query)).await?.rows;
-    Ok(Json(Queue {
-        role,
-        items: items(role, &rows, &state.workflow),
-    }))
+    let mut items = items(role, &rows, &state.workflow);
+    // A representative who reads another's ticket (a hand-off named them) does not confirm
+    // its service: that is the ticket's own representative's.
+    items.retain(|item| {
+        item.reason != Reason::ServiceConfirmation
+            || rows.iter().any(|r| {
+                r.ticket_id == item.ticket_id && r.sales_rep.as_ref() == Some(&caller.user.id)
+            })
+    });
+    Ok(Json(Queue { role, items }))
 }
 
 /// One line of a department's queue.

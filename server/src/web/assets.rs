@@ -43,6 +43,7 @@ pub const FILES: &[(&str, &str, &[u8])] = embedded! {
     "js/views/devices.js" => JS,
     "js/views/home.js" => JS,
     "js/views/home_forms.js" => JS,
+    "js/views/sales.js" => JS,
     "js/enrol.js" => JS,
     "js/views/complaint_form.js" => JS,
 };

@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use crate::AppState;
 use crate::error::{Code, Error};
 use fieldledger_core::UserId;
-use fieldledger_core::policy::reads_assigned_only;
+use fieldledger_core::policy::signs_in_to_dashboard;
 
 /// The shortest password accepted.
 pub const MIN_LENGTH: usize = 10;
@@ -53,7 +53,7 @@ pub fn set(state: &AppState, user: &UserId, password: &str) -> Result<(), Error>
         .storage
         .user(user)?
         .ok_or_else(|| Error::not_found(format!("no user {user}")))?;
-    if reads_assigned_only(account.role) {
+    if !signs_in_to_dashboard(account.role) {
         return Err(Error::new(
             Code::NotOffice,
             format!(

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::http::blocking;
 use crate::storage::{Device, User, WebSession};
 use crate::web::csrf;
-use fieldledger_core::policy::reads_assigned_only;
+use fieldledger_core::policy::signs_in_to_dashboard;
 
 /// The cookie's name.
 pub const COOKIE: &str = "fl_session";
@@ -113,7 +113,7 @@ impl FromRequestParts<AppState> for Signed {
         .await?;
         let (session, user) =
             found.ok_or_else(|| Error::unauthorized("the session has ended; sign in again"))?;
-        if reads_assigned_only(user.role) {
+        if !signs_in_to_dashboard(user.role) {
             return Err(Error::forbidden(
                 "the dashboard is for the office; technicians use the app",
             ));

@@ -17,7 +17,7 @@ use crate::storage::WebSession;
 use crate::web::client;
 use crate::web::password;
 use crate::web::session::{LIFETIME_MS, Signed, new_cookie, set_cookie};
-use fieldledger_core::policy::reads_assigned_only;
+use fieldledger_core::policy::signs_in_to_dashboard;
 
 /// What the sign-in form sends.
 #[derive(Deserialize)]
@@ -93,10 +93,9 @@ pub(crate) async fn sign_in(
         let Some(account) = account else {
             return Ok(None);
         };
-        if reads_assigned_only(account.role) {
+        if !signs_in_to_dashboard(account.role) {
             return Err(Error::forbidden(
-                "the dashboard is for the office; technicians and sales use their own tickets in \
-                 the app",
+                "the dashboard is for the office; technicians use their own tickets in the app",
             ));
         }
         let cookie = new_cookie();

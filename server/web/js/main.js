@@ -21,13 +21,15 @@ import { visits } from "./views/visits.js";
 
 // Each view: its route, menu label, what renders it, and, for the views of one part of the
 // service flow, the actions it is for: a role sees it when the policy lets it perform any of
-// them. A view with `roles` is for those roles alone. The others are for every office user.
+// them. A view with `roles` is for those roles alone. A view `whole` reads the whole ledger, which
+// a sales representative, who reads only their own tickets, does not. The others are for every
+// office user.
 const VIEWS = [
   // Every office role's home: what waits for its department, and the forms to act on it.
   { route: "home", label: "nav.home", render: home },
   { route: "ledger", label: "nav.ledger", render: ledger },
   { route: "desk", label: "nav.desk", render: desk, actions: ["hand_off", "issue_travel_order"] },
-  { route: "events", label: "nav.events", render: events },
+  { route: "events", label: "nav.events", render: events, whole: true },
   // Whoever closes a case follows it to its return visit.
   {
     route: "visits",
@@ -45,7 +47,7 @@ const VIEWS = [
   },
   // Whoever closes a case needs its costs audited first.
   { route: "finance", label: "nav.finance", render: finance, actions: ["audit_cost", "settle_cost", "close"] },
-  { route: "statistics", label: "nav.statistics", render: statistics },
+  { route: "statistics", label: "nav.statistics", render: statistics, whole: true },
   { route: "devices", label: "nav.devices", render: devices, roles: ["admin"] },
   { route: "ticket", render: ticket },
 ];
@@ -54,6 +56,7 @@ let cleanup = null;
 
 function offered(view) {
   if (view.roles) return view.roles.includes(session()?.role);
+  if (view.whole && session()?.role === "sales") return false;
   return !view.actions || mayAny(view.actions);
 }
 

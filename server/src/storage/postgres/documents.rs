@@ -88,17 +88,23 @@ const SELECT_DEVICE_DOC: &str = "SELECT sync_state, sent_heads, sent_ack FROM de
 
 const SELECT_ACCESS: &str = "SELECT 1 FROM access WHERE user_id = $1 AND ticket_id = $2";
 const DELETE_ASSIGNED_ACCESS: &str = "DELETE FROM access
-    WHERE ticket_id = $1 AND reason = 'assigned'";
+    WHERE ticket_id = $1 AND reason IN ('assigned', 'sales_rep')";
 const INSERT_ASSIGNED_ACCESS: &str = "INSERT INTO access (user_id, ticket_id, reason)
     VALUES ($1, $2, 'assigned') ON CONFLICT DO NOTHING";
 const INSERT_CREATOR_ACCESS: &str = "INSERT INTO access (user_id, ticket_id, reason)
     VALUES ($1, $2, 'created') ON CONFLICT DO NOTHING";
 const INSERT_ADDRESSED_ACCESS: &str = "INSERT INTO access (user_id, ticket_id, reason)
     VALUES ($1, $2, 'addressed') ON CONFLICT DO NOTHING";
-/// Cuts, at the heads `$2`, the access of everyone assigned to ticket `$1`; the cuts of those
-/// still assigned after the write are dropped again ([`DELETE_RESTORED_CUTS`]).
+/// The ticket's sales representative reads it, if they are a user of the sales role.
+const INSERT_SALES_REP_ACCESS: &str = "INSERT INTO access (user_id, ticket_id, reason)
+    SELECT user_id, $2, 'sales_rep' FROM users WHERE user_id = $1 AND role = 'sales'
+    ON CONFLICT DO NOTHING";
+/// Cuts, at the heads `$2`, the access of everyone assigned to ticket `$1` (or its sales
+/// representative); the cuts of those still assigned after the write are dropped again
+/// ([`DELETE_RESTORED_CUTS`]).
 const INSERT_ACCESS_CUTS: &str = "INSERT INTO access_cuts (user_id, ticket_id, heads)
-    SELECT user_id, ticket_id, $2 FROM access WHERE ticket_id = $1 AND reason = 'assigned'
+    SELECT user_id, ticket_id, $2 FROM access WHERE ticket_id = $1
+    AND reason IN ('assigned', 'sales_rep')
     ON CONFLICT DO NOTHING";
 const DELETE_RESTORED_CUTS: &str = "DELETE FROM access_cuts WHERE ticket_id = $1
     AND user_id IN (SELECT user_id FROM access WHERE ticket_id = $1)";
@@ -251,8 +257,8 @@ pub(super) fn save_device_doc(tx: &mut Transaction<'_>, write: &DeviceDocWrite) 
     Ok(())
 }
 
-/// Makes who may read a ticket follow its ledger row: its assignees, its creator and the people
-/// its hand-offs named. When the
+/// Makes who may read a ticket follow its ledger row: its assignees, its creator, the people
+/// its hand-offs named and its sales representative (a user of the sales role). When the
 /// write that produced the row took users off the ticket, their access is cut at `before`, the
 /// ticket's heads just before that write.
 pub(super) fn follow_access(
@@ -273,6 +279,9 @@ pub(super) fn follow_access(
     }
     for person in &row.addressed {
         tx.execute(INSERT_ADDRESSED_ACCESS, &[&person.as_str(), &id])?;
+    }
+    if let Some(rep) = &row.sales_rep {
+        tx.execute(INSERT_SALES_REP_ACCESS, &[&rep.as_str(), &id])?;
     }
     tx.execute(DELETE_RESTORED_CUTS, &[&id])?;
     Ok(())

@@ -24,12 +24,12 @@ const INSERT_RETURN_VISIT: &str = "INSERT INTO return_visits (visit_id, ticket_i
 const DELETE_COST_LINES: &str = "DELETE FROM cost_lines WHERE ticket_id = $1";
 /// Stores a cost line, over one of the same id (as SQLite's `INSERT OR REPLACE`).
 const INSERT_COST_LINE: &str = "INSERT INTO cost_lines (cost_id, ticket_id, kind, bearer,
-        amount_minor, currency, approved, settled, submitted_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        amount_minor, currency, approved, settled, submitted_at, borne_by)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
     ON CONFLICT (cost_id) DO UPDATE SET ticket_id = excluded.ticket_id, kind = excluded.kind,
         bearer = excluded.bearer, amount_minor = excluded.amount_minor,
         currency = excluded.currency, approved = excluded.approved, settled = excluded.settled,
-        submitted_at = excluded.submitted_at";
+        submitted_at = excluded.submitted_at, borne_by = excluded.borne_by";
 
 /// Replaces the return visits of ticket `id` by `visits`.
 pub(super) fn save_return_visits(
@@ -79,6 +79,7 @@ pub(super) fn save_cost_lines(
                 &c.approved,
                 &c.settled,
                 &c.submitted_at.millis(),
+                &c.borne_by.as_ref().map(UserId::as_str),
             ],
         )?;
     }

@@ -2,7 +2,7 @@
 //! and the cost lines. Each statement answers as SQLite's does: text is ordered byte by byte
 //! (`COLLATE "C"`), NULL before any value, and sums of money are whole numbers.
 
-use fieldledger_core::Date;
+use fieldledger_core::{Date, UserId};
 use postgres::types::ToSql;
 use postgres::{Client, Row};
 
@@ -57,11 +57,14 @@ const SUM_COSTS_BY: &str = "SELECT {column} AS key, currency, COUNT(*) AS costs,
         COALESCE(SUM(amount_minor) FILTER (WHERE settled), 0)::bigint AS settled_minor
     FROM cost_lines WHERE TRUE{period} GROUP BY {column}, currency
     ORDER BY {column} COLLATE \"C\", currency COLLATE \"C\"";
-/// Cost lines in the state `{state}` borne by `$1` (anyone when NULL), with their tickets.
+/// Cost lines in the state `{state}` borne by `$1` (anyone when NULL) and by the sales
+/// representative `$2` (anyone when NULL), with their tickets.
 const SELECT_COST_ROWS: &str = "SELECT c.cost_id, c.ticket_id, l.ledger_number, l.customer_name,
-        c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled, c.submitted_at
+        c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled, c.submitted_at,
+        c.borne_by
     FROM cost_lines c JOIN ledger l ON l.ticket_id = c.ticket_id
     WHERE {state} AND ($1::text IS NULL OR c.bearer = $1)
+        AND ($2::text IS NULL OR c.borne_by = $2)
     ORDER BY c.bearer COLLATE \"C\", l.updated_at DESC, c.cost_id COLLATE \"C\" LIMIT 500";
 
 const COUNT_VISIT_OUTCOMES: &str = "SELECT COUNT(*) AS planned, COUNT(done_at) AS done,
@@ -159,6 +162,7 @@ fn cost_row_of(row: &Row) -> Result<CostRow> {
             approved: row.value("approved")?,
             settled: row.value("settled")?,
             submitted_at: row.timestamp("submitted_at")?,
+            borne_by: row.parsed_opt("borne_by")?,
         },
     })
 }
@@ -308,7 +312,8 @@ impl Reports for PostgresStorage {
     fn cost_rows(&self, query: &CostQuery) -> Result<Vec<CostRow>> {
         let sql = SELECT_COST_ROWS.replace("{state}", cost_state_clause(query.state));
         self.read(|c| {
-            c.query(&sql, &[&query.bearer.as_deref()])?
+            let borne_by = query.borne_by.as_ref().map(UserId::as_str);
+            c.query(&sql, &[&query.bearer.as_deref(), &borne_by])?
                 .iter()
                 .map(cost_row_of)
                 .collect()
@@ -390,6 +395,7 @@ mod tests {
             approved,
             settled: approved == Some(true) && n.is_multiple_of(2),
             submitted_at: Timestamp(1_769_889_600_000 + n as i64 * 86_400_000),
+            borne_by: None,
         }
     }
 
@@ -613,6 +619,7 @@ mod tests {
                 let query = CostQuery {
                     state,
                     bearer: bearer.clone(),
+                    borne_by: None,
                 };
                 let [on_pg, on_lite] = both.map(|s| s.cost_rows(&query).expect("costs"));
                 assert_eq!(on_pg, on_lite, "{query:?}");

@@ -18,8 +18,8 @@ const INSERT_RETURN_VISIT: &str = "INSERT OR REPLACE INTO return_visits (visit_i
 const DELETE_COST_LINES: &str = "DELETE FROM cost_lines WHERE ticket_id = ?1";
 const INSERT_COST_LINE: &str =
     "INSERT OR REPLACE INTO cost_lines (cost_id, ticket_id, kind, bearer,
-        amount_minor, currency, approved, settled, submitted_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+        amount_minor, currency, approved, settled, submitted_at, borne_by)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 /// Replaces the return visits of ticket `id` by `visits`.
 pub(super) fn save_return_visits(
@@ -66,6 +66,7 @@ pub(super) fn save_cost_lines(
             c.approved,
             c.settled,
             c.submitted_at.millis(),
+            c.borne_by.as_ref().map(UserId::as_str),
         ])?;
     }
     Ok(())

@@ -1,9 +1,9 @@
 //! Statistics and lists across tickets in SQLite, read from the ledger, the return visits and
 //! the cost lines.
 
-use fieldledger_core::Date;
+use fieldledger_core::{Date, UserId};
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::{Connection, params, params_from_iter};
 
 use super::row::{NamedRow, all, corrupt, one};
 use super::{SqliteStorage, ledger_row};
@@ -52,11 +52,13 @@ const SUM_COSTS_BY: &str = "SELECT {column} AS key, currency, COUNT(*) AS costs,
         TOTAL(CASE WHEN settled = 1 THEN amount_minor END) AS settled_minor
     FROM cost_lines WHERE 1 = 1{period} GROUP BY {column}, currency
     ORDER BY {column}, currency";
-/// Cost lines in the state `{state}` borne by `?1` (anyone when NULL), with their tickets.
+/// Cost lines in the state `{state}` borne by `?1` (anyone when NULL) and by the sales
+/// representative `?2` (anyone when NULL), with their tickets.
 const SELECT_COST_ROWS: &str = "SELECT c.cost_id, c.ticket_id, l.ledger_number, l.customer_name,
-        c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled, c.submitted_at
+        c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled, c.submitted_at,
+        c.borne_by
     FROM cost_lines c JOIN ledger l ON l.ticket_id = c.ticket_id
-    WHERE {state} AND (?1 IS NULL OR c.bearer = ?1)
+    WHERE {state} AND (?1 IS NULL OR c.bearer = ?1) AND (?2 IS NULL OR c.borne_by = ?2)
     ORDER BY c.bearer, l.updated_at DESC, c.cost_id LIMIT 500";
 
 const COUNT_VISIT_OUTCOMES: &str = "SELECT COUNT(*) AS planned, COUNT(done_at) AS done,
@@ -143,6 +145,7 @@ fn cost_row_of(row: &NamedRow<'_>) -> Result<CostRow> {
             approved: row.get("approved")?,
             settled: row.get("settled")?,
             submitted_at: row.timestamp("submitted_at")?,
+            borne_by: row.parsed_opt("borne_by")?,
         },
     })
 }
@@ -284,7 +287,15 @@ impl Reports for SqliteStorage {
 
     fn cost_rows(&self, query: &CostQuery) -> Result<Vec<CostRow>> {
         let sql = SELECT_COST_ROWS.replace("{state}", cost_state_clause(query.state));
-        self.read(|c| all(c, &sql, [query.bearer.as_deref()], cost_row_of))
+        let borne_by = query.borne_by.as_ref().map(UserId::as_str);
+        self.read(|c| {
+            all(
+                c,
+                &sql,
+                params![query.bearer.as_deref(), borne_by],
+                cost_row_of,
+            )
+        })
     }
 
     fn visit_outcomes(&self, period: &Period) -> Result<VisitOutcomes> {

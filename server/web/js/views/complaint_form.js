@@ -66,7 +66,10 @@ export async function complaintForm(main, id) {
         ["f.registered_at", reg.registered_at ? dateTime(reg.registered_at) : EMPTY],
         ["form.registeredBy", person(reg.registered_by)],
       ),
-      row(["f.source", name("source", reg.source)], ["f.sales_representative", reg.sales_representative]),
+      row(
+        ["f.source", name("source", reg.source)],
+        ["f.sales_representative", reg.sales_rep ? person(reg.sales_rep) : reg.sales_representative],
+      ),
       row(["f.customer", reg.customer_name], ["f.contact_person", reg.contact_person]),
       row(["f.contact_method", reg.contact_method], ["f.kind", name("kind", reg.kind)]),
       row(["f.product", reg.product_name], ["f.model", reg.model]),

@@ -8,6 +8,7 @@ import { dateTime, duration, t } from "../i18n.js";
 import { may, mayRegister } from "../policy.js";
 import { session } from "../session.js";
 import { attempt, toast } from "../toast.js";
+import { salesReps } from "./sales.js";
 
 const TEXT = [
   ["product_name", "f.product"],
@@ -22,6 +23,7 @@ const TEXT = [
 export async function desk(main) {
   const limitMs = session().handoff_minutes * 60_000;
   const awaiting = h("div");
+  const reps = await salesReps();
   const register = form({
     attrs: { "data-form": "register" },
     items: [
@@ -31,6 +33,7 @@ export async function desk(main) {
           { label: "f.kind", name: "kind", type: "select", options: "kind", value: "complaint" },
           { label: "f.source", name: "source", type: "select", options: "source", value: "customer" },
           ...TEXT.map(([name, label]) => ({ label, name, required: true })),
+          { label: "f.sales_rep", name: "sales_rep", type: "select", options: reps, any: "sales.none" },
           { label: "f.sales_representative", name: "sales_representative" },
           { label: "f.complaint", name: "complaint", type: "check", value: true },
           { label: "f.major", name: "major", type: "check" },
@@ -55,6 +58,7 @@ export async function desk(main) {
             major: v.major,
             source: v.source,
             sales_representative: v.sales_representative.trim() || null,
+            sales_rep: v.sales_rep || null,
             ...Object.fromEntries(TEXT.map(([k]) => [k, v[k].trim()])),
             content: v.content,
             requests: v.requests,

@@ -39,6 +39,7 @@ export async function events(main) {
     "deadline_missed",
     "return_visit_due",
     "return_visit_overdue",
+    "service_not_met",
   ]) {
     source.addEventListener(kind, show);
   }

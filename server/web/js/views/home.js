@@ -38,6 +38,7 @@ import {
   reviewForm,
   shipForm,
 } from "./home_forms.js";
+import { confirmations, confirmsService, salesPanels, serviceForm } from "./sales.js";
 
 const key = (item) => `${item.ticket_id} ${item.reason}`;
 
@@ -218,6 +219,11 @@ function work(item, detail, done) {
       ];
     case "advance_open":
       return [advancesPanel(id, v, done, person)];
+    case "service_confirmation":
+      return [
+        confirmations(v, person),
+        may("confirm_service_met") && confirmsService(v, detail.status) ? serviceForm(id, done) : null,
+      ];
     default:
       return [];
   }
@@ -250,11 +256,15 @@ export async function home(main) {
     for (const tick of ticks) tick();
   }, 15_000);
 
+  // A sales representative's home also lists the tickets naming them and the costs they bear.
+  const own = h("div");
+
   async function load() {
     const queue = await api("/v1/queue");
     items = queue.items;
     if (!items.some((i) => key(i) === selected)) selected = items.length ? key(items[0]) : null;
     render();
+    if (s.role === "sales") fill(own, await salesPanels());
   }
 
   function render() {
@@ -381,6 +391,7 @@ export async function home(main) {
     h("h1", {}, t("home.title", { role: name("role", s.role) })),
     h("p", { class: "intro" }, t(`home.intro.${s.role}`)),
     list,
+    own,
   );
   await load();
   return () => clearInterval(timer);

@@ -34,6 +34,7 @@ import {
   reviewForm,
   trackForms,
 } from "./home_forms.js";
+import { confirmations, confirmsService, costForm, salesReps, serviceForm } from "./sales.js";
 
 function fields(pairs) {
   return h(
@@ -88,6 +89,7 @@ export async function ticket(main, [id, part]) {
     // People by name where the server knows them, else by their user id.
     const person = (user) => (user ? (detail.people?.[user] ?? user) : "—");
     const clock = handoffClock(detail);
+    const reps = may("submit_cost") ? await salesReps() : [];
     if (clock?.pending) timer = setInterval(clock.tick, 1000);
 
     const conflict = detail.decision_conflict
@@ -164,6 +166,7 @@ export async function ticket(main, [id, part]) {
           ["f.requests", reg.requests],
           ["f.source", name("source", reg.source)],
           ["f.sales_representative", reg.sales_representative ?? undefined],
+          ["f.sales_rep", reg.sales_rep ? person(reg.sales_rep) : undefined],
           ["f.registered_at", dateTime(v.intake.registered_at)],
           ["f.by", person(v.intake.registered_by)],
         ]),
@@ -296,7 +299,7 @@ export async function ticket(main, [id, part]) {
       card(
         "ticket.costs",
         list(v.costs, (c) => [
-          `${name("cost_kind", c.kind)} · ${money(c.amount_minor, c.currency)} · ${name("bearer", c.bearer)} · ${c.description} · `,
+          `${name("cost_kind", c.kind)} · ${money(c.amount_minor, c.currency)} · ${name("bearer", c.bearer)}${c.borne_by ? ` ${person(c.borne_by)}` : ""} · ${c.description} · `,
           c.audit
             ? h(
                 "span",
@@ -313,7 +316,20 @@ export async function ticket(main, [id, part]) {
               : null,
         ]),
         advancesPanel(id, v, reload, person),
+        may("submit_cost") ? costForm(id, reps, reg.sales_rep ?? "", reload) : null,
       ),
+      reg.sales_rep || v.service_confirmations.length
+        ? card(
+            "sales.service",
+            fields([["f.sales_rep", person(reg.sales_rep)]]),
+            confirmations(v, person),
+            !may("confirm_service_met")
+              ? null
+              : confirmsService(v, detail.status)
+                ? serviceForm(id, reload)
+                : h("p", { class: "muted" }, t("sales.notYet")),
+          )
+        : null,
       card(
         "ticket.followups",
         list(v.followups, (f) => [

@@ -34,7 +34,8 @@ fun main() {
             kind = TicketKind.COMMISSIONING, complaint = false, productName = "KYN28A-12 switchgear",
             model = "", jobNumber = "", contractNumber = "", customerName = "Bench Substation",
             contactPerson = "", contactMethod = "", content = "Commissioning of a new panel.",
-            requests = "", source = IntakeSource.CUSTOMER, salesRepresentative = null, major = false,
+            requests = "", source = IntakeSource.CUSTOMER, salesRepresentative = null, salesRep = null,
+            major = false,
         ),
     )
     val visit = store.arrive(ticket, null, "bay 1")

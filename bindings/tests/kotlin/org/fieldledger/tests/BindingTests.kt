@@ -54,7 +54,7 @@ private fun registration(customer: String) = Registration(
     model = "KYN28A-12/1250", jobNumber = "J2026-0888", contractNumber = "HT-2026-088",
     customerName = customer, contactPerson = "王工", contactMethod = "0311-5555",
     content = "Commission the new panel.", requests = "", source = IntakeSource.CUSTOMER,
-    salesRepresentative = null, major = false,
+    salesRepresentative = null, salesRep = null, major = false,
 )
 
 private fun photo(name: String): String =
