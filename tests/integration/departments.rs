@@ -674,6 +674,7 @@ fn a_major_complaint_walks_through_every_department_with_its_events_in_order() {
     let staff = Staff::start();
     let mut registration = complaint("Tangshan Steel");
     registration.major = true;
+    registration.sales_rep = Some("sales.qian".parse().expect("user id"));
     let id = staff.office.register(&staff.office.desk, &registration);
 
     // The desk hands it off within the half hour, naming the sales representative, who may
@@ -697,11 +698,18 @@ fn a_major_complaint_walks_through_every_department_with_its_events_in_order() {
             json!({"op": "acknowledge_hand_off", "handoff_id": handoff}),
         );
     }
-    staff.op(
+    let order = staff.op(
         Role::ServiceDesk,
         &id,
         json!({"op": "issue_travel_order", "number": "CC-2026-0301", "kind": "on_site_service",
                "issuing_department": "technical_service", "assignees": [staff.office.zhang]}),
+    );
+    // Finance pays the technician a travel advance against the order.
+    let advance = staff.op(
+        Role::Finance,
+        &id,
+        json!({"op": "record_advance", "technician": staff.office.zhang, "amount_minor": 300_000,
+               "currency": "CNY", "reference": "JK-2026-0301", "order": order}),
     );
 
     // On site, offline: the technician judges a replacement.
@@ -774,6 +782,29 @@ fn a_major_complaint_walks_through_every_department_with_its_events_in_order() {
         json!({"op": "draft_letter", "number": "JF-2026-031", "body": "Analysis: busbar joint."}),
     );
     staff.op(Role::Technical, &id, json!({"op": "issue_letter"}));
+    staff.op(
+        Role::Technical,
+        &id,
+        json!({"op": "record_letter_delivery", "note": "EMS 1187 2290 3341"}),
+    );
+    staff.op(
+        Role::Technical,
+        &id,
+        json!({"op": "issue_guidance", "kind": "retrofit_plan", "title": "ZG-2026-02",
+               "body": "Torque-check the busbar joints of every unit of batch 2025-11."}),
+    );
+
+    // The representative hears from the customer: not yet, the drawings are missing; then yes.
+    staff.op(
+        Role::Sales,
+        &id,
+        json!({"op": "confirm_service_met", "met": false, "note": "wants the new drawings"}),
+    );
+    staff.op(
+        Role::Sales,
+        &id,
+        json!({"op": "confirm_service_met", "met": true, "note": "drawings received"}),
+    );
 
     // Costs: the sales representative's share, audited by the supervisor, settled by finance.
     let cost = staff.op(
@@ -792,6 +823,38 @@ fn a_major_complaint_walks_through_every_department_with_its_events_in_order() {
         Role::Finance,
         &id,
         json!({"op": "settle_cost", "cost_id": cost, "reference": "PZ-2026-1207"}),
+    );
+    // The technician's expense claim, audited and settled, clears the advance.
+    let (status, body) = staff.office.server.call(
+        "POST",
+        &format!("/v1/tickets/{id}/operations"),
+        &staff.office.server.token(&staff.office.zhang),
+        Some(
+            json!({"op": "submit_cost", "kind": "travel", "amount_minor": 265_000,
+                    "currency": "CNY", "bearer": "company", "description": "train and hotel"}),
+        ),
+    );
+    assert_eq!(status, 200, "{body}");
+    let claim = body["entry"].clone();
+    staff.op(
+        Role::Supervisor,
+        &id,
+        json!({"op": "audit_cost", "cost_id": claim, "approved": true, "note": "receipts seen"}),
+    );
+    staff.op(
+        Role::Finance,
+        &id,
+        json!({"op": "settle_cost", "cost_id": claim, "reference": "PZ-2026-1208"}),
+    );
+    staff.op(
+        Role::Finance,
+        &id,
+        json!({"op": "clear_advance", "advance_id": advance, "reference": "CZ-2026-0301"}),
+    );
+    let advances = staff.view(&id)["view"]["advances"].clone();
+    assert_eq!(
+        advances[0]["clearing"]["balance_minor"], -35_000,
+        "{advances}"
     );
 
     // It closes only once the general manager has seen it.
@@ -851,6 +914,9 @@ fn a_major_complaint_walks_through_every_department_with_its_events_in_order() {
             "fulfilment_turn:outgoing_test",
             "fulfilment_turn:shipment",
             "fulfilment_turn:installation",
+            "service_not_met",
+            "cost_submitted",
+            "cost_audited",
             "cost_submitted",
             "cost_audited",
             "closed",
