@@ -13,6 +13,7 @@ use fieldledger_core::status::Status;
 use fieldledger_core::store::TicketSummary;
 use fieldledger_core::store::sync_state::Enrolment;
 use fieldledger_core::ticket::HistoryEntry;
+use fieldledger_core::ticket::cost::{Bearer, CostKind, NewCost};
 use fieldledger_core::ticket::decision::{DecisionConflict, Disposition};
 use fieldledger_core::ticket::intake::{IntakeAmendment, Registration};
 use fieldledger_core::ticket::signoff::NewSignOff;
@@ -244,6 +245,31 @@ impl DeviceStore {
     /// the ticket's fulfilment track. Returns the entry's id.
     pub fn record_installation(&self, ticket: TicketId, note: String) -> Result<EntryId> {
         self.create(&ticket, Operation::RecordInstallation { note })
+    }
+
+    /// Claims the technician's own expense on the ticket (travel, lodging, parts bought on the
+    /// way), borne by the company: a cost that the technical service department audits and
+    /// finance settles and clears against any travel advance. `amount_minor` is in fen for
+    /// CNY. Returns the cost's id.
+    pub fn claim_expense(
+        &self,
+        ticket: TicketId,
+        kind: CostKind,
+        amount_minor: i64,
+        currency: String,
+        description: String,
+    ) -> Result<EntryId> {
+        self.create(
+            &ticket,
+            Operation::SubmitCost(NewCost {
+                kind,
+                amount_minor,
+                currency,
+                bearer: Bearer::Company,
+                borne_by: None,
+                description,
+            }),
+        )
     }
 
     /// Records the customer's sign-off of the ticket as it stands now, concluding the visit

@@ -226,6 +226,7 @@ class BindingTests(unittest.TestCase):
         store.decide(ticket, fl.Disposition.REPAIR_ON_SITE, "contacts worn")
         visit.depart()
         store.sign_off(ticket, "Liu", "shift lead", "Works again", visit.visit_id(), None)
+        claim = store.claim_expense(ticket, fl.CostKind.TRAVEL, 52_000, "CNY", "train and hotel")
 
         view = store.ticket(ticket)
         self.assertEqual(view.intake.registration.customer_name, "沧州水务 Cangzhou Water")
@@ -244,7 +245,7 @@ class BindingTests(unittest.TestCase):
         self.assertEqual(
             actions,
             ["register", "arrive", "log_work", "log_work", "attach_photo", "decide", "depart",
-             "sign_off"],
+             "sign_off", "submit_cost"],
         )
         self.assertIn(fl.Section.DECISIONS, store.history(ticket)[5].sections)
         [job] = store.jobs()
@@ -269,6 +270,13 @@ class BindingTests(unittest.TestCase):
         self.assertEqual(
             sorted(h["hash"] for h in body["history"]), sorted(h.hash for h in store.history(ticket))
         )
+        [cost] = body["view"]["costs"]
+        self.assertEqual(
+            (cost["id"], cost["submitted_by"], cost["amount_minor"], cost["bearer"]),
+            (claim, "tech.zhang", 52_000, "company"),
+        )
+        with self.assertRaises(fl.FieldLedgerError.Invalid):
+            store.claim_expense(ticket, fl.CostKind.TRAVEL, 0, "CNY", "nothing")
         store.close_store()
 
     def test_each_error_case_raises_its_exception(self):
