@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { call, setUp, shot, signedIn } from "./harness.js";
+import { ok, registerComplaint, setUp, shot, signedIn } from "./harness.js";
 
 setUp();
 
@@ -34,29 +34,8 @@ const USERS = {
   admin: "admin",
 };
 
-async function ok(page, method, path, body) {
-  const answer = await call(page, method, path, body);
-  assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
-
 function register(page, customer, major) {
-  return ok(page, "POST", "/v1/tickets", {
-    kind: "complaint",
-    complaint: true,
-    major,
-    source: "customer",
-    sales_representative: null,
-    product_name: "KYN28A-12 开关柜",
-    model: "KYN28A-12/1250",
-    job_number: `J-${stamp}`,
-    contract_number: `HT-${stamp}`,
-    customer_name: customer,
-    contact_person: "刘工",
-    contact_method: "0311-8866 1234",
-    content: "断路器无法合闸",
-    requests: "请尽快处理",
-  });
+  return registerComplaint(page, { customer_name: customer, job_number: `J-${stamp}`, major });
 }
 
 function operate(page, ticket, operation) {

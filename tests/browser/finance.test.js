@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { base, call, demo, setUp, shot, signedIn } from "./harness.js";
+import { base, demo, ok, registerComplaint, setUp, shot, signedIn } from "./harness.js";
 
 setUp();
 
@@ -15,12 +15,6 @@ const stamp = String(Date.now()).slice(-6);
 // Chinese data only, so that the Chinese screens show no English but the demo's own.
 const CUSTOMER = `唐山钢铁${stamp}`;
 let ticket, order;
-
-async function ok(page, method, path, body) {
-  const answer = await call(page, method, path, body);
-  assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
 
 function operate(page, operation) {
   return ok(page, "POST", `/v1/tickets/${ticket}/operations`, operation);
@@ -56,20 +50,10 @@ async function open(reason, locale = "en-GB") {
 test("a technician's claim, approved by the desk, waits for finance on a resolved ticket", async () => {
   const supervisor = await signedIn("sup.sun");
   ticket = (
-    await ok(supervisor, "POST", "/v1/tickets", {
-      kind: "complaint",
-      complaint: true,
-      major: false,
-      source: "customer",
-      sales_representative: null,
-      product_name: "KYN28A-12 开关柜",
-      model: "KYN28A-12/1250",
-      job_number: `J-${stamp}`,
-      contract_number: `HT-${stamp}`,
+    await registerComplaint(supervisor, {
       customer_name: CUSTOMER,
-      contact_person: "刘工",
+      job_number: `J-${stamp}`,
       contact_method: "0315-8866 1234",
-      content: "断路器无法合闸",
       requests: "请派技术员到现场",
     })
   ).ticket_id;

@@ -101,6 +101,34 @@ export function call(page, method, path, body, { csrf = true } = {}) {
   );
 }
 
+// `call` that must succeed; the answer's body.
+export async function ok(page, method, path, body) {
+  const answer = await call(page, method, path, body);
+  assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+// Registers a complaint of a switchgear unit through the API as the signed-in `page`, with
+// Chinese data only and `fields` (at least `customer_name` and `job_number`) over the defaults;
+// the answer's body (`ticket_id`).
+export function registerComplaint(page, fields) {
+  return ok(page, "POST", "/v1/tickets", {
+    kind: "complaint",
+    complaint: true,
+    major: false,
+    source: "customer",
+    sales_representative: null,
+    product_name: "KYN28A-12 开关柜",
+    model: "KYN28A-12/1250",
+    contract_number: `HT-${fields.job_number}`,
+    contact_person: "刘工",
+    contact_method: "0311-8866 1234",
+    content: "断路器无法合闸",
+    requests: "请尽快处理",
+    ...fields,
+  });
+}
+
 export function device(...args) {
   return execFileSync(DEVICE_BIN, ["--store", phoneDir, ...args], { encoding: "utf8" });
 }

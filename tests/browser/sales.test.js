@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { call, setUp, shot, signedIn } from "./harness.js";
+import { call, ok, setUp, shot, signedIn } from "./harness.js";
 
 setUp();
 
@@ -15,12 +15,6 @@ const stamp = String(Date.now()).slice(-6);
 // Chinese data only, so that the Chinese screens show no English but the demo's own.
 const CUSTOMER = `保定纺织${stamp}`;
 let ticket;
-
-async function ok(page, method, path, body) {
-  const answer = await call(page, method, path, body);
-  assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
 
 function operate(page, operation) {
   return ok(page, "POST", `/v1/tickets/${ticket}/operations`, operation);
