@@ -109,43 +109,55 @@ impl Engine {
         again(|| self.register_once(user, registration))
     }
 
-    /// Refuses a person named as a sales representative (`what` says where) who is not a
-    /// known user of the `sales` role.
-    fn check_sales_rep(&self, person: Option<&UserId>, what: &str) -> Result<()> {
+    /// Refuses a person `op` names in a role (`what` says where) who is not a known user of
+    /// that role: the ticket alone cannot tell who is one.
+    fn check_person(&self, person: Option<&UserId>, role: Role, what: &str) -> Result<()> {
         let Some(person) = person else {
             return Ok(());
         };
-        match self.storage.user(person)? {
-            Some(u) if u.role == Role::Sales => Ok(()),
-            found => Err(Error::new(
-                Code::NotSalesRep,
-                format!(
-                    "{what} {person} is {}",
-                    match found {
-                        Some(_) => "not a user of the sales role",
-                        None => "no known user",
-                    }
-                ),
-            )),
+        let found = self.storage.user(person)?;
+        if found.as_ref().is_some_and(|u| u.role == role) {
+            return Ok(());
         }
+        let (code, role_name) = match role {
+            Role::Technician => (Code::NotATechnician, "technician"),
+            _ => (Code::NotSalesRep, "sales"),
+        };
+        let why = match found {
+            Some(_) => format!("not a user of the {role_name} role"),
+            None => "no known user".to_owned(),
+        };
+        Err(Error::new(code, format!("{what} {person} is {why}")))
     }
 
-    /// Refuses `op` when a person it names as a sales representative is not one.
-    fn check_named_reps(&self, op: &Operation) -> Result<()> {
+    /// Refuses `op` when a person it names as a sales representative or as the technician
+    /// paid an advance is not one.
+    fn check_named_people(&self, op: &Operation) -> Result<()> {
         match op {
-            Operation::AmendIntake(a) => {
-                self.check_sales_rep(a.sales_rep.as_ref(), "the sales representative")
-            }
+            Operation::AmendIntake(a) => self.check_person(
+                a.sales_rep.as_ref(),
+                Role::Sales,
+                "the sales representative",
+            ),
             Operation::SubmitCost(cost) => {
-                self.check_sales_rep(cost.borne_by.as_ref(), "the cost's bearer")
+                self.check_person(cost.borne_by.as_ref(), Role::Sales, "the cost's bearer")
             }
+            Operation::RecordAdvance(advance) => self.check_person(
+                Some(&advance.technician),
+                Role::Technician,
+                "the advance's technician",
+            ),
             _ => Ok(()),
         }
     }
 
     /// One attempt at [`Engine::register`].
     fn register_once(&self, user: &User, registration: &Registration) -> Result<TicketId> {
-        self.check_sales_rep(registration.sales_rep.as_ref(), "the sales representative")?;
+        self.check_person(
+            registration.sales_rep.as_ref(),
+            Role::Sales,
+            "the sales representative",
+        )?;
         let now = self.clock.now();
         let id = self.ids.ticket();
         let actor = self.actor_of(user);
@@ -173,7 +185,7 @@ impl Engine {
 
     /// One attempt at [`Engine::record`].
     fn record_once(&self, user: &User, id: &TicketId, op: &Operation) -> Result<Applied> {
-        self.check_named_reps(op)?;
+        self.check_named_people(op)?;
         let now = self.clock.now();
         let slots = self.documents.slots([id.clone()]);
         let mut docs = slots.lock();
