@@ -46,6 +46,25 @@ pub struct DemoTokens {
     pub password: String,
 }
 
+impl DemoTokens {
+    /// The name of the file, in the data directory, where [`DemoTokens::shell_file`] is kept.
+    pub const FILE: &str = "demo.env";
+
+    /// The tokens and the server's address as shell variables, for a terminal to read with
+    /// `. ./fieldledger-data/demo.env` so that the README's commands need no copying by hand.
+    pub fn shell_file(&self, url: &str) -> String {
+        format!(
+            "# The demo's address and tokens, rewritten at every start of `serve --demo`.\n\
+             FIELDLEDGER_URL={url}\n\
+             TECH_TOKEN={}\n\
+             DESK_TOKEN={}\n\
+             ADMIN_TOKEN={}\n\
+             DASHBOARD_PASSWORD={}\n",
+            self.technician, self.desk, self.admin, self.password
+        )
+    }
+}
+
 fn uid(s: &str) -> Result<UserId, Error> {
     s.parse()
         .map_err(|e: fieldledger_core::Error| Error::Core(e))

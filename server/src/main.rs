@@ -17,7 +17,7 @@ use fieldledger_server::import::{self, Outcome};
 use fieldledger_server::ledger::LedgerQuery;
 use fieldledger_server::major::MajorRule;
 use fieldledger_server::webhooks::Pacing;
-use fieldledger_server::{AppState, Listen, Settings, demo, serve};
+use fieldledger_server::{AppState, Listen, Settings, demo, private_files, serve};
 
 /// mimalloc rather than the system allocator: merging documents allocates many small objects
 /// from many threads, where it is markedly cheaper (see docs/benchmarks.md).
@@ -467,6 +467,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if demo {
                 let tokens = demo::seed(&state)?;
                 let scheme = if tls_cert.is_some() { "https" } else { "http" };
+                let env_file = cli.data_dir.join(demo::DemoTokens::FILE);
+                private_files::write_file(
+                    &env_file,
+                    &tokens.shell_file(&format!("{scheme}://{listen}")),
+                )?;
                 // Whoever started the server may stop reading its output once it has the
                 // tokens: a closed standard output must not stop the server.
                 let _ = writeln!(
@@ -478,11 +483,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                      dashboard: {scheme}://{listen}/   sign in as desk.wang, sup.sun, qa.chen, \
                      fin.zhao or any office user with the password: {}\n  \
                      server: {scheme}://{listen}   \
-                     (try: curl -H 'Authorization: Bearer <token>' {scheme}://{listen}/v1/ledger)",
+                     (try: curl -H 'Authorization: Bearer <token>' {scheme}://{listen}/v1/ledger)\n  \
+                     the same, for a shell: . {}",
                     tokens.technician,
                     tokens.desk,
                     tokens.admin,
-                    tokens.password
+                    tokens.password,
+                    env_file.display()
                 );
             }
             let runtime = tokio::runtime::Runtime::new()?;

@@ -24,6 +24,12 @@ pub fn create_file(path: &Path) -> io::Result<()> {
     options.open(path).map(drop)
 }
 
+/// Writes `contents` to `path` for its owner alone (mode 0600), replacing what was there.
+pub fn write_file(path: &Path, contents: &str) -> io::Result<()> {
+    create_file(path)?;
+    std::fs::write(path, contents)
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use std::os::unix::fs::PermissionsExt;

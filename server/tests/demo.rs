@@ -3,20 +3,16 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use fieldledger_core::transport::HttpTransport;
 use fieldledger_core::{Author, Role, Store};
 
+mod common;
+
 #[test]
 fn serve_demo_then_a_device_syncs_with_the_printed_token() {
     let data = tempfile::tempdir().expect("data dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("free port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = common::free_listen_address();
     let mut server = Command::new(env!("CARGO_BIN_EXE_fieldledger-server"))
         .args([
             "--data-dir",
@@ -44,14 +40,7 @@ fn serve_demo_then_a_device_syncs_with_the_printed_token() {
     std::thread::spawn(move || lines.for_each(drop));
 
     let url = format!("http://{listen}");
-    let started = Instant::now();
-    while ureq::get(format!("{url}/healthz")).call().is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the server did not come up"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::wait_until_up(&url);
 
     let phone = tempfile::tempdir().expect("phone dir");
     let store = Store::open(phone.path()).expect("store");
@@ -84,14 +73,5 @@ fn serve_demo_then_a_device_syncs_with_the_printed_token() {
         "one of them has a visit in progress"
     );
 
-    let stopped = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(stopped.success());
-    let status = server.wait().expect("wait");
-    assert!(
-        status.success(),
-        "graceful shutdown exits cleanly: {status:?}"
-    );
+    common::stop(server);
 }

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use fieldledger_core::ticket::intake::Registration;
-use fieldledger_core::{EntryId, Operation, TicketView, policy};
+use fieldledger_core::{EntryId, Operation, Section, TicketView, policy};
 
 use super::extract::{Body, Segment, ticket_id};
 use super::guard::readable;
@@ -31,10 +31,18 @@ pub(super) async fn register(
         )));
     }
     let engine = state.engine.clone();
-    let id = blocking(move || engine.register(&caller.user, &registration)).await?;
+    let (id, ledger_number) = blocking(move || {
+        let id = engine.register(&caller.user, &registration)?;
+        let number = engine
+            .read(&id, |t| t.view_sections(&[Section::Meta]))??
+            .meta
+            .ledger_number;
+        Ok((id, number))
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "ticket_id": id })),
+        Json(serde_json::json!({ "ticket_id": id, "ledger_number": ledger_number })),
     )
         .into_response())
 }

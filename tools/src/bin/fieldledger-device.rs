@@ -7,21 +7,31 @@
 //! fieldledger-device --store ./phone sync
 //! fieldledger-device --store ./phone list
 //! fieldledger-device --store ./phone status
-//! fieldledger-device --store ./phone record <ticket id> \
-//!     '{"op":"arrive","order_id":null,"site":"bay 2"}'
+//! fieldledger-device --store ./phone record KF-2026-0001 \
+//!     '{"op":"arrive","order_id":null,"site":"bay 2"}' --print-entry
+//! fieldledger-device --store ./phone attach KF-2026-0001 <visit id> panel.jpg --caption "bay 2"
 //! ```
+//!
+//! A ticket is named by its ledger number, as people write it, or by its id.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 use fieldledger_core::enrolment::EnrolmentLink;
 use fieldledger_core::store::sync_state::Enrolment;
 use fieldledger_core::transport::HttpTransport;
-use fieldledger_core::{Error, Operation, Store, TicketId};
+use fieldledger_core::{EntryId, Error, Operation, Store, TicketId};
 
 /// A device store on the command line.
 #[derive(Parser)]
-#[command(about = "A technician's device store on the command line: enrol, sync, list, record")]
+#[command(
+    name = "fieldledger-device",
+    version,
+    about = "A technician's phone on the command line: enrol with a server, sync, list the jobs, \
+             record work on a ticket and attach photos, as the fieldledger app would.",
+    after_help = "A ticket is named by its ledger number (KF-2026-0001) or by its ticket id. \
+                  Recorded work stays on this device until `sync` sends it to the office."
+)]
 struct Cli {
     /// The folder of the device store.
     #[arg(long, default_value = "./fieldledger-device")]
@@ -51,11 +61,63 @@ enum Command {
     /// Records one action on a ticket on this device (not yet synced), given as the JSON of an
     /// operation as the office API takes it; prints the id of the entry it created, if any.
     Record {
-        /// The ticket.
-        ticket: TicketId,
+        /// The ticket: its ledger number or its id.
+        ticket: String,
         /// The operation, for example {"op":"arrive","order_id":null,"site":"bay 2"}.
         operation: String,
+        /// Print only the id of the entry created (a visit's, for example), for a script to
+        /// keep.
+        #[arg(long)]
+        print_entry: bool,
     },
+    /// Attaches a photo (JPEG, PNG, WebP or HEIC) to a visit of a ticket on this device; it is
+    /// uploaded at the next sync.
+    Attach {
+        /// The ticket: its ledger number or its id.
+        ticket: String,
+        /// The visit, as `record` printed it for the arrival.
+        visit: EntryId,
+        /// The photo.
+        file: PathBuf,
+        /// What it shows.
+        #[arg(long, default_value = "")]
+        caption: String,
+    },
+}
+
+/// The ticket `named` on this device, by its ledger number or its id.
+fn find_ticket(store: &Store, named: &str) -> Result<TicketId, Box<dyn std::error::Error>> {
+    let named = named.trim();
+    let tickets = store.list()?;
+    tickets
+        .iter()
+        .find(|t| t.ledger_number.as_deref() == Some(named) || t.ticket_id.to_string() == named)
+        .map(|t| t.ticket_id.clone())
+        .ok_or_else(|| {
+            format!(
+                "no ticket {named:?} on this device: give a ledger number or a ticket id that \
+                 `list` shows (sync first if the office sent it only now)"
+            )
+            .into()
+        })
+}
+
+/// The media type of a photo, by its file name.
+fn photo_type(file: &Path) -> Result<&'static str, String> {
+    let extension = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("jpg" | "jpeg") => Ok("image/jpeg"),
+        Some("png") => Ok("image/png"),
+        Some("webp") => Ok("image/webp"),
+        Some("heic") => Ok("image/heic"),
+        _ => Err(format!(
+            "{} is not a photo this app attaches: give a .jpg, .png, .webp or .heic file",
+            file.display()
+        )),
+    }
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
@@ -114,16 +176,43 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Status => {
             println!("{}", serde_json::to_string_pretty(&store.sync_status()?)?);
         }
-        Command::Record { ticket, operation } => {
-            let operation: Operation = serde_json::from_str(&operation)?;
+        Command::Record {
+            ticket,
+            operation,
+            print_entry,
+        } => {
+            let ticket = find_ticket(&store, &ticket)?;
+            let operation: Operation = serde_json::from_str(&operation)
+                .map_err(|e| format!("the operation is not one this app records: {e}"))?;
             let recorded = store.record(&ticket, &operation)?;
+            match (print_entry, recorded.entry) {
+                (true, Some(entry)) => println!("{entry}"),
+                (true, None) => {}
+                (false, entry) => println!(
+                    "recorded {} on {ticket}{}",
+                    operation.name(),
+                    entry.map(|e| format!(": entry {e}")).unwrap_or_default()
+                ),
+            }
+        }
+        Command::Attach {
+            ticket,
+            visit,
+            file,
+            caption,
+        } => {
+            let ticket = find_ticket(&store, &ticket)?;
+            let blob = store.add_blob(&file, photo_type(&file)?)?;
+            let sha256 = blob.sha256.clone();
+            let operation = Operation::AttachPhoto {
+                visit_id: visit.clone(),
+                blob,
+                caption,
+            };
+            store.record(&ticket, &operation)?;
             println!(
-                "recorded {} on {ticket}{}",
-                operation.name(),
-                recorded
-                    .entry
-                    .map(|e| format!(": entry {e}"))
-                    .unwrap_or_default()
+                "attached {} ({sha256}) to visit {visit} of {ticket}",
+                file.display()
             );
         }
     }
