@@ -228,3 +228,25 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn photos_are_known_by_their_extension_and_other_files_are_refused() {
+        assert_eq!(photo_type(Path::new("bay 3.JPG")), Ok("image/jpeg"));
+        assert_eq!(photo_type(Path::new("panel.png")), Ok("image/png"));
+        let refused = photo_type(Path::new("report.pdf")).expect_err("not a photo");
+        assert!(refused.contains("report.pdf"), "{refused}");
+        assert!(photo_type(Path::new("no-extension")).is_err());
+    }
+
+    #[test]
+    fn a_ticket_the_device_does_not_hold_is_refused_by_name() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path()).expect("store");
+        let refused = find_ticket(&store, "KS-2026-000001").expect_err("no such ticket");
+        assert!(refused.to_string().contains("KS-2026-000001"), "{refused}");
+    }
+}
