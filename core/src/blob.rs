@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 
 /// A file that a ticket refers to: its SHA-256 (lowercase hex), media type and size.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BlobRef {
     /// SHA-256 of the content, 64 lowercase hex digits.
     pub sha256: String,

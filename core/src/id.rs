@@ -90,6 +90,21 @@ macro_rules! id_type {
                 id.0
             }
         }
+
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "description": concat!("A ", $kind, ": 1 to 64 of a-z, 0-9, '-', '_', '.'."),
+                    "pattern": "^[a-z0-9_-][a-z0-9._-]{0,63}$",
+                })
+            }
+        }
     };
 }
 

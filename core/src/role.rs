@@ -24,6 +24,7 @@ use crate::error::Error;
     IntoStaticStr,
     VariantArray,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = Error, parse_err_fn = not_a_role)]
 pub enum Role {

@@ -142,6 +142,21 @@ impl fmt::Display for Date {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Date {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date",
+            "description": "A calendar day, YYYY-MM-DD.",
+        })
+    }
+}
+
 impl FromStr for Date {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {

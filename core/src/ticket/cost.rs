@@ -20,6 +20,7 @@ use crate::time::Timestamp;
 
 /// What a cost paid for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CostKind {
     /// Travel and lodging.
@@ -36,6 +37,7 @@ pub enum CostKind {
 
 /// Who finally pays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Bearer {
     /// The company.
@@ -106,6 +108,7 @@ pub struct Cost {
 
 /// A new cost.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewCost {
     /// What it paid for.
     pub kind: CostKind,
@@ -293,6 +296,7 @@ pub struct Clearing {
 
 /// A new travel advance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewAdvance {
     /// The technician paid.
     pub technician: UserId,

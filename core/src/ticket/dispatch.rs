@@ -36,6 +36,7 @@ pub struct HandOff {
 
 /// What a travel task order sends technicians to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderKind {
     /// On-site service for a complaint or repair.
@@ -50,6 +51,7 @@ pub enum OrderKind {
 
 /// The department that issues an order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Department {
     /// The technical service department (complaints, repairs).
@@ -79,6 +81,7 @@ pub struct TravelOrder {
 
 /// A new travel task order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewTravelOrder {
     /// The order's number.
     pub number: String,

@@ -24,6 +24,7 @@ pub const CONFIRMATIONS: &str = "service_met";
 
 /// How the customer was (or is to be) reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContactMethod {
     /// A telephone call.

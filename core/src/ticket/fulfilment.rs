@@ -53,6 +53,7 @@ pub enum FulfilmentKind {
 
 /// What procurement records on the track.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProcurementStep {
     /// Material for the build or repair is ordered.

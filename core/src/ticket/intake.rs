@@ -15,6 +15,7 @@ use crate::time::Timestamp;
 
 /// What the customer or sales representative asked for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TicketKind {
     /// A complaint (投诉) about a product or service.
@@ -34,6 +35,7 @@ pub enum TicketKind {
 
 /// Who brought the information in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IntakeSource {
     /// The customer directly.
@@ -45,6 +47,7 @@ pub enum IntakeSource {
 
 /// The registration fields of the regulation, as entered at intake.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Registration {
     /// What kind of case this is.
     pub kind: TicketKind,
@@ -163,6 +166,7 @@ impl Intake {
 /// A correction of some registration fields; fields left `None` are not touched, so that two
 /// people correcting different fields at once both keep their correction.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct IntakeAmendment {
     /// New kind.

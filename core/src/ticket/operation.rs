@@ -35,6 +35,7 @@ use crate::time::{Date, Timestamp};
 /// One step of the service flow, recorded on an existing ticket. Its name (the `op` tag) is
 /// serde's, and its [`OperationKind`]'s is strum's: the same snake case of the variant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, EnumDiscriminants)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 #[strum_discriminants(
     name(OperationKind),

@@ -16,6 +16,7 @@ use crate::time::{Date, Timestamp};
 
 /// Who is responsible for what went wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Responsibility {
     /// Design (设计).
@@ -36,6 +37,7 @@ pub enum Responsibility {
 
 /// Whether an action corrects this case or prevents the next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// Corrective (纠正).
@@ -46,6 +48,7 @@ pub enum ActionKind {
 
 /// Where an action stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
     /// Not done yet.
@@ -91,6 +94,7 @@ pub struct CorrectiveAction {
 
 /// A new corrective or preventive action.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewAction {
     /// Corrective or preventive.
     pub kind: ActionKind,
@@ -136,6 +140,7 @@ pub struct Quality {
 
 /// What a piece of the technical department's written guidance is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GuidanceKind {
     /// Written instructions for a change on site: settings, wiring, a design change (书面指导).

@@ -14,6 +14,7 @@ use crate::time::Timestamp;
 
 /// When in the return an inspection happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionStage {
     /// Judging the defective unit that came back.
@@ -24,6 +25,7 @@ pub enum InspectionStage {
 
 /// What the inspection found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The defect is confirmed.

@@ -41,6 +41,7 @@ pub struct SignOff {
 
 /// A new sign-off.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewSignOff {
     /// The customer's representative.
     pub signer_name: String,

@@ -17,6 +17,7 @@ use crate::time::Timestamp;
 
 /// One measured value of a commissioning or debugging step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Measurement {
     /// What was measured, for example "insulation resistance A-PE".
     pub quantity: String,
@@ -28,6 +29,7 @@ pub struct Measurement {
 
 /// A part used in or removed from the equipment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PartLine {
     /// The maker's part number.
     pub part_number: String,
@@ -43,6 +45,7 @@ pub struct PartLine {
 
 /// What a work-log entry records.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Work {
     /// A commissioning or debugging step (调试) and what it measured.

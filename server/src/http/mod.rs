@@ -219,6 +219,8 @@ pub fn table() -> Table {
 }
 
 #[cfg(test)]
+#[cfg(test)]
+mod openapi;
 mod tests {
     use std::collections::BTreeSet;
 
