@@ -20,6 +20,8 @@ pub mod events;
 pub(crate) mod extract;
 pub(crate) mod guard;
 pub mod ledger;
+#[cfg(test)]
+mod openapi;
 pub mod policy;
 pub mod queue;
 pub mod return_visits;
@@ -219,8 +221,6 @@ pub fn table() -> Table {
 }
 
 #[cfg(test)]
-#[cfg(test)]
-mod openapi;
 mod tests {
     use std::collections::BTreeSet;
 
