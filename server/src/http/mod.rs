@@ -20,6 +20,7 @@ pub mod events;
 pub(crate) mod extract;
 pub(crate) mod guard;
 pub mod ledger;
+pub mod people;
 pub mod policy;
 pub mod queue;
 pub mod return_visits;
@@ -155,6 +156,7 @@ pub fn table() -> Table {
         )
         .at(Method::GET, "/v1/costs", get(costs::costs))
         .at(Method::GET, "/v1/sales-representatives", get(sales::list))
+        .at(Method::GET, "/v1/people", get(people::list))
         .at(
             Method::GET,
             "/v1/corrective-actions",
