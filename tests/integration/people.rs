@@ -113,7 +113,7 @@ fn an_invalid_input_names_its_field_and_rule() {
 }
 
 #[test]
-fn the_office_reads_people_by_name_and_a_technician_only_themselves() {
+fn dashboard_users_read_people_by_name_and_a_technician_only_themselves() {
     let (office, zhang_wei) = office();
     let (status, people) = office.server.call("GET", "/v1/people", &office.desk, None);
     assert_eq!(status, 200, "{people}");
@@ -142,6 +142,16 @@ fn the_office_reads_people_by_name_and_a_technician_only_themselves() {
         .server
         .call("GET", "/v1/people?role=wizard", &office.desk, None);
     assert_eq!((status, body["error"].as_str()), (400, Some("bad_filter")));
+    let sales = office.server.user("sales.xu", Role::Sales);
+    let (status, seen) =
+        office
+            .server
+            .call("GET", "/v1/people", &office.server.token(&sales), None);
+    assert_eq!(
+        (status, seen.as_array().map(Vec::len)),
+        (200, Some(5)),
+        "{seen}"
+    );
     let token = office.server.token(&office.zhang);
     let (status, own) = office.server.call("GET", "/v1/people", &token, None);
     assert_eq!(status, 200, "{own}");

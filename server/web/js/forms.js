@@ -120,11 +120,12 @@ export function actionForm(label, fields, run, attrs = {}) {
   return form({
     attrs: { class: "inline", ...attrs },
     items: [...fields, { button: "submit", label }],
+    // A failure is shown as a message by `attempt`, and the form stays as it was filled.
     submit: (v) =>
       attempt(async () => {
         await run(v);
         toast(t("app.saved"));
-      }),
+      }).catch(() => null),
   });
 }
 

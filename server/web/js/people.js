@@ -2,11 +2,14 @@
 // every screen shows 张伟 rather than tech.zhang and the forms choose among real users.
 
 import { api } from "./api.js";
+import { t } from "./i18n.js";
+
+// The user id under which the server writes its own changes (ledger numbers).
+const SYSTEM = "system";
 
 let byId = new Map();
 
-// Reads the users for the signed-in user, or forgets them when nobody is signed in. A role that
-// reads only its own tickets is told only of itself.
+// Reads the users for the signed-in user, or forgets them when nobody is signed in.
 export async function loadPeople(signedIn) {
   const people = signedIn ? await api("/v1/people") : [];
   byId = new Map(people.map((p) => [p.id, p]));
@@ -16,6 +19,7 @@ export async function loadPeople(signedIn) {
 // nobody. `names` (user id to name, as a ticket's detail carries them) is asked first.
 export function personName(id, names = {}) {
   if (!id) return "—";
+  if (id === SYSTEM) return t("people.system");
   return names[id] ?? byId.get(id)?.name ?? id;
 }
 
