@@ -139,6 +139,8 @@ test("the desk's travel order to a technician the server does not know is refuse
   const toast = page.locator("#toast .error");
   await toast.waitFor();
   assert.equal(await toast.textContent(), "出错了：系统中没有用户“tech.nobody”");
+  await travel.screenshot({ path: "../../target/browser-artifacts/words-order-refused-zh.png" });
+  await page.locator("#toast").screenshot({ path: "../../target/browser-artifacts/words-order-toast-zh.png" });
   assert.deepEqual((await call(page, "GET", `/v1/tickets/${ticketId}`)).body.heads, before, "nothing was stored");
   await page.context().close();
 });
@@ -180,6 +182,10 @@ test("screenshots of the events and of a ticket's history in both languages", as
     await page.locator('[data-section="ticket.history"]').screenshot({
       path: `../../target/browser-artifacts/words-history-${suffix}.png`,
     });
+    await page.goto("/#/visits");
+    await page.locator('form.filters select[name="assignee"]').waitFor();
+    await settled(page);
+    await shot(page, `words-visits-${suffix}`);
     await page.context().close();
   }
 });
