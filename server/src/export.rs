@@ -73,7 +73,7 @@ fn failed(e: impl std::fmt::Display) -> Error {
 
 fn csv(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u8>, Error> {
     let mut out = csv::Writer::from_writer(BOM.to_vec());
-    out.write_record(Column::VARIANTS.iter().map(|c| c.header(lang)))
+    out.write_record(Column::VARIANTS.iter().map(|c| c.header_in(lang, calendar)))
         .map_err(failed)?;
     for row in rows {
         out.write_record(
@@ -98,7 +98,7 @@ fn xlsx(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u
     let money = Format::new().set_num_format("#,##0.00");
     for (col, column) in (0u16..).zip(Column::VARIANTS.iter().copied()) {
         sheet
-            .write_string_with_format(0, col, column.header(lang), &bold)
+            .write_string_with_format(0, col, column.header_in(lang, calendar), &bold)
             .map_err(failed)?;
     }
     for (r, row) in (1u32..).zip(rows) {
@@ -127,7 +127,7 @@ fn xlsx(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u
                 Cell::Text(text) => display_width(&text),
                 Cell::Number(_) => 12,
             })
-            .chain([display_width(column.header(lang))])
+            .chain([display_width(&column.header_in(lang, calendar))])
             .max()
             .unwrap_or(8);
         let width = widest.clamp(8, 60) + 2;
