@@ -384,6 +384,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_dashboard_names_every_value_as_the_export_does() {
+        let words = include_str!("../web/js/i18n.js");
+        for labels in [KINDS, SOURCES, DISPOSITIONS, RESPONSIBILITIES, STATUSES] {
+            for (name, zh) in labels {
+                let line = format!("{name}: [\"{zh}\", ");
+                assert!(words.contains(&line), "i18n.js does not say {line}");
+            }
+        }
+    }
+
+    #[test]
     fn headers_are_recognised_in_either_language() {
         for &column in Column::VARIANTS {
             assert_eq!(

@@ -838,7 +838,7 @@ const NAMES = {
     installation: ["安装", "installation"],
     commissioning: ["调试", "commissioning"],
     power_on: ["送电", "power-on"],
-    repair_request: ["维修", "repair request"],
+    repair_request: ["维修申请", "repair request"],
     inquiry: ["咨询", "inquiry"],
   },
   source: { customer: ["客户", "customer"], sales_representative: ["销售代表", "sales representative"] },
