@@ -21,6 +21,7 @@ use strum::VariantArray;
 
 use crate::error::Error;
 use crate::protocol::DocCode;
+use crate::rule::Rule;
 use crate::ticket::intake::Registration;
 use crate::ticket::{ChangeMessage, Operation, Ticket};
 use crate::{Author, Section, TicketId, Timestamp};
@@ -297,8 +298,9 @@ impl Run<'_> {
         let registered = !self.doc().get_heads().is_empty();
         let op = match action {
             Action::Register(_) if registered => {
-                return Err(Error::invalid(
+                return Err(Error::broke(
                     "registration",
+                    Rule::AlreadyDone,
                     "the ticket is registered already",
                 ));
             }

@@ -51,10 +51,7 @@ impl fmt::Debug for EnrolmentLink {
 }
 
 fn refused(reason: impl Into<String>) -> Error {
-    Error::Invalid {
-        field: FIELD,
-        reason: reason.into(),
-    }
+    Error::invalid(FIELD, reason)
 }
 
 impl EnrolmentLink {
@@ -258,7 +255,7 @@ mod tests {
 
     fn reason(link: &str) -> String {
         match EnrolmentLink::parse(link) {
-            Err(Error::Invalid { field, reason }) => {
+            Err(Error::Invalid { field, reason, .. }) => {
                 assert_eq!(field, FIELD);
                 reason
             }

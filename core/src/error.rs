@@ -2,6 +2,7 @@
 
 use crate::id::TicketId;
 use crate::role::Role;
+use crate::rule::Rule;
 use crate::section::Section;
 
 /// Everything that can go wrong inside fieldledger-core.
@@ -29,8 +30,11 @@ pub enum Error {
     /// An input was refused; nothing was written.
     #[error("invalid {field}: {reason}")]
     Invalid {
-        /// What was wrong (a field or a kind of input).
+        /// What was wrong (a field or a kind of input). Stable: screens translate it, with
+        /// spaces and hyphens read as underscores (`borne by` is `borne_by`).
         field: &'static str,
+        /// Which rule it broke, for screens to say why in the user's language.
+        rule: Rule,
         /// Why, in words a user can act on.
         reason: String,
     },
@@ -109,10 +113,17 @@ fn joined(missing: &[crate::ticket::closure::Requirement]) -> String {
 }
 
 impl Error {
-    /// An [`Error::Invalid`] for `field` with a reason.
+    /// An [`Error::Invalid`] for `field` that does not read as what it should be
+    /// ([`Rule::Unreadable`]), with a reason.
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::broke(field, Rule::Unreadable, reason)
+    }
+
+    /// An [`Error::Invalid`] for `field` that broke `rule`, with a reason.
+    pub fn broke(field: &'static str, rule: Rule, reason: impl Into<String>) -> Self {
         Error::Invalid {
             field,
+            rule,
             reason: reason.into(),
         }
     }

@@ -25,6 +25,7 @@ pub mod id;
 pub mod policy;
 pub mod protocol;
 pub mod role;
+pub mod rule;
 pub mod section;
 #[cfg(test)]
 mod stable_names;
@@ -39,6 +40,7 @@ pub use author::Author;
 pub use error::{Error, Result};
 pub use id::{DeviceId, EntryId, IdSource, TicketId, UserId};
 pub use role::Role;
+pub use rule::Rule;
 pub use section::Section;
 pub use store::{Store, StoreOptions, TicketSummary};
 pub use ticket::{Operation, Ticket, TicketView};

@@ -91,6 +91,16 @@ impl Calendar {
             .to_string()
     }
 
+    /// The department's zone as people name it: `UTC+8`, `UTC-3:30`, `UTC+0`.
+    pub fn zone_name(&self) -> String {
+        let minutes = self.offset().seconds() / 60;
+        let (sign, minutes) = (if minutes < 0 { '-' } else { '+' }, minutes.abs());
+        match minutes % 60 {
+            0 => format!("UTC{sign}{}", minutes / 60),
+            m => format!("UTC{sign}{}:{m:02}", minutes / 60),
+        }
+    }
+
     /// The moment a person wrote as a local time of the department: `2026-11-27`,
     /// `2026-11-27 09:05`, `2026-11-27 09:05:30`, with `/` or `.` between the date's parts and
     /// `T` before the time accepted too. `None` when it is none of these.
@@ -178,6 +188,17 @@ mod tests {
         let cal = Calendar::default();
         let at = Timestamp(1_795_712_400_000); // 2026-11-26 17:00 UTC
         assert_eq!(cal.local_time(at), "2026-11-27 01:00");
+        assert_eq!(cal.zone_name(), "UTC+8");
+        let india = Calendar {
+            utc_offset_minutes: 5 * 60 + 30,
+            ..Calendar::default()
+        };
+        assert_eq!(india.zone_name(), "UTC+5:30");
+        let west = Calendar {
+            utc_offset_minutes: -3 * 60,
+            ..Calendar::default()
+        };
+        assert_eq!(west.zone_name(), "UTC-3");
         assert_eq!(cal.parse_local("2026-11-27 01:00"), Some(at));
         assert_eq!(cal.parse_local("2026/11/27T01:00:00"), Some(at));
         assert_eq!(

@@ -67,7 +67,7 @@ pub enum Column {
     Status,
     /// 服务人员 (derived).
     Assignees,
-    /// 传递时间 (derived).
+    /// 移交时间 (derived).
     HandedOffAt,
     /// 未关闭纠正预防措施 (derived).
     OpenActions,
@@ -233,10 +233,37 @@ impl Column {
         }
     }
 
+    /// Whether the column holds moments, written in the department's zone.
+    fn is_time(self) -> bool {
+        matches!(
+            self,
+            Column::RegisteredAt
+                | Column::HandedOffAt
+                | Column::DrawingsSentAt
+                | Column::ReceivedAt
+        )
+    }
+
+    /// The header in `language` as an export writes it: a column of moments names the zone they
+    /// are written in (`登记时间 (UTC+8)`), so that nobody reads them in another.
+    pub fn header_in(self, language: Language, calendar: &Calendar) -> String {
+        let header = self.header(language);
+        if self.is_time() {
+            format!("{header} ({})", calendar.zone_name())
+        } else {
+            header.to_owned()
+        }
+    }
+
     /// The column a header names, in either language (English in any case, with `_` or
-    /// spaces); `None` for a header that is not the ledger's.
+    /// spaces, and with or without the zone an export names); `None` for a header that is not
+    /// the ledger's.
     pub fn from_header(header: &str) -> Option<Column> {
         let header = header.trim().trim_start_matches('\u{feff}');
+        let header = match header.rsplit_once(" (UTC") {
+            Some((named, zone)) if zone.ends_with(')') => named,
+            _ => header,
+        };
         let english = header.to_lowercase().replace('_', " ");
         Column::VARIANTS.iter().copied().find(|c| {
             let (zh, en) = c.headers();
@@ -357,6 +384,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_dashboard_names_every_value_as_the_export_does() {
+        let words = include_str!("../web/js/i18n.js");
+        for labels in [KINDS, SOURCES, DISPOSITIONS, RESPONSIBILITIES, STATUSES] {
+            for (name, zh) in labels {
+                let line = format!("{name}: [\"{zh}\", ");
+                assert!(words.contains(&line), "i18n.js does not say {line}");
+            }
+        }
+    }
+
+    #[test]
     fn headers_are_recognised_in_either_language() {
         for &column in Column::VARIANTS {
             assert_eq!(
@@ -372,6 +410,15 @@ mod tests {
             Column::from_header("\u{feff}台账编号"),
             Some(Column::LedgerNumber)
         );
+        let calendar = Calendar::default();
+        assert_eq!(
+            Column::RegisteredAt.header_in(Language::Chinese, &calendar),
+            "登记时间 (UTC+8)"
+        );
+        for &column in Column::VARIANTS {
+            let exported = column.header_in(Language::English, &calendar);
+            assert_eq!(Column::from_header(&exported), Some(column), "{exported}");
+        }
         assert_eq!(
             Column::from_header("customer_name"),
             Some(Column::CustomerName)

@@ -2,6 +2,7 @@
 //! for people. `http::error` turns it into a response, the one place that knows HTTP statuses.
 
 use fieldledger_core::Error as CoreError;
+use fieldledger_core::Rule;
 use fieldledger_core::ticket::closure::Requirement;
 
 /// The stable code an error answers with, for programs to act on. On the wire it is the
@@ -70,6 +71,9 @@ pub enum Code {
     /// An operation names as a technician someone the server does not know as one (a travel
     /// advance paid to a user who is not a technician).
     NotATechnician,
+    /// An operation names a person the server does not know (a hand-off addressed to, or a
+    /// return visit assigned to, no known user).
+    UnknownPerson,
     /// A person named as a sales representative (a ticket's, or who bears a cost) is not a
     /// known user of the `sales` role.
     NotSalesRep,
@@ -118,8 +122,11 @@ pub enum Error {
     Refused {
         /// A stable code for programs.
         code: Code,
-        /// What happened, for people.
+        /// What happened, for people (in English).
         message: String,
+        /// What a screen needs to say it in the user's language (the person, the role), by
+        /// name; often empty.
+        params: Params,
     },
     /// A write was staged on documents that changed before it was stored: another server
     /// wrote them since this one read them, or an earlier write on them failed. Nothing of it
@@ -140,6 +147,10 @@ pub enum Error {
     Internal(String),
 }
 
+/// The parameters of a refusal, by name: what a screen needs, next to the code, to say it in
+/// the user's language.
+pub type Params = serde_json::Map<String, serde_json::Value>;
+
 /// What people are told of an [`Code::Internal`] error; the log has the rest.
 pub const INTERNAL_MESSAGE: &str = "the server failed; see its log";
 
@@ -149,7 +160,16 @@ impl Error {
         Error::Refused {
             code,
             message: message.into(),
+            params: Params::new(),
         }
+    }
+
+    /// This refusal with the parameter `name` set to `value`, for screens to translate it.
+    pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        if let Error::Refused { params, .. } = &mut self {
+            params.insert(name.to_owned(), value.into());
+        }
+        self
     }
 
     /// The caller may not do this.
@@ -196,6 +216,39 @@ impl Error {
             Code::Internal => INTERNAL_MESSAGE.to_owned(),
             _ => self.to_string(),
         }
+    }
+
+    /// What a screen needs, next to the code, to say this error in the user's language: the
+    /// field and rule of an invalid input, the role and section or action of a refusal, the
+    /// kind of an unknown entry, or the parameters a refusal was made with.
+    pub fn params(&self) -> Params {
+        let mut params = Params::new();
+        let mut set = |name: &str, value: serde_json::Value| {
+            params.insert(name.to_owned(), value);
+        };
+        match self {
+            Error::Refused { params, .. } => return params.clone(),
+            Error::Core(CoreError::Invalid { field, rule, .. }) => {
+                set("field", field.replace([' ', '-'], "_").into());
+                set("rule", rule.as_str().into());
+                if let Rule::TooLong(max) = rule {
+                    set("max", (*max).into());
+                }
+            }
+            Error::Core(CoreError::Forbidden { role, section }) => {
+                set("role", role.as_str().into());
+                set("section", section.key().into());
+            }
+            Error::Core(CoreError::NotPermitted { role, action, .. }) => {
+                set("role", role.as_str().into());
+                set("action", (*action).into());
+            }
+            Error::Core(CoreError::UnknownEntry { kind, .. }) => {
+                set("kind", kind.replace([' ', '-'], "_").into());
+            }
+            _ => {}
+        }
+        params
     }
 
     /// What a refused close lacks, for programs to show.

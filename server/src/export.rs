@@ -73,7 +73,7 @@ fn failed(e: impl std::fmt::Display) -> Error {
 
 fn csv(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u8>, Error> {
     let mut out = csv::Writer::from_writer(BOM.to_vec());
-    out.write_record(Column::VARIANTS.iter().map(|c| c.header(lang)))
+    out.write_record(Column::VARIANTS.iter().map(|c| c.header_in(lang, calendar)))
         .map_err(failed)?;
     for row in rows {
         out.write_record(
@@ -98,7 +98,7 @@ fn xlsx(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u
     let money = Format::new().set_num_format("#,##0.00");
     for (col, column) in (0u16..).zip(Column::VARIANTS.iter().copied()) {
         sheet
-            .write_string_with_format(0, col, column.header(lang), &bold)
+            .write_string_with_format(0, col, column.header_in(lang, calendar), &bold)
             .map_err(failed)?;
     }
     for (r, row) in (1u32..).zip(rows) {
@@ -119,9 +119,33 @@ fn xlsx(rows: &[LedgerRow], lang: Language, calendar: &Calendar) -> Result<Vec<u
             }
         }
     }
+    for (col, column) in (0u16..).zip(Column::VARIANTS.iter().copied()) {
+        let widest = rows
+            .iter()
+            .take(WIDTH_SAMPLE)
+            .map(|row| match column.cell(row, lang, calendar) {
+                Cell::Text(text) => display_width(&text),
+                Cell::Number(_) => 12,
+            })
+            .chain([display_width(&column.header_in(lang, calendar))])
+            .max()
+            .unwrap_or(8);
+        let width = widest.clamp(8, 60) + 2;
+        sheet
+            .set_column_width(col, u16::try_from(width).unwrap_or(62))
+            .map_err(failed)?;
+    }
     sheet.set_freeze_panes(1, 0).map_err(failed)?;
     let last_row = u32::try_from(rows.len()).unwrap_or(u32::MAX);
     let last_col = u16::try_from(Column::VARIANTS.len() - 1).unwrap_or(0);
     sheet.autofilter(0, 0, last_row, last_col).map_err(failed)?;
     book.save_to_buffer().map_err(failed)
+}
+
+/// Rows read to size the columns of a spreadsheet: enough to see what the column holds.
+const WIDTH_SAMPLE: usize = 200;
+
+/// How many narrow characters `text` takes on a sheet: a Chinese character takes two.
+fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }

@@ -54,7 +54,7 @@ test("the desk signs in, registers a complaint and hands it off with the clock r
   await dispatch.getByText("technician").first().waitFor();
   const travel = dispatch.locator('form[data-form="travel-order"]');
   await travel.getByLabel("Number").fill("CC-2026-0777");
-  await travel.getByLabel("Technicians").fill("tech.zhang");
+  await travel.getByLabel("张伟 Zhang Wei").check();
   await travel.getByRole("button", { name: "Issue travel task order" }).click();
   await dispatch.getByText("CC-2026-0777").waitFor();
   await page.locator("[data-status]", { hasText: "dispatched" }).waitFor();

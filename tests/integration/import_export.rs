@@ -134,7 +134,7 @@ fn importable(rows: &[BTreeMap<String, String>]) -> BTreeMap<String, Vec<String>
             let cells = Column::VARIANTS
                 .iter()
                 .filter(|c| c.importable())
-                .map(|c| row[c.header(Language::Chinese)].clone())
+                .map(|c| row[&c.header_in(Language::Chinese, &Calendar::default())].clone())
                 .collect();
             (row["台账编号"].clone(), cells)
         })
@@ -213,9 +213,9 @@ fn english_headers_and_an_xlsx_workbook_carry_the_same_ledger() {
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
-    let headers: Vec<&str> = Column::VARIANTS
+    let headers: Vec<String> = Column::VARIANTS
         .iter()
-        .map(|c| c.header(Language::Chinese))
+        .map(|c| c.header_in(Language::Chinese, &Calendar::default()))
         .collect();
     assert_eq!(cells[0], headers);
     assert_eq!(cells.len(), 4);

@@ -14,6 +14,7 @@ mod load_balancer;
 mod major;
 mod nodes;
 mod offline_exchange;
+mod people;
 mod policy;
 mod projection;
 mod return_visits;

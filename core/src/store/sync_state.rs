@@ -11,6 +11,7 @@ use super::{Store, append_changes, documents, insert_document};
 use crate::change_bytes::{Budget, Caps};
 use crate::error::{Error, Result, contained};
 use crate::id::TicketId;
+use crate::rule::Rule;
 use crate::section::Section;
 use crate::sync::{Incoming, Replica};
 use crate::ticket::Ticket;
@@ -120,7 +121,7 @@ impl Store {
             ));
         }
         if token.trim().is_empty() {
-            return Err(Error::invalid("token", "must not be empty"));
+            return Err(Error::broke("token", Rule::Empty, "must not be empty"));
         }
         self.write(|tx| {
             tx.execute(

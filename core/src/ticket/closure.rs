@@ -15,6 +15,7 @@ use super::view::TicketView;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
 use crate::role::Role;
+use crate::rule::Rule;
 use crate::section::Section;
 use crate::status::Status;
 use crate::time::Timestamp;
@@ -103,7 +104,11 @@ pub(crate) fn close(
 ) -> Result<EntryId> {
     let view = TicketView::from_json(read_json(tx, &ROOT, ObjType::Map, None)?);
     if Status::of(&view) == Status::Closed {
-        return Err(Error::invalid("ticket", "is closed already"));
+        return Err(Error::broke(
+            "ticket",
+            Rule::AlreadyDone,
+            "is closed already",
+        ));
     }
     let missing = missing(&view);
     if !missing.is_empty() {

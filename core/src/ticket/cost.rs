@@ -15,6 +15,7 @@ use super::view::entries;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
 use crate::policy::DutyFacts;
+use crate::rule::Rule;
 use crate::section::Section;
 use crate::time::Timestamp;
 
@@ -138,15 +139,17 @@ pub(crate) fn submit(
             let intake = ctx.section(tx, Section::Intake)?;
             let rep: Option<UserId> = ctx.field(tx, &intake, "sales_rep")?;
             Some(rep.ok_or_else(|| {
-                Error::invalid(
+                Error::broke(
                     "borne by",
+                    Rule::Required,
                     "must name the sales representative who bears the cost: the ticket names none",
                 )
             })?)
         }
         (_, Some(_)) => {
-            return Err(Error::invalid(
+            return Err(Error::broke(
                 "borne by",
+                Rule::NotAllowed,
                 "names a person only for a cost borne by a sales representative",
             ));
         }
@@ -173,7 +176,11 @@ pub(crate) fn submit(
 /// An amount of money as typed: more than zero.
 fn amount(minor: i64) -> Result<i64> {
     if minor <= 0 {
-        return Err(Error::invalid("amount", "must be more than zero"));
+        return Err(Error::broke(
+            "amount",
+            Rule::NotPositive,
+            "must be more than zero",
+        ));
     }
     Ok(minor)
 }
@@ -205,7 +212,11 @@ pub(crate) fn audit(
         ..DutyFacts::default()
     })?;
     if tx.get(&cost, "settlement")?.is_some() {
-        return Err(Error::invalid("audit", "the cost is already settled"));
+        return Err(Error::broke(
+            "audit",
+            Rule::AlreadyDone,
+            "the cost is already settled",
+        ));
     }
     let audit = Audit {
         approved,
@@ -231,8 +242,9 @@ pub(crate) fn settle(
     };
     let approved = audit.is_some_and(|a| a.approved);
     if !approved {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "settlement",
+            Rule::NotYet,
             "only an approved cost can be settled",
         ));
     }
@@ -369,7 +381,11 @@ pub(crate) fn clear_advance(
         .find(|a| a.id == *advance_id)
         .ok_or_else(|| Error::invalid("clearing", "the advance cannot be read"))?;
     if advance.clearing.is_some() {
-        return Err(Error::invalid("clearing", "the advance is already cleared"));
+        return Err(Error::broke(
+            "clearing",
+            Rule::AlreadyDone,
+            "the advance is already cleared",
+        ));
     }
     let claims = costs
         .iter()
@@ -378,8 +394,9 @@ pub(crate) fn clear_advance(
         None => true,
         Some(audit) => audit.approved && c.settlement.is_none(),
     }) {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "clearing",
+            Rule::NotYet,
             "the technician's claims on the ticket must all be settled or rejected first",
         ));
     }

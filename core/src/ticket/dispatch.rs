@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
 use crate::policy::DutyFacts;
 use crate::role::Role;
+use crate::rule::Rule;
 use crate::section::Section;
 use crate::time::Timestamp;
 
@@ -151,8 +152,9 @@ impl Dispatch {
 
 fn checked_assignees(assignees: &[UserId]) -> Result<Vec<UserId>> {
     if assignees.is_empty() {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "assignees",
+            Rule::Required,
             "at least one technician must be assigned",
         ));
     }
@@ -170,8 +172,9 @@ pub(crate) fn hand_off(
     note: &str,
 ) -> Result<EntryId> {
     if to.is_empty() {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "hand-off",
+            Rule::Required,
             "must name at least one receiving department",
         ));
     }
@@ -222,8 +225,9 @@ pub(crate) fn acknowledge(
             .unwrap_or(ctx.author.role)
     };
     if !section.awaiting_acknowledgement(handoff).contains(&role) {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "acknowledgement",
+            Rule::AlreadyDone,
             format!("the hand-off was already acknowledged by {role}"),
         ));
     }

@@ -14,6 +14,7 @@ use super::view::TicketView;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
 use crate::policy::DutyFacts;
+use crate::rule::Rule;
 use crate::section::Section;
 use crate::status::Status;
 use crate::time::{Date, Timestamp};
@@ -111,15 +112,20 @@ pub(crate) fn record(
     notes: &str,
 ) -> Result<()> {
     if !(1..=5).contains(&satisfaction) {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "satisfaction",
+            Rule::OutOfRange,
             format!("{satisfaction} is not from 1 to 5"),
         ));
     }
     let followups = ctx.section(tx, Section::Followups)?;
     let visit = ctx.entry(tx, &followups, visit_id, "return visit")?;
     if tx.get(&visit, "outcome")?.is_some() {
-        return Err(Error::invalid("return visit", "already has an outcome"));
+        return Err(Error::broke(
+            "return visit",
+            Rule::AlreadyDone,
+            "already has an outcome",
+        ));
     }
     let outcome = Outcome {
         method,
@@ -164,8 +170,9 @@ pub(crate) fn confirm_service(
         ..DutyFacts::default()
     })?;
     if !matches!(Status::of(&view), Status::Resolved | Status::Closed) {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "service confirmation",
+            Rule::NotYet,
             "is given once the ticket is resolved or closed",
         ));
     }

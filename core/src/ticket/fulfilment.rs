@@ -26,6 +26,7 @@ use super::view::TicketView;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
 use crate::role::Role;
+use crate::rule::Rule;
 use crate::section::Section;
 use crate::time::{Date, Timestamp};
 
@@ -280,16 +281,18 @@ pub(crate) fn record(
         decisions.disposition(),
         Some(Disposition::Replace | Disposition::ReturnToFactory)
     ) {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "fulfilment",
+            Rule::NotYet,
             "the ticket has no replacement or return to the factory decided in force",
         ));
     }
     if record.kind == FulfilmentKind::OutgoingTest
         && !matches!(record.verdict, Some(Verdict::Passed | Verdict::Failed))
     {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "verdict",
+            Rule::OutOfRange,
             "an outgoing test passes or fails",
         ));
     }

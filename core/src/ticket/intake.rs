@@ -10,6 +10,7 @@ use super::validate::{LONG, SHORT, bounded, optional, required};
 use crate::error::{Error, Result};
 use crate::id::UserId;
 use crate::policy::{self, DutyFacts};
+use crate::rule::Rule;
 use crate::section::Section;
 use crate::time::Timestamp;
 
@@ -98,8 +99,9 @@ impl Registration {
             && sales_representative.is_none()
             && self.sales_rep.is_none()
         {
-            return Err(Error::invalid(
+            return Err(Error::broke(
                 "sales representative",
+                Rule::Required,
                 "must be named when the information came from one",
             ));
         }
@@ -282,6 +284,10 @@ pub(crate) fn amend(
     if wrote {
         Ok(())
     } else {
-        Err(Error::invalid("amendment", "changes no field"))
+        Err(Error::broke(
+            "amendment",
+            Rule::Unchanged,
+            "changes no field",
+        ))
     }
 }

@@ -9,6 +9,7 @@ use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, required};
 use crate::error::{Error, Result};
 use crate::id::UserId;
+use crate::rule::Rule;
 use crate::section::Section;
 use crate::time::Timestamp;
 
@@ -61,8 +62,9 @@ fn is_issued<R: ReadDoc>(doc: &R, letter: &automerge::ObjId) -> Result<bool> {
 
 fn ensure_not_issued<R: ReadDoc>(doc: &R, letter: &automerge::ObjId) -> Result<()> {
     if is_issued(doc, letter)? {
-        Err(Error::invalid(
+        Err(Error::broke(
             "letter",
+            Rule::AlreadyDone,
             "has been issued and can no longer change",
         ))
     } else {
@@ -98,8 +100,9 @@ pub(crate) fn record_delivery(
 ) -> Result<()> {
     let letter = ctx.section(tx, Section::Letter)?;
     if !is_issued(tx, &letter)? {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "letter",
+            Rule::NotYet,
             "must be issued before its delivery is recorded",
         ));
     }
@@ -117,8 +120,9 @@ pub(crate) fn issue(tx: &mut Transaction<'_>, ctx: &WriteContext<'_>) -> Result<
     let letter = ctx.section(tx, Section::Letter)?;
     ensure_not_issued(tx, &letter)?;
     if tx.get(&letter, "number")?.is_none() {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "letter",
+            Rule::NotYet,
             "must be drafted before it is issued",
         ));
     }

@@ -40,6 +40,7 @@ use crate::author::Author;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, TicketId};
 use crate::policy;
+use crate::rule::Rule;
 use crate::section::Section;
 use crate::time::Timestamp;
 
@@ -251,7 +252,7 @@ impl Ticket {
                 .ok_or_else(|| Error::invalid("ticket", "has no meta section"))?;
             codec::put_field(tx, &meta, "ledger_number", &number)
         })?;
-        hash.ok_or_else(|| Error::invalid("ledger number", "is already this number"))
+        hash.ok_or_else(|| Error::broke("ledger number", Rule::Unchanged, "is already this number"))
     }
 
     /// The document, for the sync protocol to apply messages to.

@@ -9,6 +9,7 @@ use super::operation::WriteContext;
 use super::validate::{LONG, SHORT, bounded, required};
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
+use crate::rule::Rule;
 use crate::section::Section;
 use crate::time::Timestamp;
 
@@ -118,8 +119,9 @@ pub(crate) fn receive(
     let returns = ctx.section(tx, Section::Returns)?;
     let unit = ctx.entry(tx, &returns, return_id, "returned unit")?;
     if tx.get(&unit, "received_at")?.is_some() {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "receipt",
+            Rule::AlreadyDone,
             "this unit has already been received",
         ));
     }
@@ -143,8 +145,9 @@ pub(crate) fn inspect(
         ) | (InspectionStage::Retest, Verdict::Passed | Verdict::Failed)
     );
     if !fits {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             "verdict",
+            Rule::OutOfRange,
             "an incoming inspection confirms a defect or finds none; a retest passes or fails",
         ));
     }

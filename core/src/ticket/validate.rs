@@ -1,6 +1,7 @@
 //! Checks on what a user typed, before anything is written.
 
 use crate::error::{Error, Result};
+use crate::rule::Rule;
 
 /// The longest one-line field (a name, a number, a model), in characters.
 pub(crate) const SHORT: usize = 200;
@@ -11,7 +12,7 @@ pub(crate) const LONG: usize = 20_000;
 pub(crate) fn required(field: &'static str, value: &str, max: usize) -> Result<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
+        return Err(Error::broke(field, Rule::Empty, "must not be empty"));
     }
     bounded(field, value, max)
 }
@@ -32,8 +33,9 @@ pub(crate) fn optional(
 pub(crate) fn bounded(field: &'static str, value: &str, max: usize) -> Result<String> {
     let count = value.chars().count();
     if count > max {
-        return Err(Error::invalid(
+        return Err(Error::broke(
             field,
+            Rule::TooLong(max),
             format!("has {count} characters, more than {max}"),
         ));
     }
@@ -41,7 +43,11 @@ pub(crate) fn bounded(field: &'static str, value: &str, max: usize) -> Result<St
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
     {
-        return Err(Error::invalid(field, "contains control characters"));
+        return Err(Error::broke(
+            field,
+            Rule::ControlCharacters,
+            "contains control characters",
+        ));
     }
     Ok(value.to_owned())
 }

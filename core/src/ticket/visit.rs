@@ -12,6 +12,7 @@ use crate::blob::BlobRef;
 use crate::error::{Error, Result};
 use crate::id::{EntryId, UserId};
 use crate::policy::DutyFacts;
+use crate::rule::Rule;
 use crate::section::Section;
 use crate::time::Timestamp;
 
@@ -138,7 +139,11 @@ struct NewVisit<'a> {
 fn check_work(work: &Work) -> Result<Work> {
     let part = |p: &PartLine| -> Result<PartLine> {
         if p.quantity == 0 {
-            return Err(Error::invalid("part quantity", "must be at least 1"));
+            return Err(Error::broke(
+                "part quantity",
+                Rule::NotPositive,
+                "must be at least 1",
+            ));
         }
         Ok(PartLine {
             part_number: required("part number", &p.part_number, SHORT)?,
@@ -157,7 +162,11 @@ fn check_work(work: &Work) -> Result<Work> {
                 .iter()
                 .map(|m| {
                     if !m.value.is_finite() {
-                        return Err(Error::invalid("measured value", "must be a finite number"));
+                        return Err(Error::broke(
+                            "measured value",
+                            Rule::OutOfRange,
+                            "must be a finite number",
+                        ));
                     }
                     Ok(Measurement {
                         quantity: required("measured quantity", &m.quantity, SHORT)?,
@@ -207,7 +216,11 @@ pub(crate) fn depart(
 ) -> Result<()> {
     let visit = own_visit(tx, ctx, visit_id)?;
     if tx.get(&visit, "departed_at")?.is_some() {
-        return Err(Error::invalid("departure", "this visit has already ended"));
+        return Err(Error::broke(
+            "departure",
+            Rule::AlreadyDone,
+            "this visit has already ended",
+        ));
     }
     put_field(tx, &visit, "departed_at", &ctx.at)
 }

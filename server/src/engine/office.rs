@@ -109,44 +109,74 @@ impl Engine {
         again(|| self.register_once(user, registration))
     }
 
-    /// Refuses a person `op` names in a role (`what` says where) who is not a known user of
-    /// that role: the ticket alone cannot tell who is one.
-    fn check_person(&self, person: Option<&UserId>, role: Role, what: &str) -> Result<()> {
+    /// Refuses a person an operation names (`what` says where) who is not a known user, or,
+    /// when `role` is given, not a known user of that role: the ticket alone cannot tell who
+    /// is one. The refusal names the person and the role, for screens to translate it.
+    fn check_person(&self, person: Option<&UserId>, role: Option<Role>, what: &str) -> Result<()> {
         let Some(person) = person else {
             return Ok(());
         };
         let found = self.storage.user(person)?;
-        if found.as_ref().is_some_and(|u| u.role == role) {
-            return Ok(());
-        }
-        let (code, role_name) = match role {
-            Role::Technician => (Code::NotATechnician, "technician"),
-            _ => (Code::NotSalesRep, "sales"),
+        let (code, why) = match (&found, role) {
+            (Some(u), Some(role)) if u.role == role => return Ok(()),
+            (Some(_), None) => return Ok(()),
+            (None, None) => (Code::UnknownPerson, "no known user".to_owned()),
+            (found, Some(role)) => {
+                let code = match role {
+                    Role::Technician => Code::NotATechnician,
+                    _ => Code::NotSalesRep,
+                };
+                let why = match found {
+                    Some(_) => format!("not a user of the {} role", role.as_str()),
+                    None => "no known user".to_owned(),
+                };
+                (code, why)
+            }
         };
-        let why = match found {
-            Some(_) => format!("not a user of the {role_name} role"),
-            None => "no known user".to_owned(),
-        };
-        Err(Error::new(code, format!("{what} {person} is {why}")))
+        let error = Error::new(code, format!("{what} {person} is {why}"))
+            .with("person", person.as_str())
+            .with("known", found.is_some());
+        Err(match role {
+            Some(role) => error.with("role", role.as_str()),
+            None => error,
+        })
     }
 
-    /// Refuses `op` when a person it names as a sales representative or as the technician
-    /// paid an advance is not one.
+    /// Refuses `op` when a person it names is not a known user of the role the operation
+    /// needs there: a sales representative, the technicians of a travel order or of the
+    /// technician paid an advance, the person a hand-off is addressed to, the assignee of a
+    /// return visit.
     fn check_named_people(&self, op: &Operation) -> Result<()> {
+        let technician = Some(Role::Technician);
         match op {
             Operation::AmendIntake(a) => self.check_person(
                 a.sales_rep.as_ref(),
-                Role::Sales,
+                Some(Role::Sales),
                 "the sales representative",
             ),
-            Operation::SubmitCost(cost) => {
-                self.check_person(cost.borne_by.as_ref(), Role::Sales, "the cost's bearer")
-            }
+            Operation::SubmitCost(cost) => self.check_person(
+                cost.borne_by.as_ref(),
+                Some(Role::Sales),
+                "the cost's bearer",
+            ),
             Operation::RecordAdvance(advance) => self.check_person(
                 Some(&advance.technician),
-                Role::Technician,
+                technician,
                 "the advance's technician",
             ),
+            Operation::IssueTravelOrder(order) => order
+                .assignees
+                .iter()
+                .try_for_each(|a| self.check_person(Some(a), technician, "the order's assignee")),
+            Operation::ReassignOrder { assignees, .. } => assignees
+                .iter()
+                .try_for_each(|a| self.check_person(Some(a), technician, "the order's assignee")),
+            Operation::HandOff { person, .. } => {
+                self.check_person(person.as_ref(), None, "the hand-off's addressee")
+            }
+            Operation::PlanReturnVisit { assignee, .. } => {
+                self.check_person(assignee.as_ref(), None, "the return visit's assignee")
+            }
             _ => Ok(()),
         }
     }
@@ -155,7 +185,7 @@ impl Engine {
     fn register_once(&self, user: &User, registration: &Registration) -> Result<TicketId> {
         self.check_person(
             registration.sales_rep.as_ref(),
-            Role::Sales,
+            Some(Role::Sales),
             "the sales representative",
         )?;
         let now = self.clock.now();

@@ -1,5 +1,6 @@
 //! The one place where the server's errors meet HTTP: each [`Code`] has its status here, and an
-//! [`Error`] answers `{ "error": code, "message": text }` (with `missing` for a refused close).
+//! [`Error`] answers `{ "error": code, "message": text }`, with `params` when a screen needs
+//! them to translate it and `missing` for a refused close.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -22,6 +23,7 @@ pub(crate) fn status(code: Code) -> StatusCode {
         | Code::NotOffice
         | Code::NotSalesRep
         | Code::Reserved
+        | Code::UnknownPerson
         | Code::TooLong
         | Code::UnreadableFile
         | Code::UnsupportedVersion => StatusCode::BAD_REQUEST,
@@ -64,6 +66,11 @@ impl IntoResponse for Error {
             tracing::error!(error = %self, "request failed");
         }
         let mut body = serde_json::json!({ "error": code, "message": self.public_message() });
+        // What a screen needs to say it in the user's language, when there is anything.
+        let params = self.params();
+        if !params.is_empty() && code != Code::Internal {
+            body["params"] = serde_json::Value::Object(params);
+        }
         // A refused close also names what is missing, for programs to show.
         if let Some(missing) = self.missing() {
             body["missing"] = serde_json::json!(missing);
@@ -154,6 +161,57 @@ mod tests {
                 "missing": missing,
             })
         );
+    }
+
+    #[tokio::test]
+    async fn an_invalid_input_names_its_field_and_rule_for_screens_to_translate() {
+        use fieldledger_core::{Error as CoreError, Rule};
+
+        let error = Error::from(CoreError::broke(
+            "borne by",
+            Rule::Required,
+            "must name one",
+        ));
+        let (status, answer) = body(error).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer["error"], "invalid");
+        assert_eq!(
+            answer["params"],
+            serde_json::json!({ "field": "borne_by", "rule": "required" })
+        );
+        let long = Error::from(CoreError::broke("product name", Rule::TooLong(200), "long"));
+        let (_, answer) = body(long).await;
+        assert_eq!(
+            answer["params"],
+            serde_json::json!({ "field": "product_name", "rule": "too_long", "max": 200 })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refusal_carries_the_params_it_was_made_with_and_none_when_it_has_none() {
+        let error = Error::new(
+            Code::UnknownPerson,
+            "the order's assignee tech.nobody is no one",
+        )
+        .with("person", "tech.nobody")
+        .with("known", false);
+        let (status, answer) = body(error).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            answer["params"],
+            serde_json::json!({ "person": "tech.nobody", "known": false })
+        );
+        let (_, plain) = body(Error::new(Code::BadFilter, "unknown role")).await;
+        assert!(plain.get("params").is_none(), "{plain}");
+    }
+
+    #[test]
+    fn the_dashboard_says_every_code_in_chinese_and_english() {
+        let words = include_str!("../../web/js/i18n.js");
+        for &code in Code::VARIANTS {
+            let key = format!("\"err.{}\": [", code.as_str());
+            assert!(words.contains(&key), "i18n.js has no {key}");
+        }
     }
 
     #[tokio::test]

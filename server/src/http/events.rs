@@ -1,6 +1,7 @@
 //! Events. The live stream of events for the service department: `GET /v1/events` as Server-Sent
 //! Events. A client that reconnects with `Last-Event-ID` (or `?after=`) first gets every event
-//! it missed from the outbox, then the live ones, each once and in order.
+//! it missed from the outbox, then the live ones, each once and in order. Each event is sent
+//! with its ticket's ledger number and customer, for people to read.
 //!
 //! `GET /v1/security-events` lists, for administrators, the latest refusals of devices' writes.
 
@@ -15,7 +16,7 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::extract::Params;
@@ -99,6 +100,33 @@ impl Cursor {
     }
 }
 
+/// An event as the stream sends it: the event, with the ledger number and the customer of its
+/// ticket as the ledger has them now.
+#[derive(Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    event: &'a Event,
+    ledger_number: Option<String>,
+    customer: Option<String>,
+}
+
+impl<'a> Shown<'a> {
+    /// `event` with its ticket's ledger row; without them when the row cannot be read.
+    async fn of(storage: &Arc<dyn Storage>, event: &'a Event) -> Shown<'a> {
+        let storage = storage.clone();
+        let id = event.ticket_id.clone();
+        let row = blocking(move || storage.ledger_row(&id))
+            .await
+            .ok()
+            .flatten();
+        Shown {
+            event,
+            ledger_number: row.as_ref().and_then(|r| r.ledger_number.clone()),
+            customer: row.map(|r| r.customer_name),
+        }
+    }
+}
+
 /// `GET /v1/events`: the stream, for office users.
 pub(super) async fn events(
     State(state): State<AppState>,
@@ -149,11 +177,14 @@ pub(super) async fn events(
     };
     let stream = stream::unfold(cursor, |mut cursor| async move {
         let event = match cursor.next().await? {
-            Ok(event) => SseEvent::default()
-                .id(event.id.to_string())
-                .event(event.kind().as_str())
-                .json_data(&event)
-                .unwrap_or_else(|e| SseEvent::default().comment(e.to_string())),
+            Ok(event) => {
+                let shown = Shown::of(&cursor.storage, &event).await;
+                SseEvent::default()
+                    .id(event.id.to_string())
+                    .event(event.kind().as_str())
+                    .json_data(&shown)
+                    .unwrap_or_else(|e| SseEvent::default().comment(e.to_string()))
+            }
             Err(e) => SseEvent::default().comment(e.to_string()),
         };
         Some((Ok(event), cursor))

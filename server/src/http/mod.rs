@@ -22,6 +22,7 @@ pub(crate) mod guard;
 pub mod ledger;
 #[cfg(test)]
 mod openapi;
+pub mod people;
 pub mod policy;
 pub mod queue;
 pub mod return_visits;
@@ -157,6 +158,7 @@ pub fn table() -> Table {
         )
         .at(Method::GET, "/v1/costs", get(costs::costs))
         .at(Method::GET, "/v1/sales-representatives", get(sales::list))
+        .at(Method::GET, "/v1/people", get(people::list))
         .at(
             Method::GET,
             "/v1/corrective-actions",

@@ -3,34 +3,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use fieldledger_core::{Role, UserId};
-use serde::Serialize;
+use fieldledger_core::Role;
 
+use super::people::{Person, people};
 use super::{Result, blocking};
 use crate::AppState;
 use crate::auth::Caller;
 
-/// A sales representative as the forms offer them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SalesRep {
-    /// Their id.
-    pub id: UserId,
-    /// Their name.
-    pub name: String,
-}
-
 /// Every user of the sales role, by name.
-pub(super) async fn list(State(state): State<AppState>, _: Caller) -> Result<Json<Vec<SalesRep>>> {
+pub(super) async fn list(State(state): State<AppState>, _: Caller) -> Result<Json<Vec<Person>>> {
     let storage = state.storage.clone();
-    let users = blocking(move || storage.users()).await?;
-    let mut reps: Vec<SalesRep> = users
-        .into_iter()
-        .filter(|u| u.role == Role::Sales)
-        .map(|u| SalesRep {
-            id: u.id,
-            name: u.name,
-        })
-        .collect();
-    reps.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    let reps = blocking(move || people(storage.as_ref(), Some(Role::Sales))).await?;
     Ok(Json(reps))
 }

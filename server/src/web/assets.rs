@@ -31,6 +31,7 @@ pub const FILES: &[(&str, &str, &[u8])] = embedded! {
     "js/policy.js" => JS,
     "js/session.js" => JS,
     "js/toast.js" => JS,
+    "js/people.js" => JS,
     "js/views/sign_in.js" => JS,
     "js/views/ledger.js" => JS,
     "js/views/ticket.js" => JS,

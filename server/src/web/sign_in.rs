@@ -28,11 +28,13 @@ pub struct Credentials {
     password: String,
 }
 
-/// What the page learns of its session: who, the CSRF token, and the hand-off limit it shows
-/// the clock of. What the role may do it reads from `GET /v1/policy`.
+/// What the page learns of its session: who, the CSRF token, the hand-off limit it shows the
+/// clock of, and the organisation's offset from UTC that it shows every time in. What the role
+/// may do it reads from `GET /v1/policy`.
 fn signed_in(signed: &Signed, state: &AppState) -> serde_json::Value {
     json!({
         "handoff_minutes": state.workflow.handoff.as_secs() / 60,
+        "utc_offset_minutes": state.workflow.calendar.utc_offset_minutes,
         "user": signed.user.id,
         "name": signed.user.name,
         "role": signed.user.role,

@@ -6,11 +6,16 @@ export function setCsrf(token) {
   csrf = token ?? "";
 }
 
+// A refusal of the server: its status, its stable code, and what a screen needs to say it in the
+// user's language (`params`, and `missing` for a refused close). `message` is the server's
+// English text, for logs only: screens show `errorText` of i18n.js.
 export class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message || `HTTP ${status}`);
+  constructor(status, data) {
+    super(data?.message || `HTTP ${status}`);
     this.status = status;
-    this.code = code;
+    this.code = data?.error;
+    this.params = data?.params ?? {};
+    this.missing = data?.missing ?? [];
   }
 }
 
@@ -26,7 +31,7 @@ export async function api(path, { method = "GET", body } = {}) {
   });
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data?.error, data?.message);
+  if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
 

@@ -5,6 +5,7 @@
 import { operate } from "./api.js";
 import { h } from "./dom.js";
 import { name, options, t } from "./i18n.js";
+import { peopleOf } from "./people.js";
 import { attempt, toast } from "./toast.js";
 
 // Reads a form's named fields into an object; checkboxes give booleans, a group of checkboxes
@@ -119,11 +120,12 @@ export function actionForm(label, fields, run, attrs = {}) {
   return form({
     attrs: { class: "inline", ...attrs },
     items: [...fields, { button: "submit", label }],
+    // A failure is shown as a message by `attempt`, and the form stays as it was filled.
     submit: (v) =>
       attempt(async () => {
         await run(v);
         toast(t("app.saved"));
-      }),
+      }).catch(() => null),
   });
 }
 
@@ -149,10 +151,17 @@ export function handOffForm(id, done) {
         options: HAND_OFF_ROLES.map((r) => [r, name("role", r)]),
         value: ["technician"],
       },
+      {
+        label: "f.handoffPerson",
+        name: "person",
+        type: "select",
+        options: peopleOf(...HAND_OFF_ROLES),
+        any: "f.nobodyInParticular",
+      },
       { label: "f.note", name: "note", size: 24 },
     ],
     async (v) => {
-      await operate(id, { op: "hand_off", to: v.to, note: v.note });
+      await operate(id, { op: "hand_off", to: v.to, person: v.person || null, note: v.note });
       await done();
     },
     { "data-form": "hand-off" },
@@ -172,16 +181,15 @@ export function orderForm(id, done) {
         options: "department",
         value: "technical_service",
       },
-      { label: "f.assignees", name: "assignees", required: true, size: 18, placeholder: "tech.zhang, tech.li" },
+      { label: "f.assignees", name: "assignees", type: "checks", options: peopleOf("technician") },
     ],
     async (v) => {
-      const assignees = v.assignees.split(/[,\s，]+/).filter(Boolean);
       await operate(id, {
         op: "issue_travel_order",
         number: v.number,
         kind: v.kind,
         issuing_department: v.issuing_department,
-        assignees,
+        assignees: v.assignees ?? [],
       });
       await done();
     },
@@ -189,20 +197,29 @@ export function orderForm(id, done) {
   );
 }
 
+// The roles of the technical service department, who do return visits.
+export const VISITING_ROLES = ["service_desk", "supervisor"];
+
 export function planVisitForm(id, today, done) {
   return actionForm(
     "visits.plan",
     [
       { label: "f.planned_for", name: "planned_for", type: "date", required: true, value: today },
       { label: "f.method", name: "method", type: "select", options: "method", value: "phone" },
-      { label: "f.assignee", name: "assignee", size: 12 },
+      {
+        label: "f.visitAssignee",
+        name: "assignee",
+        type: "select",
+        options: peopleOf(...VISITING_ROLES),
+        any: "f.plannerVisits",
+      },
     ],
     async (v) => {
       await operate(id, {
         op: "plan_return_visit",
         planned_for: v.planned_for,
         method: v.method,
-        assignee: v.assignee.trim() || null,
+        assignee: v.assignee || null,
       });
       await done();
     },

@@ -369,8 +369,8 @@ const zh = {
   "form.sep": "：",
   "form.partRegistration": "一、客户信息登记",
   "form.registeredBy": "登记人",
-  "form.partHandoff": "二、信息传递与派工",
-  "form.handoffs": "传递记录",
+  "form.partHandoff": "二、信息移交与派工",
+  "form.handoffs": "移交记录",
   "form.orders": "出差任务单",
   "form.visits": "现场服务",
   "form.partDisposition": "三、处理方式",
@@ -838,7 +838,7 @@ const NAMES = {
     installation: ["安装", "installation"],
     commissioning: ["调试", "commissioning"],
     power_on: ["送电", "power-on"],
-    repair_request: ["维修", "repair request"],
+    repair_request: ["维修申请", "repair request"],
     inquiry: ["咨询", "inquiry"],
   },
   source: { customer: ["客户", "customer"], sales_representative: ["销售代表", "sales representative"] },
@@ -1040,6 +1040,282 @@ const NAMES = {
   },
 };
 
+// Issue 21, "every word in the user's language": the server's refusals by code and parameters,
+// the fields and rules of an invalid input, and what a refused close still lacks. Each key holds
+// its Chinese and its English text.
+const PAIRS = {
+  "f.handoffPerson": ["接收人", "addressed to"],
+  "f.nobodyInParticular": ["不指定个人", "nobody in particular"],
+  "f.visitAssignee": ["回访人", "visited by"],
+  "f.visitDepartment": ["回访人所在部门", "visitor's department"],
+  "f.plannerVisits": ["由安排人回访", "the planner"],
+  "visits.anyone": ["全部回访人", "anyone"],
+  "work.logLine": ["{kind}：{text}", "{kind}: {text}"],
+  "people.system": ["系统", "the system"],
+  "events.kind": ["动态类别", "Kind"],
+  "events.anyKind": ["全部类别", "Every kind"],
+  "events.department": ["通知部门", "Told to"],
+  "events.ticket": ["台账编号或客户", "Ledger number or customer"],
+  "say.registered": ["登记{product}：{customer}", "{product} registered for {customer}"],
+  "say.handed_off": ["移交给{to}{person}", "handed off to {to}{person}"],
+  "say.person": ["（{person}）", " ({person})"],
+  "say.handoff_acknowledged": ["{role}确认收到移交", "the {role} acknowledged the hand-off"],
+  "say.fulfilment_turn": [
+    "更换与返修跟踪：等待{departments}办理“{step}”",
+    "replacement track: {departments} to do: {step}",
+  ],
+  "say.dispatched": ["签发出差任务单 {number}，派 {assignees}", "travel task order {number} to {assignees}"],
+  "say.arrived_on_site": ["到达现场：{site}", "arrived on site: {site}"],
+  "say.decision_recorded": ["判定处理方式：{disposition}", "disposition: {disposition}"],
+  "say.decision_conflict": ["处理方式不一致：{entries}，待裁定", "dispositions disagree: {entries}; to be ruled"],
+  "say.replacement_or_return_requested": ["申请更换或返厂：{what}", "replacement or return asked: {what}"],
+  "say.inspection_verdict": ["{stage}结论：{verdict}", "{stage} verdict: {verdict}"],
+  "say.stage.incoming": ["来件检验", "incoming inspection"],
+  "say.stage.retest": ["复检", "retest"],
+  "say.signed_off": ["客户 {signer} 已签字确认", "the customer's {signer} signed off"],
+  "say.cost_submitted": [
+    "提交{kind}费用 {amount}，由{bearer}承担",
+    "{kind} cost of {amount} submitted, borne by the {bearer}",
+  ],
+  "say.cost_audited.true": ["费用审核通过", "cost approved"],
+  "say.cost_audited.false": ["费用被驳回", "cost rejected"],
+  "say.visit.true": [
+    "回访：满意度 {satisfaction}/5，问题已解决",
+    "return visit: satisfaction {satisfaction}/5, resolved",
+  ],
+  "say.visit.false": [
+    "回访：满意度 {satisfaction}/5，问题未解决",
+    "return visit: satisfaction {satisfaction}/5, not resolved",
+  ],
+  "say.reopened": [
+    "回访发现问题未解决，工单重开（满意度 {satisfaction}/5）",
+    "not resolved at the return visit: reopened (satisfaction {satisfaction}/5)",
+  ],
+  "say.major_complaint": ["判定为重大投诉", "judged a major complaint"],
+  "say.closed": ["关闭工单：{note}", "closed: {note}"],
+  "say.deadline_missed": ["超出时限：{deadline}", "deadline missed: {deadline}"],
+  "say.deadline_missed.due": ["超出时限：{deadline}（{due}到期）", "deadline missed: {deadline} (due {due})"],
+  "say.return_visit_due": ["回访到期：计划于 {planned_for}", "return visit due: planned for {planned_for}"],
+  "say.return_visit_overdue": ["回访逾期：应于 {due_by} 前完成", "return visit overdue: due by {due_by}"],
+  "say.low_satisfaction": [
+    "回访满意度偏低：{satisfaction}/5（阈值 {threshold}）",
+    "low satisfaction: {satisfaction}/5 (threshold {threshold})",
+  ],
+  "say.major_criteria_met": [
+    "符合重大投诉条件，待客服判定",
+    "meets the criteria of a major complaint: the desk to judge",
+  ],
+  "say.major_escalated": [
+    "重大投诉逾期未经总经理审阅（{due}到期）",
+    "major complaint not reviewed by the general manager (due {due})",
+  ],
+  "say.service_not_met": ["销售代表确认客户服务需求未满足：{note}", "service requirements not met: {note}"],
+  "err.network": ["无法连接服务器，请检查网络后重试", "The server cannot be reached; check the network and try again"],
+  "err.page": ["页面出错，请刷新后重试", "The page failed; reload it and try again"],
+  "err.http": ["服务器未能完成请求（{status}）", "The server could not complete the request ({status})"],
+  "err.bad_answer": ["服务器的答复无法读取", "The server's answer could not be read"],
+  "err.bad_body": ["提交的内容格式不正确", "The request is not in the form the server takes"],
+  "err.bad_filter": ["筛选条件中有无法识别的项", "The filter names something unknown"],
+  "err.bad_hash": ["文件标识不正确", "The file's identifier is not valid"],
+  "err.bad_id": ["编号格式不正确", "The id is not well formed"],
+  "err.bad_password": ["密码长度不符合要求", "The password is too short or too long"],
+  "err.busy": ["工单刚被他人修改，请重试", "The ticket changed meanwhile; please try again"],
+  "err.csrf": ["页面已过期，请刷新后重试", "The page is out of date; reload it and try again"],
+  "err.exists": ["该记录已存在", "It exists already"],
+  "err.export_failed": ["导出失败", "The export could not be written"],
+  "err.forbidden": ["您的角色无权执行此操作", "Your role may not do this"],
+  "err.forbidden.section": ["{role}无权修改工单的“{section}”部分", "The {role} may not write the ticket's {section}"],
+  "err.forbidden.action": ["{role}无权办理“{action}”", "The {role} may not do this: {action}"],
+  "err.hash_mismatch": ["文件内容与其标识不符", "The file's content does not match its identifier"],
+  "err.internal": ["服务器出错，请联系系统管理员", "The server failed; ask the administrator"],
+  "err.invalid": ["输入有误", "An input is not valid"],
+  "err.someField": ["其中一项", "one of the fields"],
+  "err.not_a_demo": ["这不是演示数据，不能重置", "This is not demo data and cannot be reset"],
+  "err.not_closable": ["工单尚不能关闭，还缺少：{missing}", "The ticket cannot close yet; missing: {missing}"],
+  "err.not_found": ["找不到该记录", "Not found"],
+  "err.not_found.kind": ["工单中找不到所指的{kind}", "The ticket has no such {kind}"],
+  "err.not_office": ["该用户不是办公室用户", "This user is not an office user"],
+  "err.not_a_technician": ["“{person}”不是技术员", "“{person}” is not a technician"],
+  "err.not_sales_rep": ["“{person}”不是营销中心的销售代表", "“{person}” is not a sales representative"],
+  "err.unknown_person": ["系统中没有用户“{person}”", "There is no user “{person}”"],
+  "err.quota_exceeded": ["上传文件已超出容量限制", "The uploads would exceed their quota"],
+  "err.reserved": ["该用户名为系统保留", "This user id is reserved"],
+  "err.shutting_down": ["服务器正在停止，请稍后重试", "The server is shutting down; try again later"],
+  "err.storage_failed": ["数据未能保存，请稍后重试", "The data could not be stored; try again later"],
+  "err.timeout": ["服务器处理超时，请重试", "The server took too long; try again"],
+  "err.too_large": ["内容过大", "It is too large"],
+  "err.too_long": ["文件片段超出文件长度", "A piece goes beyond the file's size"],
+  "err.too_many_attempts": ["登录失败次数过多，请稍后再试", "Too many failed sign-ins; try again later"],
+  "err.too_many_documents": ["一次同步的工单过多", "Too many tickets in one sync"],
+  "err.too_many_rows": ["一次导入的行数过多", "Too many rows in one import"],
+  "err.unauthorized": ["登录已失效，请重新登录", "Your session has ended; sign in again"],
+  "err.unreadable_file": ["文件无法读取为表格", "The file does not read as a table"],
+  "err.unsupported_version": ["设备应用版本与服务器不兼容", "The device's app speaks another protocol version"],
+  "err.wrong_offset": ["文件片段的位置不正确", "A piece does not start where the stored part ends"],
+  "err.rule.empty": ["请填写“{field}”", "“{field}” must not be empty"],
+  "err.rule.too_long": ["“{field}”最多 {max} 个字", "“{field}” takes at most {max} characters"],
+  "err.rule.control_characters": ["“{field}”含有不可见的控制字符", "“{field}” contains control characters"],
+  "err.rule.required": ["请指定“{field}”", "“{field}” must be given"],
+  "err.rule.not_allowed": ["此类记录不填写“{field}”", "This kind of entry takes no “{field}”"],
+  "err.rule.not_positive": ["“{field}”必须大于零", "“{field}” must be more than zero"],
+  "err.rule.out_of_range": ["“{field}”的取值不在允许范围内", "“{field}” is outside the values it takes"],
+  "err.rule.already_done": ["“{field}”已经办理，不能重复办理", "“{field}” was done already"],
+  "err.rule.not_yet": ["“{field}”的前一步尚未完成", "“{field}” needs an earlier step first"],
+  "err.rule.unchanged": ["“{field}”没有任何改变", "“{field}” changes nothing"],
+  "err.rule.unreadable": ["“{field}”的格式不正确", "“{field}” is not in the right form"],
+  "err.field.borne_by.required": [
+    "由销售代表承担的费用须指定承担人，而本工单未指定销售代表",
+    "A cost borne by a sales representative must name one, and the ticket names none",
+  ],
+  "err.field.borne_by.not_allowed": [
+    "只有由销售代表承担的费用才指定承担人",
+    "Only a cost borne by a sales representative names a person",
+  ],
+  "err.field.assignees.required": ["请至少指派一名技术员", "Assign at least one technician"],
+  "err.field.hand_off.required": ["请至少选择一个接收部门", "Choose at least one receiving department"],
+  "err.field.satisfaction.out_of_range": ["满意度须为 1 至 5", "Satisfaction is from 1 to 5"],
+  "err.field.ticket.already_done": ["工单已关闭", "The ticket is closed already"],
+  "err.field.letter.already_done": ["技术分析函已签发，不能再修改", "The letter is issued and can no longer change"],
+  "err.field.letter.not_yet": [
+    "技术分析函须先起草才能签发，签发后才能登记送达",
+    "The letter must be drafted before it is issued, and issued before its delivery is recorded",
+  ],
+  "err.field.settlement.not_yet": ["只有审核通过的费用才能结算", "Only an approved cost can be settled"],
+  "err.field.audit.already_done": ["该费用已结算，不能再审核", "The cost is settled already"],
+  "err.field.clearing.not_yet": [
+    "须先结算或驳回该技术员在本工单的全部报销，才能冲账",
+    "The technician's claims on the ticket must all be settled or rejected first",
+  ],
+  "err.field.clearing.already_done": ["该借款已冲账", "The advance is cleared already"],
+  "err.field.service_confirmation.not_yet": [
+    "工单处理完成或关闭后才能确认服务需求",
+    "The service is confirmed once the ticket is resolved or closed",
+  ],
+  "err.field.fulfilment.not_yet": [
+    "工单没有生效的更换或返厂判定",
+    "The ticket has no replacement or return to the factory decided in force",
+  ],
+  "err.field.return_visit.already_done": ["该回访已记录结果", "The return visit has an outcome already"],
+  "err.field.receipt.already_done": ["该返厂件已登记收到", "This unit has been received already"],
+  "err.field.departure.already_done": ["该次现场服务已结束", "This visit has already ended"],
+  "err.field.acknowledgement.already_done": [
+    "该部门已确认收到此移交",
+    "This department acknowledged the hand-off already",
+  ],
+  "err.field.sales_representative.required": [
+    "信息来自销售代表时须指定销售代表",
+    "Name the sales representative when the information came from one",
+  ],
+};
+
+Object.assign(NAMES.event, {
+  handoff_acknowledged: ["已确认收到移交", "hand-off acknowledged"],
+  fulfilment_turn: ["更换与返修待办", "replacement track's turn"],
+  low_satisfaction: ["回访满意度偏低", "low satisfaction"],
+  major_criteria_met: ["符合重大投诉条件", "major complaint criteria met"],
+  major_escalated: ["重大投诉待审阅逾期", "major complaint escalated"],
+});
+
+Object.assign(NAMES, {
+  // The fields an invalid input names, by the key the server sends.
+  field: {
+    acknowledgement: ["确认收到", "acknowledgement"],
+    action: ["操作", "action"],
+    advance_reference: ["借款凭证号", "advance reference"],
+    amendment: ["修改登记信息", "amendment"],
+    amount: ["金额", "amount"],
+    assignees: ["技术员", "technicians"],
+    audit: ["费用审核", "audit"],
+    audit_note: ["审核意见", "audit note"],
+    borne_by: ["承担人", "borne by"],
+    caption: ["照片说明", "caption"],
+    cause: ["原因", "cause"],
+    change: ["变更", "change"],
+    clearing: ["冲账", "clearing"],
+    clearing_reference: ["冲账凭证号", "clearing reference"],
+    contact_method: ["联系方式", "contact method"],
+    contact_person: ["客户联系人", "contact person"],
+    content: ["投诉内容", "complaint content"],
+    contract_number: ["合同号", "contract number"],
+    cost_description: ["费用说明", "cost description"],
+    currency: ["币种", "currency"],
+    customer_name: ["客户名称", "customer name"],
+    date: ["日期", "date"],
+    delivery: ["送达", "delivery"],
+    departure: ["离开现场", "departure"],
+    drawings_note: ["图纸发送说明", "drawings note"],
+    evidence: ["完成证据", "evidence"],
+    findings: ["检验情况", "findings"],
+    fulfilment: ["更换与返修", "replacement or return"],
+    guidance: ["指导内容", "guidance"],
+    hand_off: ["移交", "hand-off"],
+    job_number: ["工号", "job number"],
+    ledger_number: ["台账编号", "ledger number"],
+    letter: ["技术分析函", "letter"],
+    letter_number: ["函件编号", "letter number"],
+    measured_quantity: ["测量项目", "measured quantity"],
+    measured_value: ["测量值", "measured value"],
+    model: ["规格型号", "model"],
+    note: ["备注", "note"],
+    notes: ["客户意见", "notes"],
+    order_number: ["出差任务单编号", "order number"],
+    owner: ["负责人", "owner"],
+    part_description: ["备件说明", "part description"],
+    part_number: ["备件编号", "part number"],
+    part_quantity: ["备件数量", "part quantity"],
+    product_name: ["产品名称", "product name"],
+    rationale: ["理由", "rationale"],
+    reason: ["原因说明", "reason"],
+    receipt: ["返厂件接收", "receipt"],
+    registration: ["登记", "registration"],
+    repair_action: ["维修内容", "repair action"],
+    requests: ["客户要求", "requests"],
+    return_visit: ["回访", "return visit"],
+    role: ["角色", "role"],
+    sales_representative: ["销售代表", "sales representative"],
+    satisfaction: ["满意度", "satisfaction"],
+    section: ["工单部分", "section"],
+    serial_number: ["序列号", "serial number"],
+    service_confirmation: ["服务需求确认", "service confirmation"],
+    settlement: ["结算", "settlement"],
+    settlement_reference: ["结算凭证号", "settlement reference"],
+    shipment_note: ["发货说明", "shipment note"],
+    signer: ["签字人", "signer"],
+    signer_title: ["签字人职务", "signer's title"],
+    site: ["现场", "site"],
+    statement: ["签字声明", "statement"],
+    status: ["状态", "status"],
+    step: ["步骤", "step"],
+    ticket: ["工单", "ticket"],
+    title: ["标题", "title"],
+    unit: ["工号或序列号", "unit"],
+    verdict: ["结论", "verdict"],
+  },
+  // The kinds of entry an operation may refer to.
+  entry: {
+    hand_off: ["移交", "hand-off"],
+    sign_off: ["签字确认", "sign-off"],
+    visit: ["现场服务", "visit"],
+    advance: ["差旅借款", "travel advance"],
+    corrective_action: ["纠正预防措施", "corrective action"],
+    cost: ["费用", "cost"],
+    return_visit: ["回访", "return visit"],
+    returned_unit: ["返厂件", "returned unit"],
+    travel_task_order: ["出差任务单", "travel task order"],
+  },
+  // What a refused close still lacks.
+  requirement: {
+    disposition: ["处理方式判定", "disposition"],
+    decision_without_conflict: ["裁定处理方式冲突", "a ruling on the conflicting dispositions"],
+    cost_audit: ["费用审核", "cost audit"],
+    cause: ["原因", "cause"],
+    responsibility: ["责任判定", "responsibility"],
+    fulfilment: ["更换或返修完成", "replacement or return completed"],
+    manager_review: ["总经理审阅", "general manager's review"],
+    rnd_responsibility: ["研发部责任判定", "R&D's ruling on responsibility"],
+  },
+});
+
 let current = pick();
 
 function pick() {
@@ -1060,7 +1336,8 @@ export function setLang(next) {
 
 // The text for `key`, with {name} placeholders filled from `args`.
 export function t(key, args = {}) {
-  const text = (current === "zh-CN" ? zh : en)[key] ?? key;
+  const zhNow = current === "zh-CN";
+  const text = (zhNow ? zh : en)[key] ?? PAIRS[key]?.[zhNow ? 0 : 1] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => args[name] ?? "");
 }
 
@@ -1076,9 +1353,29 @@ export function options(group) {
   return Object.keys(NAMES[group]).map((v) => [v, name(group, v)]);
 }
 
+// The organisation's offset from UTC in minutes, as the server's calendar has it (China: +480):
+// every time is shown in it, and named, whatever the browser's own zone.
+let zoneMinutes = 480;
+
+// Takes the organisation's offset from the session.
+export function setZone(minutes) {
+  if (Number.isInteger(minutes)) zoneMinutes = minutes;
+}
+
+// The organisation's zone as people name it ("UTC+8", "UTC+5:30").
+export function zoneName() {
+  const m = Math.abs(zoneMinutes);
+  const minutes = m % 60 ? `:${String(m % 60).padStart(2, "0")}` : "";
+  return `UTC${zoneMinutes < 0 ? "-" : "+"}${Math.floor(m / 60)}${minutes}`;
+}
+
+// A moment (epoch ms) as "2026-12-07 14:30 (UTC+8)", in the organisation's zone.
 export function dateTime(ms) {
   if (ms === null || ms === undefined) return "—";
-  return new Intl.DateTimeFormat(current, { dateStyle: "medium", timeStyle: "short" }).format(new Date(ms));
+  const d = new Date(ms + zoneMinutes * 60_000);
+  const p = (n) => String(n).padStart(2, "0");
+  const date = `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}`;
+  return `${date} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())} (${zoneName()})`;
 }
 
 // A calendar day "YYYY-MM-DD", shown as the language writes days.
@@ -1090,8 +1387,14 @@ export function day(iso) {
   );
 }
 
+// An amount in minor units (fen) with two decimals: "2,000.00 元" in Chinese, "CN¥2,000.00" in
+// English; another currency is named by its code.
 export function money(minor, currency = "CNY") {
-  return new Intl.NumberFormat(current, { style: "currency", currency }).format(minor / 100);
+  if (currency === "CNY" && current === "zh-CN") {
+    const yuan = new Intl.NumberFormat(current, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return `${yuan.format(minor / 100)} 元`;
+  }
+  return new Intl.NumberFormat(current, { style: "currency", currency, currencyDisplay: "symbol" }).format(minor / 100);
 }
 
 export function number(n, digits = 0) {
@@ -1110,4 +1413,111 @@ export function duration(ms) {
     ss = s % 60;
   const pad = (n) => String(n).padStart(2, "0");
   return hh ? `${hh}:${pad(mm)}:${pad(ss)}` : `${mm}:${pad(ss)}`;
+}
+
+// The name of a key the server sends for a field or a kind (`borne_by`), or `fallback` when the
+// key is unknown: a screen never shows the key itself.
+function known(group, value, fallback) {
+  return NAMES[group]?.[value] ? name(group, value) : t(fallback);
+}
+
+// An error whose message is written in the user's language already (a check of a form).
+export class Refusal extends Error {}
+
+// A failed request in the current language: a server refusal by its code and parameters (never
+// the server's English message), or a request that did not reach the server.
+export function errorText(e) {
+  if (e instanceof Refusal) return e.message;
+  if (e?.code === undefined) {
+    if (e?.status) return t("err.http", { status: e.status });
+    // fetch fails with a TypeError when the request does not reach the server.
+    return t(e instanceof TypeError ? "err.network" : "err.page");
+  }
+  const p = e.params ?? {};
+  if (e.code === "invalid" && p.rule) {
+    const special = `err.field.${p.field}.${p.rule}`;
+    if (PAIRS[special]) return t(special);
+    return t(`err.rule.${p.rule}`, { field: known("field", p.field, "err.someField"), max: p.max });
+  }
+  if (e.code === "forbidden" && p.role) {
+    const role = name("role", p.role);
+    if (p.section) return t("err.forbidden.section", { role, section: name("section", p.section) });
+    if (p.action) return t("err.forbidden.action", { role, action: name("action", p.action) });
+  }
+  if (e.code === "not_found" && p.kind)
+    return t("err.not_found.kind", { kind: known("entry", p.kind, "err.not_found") });
+  if (e.code === "not_closable") {
+    const missing = (e.missing ?? []).map((m) => known("requirement", m, "unknown"));
+    return t("err.not_closable", { missing: missing.join(lang() === "zh-CN" ? "、" : ", ") });
+  }
+  if ((e.code === "not_a_technician" || e.code === "not_sales_rep") && p.known === false) {
+    return t("err.unknown_person", { person: p.person });
+  }
+  const key = `err.${e.code}`;
+  return PAIRS[key] ? t(key, p) : t("err.http", { status: e.status ?? "" });
+}
+
+// What an event of `kind` says happened, in a sentence of the current language: its detail's
+// values translated (money in 元, days as written, people by name through `person`).
+export function eventSentence(kind, d, person) {
+  const join = (list) => list.join(lang() === "zh-CN" ? "、" : ", ");
+  const roles = (list) => join((list ?? []).map((r) => name("role", r)));
+  switch (kind) {
+    case "registered":
+      return t("say.registered", { product: d.product, customer: d.customer });
+    case "handed_off":
+      return t("say.handed_off", {
+        to: roles(d.to),
+        person: d.person ? t("say.person", { person: person(d.person) }) : "",
+      });
+    case "handoff_acknowledged":
+      return t("say.handoff_acknowledged", { role: name("role", d.role) });
+    case "fulfilment_turn":
+      return t("say.fulfilment_turn", { departments: roles(d.departments), step: name("reason", d.step) });
+    case "dispatched":
+      return t("say.dispatched", { number: d.number, assignees: join((d.assignees ?? []).map(person)) });
+    case "arrived_on_site":
+      return t("say.arrived_on_site", { site: d.site });
+    case "decision_recorded":
+      return t("say.decision_recorded", { disposition: name("disposition", d.disposition) });
+    case "decision_conflict":
+      return t("say.decision_conflict", {
+        entries: join((d.entries ?? []).map((e) => `${person(e.by)}：${name("disposition", e.disposition)}`)),
+      });
+    case "replacement_or_return_requested":
+      return t("say.replacement_or_return_requested", {
+        what: d.disposition ? name("disposition", d.disposition) : `${d.unit ?? ""} ${d.reason ?? ""}`.trim(),
+      });
+    case "inspection_verdict":
+      return t("say.inspection_verdict", { stage: t(`say.stage.${d.stage}`), verdict: name("verdict", d.verdict) });
+    case "signed_off":
+      return t("say.signed_off", { signer: d.signer });
+    case "cost_submitted":
+      return t("say.cost_submitted", {
+        kind: name("cost_kind", d.kind),
+        amount: money(d.amount_minor, d.currency),
+        bearer: name("bearer", d.bearer),
+      });
+    case "cost_audited":
+      return t(`say.cost_audited.${Boolean(d.approved)}`);
+    case "return_visit_recorded":
+      return t(`say.visit.${Boolean(d.resolved)}`, { satisfaction: d.satisfaction });
+    case "reopened":
+    case "low_satisfaction":
+    case "closed":
+    case "service_not_met":
+      return t(`say.${kind}`, d);
+    case "deadline_missed":
+      return d.due
+        ? t("say.deadline_missed.due", { deadline: name("deadline", d.deadline), due: day(d.due) })
+        : t("say.deadline_missed", { deadline: name("deadline", d.deadline) });
+    case "return_visit_due":
+      return t("say.return_visit_due", { planned_for: day(d.planned_for) });
+    case "return_visit_overdue":
+      return t("say.return_visit_overdue", { due_by: day(d.due_by) });
+    case "major_escalated":
+      return t("say.major_escalated", { due: day(d.due) });
+    default:
+      return t(`say.${kind}`);
+  }
 }

@@ -4,7 +4,8 @@
 
 import { ApiError, api } from "./api.js";
 import { fill, h } from "./dom.js";
-import { lang, name, setLang, t } from "./i18n.js";
+import { errorText, lang, name, setLang, setZone, t } from "./i18n.js";
+import { loadPeople } from "./people.js";
 import { loadPolicy, mayAny } from "./policy.js";
 import { adopt, onExpired, session } from "./session.js";
 import { desk } from "./views/desk.js";
@@ -118,17 +119,18 @@ async function show() {
       h(
         "div",
         { class: "refused", "data-refused": refused ? "" : null },
-        refused ? t("app.refused") : `${t("app.error")}: ${e.message}`,
+        refused ? t("app.refused") : `${t("app.error")}：${errorText(e)}`,
       ),
     );
   }
   main.focus({ preventScroll: true });
 }
 
-// Makes `s` the session and reads what its role may do.
+// Makes `s` the session and reads what its role may do and whom it names.
 async function signedIn(s) {
   adopt(s);
-  await loadPolicy(s !== null);
+  setZone(s?.utc_offset_minutes);
+  await Promise.all([loadPolicy(s !== null), loadPeople(s !== null)]);
 }
 
 async function start() {

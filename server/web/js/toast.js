@@ -3,7 +3,7 @@
 
 import { ApiError } from "./api.js";
 import { h } from "./dom.js";
-import { t } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { sessionExpired } from "./session.js";
 
 // Shows a short message; errors stay longer.
@@ -19,7 +19,7 @@ export async function attempt(work) {
     return await work();
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return sessionExpired();
-    toast(`${t("app.error")}: ${e.message}`, true);
+    toast(`${t("app.error")}：${errorText(e)}`, true);
     throw e;
   }
 }

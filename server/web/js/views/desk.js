@@ -64,7 +64,7 @@ export async function desk(main) {
             requests: v.requests,
           },
         });
-        toast(t("desk.registered", { n: created.ticket_id.slice(0, 8) }));
+        toast(t("desk.registered", { n: created.ledger_number ?? "" }));
         el.reset();
         await load();
       }),
@@ -123,7 +123,7 @@ export async function desk(main) {
                     h(
                       "a",
                       { href: `#/ticket/${encodeURIComponent(r.ticket_id)}` },
-                      r.ledger_number ?? r.ticket_id.slice(0, 8),
+                      r.ledger_number ?? t("home.noNumber"),
                     ),
                   ),
                   h("td", {}, r.customer_name),

@@ -4,7 +4,7 @@
 
 import { api } from "../api.js";
 import { fill, h } from "../dom.js";
-import { dateTime, lang, name, t } from "../i18n.js";
+import { dateTime, lang, name, Refusal, t } from "../i18n.js";
 import { attempt, toast } from "../toast.js";
 
 export async function devices(main) {
@@ -87,7 +87,7 @@ function shown(enrolled, user, close) {
         await navigator.clipboard.writeText(enrolled.link);
       } catch {
         link.select();
-        if (!document.execCommand("copy")) throw new Error(t("devices.copyFailed"));
+        if (!document.execCommand("copy")) throw new Refusal(t("devices.copyFailed"));
       }
       toast(t("devices.copied"));
     });

@@ -54,7 +54,7 @@ export async function finance(main) {
                       h(
                         "a",
                         { href: `#/ticket/${encodeURIComponent(c.ticket_id)}` },
-                        c.ledger_number ?? c.ticket_id.slice(0, 8),
+                        c.ledger_number ?? t("home.noNumber"),
                       ),
                     ),
                     h("td", {}, c.customer_name),

@@ -6,7 +6,8 @@
 import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { auditForm, handOffForm, orderForm, settleForm } from "../forms.js";
-import { dateTime, day, lang, money, name, t } from "../i18n.js";
+import { dateTime, day, errorText, lang, money, name, t } from "../i18n.js";
+import { personName } from "../people.js";
 import { may } from "../policy.js";
 import { session } from "../session.js";
 import {
@@ -87,7 +88,7 @@ function work(item, detail, done) {
   const id = item.ticket_id;
   const v = detail.view;
   const role = session().role;
-  const person = (user) => detail.people?.[user] ?? user;
+  const person = (user) => personName(user, detail.people);
   const track = () => fulfilmentTrack(v, detail.status, person);
   const qa = may("add_corrective_action") ? correctiveActionForm(id, done) : null;
   switch (item.reason) {
@@ -382,7 +383,7 @@ export async function home(main) {
         ),
       );
     } catch (e) {
-      fill(slot, h("p", { class: "refused" }, `${t("app.error")}: ${e.message}`));
+      fill(slot, h("p", { class: "refused" }, `${t("app.error")}：${errorText(e)}`));
     }
   }
 

@@ -6,7 +6,8 @@
 import { operate } from "../api.js";
 import { h } from "../dom.js";
 import { actionForm } from "../forms.js";
-import { dateTime, day, money, name, t } from "../i18n.js";
+import { dateTime, day, money, name, Refusal, t } from "../i18n.js";
+import { personName } from "../people.js";
 import { may } from "../policy.js";
 import { session } from "../session.js";
 import { attempt, toast } from "../toast.js";
@@ -54,8 +55,9 @@ export function awaitsMyAcknowledgement(dispatch, handoff) {
   return addressed && !acknowledged;
 }
 
-// Who `user` is: the ticket page and the home view pass the ticket's names (`detail.people`).
-const byId = (user) => user;
+// Who `user` is: the ticket page and the home view pass the ticket's names (`detail.people`);
+// without them, the names every screen knows.
+const byId = (user) => personName(user);
 
 // The hand-offs of a ticket (those `only` keeps): who passed it to which departments, each
 // department's acknowledgement, and a button for the signed-in department when it is addressed;
@@ -560,7 +562,7 @@ export function closeForm(ticketId, done) {
 function fen(typed) {
   const m = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(typed.replaceAll(/[,\s，]/g, ""));
   const minor = m ? Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0")) : 0;
-  if (minor <= 0) throw new Error(t("finance.badAmount"));
+  if (minor <= 0) throw new Refusal(t("finance.badAmount"));
   return minor;
 }
 

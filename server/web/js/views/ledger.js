@@ -5,6 +5,7 @@ import { api, query } from "../api.js";
 import { fill, h } from "../dom.js";
 import { form } from "../forms.js";
 import { dateTime, lang, money, name, number, t } from "../i18n.js";
+import { personName } from "../people.js";
 
 const PAGE = 50;
 const TEXT_FILTERS = ["customer", "product", "model", "job_number", "contract_number", "assignee"];
@@ -132,7 +133,7 @@ export async function ledger(main) {
         h("td", {}, r.model),
         h("td", {}, r.job_number),
         h("td", {}, r.contract_number),
-        h("td", {}, r.assignees.join(", ")),
+        h("td", {}, r.assignees.map((a) => personName(a)).join("、")),
         h("td", {}, r.disposition ? name("disposition", r.disposition) : ""),
         h("td", {}, dateTime(r.registered_at)),
         h("td", {}, dateTime(r.updated_at)),

@@ -50,7 +50,7 @@ export async function quality(main) {
                   h(
                     "a",
                     { href: `#/ticket/${encodeURIComponent(r.ticket_id)}` },
-                    r.ledger_number ?? r.ticket_id.slice(0, 8),
+                    r.ledger_number ?? t("home.noNumber"),
                   ),
                 ),
                 h("td", {}, r.customer_name),

@@ -3,7 +3,7 @@
 import { ApiError, api } from "../api.js";
 import { h } from "../dom.js";
 import { form } from "../forms.js";
-import { t } from "../i18n.js";
+import { errorText, t } from "../i18n.js";
 
 export function signIn(done) {
   const error = h("p", { class: "refused", role: "alert", hidden: true });
@@ -24,7 +24,7 @@ export function signIn(done) {
       try {
         await done(await api("/web/sign-in", { method: "POST", body: v }));
       } catch (err) {
-        error.textContent = err instanceof ApiError && err.status === 401 ? t("signin.failed") : err.message;
+        error.textContent = err instanceof ApiError && err.status === 401 ? t("signin.failed") : errorText(err);
         error.hidden = false;
       }
     },

@@ -5,7 +5,8 @@
 import { api, query } from "../api.js";
 import { bars, columns } from "../charts.js";
 import { fill, h } from "../dom.js";
-import { lang, money, name, number, percent, t } from "../i18n.js";
+import { errorText, lang, money, name, number, percent, t } from "../i18n.js";
+import { personName } from "../people.js";
 import { session } from "../session.js";
 
 const AXES = [
@@ -59,7 +60,7 @@ function groupLabel(by, group) {
     case "department":
       return name("role", key);
     case "technician":
-      return group.name ?? key;
+      return group.name ?? personName(key);
     case "resolution":
       return t(`stats.resolution.${key}`);
     default:
@@ -217,7 +218,7 @@ export async function statistics(main) {
       "data-statistics-filter": "",
       onsubmit: (e) => {
         e.preventDefault();
-        load().catch((error) => fill(status, h("span", { class: "error", "data-error": "" }, error.message)));
+        load().catch((error) => fill(status, h("span", { class: "error", "data-error": "" }, errorText(error))));
       },
     },
     field("stats.from", from),

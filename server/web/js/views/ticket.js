@@ -6,6 +6,7 @@ import { api, operate } from "../api.js";
 import { fill, h } from "../dom.js";
 import { actionForm, auditForm, handOffForm, orderForm, planVisitForm, recordVisitForm, settleForm } from "../forms.js";
 import { dateTime, day, duration, money, name, t } from "../i18n.js";
+import { personName } from "../people.js";
 import { may } from "../policy.js";
 import { session } from "../session.js";
 import { attempt } from "../toast.js";
@@ -87,7 +88,7 @@ export async function ticket(main, [id, part]) {
     const reg = v.intake;
     const reload = () => load();
     // People by name where the server knows them, else by their user id.
-    const person = (user) => (user ? (detail.people?.[user] ?? user) : "—");
+    const person = (user) => personName(user, detail.people);
     const clock = handoffClock(detail);
     const reps = may("submit_cost") ? await salesReps() : [];
     if (clock?.pending) timer = setInterval(clock.tick, 1000);
@@ -168,7 +169,7 @@ export async function ticket(main, [id, part]) {
           ["f.sales_representative", reg.sales_representative ?? undefined],
           ["f.sales_rep", reg.sales_rep ? person(reg.sales_rep) : undefined],
           ["f.registered_at", dateTime(v.intake.registered_at)],
-          ["f.by", person(v.intake.registered_by)],
+          ["form.registeredBy", person(v.intake.registered_by)],
         ]),
         detail.field_conflicts.length
           ? h(
@@ -402,7 +403,7 @@ export async function ticket(main, [id, part]) {
               {},
               h("strong", {}, e.note ? name("action", e.note.action) : "—"),
               " · ",
-              e.note ? `${person(e.note.user)} (${name("role", e.note.role)})` : e.actor.slice(0, 8),
+              e.note ? `${person(e.note.user)} (${name("role", e.note.role)})` : t("unknown"),
               h("br"),
               h(
                 "span",
@@ -426,5 +427,6 @@ function workText(work) {
       ? `${work.part_number} ×${work.quantity} ${work.serial ?? ""}`
       : "";
   const measured = (work.measurements ?? []).map((m) => `${m.quantity} ${m.value} ${m.unit}`).join("; ");
-  return [`[${name("work", work.type)}]`, work.description ?? "", line, measured].filter(Boolean).join(" ");
+  const text = [work.description ?? "", line, measured].filter(Boolean).join(" ");
+  return t("work.logLine", { kind: name("work", work.type), text });
 }

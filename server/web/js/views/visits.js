@@ -5,6 +5,7 @@ import { api, query } from "../api.js";
 import { fill, h } from "../dom.js";
 import { form, recordVisitForm } from "../forms.js";
 import { dateTime, day, name, t } from "../i18n.js";
+import { peopleOf, personName } from "../people.js";
 import { may } from "../policy.js";
 
 const DEPARTMENTS = ["service_desk", "supervisor", "technician", "commerce", "sales"];
@@ -23,9 +24,16 @@ export async function visits(main) {
         any: "visits.anyState",
         value: state.state,
       },
-      { label: "f.assignee", name: "assignee", size: 12 },
       {
-        label: "f.department",
+        label: "f.visitAssignee",
+        name: "assignee",
+        type: "select",
+        options: peopleOf(...DEPARTMENTS),
+        any: "visits.anyone",
+        value: "",
+      },
+      {
+        label: "f.visitDepartment",
         name: "department",
         type: "select",
         options: DEPARTMENTS.map((r) => [r, name("role", r)]),
@@ -61,7 +69,7 @@ export async function visits(main) {
                   t("f.customer"),
                   t("f.planned_for"),
                   t("f.method"),
-                  t("f.assignee"),
+                  t("f.visitAssignee"),
                   t("f.done_at"),
                   t("f.satisfaction"),
                   t("ticket.actions"),
@@ -81,13 +89,13 @@ export async function visits(main) {
                     h(
                       "a",
                       { href: `#/ticket/${encodeURIComponent(v.ticket_id)}` },
-                      v.ledger_number ?? v.ticket_id.slice(0, 8),
+                      v.ledger_number ?? t("home.noNumber"),
                     ),
                   ),
                   h("td", {}, v.customer_name),
                   h("td", {}, day(v.planned_for)),
                   h("td", {}, name("method", v.method)),
-                  h("td", {}, v.assignee),
+                  h("td", {}, personName(v.assignee)),
                   h("td", {}, v.done_at ? dateTime(v.done_at) : ""),
                   h("td", {}, v.satisfaction ? "★".repeat(v.satisfaction) : ""),
                   h(
