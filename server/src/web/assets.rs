@@ -40,6 +40,7 @@ pub const FILES: &[(&str, &str, &[u8])] = embedded! {
     "js/views/quality.js" => JS,
     "js/views/finance.js" => JS,
     "js/views/statistics.js" => JS,
+    "js/views/statistics_groups.js" => JS,
     "js/views/devices.js" => JS,
     "js/views/home.js" => JS,
     "js/views/home_forms.js" => JS,

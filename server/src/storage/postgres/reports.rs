@@ -9,13 +9,15 @@ use postgres::{Client, Row};
 use super::row::{Named, corrupt};
 use super::{PostgresStorage, ledger_row};
 use crate::costs::{CostQuery, CostRow, CostState};
-use crate::ledger::LedgerRow;
+use crate::ledger::{Lateness, LedgerRow};
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
 use crate::statistics::{
-    ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, OpenActions,
-    Period, VisitOutcomes, share,
+    ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, Headline,
+    OpenActions, Period, VisitOutcomes, share,
 };
-use crate::storage::reports::{BoundValue, Dated, complaint_column, period_filter};
+use crate::storage::reports::{
+    BoundValue, COUNT_HEADLINE, Dated, complaint_column, headline_of, period_filter,
+};
 use crate::storage::{Reports, Result};
 
 /// Complaints counted by the key `{key}` of the ledger joined with `{join}`, in the period
@@ -250,6 +252,35 @@ impl Reports for PostgresStorage {
                 .iter()
                 .map(|r| Ok(Group::new(r.value("k")?, r.unsigned("n")?)))
                 .collect()
+        })
+    }
+
+    fn headline(&self, lateness: &Lateness, period: &Period) -> Result<Headline> {
+        let (filter, bounds) = period_of(period, Dated::Time("registered_at"), 4);
+        let args: Vec<Arg> = [
+            Box::new(lateness.today.to_string()) as Arg,
+            Box::new(lateness.visits_overdue_upto.to_string()),
+            Box::new(lateness.confirmed_before.millis()),
+        ]
+        .into_iter()
+        .chain(bounds)
+        .collect();
+        let sql = COUNT_HEADLINE
+            .replace("{today}", "$1")
+            .replace("{upto}", "$2")
+            .replace("{before}", "$3")
+            .replace("{period}", &filter);
+        self.read(|c| {
+            let r = c.query_one(&sql, &refs(&args))?;
+            let counts = [
+                r.unsigned("registered")?,
+                r.unsigned("open")?,
+                r.unsigned("overdue")?,
+                r.unsigned("resolved")?,
+                r.unsigned("first_visit")?,
+                r.unsigned("after_visit")?,
+            ];
+            Ok(headline_of(period, counts, r.value("mean_ms")?))
         })
     }
 

@@ -8,13 +8,15 @@ use rusqlite::{Connection, params, params_from_iter};
 use super::row::{NamedRow, all, corrupt, one};
 use super::{SqliteStorage, ledger_row};
 use crate::costs::{CostQuery, CostRow, CostState};
-use crate::ledger::LedgerRow;
+use crate::ledger::{Lateness, LedgerRow};
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
 use crate::statistics::{
-    ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, OpenActions,
-    Period, VisitOutcomes, share,
+    ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, Headline,
+    OpenActions, Period, VisitOutcomes, share,
 };
-use crate::storage::reports::{BoundValue, Dated, complaint_column, period_filter};
+use crate::storage::reports::{
+    BoundValue, COUNT_HEADLINE, Dated, complaint_column, headline_of, period_filter,
+};
 use crate::storage::{Reports, Result};
 
 /// Complaints counted by the key `{key}` of the ledger joined with `{join}`, in the period
@@ -227,6 +229,36 @@ impl Reports for SqliteStorage {
         self.read(|c| {
             all(c, &sql, params_from_iter(args.iter()), |r| {
                 Ok(Group::new(r.get("k")?, r.get("n")?))
+            })
+        })
+    }
+
+    fn headline(&self, lateness: &Lateness, period: &Period) -> Result<Headline> {
+        let (filter, bounds) = period_of(period, Dated::Time("registered_at"), 4);
+        let args: Vec<Value> = [
+            Value::Text(lateness.today.to_string()),
+            Value::Text(lateness.visits_overdue_upto.to_string()),
+            Value::Integer(lateness.confirmed_before.millis()),
+        ]
+        .into_iter()
+        .chain(bounds)
+        .collect();
+        let sql = COUNT_HEADLINE
+            .replace("{today}", "?1")
+            .replace("{upto}", "?2")
+            .replace("{before}", "?3")
+            .replace("{period}", &filter);
+        self.read(|c| {
+            one(c, &sql, params_from_iter(args.iter()), |r| {
+                let counts = [
+                    r.get("registered")?,
+                    r.get("open")?,
+                    r.get("overdue")?,
+                    r.get("resolved")?,
+                    r.get("first_visit")?,
+                    r.get("after_visit")?,
+                ];
+                Ok(headline_of(period, counts, r.get("mean_ms")?))
             })
         })
     }

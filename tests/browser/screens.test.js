@@ -1,0 +1,140 @@
+// The ticket page, the ledger, finance and statistics as an office user reads them: the ledger
+// on a 1,024 px screen with no header broken one character per line, its columns and named
+// filters remembered; statistics with headline figures, a trend by month and a bar that opens
+// the ledger of its complaints; in Chinese and in English, with screenshots of each.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ok, registerComplaint, setUp, shot, signedIn } from "./harness.js";
+
+setUp();
+
+// How many lines each header cell of the page's ledger takes, with its text.
+function headerLines(page) {
+  return page.locator("table.ledger thead th").evaluateAll((cells) =>
+    cells.map((th) => {
+      const range = document.createRange();
+      range.selectNodeContents(th);
+      const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      return { text: th.textContent.trim(), lines: tops.size, width: th.getBoundingClientRect().width };
+    }),
+  );
+}
+
+async function ledgerAt1024(locale, tag) {
+  const page = await signedIn("sup.sun", { locale });
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.goto("/#/ledger");
+  await page.locator("table.ledger tbody tr").first().waitFor();
+  const headers = await headerLines(page);
+  assert.ok(headers.length >= 8, JSON.stringify(headers));
+  for (const header of headers) {
+    assert.equal(header.lines, 1, `the header ${header.text} takes ${header.lines} lines`);
+    assert.ok(header.width > 20, `the header ${header.text} is ${header.width} px wide`);
+  }
+  // The page itself does not scroll sideways: the table scrolls within its box.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+  await shot(page, `screens-ledger-1024-${tag}`);
+  return page;
+}
+
+test("the ledger at 1,024 px keeps every header on one line, in Chinese and in English", async () => {
+  const zh = await ledgerAt1024("zh-CN", "zh");
+  // Status has its colour, and the new columns show in Chinese.
+  const headerText = (await zh.locator("table.ledger thead").textContent()).replace(/\s+/g, "");
+  for (const label of ["投诉内容", "已历时", "下一到期日", "下次回访"]) assert.ok(headerText.includes(label), label);
+  const status = zh.locator("table.ledger tbody [data-status]").first();
+  const colour = await status.evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.notEqual(colour, "rgb(228, 233, 241)", "the status keeps the grey of a plain badge");
+  await zh.context().close();
+  const en = await ledgerAt1024("en-GB", "en");
+  await en.context().close();
+});
+
+test("the ledger remembers the columns chosen and the filters named, after a reload", async () => {
+  const page = await signedIn("desk.wang");
+  await registerComplaint(page, { customer_name: "衡水热电 Hengshui Power", job_number: "J2026-7701" });
+  await page.goto("/#/ledger");
+  await page.locator("table.ledger tbody tr").first().waitFor();
+  const chooser = page.locator("[data-columns]");
+  await chooser.locator("summary").click();
+  await chooser.getByLabel("Complaint content").uncheck();
+  await chooser.getByLabel("Model").check();
+  await page.locator('table.ledger th:has-text("Model")').waitFor();
+
+  const filters = page.getByRole("search");
+  await filters.getByLabel("Customer", { exact: true }).fill("Hengshui");
+  await page.getByLabel("Filter name").fill("衡水");
+  await page.locator("[data-save-filter]").click();
+  await page.locator('[data-filter="衡水"]').waitFor();
+
+  await page.reload();
+  await page.locator("table.ledger tbody tr").first().waitFor();
+  const headers = await page.locator("table.ledger thead th").allTextContents();
+  assert.ok(
+    headers.some((h) => h.includes("Model")),
+    headers.join("|"),
+  );
+  assert.ok(!headers.some((h) => h.includes("Complaint content")), headers.join("|"));
+  const before = await page.locator("table.ledger tbody tr").count();
+  assert.ok(before > 1, "the demo ledger holds more than one ticket");
+  await page.locator('[data-filter="衡水"] button').first().click();
+  await page.waitForFunction(() => document.querySelectorAll("table.ledger tbody tr").length === 1);
+  assert.match(await page.locator("table.ledger tbody").textContent(), /衡水热电/);
+  await shot(page, "screens-ledger-saved-filter-en");
+  // A saved filter is deleted by its ×, and stays deleted.
+  await page.getByRole("button", { name: "Delete filter 衡水" }).click();
+  await page.reload();
+  await page.locator("[data-saved-filters]").waitFor();
+  assert.equal(await page.locator('[data-filter="衡水"]').count(), 0);
+  await page.context().close();
+});
+
+// The statistics view in `locale`: its headline, its trend by month, and a bar of complaints by
+// product that opens the ledger of exactly its complaints.
+async function drillDown(locale, tag, words) {
+  const page = await signedIn("qa.chen", { locale });
+  const figures = await ok(page, "GET", "/v1/statistics/headline");
+  await page.goto("/#/statistics");
+  const headline = page.locator("[data-headline]");
+  await headline.waitFor();
+  assert.equal(
+    (await headline.locator('[data-figure="registered"] .value').textContent()).trim(),
+    String(figures.registered),
+  );
+  for (const label of words.headline) await headline.getByText(label, { exact: true }).waitFor();
+  const trend = page.locator('[data-chart="trend"]');
+  await trend.getByRole("heading", { name: words.trend }).waitFor();
+  assert.ok((await trend.locator("svg.chart a.drill rect.bar").count()) >= 1);
+  await shot(page, `screens-statistics-${tag}`);
+
+  const bar = page.locator('[data-chart="complaints"] svg.chart a.drill').first();
+  const [, count] = (await bar.getAttribute("aria-label")).match(/: (\d+)$/);
+  await bar.click();
+  await page.waitForURL(/#\/ledger\?by=product&key=/);
+  await page.locator("[data-drill]").waitFor();
+  await page.locator("table.ledger tbody tr").first().waitFor();
+  assert.match(await page.locator(".pager").textContent(), words.total(count));
+  assert.equal(await page.locator("table.ledger tbody tr").count(), Number(count));
+  await shot(page, `screens-statistics-drill-${tag}`);
+  // The month of the trend opens the ledger of that month's complaints.
+  await page.goBack();
+  await trend.locator("svg.chart a.drill").last().click();
+  await page.waitForURL(/#\/ledger\?by=month&key=\d{4}-\d{2}/);
+  await page.locator("table.ledger tbody tr").first().waitFor();
+  await page.context().close();
+}
+
+test("a statistics bar opens the ledger of its complaints, with headline figures and a trend", async () => {
+  await drillDown("zh-CN", "zh", {
+    headline: ["登记投诉", "未关闭", "逾期未办", "平均处理天数", "首次上门解决率"],
+    trend: "每月投诉趋势",
+    total: (n) => new RegExp(`共 ${n} 条`),
+  });
+  await drillDown("en-GB", "en", {
+    headline: ["Complaints registered", "Open", "Overdue", "Average days to resolve", "First-visit fix rate"],
+    trend: "Complaints by month",
+    total: (n) => new RegExp(`${n} tickets`),
+  });
+});
