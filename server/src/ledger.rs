@@ -438,15 +438,13 @@ impl LedgerLine {
     }
 }
 
-/// A page of the ledger as the API answers it: its lines and what judged them.
+/// A page of the ledger as the API answers it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LedgerAnswer {
     /// The lines.
     pub rows: Vec<LedgerLine>,
     /// How many rows match in all.
     pub total: u64,
-    /// What made lines overdue.
-    pub lateness: Lateness,
 }
 
 /// A page of the ledger.

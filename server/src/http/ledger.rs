@@ -49,7 +49,6 @@ pub(super) async fn ledger(
             .map(|row| LedgerLine::of(row, &lateness, now))
             .collect(),
         total: page.total,
-        lateness,
     }))
 }
 
