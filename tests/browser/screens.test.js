@@ -138,3 +138,62 @@ test("a statistics bar opens the ledger of its complaints, with headline figures
     total: (n) => new RegExp(`${n} tickets`),
   });
 });
+
+// A ticket's page as `user` in `locale`: its header and its sections.
+async function ticketPage(user, locale, ticketId) {
+  const page = await signedIn(user, { locale });
+  await page.goto(`/#/ticket/${ticketId}`);
+  await page.locator("[data-ticket-header]").waitFor();
+  return page;
+}
+
+test("the ticket page sums the ticket up, folds its empty sections and prints its form", async () => {
+  const desk = await signedIn("desk.wang");
+  const { ticket_id: ticketId } = await registerComplaint(desk, {
+    customer_name: "承德矿业 Chengde Mining",
+    job_number: "J2026-7703",
+  });
+  await desk.context().close();
+
+  // The desk, in Chinese: registered, waiting for the desk and the supervisor to hand it off,
+  // which is the desk's own next step; its hand-off deadline runs.
+  const zh = await ticketPage("desk.wang", "zh-CN", ticketId);
+  const header = zh.locator("[data-ticket-header]");
+  assert.equal((await header.locator("[data-status]").textContent()).trim(), "已登记");
+  const waiting = await header.locator("[data-waiting]").textContent();
+  assert.match(waiting, /客服专员：待移交/);
+  assert.match(waiting, /技术服务部门主管：待移交/);
+  assert.match(await header.locator("[data-next]").textContent(), /请您处理：待移交/);
+  await header.locator('[data-deadline="handoff"]').waitFor();
+  // Sections holding nothing are one line each, and open to offer their forms.
+  const visits = zh.locator('[data-section="ticket.visits"][data-empty]');
+  assert.ok((await visits.boundingBox()).height < 50, "the empty visits section is one line");
+  assert.match(await visits.textContent(), /现场服务 · 暂无/);
+  const intake = zh.locator('section[data-section="ticket.intake"]');
+  assert.ok((await intake.boundingBox()).height > 100, "the form's section is shown whole");
+  assert.match(await zh.locator('[data-section="ticket.letter"]').textContent(), /尚未起草/);
+  assert.doesNotMatch(await zh.locator('[data-section="ticket.letter"]').textContent(), /草稿/);
+  await shot(zh, "screens-ticket-zh");
+
+  // Its complaint information form prints from its own route, with the regulation's headings.
+  await zh.locator("[data-open-form]").click();
+  await zh.waitForURL(new RegExp(`#/ticket/${ticketId}/print$`));
+  const form = zh.locator("[data-complaint-form]");
+  for (const heading of ["客户投诉信息处理单", "一、客户信息登记", "二、信息传递与派工", "三、处理方式"]) {
+    await form.getByText(heading, { exact: true }).first().waitFor();
+  }
+  for (const heading of ["四、原因分析与责任认定", "五、回访", "六、客户确认与关闭"]) {
+    await form.getByText(heading, { exact: true }).first().waitFor();
+  }
+  await shot(zh, "screens-ticket-print-zh");
+  await zh.context().close();
+
+  // QA, in English, has nothing to do on it yet; the supervisor hands it off.
+  const qa = await ticketPage("qa.chen", "en-GB", ticketId);
+  assert.match(await qa.locator("[data-next]").textContent(), /Nothing for you now/);
+  await shot(qa, "screens-ticket-en");
+  await qa.context().close();
+  const supervisor = await ticketPage("sup.sun", "en-GB", ticketId);
+  assert.match(await supervisor.locator("[data-next]").textContent(), /Yours: to hand off/);
+  await supervisor.context().close();
+});

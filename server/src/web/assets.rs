@@ -34,6 +34,7 @@ pub const FILES: &[(&str, &str, &[u8])] = embedded! {
     "js/views/sign_in.js" => JS,
     "js/views/ledger.js" => JS,
     "js/views/ticket.js" => JS,
+    "js/views/ticket_header.js" => JS,
     "js/views/desk.js" => JS,
     "js/views/events.js" => JS,
     "js/views/visits.js" => JS,
