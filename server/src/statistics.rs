@@ -502,6 +502,12 @@ pub struct CostLine {
     pub settled: bool,
     /// When it was submitted (device time).
     pub submitted_at: Timestamp,
+    /// What it was.
+    pub description: String,
+    /// Who submitted it.
+    pub submitted_by: UserId,
+    /// The auditor's note (for a rejection, its reason), once audited.
+    pub audit_note: Option<String>,
 }
 
 impl CostLine {
@@ -519,6 +525,9 @@ impl CostLine {
                 approved: c.audit.as_ref().map(|a| a.approved),
                 settled: c.settlement.is_some(),
                 submitted_at: c.submitted_at,
+                description: c.description.clone(),
+                submitted_by: c.submitted_by.clone(),
+                audit_note: c.audit.as_ref().map(|a| a.note.clone()),
             })
             .collect()
     }

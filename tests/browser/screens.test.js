@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ok, registerComplaint, setUp, shot, signedIn } from "./harness.js";
+import { call, ok, registerComplaint, setUp, shot, signedIn } from "./harness.js";
 
 setUp();
 
@@ -196,4 +196,62 @@ test("the ticket page sums the ticket up, folds its empty sections and prints it
   const supervisor = await ticketPage("sup.sun", "en-GB", ticketId);
   assert.match(await supervisor.locator("[data-next]").textContent(), /Yours: to hand off/);
   await supervisor.context().close();
+});
+
+test("a cost is rejected only with a reason, confirmed, and stays listed as rejected with it", async () => {
+  const desk = await signedIn("desk.wang");
+  const { ticket_id: ticketId } = await registerComplaint(desk, {
+    customer_name: "秦皇岛港 Qinhuangdao Port",
+    job_number: "J2026-7704",
+  });
+  const { entry: cost } = await ok(desk, "POST", `/v1/tickets/${ticketId}/operations`, {
+    op: "submit_cost",
+    kind: "travel",
+    amount_minor: 45_000,
+    currency: "CNY",
+    bearer: "company",
+    description: "宾馆两晚 two nights at the hotel",
+  });
+  await desk.context().close();
+
+  const page = await signedIn("sup.sun", { locale: "zh-CN" });
+  await page.goto("/#/finance");
+  const pending = page.locator(`[data-costs="finance.toAudit"] tr[data-cost="${cost}"]`);
+  await pending.waitFor();
+  const line = await pending.textContent();
+  for (const shown of ["宾馆两晚", "王芳 Wang Fang", "待审核", "查看工单照片"]) assert.ok(line.includes(shown), shown);
+
+  // Without a reason the dialog refuses, and so does the server; nothing changes.
+  await pending.locator("[data-reject]").click();
+  const dialog = page.locator("dialog[open][data-reject-dialog]");
+  await dialog.locator("[data-confirm-reject]").click();
+  await dialog.getByText("驳回费用须填写理由").waitFor();
+  await shot(page, "screens-finance-reject-zh");
+  const refused = await call(page, "POST", `/v1/tickets/${ticketId}/operations`, {
+    op: "audit_cost",
+    cost_id: cost,
+    approved: false,
+    note: " ",
+  });
+  assert.equal(refused.status, 400, JSON.stringify(refused.body));
+  await dialog.getByRole("button", { name: "取消" }).click();
+  await page.reload();
+  await pending.waitFor();
+
+  // With one, confirmed, it leaves the audit list and stays listed as rejected with it.
+  await pending.locator("[data-reject]").click();
+  await dialog.getByLabel("驳回理由").fill("缺少住宿发票");
+  await dialog.locator("[data-confirm-reject]").click();
+  const rejected = page.locator(`[data-costs="finance.past"] tr[data-cost="${cost}"][data-state="rejected"]`);
+  await rejected.waitFor();
+  assert.match(await rejected.textContent(), /已驳回.*驳回理由：缺少住宿发票/s);
+  assert.equal(await pending.count(), 0);
+  await shot(page, "screens-finance-zh");
+  await page.context().close();
+
+  const en = await signedIn("fin.zhao");
+  await en.goto("/#/finance");
+  await en.locator(`[data-costs="finance.past"] tr[data-cost="${cost}"]`).getByText("Rejected: 缺少住宿发票").waitFor();
+  await shot(en, "screens-finance-en");
+  await en.context().close();
 });

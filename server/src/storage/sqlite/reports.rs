@@ -58,7 +58,7 @@ const SUM_COSTS_BY: &str = "SELECT {column} AS key, currency, COUNT(*) AS costs,
 /// representative `?2` (anyone when NULL), with their tickets.
 const SELECT_COST_ROWS: &str = "SELECT c.cost_id, c.ticket_id, l.ledger_number, l.customer_name,
         c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled, c.submitted_at,
-        c.borne_by
+        c.borne_by, c.description, c.submitted_by, c.audit_note
     FROM cost_lines c JOIN ledger l ON l.ticket_id = c.ticket_id
     WHERE {state} AND (?1 IS NULL OR c.bearer = ?1) AND (?2 IS NULL OR c.borne_by = ?2)
     ORDER BY c.bearer, l.updated_at DESC, c.cost_id LIMIT 500";
@@ -129,6 +129,7 @@ fn cost_state_clause(state: Option<CostState>) -> &'static str {
         Some(CostState::ToAudit) => "c.approved IS NULL",
         Some(CostState::ToSettle) => "c.approved = 1 AND c.settled = 0",
         Some(CostState::Settled) => "c.settled = 1",
+        Some(CostState::Rejected) => "c.approved = 0",
     }
 }
 
@@ -148,7 +149,11 @@ fn cost_row_of(row: &NamedRow<'_>) -> Result<CostRow> {
             settled: row.get("settled")?,
             submitted_at: row.timestamp("submitted_at")?,
             borne_by: row.parsed_opt("borne_by")?,
+            description: row.get("description")?,
+            submitted_by: row.parsed("submitted_by")?,
+            audit_note: row.get("audit_note")?,
         },
+        submitted_by_name: None,
     })
 }
 
