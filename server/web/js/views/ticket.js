@@ -308,8 +308,8 @@ export async function ticket(main, [id, part]) {
             c.audit
               ? h(
                   "span",
-                  { class: `badge ${c.audit.approved ? "ok" : "bad"}` },
-                  c.audit.approved ? t("finance.audit") : t("finance.reject"),
+                  { class: `badge ${c.audit.approved ? "ok" : "bad"}`, "data-audit": "" },
+                  c.audit.approved ? t("finance.approved") : t("finance.rejectedBecause", { note: c.audit.note }),
                 )
               : may("audit_cost") && c.submitted_by !== session()?.user
                 ? auditForm(id, c.id, reload)
