@@ -558,6 +558,16 @@ fn the_headline_counts_a_known_ledger_and_each_group_opens_the_ledger_of_its_com
         let expected: Vec<String> = expected.into_iter().cloned().collect();
         assert_eq!((&ids, total), (&expected, expected.len() as u64), "{query}");
     }
+    // The group's ledger exports as it lists.
+    let path = "/v1/ledger/export?by=customer&key=Cangzhou%20Water&format=csv&lang=en";
+    let (code, _, _, csv) = download(&office, &qa, path);
+    let csv = String::from_utf8(csv).expect("UTF-8");
+    assert_eq!(code, 200, "{csv}");
+    assert!(
+        csv.contains("Cangzhou Water") && !csv.contains("Tangshan Steel"),
+        "{csv}"
+    );
+
     // Each line says whether it is overdue, when something is next due and how old it is.
     let (_, _, page) = ledger_of(&office, &qa, "sort=registered");
     let lines = page["rows"].as_array().expect("rows");

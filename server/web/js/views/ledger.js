@@ -331,7 +331,7 @@ export async function ledger(main) {
       ["csv", "xlsx"].map((format) =>
         h(
           "a",
-          { href: `/v1/ledger/export${query({ ...p, format, lang: exportLang })}`, download: "" },
+          { href: `/v1/ledger/export${query({ ...p, ...g, format, lang: exportLang })}`, download: "" },
           format.toUpperCase(),
         ),
       ),
