@@ -98,10 +98,18 @@ export function ticketHeader(detail, person, ...actions) {
   );
 }
 
-// A section of the ticket page: a card while `filled`, else one line that opens to show what
-// it offers (its forms) under a note that it holds nothing yet.
+// Whether `content` offers the signed-in role a form.
+function offersForm(content) {
+  return content
+    .flat(Infinity)
+    .some((c) => c instanceof Element && (c.matches("form") || c.querySelector("form") !== null));
+}
+
+// A section of the ticket page: a card while `filled` or while it offers the signed-in role a
+// form, else one line that opens to show what it holds (nothing yet).
 export function section(title, filled, ...content) {
-  if (filled) return h("section", { class: "card", "data-section": title }, h("h2", {}, t(title)), content);
+  if (filled || offersForm(content))
+    return h("section", { class: "card", "data-section": title }, h("h2", {}, t(title)), content);
   return h(
     "details",
     { class: "card folded", "data-section": title, "data-empty": "" },
