@@ -15,8 +15,8 @@ use crate::costs::{CostQuery, CostRow};
 use crate::error::Error;
 
 /// `GET /v1/costs?state=to_audit|to_settle|settled|rejected&bearer=…&borne_by=…`: costs by
-/// bearer (at most 500), each with its submitter's name. The office reads them all; a sales representative only those borne by them,
-/// whatever `borne_by` asks; a technician none.
+/// bearer (at most 500), each with its submitter's name. The office reads them all; a sales
+/// representative only those borne by them, whatever `borne_by` asks; a technician none.
 pub(super) async fn costs(
     State(state): State<AppState>,
     caller: Caller,
