@@ -18,6 +18,8 @@ pub enum CostState {
     ToSettle,
     /// Settled by finance.
     Settled,
+    /// Rejected by the audit, with its reason; it stays on the ticket and on this list.
+    Rejected,
 }
 
 /// A filter on the costs as the API takes it.
@@ -51,4 +53,7 @@ pub struct CostRow {
     /// The cost.
     #[serde(flatten)]
     pub line: CostLine,
+    /// The name of who submitted it, where the server knows them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_by_name: Option<String>,
 }

@@ -9,13 +9,14 @@
 
 use std::time::Duration;
 
+use fieldledger_core::status::Status;
 use fieldledger_core::ticket::quality::ActionStatus;
 use fieldledger_core::{Date, TicketView, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use strum::IntoStaticStr;
 
 use crate::calendar::Calendar;
-use crate::ledger::{LedgerRow, first_handoff};
+use crate::ledger::{Lateness, LedgerRow, first_handoff};
 use crate::major::MajorRule;
 use crate::return_visits::VisitDays;
 use crate::ticket_detail::HistoryLine;
@@ -231,6 +232,16 @@ impl Workflow {
         }
     }
 
+    /// What makes an open ticket overdue at `now` ([`Lateness`]).
+    pub fn lateness(&self, now: Timestamp) -> Lateness {
+        let days = self.visit_days(now);
+        Lateness {
+            today: days.today,
+            visits_overdue_upto: days.overdue_upto,
+            confirmed_before: Timestamp(now.millis().saturating_sub(self.handoff_ms())),
+        }
+    }
+
     /// The hand-off deadline of a ledger row on both clocks: from the desk's confirmation that
     /// the ticket is a complaint to its first hand-off or travel task order. A ticket that is no
     /// confirmed complaint has none on either clock.
@@ -331,6 +342,18 @@ impl Workflow {
                     .and_then(|at| received("set_action_status", at)))),
             }
         }));
+        // A closed ticket's deadlines are settled: one not met by then was missed, never still
+        // in progress.
+        if row.status == Status::Closed {
+            let clocks = judged
+                .iter_mut()
+                .flat_map(|j| [&mut j.device, &mut j.receipt]);
+            for clock in clocks.flatten() {
+                if clock.state == State::Pending {
+                    clock.state = State::Missed;
+                }
+            }
+        }
         judged
     }
 }

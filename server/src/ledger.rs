@@ -31,7 +31,7 @@ pub struct Received {
 
 /// The version of [`LedgerRow::project`]: raise it whenever a row holds more or other than
 /// before, and the server rebuilds a stored ledger by the new projection as it opens.
-pub const PROJECTION_VERSION: u32 = 6;
+pub const PROJECTION_VERSION: u32 = 7;
 
 /// One line of the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +122,8 @@ pub struct LedgerRow {
     pub resolved_at: Option<Timestamp>,
     /// The roles its hand-offs passed it to, sorted and distinct.
     pub handed_off_to: Vec<Role>,
+    /// How many on-site visits it had.
+    pub visits: u32,
 }
 
 /// The machine name of a unit-variant enum value (`"phone"` for `ContactMethod::Phone`).
@@ -214,6 +216,7 @@ impl LedgerRow {
             },
             resolved_at: resolved_at(view, status),
             handed_off_to: handed_off_to.into_iter().collect(),
+            visits: u32::try_from(view.visits.len()).unwrap_or(u32::MAX),
         }
     }
 }
@@ -311,10 +314,28 @@ pub struct LedgerQuery {
     /// Only tickets this user may read (technicians).
     #[serde(skip)]
     pub readable_by: Option<UserId>,
+    /// Only the complaints of one group a statistic counts (a chart's bar): set by the API
+    /// from the group a request names, never read from a request as it is.
+    #[serde(skip)]
+    pub group: Option<LedgerGroup>,
     /// Rows to skip.
     pub offset: u64,
     /// Rows to return (at most 500; 50 when absent).
     pub limit: Option<u64>,
+}
+
+/// One group of complaints a statistic counts, as the ledger filters to it: the complaints
+/// whose value of the column the statistic groups on is `key`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LedgerGroup {
+    /// The SQL expression, the same in both databases, of the value the statistic groups on;
+    /// `None` when the period alone is the group (a month, which sets the registration bounds).
+    pub expression: Option<String>,
+    /// Whether the value is a list of names separated by spaces (technicians, departments), of
+    /// which the group's is one.
+    pub list: bool,
+    /// The group's value; `None`: the complaints without one.
+    pub key: Option<String>,
 }
 
 /// A column the ledger can be sorted by.
@@ -347,6 +368,83 @@ impl LedgerSort {
             LedgerSort::Status => "status",
         }
     }
+}
+
+/// What makes an open ticket overdue on a given day: a corrective action due before `today`,
+/// a return visit planned on or before `visits_overdue_upto` and not done, or a confirmed
+/// complaint not handed off although the server received its confirmation before
+/// `confirmed_before` (the hand-off limit ago). Closed and imported tickets are never overdue.
+/// The statistics count by the same rule in SQL ([`crate::statistics::Headline`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lateness {
+    /// Today, in the department's time zone.
+    pub today: Date,
+    /// The latest planned day whose return visit, not done, is overdue today.
+    pub visits_overdue_upto: Date,
+    /// The moment before which a received confirmation should have been handed off by now.
+    pub confirmed_before: Timestamp,
+}
+
+impl Lateness {
+    /// Whether `row` is overdue.
+    pub fn is_overdue(&self, row: &LedgerRow) -> bool {
+        if row.status == Status::Closed || row.imported {
+            return false;
+        }
+        let action = row.next_action_due.is_some_and(|d| d < self.today);
+        let visit = row
+            .next_return_visit
+            .is_some_and(|d| d <= self.visits_overdue_upto);
+        let handoff = row.handed_off_received_at.is_none()
+            && row
+                .confirmed_received_at
+                .is_some_and(|t| t < self.confirmed_before);
+        action || visit || handoff
+    }
+}
+
+/// A ledger row as the dashboard lists it, with what it derives on the day it is read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LedgerLine {
+    /// The row.
+    #[serde(flatten)]
+    pub row: LedgerRow,
+    /// Whether it is overdue ([`Lateness::is_overdue`]).
+    pub overdue: bool,
+    /// The next day something is due: the earlier of its next open corrective action's due day
+    /// and its next return visit.
+    pub next_due: Option<Date>,
+    /// Whole days from its registration to its resolution, or to now while it is not resolved.
+    pub age_days: Option<i64>,
+}
+
+impl LedgerLine {
+    /// `row` as read at `now`, judged by `lateness`.
+    pub fn of(row: LedgerRow, lateness: &Lateness, now: Timestamp) -> LedgerLine {
+        let until = row.resolved_at.unwrap_or(now);
+        let age_days = row
+            .registered_at
+            .map(|at| (until.0 - at.0).max(0) / 86_400_000);
+        let next_due = [row.next_action_due, row.next_return_visit]
+            .into_iter()
+            .flatten()
+            .min();
+        LedgerLine {
+            overdue: lateness.is_overdue(&row),
+            next_due,
+            age_days,
+            row,
+        }
+    }
+}
+
+/// A page of the ledger as the API answers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LedgerAnswer {
+    /// The lines.
+    pub rows: Vec<LedgerLine>,
+    /// How many rows match in all.
+    pub total: u64,
 }
 
 /// A page of the ledger.

@@ -402,6 +402,85 @@ pub fn share(part: u64, whole: u64) -> f64 {
     }
 }
 
+/// The headline figures of the complaints registered in a period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Headline {
+    /// The period.
+    pub period: Period,
+    /// Complaints registered.
+    pub registered: u64,
+    /// Of those, not closed.
+    pub open: u64,
+    /// Of those open, overdue ([`crate::ledger::Lateness`]).
+    pub overdue: u64,
+    /// Of those registered, resolved ([`crate::ledger::resolved_at`]).
+    pub resolved: u64,
+    /// The mean days from registration to resolution of those resolved, if any.
+    pub mean_days_to_resolve: Option<f64>,
+    /// Of those resolved after an on-site visit, resolved at the first.
+    pub fixed_at_first_visit: u64,
+    /// Those resolved after an on-site visit.
+    pub resolved_after_visit: u64,
+    /// `fixed_at_first_visit / resolved_after_visit` (0 without any).
+    pub first_visit_fix_rate: f64,
+}
+
+/// Which complaints of a period a statistic's group holds, as a link from its chart to the
+/// ledger asks for them: `by` and `key` name the group (a missing `key`: the complaints
+/// without a value), `from` and `to` the period as [`StatisticsQuery`] has it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct GroupQuery {
+    /// The axis of the group; none: no group.
+    pub by: Option<ComplaintAxis>,
+    /// The group's value.
+    pub key: Option<String>,
+    /// The first day of the period.
+    pub from: Option<String>,
+    /// Its last day.
+    pub to: Option<String>,
+}
+
+impl GroupQuery {
+    /// The registration bounds of the group in milliseconds (from, before), as the days of
+    /// `calendar` bound it: the period's, narrowed to the month of a month's group.
+    pub fn bounds(&self, calendar: &Calendar) -> Result<(Option<i64>, Option<i64>), Error> {
+        let period = Period::of(self.from.as_deref(), self.to.as_deref(), calendar)?;
+        let (mut from, mut to) = (period.start.map(|t| t.0), period.end.map(|t| t.0));
+        if let (Some(ComplaintAxis::Month), Some(key)) = (self.by, &self.key) {
+            let month = month_bounds(key, calendar)?;
+            from = from.max(Some(month.0));
+            to = Some(to.map_or(month.1, |t| t.min(month.1)));
+        }
+        Ok((from, to))
+    }
+}
+
+/// When the month `key` (`YYYY-MM`) starts and ends in the zone of `calendar`.
+fn month_bounds(key: &str, calendar: &Calendar) -> Result<(i64, i64), Error> {
+    let bad = || {
+        Error::new(
+            Code::BadBody,
+            format!("key={key:?} is not a month of the form YYYY-MM"),
+        )
+    };
+    let (year, month) = key.split_once('-').ok_or_else(bad)?;
+    let (year, month): (u16, u8) = (
+        year.parse().map_err(|_| bad())?,
+        month.parse().map_err(|_| bad())?,
+    );
+    let first = Date::new(year, month, 1).map_err(|_| bad())?;
+    let next = if month == 12 {
+        Date::new(year.checked_add(1).ok_or_else(bad)?, 1, 1)
+    } else {
+        Date::new(year, month + 1, 1)
+    }
+    .map_err(|_| bad())?;
+    let start = calendar.end_of(calendar.previous_day(first));
+    let end = calendar.end_of(calendar.previous_day(next));
+    Ok((start.0, end.0))
+}
+
 /// One cost of a ticket as the statistics read it, projected from the document with the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CostLine {
@@ -423,6 +502,12 @@ pub struct CostLine {
     pub settled: bool,
     /// When it was submitted (device time).
     pub submitted_at: Timestamp,
+    /// What it was.
+    pub description: String,
+    /// Who submitted it.
+    pub submitted_by: UserId,
+    /// The auditor's note (for a rejection, its reason), once audited.
+    pub audit_note: Option<String>,
 }
 
 impl CostLine {
@@ -440,6 +525,9 @@ impl CostLine {
                 approved: c.audit.as_ref().map(|a| a.approved),
                 settled: c.settlement.is_some(),
                 submitted_at: c.submitted_at,
+                description: c.description.clone(),
+                submitted_by: c.submitted_by.clone(),
+                audit_note: c.audit.as_ref().map(|a| a.note.clone()),
             })
             .collect()
     }

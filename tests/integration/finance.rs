@@ -120,7 +120,12 @@ fn clear(advance_id: &str) -> Value {
 }
 
 fn audit(cost_id: &str, approved: bool) -> Value {
-    json!({"op": "audit_cost", "cost_id": cost_id, "approved": approved, "note": ""})
+    let note = if approved {
+        ""
+    } else {
+        "no receipt for the hotel"
+    };
+    json!({"op": "audit_cost", "cost_id": cost_id, "approved": approved, "note": note})
 }
 
 fn settle(cost_id: &str) -> Value {
@@ -246,4 +251,82 @@ fn finance_pays_an_advance_settles_the_claims_and_clears_it_with_the_balance() {
         "the company owes the technician"
     );
     assert!(f.queue().is_empty());
+}
+
+#[test]
+fn a_rejection_needs_its_reason_and_the_rejected_cost_stays_listed_with_it() {
+    let clock = ManualClock::at(THURSDAY_10AM);
+    let f = Finance::on(Office::on(TestServer::start_with(watched(&clock))));
+    let zhang = f.office.zhang.clone();
+    let (ticket, _) = f.office.desk_ticket(&[&zhang]);
+    let hotel = f.claim(&ticket, "travel", 30_000);
+    let costs = |state: &str| -> Vec<Value> {
+        let path = match state {
+            "" => "/v1/costs".to_owned(),
+            state => format!("/v1/costs?state={state}"),
+        };
+        let (status, body) = f.office.server.call("GET", &path, &f.finance, None);
+        assert_eq!(status, 200, "{body}");
+        body.as_array().expect("costs").clone()
+    };
+    let reject =
+        |note: &str| json!({"op": "audit_cost", "cost_id": hotel, "approved": false, "note": note});
+
+    // Without a reason, a rejection is refused and the cost still waits for its audit.
+    f.refused(
+        &f.office.desk,
+        &ticket,
+        &[reject(""), reject("  \n ")],
+        400,
+        "invalid",
+    );
+    let waiting = costs("to_audit");
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        (
+            &waiting[0]["cost_id"],
+            &waiting[0]["description"],
+            &waiting[0]["submitted_by"],
+            &waiting[0]["audit_note"]
+        ),
+        (
+            &json!(hotel),
+            &json!("train"),
+            &json!("tech.zhang"),
+            &Value::Null
+        )
+    );
+    assert!(waiting[0]["submitted_by_name"].is_string());
+    assert!(waiting[0]["submitted_at"].is_i64());
+    assert!(costs("rejected").is_empty());
+
+    // With one, the cost is rejected and stays listed with its reason, as the ticket keeps it.
+    f.op(
+        &f.office.desk,
+        &ticket,
+        reject("没有住宿发票 no hotel invoice"),
+    );
+    assert!(costs("to_audit").is_empty());
+    let rejected = costs("rejected");
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(
+        (
+            &rejected[0]["cost_id"],
+            &rejected[0]["approved"],
+            &rejected[0]["audit_note"]
+        ),
+        (
+            &json!(hotel),
+            &json!(false),
+            &json!("没有住宿发票 no hotel invoice")
+        )
+    );
+    assert_eq!(costs("").len(), 1, "every state lists it");
+    let kept = &f.view(&f.office.desk, &ticket)["view"]["costs"][0]["audit"];
+    assert_eq!(
+        (&kept["approved"], &kept["note"]),
+        (&json!(false), &json!("没有住宿发票 no hotel invoice"))
+    );
+    // A rejected cost cannot be settled.
+    f.refused(&f.finance, &ticket, &[settle(&hotel)], 400, "invalid");
 }

@@ -462,3 +462,146 @@ fn technicians_and_sales_read_no_statistics_and_hostile_parameters_change_nothin
         [(json!("Cangzhou Water"), 1)]
     );
 }
+
+/// The ledger's page for `query` as the holder of `token`: its ticket ids in order and total.
+fn ledger_of(office: &Office, token: &str, query: &str) -> (Vec<String>, u64, Value) {
+    let (code, body) = office
+        .server
+        .call("GET", &format!("/v1/ledger?{query}"), token, None);
+    assert_eq!(code, 200, "{query}: {body}");
+    let ids = body["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["ticket_id"].as_str().expect("an id").to_owned())
+        .collect();
+    (ids, body["total"].as_u64().expect("a total"), body)
+}
+
+#[test]
+fn the_headline_counts_a_known_ledger_and_each_group_opens_the_ledger_of_its_complaints() {
+    let clock = ManualClock::at(NOVEMBER_26_10AM);
+    let office = office_on(&clock);
+    let (november, january) = two_complaints(&office, &clock);
+    let (november, january) = (november.to_string(), january.to_string());
+    let qa = office
+        .server
+        .token(&office.server.user("qa.chen", Role::QualityAssurance));
+
+    // Both open; November's corrective action (due 10 December) is past due in January, and
+    // it was resolved two days after registration at its one and only visit.
+    let whole = statistics(&office, &qa, "headline");
+    assert_eq!(
+        (
+            &whole["registered"],
+            &whole["open"],
+            &whole["overdue"],
+            &whole["resolved"]
+        ),
+        (&json!(2), &json!(2), &json!(1), &json!(1)),
+        "{whole}"
+    );
+    let mean = whole["mean_days_to_resolve"].as_f64().expect("a mean");
+    assert!((1.9..=2.1).contains(&mean), "{mean}");
+    assert_eq!(
+        (
+            &whole["fixed_at_first_visit"],
+            &whole["resolved_after_visit"],
+            &whole["first_visit_fix_rate"]
+        ),
+        (&json!(1), &json!(1), &json!(1.0))
+    );
+    let in_january = statistics(&office, &qa, &format!("headline?{JANUARY}"));
+    assert_eq!(
+        (
+            &in_january["registered"],
+            &in_january["open"],
+            &in_january["overdue"],
+            &in_january["resolved"],
+            &in_january["mean_days_to_resolve"],
+            &in_january["first_visit_fix_rate"]
+        ),
+        (
+            &json!(1),
+            &json!(1),
+            &json!(0),
+            &json!(0),
+            &Value::Null,
+            &json!(0.0)
+        )
+    );
+    assert_eq!(
+        statistics(&office, &qa, &format!("headline?{DECEMBER}"))["registered"],
+        0
+    );
+
+    // Each group of each axis opens exactly its complaints; a group without a value, those
+    // without one.
+    for (query, expected) in [
+        ("by=customer&key=Cangzhou%20Water", vec![&november]),
+        ("by=month&key=2027-01", vec![&january]),
+        (&format!("by=month&key=2027-01&{NOVEMBER}"), vec![]),
+        ("by=technician&key=tech.li", vec![&november]),
+        ("by=technician", vec![&january]),
+        ("by=department&key=quality_assurance", vec![&november]),
+        ("by=department", vec![&january]),
+        ("by=disposition&key=repair_on_site", vec![&november]),
+        ("by=resolution&key=within_3_days", vec![&november]),
+        ("by=resolution", vec![&january]),
+        (
+            &format!("by=customer&key=Tangshan%20Steel&{NOVEMBER}"),
+            vec![],
+        ),
+        ("by=customer&key=Tangshan%25", vec![]),
+    ] {
+        let (ids, total, _) = ledger_of(&office, &qa, query);
+        let expected: Vec<String> = expected.into_iter().cloned().collect();
+        assert_eq!((&ids, total), (&expected, expected.len() as u64), "{query}");
+    }
+    // The group's ledger exports as it lists.
+    let path = "/v1/ledger/export?by=customer&key=Cangzhou%20Water&format=csv&lang=en";
+    let (code, _, _, csv) = download(&office, &qa, path);
+    let csv = String::from_utf8(csv).expect("UTF-8");
+    assert_eq!(code, 200, "{csv}");
+    assert!(
+        csv.contains("Cangzhou Water") && !csv.contains("Tangshan Steel"),
+        "{csv}"
+    );
+
+    // Each line says whether it is overdue, when something is next due and how old it is.
+    let (_, _, page) = ledger_of(&office, &qa, "sort=registered");
+    let lines = page["rows"].as_array().expect("rows");
+    assert_eq!(lines[0]["ticket_id"], json!(november));
+    assert_eq!(
+        (
+            &lines[0]["overdue"],
+            &lines[0]["next_due"],
+            &lines[0]["age_days"]
+        ),
+        (&json!(true), &json!("2026-12-03"), &json!(2))
+    );
+    assert_eq!(
+        (
+            &lines[1]["overdue"],
+            &lines[1]["next_due"],
+            &lines[1]["age_days"]
+        ),
+        (&json!(false), &Value::Null, &json!(0))
+    );
+
+    // A group that is none is refused, and changes nothing.
+    for bad in [
+        "by=month&key=2026-13",
+        "by=month&key=last",
+        "by=colour&key=red",
+        "by=customer&from=2026-02-30",
+    ] {
+        let (code, body) = office
+            .server
+            .call("GET", &format!("/v1/ledger?{bad}"), &qa, None);
+        assert_eq!(code, 400, "{bad}: {body}");
+        assert_eq!(body["error"], "bad_body", "{bad}: {body}");
+    }
+    let (_, total, _) = ledger_of(&office, &qa, "");
+    assert_eq!(total, 2);
+}

@@ -218,6 +218,10 @@ pub(crate) fn audit(
             "the cost is already settled",
         ));
     }
+    // A rejected cost stays on the ticket: whoever submitted it must read why.
+    if !approved && note.trim().is_empty() {
+        return Err(Error::invalid("audit note", "a rejection gives its reason"));
+    }
     let audit = Audit {
         approved,
         note: bounded("audit note", note.trim(), LONG)?,

@@ -847,10 +847,11 @@ fn claim(t: &mut Ticket, technician: &str, at: i64, amount_minor: i64) -> EntryI
 
 /// The desk audits `cost` (approving it or not), and finance settles it when approved.
 fn audit_and_settle(t: &mut Ticket, cost: &EntryId, at: i64, approved: bool) {
+    let note = if approved { "" } else { "no receipt" };
     let audit = Operation::AuditCost {
         cost_id: cost.clone(),
         approved,
-        note: String::new(),
+        note: note.into(),
     };
     apply(t, &author("desk.wang", Role::ServiceDesk), at, audit);
     if approved {

@@ -14,9 +14,9 @@ use crate::auth::Caller;
 use crate::costs::{CostQuery, CostRow};
 use crate::error::Error;
 
-/// `GET /v1/costs?state=to_audit|to_settle|settled&bearer=…&borne_by=…`: costs by bearer (at
-/// most 500). The office reads them all; a sales representative only those borne by them,
-/// whatever `borne_by` asks; a technician none.
+/// `GET /v1/costs?state=to_audit|to_settle|settled|rejected&bearer=…&borne_by=…`: costs by
+/// bearer (at most 500), each with its submitter's name. The office reads them all; a sales
+/// representative only those borne by them, whatever `borne_by` asks; a technician none.
 pub(super) async fn costs(
     State(state): State<AppState>,
     caller: Caller,
@@ -31,5 +31,17 @@ pub(super) async fn costs(
         ));
     }
     let storage = state.storage.clone();
-    Ok(Json(blocking(move || storage.cost_rows(&query)).await?))
+    let rows = blocking(move || {
+        let mut rows = storage.cost_rows(&query)?;
+        let users = storage.users()?;
+        for row in &mut rows {
+            row.submitted_by_name = users
+                .iter()
+                .find(|u| u.id == row.line.submitted_by)
+                .map(|u| u.name.clone());
+        }
+        Ok(rows)
+    })
+    .await?;
+    Ok(Json(rows))
 }

@@ -14,27 +14,62 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::export::{self, ExportOptions};
 use crate::import::{self, ImportRequest, RowOutcome};
-use crate::ledger::{LedgerPage, LedgerQuery};
+use crate::ledger::{LedgerAnswer, LedgerLine, LedgerQuery};
+use crate::statistics::GroupQuery;
+use crate::storage::complaint_group;
 
+/// A page of the ledger, each line judged on the day it is read; `by` and `key` (with the
+/// period `from`, `to`) narrow it to the complaints of one group a statistic counts.
 pub(super) async fn ledger(
     State(state): State<AppState>,
     caller: Caller,
     Params(mut query): Params<LedgerQuery>,
-) -> Result<Json<LedgerPage>> {
+    Params(group): Params<GroupQuery>,
+) -> Result<Json<LedgerAnswer>> {
     if reads_assigned_only(caller.user.role) {
         query.readable_by = Some(caller.user.id.clone());
     }
+    narrow(&state, &mut query, group)?;
+    let now = state.clock.now();
+    let lateness = state.workflow.lateness(now);
     let storage = state.storage.clone();
-    Ok(Json(blocking(move || storage.ledger(&query)).await?))
+    let page = blocking(move || storage.ledger(&query)).await?;
+    Ok(Json(LedgerAnswer {
+        rows: page
+            .rows
+            .into_iter()
+            .map(|row| LedgerLine::of(row, &lateness, now))
+            .collect(),
+        total: page.total,
+    }))
 }
 
-/// The ledger rows the filter matches, as a CSV or XLSX file with Chinese or English headers.
+/// Narrows `query` to the complaints of `group`, when it names one: its group's rows, registered
+/// within its period (and within what `query` already bounds).
+fn narrow(state: &AppState, query: &mut LedgerQuery, group: GroupQuery) -> Result<()> {
+    let Some(axis) = group.by else {
+        return Ok(());
+    };
+    let (from, to) = group.bounds(&state.workflow.calendar)?;
+    query.registered_from = query.registered_from.max(from);
+    query.registered_to = match (query.registered_to, to) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    query.group = Some(complaint_group(axis, group.key));
+    Ok(())
+}
+
+/// The ledger rows the filter matches (narrowed to a statistic's group as [`ledger`] is), as a
+/// CSV or XLSX file with Chinese or English headers.
 pub(super) async fn export_ledger(
     State(state): State<AppState>,
     _: Office,
-    Params(query): Params<LedgerQuery>,
+    Params(mut query): Params<LedgerQuery>,
+    Params(group): Params<GroupQuery>,
     Params(options): Params<ExportOptions>,
 ) -> Result<Response> {
+    narrow(&state, &mut query, group)?;
     let calendar = state.workflow.calendar.clone();
     let day = calendar.day_of(state.clock.now());
     let storage = state.storage.clone();

@@ -184,6 +184,11 @@ pub fn table() -> Table {
         )
         .at(
             Method::GET,
+            "/v1/statistics/headline",
+            get(statistics::headline_statistics),
+        )
+        .at(
+            Method::GET,
             "/v1/statistics/handoff",
             get(statistics::handoff_statistics),
         )

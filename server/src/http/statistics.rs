@@ -15,7 +15,9 @@ use super::{Result, blocking};
 use crate::AppState;
 use crate::error::Error;
 use crate::export::FileFormat;
-use crate::statistics::{ComplaintCounts, Figures, Period, Statistic, StatisticsQuery, sheet};
+use crate::statistics::{
+    ComplaintCounts, Figures, Headline, Period, Statistic, StatisticsQuery, sheet,
+};
 
 /// The figures of `statistic` that `query` asks for, and their period.
 async fn figures(
@@ -109,6 +111,20 @@ pub(super) async fn visit_statistics(
     Params(query): Params<StatisticsQuery>,
 ) -> Result<Json<Figures>> {
     answer(&state, Statistic::ReturnVisits, &query).await
+}
+
+/// `GET /v1/statistics/headline`: the headline figures of the complaints of a period.
+pub(super) async fn headline_statistics(
+    State(state): State<AppState>,
+    _: Office,
+    Params(query): Params<StatisticsQuery>,
+) -> Result<Json<Headline>> {
+    let period = query.period(&state.workflow.calendar)?;
+    let lateness = state.workflow.lateness(state.clock.now());
+    let storage = state.storage.clone();
+    Ok(Json(
+        blocking(move || storage.headline(&lateness, &period)).await?,
+    ))
 }
 
 /// `GET /v1/statistics/{name}/export`: the statistic as an Excel workbook, in `lang`.

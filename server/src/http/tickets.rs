@@ -55,6 +55,10 @@ struct Shown {
     deadlines: Vec<Judgement>,
     /// The status as the ledger has it.
     status: Option<fieldledger_core::status::Status>,
+    /// What it waits for, by department, as the ledger has it.
+    waiting: Vec<crate::queue::Waiting>,
+    /// Whether it is overdue ([`crate::ledger::Lateness`]).
+    overdue: bool,
     /// The names of the users the ticket names, by id.
     people: std::collections::BTreeMap<String, String>,
 }
@@ -70,15 +74,15 @@ pub(super) async fn ticket(
         readable(&state, &caller, &id)?;
         let detail = engine.ticket_detail(&id)?;
         let row = state.storage.ledger_row(&id)?;
+        let now = state.clock.now();
         let deadlines = match &row {
-            Some(row) => {
-                let now = state.clock.now();
-                state
-                    .workflow
-                    .judge(&detail.view, row, &detail.history, now)
-            }
+            Some(row) => state
+                .workflow
+                .judge(&detail.view, row, &detail.history, now),
             None => Vec::new(),
         };
+        let lateness = state.workflow.lateness(now);
+        let overdue = row.as_ref().is_some_and(|r| lateness.is_overdue(r));
         let users = state.storage.users()?;
         let names = users
             .iter()
@@ -88,7 +92,9 @@ pub(super) async fn ticket(
         Ok(Shown {
             detail,
             deadlines,
-            status: row.map(|r| r.status),
+            status: row.as_ref().map(|r| r.status),
+            waiting: row.map(|r| r.waiting).unwrap_or_default(),
+            overdue,
             people,
         })
     })

@@ -56,6 +56,8 @@ pub(super) fn ledger_filter(
 ) -> (String, Vec<FilterValue>) {
     let mut clauses = Vec::new();
     let mut values = Vec::new();
+    // Clauses without a value.
+    let mut fixed: Vec<String> = Vec::new();
     // Every `?` of a clause becomes the same numbered parameter.
     let mut arg = |clause: &str, value: FilterValue| {
         values.push(value);
@@ -64,14 +66,7 @@ pub(super) fn ledger_filter(
     if let Some(status) = query.status {
         arg("status = ?", FilterValue::Text(status.as_str().into()));
     }
-    let contains = |s: &str| {
-        FilterValue::Text(format!(
-            "%{}%",
-            s.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        ))
-    };
+    let contains = |s: &str| FilterValue::Text(format!("%{}%", escape_like(s)));
     for (column, value) in [
         ("customer_name", &query.customer),
         ("product_name", &query.product),
@@ -104,7 +99,7 @@ pub(super) fn ledger_filter(
     if let Some(role) = query.waiting_for {
         // Role names hold `_`, a wildcard of LIKE: escaped.
         let clause = format!("(' ' || waiting) {like} ? ESCAPE '\\'");
-        let token = role.as_str().replace('_', "\\_");
+        let token = escape_like(role.as_str());
         arg(&clause, FilterValue::Text(format!("% {token}:%")));
     }
     if let Some(from) = query.registered_from {
@@ -113,16 +108,44 @@ pub(super) fn ledger_filter(
     if let Some(to) = query.registered_to {
         arg("registered_at < ?", FilterValue::Integer(to));
     }
+    if let Some(group) = &query.group {
+        // A bare boolean column reads the same in both databases.
+        fixed.push("complaint".to_owned());
+        match (&group.expression, &group.key) {
+            (Some(list), Some(key)) if group.list => {
+                let clause = format!("(' ' || {list} || ' ') {like} ? ESCAPE '\\'");
+                arg(
+                    &clause,
+                    FilterValue::Text(format!("% {} %", escape_like(key))),
+                );
+            }
+            (Some(list), None) if group.list => fixed.push(format!("{list} = ''")),
+            (Some(expression), Some(key)) => {
+                arg(&format!("{expression} = ?"), FilterValue::Text(key.clone()))
+            }
+            (Some(expression), None) => fixed.push(format!("{expression} IS NULL")),
+            (None, Some(_)) => {}
+            (None, None) => fixed.push("registered_at IS NULL".to_owned()),
+        }
+    }
     if let Some(user) = &query.readable_by {
         arg(
             "ticket_id IN (SELECT ticket_id FROM access WHERE user_id = ?)",
             FilterValue::Text(user.as_str().into()),
         );
     }
+    clauses.extend(fixed);
     let filter = if clauses.is_empty() {
         String::new()
     } else {
         format!("WHERE {}", clauses.join(" AND "))
     };
     (filter, values)
+}
+
+/// `text` with the wildcards of `LIKE` (and its escape character) escaped by `\`.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

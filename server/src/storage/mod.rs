@@ -29,7 +29,7 @@ pub use documents::{DeviceDoc, Documents, FeedPage};
 pub use leases::{Lease, Leases};
 pub use ledger::Ledger;
 pub use outbox::{Outbox, Webhook};
-pub use reports::Reports;
+pub use reports::{Reports, complaint_group};
 pub use security_events::{SecurityEvent, SecurityEvents};
 pub use sessions::{Sessions, WebSession};
 

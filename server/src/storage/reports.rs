@@ -6,12 +6,62 @@ use fieldledger_core::Date;
 
 use super::Result;
 use crate::costs::{CostQuery, CostRow};
-use crate::ledger::LedgerRow;
+use crate::ledger::{Lateness, LedgerGroup, LedgerRow};
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery};
 use crate::statistics::{
-    ComplaintAxis, CostStatistics, Group, HandoffCompliance, OpenActions, Period, ResolutionTime,
-    VisitOutcomes,
+    ComplaintAxis, CostStatistics, Group, HandoffCompliance, Headline, OpenActions, Period,
+    ResolutionTime, VisitOutcomes,
 };
+
+/// The headline figures of the complaints in the period `{period}`, written alike for both
+/// databases: `{today}`, `{upto}` and `{before}` are the placeholders of the days and the time
+/// of [`Lateness`], whose rule the `overdue` sum repeats.
+pub(crate) const COUNT_HEADLINE: &str = "SELECT COUNT(*) AS registered,
+        COALESCE(SUM(CASE WHEN status <> 'closed' THEN 1 ELSE 0 END), 0) AS open,
+        COALESCE(SUM(CASE WHEN status <> 'closed' AND NOT imported AND (
+            next_action_due < {today} OR next_return_visit <= {upto}
+            OR (handed_off_received_at IS NULL AND confirmed_received_at < {before}))
+            THEN 1 ELSE 0 END), 0) AS overdue,
+        COUNT(resolved_at) AS resolved,
+        CAST(AVG(resolved_at - registered_at) AS DOUBLE PRECISION) AS mean_ms,
+        COALESCE(SUM(CASE WHEN resolved_at IS NOT NULL AND visits = 1 THEN 1 ELSE 0 END), 0)
+            AS first_visit,
+        COALESCE(SUM(CASE WHEN resolved_at IS NOT NULL AND visits > 0 THEN 1 ELSE 0 END), 0)
+            AS after_visit
+    FROM ledger WHERE complaint{period}";
+
+/// The headline of `period` from what [`COUNT_HEADLINE`] counted.
+pub(crate) fn headline_of(period: &Period, counts: [u64; 6], mean_ms: Option<f64>) -> Headline {
+    let [registered, open, overdue, resolved, first, after] = counts;
+    Headline {
+        period: *period,
+        registered,
+        open,
+        overdue,
+        resolved,
+        mean_days_to_resolve: mean_ms.map(|ms| ms / 86_400_000.0),
+        fixed_at_first_visit: first,
+        resolved_after_visit: after,
+        first_visit_fix_rate: crate::statistics::share(first, after),
+    }
+}
+
+/// The ledger's filter to the complaints of one group of `axis`, `key` (`None`: those without
+/// a value); a month's group is bounded by its registration times instead
+/// ([`crate::statistics::GroupQuery::bounds`]).
+pub fn complaint_group(axis: ComplaintAxis, key: Option<String>) -> LedgerGroup {
+    let (expression, list) = match axis {
+        ComplaintAxis::Month => (None, false),
+        ComplaintAxis::Technician => (Some("assignees".to_owned()), true),
+        ComplaintAxis::Department => (Some("handed_off_to".to_owned()), true),
+        _ => (complaint_column(axis), false),
+    };
+    LedgerGroup {
+        expression,
+        list,
+        key,
+    }
+}
 
 /// Statistics and lists across tickets, read from the ledger and its projected tables. Each
 /// statistic counts what its `period` holds: complaints and hand-offs by registration time,
@@ -28,6 +78,8 @@ pub trait Reports {
     ) -> Result<Vec<Group>>;
     /// How many tickets were handed off within `limit_ms` of registration, on each clock.
     fn handoff_compliance(&self, limit_ms: i64, period: &Period) -> Result<HandoffCompliance>;
+    /// The headline figures of the complaints registered in `period`, judged by `lateness`.
+    fn headline(&self, lateness: &Lateness, period: &Period) -> Result<Headline>;
     /// Open corrective and preventive actions; past due when their day is before `today`.
     fn open_actions(&self, today: Date, period: &Period) -> Result<OpenActions>;
     /// Tickets with open corrective or preventive actions, earliest due first.

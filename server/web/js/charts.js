@@ -1,5 +1,6 @@
 // Charts drawn as SVG by hand: no library, nothing fetched. Horizontal bars for categories (their
-// labels cut with an ellipsis, whole in a tooltip), columns in order for a series (months).
+// labels cut with an ellipsis, whole in a tooltip), columns in order for a series (months). A bar
+// with a link (`link(i)` gives its address) opens it when clicked.
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -49,10 +50,18 @@ function frame(title, width, height) {
   return chart;
 }
 
+// `shape` inside a link to `href` when there is one.
+function linked(shape, href, text) {
+  if (!href) return shape;
+  const a = svg("a", { href, class: "drill", "aria-label": text });
+  a.append(shape);
+  return a;
+}
+
 // Horizontal bars: `rows` are [label, value] pairs, or [label, value, "others"] for the groups
 // summed beyond the largest; `format` writes the value of row `i` as `format(value, i)`. As
 // many rows as there are, one per line.
-export function bars(title, rows, format = String) {
+export function bars(title, rows, format = String, link = () => null) {
   const rowHeight = 22,
     labelWidth = 200,
     width = 560,
@@ -71,7 +80,7 @@ export function bars(title, rows, format = String) {
       width: Math.max(1, (value / max) * barSpace),
     });
     bar.append(svg("title", {}, `${text}: ${format(value, i)}`));
-    chart.append(bar);
+    chart.append(linked(bar, link(i), `${text}: ${format(value, i)}`));
     chart.append(svg("text", { x: labelWidth + (value / max) * barSpace + 4, y: y + 14 }, format(value, i)));
   });
   return chart;
@@ -79,7 +88,7 @@ export function bars(title, rows, format = String) {
 
 // Columns in the order of `rows` ([label, value] pairs, a series such as months), with a line
 // through their tops; each label under its column, slanted so that many fit.
-export function columns(title, rows, format = String) {
+export function columns(title, rows, format = String, link = () => null) {
   const left = 40,
     bottom = 70,
     top = 18,
@@ -104,7 +113,7 @@ export function columns(title, rows, format = String) {
       height: Math.max(1, h),
     });
     column.append(svg("title", {}, `${text}: ${format(value)}`));
-    chart.append(column);
+    chart.append(linked(column, link(i), `${text}: ${format(value)}`));
     points.push(`${x + step / 2},${top + plot - h}`);
     if (rows.length <= 24 || value === max)
       chart.append(svg("text", { x: x + step / 2, y: top + plot - h - 3, "text-anchor": "middle" }, format(value)));

@@ -258,18 +258,66 @@ export function recordVisitForm(ticketId, visitId, method, done) {
 }
 
 // Approving or rejecting a cost: two buttons, no fields.
+// Approves cost `costId` of ticket `ticketId` in one click; rejects it only with a reason,
+// typed in a dialog and confirmed there (a rejection without one is refused before it is sent,
+// and by the server too). `done` runs once the audit is recorded.
 export function auditForm(ticketId, costId, done) {
-  const decide = (approved) =>
+  const decide = (approved, note) =>
     attempt(async () => {
-      await operate(ticketId, { op: "audit_cost", cost_id: costId, approved, note: "" });
+      await operate(ticketId, { op: "audit_cost", cost_id: costId, approved, note });
       toast(t("app.saved"));
       await done();
     });
+  const reason = h("textarea", { name: "note", rows: 3, "aria-label": t("finance.rejectReason") });
+  const problem = h("p", { class: "error", role: "alert" });
+  const dialog = h(
+    "dialog",
+    { class: "reject", "data-reject-dialog": "" },
+    h(
+      "form",
+      {
+        method: "dialog",
+        novalidate: true,
+        onsubmit: async (e) => {
+          e.preventDefault();
+          if (!reason.value.trim()) {
+            problem.textContent = t("finance.reasonRequired");
+            reason.focus();
+            return;
+          }
+          dialog.close();
+          await decide(false, reason.value.trim());
+        },
+      },
+      h("h3", {}, t("finance.rejectTitle")),
+      h("label", {}, t("finance.rejectReason"), reason),
+      problem,
+      h(
+        "p",
+        { class: "row" },
+        h("button", { type: "submit", "data-confirm-reject": "" }, t("finance.rejectConfirm")),
+        h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, t("finance.cancel")),
+      ),
+    ),
+  );
   return h(
     "span",
     { class: "row" },
-    h("button", { type: "button", onclick: () => decide(true) }, t("finance.audit")),
-    h("button", { type: "button", class: "secondary", onclick: () => decide(false) }, t("finance.reject")),
+    h("button", { type: "button", onclick: () => decide(true, "") }, t("finance.audit")),
+    h(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        "data-reject": "",
+        onclick: () => {
+          problem.textContent = "";
+          dialog.showModal();
+        },
+      },
+      t("finance.reject"),
+    ),
+    dialog,
   );
 }
 

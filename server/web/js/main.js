@@ -68,7 +68,7 @@ function header() {
   out.textContent = t("app.signOut");
   out.hidden = !s;
   fill(document.getElementById("who"), s ? `${s.name} · ${name("role", s.role)}` : "");
-  const route = location.hash.replace(/^#\//, "").split("/")[0] || "home";
+  const route = location.hash.replace(/^#\//, "").split(/[/?]/)[0] || "home";
   fill(
     document.getElementById("nav"),
     s
@@ -94,7 +94,8 @@ async function show() {
     );
     return;
   }
-  const [route, ...rest] = location.hash.replace(/^#\//, "").split("/");
+  // A route's query (#/ledger?by=…) is its view's to read.
+  const [route, ...rest] = location.hash.replace(/^#\//, "").split("?")[0].split("/");
   const view = VIEWS.find((v) => v.route === (route || "home"));
   if (!view) {
     location.hash = "#/home";

@@ -24,12 +24,15 @@ const INSERT_RETURN_VISIT: &str = "INSERT INTO return_visits (visit_id, ticket_i
 const DELETE_COST_LINES: &str = "DELETE FROM cost_lines WHERE ticket_id = $1";
 /// Stores a cost line, over one of the same id (as SQLite's `INSERT OR REPLACE`).
 const INSERT_COST_LINE: &str = "INSERT INTO cost_lines (cost_id, ticket_id, kind, bearer,
-        amount_minor, currency, approved, settled, submitted_at, borne_by)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        amount_minor, currency, approved, settled, submitted_at, borne_by, description,
+        submitted_by, audit_note)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     ON CONFLICT (cost_id) DO UPDATE SET ticket_id = excluded.ticket_id, kind = excluded.kind,
         bearer = excluded.bearer, amount_minor = excluded.amount_minor,
         currency = excluded.currency, approved = excluded.approved, settled = excluded.settled,
-        submitted_at = excluded.submitted_at, borne_by = excluded.borne_by";
+        submitted_at = excluded.submitted_at, borne_by = excluded.borne_by,
+        description = excluded.description, submitted_by = excluded.submitted_by,
+        audit_note = excluded.audit_note";
 
 /// Replaces the return visits of ticket `id` by `visits`.
 pub(super) fn save_return_visits(
@@ -80,6 +83,9 @@ pub(super) fn save_cost_lines(
                 &c.settled,
                 &c.submitted_at.millis(),
                 &c.borne_by.as_ref().map(UserId::as_str),
+                &c.description,
+                &c.submitted_by.as_str(),
+                &c.audit_note,
             ],
         )?;
     }

@@ -9,13 +9,15 @@ use postgres::{Client, Row};
 use super::row::{Named, corrupt};
 use super::{PostgresStorage, ledger_row};
 use crate::costs::{CostQuery, CostRow, CostState};
-use crate::ledger::LedgerRow;
+use crate::ledger::{Lateness, LedgerRow};
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
 use crate::statistics::{
-    ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, OpenActions,
-    Period, VisitOutcomes, share,
+    ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, Headline,
+    OpenActions, Period, VisitOutcomes, share,
 };
-use crate::storage::reports::{BoundValue, Dated, complaint_column, period_filter};
+use crate::storage::reports::{
+    BoundValue, COUNT_HEADLINE, Dated, complaint_column, headline_of, period_filter,
+};
 use crate::storage::{Reports, Result};
 
 /// Complaints counted by the key `{key}` of the ledger joined with `{join}`, in the period
@@ -61,7 +63,7 @@ const SUM_COSTS_BY: &str = "SELECT {column} AS key, currency, COUNT(*) AS costs,
 /// representative `$2` (anyone when NULL), with their tickets.
 const SELECT_COST_ROWS: &str = "SELECT c.cost_id, c.ticket_id, l.ledger_number, l.customer_name,
         c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled, c.submitted_at,
-        c.borne_by
+        c.borne_by, c.description, c.submitted_by, c.audit_note
     FROM cost_lines c JOIN ledger l ON l.ticket_id = c.ticket_id
     WHERE {state} AND ($1::text IS NULL OR c.bearer = $1)
         AND ($2::text IS NULL OR c.borne_by = $2)
@@ -144,6 +146,7 @@ fn cost_state_clause(state: Option<CostState>) -> &'static str {
         Some(CostState::ToAudit) => "c.approved IS NULL",
         Some(CostState::ToSettle) => "c.approved AND NOT c.settled",
         Some(CostState::Settled) => "c.settled",
+        Some(CostState::Rejected) => "NOT c.approved",
     }
 }
 
@@ -163,7 +166,11 @@ fn cost_row_of(row: &Row) -> Result<CostRow> {
             settled: row.value("settled")?,
             submitted_at: row.timestamp("submitted_at")?,
             borne_by: row.parsed_opt("borne_by")?,
+            description: row.value("description")?,
+            submitted_by: row.parsed("submitted_by")?,
+            audit_note: row.value("audit_note")?,
         },
+        submitted_by_name: None,
     })
 }
 
@@ -250,6 +257,35 @@ impl Reports for PostgresStorage {
                 .iter()
                 .map(|r| Ok(Group::new(r.value("k")?, r.unsigned("n")?)))
                 .collect()
+        })
+    }
+
+    fn headline(&self, lateness: &Lateness, period: &Period) -> Result<Headline> {
+        let (filter, bounds) = period_of(period, Dated::Time("registered_at"), 4);
+        let args: Vec<Arg> = [
+            Box::new(lateness.today.to_string()) as Arg,
+            Box::new(lateness.visits_overdue_upto.to_string()),
+            Box::new(lateness.confirmed_before.millis()),
+        ]
+        .into_iter()
+        .chain(bounds)
+        .collect();
+        let sql = COUNT_HEADLINE
+            .replace("{today}", "$1")
+            .replace("{upto}", "$2")
+            .replace("{before}", "$3")
+            .replace("{period}", &filter);
+        self.read(|c| {
+            let r = c.query_one(&sql, &refs(&args))?;
+            let counts = [
+                r.unsigned("registered")?,
+                r.unsigned("open")?,
+                r.unsigned("overdue")?,
+                r.unsigned("resolved")?,
+                r.unsigned("first_visit")?,
+                r.unsigned("after_visit")?,
+            ];
+            Ok(headline_of(period, counts, r.value("mean_ms")?))
         })
     }
 
@@ -396,6 +432,9 @@ mod tests {
             settled: approved == Some(true) && n.is_multiple_of(2),
             submitted_at: Timestamp(1_769_889_600_000 + n as i64 * 86_400_000),
             borne_by: None,
+            description: format!("cost {n}"),
+            submitted_by: "desk.wang".parse().expect("a user id"),
+            audit_note: approved.map(|a| if a { "" } else { "no receipt" }.to_owned()),
         }
     }
 
@@ -613,6 +652,7 @@ mod tests {
             Some(CostState::ToAudit),
             Some(CostState::ToSettle),
             Some(CostState::Settled),
+            Some(CostState::Rejected),
         ];
         for state in states {
             for bearer in [None, Some("factory".to_owned())] {

@@ -18,8 +18,9 @@ const INSERT_RETURN_VISIT: &str = "INSERT OR REPLACE INTO return_visits (visit_i
 const DELETE_COST_LINES: &str = "DELETE FROM cost_lines WHERE ticket_id = ?1";
 const INSERT_COST_LINE: &str =
     "INSERT OR REPLACE INTO cost_lines (cost_id, ticket_id, kind, bearer,
-        amount_minor, currency, approved, settled, submitted_at, borne_by)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+        amount_minor, currency, approved, settled, submitted_at, borne_by, description,
+        submitted_by, audit_note)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 /// Replaces the return visits of ticket `id` by `visits`.
 pub(super) fn save_return_visits(
@@ -67,6 +68,9 @@ pub(super) fn save_cost_lines(
             c.settled,
             c.submitted_at.millis(),
             c.borne_by.as_ref().map(UserId::as_str),
+            c.description,
+            c.submitted_by.as_str(),
+            c.audit_note,
         ])?;
     }
     Ok(())

@@ -8,13 +8,15 @@ use rusqlite::{Connection, params, params_from_iter};
 use super::row::{NamedRow, all, corrupt, one};
 use super::{SqliteStorage, ledger_row};
 use crate::costs::{CostQuery, CostRow, CostState};
-use crate::ledger::LedgerRow;
+use crate::ledger::{Lateness, LedgerRow};
 use crate::return_visits::{ReturnVisitRow, VisitDays, VisitQuery, VisitState};
 use crate::statistics::{
-    ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, OpenActions,
-    Period, VisitOutcomes, share,
+    ComplaintAxis, CostLine, CostStatistics, CostTotal, Group, HandoffCompliance, Headline,
+    OpenActions, Period, VisitOutcomes, share,
 };
-use crate::storage::reports::{BoundValue, Dated, complaint_column, period_filter};
+use crate::storage::reports::{
+    BoundValue, COUNT_HEADLINE, Dated, complaint_column, headline_of, period_filter,
+};
 use crate::storage::{Reports, Result};
 
 /// Complaints counted by the key `{key}` of the ledger joined with `{join}`, in the period
@@ -56,7 +58,7 @@ const SUM_COSTS_BY: &str = "SELECT {column} AS key, currency, COUNT(*) AS costs,
 /// representative `?2` (anyone when NULL), with their tickets.
 const SELECT_COST_ROWS: &str = "SELECT c.cost_id, c.ticket_id, l.ledger_number, l.customer_name,
         c.kind, c.bearer, c.amount_minor, c.currency, c.approved, c.settled, c.submitted_at,
-        c.borne_by
+        c.borne_by, c.description, c.submitted_by, c.audit_note
     FROM cost_lines c JOIN ledger l ON l.ticket_id = c.ticket_id
     WHERE {state} AND (?1 IS NULL OR c.bearer = ?1) AND (?2 IS NULL OR c.borne_by = ?2)
     ORDER BY c.bearer, l.updated_at DESC, c.cost_id LIMIT 500";
@@ -127,6 +129,7 @@ fn cost_state_clause(state: Option<CostState>) -> &'static str {
         Some(CostState::ToAudit) => "c.approved IS NULL",
         Some(CostState::ToSettle) => "c.approved = 1 AND c.settled = 0",
         Some(CostState::Settled) => "c.settled = 1",
+        Some(CostState::Rejected) => "c.approved = 0",
     }
 }
 
@@ -146,7 +149,11 @@ fn cost_row_of(row: &NamedRow<'_>) -> Result<CostRow> {
             settled: row.get("settled")?,
             submitted_at: row.timestamp("submitted_at")?,
             borne_by: row.parsed_opt("borne_by")?,
+            description: row.get("description")?,
+            submitted_by: row.parsed("submitted_by")?,
+            audit_note: row.get("audit_note")?,
         },
+        submitted_by_name: None,
     })
 }
 
@@ -227,6 +234,36 @@ impl Reports for SqliteStorage {
         self.read(|c| {
             all(c, &sql, params_from_iter(args.iter()), |r| {
                 Ok(Group::new(r.get("k")?, r.get("n")?))
+            })
+        })
+    }
+
+    fn headline(&self, lateness: &Lateness, period: &Period) -> Result<Headline> {
+        let (filter, bounds) = period_of(period, Dated::Time("registered_at"), 4);
+        let args: Vec<Value> = [
+            Value::Text(lateness.today.to_string()),
+            Value::Text(lateness.visits_overdue_upto.to_string()),
+            Value::Integer(lateness.confirmed_before.millis()),
+        ]
+        .into_iter()
+        .chain(bounds)
+        .collect();
+        let sql = COUNT_HEADLINE
+            .replace("{today}", "?1")
+            .replace("{upto}", "?2")
+            .replace("{before}", "?3")
+            .replace("{period}", &filter);
+        self.read(|c| {
+            one(c, &sql, params_from_iter(args.iter()), |r| {
+                let counts = [
+                    r.get("registered")?,
+                    r.get("open")?,
+                    r.get("overdue")?,
+                    r.get("resolved")?,
+                    r.get("first_visit")?,
+                    r.get("after_visit")?,
+                ];
+                Ok(headline_of(period, counts, r.get("mean_ms")?))
             })
         })
     }

@@ -1,13 +1,14 @@
-// Statistics over a period of days: complaints by the axis chosen (the largest groups and the
-// others summed; months as a series), hand-off compliance, open corrective actions, return-visit
-// satisfaction and costs, each with its Excel export.
+// Statistics over a period of days: the headline figures, the trend of complaints by month,
+// complaints by the axis chosen (the largest groups and the others summed; months as a series),
+// hand-off compliance, open corrective actions, return-visit satisfaction and costs, each with
+// its Excel export. A bar of complaints opens the ledger narrowed to its complaints.
 
 import { api, query } from "../api.js";
 import { bars, columns } from "../charts.js";
 import { fill, h } from "../dom.js";
 import { errorText, lang, money, name, number, percent, t } from "../i18n.js";
-import { personName } from "../people.js";
 import { session } from "../session.js";
+import { groupHref, groupLabel } from "./statistics_groups.js";
 
 const AXES = [
   "product",
@@ -41,33 +42,6 @@ function chartCard(key, title, chart, exportHref, ...more) {
   );
 }
 
-// The name of a group of complaints counted by `by`.
-function groupLabel(by, group) {
-  const key = group.key;
-  if (key === null) {
-    const missing = {
-      technician: "stats.noTechnician",
-      department: "stats.notHandedOff",
-      resolution: "stats.notResolved",
-    };
-    return t(missing[by] ?? "unknown");
-  }
-  switch (by) {
-    case "responsibility":
-      return name("responsibility", key);
-    case "disposition":
-      return name("disposition", key);
-    case "department":
-      return name("role", key);
-    case "technician":
-      return group.name ?? personName(key);
-    case "resolution":
-      return t(`stats.resolution.${key}`);
-    default:
-      return key;
-  }
-}
-
 function periodParams() {
   return { from: chosen.from, to: chosen.to };
 }
@@ -76,18 +50,89 @@ function exportHref(statistic, params) {
   return `/v1/statistics/${statistic}/export${query({ ...params, lang: lang() === "zh-CN" ? "zh" : "en" })}`;
 }
 
+// The months from `first` to `last` ("YYYY-MM"), both included.
+function monthsBetween(first, last) {
+  const out = [];
+  let [y, m] = first.split("-").map(Number);
+  const [ly, lm] = last.split("-").map(Number);
+  while (y < ly || (y === ly && m <= lm)) {
+    out.push(`${y}-${String(m).padStart(2, "0")}`);
+    m += 1;
+    if (m > 12) [y, m] = [y + 1, 1];
+  }
+  return out;
+}
+
+// The month `n` months before `month` ("YYYY-MM").
+function monthsBefore(month, n) {
+  const [y, m] = month.split("-").map(Number);
+  const at = new Date(y, m - 1 - n, 1);
+  return `${at.getFullYear()}-${String(at.getMonth() + 1).padStart(2, "0")}`;
+}
+
+// Complaints by month as a series: every month of the period (without a start, the twelve
+// months to its end, or to this month, earlier ones too when they had complaints), those
+// without complaints as zero, each column a link to its ledger; at most five years.
+function trendChart(counts) {
+  const title = t("stats.trend");
+  const known = new Map(counts.groups.filter((g) => g.key !== null).map((g) => [g.key, g.complaints]));
+  const keys = [...known.keys()].sort();
+  const now = new Date();
+  const thisMonth = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
+  const last = chosen.to ? chosen.to.slice(0, 7) : [thisMonth, keys.at(-1) ?? thisMonth].sort()[1];
+  const yearBefore = monthsBefore(last, 11);
+  const first = chosen.from ? chosen.from.slice(0, 7) : [yearBefore, keys[0] ?? yearBefore].sort()[0];
+  const months = monthsBetween(first, last).slice(-60);
+  const chart = months.length
+    ? columns(
+        title,
+        months.map((m) => [m, known.get(m) ?? 0]),
+        (n) => number(n),
+        (i) => groupHref("month", { key: months[i] }, periodParams()),
+      )
+    : h("p", { class: "muted" }, t("app.none"));
+  return chartCard("trend", title, chart, exportHref("complaints", { ...periodParams(), by: "month" }));
+}
+
+// The headline figures of the period.
+function headlineCard(figures) {
+  const figure = (key, value, late) =>
+    h(
+      "div",
+      { class: `figure${late ? " late" : ""}`, "data-figure": key },
+      h("span", { class: "value" }, value),
+      h("span", { class: "label" }, t(`stats.headline.${key}`)),
+    );
+  return h(
+    "section",
+    { class: "card headline", "data-headline": "" },
+    figure("registered", number(figures.registered)),
+    figure("open", number(figures.open)),
+    figure("overdue", number(figures.overdue), figures.overdue > 0),
+    figure(
+      "meanDays",
+      figures.mean_days_to_resolve === null
+        ? "—"
+        : t("stats.headline.days", { n: number(figures.mean_days_to_resolve, 1) }),
+    ),
+    figure("firstVisit", figures.resolved_after_visit ? percent(figures.first_visit_fix_rate) : "—"),
+  );
+}
+
 function complaintChart(counts) {
   const title = t("stats.complaintsBy", { axis: t(`stats.axis.${counts.by}`) });
   const rows = counts.groups.map((g) => [groupLabel(counts.by, g), g.complaints]);
+  const link = (i) => (counts.groups[i] ? groupHref(counts.by, counts.groups[i], periodParams()) : null);
   const chart =
     counts.by === "month"
-      ? columns(title, rows, (n) => number(n))
+      ? columns(title, rows, (n) => number(n), link)
       : bars(
           title,
           counts.others
             ? [...rows, [t("stats.others", { n: number(counts.others.groups) }), counts.others.complaints, "others"]]
             : rows,
           (n) => number(n),
+          link,
         );
   return chartCard(
     "complaints",
@@ -136,7 +181,9 @@ export async function statistics(main) {
     }
     const period = query(periodParams());
     const joined = period ? `&${period.slice(1)}` : "";
-    const [counts, handoff, actions, visits, costs] = await Promise.all([
+    const [headline, months, counts, handoff, actions, visits, costs] = await Promise.all([
+      api(`/v1/statistics/headline${period}`),
+      api(`/v1/statistics/complaints?by=month${joined}`),
       api(`/v1/statistics/complaints?by=${chosen.by}&top=${chosen.top}${joined}`),
       api(`/v1/statistics/handoff${period}`),
       api(`/v1/statistics/corrective-actions${period}`),
@@ -152,6 +199,8 @@ export async function statistics(main) {
     const handoffTitle = t("stats.handoff", { minutes: session().handoff_minutes });
     fill(
       charts,
+      headlineCard(headline),
+      chosen.by === "month" ? null : trendChart(months),
       complaintChart(counts),
       chartCard(
         "handoff",
