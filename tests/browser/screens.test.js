@@ -181,7 +181,7 @@ test("the ticket page sums the ticket up, folds its empty sections and prints it
   await zh.locator("[data-open-form]").click();
   await zh.waitForURL(new RegExp(`#/ticket/${ticketId}/print$`));
   const form = zh.locator("[data-complaint-form]");
-  for (const heading of ["客户投诉信息处理单", "一、客户信息登记", "二、信息传递与派工", "三、处理方式"]) {
+  for (const heading of ["客户投诉信息处理单", "一、客户信息登记", "二、信息移交与派工", "三、处理方式"]) {
     await form.getByText(heading, { exact: true }).first().waitFor();
   }
   for (const heading of ["四、原因分析与责任认定", "五、回访", "六、客户确认与关闭"]) {
