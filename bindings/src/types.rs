@@ -276,6 +276,10 @@ pub struct Registration {
     pub sales_representative: Option<String>,
     pub sales_rep: Option<UserId>,
     pub major: bool,
+    #[uniffi(default = None)]
+    pub customer_id: Option<i64>,
+    #[uniffi(default = None)]
+    pub unit_id: Option<i64>,
 }
 
 /// The intake section: the registration and when and by whom it was made.

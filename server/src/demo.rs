@@ -75,6 +75,8 @@ fn registration(
         sales_representative: None,
         sales_rep: None,
         major,
+        customer_id: None,
+        unit_id: None,
     }
 }
 

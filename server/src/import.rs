@@ -311,6 +311,8 @@ fn row_of<'a>(
         sales_representative,
         sales_rep: None,
         major: yes_no(cell(Column::Major), false).map_err(|e| within(Column::Major, e))?,
+        customer_id: None,
+        unit_id: None,
     };
     Ok(ImportRow {
         line,

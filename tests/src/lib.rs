@@ -84,6 +84,8 @@ pub fn complaint(customer: &str) -> Registration {
         sales_representative: Some("Zhao Lei".into()),
         sales_rep: None,
         major: false,
+        customer_id: None,
+        unit_id: None,
     }
 }
 

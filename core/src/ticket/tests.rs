@@ -39,6 +39,8 @@ pub(crate) fn registration() -> Registration {
         sales_representative: None,
         sales_rep: None,
         major: false,
+        customer_id: None,
+        unit_id: None,
     }
 }
 
