@@ -16,6 +16,7 @@ mod nodes;
 mod offline_exchange;
 mod policy;
 mod projection;
+mod reference;
 mod return_visits;
 mod sales;
 mod simulation;

@@ -229,7 +229,7 @@ pub trait Reference {
                 return Err(exists("customer", "name", &fields.name));
             }
             let args = customer_args(fields)?;
-            let args = [vec![Value::int(id)], args].concat();
+            let args = [args, vec![Value::int(id)]].concat();
             if sql.run(UPDATE_CUSTOMER, &args)? == 0 {
                 return Err(Error::not_found(format!("no customer {id}")));
             }
@@ -288,7 +288,7 @@ pub trait Reference {
             if taken.iter().any(|row| int(row, 0) != Some(id)) {
                 return Err(exists("unit", "job_number", &fields.job_number));
             }
-            let args = [vec![Value::int(id)], unit_args(fields)].concat();
+            let args = [unit_args(fields), vec![Value::int(id)]].concat();
             if sql.run(UPDATE_UNIT, &args)? == 0 {
                 return Err(Error::not_found(format!("no unit {id}")));
             }
@@ -331,9 +331,9 @@ pub trait Reference {
     /// code is taken, `not_found` when the one to replace is unknown.
     fn put_product(&self, product: &Product, create: bool) -> Result<()> {
         let args = [
-            Value::text(&product.code),
             Value::text(&product.name),
             Value::text(&product.model_family),
+            Value::text(&product.code),
         ];
         let (statement, refusal) = if create {
             (INSERT_PRODUCT, exists("product", "code", &product.code))
@@ -358,10 +358,10 @@ pub trait Reference {
     fn put_cause(&self, cause: &Cause, create: bool) -> Result<()> {
         let responsibility = cause.responsibility.map(|r| crate::ledger::name(&r));
         let args = [
-            Value::text(&cause.code),
             Value::text(&cause.label_zh),
             Value::text(&cause.label_en),
             Value::Text(responsibility),
+            Value::text(&cause.code),
         ];
         let (statement, refusal) = if create {
             (INSERT_CAUSE, exists("cause", "code", &cause.code))
@@ -659,8 +659,8 @@ const SELECT_CUSTOMER: &str = concat!(customer_columns!(), " WHERE customer_id =
 const SELECT_CUSTOMER_NAMED: &str = concat!(customer_columns!(), " WHERE name = $1");
 const INSERT_CUSTOMER: &str = "INSERT INTO ref_customers (name, sites, contacts)
     VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING customer_id";
-const UPDATE_CUSTOMER: &str = "UPDATE ref_customers SET name = $2, sites = $3, contacts = $4
-    WHERE customer_id = $1";
+const UPDATE_CUSTOMER: &str = "UPDATE ref_customers SET name = $1, sites = $2, contacts = $3
+    WHERE customer_id = $4";
 const SEARCH_UNITS: &str = concat!(
     unit_columns!(),
     " WHERE lower(u.job_number) LIKE lower($1) ESCAPE '\\'
@@ -675,22 +675,71 @@ const INSERT_UNIT: &str = "INSERT INTO ref_units (customer_id, site, product_cod
         model, job_number, contract_number, serial, commissioned_on)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
     ON CONFLICT (job_number) DO NOTHING RETURNING unit_id";
-const UPDATE_UNIT: &str = "UPDATE ref_units SET customer_id = $2, site = $3, product_code = $4,
-        product_name = $5, model = $6, job_number = $7, contract_number = $8, serial = $9,
-        commissioned_on = $10
-    WHERE unit_id = $1";
+const UPDATE_UNIT: &str = "UPDATE ref_units SET customer_id = $1, site = $2, product_code = $3,
+        product_name = $4, model = $5, job_number = $6, contract_number = $7, serial = $8,
+        commissioned_on = $9
+    WHERE unit_id = $10";
 const SELECT_HISTORY: &str = "SELECT ticket_id, ledger_number, status, content, registered_at
     FROM ledger WHERE job_number = $1 ORDER BY registered_at DESC, ticket_id DESC LIMIT $2";
 const SELECT_PRODUCTS: &str = "SELECT code, name, model_family FROM ref_products ORDER BY code";
 const SELECT_PRODUCT: &str = "SELECT code FROM ref_products WHERE code = $1";
-const INSERT_PRODUCT: &str = "INSERT INTO ref_products (code, name, model_family)
+const INSERT_PRODUCT: &str = "INSERT INTO ref_products (name, model_family, code)
     VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING";
-const UPDATE_PRODUCT: &str = "UPDATE ref_products SET name = $2, model_family = $3 WHERE code = $1";
+const UPDATE_PRODUCT: &str = "UPDATE ref_products SET name = $1, model_family = $2 WHERE code = $3";
 const SELECT_CAUSES: &str =
     "SELECT code, label_zh, label_en, responsibility FROM ref_causes ORDER BY code";
 const SELECT_CAUSE: &str =
     "SELECT code, label_zh, label_en, responsibility FROM ref_causes WHERE code = $1";
-const INSERT_CAUSE: &str = "INSERT INTO ref_causes (code, label_zh, label_en, responsibility)
+const INSERT_CAUSE: &str = "INSERT INTO ref_causes (label_zh, label_en, responsibility, code)
     VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING";
-const UPDATE_CAUSE: &str = "UPDATE ref_causes SET label_zh = $2, label_en = $3,
-    responsibility = $4 WHERE code = $1";
+const UPDATE_CAUSE: &str = "UPDATE ref_causes SET label_zh = $1, label_en = $2,
+    responsibility = $3 WHERE code = $4";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every statement, for the check of its parameters.
+    const STATEMENTS: &[&str] = &[
+        SEARCH_CUSTOMERS,
+        SELECT_CUSTOMER,
+        SELECT_CUSTOMER_NAMED,
+        INSERT_CUSTOMER,
+        UPDATE_CUSTOMER,
+        SEARCH_UNITS,
+        SELECT_UNIT,
+        SELECT_UNIT_OF_JOB,
+        INSERT_UNIT,
+        UPDATE_UNIT,
+        SELECT_HISTORY,
+        SELECT_PRODUCTS,
+        SELECT_PRODUCT,
+        INSERT_PRODUCT,
+        UPDATE_PRODUCT,
+        SELECT_CAUSES,
+        SELECT_CAUSE,
+        INSERT_CAUSE,
+        UPDATE_CAUSE,
+    ];
+
+    /// SQLite numbers `$n` parameters in the order they first appear, PostgreSQL by `n`: a
+    /// statement serves both only when the two agree.
+    #[test]
+    fn every_statement_numbers_its_parameters_in_the_order_they_first_appear() {
+        for statement in STATEMENTS {
+            let mut seen: Vec<u32> = Vec::new();
+            for (i, _) in statement.match_indices('$') {
+                let digits: String = statement[i + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                let n: u32 = digits.parse().expect("a numbered parameter");
+                if !seen.contains(&n) {
+                    seen.push(n);
+                }
+            }
+            let expected: Vec<u32> = (1..=seen.len() as u32).collect();
+            assert_eq!(seen, expected, "{statement}");
+        }
+    }
+}

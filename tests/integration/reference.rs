@@ -1,0 +1,400 @@
+//! The office's reference data over the API: customers, units, products and cause codes kept by
+//! the roles that own them and read by every office role; their refusals (a duplicate, an
+//! unknown id, a bad field, a role that may not write), each changing nothing; the search the
+//! registration form uses; and registrations that name a unit, or create the customer and unit
+//! on the spot, with the unit's service history listing them.
+
+use fieldledger_core::Role;
+use fieldledger_tests::{Office, complaint};
+use serde_json::{Value, json};
+
+/// A server with the desk, QA, finance and a technician's token.
+struct Desk {
+    office: Office,
+    qa: String,
+    finance: String,
+    tech: String,
+}
+
+impl Desk {
+    fn start() -> Desk {
+        let office = Office::start();
+        let token = |id: &str, role: Role| {
+            let user = office.server.user(id, role);
+            office.server.token(&user)
+        };
+        let qa = token("qa.zhou", Role::QualityAssurance);
+        let finance = token("fin.wu", Role::Finance);
+        let tech = office.server.token(&office.zhang);
+        Desk {
+            office,
+            qa,
+            finance,
+            tech,
+        }
+    }
+
+    fn call(&self, method: &str, token: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.office.server.call(method, path, token, body)
+    }
+
+    /// The desk's call, which must answer `expected`.
+    fn ok(&self, method: &str, path: &str, body: Option<Value>, expected: u16) -> Value {
+        let (status, answer) = self.call(method, &self.office.desk, path, body);
+        assert_eq!(status, expected, "{method} {path}: {answer}");
+        answer
+    }
+
+    fn get(&self, path: &str) -> Value {
+        self.ok("GET", path, None, 200)
+    }
+
+    /// Customer `name` with one site and one contact; its id.
+    fn customer(&self, name: &str) -> i64 {
+        let body = json!({"name": name,
+            "sites": [{"name": "1号变电站", "address": "保定市朝阳北大街 1 号"}],
+            "contacts": [{"name": "刘工", "phone": "0312-5566 7788"}]});
+        let made = self.ok("POST", "/v1/reference/customers", Some(body), 201);
+        made["id"].as_i64().expect("id")
+    }
+
+    /// A unit of `customer` with `job`; its id.
+    fn unit(&self, customer: i64, job: &str, contract: &str) -> i64 {
+        let body = json!({"customer_id": customer, "site": "1号变电站",
+            "product_name": "ZN63 真空断路器", "model": "ZN63-12/1250", "job_number": job,
+            "contract_number": contract, "serial": format!("SN-{job}"),
+            "commissioned_on": "2025-11-03"});
+        let made = self.ok("POST", "/v1/reference/units", Some(body), 201);
+        made["id"].as_i64().expect("id")
+    }
+
+    /// The job numbers of the units `q` finds.
+    fn search(&self, q: &str) -> Vec<String> {
+        let found = self.get(&format!("/v1/reference/units?q={}", encoded(q)));
+        found["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|u| u["job_number"].as_str().expect("job").to_owned())
+            .collect()
+    }
+
+    fn ledger_total(&self) -> u64 {
+        self.get("/v1/ledger")["total"].as_u64().expect("total")
+    }
+}
+
+/// `text` as a query string's value.
+fn encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The code of a refusal, after checking its status.
+fn refused(answer: (u16, Value), status: u16) -> String {
+    assert_eq!(answer.0, status, "{}", answer.1);
+    answer.1["error"].as_str().expect("code").to_owned()
+}
+
+#[test]
+fn the_desk_keeps_customers_and_units_and_the_office_searches_them() {
+    let desk = Desk::start();
+    let baoding = desk.customer("保定纺织有限公司");
+    let hebei = desk.customer("河北电力检修公司");
+    desk.unit(baoding, "J2026-0417", "HT-2026-0031");
+    desk.unit(baoding, "J2026-0418", "HT-2026-0031");
+    desk.unit(hebei, "J2025-0999", "HT-2025-0100");
+
+    // By part of a job number, of a contract number, of a customer's name, of a serial.
+    assert_eq!(desk.search("0417"), ["J2026-0417"]);
+    assert_eq!(desk.search("ht-2026"), ["J2026-0417", "J2026-0418"]);
+    assert_eq!(desk.search("河北"), ["J2025-0999"]);
+    assert_eq!(desk.search("SN-J2025"), ["J2025-0999"]);
+    // A LIKE wildcard is a character like any other.
+    assert!(desk.search("J%").is_empty());
+    // Paged.
+    let first = desk.get("/v1/reference/units?per_page=2");
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(first["more"], json!(true));
+    let second = desk.get("/v1/reference/units?per_page=2&page=2");
+    assert_eq!(second["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(second["more"], json!(false));
+
+    // Every office role reads them, finance too, with the customer's sites and contacts.
+    let (status, customers) = desk.call(
+        "GET",
+        &desk.finance,
+        &format!("/v1/reference/customers?q={}", encoded("保定")),
+        None,
+    );
+    assert_eq!(status, 200, "{customers}");
+    let items = customers["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["sites"][0]["name"], "1号变电站");
+    assert_eq!(items[0]["contacts"][0]["phone"], "0312-5566 7788");
+
+    // An update is kept.
+    let body = json!({"name": "保定纺织股份有限公司", "sites": [{"name": "2号变电站"}]});
+    desk.ok(
+        "PUT",
+        &format!("/v1/reference/customers/{baoding}"),
+        Some(body),
+        200,
+    );
+    let renamed = desk.get("/v1/reference/units?q=0417");
+    assert_eq!(renamed["items"][0]["customer_name"], "保定纺织股份有限公司");
+
+    // QA keeps the cause codes, with the responsibility they imply; the desk keeps products.
+    let cause = json!({"code": "C-SEAL", "label_zh": "密封圈老化", "label_en": "Aged seal",
+        "responsibility": "supplier"});
+    let (status, _) = desk.call("POST", &desk.qa, "/v1/reference/causes", Some(cause));
+    assert_eq!(status, 201);
+    let product = json!({"code": "ZN63", "name": "ZN63 真空断路器", "model_family": "ZN63"});
+    desk.ok("POST", "/v1/reference/products", Some(product), 201);
+    let causes = desk.get("/v1/reference/causes");
+    assert_eq!(causes[0]["responsibility"], "supplier");
+    assert_eq!(
+        desk.get("/v1/reference/products")[0]["name"],
+        "ZN63 真空断路器"
+    );
+}
+
+#[test]
+fn reference_data_refuses_duplicates_unknown_ids_bad_fields_and_other_roles_changing_nothing() {
+    let desk = Desk::start();
+    let baoding = desk.customer("保定纺织有限公司");
+    desk.unit(baoding, "J2026-0417", "HT-2026-0031");
+    let server = &desk.office.server;
+    let post = |token: &str, path: &str, body: Value| server.call("POST", path, token, Some(body));
+    let d = &desk.office.desk;
+
+    // Duplicates of each unique key.
+    let same = json!({"name": "保定纺织有限公司"});
+    assert_eq!(
+        refused(post(d, "/v1/reference/customers", same), 409),
+        "exists"
+    );
+    let same_job =
+        json!({"customer_id": baoding, "product_name": "ZN63", "job_number": "J2026-0417"});
+    assert_eq!(
+        refused(post(d, "/v1/reference/units", same_job), 409),
+        "exists"
+    );
+    let product = json!({"code": "ZN63", "name": "ZN63 真空断路器"});
+    desk.ok("POST", "/v1/reference/products", Some(product.clone()), 201);
+    assert_eq!(
+        refused(post(d, "/v1/reference/products", product), 409),
+        "exists"
+    );
+    let cause = json!({"code": "C1", "label_zh": "装配错误", "label_en": "Assembly error"});
+    assert_eq!(post(&desk.qa, "/v1/reference/causes", cause.clone()).0, 201);
+    assert_eq!(
+        refused(post(&desk.qa, "/v1/reference/causes", cause), 409),
+        "exists"
+    );
+
+    // Unknown ids.
+    let orphan = json!({"customer_id": 9999, "product_name": "ZN63", "job_number": "J-NEW"});
+    assert_eq!(
+        refused(post(d, "/v1/reference/units", orphan), 404),
+        "not_found"
+    );
+    let uncatalogued = json!({"customer_id": baoding, "product_code": "NOPE",
+        "product_name": "ZN63", "job_number": "J-NEW"});
+    assert_eq!(
+        refused(post(d, "/v1/reference/units", uncatalogued), 404),
+        "not_found"
+    );
+    let (status, body) = server.call("GET", "/v1/reference/units/9999", d, None);
+    assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+    let rename = json!({"name": "无此客户"});
+    let put = server.call("PUT", "/v1/reference/customers/9999", d, Some(rename));
+    assert_eq!(refused(put, 404), "not_found");
+    let put = server.call(
+        "PUT",
+        "/v1/reference/products/NOPE",
+        d,
+        Some(json!({"name": "x"})),
+    );
+    assert_eq!(refused(put, 404), "not_found");
+
+    // Bad fields, named.
+    let (status, body) = post(d, "/v1/reference/customers", json!({"name": "  "}));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("name"),
+        "{body}"
+    );
+    let elsewhere = json!({"customer_id": baoding, "site": "不存在的站", "product_name": "ZN63",
+        "job_number": "J-NEW"});
+    let (status, body) = post(d, "/v1/reference/units", elsewhere);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("site"),
+        "{body}"
+    );
+    let no_job = json!({"customer_id": baoding, "product_name": "ZN63", "job_number": ""});
+    let (status, body) = post(d, "/v1/reference/units", no_job);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("job_number"),
+        "{body}"
+    );
+
+    // Roles that may not write; a technician reads none of it.
+    let new = json!({"name": "新客户"});
+    assert_eq!(
+        refused(
+            post(&desk.finance, "/v1/reference/customers", new.clone()),
+            403
+        ),
+        "forbidden"
+    );
+    let cause = json!({"code": "C2", "label_zh": "运输损坏", "label_en": "Transport damage"});
+    assert_eq!(
+        refused(post(d, "/v1/reference/causes", cause), 403),
+        "forbidden"
+    );
+    assert_eq!(
+        refused(post(&desk.tech, "/v1/reference/customers", new), 403),
+        "forbidden"
+    );
+    let read = server.call("GET", "/v1/reference/units", &desk.tech, None);
+    assert_eq!(refused(read, 403), "forbidden");
+
+    // Nothing of it was kept.
+    let customers = desk.get("/v1/reference/customers");
+    assert_eq!(customers["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(desk.search(""), ["J2026-0417"]);
+    assert_eq!(
+        desk.get("/v1/reference/causes").as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[test]
+fn a_registration_naming_a_unit_takes_its_fields_and_the_unit_lists_it_in_its_history() {
+    let desk = Desk::start();
+    let baoding = desk.customer("保定纺织有限公司");
+    let unit = desk.unit(baoding, "J2026-0417", "HT-2026-0031");
+
+    let mut registration = json!(complaint("typed by hand"));
+    registration["unit_id"] = json!(unit);
+    registration["product_name"] = json!("");
+    registration["contact_person"] = json!("");
+    registration["contact_method"] = json!("");
+    let made = desk.ok("POST", "/v1/tickets", Some(registration.clone()), 201);
+    let id = made["ticket_id"].as_str().expect("id");
+    let ticket = desk.get(&format!("/v1/tickets/{id}"));
+    let reg = &ticket["view"]["intake"];
+    assert_eq!(reg["customer_name"], "保定纺织有限公司", "{ticket}");
+    assert_eq!(reg["job_number"], "J2026-0417");
+    assert_eq!(reg["contract_number"], "HT-2026-0031");
+    assert_eq!(reg["product_name"], "ZN63 真空断路器");
+    assert_eq!(reg["model"], "ZN63-12/1250");
+    assert_eq!(reg["contact_person"], "刘工");
+    assert_eq!(reg["unit_id"], json!(unit));
+    assert_eq!(reg["customer_id"], json!(baoding));
+
+    // A second ticket of the unit; the history lists both, newest first, with their numbers.
+    let second = desk.ok("POST", "/v1/tickets", Some(registration.clone()), 201);
+    let shown = desk.get(&format!("/v1/reference/units/{unit}"));
+    let history = shown["history"].as_array().expect("history");
+    let ids: Vec<&str> = history
+        .iter()
+        .filter_map(|t| t["ticket_id"].as_str())
+        .collect();
+    assert_eq!(ids, [second["ticket_id"].as_str().expect("id"), id]);
+    assert!(
+        history[0]["ledger_number"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("KS-"))
+    );
+    assert_eq!(history[0]["status"], "registered");
+    assert!(
+        history[0]["content"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty())
+    );
+
+    // An unknown unit or customer is refused, and nothing is registered.
+    let before = desk.ledger_total();
+    registration["unit_id"] = json!(9999);
+    let answer = desk.call(
+        "POST",
+        &desk.office.desk,
+        "/v1/tickets",
+        Some(registration.clone()),
+    );
+    assert_eq!(refused(answer, 404), "not_found");
+    registration["unit_id"] = Value::Null;
+    registration["customer_id"] = json!(9999);
+    let answer = desk.call("POST", &desk.office.desk, "/v1/tickets", Some(registration));
+    assert_eq!(refused(answer, 404), "not_found");
+    assert_eq!(desk.ledger_total(), before);
+}
+
+#[test]
+fn a_registration_of_a_new_customer_creates_it_and_its_unit_on_the_spot_once() {
+    let desk = Desk::start();
+    let mut registration = json!(complaint("石家庄新能源有限公司"));
+    registration["job_number"] = json!("J2026-7001");
+    registration["create_reference"] = json!(true);
+    let first = desk.ok("POST", "/v1/tickets", Some(registration.clone()), 201);
+    let second = desk.ok("POST", "/v1/tickets", Some(registration.clone()), 201);
+
+    let customers = desk.get(&format!("/v1/reference/customers?q={}", encoded("石家庄")));
+    let items = customers["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "one customer for both: {customers}");
+    let found = desk.get("/v1/reference/units?q=J2026-7001");
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1));
+    let unit = found["items"][0]["id"].as_i64().expect("unit");
+    assert_eq!(found["items"][0]["customer_id"], items[0]["id"]);
+    for made in [&first, &second] {
+        let id = made["ticket_id"].as_str().expect("id");
+        let ticket = desk.get(&format!("/v1/tickets/{id}"));
+        assert_eq!(ticket["view"]["intake"]["unit_id"], json!(unit));
+    }
+    let history = desk.get(&format!("/v1/reference/units/{unit}"))["history"].clone();
+    assert_eq!(history.as_array().map(Vec::len), Some(2));
+
+    // A registration the ticket refuses creates nothing.
+    let mut bad = registration;
+    bad["customer_name"] = json!("无内容客户");
+    bad["content"] = json!("");
+    let answer = desk.call("POST", &desk.office.desk, "/v1/tickets", Some(bad));
+    assert_eq!(refused(answer, 400), "invalid");
+    let none = desk.get(&format!("/v1/reference/customers?q={}", encoded("无内容")));
+    assert_eq!(none["items"].as_array().map(Vec::len), Some(0));
+
+    // Without the flag, free text stays free text.
+    let plain = json!(complaint("邯郸钢铁集团"));
+    desk.ok("POST", "/v1/tickets", Some(plain), 201);
+    let none = desk.get(&format!("/v1/reference/customers?q={}", encoded("邯郸")));
+    assert_eq!(none["items"].as_array().map(Vec::len), Some(0));
+}
