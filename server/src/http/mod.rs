@@ -154,6 +154,7 @@ pub fn table() -> Table {
             "/v1/tickets/{id}/blobs/{sha256}",
             get(blobs::ticket_blob),
         )
+        .at(Method::GET, "/v1/reference", get(reference::rights))
         .at(
             Method::GET,
             "/v1/reference/customers",

@@ -66,6 +66,23 @@ fn page<T>(mut found: Vec<T>, per_page: i64) -> Page<T> {
     Page { items: found, more }
 }
 
+/// Which lists the caller may change, for the dashboard to offer its forms.
+#[derive(Debug, Serialize)]
+pub(super) struct Rights {
+    customers: bool,
+    products: bool,
+    causes: bool,
+}
+
+pub(super) async fn rights(Office(caller): Office) -> Json<Rights> {
+    let role = caller.user.role;
+    Json(Rights {
+        customers: reference::may_write(role, List::Customers),
+        products: reference::may_write(role, List::Products),
+        causes: reference::may_write(role, List::Causes),
+    })
+}
+
 /// A number in the path.
 fn id_of(raw: &str) -> Result<i64> {
     raw.parse()
