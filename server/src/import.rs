@@ -132,7 +132,7 @@ fn unreadable(message: impl Into<String>) -> Error {
 
 /// The text of a file saved as UTF-8 (with or without a byte-order mark) or, as Excel on a
 /// Chinese system saves CSV, as GB18030.
-fn text_of(bytes: &[u8]) -> Result<String, Error> {
+pub(crate) fn text_of(bytes: &[u8]) -> Result<String, Error> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_owned()),
@@ -227,14 +227,15 @@ pub fn read(bytes: &[u8], calendar: &Calendar) -> Result<LedgerFile, Error> {
 /// only the bytes since the record before. The CSV reader counts lines itself, but one short
 /// after each `\r\n` (as Excel ends lines): it places a record at the `\n` that ends the line
 /// before, which this counts.
-struct Lines<'a> {
+pub(crate) struct Lines<'a> {
     text: &'a [u8],
     counted_to: usize,
     newlines: u64,
 }
 
 impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
+    /// Counts the lines of `text`.
+    pub(crate) fn new(text: &'a str) -> Self {
         Self {
             text: text.as_bytes(),
             counted_to: 0,
@@ -243,7 +244,7 @@ impl<'a> Lines<'a> {
     }
 
     /// The line a record starting at `byte` starts on; `byte` never goes back.
-    fn at(&mut self, byte: u64) -> u64 {
+    pub(crate) fn at(&mut self, byte: u64) -> u64 {
         let end = usize::try_from(byte).map_or(self.text.len(), |b| (b + 1).min(self.text.len()));
         if end > self.counted_to {
             let fresh = &self.text[self.counted_to..end];

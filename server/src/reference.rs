@@ -6,6 +6,9 @@
 //! registration against them: a registration naming a unit takes the unit's product, model,
 //! job number, contract number and customer; one naming new free text may create the customer
 //! and the unit on the spot, so that the desk's first call does not wait for master data.
+//! Customers and units are also imported from spreadsheets ([`import`]).
+
+pub mod import;
 
 use fieldledger_core::Role;
 use fieldledger_core::ticket::intake::Registration;

@@ -398,3 +398,136 @@ fn a_registration_of_a_new_customer_creates_it_and_its_unit_on_the_spot_once() {
     let none = desk.get(&format!("/v1/reference/customers?q={}", encoded("邯郸")));
     assert_eq!(none["items"].as_array().map(Vec::len), Some(0));
 }
+
+mod import {
+    use fieldledger_server::reference::import::{Outcome, RowOutcome, read, upload};
+    use fieldledger_server::storage::Reference;
+
+    use super::Desk;
+
+    /// A file of `customers` customers with `per` units each, one row per unit.
+    fn file(customers: usize, per: usize) -> String {
+        let mut csv = String::from(
+            "客户名称,现场,现场地址,联系人,联系电话,产品名称,规格型号,工号,合同号,出厂编号,投运日期\n",
+        );
+        for c in 0..customers {
+            for u in 0..per {
+                csv.push_str(&format!(
+                    "客户{c:05},{site}号站,地址{c},联系人{c},0311-{c:07},ZN63 真空断路器,ZN63-12,\
+                     J{c:05}-{u},HT-{c:05},SN{c:05}{u},2025-0{m}-15\n",
+                    site = u % 2,
+                    m = 1 + u % 9,
+                ));
+            }
+        }
+        csv
+    }
+
+    fn import(desk: &Desk, csv: &str) -> Vec<RowOutcome> {
+        let read = read(csv.as_bytes()).expect("the file reads");
+        let mut last = 0;
+        let outcomes = upload(&read, &desk.office.server.url, &desk.office.desk, |done| {
+            assert!(done > last, "progress moves on");
+            last = done;
+        })
+        .expect("imported");
+        assert_eq!(last, read.rows.len(), "progress reaches every row");
+        outcomes
+    }
+
+    fn count(outcomes: &[RowOutcome], of: fn(&Outcome) -> bool) -> usize {
+        outcomes.iter().filter(|o| of(&o.outcome)).count()
+    }
+
+    #[test]
+    fn five_thousand_customers_and_twenty_thousand_units_import_once() {
+        let desk = Desk::start();
+        let csv = file(5_000, 4);
+        let first = import(&desk, &csv);
+        assert_eq!(first.len(), 20_000);
+        assert_eq!(count(&first, |o| *o == Outcome::Created), 20_000);
+        let storage = &desk.office.server.state.storage;
+        assert_eq!(
+            storage.customers("", 0, 10_000).expect("customers").len(),
+            5_000
+        );
+        assert_eq!(storage.units("", 0, 30_000).expect("units").len(), 20_000);
+        // Each customer has both sites of its units.
+        let one = storage
+            .customer_named("客户00042")
+            .expect("read")
+            .expect("customer");
+        assert_eq!(one.fields.sites.len(), 2);
+        assert_eq!(desk.search("J00042-3"), ["J00042-3"]);
+
+        let again = import(&desk, &csv);
+        assert_eq!(count(&again, |o| *o == Outcome::Existing), 20_000);
+        assert_eq!(
+            storage.customers("", 0, 10_000).expect("customers").len(),
+            5_000
+        );
+        assert_eq!(storage.units("", 0, 30_000).expect("units").len(), 20_000);
+    }
+
+    #[test]
+    fn a_file_with_bad_lines_reports_each_line_and_imports_the_rest() {
+        let desk = Desk::start();
+        let csv = "Customer,Site,Product,Job number,Commissioned,Colour\n\
+                   Alpha Mills,North,ZN63,J-1,2025-03-01,red\n\
+                   ,North,ZN63,J-2,,\n\
+                   Beta Works,,ZN63,J-3,not a day,\n\
+                   Beta Works,,,J-4,,\n\
+                   \"Gamma\n Plant\",South,ZN63,J-5,,\n\
+                   Delta Power,,ZN63,J-1,,\n\
+                   Epsilon Grid,,,,,\n";
+        let read = read(csv.as_bytes()).expect("the file reads");
+        assert_eq!(read.ignored_columns, ["Colour"]);
+        let outcomes = import(&desk, csv);
+        let rejected: Vec<(u64, &str)> = outcomes
+            .iter()
+            .filter_map(|o| match &o.outcome {
+                Outcome::Rejected { reason } => Some((o.line, reason.as_str())),
+                _ => None,
+            })
+            .collect();
+        let lines: Vec<u64> = rejected.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [3, 4, 5, 8], "{rejected:?}");
+        assert!(rejected[0].1.contains("name"), "{rejected:?}");
+        assert!(rejected[1].1.contains("投运日期"), "{rejected:?}");
+        assert!(rejected[2].1.contains("product_name"), "{rejected:?}");
+        assert!(rejected[3].1.contains("Alpha Mills"), "{rejected:?}");
+        let created: Vec<u64> = outcomes
+            .iter()
+            .filter(|o| o.outcome == Outcome::Created)
+            .map(|o| o.line)
+            .collect();
+        assert_eq!(created, [2, 6, 9]);
+        // The rejected rows changed nothing: no Beta Works, no Delta Power, J-1 still Alpha's.
+        let storage = &desk.office.server.state.storage;
+        assert!(
+            storage
+                .customer_named("Beta Works")
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            storage
+                .customer_named("Delta Power")
+                .expect("read")
+                .is_none()
+        );
+        let j1 = storage.unit_of_job("J-1").expect("read").expect("unit");
+        assert_eq!(j1.customer_name, "Alpha Mills");
+        assert_eq!(desk.search("J-5"), ["J-5"]);
+    }
+
+    #[test]
+    fn only_the_roles_that_keep_customers_import_them() {
+        let desk = Desk::start();
+        let body = serde_json::json!({"rows": [{"line": 2, "customer": {"name": "Zeta"}}]});
+        let (status, answer) = desk.call("POST", &desk.finance, "/v1/reference/import", Some(body));
+        assert_eq!((status, answer["error"].as_str()), (403, Some("forbidden")));
+        let storage = &desk.office.server.state.storage;
+        assert!(storage.customer_named("Zeta").expect("read").is_none());
+    }
+}

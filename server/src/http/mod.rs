@@ -156,6 +156,16 @@ pub fn table() -> Table {
         )
         .at(Method::GET, "/v1/reference", get(reference::rights))
         .at(
+            Method::POST,
+            "/v1/reference/import/read",
+            post(reference::read_import).layer(DefaultBodyLimit::max(MAX_IMPORT_BODY)),
+        )
+        .at(
+            Method::POST,
+            "/v1/reference/import",
+            post(reference::import_rows).layer(DefaultBodyLimit::max(MAX_IMPORT_BODY)),
+        )
+        .at(
             Method::GET,
             "/v1/reference/customers",
             get(reference::customers),

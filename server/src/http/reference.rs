@@ -8,11 +8,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::extract::{Body, Params, Segment};
+use super::extract::{Body, Params, Raw, Segment};
 use super::guard::Office;
 use super::{Result, blocking};
 use crate::AppState;
 use crate::error::{Code, Error};
+use crate::reference::import::{self, ReferenceFile, ReferenceImport, RowOutcome};
 use crate::reference::{self, DEFAULT_PER_PAGE, List, MOST_PER_PAGE};
 use crate::storage::reference::{
     Cause, Customer, CustomerFields, Product, ServiceEntry, Unit, UnitFields,
@@ -266,4 +267,27 @@ pub(super) async fn update_cause(
 ) -> Result<StatusCode> {
     put_cause(state, office, Cause { code, ..cause }, false).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Reads a spreadsheet of customers and units (the file as the body) into rows for
+/// [`import_rows`], with the lines that do not read; stores nothing.
+pub(super) async fn read_import(
+    Office(caller): Office,
+    Raw(bytes): Raw,
+) -> Result<Json<ReferenceFile>> {
+    reference::check_write(caller.user.role, List::Customers)?;
+    Ok(Json(blocking(move || import::read(&bytes)).await?))
+}
+
+/// Imports a piece of a spreadsheet's rows: what became of each.
+pub(super) async fn import_rows(
+    State(state): State<AppState>,
+    Office(caller): Office,
+    Body(request): Body<ReferenceImport>,
+) -> Result<Json<Vec<RowOutcome>>> {
+    reference::check_write(caller.user.role, List::Customers)?;
+    let storage = state.storage.clone();
+    Ok(Json(
+        blocking(move || import::import(storage.as_ref(), &request)).await?,
+    ))
 }

@@ -372,20 +372,32 @@ pub trait Reference {
         put_one(self, statement, &args, refusal)
     }
 
-    /// Imports customers and units in one transaction: each customer whose name is not
-    /// recorded yet is recorded, then each unit whose job number is not, at the customer its
-    /// row names. Returns, for each row of `rows` in order, whether it made something new.
-    fn import_reference(&self, rows: &[ImportedRow]) -> Result<Vec<bool>> {
-        let mut made = Vec::with_capacity(rows.len());
+    /// Imports customers and units in one transaction, row by row: a customer whose name is
+    /// not recorded yet is recorded, and one that is gains the row's site and contact if it
+    /// lacks them; then the row's unit is recorded at that customer unless its job number is.
+    /// Returns what became of each row of `rows`, in order.
+    fn import_reference(&self, rows: &[ImportedRow]) -> Result<Vec<Imported>> {
+        let mut done = Vec::with_capacity(rows.len());
         self.reference_write(&mut |sql| {
-            made.clear();
+            done.clear();
             for row in rows {
-                made.push(import_row(sql, row)?);
+                done.push(import_row(sql, row)?);
             }
             Ok(())
         })?;
-        Ok(made)
+        Ok(done)
     }
+}
+
+/// What became of a row of a reference-data import.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Imported {
+    /// It recorded a customer or unit, or gave a customer a site or contact.
+    Created,
+    /// Everything it says was recorded already.
+    Existing,
+    /// Its job number is a unit of another customer, named.
+    OtherCustomer(String),
 }
 
 /// A row of a reference-data import: a customer, and the unit installed at them if the row
@@ -398,25 +410,68 @@ pub struct ImportedRow {
     pub unit: Option<UnitFields>,
 }
 
-/// Imports `row`; whether it made a customer or a unit.
-fn import_row(sql: &mut dyn SqlRun, row: &ImportedRow) -> Result<bool> {
+/// Imports `row`; a row refused changes nothing.
+fn import_row(sql: &mut dyn SqlRun, row: &ImportedRow) -> Result<Imported> {
     let found = sql.rows(SELECT_CUSTOMER_NAMED, &[Value::text(&row.customer.name)])?;
-    let (customer_id, mut made) = match found.first().and_then(|r| int(r, 0)) {
-        Some(id) => (id, false),
-        None => (insert_customer(sql, &row.customer)?.id, true),
-    };
-    if let Some(unit) = &row.unit {
-        let taken = sql.rows(SELECT_UNIT_OF_JOB, &[Value::text(&unit.job_number)])?;
-        if taken.is_empty() {
-            let unit = UnitFields {
-                customer_id,
-                ..unit.clone()
-            };
-            insert_unit(sql, &unit)?;
-            made = true;
+    let stored = found.first().map(|r| customer_of(r)).transpose()?;
+    let unit_taken = match &row.unit {
+        Some(unit) => {
+            let taken = sql.rows(SELECT_UNIT_OF_JOB, &[Value::text(&unit.job_number)])?;
+            taken.first().map(|r| unit_of(r)).transpose()?
         }
+        None => None,
+    };
+    if let Some(other) = &unit_taken
+        && stored
+            .as_ref()
+            .is_none_or(|c| c.id != other.fields.customer_id)
+    {
+        return Ok(Imported::OtherCustomer(other.customer_name.clone()));
     }
-    Ok(made)
+    let mut made = false;
+    let customer_id = match stored {
+        Some(mut customer) => {
+            let before = customer.fields.clone();
+            for site in &row.customer.sites {
+                if !customer.fields.sites.iter().any(|s| s.name == site.name) {
+                    customer.fields.sites.push(site.clone());
+                }
+            }
+            for contact in &row.customer.contacts {
+                if !customer.fields.contacts.contains(contact) {
+                    customer.fields.contacts.push(contact.clone());
+                }
+            }
+            if customer.fields != before {
+                let args = [
+                    customer_args(&customer.fields)?,
+                    vec![Value::int(customer.id)],
+                ];
+                sql.run(UPDATE_CUSTOMER, &args.concat())?;
+                made = true;
+            }
+            customer.id
+        }
+        None => {
+            made = true;
+            insert_customer(sql, &row.customer)?.id
+        }
+    };
+    if let Some(unit) = &row.unit
+        && unit_taken.is_none()
+    {
+        let unit = UnitFields {
+            customer_id,
+            ..unit.clone()
+        };
+        insert_unit(sql, &unit)?;
+        made = true;
+    }
+    Ok(if made {
+        Imported::Created
+    } else {
+        Imported::Existing
+    })
 }
 
 /// The refusal of a new `what` whose `field` `value` is taken.
