@@ -156,3 +156,51 @@ test("finance reads the reference data and is offered no form to change it", asy
   await shot(qa, "reference-qa-zh");
   await qa.context().close();
 });
+
+test("the desk imports customers and units from a spreadsheet with a progress bar and each bad line", async () => {
+  const rows = ["客户名称,现场,联系人,联系电话,产品名称,规格型号,工号,合同号,投运日期"];
+  for (let i = 0; i < 1200; i++) {
+    rows.push(
+      `衡水电力${stamp}-${i % 300},${i % 2}号站,冯工,0318-${i},SVG 无功补偿装置,SVG-10,JI-${stamp}-${i},HT-${i},2025-06-01`,
+    );
+  }
+  rows.push(`,1号站,冯工,,SVG,SVG-10,JI-${stamp}-x,,`);
+  rows.push(`衡水电力${stamp}-0,1号站,冯工,,SVG,SVG-10,JI-${stamp}-y,,2025-13-40`);
+  const csv = `${rows.join("\n")}\n`;
+  for (const [locale, lang] of [
+    ["zh-CN", "zh"],
+    ["en-GB", "en"],
+  ]) {
+    const desk = await signedIn("desk.wang", { locale });
+    await desk.goto("/#/reference");
+    const form = desk.locator('form[data-form="ref-import"]');
+    await form.locator('input[type="file"]').setInputFiles({
+      name: "customers.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(csv),
+    });
+    await form.locator('button[type="submit"]').click();
+    const status = desk.locator("[data-import-status]");
+    await status.filter({ hasText: lang === "zh" ? "完成" : "Done" }).waitFor({ timeout: 60_000 });
+    const bar = desk.locator("[data-import-progress]");
+    assert.equal(await bar.getAttribute("value"), "1200");
+    const errors = await desk.locator("[data-import-errors] li").allTextContents();
+    assert.equal(errors.length, 2, errors.join("\n"));
+    assert.match(errors[0], lang === "zh" ? /^第 1202 行/ : /^Line 1202/);
+    assert.match(errors[1], /1203/);
+    // The first import creates every row; the second, the same file again, creates nothing.
+    const done = await status.textContent();
+    assert.match(done, lang === "zh" ? /新建或补充 1200 行/ : /0 rows created or completed, 1200 already there/);
+    await shot(desk, `reference-import-${lang}`);
+    await desk.context().close();
+  }
+  const desk = await signedIn("desk.wang");
+  const found = await ok(
+    desk,
+    "GET",
+    `/v1/reference/customers?q=${encodeURIComponent(`衡水电力${stamp}`)}&per_page=100`,
+  );
+  assert.equal(found.items.length, 100);
+  assert.equal(found.more, true);
+  await desk.context().close();
+});

@@ -6,6 +6,11 @@ export function setCsrf(token) {
   csrf = token ?? "";
 }
 
+// The CSRF token every change carries, for a request `api` does not make (a file upload).
+export function csrfToken() {
+  return csrf;
+}
+
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message || `HTTP ${status}`);

@@ -424,6 +424,15 @@ const zh = {
   "ref.back": "← 返回基础资料",
   "desk.createReference": "新客户或新设备加入基础资料",
   "desk.chosenUnit": "已选设备：{unit}",
+  "ref.import": "从表格导入客户和设备",
+  "ref.importHint":
+    "CSV 文件（UTF-8 或 GBK），每台设备一行，第一行为列名：客户名称、现场、现场地址、联系人、联系电话、产品名称、规格型号、工号、合同号、出厂编号、投运日期。重复导入不会重复创建。",
+  "ref.importFile": "文件",
+  "ref.importRun": "导入",
+  "ref.importReading": "正在读取文件…",
+  "ref.importProgress": "已导入 {done} / {total} 行",
+  "ref.importDone": "完成：新建或补充 {created} 行，已存在 {existing} 行，未导入 {rejected} 行。",
+  "ref.importLine": "第 {line} 行：{reason}",
 };
 
 const en = {
@@ -857,6 +866,15 @@ const en = {
   "ref.back": "← Back to reference data",
   "desk.createReference": "Add a new customer or unit to the reference data",
   "desk.chosenUnit": "Unit chosen: {unit}",
+  "ref.import": "Import customers and units from a spreadsheet",
+  "ref.importHint":
+    "A CSV file (UTF-8 or GBK), one row per unit, the first line naming the columns: customer, site, address, contact, phone, product, model, job number, contract number, serial, commissioned. Importing again creates nothing twice.",
+  "ref.importFile": "File",
+  "ref.importRun": "Import",
+  "ref.importReading": "Reading the file…",
+  "ref.importProgress": "{done} of {total} rows imported",
+  "ref.importDone": "Done: {created} rows created or completed, {existing} already there, {rejected} not imported.",
+  "ref.importLine": "Line {line}: {reason}",
 };
 
 // Names of the values the API uses, per language: [zh, en].

@@ -3,7 +3,7 @@
 // forms to add to a list are offered to the roles the server lets change it (GET /v1/reference),
 // and the server refuses the others all the same.
 
-import { api, query } from "../api.js";
+import { ApiError, api, csrfToken, query } from "../api.js";
 import { fill, h } from "../dom.js";
 import { form } from "../forms.js";
 import { dateTime, day, name, t } from "../i18n.js";
@@ -280,6 +280,78 @@ function causesSection(rights) {
   };
 }
 
+// How many rows go to the server at a time: the progress bar moves on after each piece.
+const IMPORT_PIECE = 500;
+
+// Import of customers and units from a spreadsheet (CSV): the server reads the file, then the
+// rows go in pieces with a progress bar, and every line not imported is listed with why.
+function importSection(reload) {
+  const bar = h("progress", { max: 1, value: 0, hidden: true, "data-import-progress": "" });
+  const status = h("p", { class: "muted", "aria-live": "polite", "data-import-status": "" });
+  const errors = h("ul", { class: "import-errors", "data-import-errors": "" });
+  const file = h("input", { type: "file", name: "file", accept: ".csv,text/csv", required: true });
+  const run = (e) => {
+    e.preventDefault();
+    return attempt(async () => {
+      const chosen = file.files[0];
+      if (!chosen) return;
+      fill(errors);
+      fill(status, t("ref.importReading"));
+      const body = await chosen.arrayBuffer();
+      const response = await fetch("/v1/reference/import/read", {
+        method: "POST",
+        headers: { "X-CSRF-Token": csrfToken(), "Content-Type": "text/csv" },
+        credentials: "same-origin",
+        body,
+      });
+      const read = await response.json();
+      if (!response.ok) throw new ApiError(response.status, read?.error, read?.message);
+      const outcomes = read.rejected.map((r) => ({ line: r.line, outcome: "rejected", reason: r.reason }));
+      bar.hidden = false;
+      bar.max = Math.max(read.rows.length, 1);
+      bar.value = 0;
+      for (let i = 0; i < read.rows.length; i += IMPORT_PIECE) {
+        const rows = read.rows.slice(i, i + IMPORT_PIECE);
+        outcomes.push(...(await api("/v1/reference/import", { method: "POST", body: { rows } })));
+        bar.value = i + rows.length;
+        fill(status, t("ref.importProgress", { done: bar.value, total: read.rows.length }));
+      }
+      const counted = (kind) => outcomes.filter((o) => o.outcome === kind).length;
+      fill(
+        status,
+        t("ref.importDone", {
+          created: counted("created"),
+          existing: counted("existing"),
+          rejected: counted("rejected"),
+        }),
+      );
+      fill(
+        errors,
+        outcomes
+          .filter((o) => o.outcome === "rejected")
+          .sort((a, b) => a.line - b.line)
+          .map((o) => h("li", {}, t("ref.importLine", { line: o.line, reason: o.reason }))),
+      );
+      await reload();
+    });
+  };
+  return h(
+    "section",
+    { class: "card", "data-ref": "import" },
+    h("h2", {}, t("ref.import")),
+    h("p", { class: "muted" }, t("ref.importHint")),
+    h(
+      "form",
+      { class: "inline", "data-form": "ref-import", onsubmit: run },
+      h("label", {}, t("ref.importFile"), file),
+      h("button", { type: "submit" }, t("ref.importRun")),
+    ),
+    bar,
+    status,
+    errors,
+  );
+}
+
 // One unit with its service history: the tickets of its job number, newest first.
 async function unitPage(main, id) {
   const unit = await api(`/v1/reference/units/${encodeURIComponent(id)}`);
@@ -325,10 +397,13 @@ export async function reference(main, [sub, id] = []) {
   if (sub === "unit" && id) return unitPage(main, id);
   const rights = await api("/v1/reference");
   const sections = [customersSection(rights), unitsSection(rights), productsSection(rights), causesSection(rights)];
+  const reload = () => Promise.all(sections.slice(0, 2).map((s) => s.load()));
   fill(
     main,
     h("h1", {}, t("ref.title")),
     sections.map((s) => s.el),
   );
+  // The import goes with the customers it adds to, before their list.
+  if (rights.customers) sections[0].el.after(importSection(reload));
   await Promise.all(sections.map((s) => s.load()));
 }
