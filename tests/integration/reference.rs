@@ -401,7 +401,6 @@ fn a_registration_of_a_new_customer_creates_it_and_its_unit_on_the_spot_once() {
 
 mod import {
     use fieldledger_server::reference::import::{Outcome, RowOutcome, read, upload};
-    use fieldledger_server::storage::Reference;
 
     use super::Desk;
 
