@@ -719,7 +719,8 @@ fn import_reference(
         }
     }
     println!(
-        "{created} rows created or completed customers and units, {existing} rows were there already, {rejected} rows rejected"
+        "{created} rows created or completed customers and units, \
+         {existing} rows were there already, {rejected} rows rejected"
     );
     if rejected > 0 {
         return Err(format!("{rejected} rows of {} were not imported", file.display()).into());
