@@ -148,6 +148,29 @@ fn the_desk_keeps_customers_and_units_and_the_office_searches_them() {
     let renamed = desk.get("/v1/reference/units?q=0417");
     assert_eq!(renamed["items"][0]["customer_name"], "保定纺织股份有限公司");
 
+    // A unit moves to another customer's site under a new contract; a job number another unit
+    // has is refused and changes nothing.
+    let units = desk.get("/v1/reference/units?q=J2025-0999");
+    let moved = units["items"][0]["id"].as_i64().expect("unit");
+    let body = json!({"customer_id": baoding, "site": "2号变电站", "product_name": "ZN63 真空断路器",
+        "job_number": "J2025-0999", "contract_number": "HT-2026-0077", "serial": "SN-NEW"});
+    desk.ok(
+        "PUT",
+        &format!("/v1/reference/units/{moved}"),
+        Some(body.clone()),
+        200,
+    );
+    let shown = desk.get(&format!("/v1/reference/units/{moved}"));
+    assert_eq!(shown["customer_name"], "保定纺织股份有限公司");
+    assert_eq!(shown["contract_number"], "HT-2026-0077");
+    assert_eq!(shown["site"], "2号变电站");
+    let mut taken = body;
+    taken["job_number"] = json!("J2026-0417");
+    let path = format!("/v1/reference/units/{moved}");
+    let answer = desk.call("PUT", &desk.office.desk, &path, Some(taken));
+    assert_eq!(refused(answer, 409), "exists");
+    assert_eq!(desk.get(&path)["job_number"], "J2025-0999");
+
     // QA keeps the cause codes, with the responsibility they imply; the desk keeps products.
     let cause = json!({"code": "C-SEAL", "label_zh": "密封圈老化", "label_en": "Aged seal",
         "responsibility": "supplier"});
@@ -155,12 +178,38 @@ fn the_desk_keeps_customers_and_units_and_the_office_searches_them() {
     assert_eq!(status, 201);
     let product = json!({"code": "ZN63", "name": "ZN63 真空断路器", "model_family": "ZN63"});
     desk.ok("POST", "/v1/reference/products", Some(product), 201);
+    let relabel =
+        json!({"label_zh": "密封圈老化失效", "label_en": "Aged seal", "responsibility": null});
+    let (status, _) = desk.call(
+        "PUT",
+        &desk.qa,
+        "/v1/reference/causes/C-SEAL",
+        Some(relabel),
+    );
+    assert_eq!(status, 204);
     let causes = desk.get("/v1/reference/causes");
-    assert_eq!(causes[0]["responsibility"], "supplier");
+    assert_eq!(causes[0]["label_zh"], "密封圈老化失效");
+    assert_eq!(causes[0]["responsibility"], Value::Null);
     assert_eq!(
         desk.get("/v1/reference/products")[0]["name"],
         "ZN63 真空断路器"
     );
+    let renamed = json!({"name": "ZN63 户内真空断路器", "model_family": "ZN63"});
+    desk.ok("PUT", "/v1/reference/products/ZN63", Some(renamed), 204);
+    assert_eq!(
+        desk.get("/v1/reference/products")[0]["name"],
+        "ZN63 户内真空断路器"
+    );
+
+    // A file without a customer column is refused whole, with its own code.
+    let path = "/v1/reference/import/read";
+    let answer = desk.call(
+        "POST",
+        &desk.office.desk,
+        path,
+        Some(json!("产品,工号\nZN63,J-1")),
+    );
+    assert_eq!(refused(answer, 400), "unreadable_file");
 }
 
 #[test]
