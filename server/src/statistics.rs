@@ -47,6 +47,12 @@ pub enum ComplaintAxis {
     Department,
     /// How long it took from registration to resolution ([`ResolutionTime`]).
     Resolution,
+    /// The catalogue code of the product of the unit of its job number, in the reference data
+    /// (none for a job number that is no recorded unit, or a unit not catalogued).
+    ProductCode,
+    /// The customer of the unit of its job number, as the reference data names them (none for
+    /// a job number that is no recorded unit): whatever the ticket's free text said.
+    UnitCustomer,
 }
 
 impl ComplaintAxis {
@@ -63,6 +69,8 @@ impl ComplaintAxis {
             ComplaintAxis::Technician => "technician",
             ComplaintAxis::Department => "department",
             ComplaintAxis::Resolution => "resolution",
+            ComplaintAxis::ProductCode => "product_code",
+            ComplaintAxis::UnitCustomer => "unit_customer",
         }
     }
 
@@ -165,7 +173,8 @@ impl StatisticsQuery {
             Error::new(
                 Code::BadBody,
                 "complaints are counted by an axis: by=product, model, cause, responsibility, \
-                 month, customer, disposition, technician, department or resolution",
+                 month, customer, disposition, technician, department, resolution, product_code or \
+                 unit_customer",
             )
         })
     }

@@ -448,6 +448,46 @@ fn a_registration_of_a_new_customer_creates_it_and_its_unit_on_the_spot_once() {
     assert_eq!(none["items"].as_array().map(Vec::len), Some(0));
 }
 
+#[test]
+fn statistics_count_complaints_by_the_product_code_and_customer_of_their_unit() {
+    let desk = Desk::start();
+    let baoding = desk.customer("保定纺织有限公司");
+    let product = json!({"code": "ZN63", "name": "ZN63 真空断路器", "model_family": "ZN63"});
+    desk.ok("POST", "/v1/reference/products", Some(product), 201);
+    let body = json!({"customer_id": baoding, "product_code": "ZN63",
+        "product_name": "ZN63 真空断路器", "job_number": "J-1"});
+    desk.ok("POST", "/v1/reference/units", Some(body), 201);
+    // Three complaints of the unit, its product and customer spelled three ways by hand, and
+    // one of a job number the reference data does not know.
+    for (customer, product, job) in [
+        ("保定纺织", "ZN63 真空断路器", "J-1"),
+        ("保定纺织有限公司", "ZN63 vacuum breaker", "J-1"),
+        ("Baoding Textiles", "ZN63", "J-1"),
+        ("邯郸钢铁", "ZN63", "J-9"),
+    ] {
+        let mut registration = json!(complaint(customer));
+        registration["product_name"] = json!(product);
+        registration["job_number"] = json!(job);
+        desk.ok("POST", "/v1/tickets", Some(registration), 201);
+    }
+    let groups = |by: &str| -> Vec<(Value, u64)> {
+        let counts = desk.get(&format!("/v1/statistics/complaints?by={by}"));
+        let groups = counts["groups"].as_array().expect("groups").iter();
+        groups
+            .map(|g| (g["key"].clone(), g["complaints"].as_u64().expect("n")))
+            .collect()
+    };
+    assert_eq!(groups("product").len(), 3, "free text fragments");
+    assert_eq!(
+        groups("product_code"),
+        [(json!("ZN63"), 3), (Value::Null, 1)]
+    );
+    assert_eq!(
+        groups("unit_customer"),
+        [(json!("保定纺织有限公司"), 3), (Value::Null, 1)]
+    );
+}
+
 mod import {
     use fieldledger_server::reference::import::{Outcome, RowOutcome, read, upload};
 

@@ -433,6 +433,8 @@ const zh = {
   "ref.importProgress": "已导入 {done} / {total} 行",
   "ref.importDone": "完成：新建或补充 {created} 行，已存在 {existing} 行，未导入 {rejected} 行。",
   "ref.importLine": "第 {line} 行：{reason}",
+  "stats.axis.product_code": "产品代码（按设备）",
+  "stats.axis.unit_customer": "客户（按设备）",
 };
 
 const en = {
@@ -875,6 +877,8 @@ const en = {
   "ref.importProgress": "{done} of {total} rows imported",
   "ref.importDone": "Done: {created} rows created or completed, {existing} already there, {rejected} not imported.",
   "ref.importLine": "Line {line}: {reason}",
+  "stats.axis.product_code": "product code (of the unit)",
+  "stats.axis.unit_customer": "customer (of the unit)",
 };
 
 // Names of the values the API uses, per language: [zh, en].

@@ -19,6 +19,8 @@ const AXES = [
   "technician",
   "department",
   "resolution",
+  "product_code",
+  "unit_customer",
 ];
 const TOPS = ["5", "10", "20", "50"];
 
