@@ -94,6 +94,7 @@ impl ImportRow {
         if !self.cause.trim().is_empty() {
             operations.push(Operation::RecordCause {
                 cause: self.cause.clone(),
+                cause_code: None,
             });
         }
         if let Some(responsibility) = self.responsibility {

@@ -488,6 +488,36 @@ fn statistics_count_complaints_by_the_product_code_and_customer_of_their_unit() 
     );
 }
 
+#[test]
+fn qa_records_a_cause_with_a_code_of_the_list_and_an_unknown_code_is_refused() {
+    let desk = Desk::start();
+    let cause = json!({"code": "C03", "label_zh": "外购件失效", "label_en": "Bought-in part failed",
+        "responsibility": "supplier"});
+    let (status, _) = desk.call("POST", &desk.qa, "/v1/reference/causes", Some(cause));
+    assert_eq!(status, 201);
+    let made = desk.ok(
+        "POST",
+        "/v1/tickets",
+        Some(json!(complaint("保定纺织"))),
+        201,
+    );
+    let id = made["ticket_id"].as_str().expect("id");
+    let path = format!("/v1/tickets/{id}/operations");
+
+    let unknown = json!({"op": "record_cause", "cause": "继电器失效", "cause_code": "C99"});
+    let answer = desk.call("POST", &desk.qa, &path, Some(unknown));
+    assert_eq!(refused(answer, 404), "not_found");
+    let quality = &desk.get(&format!("/v1/tickets/{id}"))["view"]["quality"];
+    assert_eq!(quality["cause"], "", "a refused cause changes nothing");
+
+    let known = json!({"op": "record_cause", "cause": "继电器失效", "cause_code": "C03"});
+    let (status, body) = desk.call("POST", &desk.qa, &path, Some(known));
+    assert_eq!(status, 200, "{body}");
+    let quality = &desk.get(&format!("/v1/tickets/{id}"))["view"]["quality"];
+    assert_eq!(quality["cause"], "继电器失效");
+    assert_eq!(quality["cause_code"], "C03");
+}
+
 mod import {
     use fieldledger_server::reference::import::{Outcome, RowOutcome, read, upload};
 
