@@ -560,6 +560,8 @@ pub struct CorrectiveAction {
 #[uniffi::remote(Record)]
 pub struct Quality {
     pub cause: String,
+    #[uniffi(default = None)]
+    pub cause_code: Option<String>,
     pub responsibility: Option<Responsibility>,
     pub ruled_by: Option<UserId>,
     pub ruled_at: Option<Timestamp>,
