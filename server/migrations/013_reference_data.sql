@@ -35,3 +35,7 @@ CREATE TABLE ref_causes (
 );
 -- A unit's service history: the ledger's tickets of its job number, newest first.
 CREATE INDEX ledger_by_job_number ON ledger (job_number, registered_at);
+-- The code of a ticket's cause in the cause code list, when QA chose one (the ledger projection
+-- version rises with this migration), and complaints counted by it.
+ALTER TABLE ledger ADD COLUMN cause_code TEXT;
+CREATE INDEX ledger_complaints_by_cause_code ON ledger (complaint, cause_code);

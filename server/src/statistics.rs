@@ -53,6 +53,8 @@ pub enum ComplaintAxis {
     /// The customer of the unit of its job number, as the reference data names them (none for
     /// a job number that is no recorded unit): whatever the ticket's free text said.
     UnitCustomer,
+    /// The code QA chose from the cause code list (none when QA chose none).
+    CauseCode,
 }
 
 impl ComplaintAxis {
@@ -71,6 +73,7 @@ impl ComplaintAxis {
             ComplaintAxis::Resolution => "resolution",
             ComplaintAxis::ProductCode => "product_code",
             ComplaintAxis::UnitCustomer => "unit_customer",
+            ComplaintAxis::CauseCode => "cause_code",
         }
     }
 
@@ -173,8 +176,8 @@ impl StatisticsQuery {
             Error::new(
                 Code::BadBody,
                 "complaints are counted by an axis: by=product, model, cause, responsibility, \
-                 month, customer, disposition, technician, department, resolution, product_code or \
-                 unit_customer",
+                 month, customer, disposition, technician, department, resolution, product_code, \
+                 unit_customer or cause_code",
             )
         })
     }

@@ -516,6 +516,11 @@ fn qa_records_a_cause_with_a_code_of_the_list_and_an_unknown_code_is_refused() {
     let quality = &desk.get(&format!("/v1/tickets/{id}"))["view"]["quality"];
     assert_eq!(quality["cause"], "继电器失效");
     assert_eq!(quality["cause_code"], "C03");
+
+    // Complaints are counted by the code, whatever the cause's words.
+    let counts = desk.get("/v1/statistics/complaints?by=cause_code");
+    assert_eq!(counts["groups"][0]["key"], "C03", "{counts}");
+    assert_eq!(counts["groups"][0]["complaints"], 1);
 }
 
 mod import {

@@ -54,6 +54,7 @@ pub(crate) fn complaint_column(axis: ComplaintAxis) -> Option<String> {
         ComplaintAxis::Customer => Some("customer_name".into()),
         ComplaintAxis::Disposition => Some("disposition".into()),
         ComplaintAxis::Resolution => Some(ResolutionTime::sql_key()),
+        ComplaintAxis::CauseCode => Some("cause_code".into()),
         ComplaintAxis::ProductCode => Some(
             "(SELECT u.product_code FROM ref_units u WHERE u.job_number = ledger.job_number)"
                 .into(),

@@ -435,6 +435,7 @@ const zh = {
   "ref.importLine": "第 {line} 行：{reason}",
   "stats.axis.product_code": "产品代码（按设备）",
   "stats.axis.unit_customer": "客户（按设备）",
+  "stats.axis.cause_code": "原因代码",
 };
 
 const en = {
@@ -879,6 +880,7 @@ const en = {
   "ref.importLine": "Line {line}: {reason}",
   "stats.axis.product_code": "product code (of the unit)",
   "stats.axis.unit_customer": "customer (of the unit)",
+  "stats.axis.cause_code": "cause code",
 };
 
 // Names of the values the API uses, per language: [zh, en].

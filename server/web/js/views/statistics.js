@@ -21,6 +21,7 @@ const AXES = [
   "resolution",
   "product_code",
   "unit_customer",
+  "cause_code",
 ];
 const TOPS = ["5", "10", "20", "50"];
 
