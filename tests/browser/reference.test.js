@@ -2,12 +2,13 @@
 // products and cause codes): the desk registers a complaint for an existing customer by typing
 // part of a job number and choosing the unit the form offers, the ticket names that customer and
 // unit and the unit's service history lists it; a new customer and unit typed by hand are added
-// to the reference data on the spot; the finance office reads the lists but is offered no form.
+// to the reference data on the spot; the finance office reads the lists but is offered no form;
+// QA records a cause by choosing its code; the desk imports customers and units from a file.
 // Screenshots: target/browser-artifacts/reference-<view>-<zh|en>.png.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ok, setUp, shot, signedIn } from "./harness.js";
+import { ok, registerComplaint, setUp, shot, signedIn } from "./harness.js";
 
 setUp();
 
@@ -137,7 +138,7 @@ test("a new customer and unit typed by hand join the reference data on the spot"
   await desk.context().close();
 });
 
-test("finance reads the reference data and is offered no form to change it", async () => {
+test("finance reads the reference data without forms; QA records a cause by its code", async () => {
   const finance = await signedIn("fin.zhao", { locale: "zh-CN" });
   await finance.goto("/#/reference");
   await finance.locator("table[data-units] a").first().waitFor();
@@ -154,6 +155,29 @@ test("finance reads the reference data and is offered no form to change it", asy
   await qa.locator('form[data-form="ref-cause"]').waitFor();
   assert.equal(await qa.locator('form[data-form="ref-customer"]').count(), 0);
   await shot(qa, "reference-qa-zh");
+
+  // QA records a ticket's cause by choosing a code of the list: its label becomes the cause.
+  const desk = await signedIn("desk.wang");
+  const { ticket_id: ticket } = await registerComplaint(desk, {
+    customer_name: CUSTOMER,
+    job_number: `J-QA-${stamp}`,
+  });
+  await desk.context().close();
+  await qa.goto(`/#/ticket/${ticket}`);
+  const form = qa.locator('form[data-form="record-cause"]').first();
+  await form.locator('select[name="cause_code"] option[value="C03"]').waitFor({ state: "attached" });
+  await form.locator('select[name="cause_code"]').selectOption("C03");
+  assert.equal(await form.locator('input[name="cause"]').inputValue(), "外购件失效");
+  await form.locator('button[type="submit"]').click();
+  for (let i = 0; ; i++) {
+    const quality = (await ok(qa, "GET", `/v1/tickets/${ticket}`)).view.quality;
+    if (quality.cause_code === "C03") {
+      assert.equal(quality.cause, "外购件失效");
+      break;
+    }
+    assert.ok(i < 50, "the cause code was not recorded");
+    await qa.waitForTimeout(100);
+  }
   await qa.context().close();
 });
 

@@ -436,6 +436,8 @@ const zh = {
   "stats.axis.product_code": "产品代码（按设备）",
   "stats.axis.unit_customer": "客户（按设备）",
   "stats.axis.cause_code": "原因代码",
+  "f.cause_code": "原因代码",
+  "ref.noCode": "不选代码",
 };
 
 const en = {
@@ -881,6 +883,8 @@ const en = {
   "stats.axis.product_code": "product code (of the unit)",
   "stats.axis.unit_customer": "customer (of the unit)",
   "stats.axis.cause_code": "cause code",
+  "f.cause_code": "Cause code",
+  "ref.noCode": "no code",
 };
 
 // Names of the values the API uses, per language: [zh, en].
