@@ -276,6 +276,10 @@ pub struct Registration {
     pub sales_representative: Option<String>,
     pub sales_rep: Option<UserId>,
     pub major: bool,
+    #[uniffi(default = None)]
+    pub customer_id: Option<i64>,
+    #[uniffi(default = None)]
+    pub unit_id: Option<i64>,
 }
 
 /// The intake section: the registration and when and by whom it was made.
@@ -556,6 +560,8 @@ pub struct CorrectiveAction {
 #[uniffi::remote(Record)]
 pub struct Quality {
     pub cause: String,
+    #[uniffi(default = None)]
+    pub cause_code: Option<String>,
     pub responsibility: Option<Responsibility>,
     pub ruled_by: Option<UserId>,
     pub ruled_at: Option<Timestamp>,

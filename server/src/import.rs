@@ -94,6 +94,7 @@ impl ImportRow {
         if !self.cause.trim().is_empty() {
             operations.push(Operation::RecordCause {
                 cause: self.cause.clone(),
+                cause_code: None,
             });
         }
         if let Some(responsibility) = self.responsibility {
@@ -132,7 +133,7 @@ fn unreadable(message: impl Into<String>) -> Error {
 
 /// The text of a file saved as UTF-8 (with or without a byte-order mark) or, as Excel on a
 /// Chinese system saves CSV, as GB18030.
-fn text_of(bytes: &[u8]) -> Result<String, Error> {
+pub(crate) fn text_of(bytes: &[u8]) -> Result<String, Error> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_owned()),
@@ -227,14 +228,15 @@ pub fn read(bytes: &[u8], calendar: &Calendar) -> Result<LedgerFile, Error> {
 /// only the bytes since the record before. The CSV reader counts lines itself, but one short
 /// after each `\r\n` (as Excel ends lines): it places a record at the `\n` that ends the line
 /// before, which this counts.
-struct Lines<'a> {
+pub(crate) struct Lines<'a> {
     text: &'a [u8],
     counted_to: usize,
     newlines: u64,
 }
 
 impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
+    /// Counts the lines of `text`.
+    pub(crate) fn new(text: &'a str) -> Self {
         Self {
             text: text.as_bytes(),
             counted_to: 0,
@@ -243,7 +245,7 @@ impl<'a> Lines<'a> {
     }
 
     /// The line a record starting at `byte` starts on; `byte` never goes back.
-    fn at(&mut self, byte: u64) -> u64 {
+    pub(crate) fn at(&mut self, byte: u64) -> u64 {
         let end = usize::try_from(byte).map_or(self.text.len(), |b| (b + 1).min(self.text.len()));
         if end > self.counted_to {
             let fresh = &self.text[self.counted_to..end];
@@ -311,6 +313,8 @@ fn row_of<'a>(
         sales_representative,
         sales_rep: None,
         major: yes_no(cell(Column::Major), false).map_err(|e| within(Column::Major, e))?,
+        customer_id: None,
+        unit_id: None,
     };
     Ok(ImportRow {
         line,

@@ -31,7 +31,7 @@ pub struct Received {
 
 /// The version of [`LedgerRow::project`]: raise it whenever a row holds more or other than
 /// before, and the server rebuilds a stored ledger by the new projection as it opens.
-pub const PROJECTION_VERSION: u32 = 7;
+pub const PROJECTION_VERSION: u32 = 8;
 
 /// One line of the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +103,8 @@ pub struct LedgerRow {
     pub cause: String,
     /// The responsibility ruled, once ruled.
     pub responsibility: Option<String>,
+    /// The code of the cause in the office's cause code list, when QA chose one.
+    pub cause_code: Option<String>,
     /// Imported from a ledger kept elsewhere: history, which raises no deadlines.
     pub imported: bool,
     /// The day the product shipped, once recorded.
@@ -197,6 +199,7 @@ impl LedgerRow {
                 .count() as u32,
             cause: view.quality.cause.trim().to_owned(),
             responsibility: view.quality.responsibility.map(|r| name(&r)),
+            cause_code: view.quality.cause_code.clone(),
             imported: view.meta.imported_from.is_some(),
             shipped_on: view.delivery.shipped_on,
             drawings_sent_at: view.delivery.drawings_sent_at,

@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod private_files;
 pub mod projection;
 pub mod queue;
+pub mod reference;
 pub mod relay;
 pub mod return_visits;
 pub mod security_log;

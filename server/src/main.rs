@@ -246,6 +246,23 @@ enum Command {
         #[arg(long, env = "FIELDLEDGER_TOKEN")]
         token: String,
     },
+    /// Imports customers and their installed units from a spreadsheet (CSV, UTF-8 or GB18030,
+    /// one row per unit, first line naming the columns in Chinese or English) into a running
+    /// server's reference data. Importing the same file again creates nothing.
+    ImportReference {
+        /// The CSV file.
+        file: PathBuf,
+        /// The server's address.
+        #[arg(
+            long,
+            env = "FIELDLEDGER_SERVER",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        server: String,
+        /// A token of the service desk, a supervisor or an administrator.
+        #[arg(long, env = "FIELDLEDGER_TOKEN")]
+        token: String,
+    },
     /// Exports the ledger as a spreadsheet.
     Export {
         /// The file to write.
@@ -383,6 +400,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             server,
             token,
         } => return import_file(&file, &server, &token, &calendar),
+        Command::ImportReference {
+            file,
+            server,
+            token,
+        } => return import_reference(&file, &server, &token),
         Command::Migrate { from, to } => return migrate(&from, &to),
         command => command,
     };
@@ -616,7 +638,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("wrote {} ledger rows to {}", rows.len(), output.display());
         }
         // Done above, before the data directory opened.
-        Command::Import { .. } | Command::Migrate { .. } => {}
+        Command::Import { .. } | Command::ImportReference { .. } | Command::Migrate { .. } => {}
     }
     Ok(())
 }
@@ -636,10 +658,7 @@ fn import_file(
             ledger.ignored_columns.join(", ")
         );
     }
-    let bar = indicatif::ProgressBar::new(ledger.rows.len() as u64).with_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {elapsed} (eta {eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = rows_bar(ledger.rows.len());
     let source = file.file_name().map_or_else(
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -661,6 +680,54 @@ fn import_file(
     }
     println!(
         "{created} tickets created, {existing} rows already imported, {rejected} rows rejected"
+    );
+    if rejected > 0 {
+        return Err(format!("{rejected} rows of {} were not imported", file.display()).into());
+    }
+    Ok(())
+}
+
+/// A progress bar of `len` rows.
+fn rows_bar(len: usize) -> indicatif::ProgressBar {
+    indicatif::ProgressBar::new(len as u64).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {elapsed} (eta {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    )
+}
+
+/// Reads `file` of customers and units, sends its rows to `server` with a progress bar, and
+/// reports each rejected row.
+fn import_reference(
+    file: &std::path::Path,
+    server: &str,
+    token: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use fieldledger_server::reference::import::{self as reference, Outcome as Made};
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let read = reference::read(&bytes)?;
+    if !read.ignored_columns.is_empty() {
+        eprintln!(
+            "not imported (unknown columns): {}",
+            read.ignored_columns.join(", ")
+        );
+    }
+    let bar = rows_bar(read.rows.len());
+    let outcomes = reference::upload(&read, server, token, |done| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    let (mut created, mut existing, mut rejected) = (0, 0, 0);
+    for row in &outcomes {
+        match &row.outcome {
+            Made::Created => created += 1,
+            Made::Existing => existing += 1,
+            Made::Rejected { reason } => {
+                rejected += 1;
+                eprintln!("line {}: {reason}", row.line);
+            }
+        }
+    }
+    println!(
+        "{created} rows created or completed customers and units, \
+         {existing} rows were there already, {rejected} rows rejected"
     );
     if rejected > 0 {
         return Err(format!("{rejected} rows of {} were not imported", file.display()).into());

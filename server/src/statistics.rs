@@ -47,6 +47,14 @@ pub enum ComplaintAxis {
     Department,
     /// How long it took from registration to resolution ([`ResolutionTime`]).
     Resolution,
+    /// The catalogue code of the product of the unit of its job number, in the reference data
+    /// (none for a job number that is no recorded unit, or a unit not catalogued).
+    ProductCode,
+    /// The customer of the unit of its job number, as the reference data names them (none for
+    /// a job number that is no recorded unit): whatever the ticket's free text said.
+    UnitCustomer,
+    /// The code QA chose from the cause code list (none when QA chose none).
+    CauseCode,
 }
 
 impl ComplaintAxis {
@@ -63,6 +71,9 @@ impl ComplaintAxis {
             ComplaintAxis::Technician => "technician",
             ComplaintAxis::Department => "department",
             ComplaintAxis::Resolution => "resolution",
+            ComplaintAxis::ProductCode => "product_code",
+            ComplaintAxis::UnitCustomer => "unit_customer",
+            ComplaintAxis::CauseCode => "cause_code",
         }
     }
 
@@ -165,7 +176,8 @@ impl StatisticsQuery {
             Error::new(
                 Code::BadBody,
                 "complaints are counted by an axis: by=product, model, cause, responsibility, \
-                 month, customer, disposition, technician, department or resolution",
+                 month, customer, disposition, technician, department, resolution, product_code, \
+                 unit_customer or cause_code",
             )
         })
     }

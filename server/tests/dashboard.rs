@@ -40,6 +40,8 @@ fn registration() -> Registration {
         sales_representative: None,
         sales_rep: None,
         major: false,
+        customer_id: None,
+        unit_id: None,
     }
 }
 

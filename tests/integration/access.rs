@@ -242,6 +242,7 @@ fn a_refused_document_never_blocks_the_others_in_the_same_request() {
             &posing,
             &Operation::RecordCause {
                 cause: "guess".into(),
+                cause_code: None,
             },
         ),
         crafted(

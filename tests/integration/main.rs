@@ -17,6 +17,7 @@ mod offline_exchange;
 mod people;
 mod policy;
 mod projection;
+mod reference;
 mod return_visits;
 mod sales;
 mod simulation;

@@ -179,6 +179,7 @@ fn a_flood_of_refused_changes_writes_one_security_event_per_reason() {
             Timestamp(1),
             &Operation::RecordCause {
                 cause: "forged".into(),
+                cause_code: None,
             },
         )
         .expect("a change the technician's role may not make");

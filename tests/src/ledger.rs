@@ -94,6 +94,7 @@ fn generated(n: u64, total: u64, rng: &mut Seeded) -> Result<Ticket, Failure> {
             5 * 24 * 60,
             Operation::RecordCause {
                 cause: format!("Cause {:02}", rng.below(60)),
+                cause_code: None,
             },
         )?;
         let responsibility = [

@@ -84,6 +84,8 @@ pub fn complaint(customer: &str) -> Registration {
         sales_representative: Some("Zhao Lei".into()),
         sales_rep: None,
         major: false,
+        customer_id: None,
+        unit_id: None,
     }
 }
 
@@ -193,8 +195,8 @@ impl TestServer {
     }
 }
 
-/// A JSON call with `token` to the office API of the server at `url`; returns the status and
-/// the body (the text as a JSON string when it is not JSON).
+/// A JSON call with `token` to the office API of the server at `url` (a GET, a PUT, or else a
+/// POST); returns the status and the body (the text as a JSON string when it is not JSON).
 pub fn call(
     url: &str,
     method: &str,
@@ -210,6 +212,11 @@ pub fn call(
     let auth = format!("Bearer {token}");
     let response = match (method, body) {
         ("GET", _) => agent.get(&url).header("Authorization", &auth).call(),
+        ("PUT", Some(body)) => agent
+            .put(&url)
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .send(body.to_string().as_bytes()),
         (_, Some(body)) => agent
             .post(&url)
             .header("Authorization", &auth)

@@ -24,6 +24,8 @@ pub(crate) fn registration(n: usize) -> Registration {
         sales_representative: None,
         sales_rep: None,
         major: false,
+        customer_id: None,
+        unit_id: None,
     }
 }
 

@@ -119,6 +119,7 @@ fn a_forbidden_action_changes_nothing_in_the_store() {
             &id,
             &Operation::RecordCause {
                 cause: "guess".into(),
+                cause_code: None,
             },
         )
         .err()

@@ -85,11 +85,19 @@ pub struct Registration {
     pub sales_rep: Option<UserId>,
     /// A major complaint, which involves the general manager and R&D.
     pub major: bool,
+    /// The customer of the office's reference data this ticket is for, when the desk chose
+    /// one; the free-text customer fields stay what the form showed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<i64>,
+    /// The installed unit of the office's reference data this ticket is about, when the desk
+    /// chose one; the product, model, job and contract number are then the unit's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_id: Option<i64>,
 }
 
 impl Registration {
     /// Checks every field and returns the cleaned registration.
-    pub(crate) fn validated(&self) -> Result<Registration> {
+    pub fn validated(&self) -> Result<Registration> {
         let sales_representative = optional(
             "sales representative",
             self.sales_representative.as_deref(),
@@ -121,6 +129,8 @@ impl Registration {
             sales_representative,
             sales_rep: self.sales_rep.clone(),
             major: self.major,
+            customer_id: self.customer_id,
+            unit_id: self.unit_id,
         })
     }
 }

@@ -132,6 +132,10 @@ pub enum Operation {
     RecordCause {
         /// The cause.
         cause: String,
+        /// The code of the cause in the office's cause code list, when QA chose one (the office
+        /// server refuses a code the list lacks).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause_code: Option<String>,
     },
     /// Rules on responsibility.
     RuleResponsibility {
@@ -360,8 +364,8 @@ impl Operation {
             } => Some(returns::inspect(
                 tx, ctx, return_id, *stage, *verdict, findings,
             )?),
-            Operation::RecordCause { cause } => {
-                quality::record_cause(tx, ctx, cause).map(|()| None)?
+            Operation::RecordCause { cause, cause_code } => {
+                quality::record_cause(tx, ctx, cause, cause_code.as_deref()).map(|()| None)?
             }
             Operation::RuleResponsibility { responsibility } => {
                 quality::rule(tx, ctx, *responsibility).map(|()| None)?
@@ -655,6 +659,7 @@ mod tests {
             },
             Operation::RecordCause {
                 cause: "relay".into(),
+                cause_code: None,
             },
             Operation::HandOff {
                 to: vec![Role::Technician],

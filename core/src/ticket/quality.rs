@@ -115,6 +115,9 @@ pub struct NewAction {
 pub struct Quality {
     /// The cause found.
     pub cause: String,
+    /// Its code in the office's cause code list, when one was chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause_code: Option<String>,
     /// The responsibility ruled, once ruled.
     pub responsibility: Option<Responsibility>,
     /// Who ruled it.
@@ -185,8 +188,17 @@ pub(crate) fn record_cause(
     tx: &mut Transaction<'_>,
     ctx: &WriteContext<'_>,
     cause: &str,
+    code: Option<&str>,
 ) -> Result<()> {
     let quality = ctx.section(tx, Section::Quality)?;
+    if let Some(code) = code {
+        put_field(
+            tx,
+            &quality,
+            "cause_code",
+            &required("cause code", code, SHORT)?,
+        )?;
+    }
     update_text(tx, &quality, "cause", &required("cause", cause, LONG)?)
 }
 

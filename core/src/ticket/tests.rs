@@ -39,6 +39,8 @@ pub(crate) fn registration() -> Registration {
         sales_representative: None,
         sales_rep: None,
         major: false,
+        customer_id: None,
+        unit_id: None,
     }
 }
 
@@ -267,6 +269,7 @@ fn the_whole_flow_reads_back_section_by_section() {
         9_000,
         Operation::RecordCause {
             cause: "Coil wire insulation defect".into(),
+            cause_code: None,
         },
     );
     apply(
@@ -456,7 +459,10 @@ fn a_technician_cannot_write_quality_and_nothing_changes() {
         .apply(
             &author("tech.zhang", Role::Technician),
             Timestamp(2),
-            &Operation::RecordCause { cause: "x".into() },
+            &Operation::RecordCause {
+                cause: "x".into(),
+                cause_code: None,
+            },
         )
         .err()
         .map(|e| e.to_string());
@@ -1284,6 +1290,7 @@ fn a_major_complaint_closes_only_after_the_managers_review_and_r_and_ds_ruling()
     let mut t = major_ticket();
     let cause = Operation::RecordCause {
         cause: "coil insulation".into(),
+        cause_code: None,
     };
     apply(
         &mut t,

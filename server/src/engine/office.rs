@@ -213,9 +213,27 @@ impl Engine {
         again(|| self.record_once(user, id, op))
     }
 
+    /// Refuses a cause code that the office's cause code list lacks.
+    fn check_cause_code(&self, op: &Operation) -> Result<()> {
+        let Operation::RecordCause {
+            cause_code: Some(code),
+            ..
+        } = op
+        else {
+            return Ok(());
+        };
+        match self.storage.cause(code)? {
+            Some(_) => Ok(()),
+            None => Err(Error::not_found(format!(
+                "the cause code {code:?} is not in the cause code list"
+            ))),
+        }
+    }
+
     /// One attempt at [`Engine::record`].
     fn record_once(&self, user: &User, id: &TicketId, op: &Operation) -> Result<Applied> {
         self.check_named_people(op)?;
+        self.check_cause_code(op)?;
         let now = self.clock.now();
         let slots = self.documents.slots([id.clone()]);
         let mut docs = slots.lock();

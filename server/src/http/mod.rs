@@ -25,6 +25,7 @@ mod openapi;
 pub mod people;
 pub mod policy;
 pub mod queue;
+pub mod reference;
 pub mod return_visits;
 pub mod sales;
 pub mod service;
@@ -155,6 +156,74 @@ pub fn table() -> Table {
             Method::GET,
             "/v1/tickets/{id}/blobs/{sha256}",
             get(blobs::ticket_blob),
+        )
+        .at(Method::GET, "/v1/reference", get(reference::rights))
+        .at(
+            Method::POST,
+            "/v1/reference/import/read",
+            post(reference::read_import).layer(DefaultBodyLimit::max(MAX_IMPORT_BODY)),
+        )
+        .at(
+            Method::POST,
+            "/v1/reference/import",
+            post(reference::import_rows).layer(DefaultBodyLimit::max(MAX_IMPORT_BODY)),
+        )
+        .at(
+            Method::GET,
+            "/v1/reference/customers",
+            get(reference::customers),
+        )
+        .at(
+            Method::POST,
+            "/v1/reference/customers",
+            post(reference::create_customer),
+        )
+        .at(
+            Method::PUT,
+            "/v1/reference/customers/{id}",
+            put(reference::update_customer),
+        )
+        .at(Method::GET, "/v1/reference/units", get(reference::units))
+        .at(
+            Method::POST,
+            "/v1/reference/units",
+            post(reference::create_unit),
+        )
+        .at(
+            Method::GET,
+            "/v1/reference/units/{id}",
+            get(reference::unit),
+        )
+        .at(
+            Method::PUT,
+            "/v1/reference/units/{id}",
+            put(reference::update_unit),
+        )
+        .at(
+            Method::GET,
+            "/v1/reference/products",
+            get(reference::products),
+        )
+        .at(
+            Method::POST,
+            "/v1/reference/products",
+            post(reference::create_product),
+        )
+        .at(
+            Method::PUT,
+            "/v1/reference/products/{code}",
+            put(reference::update_product),
+        )
+        .at(Method::GET, "/v1/reference/causes", get(reference::causes))
+        .at(
+            Method::POST,
+            "/v1/reference/causes",
+            post(reference::create_cause),
+        )
+        .at(
+            Method::PUT,
+            "/v1/reference/causes/{code}",
+            put(reference::update_cause),
         )
         .at(Method::GET, "/v1/costs", get(costs::costs))
         .at(Method::GET, "/v1/sales-representatives", get(sales::list))

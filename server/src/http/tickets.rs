@@ -1,4 +1,5 @@
-//! Tickets in the office: `POST /v1/tickets` registers one at the desk, `GET /v1/tickets/{id}`
+//! Tickets in the office: `POST /v1/tickets` registers one at the desk (resolved against the
+//! reference data, [`crate::reference::resolve`]), `GET /v1/tickets/{id}`
 //! shows one with its deadlines judged, `POST /v1/tickets/{id}/operations` records an operation
 //! on it, and `GET /v1/tickets/{id}/signoffs/{signoff}` shows it exactly as the customer saw it
 //! when signing (read at the heads the sign-off recorded).
@@ -7,7 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use fieldledger_core::ticket::intake::Registration;
 use fieldledger_core::{EntryId, Operation, Section, TicketView, policy};
 
 use super::extract::{Body, Segment, ticket_id};
@@ -17,12 +17,13 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::deadlines::Judgement;
 use crate::error::{Code, Error};
+use crate::reference::{self, RegistrationRequest};
 use crate::ticket_detail::{self, TicketDetail};
 
 pub(super) async fn register(
     State(state): State<AppState>,
     caller: Caller,
-    Body(registration): Body<Registration>,
+    Body(request): Body<RegistrationRequest>,
 ) -> Result<Response> {
     if !policy::may_register(caller.user.role) {
         return Err(Error::forbidden(format!(
@@ -31,7 +32,9 @@ pub(super) async fn register(
         )));
     }
     let engine = state.engine.clone();
+    let storage = state.storage.clone();
     let (id, ledger_number) = blocking(move || {
+        let registration = reference::resolve(storage.as_ref(), &request)?;
         let id = engine.register(&caller.user, &registration)?;
         let number = engine
             .read(&id, |t| t.view_sections(&[Section::Meta]))??

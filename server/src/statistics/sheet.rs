@@ -232,6 +232,9 @@ fn axis_header(axis: ComplaintAxis) -> Words {
         ComplaintAxis::Technician => ("服务人员", "technician"),
         ComplaintAxis::Department => ("移交部门", "department handed off to"),
         ComplaintAxis::Resolution => ("处理用时", "time to resolve"),
+        ComplaintAxis::ProductCode => ("产品代码", "product code"),
+        ComplaintAxis::UnitCustomer => ("客户（按设备）", "customer of the unit"),
+        ComplaintAxis::CauseCode => ("原因代码", "cause code"),
     }
 }
 

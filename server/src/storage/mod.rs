@@ -1,8 +1,8 @@
 //! Everything the server keeps, behind one trait per aggregate so that either database, the
 //! embedded SQLite or PostgreSQL for several stateless servers, can keep it: [`Accounts`],
 //! [`Sessions`], [`Documents`], [`Commits`], [`Ledger`], [`Leases`], [`Deadlines`],
-//! [`Reports`], [`Outbox`], [`Blobs`] and [`SecurityEvents`], each in the file named for it
-//! with the types it uses. [`Storage`] is all of them together, what the server holds;
+//! [`Reports`], [`Reference`], [`Outbox`], [`Blobs`] and [`SecurityEvents`], each in the file
+//! named for it with the types it uses. [`Storage`] is all of them together, what the server holds;
 //! [`sqlite::SqliteStorage`] is the embedded default and [`postgres::PostgresStorage`] the
 //! shared one.
 
@@ -15,6 +15,7 @@ mod leases;
 mod ledger;
 mod outbox;
 pub mod postgres;
+pub mod reference;
 mod reports;
 mod security_events;
 mod sessions;
@@ -29,6 +30,7 @@ pub use documents::{DeviceDoc, Documents, FeedPage};
 pub use leases::{Lease, Leases};
 pub use ledger::Ledger;
 pub use outbox::{Outbox, Webhook};
+pub use reference::Reference;
 pub use reports::{Reports, complaint_group};
 pub use security_events::{SecurityEvent, SecurityEvents};
 pub use sessions::{Sessions, WebSession};
@@ -50,6 +52,7 @@ pub trait Storage:
     + Leases
     + Deadlines
     + Reports
+    + Reference
     + Outbox
     + Blobs
     + SecurityEvents

@@ -106,6 +106,16 @@ pub(crate) fn complaint_column(axis: ComplaintAxis) -> Option<String> {
         ComplaintAxis::Customer => Some("customer_name".into()),
         ComplaintAxis::Disposition => Some("disposition".into()),
         ComplaintAxis::Resolution => Some(ResolutionTime::sql_key()),
+        ComplaintAxis::CauseCode => Some("cause_code".into()),
+        ComplaintAxis::ProductCode => Some(
+            "(SELECT u.product_code FROM ref_units u WHERE u.job_number = ledger.job_number)"
+                .into(),
+        ),
+        ComplaintAxis::UnitCustomer => Some(
+            "(SELECT c.name FROM ref_units u JOIN ref_customers c ON c.customer_id = u.customer_id
+                WHERE u.job_number = ledger.job_number)"
+                .into(),
+        ),
         ComplaintAxis::Month | ComplaintAxis::Technician | ComplaintAxis::Department => None,
     }
 }

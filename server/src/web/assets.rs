@@ -47,6 +47,7 @@ pub const FILES: &[(&str, &str, &[u8])] = embedded! {
     "js/views/home.js" => JS,
     "js/views/home_forms.js" => JS,
     "js/views/sales.js" => JS,
+    "js/views/reference.js" => JS,
     "js/enrol.js" => JS,
     "js/views/complaint_form.js" => JS,
 };

@@ -6,6 +6,11 @@ export function setCsrf(token) {
   csrf = token ?? "";
 }
 
+// The CSRF token every change carries, for a request `api` does not make (a file upload).
+export function csrfToken() {
+  return csrf;
+}
+
 // A refusal of the server: its status, its stable code, and what a screen needs to say it in the
 // user's language (`params`, and `missing` for a refused close). `message` is the server's
 // English text, for logs only: screens show `errorText` of i18n.js.

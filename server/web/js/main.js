@@ -15,6 +15,7 @@ import { finance } from "./views/finance.js";
 import { home } from "./views/home.js";
 import { ledger } from "./views/ledger.js";
 import { quality } from "./views/quality.js";
+import { reference } from "./views/reference.js";
 import { signIn } from "./views/sign_in.js";
 import { statistics } from "./views/statistics.js";
 import { ticket } from "./views/ticket.js";
@@ -49,6 +50,8 @@ const VIEWS = [
   // Whoever closes a case needs its costs audited first.
   { route: "finance", label: "nav.finance", render: finance, actions: ["audit_cost", "settle_cost", "close"] },
   { route: "statistics", label: "nav.statistics", render: statistics, whole: true },
+  // Reference data: read by every office role; its forms follow what the server lets each change.
+  { route: "reference", label: "nav.reference", render: reference, whole: true },
   { route: "devices", label: "nav.devices", render: devices, roles: ["admin"] },
   { route: "ticket", render: ticket },
 ];

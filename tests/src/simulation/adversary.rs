@@ -273,6 +273,7 @@ impl World {
                 Author::new(own.user, Role::QualityAssurance),
                 Operation::RecordCause {
                     cause: "forged".into(),
+                    cause_code: None,
                 },
             ),
             _ => (
@@ -324,6 +325,7 @@ impl World {
             0 => (
                 Operation::RecordCause {
                     cause: "a guess".into(),
+                    cause_code: None,
                 },
                 "quality",
                 "cause",

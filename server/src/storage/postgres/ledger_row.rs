@@ -23,10 +23,10 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         next_action_due, open_actions, cause, responsibility, contact_person, contact_method,
         content, requests, source, sales_representative, imported, shipped_on, drawings_sent_at,
         confirmed_at, confirmed_received_at, waiting, resolved_at, handed_off_to, addressed,
-        sales_rep, visits)
+        sales_rep, visits, cause_code)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
         $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
-        $37, $38, $39, $40, $41, $42, $43)
+        $37, $38, $39, $40, $41, $42, $43, $44)
     ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
         status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
         major = excluded.major, customer_name = excluded.customer_name,
@@ -48,7 +48,7 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         confirmed_received_at = excluded.confirmed_received_at, waiting = excluded.waiting,
         resolved_at = excluded.resolved_at, handed_off_to = excluded.handed_off_to,
         addressed = excluded.addressed, sales_rep = excluded.sales_rep,
-        visits = excluded.visits";
+        visits = excluded.visits, cause_code = excluded.cause_code";
 
 /// Moves a row's `updated_at` (`$2`), for a write that changed nothing else in it.
 const TOUCH_LEDGER_ROW: &str = "UPDATE ledger SET updated_at = $2 WHERE ticket_id = $1";
@@ -97,6 +97,7 @@ pub(super) fn read(row: &Row) -> Result<LedgerRow> {
         waiting: row.parsed_list("waiting")?,
         addressed: row.parsed_list("addressed")?,
         sales_rep: row.parsed_opt("sales_rep")?,
+        cause_code: row.value("cause_code")?,
         resolved_at: row.timestamp_opt("resolved_at")?,
         handed_off_to: row.parsed_list("handed_off_to")?,
         visits: u32::try_from(row.value::<i32>("visits")?).map_err(|_| corrupt("visits"))?,
@@ -167,6 +168,7 @@ pub(super) fn upsert(tx: &mut Transaction<'_>, row: &LedgerRow) -> Result<()> {
             &addressed.join(" "),
             &row.sales_rep.as_ref().map(UserId::as_str),
             &visits,
+            &row.cause_code,
         ],
     )?;
     Ok(())

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/003_statistics.sql"),
     include_str!("../../../migrations/postgres/004_sales.sql"),
     include_str!("../../../migrations/postgres/005_ledger_visits.sql"),
+    include_str!("../../../migrations/postgres/006_reference_data.sql"),
 ];
 
 /// Held while a server migrates, so that servers starting together apply each migration once.

@@ -29,6 +29,7 @@ mod ledger_row;
 mod migrations;
 mod outbox;
 mod projection;
+mod reference;
 mod reports;
 mod row;
 pub mod scratch;

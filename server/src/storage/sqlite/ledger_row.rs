@@ -19,7 +19,7 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         next_action_due, open_actions, cause, responsibility, contact_person, contact_method,
         content, requests, source, sales_representative, imported, shipped_on, drawings_sent_at,
         confirmed_at, confirmed_received_at, waiting, resolved_at, handed_off_to, addressed,
-        sales_rep, visits)
+        sales_rep, visits, cause_code)
     VALUES (:ticket_id, :ledger_number, :status, :kind,
         :complaint, :major, :customer_name, :product_name, :model, :job_number, :contract_number,
         :assignees, :disposition, :decision_conflict, :registered_at, :received_at, :updated_at,
@@ -27,7 +27,7 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         :next_action_due, :open_actions, :cause, :responsibility, :contact_person, :contact_method,
         :content, :requests, :source, :sales_representative, :imported, :shipped_on,
         :drawings_sent_at, :confirmed_at, :confirmed_received_at, :waiting, :resolved_at,
-        :handed_off_to, :addressed, :sales_rep, :visits)
+        :handed_off_to, :addressed, :sales_rep, :visits, :cause_code)
     ON CONFLICT (ticket_id) DO UPDATE SET ledger_number = excluded.ledger_number,
         status = excluded.status, kind = excluded.kind, complaint = excluded.complaint,
         major = excluded.major, customer_name = excluded.customer_name,
@@ -49,7 +49,7 @@ const UPSERT_LEDGER_ROW: &str = "INSERT INTO ledger (ticket_id, ledger_number, s
         confirmed_received_at = excluded.confirmed_received_at, waiting = excluded.waiting,
         resolved_at = excluded.resolved_at, handed_off_to = excluded.handed_off_to,
         addressed = excluded.addressed, sales_rep = excluded.sales_rep,
-        visits = excluded.visits";
+        visits = excluded.visits, cause_code = excluded.cause_code";
 
 /// Moves a row's `updated_at` (`?2`), for a write that changed nothing else in it.
 const TOUCH_LEDGER_ROW: &str = "UPDATE ledger SET updated_at = ?2 WHERE ticket_id = ?1";
@@ -97,6 +97,7 @@ pub(super) fn read(row: &NamedRow<'_>) -> Result<LedgerRow> {
         waiting: row.parsed_list("waiting")?,
         addressed: row.parsed_list("addressed")?,
         sales_rep: row.parsed_opt("sales_rep")?,
+        cause_code: row.get("cause_code")?,
         resolved_at: row.timestamp_opt("resolved_at")?,
         handed_off_to: row.parsed_list("handed_off_to")?,
         visits: row.get("visits")?,
@@ -156,6 +157,7 @@ pub(super) fn upsert(tx: &Transaction<'_>, row: &LedgerRow) -> Result<()> {
             ":waiting": queue::stored(&row.waiting),
             ":addressed": addressed.join(" "),
             ":sales_rep": row.sales_rep.as_ref().map(UserId::as_str),
+            ":cause_code": row.cause_code,
             ":resolved_at": row.resolved_at.map(Timestamp::millis),
             ":handed_off_to": row.handed_off_to_names(),
             ":visits": row.visits,

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/011_statistics.sql"),
     include_str!("../../../migrations/012_sales.sql"),
     include_str!("../../../migrations/013_ledger_visits.sql"),
+    include_str!("../../../migrations/014_reference_data.sql"),
 ];
 
 /// Brings the database up to the newest schema, refusing another application's file and one

@@ -17,6 +17,7 @@ mod ledger_row;
 mod migrations;
 mod outbox;
 mod projection;
+mod reference;
 mod reports;
 mod row;
 mod security_events;

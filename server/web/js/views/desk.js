@@ -8,7 +8,12 @@ import { dateTime, duration, t } from "../i18n.js";
 import { may, mayRegister } from "../policy.js";
 import { session } from "../session.js";
 import { attempt, toast } from "../toast.js";
+import { findUnits, unitLine } from "./reference.js";
 import { salesReps } from "./sales.js";
+
+// The fields whose text looks units up, and the fields a chosen unit fills.
+const LOOKUP = ["job_number", "contract_number", "customer_name"];
+const FROM_UNIT = ["product_name", "model", "job_number", "contract_number", "customer_name"];
 
 const TEXT = [
   ["product_name", "f.product"],
@@ -37,6 +42,7 @@ export async function desk(main) {
           { label: "f.sales_representative", name: "sales_representative" },
           { label: "f.complaint", name: "complaint", type: "check", value: true },
           { label: "f.major", name: "major", type: "check" },
+          { label: "desk.createReference", name: "create_reference", type: "check", value: true },
         ],
       },
       {
@@ -62,13 +68,58 @@ export async function desk(main) {
             ...Object.fromEntries(TEXT.map(([k]) => [k, v[k].trim()])),
             content: v.content,
             requests: v.requests,
+            unit_id: chosen?.id ?? null,
+            customer_id: chosen?.customer_id ?? null,
+            create_reference: v.create_reference,
           },
         });
         toast(t("desk.registered", { n: created.ledger_number ?? "" }));
         el.reset();
+        choose(null);
         await load();
       }),
   });
+
+  // Typing part of a job number, contract number or customer name offers the matching units of
+  // the reference data; choosing one fills the form from it and names it in the registration.
+  // Text typed over a chosen unit's fields drops it: the form then registers what it shows.
+  let chosen = null;
+  const suggestions = h("ul", { class: "suggestions", "data-suggestions": "", "aria-live": "polite" });
+  const chosenNote = h("p", { class: "muted", "data-chosen-unit": "" });
+  const fields = register.elements;
+  let typing = null;
+  let asked = 0;
+  async function suggest(q) {
+    const ask = ++asked;
+    const units = q.trim().length < 2 ? [] : await findUnits(q.trim()).catch(() => []);
+    if (ask !== asked) return;
+    fill(
+      suggestions,
+      units.map((u) =>
+        h("li", {}, h("button", { type: "button", class: "link", onclick: () => choose(u) }, unitLine(u))),
+      ),
+    );
+  }
+  async function choose(unit) {
+    chosen = unit;
+    fill(suggestions);
+    fill(chosenNote, unit ? t("desk.chosenUnit", { unit: unitLine(unit) }) : "");
+    if (!unit) return;
+    for (const k of FROM_UNIT) fields[k].value = unit[k];
+    const found = await api(`/v1/reference/customers${query({ q: unit.customer_name, per_page: 5 })}`);
+    const contact = found.items.find((c) => c.id === unit.customer_id)?.contacts[0];
+    if (contact && !fields.contact_person.value) fields.contact_person.value = contact.name;
+    if (contact && !fields.contact_method.value) fields.contact_method.value = contact.phone;
+  }
+  for (const k of FROM_UNIT) {
+    fields[k].addEventListener("input", (e) => {
+      if (chosen && e.target.value !== chosen[k]) choose(null);
+      if (!LOOKUP.includes(k)) return;
+      clearTimeout(typing);
+      typing = setTimeout(() => suggest(e.target.value), 200);
+    });
+  }
+  register.querySelector(".grid").after(chosenNote, suggestions);
 
   const clocks = [];
   const timer = setInterval(() => {

@@ -3,10 +3,10 @@
 // home view (the forms a queue item calls for) and the ticket page. Each form is offered only
 // when the server's policy gives the role its action; `done` runs after the action succeeded.
 
-import { operate } from "../api.js";
+import { api, operate } from "../api.js";
 import { h } from "../dom.js";
 import { actionForm } from "../forms.js";
-import { dateTime, day, money, name, Refusal, t } from "../i18n.js";
+import { dateTime, day, lang, money, name, Refusal, t } from "../i18n.js";
 import { personName } from "../people.js";
 import { may } from "../policy.js";
 import { session } from "../session.js";
@@ -311,16 +311,37 @@ export function nextStage(ret) {
 
 // --- cause, responsibility, corrective actions, the manager's review ---------------------------
 
+// The cause code list, read once per page load for every cause form (none for a role that may
+// not read it).
+let causeCodes = null;
+function codes() {
+  causeCodes ??= api("/v1/reference/causes").catch(() => []);
+  return causeCodes;
+}
+
 export function causeForm(ticketId, cause, done) {
-  return actionForm(
+  const form = actionForm(
     "work.recordCause",
-    [{ label: "f.cause", name: "cause", required: true, size: 36, value: cause || undefined }],
+    [
+      { label: "f.cause_code", name: "cause_code", type: "select", options: [], any: "ref.noCode" },
+      { label: "f.cause", name: "cause", required: true, size: 36, value: cause || undefined },
+    ],
     async (v) => {
-      await operate(ticketId, { op: "record_cause", cause: v.cause });
+      await operate(ticketId, { op: "record_cause", cause: v.cause, cause_code: v.cause_code || null });
       await done();
     },
     { "data-form": "record-cause" },
   );
+  // Choosing a code of the list writes its label as the cause when none is written yet.
+  codes().then((list) => {
+    const label = (c) => (lang() === "en" ? c.label_en : c.label_zh);
+    for (const c of list) form.elements.cause_code.append(h("option", { value: c.code }, `${c.code} ${label(c)}`));
+    form.elements.cause_code.addEventListener("change", (e) => {
+      const chosen = list.find((c) => c.code === e.target.value);
+      if (chosen && !form.elements.cause.value) form.elements.cause.value = label(chosen);
+    });
+  });
+  return form;
 }
 
 export function responsibilityForm(ticketId, responsibility, done) {

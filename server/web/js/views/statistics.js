@@ -21,6 +21,9 @@ const AXES = [
   "technician",
   "department",
   "resolution",
+  "product_code",
+  "unit_customer",
+  "cause_code",
 ];
 const TOPS = ["5", "10", "20", "50"];
 
