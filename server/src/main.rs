@@ -505,8 +505,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                      dashboard: {scheme}://{listen}/   sign in as desk.wang, sup.sun, qa.chen, \
                      fin.zhao or any office user with the password: {}\n  \
                      server: {scheme}://{listen}   \
-                     (try: curl -H 'Authorization: Bearer <token>' {scheme}://{listen}/v1/ledger)\n  \
-                     the same, for a shell: . {}",
+                     (try: curl -H 'Authorization: Bearer <token>' {scheme}://{listen}/v1/ledger)\
+                     \n  the same, for a shell: . {}",
                     tokens.technician,
                     tokens.desk,
                     tokens.admin,

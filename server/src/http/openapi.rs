@@ -101,8 +101,8 @@ mod tests {
             OperationKind::VARIANTS.len(),
             "an example of no operation"
         );
-        let registration = &document["paths"]["/v1/tickets"]["post"]["requestBody"]["content"]["application/json"]
-            ["examples"]["complaint"]["value"];
+        let body = &document["paths"]["/v1/tickets"]["post"]["requestBody"]["content"];
+        let registration = &body["application/json"]["examples"]["complaint"]["value"];
         let read: Registration =
             serde_json::from_value(registration.clone()).expect("the registration example");
         assert_written_out(
