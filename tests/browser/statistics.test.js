@@ -195,7 +195,7 @@ test("a ticket's complaint information form prints on A4 in Chinese and in Engli
     ticket,
     {
       title: "客户投诉信息处理单",
-      parts: ["一、客户信息登记", "二、信息传递与派工", "三、处理方式", "六、客户确认与关闭"],
+      parts: ["一、客户信息登记", "二、信息移交与派工", "三、处理方式", "六、客户确认与关闭"],
       chineseLabels: true,
     },
     "complaint-form-zh",

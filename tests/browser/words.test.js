@@ -36,8 +36,13 @@ function rendered(page) {
     const attributes = [...document.querySelectorAll("[placeholder], [title], [aria-label], img[alt]")].flatMap((el) =>
       ["placeholder", "title", "aria-label", "alt"].map((a) => el.getAttribute(a) ?? ""),
     );
+    // Text marked as English data (a cause code's English label) is the data, not a code word.
+    const english = [...document.body.querySelectorAll('[lang^="en"]')];
+    for (const el of english) el.hidden = true;
     // biome-ignore lint/performance/useDomNodeTextContent: the reader sees the rendered text only.
-    return [document.body.innerText, ...attributes].join("\n");
+    const text = document.body.innerText;
+    for (const el of english) el.hidden = false;
+    return [text, ...attributes].join("\n");
   });
 }
 

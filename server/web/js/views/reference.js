@@ -241,7 +241,8 @@ function causesSection(rights) {
       table(["ref.code", "ref.labelZh", "ref.labelEn", "f.responsibility"], causes, (c) => [
         c.code,
         c.label_zh,
-        c.label_en,
+        // The English label is data in English, marked so for readers and screen readers.
+        h("span", { lang: "en" }, c.label_en),
         c.responsibility ? name("responsibility", c.responsibility) : "—",
       ]),
     );
