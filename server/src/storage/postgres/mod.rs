@@ -95,7 +95,7 @@ impl From<postgres::Error> for Error {
             || state == Some(&SqlState::T_R_DEADLOCK_DETECTED)
         {
             Error::Stale("another server wrote the same rows at the same moment".into())
-        } else if e.is_closed() || state.is_none() {
+        } else if e.is_closed() || state.is_none_or(gone) {
             unavailable(&e)
         } else {
             match e.as_db_error() {
@@ -115,6 +115,14 @@ impl From<r2d2::Error> for Error {
     fn from(e: r2d2::Error) -> Self {
         unavailable(&e)
     }
+}
+
+/// Whether `state` says the connection is gone rather than the statement wrong: a connection
+/// exception (class 08), or the server shutting down or ending the session (57P01 to 57P03, as
+/// `pg_terminate_backend` and a restart do).
+fn gone(state: &SqlState) -> bool {
+    let code = state.code();
+    code.starts_with("08") || code.starts_with("57P")
 }
 
 /// The error of a database that cannot be reached, answered "try again later".
