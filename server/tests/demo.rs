@@ -25,8 +25,9 @@ fn serve_demo_then_a_device_syncs_with_the_printed_token() {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
+        .map(common::Running)
         .expect("start the server");
-    let stdout = server.stdout.take().expect("stdout");
+    let stdout = server.0.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
     let token = lines
         .by_ref()

@@ -57,6 +57,7 @@ fn the_readme_walkthrough_runs_as_written_and_the_office_sees_the_work() {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
+        .map(common::Running)
         .expect("start the server");
     let url = format!("http://{listen}");
     common::wait_until_up(&url);

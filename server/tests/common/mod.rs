@@ -1,5 +1,5 @@
 //! What the tests that start the real server binary share: a free port on loopback, waiting for
-//! the server to answer, and a graceful stop.
+//! the server to answer, and a stop that also comes when a test fails half-way.
 
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -26,14 +26,26 @@ pub(crate) fn wait_until_up(url: &str) {
     }
 }
 
+/// A started server that is killed when dropped, so that a failing test leaves none behind.
+pub(crate) struct Running(pub(crate) Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Stops the server as Ctrl-C or a service manager would, and checks that it exits cleanly.
-pub(crate) fn stop(mut server: Child) {
+pub(crate) fn stop(mut server: Running) {
     let stopped = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &server.0.id().to_string()])
         .status()
         .expect("kill");
     assert!(stopped.success());
-    let status = server.wait().expect("wait");
+    let status = server.0.wait().expect("wait");
     assert!(
         status.success(),
         "graceful shutdown exits cleanly: {status:?}"
