@@ -459,48 +459,64 @@ pub fn upload(
     source: &str,
     server: &str,
     token: &str,
-    mut progress: impl FnMut(usize),
+    progress: impl FnMut(usize),
 ) -> Result<Vec<RowOutcome>, Error> {
+    let url = format!("{}/v1/import", server.trim_end_matches('/'));
+    let rejected = file.rejected.iter().map(|r| RowOutcome {
+        line: r.line,
+        outcome: Outcome::Rejected {
+            reason: r.reason.clone(),
+        },
+    });
+    let body = |rows: &[ImportRow]| {
+        serde_json::to_vec(&ImportRequest {
+            source: source.to_owned(),
+            rows: rows.to_vec(),
+        })
+        .map_err(|e| unreadable(e.to_string()))
+    };
+    let mut outcomes = upload_pieces(&url, token, &file.rows, ROWS_PER_UPLOAD, body, progress)?;
+    outcomes.extend(rejected);
+    outcomes.sort_by_key(|o| o.line);
+    Ok(outcomes)
+}
+
+/// Posts `rows` to `url` with `token`, `per_piece` at a time, each piece as the body
+/// `body` makes of it, calling `progress` with the rows done so far; returns the outcomes the
+/// server answered, piece after piece. The ledger's import and the reference data's share it.
+pub(crate) fn upload_pieces<R, O: serde::de::DeserializeOwned>(
+    url: &str,
+    token: &str,
+    rows: &[R],
+    per_piece: usize,
+    body: impl Fn(&[R]) -> Result<Vec<u8>, Error>,
+    mut progress: impl FnMut(usize),
+) -> Result<Vec<O>, Error> {
     let agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(300)))
         .http_status_as_error(false)
         .build()
         .new_agent();
-    let url = format!("{}/v1/import", server.trim_end_matches('/'));
-    let mut outcomes: Vec<RowOutcome> = file
-        .rejected
-        .iter()
-        .map(|r| RowOutcome {
-            line: r.line,
-            outcome: Outcome::Rejected {
-                reason: r.reason.clone(),
-            },
-        })
-        .collect();
+    let mut outcomes = Vec::new();
     let mut done = 0;
-    for rows in file.rows.chunks(ROWS_PER_UPLOAD) {
-        let body = serde_json::to_vec(&ImportRequest {
-            source: source.to_owned(),
-            rows: rows.to_vec(),
-        })
-        .map_err(|e| unreadable(e.to_string()))?;
+    for piece in rows.chunks(per_piece) {
+        let body = body(piece)?;
         let answer = fieldledger_core::transport::answer(
             agent
-                .post(&url)
+                .post(url)
                 .header("Authorization", format!("Bearer {token}"))
                 .header("Content-Type", "application/json")
                 .send(&body[..]),
         )?;
-        let piece: Vec<RowOutcome> = serde_json::from_slice(&answer).map_err(|e| {
+        let answered: Vec<O> = serde_json::from_slice(&answer).map_err(|e| {
             Error::new(
                 Code::BadAnswer,
                 format!("the server's answer does not read: {e}"),
             )
         })?;
-        outcomes.extend(piece);
-        done += rows.len();
+        outcomes.extend(answered);
+        done += piece.len();
         progress(done);
     }
-    outcomes.sort_by_key(|o| o.line);
     Ok(outcomes)
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Code, Error};
-use crate::import::{Lines, Rejected, text_of};
+use crate::import::{Lines, Rejected, text_of, upload_pieces};
 use crate::storage::Storage;
 use crate::storage::reference::{Contact, CustomerFields, Imported, ImportedRow, Site, UnitFields};
 
@@ -308,47 +308,23 @@ pub fn upload(
     file: &ReferenceFile,
     server: &str,
     token: &str,
-    mut progress: impl FnMut(usize),
+    progress: impl FnMut(usize),
 ) -> Result<Vec<RowOutcome>, Error> {
-    let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(std::time::Duration::from_secs(300)))
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
     let url = format!("{}/v1/reference/import", server.trim_end_matches('/'));
-    let mut outcomes: Vec<RowOutcome> = file
-        .rejected
-        .iter()
-        .map(|r| RowOutcome {
-            line: r.line,
-            outcome: Outcome::Rejected {
-                reason: r.reason.clone(),
-            },
-        })
-        .collect();
-    let mut done = 0;
-    for rows in file.rows.chunks(ROWS_PER_UPLOAD) {
-        let body = serde_json::to_vec(&ReferenceImport {
+    let rejected = file.rejected.iter().map(|r| RowOutcome {
+        line: r.line,
+        outcome: Outcome::Rejected {
+            reason: r.reason.clone(),
+        },
+    });
+    let body = |rows: &[ReferenceRow]| {
+        serde_json::to_vec(&ReferenceImport {
             rows: rows.to_vec(),
         })
-        .map_err(Error::internal)?;
-        let answer = fieldledger_core::transport::answer(
-            agent
-                .post(&url)
-                .header("Authorization", format!("Bearer {token}"))
-                .header("Content-Type", "application/json")
-                .send(&body[..]),
-        )?;
-        let piece: Vec<RowOutcome> = serde_json::from_slice(&answer).map_err(|e| {
-            Error::new(
-                Code::BadAnswer,
-                format!("the server's answer does not read: {e}"),
-            )
-        })?;
-        outcomes.extend(piece);
-        done += rows.len();
-        progress(done);
-    }
+        .map_err(Error::internal)
+    };
+    let mut outcomes = upload_pieces(&url, token, &file.rows, ROWS_PER_UPLOAD, body, progress)?;
+    outcomes.extend(rejected);
     outcomes.sort_by_key(|o| o.line);
     Ok(outcomes)
 }
