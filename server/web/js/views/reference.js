@@ -67,6 +67,18 @@ function table(heads, rows, cells, attrs = {}) {
   );
 }
 
+// After a list's form saved: say so, empty the form and show the list again.
+async function saved(form, load) {
+  toast(t("app.saved"));
+  form.reset();
+  await load();
+}
+
+// The card of the list `key`: its title, then its form (for those who may add), search and rows.
+function listCard(key, ...parts) {
+  return h("section", { class: "card", "data-ref": key }, h("h2", {}, t(`ref.${key}`)), ...parts);
+}
+
 function customersSection(rights) {
   const list = h("div");
   async function load(q = "") {
@@ -107,21 +119,12 @@ function customersSection(rights) {
                 contacts: one("contact", { name: v.contact, phone: v.phone }),
               },
             });
-            toast(t("app.saved"));
-            el.reset();
-            await load();
+            await saved(el, load);
           }),
       })
     : null;
   return {
-    el: h(
-      "section",
-      { class: "card", "data-ref": "customers" },
-      h("h2", {}, t("ref.customers")),
-      add,
-      h("p", {}, searchBox("ref.searchCustomers", load)),
-      list,
-    ),
+    el: listCard("customers", add, h("p", {}, searchBox("ref.searchCustomers", load)), list),
     load,
   };
 }
@@ -180,21 +183,12 @@ function unitsSection(rights) {
               method: "POST",
               body: { ...fields, customer_id: customer.id, commissioned_on: commissioned_on || null },
             });
-            toast(t("app.saved"));
-            el.reset();
-            await load();
+            await saved(el, load);
           }),
       })
     : null;
   return {
-    el: h(
-      "section",
-      { class: "card", "data-ref": "units" },
-      h("h2", {}, t("ref.units")),
-      add,
-      h("p", {}, searchBox("ref.searchUnits", load)),
-      list,
-    ),
+    el: listCard("units", add, h("p", {}, searchBox("ref.searchUnits", load)), list),
     load,
   };
 }
@@ -220,14 +214,12 @@ function productsSection(rights) {
         submit: (v, el) =>
           attempt(async () => {
             await api("/v1/reference/products", { method: "POST", body: v });
-            toast(t("app.saved"));
-            el.reset();
-            await load();
+            await saved(el, load);
           }),
       })
     : null;
   return {
-    el: h("section", { class: "card", "data-ref": "products" }, h("h2", {}, t("ref.products")), add, list),
+    el: listCard("products", add, list),
     load,
   };
 }
@@ -269,14 +261,12 @@ function causesSection(rights) {
               method: "POST",
               body: { ...v, responsibility: v.responsibility || null },
             });
-            toast(t("app.saved"));
-            el.reset();
-            await load();
+            await saved(el, load);
           }),
       })
     : null;
   return {
-    el: h("section", { class: "card", "data-ref": "causes" }, h("h2", {}, t("ref.causes")), add, list),
+    el: listCard("causes", add, list),
     load,
   };
 }
