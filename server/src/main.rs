@@ -4,7 +4,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::time::Duration;
 
 use fieldledger_core::{Date, DeviceId, Role, UserId};
@@ -134,6 +134,21 @@ struct RuleArgs {
     major_escalation_working_days: u32,
 }
 
+/// Where an import sends its rows: a running server, and a token of someone who may import.
+#[derive(Args)]
+struct Upload {
+    /// The server's address.
+    #[arg(
+        long,
+        env = "FIELDLEDGER_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    server: String,
+    /// A token of someone who may import (the command's help says who).
+    #[arg(long, env = "FIELDLEDGER_TOKEN")]
+    token: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Runs the server.
@@ -231,37 +246,25 @@ enum Command {
         to: String,
     },
     /// Imports a ledger kept in a spreadsheet (CSV, UTF-8 or GB18030, first line naming the
-    /// columns in Chinese or English) into a running server, one ticket per row.
+    /// columns in Chinese or English) into a running server, one ticket per row, with the token of
+    /// an office user whose role may write the rows' sections.
     Import {
         /// The CSV file.
         file: PathBuf,
-        /// The server's address.
-        #[arg(
-            long,
-            env = "FIELDLEDGER_SERVER",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        server: String,
-        /// An office user's token (the rows' sections must be theirs to write).
-        #[arg(long, env = "FIELDLEDGER_TOKEN")]
-        token: String,
+        /// The running server and the token.
+        #[command(flatten)]
+        to: Upload,
     },
     /// Imports customers and their installed units from a spreadsheet (CSV, UTF-8 or GB18030,
     /// one row per unit, first line naming the columns in Chinese or English) into a running
-    /// server's reference data. Importing the same file again creates nothing.
+    /// server's reference data, with the token of the service desk, a supervisor or an
+    /// administrator. Importing the same file again creates nothing.
     ImportReference {
         /// The CSV file.
         file: PathBuf,
-        /// The server's address.
-        #[arg(
-            long,
-            env = "FIELDLEDGER_SERVER",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        server: String,
-        /// A token of the service desk, a supervisor or an administrator.
-        #[arg(long, env = "FIELDLEDGER_TOKEN")]
-        token: String,
+        /// The running server and the token.
+        #[command(flatten)]
+        to: Upload,
     },
     /// Exports the ledger as a spreadsheet.
     Export {
@@ -395,16 +398,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     };
     // An import talks to a running server: it opens no data directory.
     let command = match cli.command {
-        Command::Import {
-            file,
-            server,
-            token,
-        } => return import_file(&file, &server, &token, &calendar),
-        Command::ImportReference {
-            file,
-            server,
-            token,
-        } => return import_reference(&file, &server, &token),
+        Command::Import { file, to } => {
+            return import_file(&file, &to.server, &to.token, &calendar);
+        }
+        Command::ImportReference { file, to } => {
+            return import_reference(&file, &to.server, &to.token);
+        }
         Command::Migrate { from, to } => return migrate(&from, &to),
         command => command,
     };
